@@ -1,0 +1,76 @@
+//! The core's one error type. Every face turns it into its own form (a CLI message, a `JsError`),
+//! so a message is written once and reads the same everywhere.
+
+use std::fmt;
+
+/// What went wrong, with enough detail for the user to fix it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Error {
+    /// A parameter name that the experiment does not have.
+    UnknownParam {
+        name: String,
+        known: Vec<&'static str>,
+    },
+    /// A parameter value that is not a number.
+    NotANumber { name: String, value: String },
+    /// A parameter outside its allowed range.
+    OutOfRange {
+        name: String,
+        value: f64,
+        min: f64,
+        max: f64,
+        unit: &'static str,
+    },
+    /// A parameter that must be a whole number.
+    NotAnInteger { name: String, value: f64 },
+    /// A scenario, policy or other named thing that does not exist.
+    UnknownName {
+        kind: &'static str,
+        name: String,
+        known: Vec<String>,
+    },
+    /// Input that could not be read (a trace line, a JSON document), with where and why.
+    Parse { what: String, detail: String },
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::UnknownParam { name, known } => {
+                write!(f, "unknown parameter `{name}`; known: {}", known.join(", "))
+            }
+            Error::NotANumber { name, value } => {
+                write!(f, "parameter `{name}` must be a number (got {value:?})")
+            }
+            Error::OutOfRange {
+                name,
+                value,
+                min,
+                max,
+                unit,
+            } => {
+                let unit = if unit.is_empty() {
+                    String::new()
+                } else {
+                    format!(" {unit}")
+                };
+                write!(
+                    f,
+                    "parameter `{name}` must be between {min} and {max}{unit} (got {value})"
+                )
+            }
+            Error::NotAnInteger { name, value } => {
+                write!(f, "parameter `{name}` must be a whole number (got {value})")
+            }
+            Error::UnknownName { kind, name, known } => {
+                write!(f, "unknown {kind} `{name}`; known: {}", known.join(", "))
+            }
+            Error::Parse { what, detail } => write!(f, "{what}: {detail}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// The core's result type.
+pub type Result<T> = std::result::Result<T, Error>;

@@ -1,0 +1,43 @@
+//! # cachelab
+//!
+//! A cache laboratory: an in-process L1, an L2 that behaves like Redis and a slow database, run on
+//! simulated time so that the classic caching failures (stampede, avalanche, penetration, stale
+//! data) and their fixes show up as exact, reproducible numbers — natively, and in the browser as
+//! WebAssembly.
+//!
+//! ## Layout
+//!
+//! - [`sim`]: the deterministic kernel — simulated time ([`sim::SimTime`]) and the seeded PRNG
+//!   ([`sim::SimRng`]). Nothing in the core reads the wall clock or the OS's randomness.
+//! - [`tiers`]: [`tiers::L1`] (an LRU with optional TTLs) and [`tiers::L2`] (the Redis model).
+//! - [`workload`]: key popularity distributions such as [`workload::Zipf`].
+//! - [`scenario`]: named experiments with validated parameters ([`scenario::ParamSpec`]).
+//! - [`error`]: the core's one error type; every face turns it into its own form.
+//! - Faces, which hold no logic: `wasm` (the `#[wasm_bindgen]` exports, wasm32 only),
+//!   `src/bin/cachelab.rs` (the command-line tool) and `redis` (feature `redis`, native only).
+//!
+//! ## Features
+//!
+//! | feature | default | what it adds |
+//! |---|---|---|
+//! | `redis` | off | the `redis` module: talk to a real `redis-server` (native only; pulls `tokio`) |
+//!
+//! ## Determinism
+//!
+//! A run is a pure function of its parameters and seed. Randomness comes from [`sim::SimRng`]
+//! (xoshiro256++ over fixed-width integers) and transcendental maths from `libm`, so the same seed
+//! gives bit-identical reports natively and in wasm.
+
+pub mod error;
+pub mod scenario;
+pub mod sim;
+pub mod tiers;
+pub mod workload;
+
+#[cfg(all(feature = "redis", not(target_arch = "wasm32")))]
+pub mod redis;
+
+#[cfg(target_arch = "wasm32")]
+pub mod wasm;
+
+pub use error::{Error, Result};

@@ -1,0 +1,6 @@
+//! Named, parameterised experiments that produce reports.
+
+pub mod l1_curve;
+mod params;
+
+pub use params::{check, resolve, split_assignment, ParamSpec, Params};

@@ -1,0 +1,64 @@
+//! The JavaScript face: thin `#[wasm_bindgen]` wrappers that validate, call the core and convert
+//! results with serde. No logic lives here, and nothing here may panic: every export returns
+//! `Result<_, JsError>` with the core's message.
+
+use crate::scenario::{l1_curve, ParamSpec};
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+
+/// Installs a panic hook so that a panic, should one still happen, reaches the console with its
+/// message instead of an opaque `unreachable` trap.
+#[wasm_bindgen(start)]
+pub fn start() {
+    console_error_panic_hook::set_once();
+}
+
+/// Converts a value to a plain JS object (maps become objects, not `Map`s).
+fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
+    value
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|e| JsError::new(&e.to_string()))
+}
+
+/// Reads `{name: value}` from JS into the core's `(name, text)` pairs.
+fn read_params(params: JsValue) -> Result<Vec<(String, String)>, JsError> {
+    if params.is_undefined() || params.is_null() {
+        return Ok(Vec::new());
+    }
+    let map: std::collections::BTreeMap<String, serde_json::Value> =
+        serde_wasm_bindgen::from_value(params)
+            .map_err(|e| JsError::new(&format!("parameters must be an object of numbers: {e}")))?;
+    Ok(map
+        .into_iter()
+        .map(|(k, v)| {
+            let text = match v {
+                serde_json::Value::String(s) => s,
+                other => other.to_string(),
+            };
+            (k, text)
+        })
+        .collect())
+}
+
+/// The parameters of the L1 capacity curve: name, meaning, unit, default and range of each.
+#[wasm_bindgen(js_name = l1CurveParams)]
+pub fn l1_curve_params() -> Result<JsValue, JsError> {
+    to_js::<[ParamSpec; 4]>(&l1_curve::PARAMS)
+}
+
+/// Runs the L1 capacity curve with `params` (`{keys, skew, requests, points}`, any subset) and
+/// `seed`; returns `{seed, params, points: [{capacity, hits, misses, hit_ratio}]}`.
+#[wasm_bindgen(js_name = l1Curve)]
+pub fn l1_curve(params: JsValue, seed: u64) -> Result<JsValue, JsError> {
+    let curve =
+        l1_curve::run(&read_params(params)?, seed).map_err(|e| JsError::new(&e.to_string()))?;
+    to_js(&curve)
+}
+
+/// The same curve as JSON text, for comparing byte for byte with the native CLI.
+#[wasm_bindgen(js_name = l1CurveJson)]
+pub fn l1_curve_json(params: JsValue, seed: u64) -> Result<String, JsError> {
+    let curve =
+        l1_curve::run(&read_params(params)?, seed).map_err(|e| JsError::new(&e.to_string()))?;
+    serde_json::to_string(&curve).map_err(|e| JsError::new(&e.to_string()))
+}

@@ -1,0 +1,5 @@
+//! Workloads: which keys are requested, and how often.
+
+mod zipf;
+
+pub use zipf::Zipf;
