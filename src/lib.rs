@@ -12,6 +12,7 @@
 //! - [`tiers`]: [`tiers::L1`] (an LRU with optional TTLs) and [`tiers::L2`] (the Redis model).
 //! - [`workload`]: key popularity distributions such as [`workload::Zipf`].
 //! - [`scenario`]: named experiments with validated parameters ([`scenario::ParamSpec`]).
+//! - [`bench`]: benchmark workloads that the faces time (`cachelab bench`, `www/bench.html`).
 //! - [`error`]: the core's one error type; every face turns it into its own form.
 //! - Faces, which hold no logic: `wasm` (the `#[wasm_bindgen]` exports, wasm32 only),
 //!   `src/bin/cachelab.rs` (the command-line tool) and `redis` (feature `redis`, native only).
@@ -28,6 +29,7 @@
 //! (xoshiro256++ over fixed-width integers) and transcendental maths from `libm`, so the same seed
 //! gives bit-identical reports natively and in wasm.
 
+pub mod bench;
 pub mod error;
 pub mod scenario;
 pub mod sim;

@@ -10,6 +10,7 @@ fn main() -> std::process::ExitCode {
 
 #[cfg(not(target_arch = "wasm32"))]
 mod cli {
+    use cachelab::bench;
     use cachelab::scenario::{l1_curve, split_assignment};
     use clap::{Parser, Subcommand};
     use std::process::ExitCode;
@@ -36,6 +37,18 @@ mod cli {
             #[arg(long, default_value_t = 1)]
             seed: u64,
             /// Print the result as JSON instead of a table.
+            #[arg(long)]
+            json: bool,
+        },
+        /// Time the benchmark workloads and print each as a ratio to its group's baseline.
+        Bench {
+            /// Run only cases whose name contains this text.
+            #[arg(long, default_value = "")]
+            filter: String,
+            /// Multiply every case's default amount of work (0.01 to 100).
+            #[arg(long, default_value_t = 1.0)]
+            scale: f64,
+            /// Print the results as JSON.
             #[arg(long)]
             json: bool,
         },
@@ -79,6 +92,57 @@ mod cli {
                 }
                 Ok(())
             }
+            Command::Bench {
+                filter,
+                scale,
+                json,
+            } => run_benchmarks(&filter, scale, json),
         }
+    }
+
+    /// Times each case once after a short warm-up. Wall-clock time is read here, in the face,
+    /// never in the library.
+    fn run_benchmarks(filter: &str, scale: f64, json: bool) -> Result<(), String> {
+        if !(0.01..=100.0).contains(&scale) {
+            return Err(format!(
+                "--scale must be between 0.01 and 100 (got {scale})"
+            ));
+        }
+        let mut rows = Vec::new();
+        let mut baseline: Option<(&str, f64)> = None;
+        for case in bench::cases() {
+            let is_baseline = baseline.is_none_or(|(group, _)| group != case.group);
+            if !case.name.contains(filter) && !is_baseline {
+                continue;
+            }
+            let ops = ((case.default_ops as f64 * scale) as u64).max(1);
+            (case.run)((ops / 10).max(1));
+            let start = std::time::Instant::now();
+            let checksum = (case.run)(ops);
+            let per_sec = ops as f64 / start.elapsed().as_secs_f64().max(1e-9);
+            // The group's first case is its baseline, measured in this same run.
+            if is_baseline {
+                baseline = Some((case.group, per_sec));
+            }
+            let base = baseline.map_or(per_sec, |(_, rate)| rate);
+            if !case.name.contains(filter) {
+                continue;
+            }
+            let ratio = per_sec / base;
+            if !json {
+                println!(
+                    "{:<28} {:>14.0} {}/s  {:>6.2}x baseline  (checksum {checksum})",
+                    case.name, per_sec, case.unit, ratio
+                );
+            }
+            rows.push(
+                serde_json::json!({"name": case.name, "group": case.group, "unit": case.unit,
+                "ops": ops, "per_sec": per_sec, "ratio_to_baseline": ratio, "checksum": checksum}),
+            );
+        }
+        if json {
+            println!("{}", serde_json::Value::Array(rows));
+        }
+        Ok(())
     }
 }

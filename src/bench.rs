@@ -1,0 +1,71 @@
+//! Benchmark workloads: fixed amounts of work that a face times. The core never reads a clock, so
+//! the CLI (`cachelab bench`, with `std::time::Instant`) and the page (`www/bench.html`, with
+//! `performance.now()`) do the timing, and both run the very same functions.
+//!
+//! Cases come in groups; the first case of a group is its baseline, and faces print every case's
+//! throughput as a ratio to that baseline measured in the same run, so results compare across
+//! machines.
+
+use crate::scenario::l1_curve;
+
+/// One benchmark: `run(ops)` does `ops` units of work and returns a checksum that depends on all
+/// of it (so the optimiser cannot drop the work, and native and wasm can be compared).
+#[derive(Clone, Copy, Debug)]
+pub struct BenchCase {
+    /// Unique name, `group/what`.
+    pub name: &'static str,
+    /// Cases in a group are compared with the group's first case.
+    pub group: &'static str,
+    /// What one unit of work is (`"requests"`, `"commands"`).
+    pub unit: &'static str,
+    /// Units of work in a default run (about a second natively).
+    pub default_ops: u64,
+    /// The work itself.
+    pub run: fn(u64) -> u64,
+}
+
+/// Every benchmark case, grouped, baselines first.
+pub fn cases() -> Vec<BenchCase> {
+    let mut all = vec![BenchCase {
+        name: "l1/curve-point",
+        group: "l1",
+        unit: "requests",
+        default_ops: 2_000_000,
+        run: l1_curve_requests,
+    }];
+    all.sort_by_key(|c| c.group);
+    all
+}
+
+/// Looks a case up by name.
+pub fn find(name: &str) -> Option<BenchCase> {
+    cases().into_iter().find(|c| c.name == name)
+}
+
+fn l1_curve_requests(ops: u64) -> u64 {
+    let given = [
+        ("requests".to_string(), ops.to_string()),
+        ("points".to_string(), "1".to_string()),
+    ];
+    // The parameters above are within range by construction; a failure would be a bug in them.
+    l1_curve::run(&given, 1)
+        .map(|c| c.points.iter().map(|p| p.hits).sum())
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_unique_and_every_case_runs() {
+        let all = cases();
+        let mut names: Vec<_> = all.iter().map(|c| c.name).collect();
+        names.dedup();
+        assert_eq!(names.len(), all.len());
+        for c in all {
+            assert!(c.name.starts_with(c.group));
+            (c.run)(100);
+        }
+    }
+}
