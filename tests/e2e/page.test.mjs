@@ -1,0 +1,75 @@
+// The page in a real browser: it loads, the wasm module initialises, the chart draws from Rust's
+// numbers, a control re-runs it, bad input shows the core's message, and nothing logs an error.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { serve, launch, open, settled, ROOT } from './harness.mjs';
+
+let server, browser;
+before(async () => {
+  server = await serve();
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+test('the page loads, runs the core and draws the chart', async () => {
+  const { page, errors } = await open(browser, server.url);
+  await settled(page);
+  assert.equal(await page.evaluate(() => document.body.dataset.state), 'ready');
+  // uPlot draws onto a canvas; the table lists one row per capacity.
+  assert.equal(await page.locator('#chart canvas').count(), 1);
+  const rows = await page.locator('#table tbody tr').count();
+  assert.ok(rows >= 2, `table rows: ${rows}`);
+  assert.match(await page.locator('#notice-line').textContent(), /serves \d+(\.\d)? % of requests/);
+  mkdirSync(join(ROOT, 'target'), { recursive: true });
+  await page.screenshot({ path: join(ROOT, 'target', 'page-capacity.png'), fullPage: true });
+  assert.deepEqual(errors, []);
+});
+
+test('the numbers on the page equal the native CLI for the same parameters and seed', async () => {
+  const { page, errors } = await open(browser, `${server.url}?lesson=capacity&keys=2000&skew=0.8&requests=30000&points=6&seed=42`);
+  await settled(page);
+  const fromPage = await page.evaluate(() => window.cachelabLastReport);
+  const cli = execFileSync('cargo', ['run', '--quiet', '--', 'curve', '--json', '--seed', '42',
+    '--set', 'keys=2000', '--set', 'skew=0.8', '--set', 'requests=30000', '--set', 'points=6'], { cwd: ROOT });
+  assert.deepEqual(fromPage, JSON.parse(cli));
+  assert.deepEqual(errors, []);
+});
+
+test('changing a knob and pressing Run re-runs with the new value', async () => {
+  const { page, errors } = await open(browser, server.url);
+  await settled(page);
+  const before = await page.evaluate(() => window.cachelabLastReport.points.at(-1).hits);
+  await page.fill('#p-skew', '0.2');
+  await page.click('#run');
+  await page.waitForFunction((b) => window.cachelabLastReport.points.at(-1).hits !== b && document.body.dataset.state === 'ready', before);
+  assert.equal(await page.evaluate(() => window.cachelabLastReport.params.skew), 0.2);
+  assert.match(page.url(), /skew=0\.2/);
+  assert.deepEqual(errors, []);
+});
+
+test('an out-of-range value shows the core message beside the field and the page keeps working', async () => {
+  const { page, errors } = await open(browser, server.url);
+  await settled(page);
+  await page.fill('#p-keys', '0');
+  await page.click('#run');
+  await page.waitForFunction(() => document.body.dataset.state === 'error');
+  assert.equal(await page.locator('#e-keys').textContent(), 'parameter `keys` must be between 1 and 1000000 keys (got 0)');
+  await page.fill('#p-keys', '500');
+  await page.click('#run');
+  await page.waitForFunction(() => document.body.dataset.state === 'ready');
+  assert.deepEqual(errors, []);
+});
+
+test('a link with an unknown lesson falls back to the defaults with a notice', async () => {
+  const { page, errors } = await open(browser, `${server.url}?lesson=nope&keys=%%%`);
+  await settled(page);
+  assert.equal(await page.evaluate(() => document.body.dataset.state), 'ready');
+  assert.match(await page.locator('#notice').textContent(), /unknown lesson/);
+  assert.deepEqual(errors, []);
+});

@@ -1,0 +1,45 @@
+//! The golden cases, shared by the native test (`tests/golden.rs`) and the wasm suites
+//! (`tests/node.rs`, `tests/web.rs`): each names its file, the JSON stored there, and how the
+//! core produces it now. Adding a case here checks it in all three worlds.
+
+use cachelab::scenario::l1_curve;
+
+/// One golden report.
+pub struct GoldenCase {
+    /// File name under `tests/golden/`.
+    pub file: &'static str,
+    /// Parameters as `(name, value)` text pairs, as every face passes them.
+    pub params: &'static [(&'static str, &'static str)],
+    /// The seed.
+    pub seed: u64,
+    /// The stored JSON.
+    pub expected: &'static str,
+    /// Produces the JSON from the core.
+    pub produce: fn(&[(String, String)], u64) -> String,
+}
+
+impl GoldenCase {
+    /// The parameters in the core's owned form.
+    pub fn owned_params(&self) -> Vec<(String, String)> {
+        self.params
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    /// What the core produces now.
+    pub fn actual(&self) -> String {
+        (self.produce)(&self.owned_params(), self.seed)
+    }
+}
+
+/// Every golden case.
+pub fn cases() -> Vec<GoldenCase> {
+    vec![GoldenCase {
+        file: "l1_curve.json",
+        params: &[("keys", "3000"), ("requests", "50000")],
+        seed: 2024,
+        expected: include_str!("../golden/l1_curve.json"),
+        produce: |p, seed| serde_json::to_string(&l1_curve::run(p, seed).unwrap()).unwrap(),
+    }]
+}

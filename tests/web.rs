@@ -1,0 +1,40 @@
+//! The wasm build in a real browser (headless Chromium or Firefox), through the same exported
+//! functions the page calls. Run by `cargo test --target wasm32-unknown-unknown` with
+//! CHROMEDRIVER or GECKODRIVER set, or `wasm-pack test --headless --chrome` (or `--firefox`).
+#![cfg(target_arch = "wasm32")]
+
+#[path = "support/golden_cases.rs"]
+mod golden_cases;
+
+use cachelab::wasm;
+use wasm_bindgen::JsValue;
+use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+/// Builds the `{name: value}` object the page passes.
+fn js_params(pairs: &[(&str, &str)]) -> JsValue {
+    let obj = js_sys::Object::new();
+    for (k, v) in pairs {
+        js_sys::Reflect::set(&obj, &JsValue::from_str(k), &JsValue::from_str(v)).unwrap();
+    }
+    obj.into()
+}
+
+#[wasm_bindgen_test]
+fn the_page_functions_give_the_native_golden_numbers() {
+    let case = golden_cases::cases()
+        .into_iter()
+        .find(|c| c.file == "l1_curve.json")
+        .unwrap();
+    let json = wasm::l1_curve_json(js_params(case.params), case.seed).unwrap();
+    assert_eq!(json, case.expected);
+}
+
+#[wasm_bindgen_test]
+fn bad_parameters_are_errors_not_panics() {
+    assert!(wasm::l1_curve(js_params(&[("keys", "0")]), 1).is_err());
+    assert!(wasm::l1_curve(js_params(&[("nope", "1")]), 1).is_err());
+    assert!(wasm::l1_curve(JsValue::from_str("not an object"), 1).is_err());
+    assert!(wasm::l1_curve(JsValue::UNDEFINED, 1).is_ok());
+}

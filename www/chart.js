@@ -1,0 +1,25 @@
+// A thin wrapper over uPlot: one chart per element, redrawn from plain arrays.
+import uPlot from '../node_modules/uplot/dist/uPlot.esm.js';
+
+// Colours chosen to stay distinguishable for the common colour-vision deficiencies (Okabe–Ito).
+export const PALETTE = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9', '#000000'];
+
+/**
+ * Draws `spec` into `el`, replacing any previous chart:
+ * {x: number[], xLabel, yLabel, xLog?: bool, series: [{label, values: number[]}]}.
+ */
+export function draw(el, spec) {
+  el.replaceChildren();
+  const width = Math.max(280, Math.min(el.clientWidth || 800, 1000));
+  const opts = {
+    width,
+    height: 320,
+    scales: { x: { time: false, distr: spec.xLog ? 3 : 1 } },
+    axes: [{ label: spec.xLabel }, { label: spec.yLabel }],
+    series: [
+      { label: spec.xLabel },
+      ...spec.series.map((s, i) => ({ label: s.label, stroke: PALETTE[i % PALETTE.length], width: 2, points: { show: true } })),
+    ],
+  };
+  return new uPlot(opts, [spec.x, ...spec.series.map((s) => s.values)], el);
+}
