@@ -62,3 +62,42 @@ pub fn l1_curve_json(params: JsValue, seed: u64) -> Result<String, JsError> {
         l1_curve::run(&read_params(params)?, seed).map_err(|e| JsError::new(&e.to_string()))?;
     serde_json::to_string(&curve).map_err(|e| JsError::new(&e.to_string()))
 }
+
+/// A benchmark case as the bench page lists it.
+#[derive(Serialize)]
+struct BenchCaseInfo {
+    name: &'static str,
+    group: &'static str,
+    unit: &'static str,
+    default_ops: u64,
+}
+
+/// The benchmark cases (see `cachelab::bench`), baselines first in each group.
+#[wasm_bindgen(js_name = benchCases)]
+pub fn bench_cases() -> Result<JsValue, JsError> {
+    let cases: Vec<BenchCaseInfo> = crate::bench::cases()
+        .into_iter()
+        .map(|c| BenchCaseInfo {
+            name: c.name,
+            group: c.group,
+            unit: c.unit,
+            default_ops: c.default_ops,
+        })
+        .collect();
+    to_js(&cases)
+}
+
+/// Runs benchmark case `name` for `ops` units of work and returns its checksum; the page times
+/// the call with `performance.now()`.
+#[wasm_bindgen(js_name = benchRun)]
+pub fn bench_run(name: &str, ops: u64) -> Result<u64, JsError> {
+    const MAX_OPS: u64 = 1_000_000_000;
+    if !(1..=MAX_OPS).contains(&ops) {
+        return Err(JsError::new(&format!(
+            "ops must be between 1 and {MAX_OPS} (got {ops})"
+        )));
+    }
+    let case = crate::bench::find(name)
+        .ok_or_else(|| JsError::new(&format!("unknown benchmark `{name}`")))?;
+    Ok((case.run)(ops))
+}
