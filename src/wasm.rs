@@ -55,6 +55,36 @@ pub fn l1_curve(params: JsValue, seed: u64) -> Result<JsValue, JsError> {
     to_js(&curve)
 }
 
+/// The capacity curve as a stepped run: the page's worker calls `step()` until it returns 1,
+/// posting the progress after each step, then `finish()` for the same object `l1Curve` returns.
+#[wasm_bindgen]
+pub struct L1CurveRun(Option<l1_curve::CurveRun>);
+
+/// Starts a stepped capacity curve (see [`L1CurveRun`]).
+#[wasm_bindgen(js_name = l1CurveStart)]
+pub fn l1_curve_start(params: JsValue, seed: u64) -> Result<L1CurveRun, JsError> {
+    let run = l1_curve::CurveRun::new(&read_params(params)?, seed)
+        .map_err(|e| JsError::new(&e.to_string()))?;
+    Ok(L1CurveRun(Some(run)))
+}
+
+#[wasm_bindgen]
+impl L1CurveRun {
+    /// Computes the next capacity; returns the share done, 1 when complete.
+    pub fn step(&mut self) -> f64 {
+        self.0.as_mut().map_or(1.0, |run| run.step())
+    }
+
+    /// The report; the run is spent afterwards.
+    pub fn finish(&mut self) -> Result<JsValue, JsError> {
+        let run = self
+            .0
+            .take()
+            .ok_or_else(|| JsError::new("this run has already finished"))?;
+        to_js(&run.finish())
+    }
+}
+
 /// The same curve as JSON text, for comparing byte for byte with the native CLI.
 #[wasm_bindgen(js_name = l1CurveJson)]
 pub fn l1_curve_json(params: JsValue, seed: u64) -> Result<String, JsError> {

@@ -1,14 +1,18 @@
 // The playground's main module: lesson navigation, the knobs form, runs through the worker,
 // the chart and the table. State that a learner may want to share lives in the URL.
-import { call } from './core.js';
+import { call, cancel } from './core.js';
 import { draw } from './chart.js';
 import { LESSONS } from './lessons.js';
 
 const $ = (id) => document.getElementById(id);
 const MAX_SEED = (1n << 64n) - 1n;
 
+// Runs shorter than this show no progress bar or Cancel button: they would only flicker.
+const SHOW_PROGRESS_AFTER_MS = 100;
+
 let lesson = LESSONS[0];
 let specs = [];
+let lastReport = null;
 
 /** Sets the page state that tests and assistive tech can read. */
 function setStatus(state, text) {
@@ -104,24 +108,62 @@ function renderTable({ head, rows }) {
   $('table').replaceChildren(thead, tbody);
 }
 
+/** Shows the progress bar and Cancel button while a run lasts longer than a moment. */
+function progressUi() {
+  const timer = setTimeout(() => {
+    $('progress').hidden = false;
+    $('cancel').hidden = false;
+  }, SHOW_PROGRESS_AFTER_MS);
+  return {
+    update: (fraction) => ($('progress').value = fraction),
+    done: () => {
+      clearTimeout(timer);
+      $('progress').hidden = true;
+      $('cancel').hidden = true;
+      $('progress').value = 0;
+    },
+  };
+}
+
 async function run() {
   const form = readForm();
   if (!form) return;
   setStatus('running', 'running…');
   $('run').disabled = true;
+  const progress = progressUi();
   try {
-    const report = await call(lesson.runFn, form.params, form.seed);
+    const report = await call(lesson.runFn, [form.params, form.seed], progress.update);
+    lastReport = report;
     window.cachelabLastReport = report;
     writeUrl(form.params, form.seed);
     draw($('chart'), lesson.chart(report));
     renderTable(lesson.table(report));
     $('notice-line').textContent = lesson.notice(report);
+    for (const b of [$('export-json'), $('export-csv')]) b.disabled = false;
     setStatus('ready', `done (seed ${form.seed})`);
   } catch (e) {
-    showError(e.message);
+    if (e.message === 'cancelled') setStatus('cancelled', 'cancelled: the last complete run is still shown');
+    else showError(e.message);
   } finally {
+    progress.done();
     $('run').disabled = false;
   }
+}
+
+/** Offers `text` as a file download. */
+function download(name, type, text) {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const a = Object.assign(document.createElement('a'), { href: url, download: name });
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+/** The chart's data as CSV: the x column, then one column per series. */
+function toCsv(spec) {
+  const quote = (t) => `"${String(t).replaceAll('"', '""')}"`;
+  const lines = [[spec.xLabel, ...spec.series.map((s) => s.label)].map(quote).join(',')];
+  spec.x.forEach((x, i) => lines.push([x, ...spec.series.map((s) => s.values[i])].join(',')));
+  return `${lines.join('\n')}\n`;
 }
 
 async function selectLesson(next, query) {
@@ -143,6 +185,11 @@ async function selectLesson(next, query) {
 
 async function main() {
   buildNav();
+  $('cancel').addEventListener('click', cancel);
+  $('export-json').addEventListener('click', () =>
+    download(`cachelab-${lesson.id}.json`, 'application/json', JSON.stringify(lastReport, null, 2)));
+  $('export-csv').addEventListener('click', () =>
+    download(`cachelab-${lesson.id}.csv`, 'text/csv', toCsv(lesson.chart(lastReport))));
   $('knobs').addEventListener('submit', (e) => {
     e.preventDefault();
     run();

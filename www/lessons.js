@@ -14,7 +14,7 @@ export const LESSONS = [
       'Change the skew: at 0 every key is equally popular and the hit ratio grows only in proportion to the capacity.',
     ],
     paramsFn: 'l1CurveParams',
-    runFn: 'l1Curve',
+    runFn: 'l1CurveStart',
     chart: (r) => ({
       x: r.points.map((p) => p.capacity),
       xLabel: 'L1 capacity (entries, log scale)',

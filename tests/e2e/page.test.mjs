@@ -73,3 +73,42 @@ test('a link with an unknown lesson falls back to the defaults with a notice', a
   assert.match(await page.locator('#notice').textContent(), /unknown lesson/);
   assert.deepEqual(errors, []);
 });
+
+test('a long run shows progress and Cancel stops it; the page keeps working', async () => {
+  const { page, errors } = await open(browser, server.url);
+  await settled(page);
+  await page.fill('#p-keys', '1000000');
+  await page.fill('#p-requests', '10000000');
+  await page.fill('#p-points', '64');
+  await page.click('#run');
+  await page.locator('#cancel').waitFor({ state: 'visible' });
+  await page.waitForFunction(() => document.getElementById('progress').value > 0);
+  await page.click('#cancel');
+  await page.waitForFunction(() => document.body.dataset.state === 'cancelled');
+  assert.equal(await page.locator('#cancel').isHidden(), true);
+  await page.fill('#p-keys', '100');
+  await page.fill('#p-requests', '1000');
+  await page.click('#run');
+  await page.waitForFunction(() => document.body.dataset.state === 'ready');
+  assert.equal(await page.evaluate(() => window.cachelabLastReport.params.keys), 100);
+  assert.deepEqual(errors, []);
+});
+
+test('the report exports as JSON and the series as CSV', async () => {
+  const { page, errors } = await open(browser, `${server.url}?lesson=capacity&keys=50&points=3&seed=5`);
+  await settled(page);
+  const [json] = await Promise.all([page.waitForEvent('download'), page.click('#export-json')]);
+  const report = JSON.parse(await streamText(await json.createReadStream()));
+  assert.deepEqual(report, await page.evaluate(() => window.cachelabLastReport));
+  const [csv] = await Promise.all([page.waitForEvent('download'), page.click('#export-csv')]);
+  const lines = (await streamText(await csv.createReadStream())).trim().split('\n');
+  assert.equal(lines.length, 1 + report.points.length);
+  assert.match(lines[0], /capacity/);
+  assert.deepEqual(errors, []);
+});
+
+async function streamText(stream) {
+  const chunks = [];
+  for await (const c of stream) chunks.push(c);
+  return Buffer.concat(chunks).toString('utf8');
+}
