@@ -10,7 +10,8 @@ const MAX_SEED = (1n << 64n) - 1n;
 // Runs shorter than this show no progress bar or Cancel button: they would only flicker.
 const SHOW_PROGRESS_AFTER_MS = 100;
 
-let lesson = LESSONS[0];
+let lessons = [];
+let lesson = null;
 let specs = [];
 let lastReport = null;
 
@@ -25,9 +26,27 @@ function showNotice(text) {
   $('notice').hidden = !text;
 }
 
+/**
+ * The lessons this build of the core can run, each with its parameter specs: scenario lessons
+ * take theirs from the core's scenario list, the others from their own `paramsFn`.
+ */
+async function loadLessons() {
+  const scenarios = await call('scenarios').catch(() => []);
+  const available = [];
+  for (const l of LESSONS) {
+    if (l.scenario) {
+      const meta = scenarios.find((s) => s.name === l.scenario);
+      if (meta) available.push({ ...l, specs: meta.params });
+    } else {
+      available.push({ ...l, specs: await call(l.paramsFn) });
+    }
+  }
+  return available;
+}
+
 function buildNav() {
   $('lessons').replaceChildren(
-    ...LESSONS.map((l) => {
+    ...lessons.map((l) => {
       const b = document.createElement('button');
       b.type = 'button';
       b.textContent = l.title;
@@ -132,11 +151,11 @@ async function run() {
   $('run').disabled = true;
   const progress = progressUi();
   try {
-    const report = await call(lesson.runFn, [form.params, form.seed], progress.update);
+    const report = await call(lesson.runFn, lesson.runArgs(form.params, form.seed), progress.update);
     lastReport = report;
     window.cachelabLastReport = report;
     writeUrl(form.params, form.seed);
-    draw($('chart'), lesson.chart(report));
+    drawCharts(lesson.charts(report));
     renderTable(lesson.table(report));
     $('notice-line').textContent = lesson.notice(report);
     for (const b of [$('export-json'), $('export-csv')]) b.disabled = false;
@@ -150,20 +169,29 @@ async function run() {
   }
 }
 
+/** One titled chart per spec, replacing the previous run's. */
+function drawCharts(chartSpecs) {
+  $('charts').replaceChildren(
+    ...chartSpecs.map((spec) => {
+      const box = document.createElement('figure');
+      box.className = 'chart';
+      box.setAttribute('role', 'img');
+      box.setAttribute('aria-label', `chart: ${spec.title}`);
+      const title = Object.assign(document.createElement('h3'), { textContent: spec.title });
+      const plot = document.createElement('div');
+      box.append(title, plot);
+      return box;
+    }),
+  );
+  chartSpecs.forEach((spec, i) => draw($('charts').children[i].lastChild, spec));
+}
+
 /** Offers `text` as a file download. */
 function download(name, type, text) {
   const url = URL.createObjectURL(new Blob([text], { type }));
   const a = Object.assign(document.createElement('a'), { href: url, download: name });
   a.click();
   setTimeout(() => URL.revokeObjectURL(url), 1000);
-}
-
-/** The chart's data as CSV: the x column, then one column per series. */
-function toCsv(spec) {
-  const quote = (t) => `"${String(t).replaceAll('"', '""')}"`;
-  const lines = [[spec.xLabel, ...spec.series.map((s) => s.label)].map(quote).join(',')];
-  spec.x.forEach((x, i) => lines.push([x, ...spec.series.map((s) => s.values[i])].join(',')));
-  return `${lines.join('\n')}\n`;
 }
 
 async function selectLesson(next, query) {
@@ -174,7 +202,7 @@ async function selectLesson(next, query) {
   }
   $('lesson-title').textContent = lesson.title;
   $('lesson-text').replaceChildren(...lesson.text.map((t) => Object.assign(document.createElement('p'), { textContent: t })));
-  specs = await call(lesson.paramsFn);
+  specs = lesson.specs;
   const known = new Set(['lesson', 'seed', ...specs.map((s) => s.name)]);
   const unknown = [...query.keys()].filter((k) => !known.has(k));
   buildFields(query);
@@ -184,24 +212,25 @@ async function selectLesson(next, query) {
 }
 
 async function main() {
+  lessons = await loadLessons();
   buildNav();
   $('cancel').addEventListener('click', cancel);
   $('export-json').addEventListener('click', () =>
     download(`cachelab-${lesson.id}.json`, 'application/json', JSON.stringify(lastReport, null, 2)));
   $('export-csv').addEventListener('click', () =>
-    download(`cachelab-${lesson.id}.csv`, 'text/csv', toCsv(lesson.chart(lastReport))));
+    download(`cachelab-${lesson.id}.csv`, 'text/csv', lesson.csv(lastReport)));
   $('knobs').addEventListener('submit', (e) => {
     e.preventDefault();
     run();
   });
   const query = new URLSearchParams(location.search);
-  const wanted = LESSONS.find((l) => l.id === query.get('lesson'));
+  const wanted = lessons.find((l) => l.id === query.get('lesson'));
   if (query.has('lesson') && !wanted) {
-    await selectLesson(LESSONS[0], new URLSearchParams());
-    showNotice(`The link named an unknown lesson; showing “${LESSONS[0].title}” with its defaults.`);
+    await selectLesson(lessons[0], new URLSearchParams());
+    showNotice(`The link named an unknown lesson; showing “${lessons[0].title}” with its defaults.`);
     return;
   }
-  await selectLesson(wanted ?? LESSONS[0], query);
+  await selectLesson(wanted ?? lessons[0], query);
 }
 
 main().catch((e) => setStatus('error', `the page could not start: ${e.message}`));

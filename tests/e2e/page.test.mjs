@@ -22,7 +22,7 @@ test('the page loads, runs the core and draws the chart', async () => {
   await settled(page);
   assert.equal(await page.evaluate(() => document.body.dataset.state), 'ready');
   // uPlot draws onto a canvas; the table lists one row per capacity.
-  assert.equal(await page.locator('#chart canvas').count(), 1);
+  assert.equal(await page.locator('#charts canvas').count(), 1);
   const rows = await page.locator('#table tbody tr').count();
   assert.ok(rows >= 2, `table rows: ${rows}`);
   assert.match(await page.locator('#notice-line').textContent(), /serves \d+(\.\d)? % of requests/);
