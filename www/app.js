@@ -1,11 +1,12 @@
 // The playground's main module: lesson navigation, the knobs form, runs through the worker,
 // the chart and the table. State that a learner may want to share lives in the URL.
-import { call, cancel } from './core.js';
+import { Core } from './core.js';
 import { draw } from './chart.js';
 import { LESSONS } from './lessons.js';
 
 const $ = (id) => document.getElementById(id);
 const MAX_SEED = (1n << 64n) - 1n;
+const runs = new Core();
 
 // Runs shorter than this show no progress bar or Cancel button: they would only flicker.
 const SHOW_PROGRESS_AFTER_MS = 100;
@@ -31,14 +32,14 @@ function showNotice(text) {
  * take theirs from the core's scenario list, the others from their own `paramsFn`.
  */
 async function loadLessons() {
-  const scenarios = await call('scenarios').catch(() => []);
+  const scenarios = await runs.call('scenarios').catch(() => []);
   const available = [];
   for (const l of LESSONS) {
     if (l.scenario) {
       const meta = scenarios.find((s) => s.name === l.scenario);
       if (meta) available.push({ ...l, specs: meta.params });
     } else {
-      available.push({ ...l, specs: await call(l.paramsFn) });
+      available.push({ ...l, specs: await runs.call(l.paramsFn) });
     }
   }
   return available;
@@ -151,7 +152,7 @@ async function run() {
   $('run').disabled = true;
   const progress = progressUi();
   try {
-    const report = await call(lesson.runFn, lesson.runArgs(form.params, form.seed), progress.update);
+    const report = await runs.call(lesson.runFn, lesson.runArgs(form.params, form.seed), progress.update);
     lastReport = report;
     window.cachelabLastReport = report;
     writeUrl(form.params, form.seed);
@@ -214,7 +215,7 @@ async function selectLesson(next, query) {
 async function main() {
   lessons = await loadLessons();
   buildNav();
-  $('cancel').addEventListener('click', cancel);
+  $('cancel').addEventListener('click', () => runs.cancel());
   $('export-json').addEventListener('click', () =>
     download(`cachelab-${lesson.id}.json`, 'application/json', JSON.stringify(lastReport, null, 2)));
   $('export-csv').addEventListener('click', () =>
