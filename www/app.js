@@ -3,10 +3,12 @@
 import { Core } from './core.js';
 import { draw } from './chart.js';
 import { LESSONS } from './lessons.js';
+import { ConsolePanel } from './console.js';
 
 const $ = (id) => document.getElementById(id);
 const MAX_SEED = (1n << 64n) - 1n;
 const runs = new Core();
+const consolePanel = new ConsolePanel(new Core());
 
 // Runs shorter than this show no progress bar or Cancel button: they would only flicker.
 const SHOW_PROGRESS_AFTER_MS = 100;
@@ -33,9 +35,12 @@ function showNotice(text) {
  */
 async function loadLessons() {
   const scenarios = await runs.call('scenarios').catch(() => []);
+  const hasConsole = await consolePanel.start();
   const available = [];
   for (const l of LESSONS) {
-    if (l.scenario) {
+    if (l.kind === 'console') {
+      if (hasConsole) available.push({ ...l, specs: [] });
+    } else if (l.scenario) {
       const meta = scenarios.find((s) => s.name === l.scenario);
       if (meta) available.push({ ...l, specs: meta.params });
     } else {
@@ -204,6 +209,16 @@ async function selectLesson(next, query) {
   $('lesson-title').textContent = lesson.title;
   $('lesson-text').replaceChildren(...lesson.text.map((t) => Object.assign(document.createElement('p'), { textContent: t })));
   specs = lesson.specs;
+  const isConsole = lesson.kind === 'console';
+  $('console').hidden = !isConsole;
+  $('knobs').hidden = isConsole;
+  $('results').hidden = isConsole;
+  $('notice-line').textContent = '';
+  if (isConsole) {
+    history.replaceState(null, '', `?lesson=${lesson.id}`);
+    setStatus('ready', '');
+    return;
+  }
   const known = new Set(['lesson', 'seed', ...specs.map((s) => s.name)]);
   const unknown = [...query.keys()].filter((k) => !known.has(k));
   buildFields(query);

@@ -85,6 +85,15 @@ export const LESSONS = [
       return `Holding ${tenth.capacity} of ${keys} keys (${pct(tenth.capacity / keys)} of them) serves ${pct(tenth.hit_ratio)} of requests from L1.`;
     },
   },
+  {
+    id: 'console',
+    title: 'Redis console',
+    kind: 'console',
+    text: [
+      'L2 in cachelab is a model of Redis that runs inside this page. Type commands as you would in redis-cli: SET, GET, EXPIRE, TTL, INCR, SADD, HSET, ZADD, SCAN, INFO and more; replies look as redis-cli prints them.',
+      'Time here is simulated: it stands still until you advance it with the buttons or with DEBUG SLEEP seconds. Give a key a TTL (SET k v EX 10), advance, and watch it count down and vanish — Redis removes expired keys lazily when they are touched, and in a background cycle ten times a second.',
+    ],
+  },
   scenarioLesson({
     id: 'stampede',
     title: 'Stampede: one hot key expires',
