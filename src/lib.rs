@@ -13,6 +13,7 @@
 //! - [`workload`]: key popularity distributions such as [`workload::Zipf`].
 //! - [`scenario`]: named experiments with validated parameters ([`scenario::ParamSpec`]).
 //! - [`bench`]: benchmark workloads that the faces time (`cachelab bench`, `www/bench.html`).
+//! - [`manager`]: the chapter's cache manager: stable keys for cached functions, typed values.
 //! - [`error`]: the core's one error type; every face turns it into its own form.
 //! - Faces, which hold no logic: `wasm` (the `#[wasm_bindgen]` exports, wasm32 only),
 //!   `src/bin/cachelab.rs` (the command-line tool) and `redis` (feature `redis`, native only).
@@ -31,6 +32,7 @@
 
 pub mod bench;
 pub mod error;
+pub mod manager;
 pub mod scenario;
 pub mod sim;
 pub mod tiers;
