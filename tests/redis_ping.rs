@@ -14,6 +14,8 @@ fn redis_url() -> Option<String> {
 #[tokio::test]
 async fn the_server_answers_ping() {
     let Some(url) = redis_url() else { return };
-    let mut conn = cachelab::redis::connect(&url).await.expect("connect to redis-server");
+    let mut conn = cachelab::redis::connect(&url)
+        .await
+        .expect("connect to redis-server");
     assert_eq!(cachelab::redis::ping(&mut conn).await.unwrap(), "PONG");
 }
