@@ -10,7 +10,10 @@
 //! - [`sim`]: the deterministic kernel — simulated time ([`sim::SimTime`]) and the seeded PRNG
 //!   ([`sim::SimRng`]). Nothing in the core reads the wall clock or the OS's randomness.
 //! - [`tiers`]: [`tiers::L1`] (an LRU with optional TTLs) and [`tiers::L2`] (the Redis model).
-//! - [`workload`]: key popularity distributions such as [`workload::Zipf`].
+//! - [`workload`]: key popularity distributions such as [`workload::Zipf`], synthetic traces and
+//!   readers for recorded ones ([`workload::TraceReader`]: CSV, libCacheSim's oracleGeneral, text).
+//! - [`policy`]: eviction policies (LRU, FIFO, CLOCK, SIEVE, S3-FIFO, LFU, ARC, W-TinyLFU,
+//!   Belady) behind libCacheSim's driver rules, and trace replay ([`policy::replay`]).
 //! - [`scenario`]: named experiments with validated parameters ([`scenario::ParamSpec`]).
 //! - [`bench`]: benchmark workloads that the faces time (`cachelab bench`, `www/bench.html`).
 //! - [`manager`]: the chapter's cache manager: stable keys for cached functions, typed values.
@@ -33,6 +36,7 @@
 pub mod bench;
 pub mod error;
 pub mod manager;
+pub mod policy;
 pub mod scenario;
 pub mod sim;
 pub mod tiers;

@@ -1,0 +1,84 @@
+//! Belady's MIN: evict the object whose next request lies furthest in the future. It needs the
+//! whole trace in advance (each request's `next_access`), so it is the lower bound an online
+//! policy is measured against, not a policy one can deploy.
+
+use super::slots::Slots;
+use super::{Access, Evictor, FromCapacity};
+use std::collections::BinaryHeap;
+
+/// The offline optimum (in object-count mode; with sizes it is the classic heuristic).
+#[derive(Clone, Debug)]
+pub struct Belady {
+    /// Node metadata is the object's next access.
+    slots: Slots<u64>,
+    /// `(next access, slot)`, largest first. Entries go stale when a hit moves the object's next
+    /// access or the slot is freed; they are skipped when popped and pruned when too many pile up.
+    heap: BinaryHeap<(u64, u32)>,
+    used: u64,
+}
+
+impl FromCapacity for Belady {
+    fn with_capacity(_capacity: u64) -> Self {
+        Belady {
+            slots: Slots::new(),
+            heap: BinaryHeap::new(),
+            used: 0,
+        }
+    }
+}
+
+impl Belady {
+    /// Does the heap entry still describe a cached object?
+    fn is_current(slots: &Slots<u64>, next: u64, slot: u32) -> bool {
+        let node = slots.node(slot);
+        node.meta == next && slots.find(node.key) == Some(slot)
+    }
+
+    fn push(&mut self, next: u64, slot: u32) {
+        self.heap.push((next, slot));
+        if self.heap.len() > 2 * self.slots.live() + 1024 {
+            let slots = &self.slots;
+            self.heap
+                .retain(|&(next, slot)| Belady::is_current(slots, next, slot));
+        }
+    }
+}
+
+impl Evictor for Belady {
+    const NAME: &'static str = "belady";
+
+    fn lookup(&mut self, request: &Access) -> bool {
+        let Some(slot) = self.slots.find(request.key) else {
+            return false;
+        };
+        self.slots.node_mut(slot).meta = request.next_access;
+        self.push(request.next_access, slot);
+        true
+    }
+
+    fn evict(&mut self, _size: u32, evicted: &mut Vec<u64>) {
+        while let Some((next, slot)) = self.heap.pop() {
+            if Belady::is_current(&self.slots, next, slot) {
+                let node = *self.slots.node(slot);
+                self.used -= u64::from(node.size);
+                evicted.push(node.key);
+                self.slots.remove(slot);
+                return;
+            }
+        }
+    }
+
+    fn insert(&mut self, request: &Access, size: u32) {
+        let slot = self.slots.add(request.key, size, request.next_access);
+        self.used += u64::from(size);
+        self.push(request.next_access, slot);
+    }
+
+    fn used(&self) -> u64 {
+        self.used
+    }
+
+    fn memory_bytes(&self) -> usize {
+        self.slots.memory_bytes() + self.heap.capacity() * std::mem::size_of::<(u64, u32)>()
+    }
+}

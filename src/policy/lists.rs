@@ -1,0 +1,65 @@
+//! FIFO and LRU: one queue each. They differ only in what a hit does, so one type with a
+//! compile-time switch serves both (the branch disappears from the hot loop).
+
+use super::slots::{Queue, Slots};
+use super::{Access, Evictor, FromCapacity};
+
+/// One queue, newest at the head; evicts the tail. `PROMOTE_ON_HIT` moves a hit to the head.
+#[derive(Clone, Debug)]
+pub struct OneQueue<const PROMOTE_ON_HIT: bool> {
+    slots: Slots<()>,
+    queue: Queue,
+}
+
+/// First in, first out: a hit changes nothing, the oldest insertion goes first.
+pub type Fifo = OneQueue<false>;
+/// Least recently used: a hit moves the object to the head; the tail goes first.
+pub type Lru = OneQueue<true>;
+
+impl<const P: bool> FromCapacity for OneQueue<P> {
+    fn with_capacity(_capacity: u64) -> Self {
+        OneQueue {
+            slots: Slots::new(),
+            queue: Queue::default(),
+        }
+    }
+}
+
+impl<const PROMOTE_ON_HIT: bool> Evictor for OneQueue<PROMOTE_ON_HIT> {
+    const NAME: &'static str = if PROMOTE_ON_HIT { "lru" } else { "fifo" };
+
+    #[inline]
+    fn lookup(&mut self, request: &Access) -> bool {
+        match self.slots.find(request.key) {
+            Some(slot) => {
+                if PROMOTE_ON_HIT {
+                    self.queue.move_to_head(&mut self.slots, slot);
+                }
+                true
+            }
+            None => false,
+        }
+    }
+
+    #[inline]
+    fn evict(&mut self, _size: u32, evicted: &mut Vec<u64>) {
+        if let Some(slot) = self.queue.pop_tail(&mut self.slots) {
+            evicted.push(self.slots.node(slot).key);
+            self.slots.remove(slot);
+        }
+    }
+
+    #[inline]
+    fn insert(&mut self, request: &Access, size: u32) {
+        let slot = self.slots.add(request.key, size, ());
+        self.queue.push_head(&mut self.slots, slot);
+    }
+
+    fn used(&self) -> u64 {
+        self.queue.units()
+    }
+
+    fn memory_bytes(&self) -> usize {
+        self.slots.memory_bytes()
+    }
+}

@@ -1,0 +1,286 @@
+//! The storage every policy shares: a key → slot map with a fast hasher, an arena of nodes addressed
+//! by `u32` index (not pointers), and intrusive doubly-linked queues threaded through the arena.
+//!
+//! A request costs one hash lookup and a few index writes; nothing is allocated per request once
+//! the arena and the map have grown to the cache's size (freed slots are reused through a free list).
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// "No node": the end of a queue, or an empty link.
+pub(crate) const NIL: u32 = u32::MAX;
+
+/// A multiplicative hasher in the style of rustc's FxHash, for `u64` keys.
+///
+/// SipHash (std's default) resists hash flooding, which a simulator replaying a trace does not
+/// need, and costs several times more per lookup. One multiply spreads the key into the high bits;
+/// the final rotation brings them down to the low bits the table indexes with, so keys that share
+/// their low bits (block addresses aligned to 4 KiB, say) still spread over the table.
+#[derive(Clone, Copy, Default)]
+pub struct FxHasher {
+    hash: u64,
+}
+
+const FX_SEED: u64 = 0xf135_7aea_2e62_a9c5;
+
+impl Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.write_u64(u64::from_le_bytes(word));
+        }
+    }
+
+    fn write_u64(&mut self, value: u64) {
+        self.hash = (self.hash ^ value).wrapping_mul(FX_SEED);
+    }
+
+    fn finish(&self) -> u64 {
+        self.hash.rotate_left(26)
+    }
+}
+
+/// A `HashMap` keyed by `u64` with [`FxHasher`]. Its iteration order is never used.
+pub type FxMap<V> = HashMap<u64, V, BuildHasherDefault<FxHasher>>;
+
+/// One cached (or ghost) object: its key, its links in whichever queue holds it, its charged size
+/// (1 in object mode, bytes in byte mode) and the policy's own metadata `M`.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Node<M> {
+    pub key: u64,
+    /// Toward the queue's head (newer).
+    pub prev: u32,
+    /// Toward the queue's tail (older).
+    pub next: u32,
+    pub size: u32,
+    pub meta: M,
+}
+
+/// Keys mapped to nodes in an arena, with a free list so that slots are reused.
+#[derive(Clone, Debug)]
+pub(crate) struct Slots<M> {
+    map: FxMap<u32>,
+    nodes: Vec<Node<M>>,
+    /// Head of the free list, threaded through `next`.
+    free: u32,
+    live: usize,
+}
+
+impl<M: Copy> Slots<M> {
+    pub fn new() -> Self {
+        Slots {
+            map: FxMap::default(),
+            nodes: Vec::new(),
+            free: NIL,
+            live: 0,
+        }
+    }
+
+    /// The slot holding `key`, if any.
+    #[inline]
+    pub fn find(&self, key: u64) -> Option<u32> {
+        self.map.get(&key).copied()
+    }
+
+    /// Stores a new node for `key` (which must not be present) and returns its slot.
+    #[inline]
+    pub fn add(&mut self, key: u64, size: u32, meta: M) -> u32 {
+        let node = Node {
+            key,
+            prev: NIL,
+            next: NIL,
+            size,
+            meta,
+        };
+        let slot = if self.free == NIL {
+            self.nodes.push(node);
+            (self.nodes.len() - 1) as u32
+        } else {
+            let slot = self.free;
+            self.free = self.nodes[slot as usize].next;
+            self.nodes[slot as usize] = node;
+            slot
+        };
+        self.map.insert(key, slot);
+        self.live += 1;
+        slot
+    }
+
+    /// Forgets the node in `slot` (already unlinked from its queue) and frees the slot.
+    #[inline]
+    pub fn remove(&mut self, slot: u32) {
+        let key = self.nodes[slot as usize].key;
+        self.map.remove(&key);
+        self.nodes[slot as usize].next = self.free;
+        self.free = slot;
+        self.live -= 1;
+    }
+
+    #[inline]
+    pub fn node(&self, slot: u32) -> &Node<M> {
+        &self.nodes[slot as usize]
+    }
+
+    #[inline]
+    pub fn node_mut(&mut self, slot: u32) -> &mut Node<M> {
+        &mut self.nodes[slot as usize]
+    }
+
+    /// Nodes stored, ghosts included.
+    pub fn live(&self) -> usize {
+        self.live
+    }
+
+    /// Bytes allocated: the arena's capacity plus the map's buckets (key, value and one control
+    /// byte each, as hashbrown lays them out).
+    pub fn memory_bytes(&self) -> usize {
+        self.nodes.capacity() * std::mem::size_of::<Node<M>>()
+            + self.map.capacity() * (std::mem::size_of::<(u64, u32)>() + 1)
+    }
+}
+
+/// A doubly-linked queue through a [`Slots`] arena: head = newest, tail = oldest. It also keeps
+/// its length and the sum of its nodes' sizes, which policies compare with their shares.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Queue {
+    head: u32,
+    tail: u32,
+    len: u32,
+    units: u64,
+}
+
+impl Default for Queue {
+    fn default() -> Self {
+        Queue {
+            head: NIL,
+            tail: NIL,
+            len: 0,
+            units: 0,
+        }
+    }
+}
+
+impl Queue {
+    /// The oldest node.
+    #[inline]
+    pub fn tail(&self) -> Option<u32> {
+        (self.tail != NIL).then_some(self.tail)
+    }
+
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Sum of the sizes of the nodes in the queue.
+    #[inline]
+    pub fn units(&self) -> u64 {
+        self.units
+    }
+
+    /// Links `slot` in as the newest node.
+    #[inline]
+    pub fn push_head<M: Copy>(&mut self, slots: &mut Slots<M>, slot: u32) {
+        let old_head = self.head;
+        let node = slots.node_mut(slot);
+        node.prev = NIL;
+        node.next = old_head;
+        let size = node.size;
+        if old_head == NIL {
+            self.tail = slot;
+        } else {
+            slots.node_mut(old_head).prev = slot;
+        }
+        self.head = slot;
+        self.len += 1;
+        self.units += u64::from(size);
+    }
+
+    /// Unlinks `slot`, which must be in this queue.
+    #[inline]
+    pub fn unlink<M: Copy>(&mut self, slots: &mut Slots<M>, slot: u32) {
+        let Node {
+            prev, next, size, ..
+        } = *slots.node(slot);
+        if prev == NIL {
+            self.head = next;
+        } else {
+            slots.node_mut(prev).next = next;
+        }
+        if next == NIL {
+            self.tail = prev;
+        } else {
+            slots.node_mut(next).prev = prev;
+        }
+        self.len -= 1;
+        self.units -= u64::from(size);
+    }
+
+    /// Unlinks and returns the oldest node.
+    #[inline]
+    pub fn pop_tail<M: Copy>(&mut self, slots: &mut Slots<M>) -> Option<u32> {
+        let slot = self.tail()?;
+        self.unlink(slots, slot);
+        Some(slot)
+    }
+
+    /// Makes `slot` (in this queue) the newest.
+    #[inline]
+    pub fn move_to_head<M: Copy>(&mut self, slots: &mut Slots<M>, slot: u32) {
+        if self.head != slot {
+            self.unlink(slots, slot);
+            self.push_head(slots, slot);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keys_oldest_first(q: &Queue, slots: &Slots<()>) -> Vec<u64> {
+        let mut out = Vec::new();
+        let mut at = q.tail;
+        while at != NIL {
+            out.push(slots.node(at).key);
+            at = slots.node(at).prev;
+        }
+        out
+    }
+
+    #[test]
+    fn queue_keeps_order_and_units_and_slots_are_reused() {
+        let mut slots = Slots::new();
+        let mut q = Queue::default();
+        for key in 1..=3 {
+            let s = slots.add(key, key as u32, ());
+            q.push_head(&mut slots, s);
+        }
+        assert_eq!(keys_oldest_first(&q, &slots), [1, 2, 3]);
+        assert_eq!(q.units(), 6);
+        let two = slots.find(2).unwrap();
+        q.move_to_head(&mut slots, two);
+        assert_eq!(keys_oldest_first(&q, &slots), [1, 3, 2]);
+        let oldest = q.pop_tail(&mut slots).unwrap();
+        slots.remove(oldest);
+        assert_eq!(slots.find(1), None);
+        let reused = slots.add(9, 1, ());
+        assert_eq!(
+            reused, oldest,
+            "a freed slot is reused before the arena grows"
+        );
+        assert_eq!(slots.live(), 3);
+        assert_eq!(q.units(), 5);
+    }
+
+    #[test]
+    fn aligned_keys_spread_over_the_low_bits() {
+        use std::hash::BuildHasher;
+        let build = BuildHasherDefault::<FxHasher>::default();
+        let mut low: Vec<u64> = (0..64u64).map(|k| build.hash_one(k << 12) & 63).collect();
+        low.sort_unstable();
+        low.dedup();
+        assert!(low.len() > 32, "only {} distinct buckets", low.len());
+    }
+}

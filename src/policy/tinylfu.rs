@@ -1,0 +1,229 @@
+//! W-TinyLFU (Einziger, Friedman and Manes), with libCacheSim's defaults: an LRU window of 1 % of
+//! the capacity in front of a segmented-LRU main cache (probation 20 %, protected 80 % of main),
+//! and a frequency sketch that decides whether the window's victim may displace main's victim.
+//!
+//! Not cross-checked against libCacheSim: its sketch (`minimalIncrementCBF`) is sized and hashed
+//! differently, so counts can differ slightly. The sketch here is a count-min sketch of 4 rows with
+//! 4-bit counters and conservative ("minimal") increment, halved every 10 × width requests so that
+//! old popularity fades (TinyLFU's reset).
+
+use super::slots::{Queue, Slots};
+use super::{Access, Evictor, FromCapacity};
+
+/// Which segment a node is in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Segment {
+    Window,
+    Probation,
+    Protected,
+}
+
+/// Approximate request counts in fixed memory: a count-min sketch with 4-bit counters.
+///
+/// ```
+/// use cachelab::policy::FrequencySketch;
+/// let mut sketch = FrequencySketch::new(1000);
+/// for _ in 0..3 { sketch.increment(42); }
+/// assert!(sketch.estimate(42) >= 3);
+/// assert_eq!(sketch.estimate(7), 0);
+/// ```
+#[derive(Clone, Debug)]
+pub struct FrequencySketch {
+    counters: Vec<u8>,
+    /// Width of a row minus one (widths are powers of two).
+    mask: u64,
+    samples: u64,
+    reset_at: u64,
+}
+
+const SKETCH_ROWS: usize = 4;
+const SKETCH_MAX: u8 = 15;
+const ROW_SEEDS: [u64; SKETCH_ROWS] = [
+    0x9E37_79B9_7F4A_7C15,
+    0xC2B2_AE3D_27D4_EB4F,
+    0x1656_67B1_9E37_79F9,
+    0xD6E8_FEB8_6659_FD93,
+];
+
+impl FrequencySketch {
+    /// A sketch sized for about `entries` distinct keys (between 16 and 2^20 counters a row).
+    pub fn new(entries: u64) -> Self {
+        let width = entries.clamp(16, 1 << 20).next_power_of_two();
+        FrequencySketch {
+            counters: vec![0; width as usize * SKETCH_ROWS],
+            mask: width - 1,
+            samples: 0,
+            reset_at: 10 * width,
+        }
+    }
+
+    #[inline]
+    fn index(&self, row: usize, key: u64) -> usize {
+        let hash = (key ^ ROW_SEEDS[row]).wrapping_mul(ROW_SEEDS[(row + 1) % SKETCH_ROWS]);
+        row * (self.mask as usize + 1) + ((hash >> 32) & self.mask) as usize
+    }
+
+    /// How often `key` was seen (an overestimate at worst, capped at 15).
+    pub fn estimate(&self, key: u64) -> u8 {
+        (0..SKETCH_ROWS)
+            .map(|row| self.counters[self.index(row, key)])
+            .min()
+            .unwrap_or(0)
+    }
+
+    /// Counts one request for `key`, halving every counter each `10 × width` requests.
+    pub fn increment(&mut self, key: u64) {
+        let least = self.estimate(key);
+        if least < SKETCH_MAX {
+            for row in 0..SKETCH_ROWS {
+                let i = self.index(row, key);
+                if self.counters[i] == least {
+                    self.counters[i] += 1;
+                }
+            }
+        }
+        self.samples += 1;
+        if self.samples >= self.reset_at {
+            self.counters.iter_mut().for_each(|c| *c /= 2);
+            self.samples /= 2;
+        }
+    }
+
+    /// Bytes allocated for the counters.
+    pub fn memory_bytes(&self) -> usize {
+        self.counters.capacity()
+    }
+}
+
+/// Window LRU + TinyLFU admission + segmented LRU main.
+#[derive(Clone, Debug)]
+pub struct WTinyLfu {
+    slots: Slots<Segment>,
+    window: Queue,
+    probation: Queue,
+    protected: Queue,
+    window_share: u64,
+    main_share: u64,
+    protected_share: u64,
+    sketch: FrequencySketch,
+}
+
+impl FromCapacity for WTinyLfu {
+    fn with_capacity(capacity: u64) -> Self {
+        let window_share = (capacity as f64 * 0.01) as u64;
+        let main_share = capacity - window_share;
+        WTinyLfu {
+            slots: Slots::new(),
+            window: Queue::default(),
+            probation: Queue::default(),
+            protected: Queue::default(),
+            window_share,
+            main_share,
+            protected_share: (main_share as f64 * 0.8) as u64,
+            sketch: FrequencySketch::new(main_share),
+        }
+    }
+}
+
+impl WTinyLfu {
+    /// A segment's queue and the arena its nodes live in, borrowed together.
+    fn parts(&mut self, segment: Segment) -> (&mut Queue, &mut Slots<Segment>) {
+        let queue = match segment {
+            Segment::Window => &mut self.window,
+            Segment::Probation => &mut self.probation,
+            Segment::Protected => &mut self.protected,
+        };
+        (queue, &mut self.slots)
+    }
+
+    fn main_units(&self) -> u64 {
+        self.probation.units() + self.protected.units()
+    }
+
+    /// Moves `slot` from its segment to the head of `to`.
+    fn shift(&mut self, slot: u32, to: Segment) {
+        let (queue, slots) = self.parts(self.slots.node(slot).meta);
+        queue.unlink(slots, slot);
+        slots.node_mut(slot).meta = to;
+        let (queue, slots) = self.parts(to);
+        queue.push_head(slots, slot);
+    }
+
+    fn drop_slot(&mut self, slot: u32, evicted: &mut Vec<u64>) {
+        let (queue, slots) = self.parts(self.slots.node(slot).meta);
+        queue.unlink(slots, slot);
+        evicted.push(slots.node(slot).key);
+        slots.remove(slot);
+    }
+
+    /// Main's eviction candidate: probation's LRU, else protected's.
+    fn main_victim(&self) -> Option<u32> {
+        self.probation.tail().or(self.protected.tail())
+    }
+}
+
+impl Evictor for WTinyLfu {
+    const NAME: &'static str = "wtinylfu";
+
+    fn lookup(&mut self, request: &Access) -> bool {
+        self.sketch.increment(request.key);
+        let Some(slot) = self.slots.find(request.key) else {
+            return false;
+        };
+        match self.slots.node(slot).meta {
+            Segment::Window => self.window.move_to_head(&mut self.slots, slot),
+            Segment::Protected => self.protected.move_to_head(&mut self.slots, slot),
+            Segment::Probation => {
+                self.shift(slot, Segment::Protected);
+                while self.protected.units() > self.protected_share {
+                    match self.protected.tail() {
+                        Some(demoted) => self.shift(demoted, Segment::Probation),
+                        None => break,
+                    }
+                }
+            }
+        }
+        true
+    }
+
+    fn evict(&mut self, _size: u32, evicted: &mut Vec<u64>) {
+        while self.window.units() > self.window_share {
+            let Some(candidate) = self.window.tail() else {
+                break;
+            };
+            let candidate_size = u64::from(self.slots.node(candidate).size);
+            if self.main_units() + candidate_size <= self.main_share {
+                self.shift(candidate, Segment::Probation);
+                continue;
+            }
+            let Some(victim) = self.main_victim() else {
+                return self.drop_slot(candidate, evicted);
+            };
+            let candidate_freq = self.sketch.estimate(self.slots.node(candidate).key);
+            let victim_freq = self.sketch.estimate(self.slots.node(victim).key);
+            if candidate_freq > victim_freq {
+                self.drop_slot(victim, evicted);
+                self.shift(candidate, Segment::Probation);
+            } else {
+                self.drop_slot(candidate, evicted);
+            }
+            return;
+        }
+        if let Some(victim) = self.main_victim().or(self.window.tail()) {
+            self.drop_slot(victim, evicted);
+        }
+    }
+
+    fn insert(&mut self, request: &Access, size: u32) {
+        let slot = self.slots.add(request.key, size, Segment::Window);
+        self.window.push_head(&mut self.slots, slot);
+    }
+
+    fn used(&self) -> u64 {
+        self.window.units() + self.main_units()
+    }
+
+    fn memory_bytes(&self) -> usize {
+        self.slots.memory_bytes() + self.sketch.memory_bytes()
+    }
+}
