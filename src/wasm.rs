@@ -6,11 +6,37 @@ use crate::scenario::{l1_curve, ParamSpec};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
-/// Installs a panic hook so that a panic, should one still happen, reaches the console with its
-/// message instead of an opaque `unreachable` trap.
+thread_local! {
+    /// The message of the last panic, kept for the page: after a panic the module traps, and the
+    /// worker asks for this message before it replaces the broken instance.
+    static LAST_PANIC: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Installs a panic hook so that a panic, should one still happen, reaches the page with its
+/// message (see `lastPanic`) and the console with its stack, instead of an opaque `unreachable`.
 #[wasm_bindgen(start)]
 pub fn start() {
-    console_error_panic_hook::set_once();
+    std::panic::set_hook(Box::new(|info| {
+        LAST_PANIC.with(|last| {
+            if let Ok(mut last) = last.try_borrow_mut() {
+                *last = Some(info.to_string());
+            }
+        });
+        console_error_panic_hook::hook(info);
+    }));
+}
+
+/// The message of the last panic, if any (and forgets it).
+#[wasm_bindgen(js_name = lastPanic)]
+pub fn last_panic() -> Option<String> {
+    LAST_PANIC.with(|last| last.try_borrow_mut().ok().and_then(|mut l| l.take()))
+}
+
+/// Panics on purpose. It exists only so the browser tests can prove that a panic in the core is
+/// reported on the page and the page keeps working; nothing in the page calls it.
+#[wasm_bindgen(js_name = crashForTesting)]
+pub fn crash_for_testing() {
+    std::panic::panic_any("crashForTesting was called");
 }
 
 /// Converts a value to a plain JS object (maps become objects, not `Map`s).

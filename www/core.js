@@ -15,7 +15,7 @@ export class Core {
 
   #spawn() {
     this.#worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
-    this.#worker.onmessage = ({ data: { id, ok, result, error, progress } }) => {
+    this.#worker.onmessage = ({ data: { id, ok, result, error, progress, crashed } }) => {
       const call = this.#pending.get(id);
       if (!call) return;
       if (progress !== undefined) {
@@ -24,6 +24,7 @@ export class Core {
       }
       this.#pending.delete(id);
       ok ? call.resolve(result) : call.reject(new Error(error));
+      if (crashed) this.#replace('the core crashed');
     };
     this.#worker.onerror = (event) => this.#failAll(event.message || 'the worker failed');
   }
@@ -48,8 +49,12 @@ export class Core {
 
   /** Stops every call in flight; their promises reject with `cancelled`. */
   cancel() {
+    this.#replace('cancelled');
+  }
+
+  #replace(reason) {
     this.#worker.terminate();
-    this.#failAll('cancelled');
+    this.#failAll(reason);
     this.#spawn();
   }
 }

@@ -48,6 +48,13 @@ self.onmessage = async ({ data: { id, fn, args } }) => {
     }
     self.postMessage({ id, ok: true, result });
   } catch (e) {
+    if (e instanceof WebAssembly.RuntimeError) {
+      // A panic: the module has trapped and its state cannot be trusted any more. Report the
+      // panic's message; the page replaces this worker (see core.js).
+      const panic = core.lastPanic?.() ?? String(e.message);
+      self.postMessage({ id, ok: false, crashed: true, error: `the core crashed — this is a bug in cachelab, please report it: ${panic}` });
+      return;
+    }
     self.postMessage({ id, ok: false, error: String(e?.message ?? e) });
   }
 };

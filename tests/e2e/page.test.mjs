@@ -112,3 +112,19 @@ async function streamText(stream) {
   for await (const c of stream) chunks.push(c);
   return Buffer.concat(chunks).toString('utf8');
 }
+
+test('a panic in the core is reported on the page, which keeps working', async () => {
+  const { page, errors } = await open(browser, server.url);
+  await settled(page);
+  const message = await page.evaluate(async () => {
+    const { Core } = await import('./www/core.js');
+    const core = new Core();
+    const crash = await core.call('crashForTesting').then(() => 'no error', (e) => e.message);
+    const after = await core.call('l1CurveParams');
+    return { crash, recovered: after.length > 0 };
+  });
+  assert.match(message.crash, /the core crashed .*crashForTesting was called/s);
+  assert.equal(message.recovered, true);
+  // The panic hook also logs the panic to the console: that one error is expected.
+  assert.ok(errors.every((e) => /crashForTesting/.test(e)), errors.join('\n'));
+});
