@@ -7,10 +7,14 @@
 //!
 //! ## Layout
 //!
-//! - [`sim`]: the deterministic kernel — simulated time ([`sim::SimTime`]) and the seeded PRNG
-//!   ([`sim::SimRng`]). Nothing in the core reads the wall clock or the OS's randomness.
-//! - [`tiers`]: [`tiers::L1`] (an LRU with optional TTLs) and [`tiers::L2`] (the Redis model).
-//! - [`workload`]: key popularity distributions such as [`workload::Zipf`].
+//! - [`sim`]: the deterministic kernel — simulated time ([`sim::SimTime`]), the seeded PRNG
+//!   ([`sim::SimRng`]) and a single-threaded async executor on simulated time
+//!   ([`sim::Executor`]). Nothing in the core reads the wall clock or the OS's randomness.
+//! - [`tiers`]: [`tiers::L1`] (an LRU with optional TTLs), [`tiers::L2`] (the Redis model) and
+//!   [`tiers::Db`] (versioned rows, a latency distribution, a connection pool).
+//! - [`workload`]: key popularity ([`workload::Popularity`]), arrivals and the read/write mix.
+//! - [`strategy`]: cache-aside and the stampede, avalanche and penetration fixes, as `async fn`s.
+//! - [`metrics`]: hits per tier, database load, latency percentiles and time series.
 //! - [`scenario`]: named experiments with validated parameters ([`scenario::ParamSpec`]).
 //! - [`bench`]: benchmark workloads that the faces time (`cachelab bench`, `www/bench.html`).
 //! - [`error`]: the core's one error type; every face turns it into its own form.
@@ -31,8 +35,10 @@
 
 pub mod bench;
 pub mod error;
+pub mod metrics;
 pub mod scenario;
 pub mod sim;
+pub mod strategy;
 pub mod tiers;
 pub mod workload;
 
