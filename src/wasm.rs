@@ -46,6 +46,11 @@ fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
         .map_err(|e| JsError::new(&e.to_string()))
 }
 
+/// The core's error as a JS error with the same message.
+fn core_error(e: crate::Error) -> JsError {
+    JsError::new(&e.to_string())
+}
+
 /// Reads `{name: value}` from JS into the core's `(name, text)` pairs.
 fn read_params(params: JsValue) -> Result<Vec<(String, String)>, JsError> {
     if params.is_undefined() || params.is_null() {
@@ -76,8 +81,7 @@ pub fn l1_curve_params() -> Result<JsValue, JsError> {
 /// `seed`; returns `{seed, params, points: [{capacity, hits, misses, hit_ratio}]}`.
 #[wasm_bindgen(js_name = l1Curve)]
 pub fn l1_curve(params: JsValue, seed: u64) -> Result<JsValue, JsError> {
-    let curve =
-        l1_curve::run(&read_params(params)?, seed).map_err(|e| JsError::new(&e.to_string()))?;
+    let curve = l1_curve::run(&read_params(params)?, seed).map_err(core_error)?;
     to_js(&curve)
 }
 
@@ -156,4 +160,48 @@ pub fn bench_run(name: &str, ops: u64) -> Result<u64, JsError> {
     let case = crate::bench::find(name)
         .ok_or_else(|| JsError::new(&format!("unknown benchmark `{name}`")))?;
     Ok((case.run)(ops))
+}
+
+/// Every scenario with its parameters (name, meaning, unit, default, range) and variants, for
+/// the page's forms.
+#[wasm_bindgen]
+pub fn scenarios() -> Result<JsValue, JsError> {
+    to_js(&crate::scenario::scenarios())
+}
+
+/// A scenario as a stepped run (one variant per step): the page's worker calls `step()` until it
+/// returns 1, then `finish()` for the report.
+#[wasm_bindgen]
+pub struct ScenarioRunHandle(Option<crate::scenario::ScenarioRun>);
+
+/// Starts scenario `name` with `params` (`{name: value}`, any subset) and `seed`.
+#[wasm_bindgen(js_name = scenarioStart)]
+pub fn scenario_start(
+    name: &str,
+    params: JsValue,
+    seed: u64,
+) -> Result<ScenarioRunHandle, JsError> {
+    let run =
+        crate::scenario::ScenarioRun::new(name, &read_params(params)?, seed).map_err(core_error)?;
+    Ok(ScenarioRunHandle(Some(run)))
+}
+
+#[wasm_bindgen]
+impl ScenarioRunHandle {
+    /// Runs the next variant; returns the share done, 1 when complete.
+    pub fn step(&mut self) -> Result<f64, JsError> {
+        match self.0.as_mut() {
+            Some(run) => run.step().map_err(core_error),
+            None => Ok(1.0),
+        }
+    }
+
+    /// The report; the run is spent afterwards.
+    pub fn finish(&mut self) -> Result<JsValue, JsError> {
+        let run = self
+            .0
+            .take()
+            .ok_or_else(|| JsError::new("this run has already finished"))?;
+        to_js(&run.finish())
+    }
 }

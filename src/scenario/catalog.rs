@@ -590,17 +590,46 @@ pub fn find(name: &str) -> Result<Scenario> {
 /// assert!(err.to_string().contains("`rate` must be between 1 and 1000000"));
 /// ```
 pub fn run(name: &str, given: &[(String, String)], seed: u64) -> Result<Report> {
-    let scenario = find(name)?;
-    let params = resolve(&scenario.params, given)?;
-    let variants = scenario
-        .variants
-        .iter()
-        .map(|v| run_variant(v.name, &(scenario.configure)(&params, v.name)?, seed))
-        .collect::<Result<Vec<_>>>()?;
-    Ok(Report {
-        scenario: name.to_string(),
-        seed,
-        params,
-        variants,
-    })
+    let mut run = ScenarioRun::new(name, given, seed)?;
+    while run.step()? < 1.0 {}
+    Ok(run.finish())
+}
+
+/// A scenario run one variant at a time, so that a face can report progress between steps (and
+/// the page can cancel a long run). [`run`] is this, stepped to the end.
+#[derive(Debug)]
+pub struct ScenarioRun {
+    scenario: Scenario,
+    report: Report,
+}
+
+impl ScenarioRun {
+    /// Validates the parameters; nothing runs yet.
+    pub fn new(name: &str, given: &[(String, String)], seed: u64) -> Result<Self> {
+        let scenario = find(name)?;
+        let params = resolve(&scenario.params, given)?;
+        let report = Report {
+            scenario: name.to_string(),
+            seed,
+            params,
+            variants: Vec::new(),
+        };
+        Ok(ScenarioRun { scenario, report })
+    }
+
+    /// Runs the next variant, if any; returns the share of variants done (1.0 at the end).
+    pub fn step(&mut self) -> Result<f64> {
+        let total = self.scenario.variants.len();
+        if let Some(v) = self.scenario.variants.get(self.report.variants.len()) {
+            let config = (self.scenario.configure)(&self.report.params, v.name)?;
+            let variant = run_variant(v.name, &config, self.report.seed)?;
+            self.report.variants.push(variant);
+        }
+        Ok(self.report.variants.len() as f64 / total.max(1) as f64)
+    }
+
+    /// The report (complete once `step` has returned 1.0).
+    pub fn finish(self) -> Report {
+        self.report
+    }
 }

@@ -10,6 +10,6 @@ pub mod l1_curve;
 mod lab;
 mod params;
 
-pub use catalog::{find, run, scenarios, Report, Scenario, Variant, COMMON};
+pub use catalog::{find, run, scenarios, Report, Scenario, ScenarioRun, Variant, COMMON};
 pub use lab::{run_variant, BloomReport, LabConfig, VariantReport, MAX_REQUESTS};
 pub use params::{check, resolve, split_assignment, ParamSpec, Params};
