@@ -42,7 +42,8 @@ async function loadLessons() {
       if (hasConsole) available.push({ ...l, specs: [] });
     } else if (l.scenario) {
       const meta = scenarios.find((s) => s.name === l.scenario);
-      if (meta) available.push({ ...l, specs: meta.params });
+      // A lesson may start from other defaults than the scenario's own (its preset).
+      if (meta) available.push({ ...l, specs: meta.params.map((p) => ({ ...p, default: l.defaults[p.name] ?? p.default })) });
     } else {
       available.push({ ...l, specs: await runs.call(l.paramsFn) });
     }

@@ -13,26 +13,16 @@ const variant = (report, name) => report.variants.find((v) => v.name === name);
  * A lesson over a scenario of the core (`cachelab scenarios` lists them): its knobs come from the
  * scenario's metadata, every variant is run and overlaid in each chart.
  */
-function scenarioLesson({ id, scenario = id, title, text, notice }) {
+function scenarioLesson({ id, scenario = id, title, text, notice, defaults = {}, charts = timeCharts }) {
   return {
     id,
     title,
     text,
     scenario,
+    defaults,
     runFn: 'scenarioStart',
     runArgs: (params, seed) => [scenario, params, seed],
-    charts: (r) =>
-      [
-        ['hit_ratio', 'hit ratio (%)', (x) => 100 * x],
-        ['db_qps', 'database queries per second', (x) => x],
-        ['p99_ms', 'p99 latency (ms)', (x) => x],
-      ].map(([field, yLabel, scale]) => ({
-        title: yLabel,
-        x: r.variants[0]?.series.t_s ?? [],
-        xLabel: 'simulated time (s)',
-        yLabel,
-        series: r.variants.map((v) => ({ label: v.name, values: v.series[field].map(scale) })),
-      })),
+    charts,
     table: (r) => ({
       head: ['variant', 'requests', 'L1 hits', 'L2 hits', 'misses', 'DB queries', 'max DB in flight', 'hit ratio', 'p50 ms', 'p99 ms', 'max ms', 'errors', 'stale reads'],
       rows: r.variants.map(({ name, summary: s }) => [
@@ -49,6 +39,40 @@ function scenarioLesson({ id, scenario = id, title, text, notice }) {
     },
     notice: (r) => notice(r),
   };
+}
+
+/** The moments the hot key expired (in the first variant, which has no protection), as chart marks. */
+const expiryMarks = (r) => (r.variants[0]?.hot_key?.expiries_s ?? []).map((x) => ({ x, label: 'expired' }));
+
+/** Hit ratio, database load and p99 latency over simulated time, every variant overlaid. */
+function timeCharts(r) {
+  return [
+    ['hit_ratio', 'hit ratio (%)', (x) => 100 * x],
+    ['db_qps', 'database queries per second', (x) => x],
+    ['p99_ms', 'p99 latency (ms)', (x) => x],
+  ].map(([field, yLabel, scale]) => ({
+    title: yLabel,
+    x: r.variants[0]?.series.t_s ?? [],
+    xLabel: 'simulated time (s)',
+    yLabel,
+    marks: expiryMarks(r),
+    series: r.variants.map((v) => ({ label: v.name, values: v.series[field].map(scale) })),
+  }));
+}
+
+/** Where reads were answered — L1, L2 or the database — over time, in the first variant. */
+function layerCharts(r) {
+  return r.variants.slice(0, 1).map((v) => ({
+    title: `where reads were answered: ${v.name}`,
+    x: v.series.t_s,
+    xLabel: 'simulated time (s)',
+    yLabel: 'share of reads (%)',
+    series: [
+      { label: 'L1', values: v.series.l1_hit_ratio.map((x) => 100 * x) },
+      { label: 'L2', values: v.series.l2_hit_ratio.map((x) => 100 * x) },
+      { label: 'database', values: v.series.hit_ratio.map((x) => 100 * (1 - x)) },
+    ],
+  }));
 }
 
 /** "name: N database queries" for each variant, as one sentence. */
@@ -102,7 +126,16 @@ export const LESSONS = [
       'That burst is the stampede (or thundering herd): a slow query multiplied by the number of concurrent requests, exactly when the cache was supposed to protect the database.',
       'The fixes differ in who waits. A lock (SET with NX and an expiry) lets one request rebuild while the others poll the cache and fall back to the database only after a bound. Singleflight merges concurrent loads inside one process. XFetch refreshes early, with a probability that grows as expiry nears, so the key rarely expires at all. Stale-while-revalidate keeps serving the old value for a grace period while exactly one refresh runs.',
     ],
-    notice: (r) => `Database queries per variant — ${dbQueriesByVariant(r)}.`,
+    notice: (r) => {
+      const first = (name) => {
+        const h = variant(r, name)?.hot_key;
+        return h && h.loads_per_expiry.length ? h.loads_per_expiry[0] + h.fallbacks_per_expiry[0] : null;
+      };
+      const at = variant(r, 'none')?.hot_key?.expiries_s[0];
+      if (at === undefined) return `Database queries per variant — ${dbQueriesByVariant(r)}.`;
+      const others = r.variants.filter((v) => v.name !== 'none').map((v) => `${v.name}: ${first(v.name) ?? 0}`);
+      return `When the hot key expired at ${at} s, it sent ${first('none')} queries to the database without protection — against ${others.join(', ')} with the fixes.`;
+    },
   }),
   scenarioLesson({
     id: 'avalanche',
@@ -112,8 +145,11 @@ export const LESSONS = [
       'Jitter spreads the deadlines: each key gets its TTL plus or minus a random share, so expiries — and the reloads they cause — are spread over a window instead of a single moment. Early refresh goes further and reloads keys shortly before they expire.',
     ],
     notice: (r) => {
-      const peaks = r.variants.map((v) => `${v.name}: ${Math.max(0, ...v.series.db_qps)} queries/s`);
-      return `Peak database load — ${peaks.join(', ')}.`;
+      const peak = (v) => Math.max(0, ...v.series.db_qps);
+      const peaks = r.variants.map((v) => `${v.name}: ${peak(v)} queries/s`);
+      const [fixed, jitter] = [variant(r, 'fixed-ttl'), variant(r, 'jitter')];
+      const ratio = fixed && jitter && peak(jitter) > 0 ? ` — jitter cuts the peak ${(peak(fixed) / peak(jitter)).toFixed(1)}×` : '';
+      return `Peak database load — ${peaks.join(', ')}${ratio}.`;
     },
   }),
   scenarioLesson({
@@ -123,6 +159,29 @@ export const LESSONS = [
       'A cache only remembers what it found. Ask for a key that does not exist and there is nothing to store, so the next request for it goes to the database again — every time. A buggy client or an attacker who walks through random ids turns the cache into a pass-through.',
       'Negative caching stores "not found" too, with a short TTL so that a row created later shows up soon. A Bloom filter of the keys that do exist answers "certainly not here" for most missing keys before any tier is asked; it costs a few bits per key and lets a small share of false positives through.',
     ],
-    notice: (r) => `Database queries per variant — ${dbQueriesByVariant(r)}.`,
+    notice: (r) => {
+      const parts = r.variants.map((v) => {
+        const m = v.missing_keys;
+        return m ? `${v.name}: ${m.db_queries} of ${m.requests}` : `${v.name}: ${v.summary.db_queries}`;
+      });
+      const bloom = r.variants.find((v) => v.bloom)?.bloom;
+      const fpr = bloom ? ` The Bloom filter let ${pct(bloom.measured_fpr)} of missing keys through (expected ${pct(bloom.expected_fpr)}).` : '';
+      return `Database queries caused by reads for missing keys — ${parts.join(', ')}.${fpr}`;
+    },
+  }),
+  scenarioLesson({
+    id: 'layers',
+    scenario: 'stampede',
+    title: 'Two layers: L1 in front of L2',
+    text: [
+      'Every trip to Redis costs a network round trip. An in-process L1 in front of it answers the hottest keys from memory, with no network at all; L2 still catches what L1 has no room for, and the database sees only what both miss.',
+      'Here the traffic is spread over many keys with a Zipf skew, L1 holds a few hundred entries with a short TTL, and the charts show which layer answered each share of the reads. Make L1 larger or smaller, or the skew flatter, and watch the shares move.',
+    ],
+    defaults: { hot_share: 0, keys: 10000, skew: 1, l1_keys: 500, duration_s: 12 },
+    charts: layerCharts,
+    notice: (r) => {
+      const s = r.variants[0].summary;
+      return `Of ${s.requests} reads, L1 answered ${pct(s.l1_hits / s.requests)}, L2 ${pct(s.l2_hits / s.requests)} and the database ${pct(s.misses / s.requests)}.`;
+    },
   }),
 ];
