@@ -6,7 +6,7 @@
 //! while in small, or whose key is still in the ghost, earn a place in main, which evicts like
 //! CLOCK with a 2-bit counter.
 
-use super::slots::{Queue, Slots};
+use super::slots::{Queue, Slots, NIL};
 use super::{Access, Evictor, FromCapacity};
 
 /// Which queue a node is in.
@@ -37,8 +37,10 @@ pub struct S3Fifo {
     ghost: Queue,
     main_share: u64,
     ghost_capacity: u64,
-    /// The last lookup found its key in the ghost: insert into main.
-    ghost_hit: bool,
+    /// The node of a key the last lookup found in the ghost (`NIL` if none): already unlinked
+    /// from the ghost, kept in the index so that the insert that follows can reuse it as a main
+    /// entry without another hash-table update.
+    ghost_hit: u32,
 }
 
 impl FromCapacity for S3Fifo {
@@ -52,7 +54,7 @@ impl FromCapacity for S3Fifo {
             ghost: Queue::default(),
             main_share: capacity - small_share,
             ghost_capacity: (capacity as f64 * 0.9) as u64,
-            ghost_hit: false,
+            ghost_hit: NIL,
         }
     }
 }
@@ -114,15 +116,18 @@ impl Evictor for S3Fifo {
 
     #[inline]
     fn lookup(&mut self, request: &Access) -> bool {
-        self.ghost_hit = false;
+        if self.ghost_hit != NIL {
+            // The previous ghost hit was too large to insert: forget it now.
+            self.slots.remove(self.ghost_hit);
+            self.ghost_hit = NIL;
+        }
         let Some(slot) = self.slots.find(request.key) else {
             return false;
         };
         let node = self.slots.node_mut(slot);
         if node.meta.place == Place::Ghost {
             self.ghost.unlink(&mut self.slots, slot);
-            self.slots.remove(slot);
-            self.ghost_hit = true;
+            self.ghost_hit = slot;
             return false;
         }
         node.meta.freq = node.meta.freq.saturating_add(1);
@@ -139,17 +144,23 @@ impl Evictor for S3Fifo {
 
     #[inline]
     fn insert(&mut self, request: &Access, size: u32) {
-        let place = if self.ghost_hit {
-            Place::Main
+        if self.ghost_hit == NIL {
+            let small = Meta {
+                freq: 0,
+                place: Place::Small,
+            };
+            let slot = self.slots.add(request.key, size, small);
+            self.small.push_head(&mut self.slots, slot);
         } else {
-            Place::Small
-        };
-        let slot = self.slots.add(request.key, size, Meta { freq: 0, place });
-        match place {
-            Place::Main => self.main.push_head(&mut self.slots, slot),
-            _ => self.small.push_head(&mut self.slots, slot),
+            let slot = std::mem::replace(&mut self.ghost_hit, NIL);
+            let node = self.slots.node_mut(slot);
+            node.size = size;
+            node.meta = Meta {
+                freq: 0,
+                place: Place::Main,
+            };
+            self.main.push_head(&mut self.slots, slot);
         }
-        self.ghost_hit = false;
     }
 
     fn used(&self) -> u64 {

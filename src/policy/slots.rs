@@ -132,11 +132,22 @@ impl<M: Copy> Slots<M> {
         self.live
     }
 
-    /// Bytes allocated: the arena's capacity plus the map's buckets (key, value and one control
-    /// byte each, as hashbrown lays them out).
+    /// Bytes allocated: the arena's capacity plus the map's table. hashbrown (std's map) keeps
+    /// at most 7/8 of its power-of-two buckets full and reports that as its capacity; each bucket
+    /// holds a `(u64, u32)` and one control byte, plus one SIMD group of trailing control bytes.
     pub fn memory_bytes(&self) -> usize {
-        self.nodes.capacity() * std::mem::size_of::<Node<M>>()
-            + self.map.capacity() * (std::mem::size_of::<(u64, u32)>() + 1)
+        let capacity = self.map.capacity();
+        let buckets = match capacity {
+            0 => 0,
+            1..=7 => capacity + 1,
+            _ => capacity / 7 * 8,
+        };
+        let table = if buckets == 0 {
+            0
+        } else {
+            buckets * (std::mem::size_of::<(u64, u32)>() + 1) + 16
+        };
+        self.nodes.capacity() * std::mem::size_of::<Node<M>>() + table
     }
 }
 
