@@ -6,21 +6,22 @@
 //! they are and moves a hand instead: new objects keep arriving at the head while survivors stay
 //! put, which sorts popular objects away from the eviction point without any reordering.
 
-use super::slots::{Queue, Slots, NIL};
+use super::slots::{Queue, Ring, Slots, NIL};
 use super::{Access, Evictor, FromCapacity};
 
 /// Second chance: a hit sets the object's bit; eviction recycles set tails to the head.
 #[derive(Clone, Debug)]
 pub struct Clock {
     slots: Slots<bool>,
-    queue: Queue,
+    /// Recycling the oldest object is a turn of the ring.
+    ring: Ring,
 }
 
 impl FromCapacity for Clock {
     fn with_capacity(_capacity: u64) -> Self {
         Clock {
             slots: Slots::new(),
-            queue: Queue::default(),
+            ring: Ring::default(),
         }
     }
 }
@@ -46,13 +47,14 @@ impl Evictor for Clock {
     }
 
     fn evict(&mut self, _size: u32, evicted: &mut Vec<u64>) {
-        while let Some(slot) = self.queue.pop_tail(&mut self.slots) {
+        while let Some(slot) = self.ring.oldest() {
             let node = self.slots.node_mut(slot);
             if node.meta {
                 node.meta = false;
-                self.queue.push_head(&mut self.slots, slot);
+                self.ring.rotate(&self.slots);
             } else {
                 evicted.push(node.key);
+                self.ring.unlink(&mut self.slots, slot);
                 self.slots.remove(slot);
                 return;
             }
@@ -62,11 +64,11 @@ impl Evictor for Clock {
     #[inline]
     fn insert(&mut self, request: &Access, size: u32) {
         let slot = self.slots.add(request.key, size, false);
-        self.queue.push_head(&mut self.slots, slot);
+        self.ring.push_newest(&mut self.slots, slot);
     }
 
     fn used(&self) -> u64 {
-        self.queue.units()
+        self.ring.units()
     }
 
     fn memory_bytes(&self) -> usize {

@@ -6,7 +6,7 @@
 //! while in small, or whose key is still in the ghost, earn a place in main, which evicts like
 //! CLOCK with a 2-bit counter.
 
-use super::slots::{Queue, Slots, NIL};
+use super::slots::{Queue, Ring, Slots, NIL};
 use super::{Access, Evictor, FromCapacity};
 
 /// Which queue a node is in.
@@ -33,7 +33,8 @@ const MOVE_TO_MAIN_THRESHOLD: u8 = 2;
 pub struct S3Fifo {
     slots: Slots<Meta>,
     small: Queue,
-    main: Queue,
+    /// A circle, so that giving an object another round is one pointer move.
+    main: Ring,
     ghost: Queue,
     main_share: u64,
     ghost_capacity: u64,
@@ -50,7 +51,7 @@ impl FromCapacity for S3Fifo {
         S3Fifo {
             slots: Slots::new(),
             small: Queue::default(),
-            main: Queue::default(),
+            main: Ring::default(),
             ghost: Queue::default(),
             main_share: capacity - small_share,
             ghost_capacity: (capacity as f64 * 0.9) as u64,
@@ -70,7 +71,7 @@ impl S3Fifo {
                     freq: 0,
                     place: Place::Main,
                 };
-                self.main.push_head(&mut self.slots, slot);
+                self.main.push_newest(&mut self.slots, slot);
                 continue;
             }
             evicted.push(node.key);
@@ -97,14 +98,15 @@ impl S3Fifo {
     /// Pops main's oldest objects, reinserting those hit since their last pass with a lower
     /// count, until one with no hits is dropped.
     fn evict_main(&mut self, evicted: &mut Vec<u64>) {
-        while let Some(slot) = self.main.pop_tail(&mut self.slots) {
+        while let Some(slot) = self.main.oldest() {
             let node = self.slots.node_mut(slot);
             if node.meta.freq >= 1 {
                 node.meta.freq = node.meta.freq.min(3) - 1;
-                self.main.push_head(&mut self.slots, slot);
+                self.main.rotate(&self.slots);
                 continue;
             }
             evicted.push(node.key);
+            self.main.unlink(&mut self.slots, slot);
             self.slots.remove(slot);
             return;
         }
@@ -159,7 +161,7 @@ impl Evictor for S3Fifo {
                 freq: 0,
                 place: Place::Main,
             };
-            self.main.push_head(&mut self.slots, slot);
+            self.main.push_newest(&mut self.slots, slot);
         }
     }
 
