@@ -431,8 +431,8 @@ impl Reference for RefWTinyLfu {
         }
         false
     }
-    fn evict(&mut self, _: u64, evicted: &mut Vec<u64>) {
-        while units(&self.window) > self.window_share {
+    fn evict(&mut self, size: u64, evicted: &mut Vec<u64>) {
+        while !self.window.is_empty() && units(&self.window) + size > self.window_share {
             let candidate = self.window[0];
             if self.main_units() + candidate.size <= self.main_share {
                 self.probation.push(self.window.remove(0));

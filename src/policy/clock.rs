@@ -139,3 +139,40 @@ impl Evictor for Sieve {
         self.slots.memory_bytes()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::policy::{build, Access, Capacity, Policy};
+    use std::num::NonZeroU64;
+
+    fn cache(name: &str, capacity: u64) -> Box<dyn Policy> {
+        build(name, Capacity::Objects(NonZeroU64::new(capacity).unwrap())).unwrap()
+    }
+
+    fn evictions(cache: &mut dyn Policy, keys: &[u64]) -> Vec<u64> {
+        let mut evicted = Vec::new();
+        for &k in keys {
+            cache.access(&Access::new(k, 1), &mut evicted);
+        }
+        evicted
+    }
+
+    #[test]
+    fn clock_gives_a_visited_object_a_second_chance() {
+        // 1 is visited, so the first eviction recycles it and takes 2; the next takes 3, then
+        // 1 (its bit was cleared on the way).
+        let mut clock = cache("clock", 3);
+        assert_eq!(evictions(clock.as_mut(), &[1, 2, 3, 1, 4, 5, 6]), [2, 3, 1]);
+    }
+
+    #[test]
+    fn sieve_leaves_survivors_in_place_and_remembers_its_hand() {
+        // Queue (oldest first) 1 2 3 with 1 and 3 visited. The hand clears 1, evicts 2 and stops
+        // at 3. On the next eviction it clears 3, then finds 4, the newest, unvisited.
+        let mut sieve = cache("sieve", 3);
+        assert_eq!(evictions(sieve.as_mut(), &[1, 2, 3, 1, 3, 4]), [2]);
+        assert_eq!(evictions(sieve.as_mut(), &[5]), [4]);
+        // The hand passed the head and is back at the tail: 1 (cleared earlier) goes next.
+        assert_eq!(evictions(sieve.as_mut(), &[6]), [1]);
+    }
+}

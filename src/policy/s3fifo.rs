@@ -173,3 +173,48 @@ impl Evictor for S3Fifo {
         self.slots.memory_bytes()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(cache: &mut S3Fifo, capacity: u64, keys: &[u64]) -> Vec<u64> {
+        let mut evicted = Vec::new();
+        for &key in keys {
+            let a = Access::new(key, 1);
+            if !cache.lookup(&a) {
+                while cache.used() + 1 > capacity {
+                    cache.evict(1, &mut evicted);
+                }
+                cache.insert(&a, 1);
+            }
+        }
+        evicted
+    }
+
+    #[test]
+    fn one_hit_wonders_leave_through_small_and_ghost_hits_enter_main() {
+        let mut cache = S3Fifo::with_capacity(10);
+        assert_eq!((cache.main_share, cache.ghost_capacity), (9, 9));
+        // 0..10 fill the cache (all in small, since nothing was seen before); 10 evicts 0,
+        // whose key moves to the ghost.
+        assert_eq!(run(&mut cache, 10, &(0..11).collect::<Vec<_>>()), [0]);
+        let zero = cache.slots.find(0).unwrap();
+        assert_eq!(cache.slots.node(zero).meta.place, Place::Ghost);
+        // 0 again: a ghost hit, so it is inserted straight into main.
+        run(&mut cache, 10, &[0]);
+        let zero = cache.slots.find(0).unwrap();
+        assert_eq!(cache.slots.node(zero).meta.place, Place::Main);
+        assert_eq!(cache.ghost.units(), 1, "1 went to the ghost to make room");
+    }
+
+    #[test]
+    fn objects_hit_twice_in_small_are_promoted_with_a_fresh_count() {
+        let mut cache = S3Fifo::with_capacity(10);
+        run(&mut cache, 10, &[0, 0, 0]);
+        run(&mut cache, 10, &(1..11).collect::<Vec<_>>());
+        let zero = cache.slots.find(0).unwrap();
+        let meta = cache.slots.node(zero).meta;
+        assert_eq!((meta.place, meta.freq), (Place::Main, 0));
+    }
+}
