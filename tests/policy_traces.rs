@@ -14,7 +14,7 @@
 
 use cachelab::policy::replay::{replay, run, Experiment};
 use cachelab::policy::{build, Access, Capacity};
-use cachelab::workload::{next_accesses, Request, TraceFormat, TraceReader};
+use cachelab::workload::{Request, TraceFormat, TraceReader};
 use std::fs::File;
 use std::io::BufReader;
 use std::num::NonZeroU64;
@@ -36,15 +36,7 @@ fn load(path: &PathBuf) -> Vec<Access> {
     let requests: Vec<Request> = TraceReader::new(file, TraceFormat::Csv)
         .collect::<Result<_, _>>()
         .expect("well-formed trace");
-    requests
-        .iter()
-        .zip(next_accesses(&requests))
-        .map(|(r, next_access)| Access {
-            key: r.key,
-            size: r.size,
-            next_access,
-        })
-        .collect()
+    Access::from_trace(&requests)
 }
 
 const MIB: u64 = 1 << 20;

@@ -87,12 +87,13 @@ impl Evictor for Belady {
 mod tests {
     use crate::policy::replay::replay;
     use crate::policy::{build, Access, Capacity};
-    use crate::workload::{next_accesses, Request};
+    use crate::workload::Request;
     use std::num::NonZeroU64;
 
     #[test]
     fn belady_keeps_what_is_needed_soonest() {
-        // A loop of 3 keys through 2 slots: LRU misses every time, the optimum half as often.
+        // A loop of 3 keys through 2 slots: LRU misses every time; the optimum, after the 2
+        // cold misses, one request in two.
         let requests: Vec<Request> = (0..12)
             .map(|i| Request {
                 time: i,
@@ -100,15 +101,7 @@ mod tests {
                 size: 1,
             })
             .collect();
-        let trace: Vec<Access> = requests
-            .iter()
-            .zip(next_accesses(&requests))
-            .map(|(r, next_access)| Access {
-                key: r.key,
-                size: 1,
-                next_access,
-            })
-            .collect();
+        let trace = Access::from_trace(&requests);
         let capacity = Capacity::Objects(NonZeroU64::new(2).unwrap());
         let misses = |name| {
             let mut cache = build(name, capacity).unwrap();

@@ -7,7 +7,7 @@
 
 use super::{build, canonical_name, Access, Capacity, Policy, POLICY_NAMES};
 use crate::error::{Error, Result};
-use crate::workload::{next_accesses, Request, TraceFormat, TraceReader, TraceStats};
+use crate::workload::{Request, TraceFormat, TraceReader, TraceStats};
 use serde::Serialize;
 use std::io::BufRead;
 use std::num::NonZeroU64;
@@ -344,13 +344,7 @@ pub fn run<R: BufRead>(
     };
     if experiment.policies.contains(&"belady") {
         let requests = TraceReader::new(open()?, format).collect::<Result<Vec<Request>>>()?;
-        for (request, next_access) in requests.iter().zip(next_accesses(&requests)) {
-            serve(Access {
-                key: request.key,
-                size: request.size,
-                next_access,
-            });
-        }
+        Access::from_trace(&requests).into_iter().for_each(serve);
     } else {
         for request in TraceReader::new(open()?, format) {
             let request = request?;
