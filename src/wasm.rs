@@ -2,7 +2,9 @@
 //! results with serde. No logic lives here, and nothing here may panic: every export returns
 //! `Result<_, JsError>` with the core's message.
 
+use crate::policy::{replay, POLICY_NAMES};
 use crate::scenario::{l1_curve, ParamSpec};
+use crate::workload::TraceFormat;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
@@ -204,4 +206,43 @@ impl ScenarioRunHandle {
             .ok_or_else(|| JsError::new("this run has already finished"))?;
         to_js(&run.finish())
     }
+}
+
+/// The eviction policies `replayTrace` knows, by name.
+#[wasm_bindgen]
+pub fn policies() -> Result<JsValue, JsError> {
+    to_js(&POLICY_NAMES)
+}
+
+/// Replays a trace (CSV text as a string, or the file's bytes as a `Uint8Array`) through
+/// `policies` (`"lru,sieve"`, or `"all"`) at `sizes` (`"0.01,0.05"`, `"5000"`, `"64MiB"`, or
+/// `"mrc"`); `format` is `csv` (the default), `oracle` or `text`, and `bytes` makes fractions
+/// count bytes. Returns `{trace, requests, unique_keys, rows: [{policy, capacity, unit, requests,
+/// misses, miss_ratio, byte_miss_ratio}]}`.
+#[wasm_bindgen(js_name = replayTrace)]
+pub fn replay_trace(
+    data: JsValue,
+    policies: String,
+    sizes: String,
+    format: Option<String>,
+    bytes: Option<bool>,
+) -> Result<JsValue, JsError> {
+    let data: Vec<u8> = if let Some(text) = data.as_string() {
+        text.into_bytes()
+    } else if data.is_instance_of::<js_sys::Uint8Array>() {
+        js_sys::Uint8Array::new(&data).to_vec()
+    } else {
+        return Err(JsError::new(
+            "the trace must be a string (CSV or text) or a Uint8Array (any format)",
+        ));
+    };
+    let format = match format {
+        Some(name) => TraceFormat::parse(&name).map_err(core_error)?,
+        None => TraceFormat::Csv,
+    };
+    let experiment =
+        replay::Experiment::parse(&policies, &sizes, bytes.unwrap_or(false)).map_err(core_error)?;
+    let report = replay::run("local trace", format, || Ok(data.as_slice()), &experiment)
+        .map_err(core_error)?;
+    to_js(&report)
 }

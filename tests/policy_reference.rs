@@ -6,7 +6,7 @@
 
 use cachelab::policy::{build, Access, Capacity, FrequencySketch, Outcome, Policy};
 use cachelab::sim::SimRng;
-use cachelab::workload::{next_accesses, Pattern, Request, Synthetic};
+use cachelab::workload::{Pattern, Request, Synthetic};
 use std::num::NonZeroU64;
 
 #[derive(Clone, Copy, Debug)]
@@ -431,8 +431,8 @@ impl Reference for RefWTinyLfu {
         }
         false
     }
-    fn evict(&mut self, _: u64, evicted: &mut Vec<u64>) {
-        while units(&self.window) > self.window_share {
+    fn evict(&mut self, size: u64, evicted: &mut Vec<u64>) {
+        while !self.window.is_empty() && units(&self.window) + size > self.window_share {
             let candidate = self.window[0];
             if self.main_units() + candidate.size <= self.main_share {
                 self.probation.push(self.window.remove(0));
@@ -544,15 +544,7 @@ fn random_trace(rng: &mut SimRng, seed: u64, byte_mode: bool) -> Vec<Access> {
         });
         requests.splice(at..at, scan);
     }
-    requests
-        .iter()
-        .zip(next_accesses(&requests))
-        .map(|(r, next_access)| Access {
-            key: r.key,
-            size: r.size,
-            next_access,
-        })
-        .collect()
+    Access::from_trace(&requests)
 }
 
 fn compare(name: &str, seeds: std::ops::Range<u64>, byte_mode: bool) {
@@ -591,52 +583,26 @@ fn compare(name: &str, seeds: std::ops::Range<u64>, byte_mode: bool) {
 
 const SEEDS: std::ops::Range<u64> = 0..300;
 
-#[test]
-fn lru_matches_its_reference() {
-    compare("lru", SEEDS, false);
-    compare("lru", SEEDS, true);
+/// One test per policy, in object mode and in byte mode.
+macro_rules! matches_its_reference {
+    ($($test:ident: $policy:literal),* $(,)?) => {$(
+        #[test]
+        fn $test() {
+            compare($policy, SEEDS, false);
+            compare($policy, SEEDS, true);
+        }
+    )*};
 }
 
-#[test]
-fn fifo_matches_its_reference() {
-    compare("fifo", SEEDS, false);
-    compare("fifo", SEEDS, true);
-}
-
-#[test]
-fn clock_matches_its_reference() {
-    compare("clock", SEEDS, false);
-    compare("clock", SEEDS, true);
-}
-
-#[test]
-fn sieve_matches_its_reference() {
-    compare("sieve", SEEDS, false);
-    compare("sieve", SEEDS, true);
-}
-
-#[test]
-fn lfu_matches_its_reference() {
-    compare("lfu", SEEDS, false);
-    compare("lfu", SEEDS, true);
-}
-
-#[test]
-fn s3fifo_matches_its_reference() {
-    compare("s3fifo", SEEDS, false);
-    compare("s3fifo", SEEDS, true);
-}
-
-#[test]
-fn arc_matches_its_reference() {
-    compare("arc", SEEDS, false);
-    compare("arc", SEEDS, true);
-}
-
-#[test]
-fn wtinylfu_matches_its_reference() {
-    compare("wtinylfu", SEEDS, false);
-    compare("wtinylfu", SEEDS, true);
+matches_its_reference! {
+    lru_matches_its_reference: "lru",
+    fifo_matches_its_reference: "fifo",
+    clock_matches_its_reference: "clock",
+    sieve_matches_its_reference: "sieve",
+    lfu_matches_its_reference: "lfu",
+    s3fifo_matches_its_reference: "s3fifo",
+    arc_matches_its_reference: "arc",
+    wtinylfu_matches_its_reference: "wtinylfu",
 }
 
 #[test]

@@ -14,7 +14,7 @@
 
 use cachelab::policy::replay::{replay, run, Experiment};
 use cachelab::policy::{build, Access, Capacity};
-use cachelab::workload::{next_accesses, Request, TraceFormat, TraceReader};
+use cachelab::workload::{Request, TraceFormat, TraceReader};
 use std::fs::File;
 use std::io::BufReader;
 use std::num::NonZeroU64;
@@ -36,15 +36,7 @@ fn load(path: &PathBuf) -> Vec<Access> {
     let requests: Vec<Request> = TraceReader::new(file, TraceFormat::Csv)
         .collect::<Result<_, _>>()
         .expect("well-formed trace");
-    requests
-        .iter()
-        .zip(next_accesses(&requests))
-        .map(|(r, next_access)| Access {
-            key: r.key,
-            size: r.size,
-            next_access,
-        })
-        .collect()
+    Access::from_trace(&requests)
 }
 
 const MIB: u64 = 1 << 20;
@@ -165,7 +157,7 @@ const CLOUDPHYSICS_MISSES: [[u64; 4]; 9] = [
     [94559, 91396, 85691, 77208],
     [96765, 93052, 90040, 81557],
     [94229, 92392, 88002, 80004],
-    [94817, 92720, 89245, 79451],
+    [94802, 93410, 90139, 83054],
     [90263, 80078, 71620, 62049],
 ];
 const ZIPF_MISSES: [[u64; 4]; 9] = [
@@ -176,7 +168,7 @@ const ZIPF_MISSES: [[u64; 4]; 9] = [
     [419710, 291788, 238749, 187349],
     [426167, 296657, 241898, 187116],
     [423430, 295367, 241949, 189350],
-    [427026, 296634, 242379, 188446],
+    [421274, 291436, 238824, 185162],
     [353865, 224133, 172151, 125984],
 ];
 

@@ -11,7 +11,9 @@ fn main() -> std::process::ExitCode {
 #[cfg(not(target_arch = "wasm32"))]
 mod cli {
     use cachelab::bench;
+    use cachelab::policy::replay::{self, Experiment};
     use cachelab::scenario::{l1_curve, split_assignment};
+    use cachelab::workload::TraceFormat;
     use clap::{Parser, Subcommand};
     use std::process::ExitCode;
 
@@ -37,6 +39,31 @@ mod cli {
             #[arg(long, default_value_t = 1)]
             seed: u64,
             /// Print the result as JSON instead of a table.
+            #[arg(long)]
+            json: bool,
+        },
+        /// Replay a request trace through eviction policies and print their misses.
+        Replay {
+            /// The trace file (CSV `time,key,size`, libCacheSim oracleGeneral, or one key a line).
+            trace: std::path::PathBuf,
+            /// Policies, comma-separated (lru, fifo, clock, sieve, s3fifo, lfu, arc, wtinylfu,
+            /// belady), or `all`.
+            #[arg(long, default_value = "lru,fifo,clock,sieve,s3fifo,lfu,arc")]
+            policy: String,
+            /// Cache sizes, comma-separated: fractions of the unique keys (`0.05`), objects
+            /// (`5000`) or bytes (`64MiB`).
+            #[arg(long, default_value = "0.01,0.05,0.1,0.2", conflicts_with = "mrc")]
+            size: String,
+            /// A miss-ratio curve: 16 sizes from 0.1 % to 100 % of the unique keys.
+            #[arg(long)]
+            mrc: bool,
+            /// Fractions are of the unique bytes (byte-mode capacities) instead of unique keys.
+            #[arg(long)]
+            bytes: bool,
+            /// The trace's format: csv, oracle or text (default: from the file's extension).
+            #[arg(long)]
+            format: Option<String>,
+            /// Print the report as JSON instead of a table.
             #[arg(long)]
             json: bool,
         },
@@ -97,6 +124,56 @@ mod cli {
                 scale,
                 json,
             } => run_benchmarks(&filter, scale, json),
+            Command::Replay {
+                trace,
+                policy,
+                size,
+                mrc,
+                bytes,
+                format,
+                json,
+            } => {
+                let sizes = if mrc { "mrc" } else { size.as_str() };
+                let experiment =
+                    Experiment::parse(&policy, sizes, bytes).map_err(|e| e.to_string())?;
+                let name = trace.display().to_string();
+                let format = match format {
+                    Some(f) => TraceFormat::parse(&f).map_err(|e| e.to_string())?,
+                    None => TraceFormat::from_file_name(&name),
+                };
+                let open = || {
+                    std::fs::File::open(&trace)
+                        .map(|f| std::io::BufReader::with_capacity(1 << 20, f))
+                        .map_err(|e| cachelab::Error::Parse {
+                            what: name.clone(),
+                            detail: e.to_string(),
+                        })
+                };
+                let report =
+                    replay::run(&name, format, open, &experiment).map_err(|e| e.to_string())?;
+                if json {
+                    println!(
+                        "{}",
+                        serde_json::to_string(&report).map_err(|e| e.to_string())?
+                    );
+                } else {
+                    println!(
+                        "{}: {} requests, {} unique keys",
+                        report.trace, report.requests, report.unique_keys
+                    );
+                    println!(
+                        "{:<10} {:>14} {:>8} {:>10} {:>10} {:>10}",
+                        "policy", "capacity", "unit", "misses", "miss ratio", "byte miss"
+                    );
+                    for r in &report.rows {
+                        println!(
+                            "{:<10} {:>14} {:>8} {:>10} {:>10.4} {:>10.4}",
+                            r.policy, r.capacity, r.unit, r.misses, r.miss_ratio, r.byte_miss_ratio
+                        );
+                    }
+                }
+                Ok(())
+            }
         }
     }
 

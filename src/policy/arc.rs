@@ -176,3 +176,41 @@ impl Evictor for Arc {
         self.slots.memory_bytes()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(arc: &mut Arc, key: u64, evicted: &mut Vec<u64>) -> bool {
+        let a = Access::new(key, 1);
+        if arc.lookup(&a) {
+            return true;
+        }
+        while arc.used() + 1 > arc.capacity {
+            arc.evict(1, evicted);
+        }
+        arc.insert(&a, 1);
+        false
+    }
+
+    #[test]
+    fn a_ghost_hit_in_b1_grows_t1s_target_and_lands_in_t2() {
+        let mut arc = Arc::with_capacity(2);
+        let mut evicted = Vec::new();
+        // 1 twice (T2 = [1]), then 2 (T1 = [2]); 3 finds the cache full with T1 over its target
+        // p = 0, so REPLACE demotes 2 to B1.
+        for key in [1, 1, 2, 3] {
+            request(&mut arc, key, &mut evicted);
+        }
+        assert_eq!(evicted, [2]);
+        assert_eq!(arc.b1.units(), 1);
+        // 2 again: a ghost hit. p grows by max(|B2| / |B1|, 1) = 1; now T1 (= [3]) is not over
+        // the target, so REPLACE demotes T2's LRU (1) to B2, and 2 comes back into T2.
+        assert!(!request(&mut arc, 2, &mut evicted));
+        assert_eq!(arc.p, 1.0);
+        assert_eq!(evicted, [2, 1]);
+        let two = arc.slots.find(2).unwrap();
+        assert_eq!(arc.slots.node(two).meta, List::T2);
+        assert_eq!(arc.b2.units(), 1);
+    }
+}

@@ -82,3 +82,32 @@ impl Evictor for Belady {
         self.slots.memory_bytes() + self.heap.capacity() * std::mem::size_of::<(u64, u32)>()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::policy::replay::replay;
+    use crate::policy::{build, Access, Capacity};
+    use crate::workload::Request;
+    use std::num::NonZeroU64;
+
+    #[test]
+    fn belady_keeps_what_is_needed_soonest() {
+        // A loop of 3 keys through 2 slots: LRU misses every time; the optimum, after the 2
+        // cold misses, one request in two.
+        let requests: Vec<Request> = (0..12)
+            .map(|i| Request {
+                time: i,
+                key: i % 3,
+                size: 1,
+            })
+            .collect();
+        let trace = Access::from_trace(&requests);
+        let capacity = Capacity::Objects(NonZeroU64::new(2).unwrap());
+        let misses = |name| {
+            let mut cache = build(name, capacity).unwrap();
+            replay(cache.as_mut(), trace.iter().copied()).misses
+        };
+        assert_eq!(misses("lru"), 12);
+        assert_eq!(misses("belady"), 7);
+    }
+}

@@ -6,21 +6,22 @@
 //! they are and moves a hand instead: new objects keep arriving at the head while survivors stay
 //! put, which sorts popular objects away from the eviction point without any reordering.
 
-use super::slots::{Queue, Slots, NIL};
+use super::slots::{Queue, Ring, Slots, NIL};
 use super::{Access, Evictor, FromCapacity};
 
 /// Second chance: a hit sets the object's bit; eviction recycles set tails to the head.
 #[derive(Clone, Debug)]
 pub struct Clock {
     slots: Slots<bool>,
-    queue: Queue,
+    /// Recycling the oldest object is a turn of the ring.
+    ring: Ring,
 }
 
 impl FromCapacity for Clock {
     fn with_capacity(_capacity: u64) -> Self {
         Clock {
             slots: Slots::new(),
-            queue: Queue::default(),
+            ring: Ring::default(),
         }
     }
 }
@@ -46,13 +47,14 @@ impl Evictor for Clock {
     }
 
     fn evict(&mut self, _size: u32, evicted: &mut Vec<u64>) {
-        while let Some(slot) = self.queue.pop_tail(&mut self.slots) {
+        while let Some(slot) = self.ring.oldest() {
             let node = self.slots.node_mut(slot);
             if node.meta {
                 node.meta = false;
-                self.queue.push_head(&mut self.slots, slot);
+                self.ring.rotate(&self.slots);
             } else {
                 evicted.push(node.key);
+                self.ring.unlink(&mut self.slots, slot);
                 self.slots.remove(slot);
                 return;
             }
@@ -62,11 +64,11 @@ impl Evictor for Clock {
     #[inline]
     fn insert(&mut self, request: &Access, size: u32) {
         let slot = self.slots.add(request.key, size, false);
-        self.queue.push_head(&mut self.slots, slot);
+        self.ring.push_newest(&mut self.slots, slot);
     }
 
     fn used(&self) -> u64 {
-        self.queue.units()
+        self.ring.units()
     }
 
     fn memory_bytes(&self) -> usize {
@@ -135,5 +137,42 @@ impl Evictor for Sieve {
 
     fn memory_bytes(&self) -> usize {
         self.slots.memory_bytes()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::policy::{build, Access, Capacity, Policy};
+    use std::num::NonZeroU64;
+
+    fn cache(name: &str, capacity: u64) -> Box<dyn Policy> {
+        build(name, Capacity::Objects(NonZeroU64::new(capacity).unwrap())).unwrap()
+    }
+
+    fn evictions(cache: &mut dyn Policy, keys: &[u64]) -> Vec<u64> {
+        let mut evicted = Vec::new();
+        for &k in keys {
+            cache.access(&Access::new(k, 1), &mut evicted);
+        }
+        evicted
+    }
+
+    #[test]
+    fn clock_gives_a_visited_object_a_second_chance() {
+        // 1 is visited, so the first eviction recycles it and takes 2; the next takes 3, then
+        // 1 (its bit was cleared on the way).
+        let mut clock = cache("clock", 3);
+        assert_eq!(evictions(clock.as_mut(), &[1, 2, 3, 1, 4, 5, 6]), [2, 3, 1]);
+    }
+
+    #[test]
+    fn sieve_leaves_survivors_in_place_and_remembers_its_hand() {
+        // Queue (oldest first) 1 2 3 with 1 and 3 visited. The hand clears 1, evicts 2 and stops
+        // at 3. On the next eviction it clears 3, then finds 4, the newest, unvisited.
+        let mut sieve = cache("sieve", 3);
+        assert_eq!(evictions(sieve.as_mut(), &[1, 2, 3, 1, 3, 4]), [2]);
+        assert_eq!(evictions(sieve.as_mut(), &[5]), [4]);
+        // The hand passed the head and is back at the tail: 1 (cleared earlier) goes next.
+        assert_eq!(evictions(sieve.as_mut(), &[6]), [1]);
     }
 }

@@ -80,3 +80,20 @@ impl Evictor for Lfu {
         self.slots.memory_bytes() + self.buckets.capacity() * std::mem::size_of::<Queue>()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::policy::{build, Access, Capacity};
+    use std::num::NonZeroU64;
+
+    #[test]
+    fn the_least_frequent_goes_first_and_ties_go_to_the_earliest_arrival() {
+        let mut lfu = build("lfu", Capacity::Objects(NonZeroU64::new(3).unwrap())).unwrap();
+        let mut evicted = Vec::new();
+        // 1 twice (freq 2); 2 and 3 once each, 2 arrived first at freq 1.
+        for k in [1, 1, 2, 3, 4, 5] {
+            lfu.access(&Access::new(k, 1), &mut evicted);
+        }
+        assert_eq!(evicted, [2, 3]);
+    }
+}

@@ -63,3 +63,40 @@ impl<const PROMOTE_ON_HIT: bool> Evictor for OneQueue<PROMOTE_ON_HIT> {
         self.slots.memory_bytes()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::policy::replay::replay;
+    use crate::policy::{build, Access, Capacity};
+    use std::num::NonZeroU64;
+
+    fn misses(policy: &str, capacity: u64, keys: &[u64]) -> u64 {
+        let mut cache = build(
+            policy,
+            Capacity::Objects(NonZeroU64::new(capacity).unwrap()),
+        )
+        .unwrap();
+        replay(cache.as_mut(), keys.iter().map(|&k| Access::new(k, 1))).misses
+    }
+
+    #[test]
+    fn a_hit_protects_an_object_in_lru_but_not_in_fifo() {
+        // 1 is touched before 3 arrives: LRU evicts 2 and keeps 1; FIFO evicts 1, the oldest.
+        let keys = [1, 2, 1, 3, 1];
+        assert_eq!(misses("lru", 2, &keys), 3);
+        assert_eq!(misses("fifo", 2, &keys), 4);
+    }
+
+    #[test]
+    fn byte_mode_evicts_until_the_object_fits_and_skips_objects_too_large() {
+        let mut lru = build("lru", Capacity::Bytes(NonZeroU64::new(10).unwrap())).unwrap();
+        let mut evicted = Vec::new();
+        for (key, size) in [(1, 4), (2, 4), (3, 9)] {
+            lru.access(&Access::new(key, size), &mut evicted);
+        }
+        assert_eq!(evicted, [1, 2], "9 bytes need both 4-byte objects gone");
+        let outcome = lru.access(&Access::new(4, 11), &mut evicted);
+        assert_eq!(outcome, crate::policy::Outcome::TooLarge);
+        assert_eq!(lru.used(), 9, "a too-large object evicts nothing");
+    }
+}

@@ -70,6 +70,27 @@ impl Access {
             next_access: Access::NEVER,
         }
     }
+
+    /// A whole trace's requests, each with its next access filled in (what Belady needs).
+    ///
+    /// ```
+    /// use cachelab::policy::Access;
+    /// use cachelab::workload::Request;
+    /// let r = |key| Request { time: 0, key, size: 1 };
+    /// let next: Vec<u64> = Access::from_trace(&[r(5), r(6), r(5)]).iter().map(|a| a.next_access).collect();
+    /// assert_eq!(next, [2, Access::NEVER, Access::NEVER]);
+    /// ```
+    pub fn from_trace(requests: &[crate::workload::Request]) -> Vec<Access> {
+        requests
+            .iter()
+            .zip(crate::workload::next_accesses(requests))
+            .map(|(r, next_access)| Access {
+                key: r.key,
+                size: r.size,
+                next_access,
+            })
+            .collect()
+    }
 }
 
 /// How much a cache holds: a number of objects, or a number of bytes.

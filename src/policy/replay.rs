@@ -7,7 +7,7 @@
 
 use super::{build, canonical_name, Access, Capacity, Policy, POLICY_NAMES};
 use crate::error::{Error, Result};
-use crate::workload::{next_accesses, Request, TraceFormat, TraceReader, TraceStats};
+use crate::workload::{Request, TraceFormat, TraceReader, TraceStats};
 use serde::Serialize;
 use std::io::BufRead;
 use std::num::NonZeroU64;
@@ -143,7 +143,8 @@ pub struct Experiment {
 }
 
 impl Experiment {
-    /// Parses comma-separated lists: `policies` of names (or `all`), `sizes` of [`SizeSpec`]s.
+    /// Parses comma-separated lists: `policies` of names (or `all`), `sizes` of [`SizeSpec`]s
+    /// (or `mrc`: the [`MRC_FRACTIONS`] of a miss-ratio curve).
     ///
     /// ```
     /// use cachelab::policy::replay::Experiment;
@@ -151,6 +152,7 @@ impl Experiment {
     /// assert_eq!(e.policies, ["lru", "sieve"]);
     /// assert_eq!(e.sizes.len(), 2);
     /// assert!(Experiment::parse("lru", "", false).is_err());
+    /// assert_eq!(Experiment::parse("all", "mrc", false).unwrap().sizes.len(), 16);
     /// ```
     pub fn parse(policies: &str, sizes: &str, fractions_of_bytes: bool) -> Result<Experiment> {
         let mut names = Vec::new();
@@ -167,27 +169,22 @@ impl Experiment {
                 unique.push(name);
             }
         }
-        let sizes = split_list("size", sizes)?
-            .into_iter()
-            .map(SizeSpec::parse)
-            .collect::<Result<Vec<_>>>()?;
+        let sizes = if sizes.trim().eq_ignore_ascii_case("mrc") {
+            MRC_FRACTIONS
+                .iter()
+                .map(|&f| SizeSpec::Fraction(f))
+                .collect()
+        } else {
+            split_list("size", sizes)?
+                .into_iter()
+                .map(SizeSpec::parse)
+                .collect::<Result<Vec<_>>>()?
+        };
         Ok(Experiment {
             policies: unique,
             sizes,
             fractions_of_bytes,
         })
-    }
-
-    /// The same policies over [`MRC_FRACTIONS`].
-    pub fn miss_ratio_curve(policies: Vec<&'static str>, fractions_of_bytes: bool) -> Self {
-        Experiment {
-            policies,
-            sizes: MRC_FRACTIONS
-                .iter()
-                .map(|&f| SizeSpec::Fraction(f))
-                .collect(),
-            fractions_of_bytes,
-        }
     }
 }
 
@@ -347,13 +344,7 @@ pub fn run<R: BufRead>(
     };
     if experiment.policies.contains(&"belady") {
         let requests = TraceReader::new(open()?, format).collect::<Result<Vec<Request>>>()?;
-        for (request, next_access) in requests.iter().zip(next_accesses(&requests)) {
-            serve(Access {
-                key: request.key,
-                size: request.size,
-                next_access,
-            });
-        }
+        Access::from_trace(&requests).into_iter().for_each(serve);
     } else {
         for request in TraceReader::new(open()?, format) {
             let request = request?;

@@ -6,7 +6,7 @@
 //! while in small, or whose key is still in the ghost, earn a place in main, which evicts like
 //! CLOCK with a 2-bit counter.
 
-use super::slots::{Queue, Slots};
+use super::slots::{Queue, Ring, Slots, NIL};
 use super::{Access, Evictor, FromCapacity};
 
 /// Which queue a node is in.
@@ -33,12 +33,15 @@ const MOVE_TO_MAIN_THRESHOLD: u8 = 2;
 pub struct S3Fifo {
     slots: Slots<Meta>,
     small: Queue,
-    main: Queue,
+    /// A circle, so that giving an object another round is one pointer move.
+    main: Ring,
     ghost: Queue,
     main_share: u64,
     ghost_capacity: u64,
-    /// The last lookup found its key in the ghost: insert into main.
-    ghost_hit: bool,
+    /// The node of a key the last lookup found in the ghost (`NIL` if none): already unlinked
+    /// from the ghost, kept in the index so that the insert that follows can reuse it as a main
+    /// entry without another hash-table update.
+    ghost_hit: u32,
 }
 
 impl FromCapacity for S3Fifo {
@@ -48,11 +51,11 @@ impl FromCapacity for S3Fifo {
         S3Fifo {
             slots: Slots::new(),
             small: Queue::default(),
-            main: Queue::default(),
+            main: Ring::default(),
             ghost: Queue::default(),
             main_share: capacity - small_share,
             ghost_capacity: (capacity as f64 * 0.9) as u64,
-            ghost_hit: false,
+            ghost_hit: NIL,
         }
     }
 }
@@ -68,7 +71,7 @@ impl S3Fifo {
                     freq: 0,
                     place: Place::Main,
                 };
-                self.main.push_head(&mut self.slots, slot);
+                self.main.push_newest(&mut self.slots, slot);
                 continue;
             }
             evicted.push(node.key);
@@ -95,14 +98,15 @@ impl S3Fifo {
     /// Pops main's oldest objects, reinserting those hit since their last pass with a lower
     /// count, until one with no hits is dropped.
     fn evict_main(&mut self, evicted: &mut Vec<u64>) {
-        while let Some(slot) = self.main.pop_tail(&mut self.slots) {
+        while let Some(slot) = self.main.oldest() {
             let node = self.slots.node_mut(slot);
             if node.meta.freq >= 1 {
                 node.meta.freq = node.meta.freq.min(3) - 1;
-                self.main.push_head(&mut self.slots, slot);
+                self.main.rotate(&self.slots);
                 continue;
             }
             evicted.push(node.key);
+            self.main.unlink(&mut self.slots, slot);
             self.slots.remove(slot);
             return;
         }
@@ -114,15 +118,18 @@ impl Evictor for S3Fifo {
 
     #[inline]
     fn lookup(&mut self, request: &Access) -> bool {
-        self.ghost_hit = false;
+        if self.ghost_hit != NIL {
+            // The previous ghost hit was too large to insert: forget it now.
+            self.slots.remove(self.ghost_hit);
+            self.ghost_hit = NIL;
+        }
         let Some(slot) = self.slots.find(request.key) else {
             return false;
         };
         let node = self.slots.node_mut(slot);
         if node.meta.place == Place::Ghost {
             self.ghost.unlink(&mut self.slots, slot);
-            self.slots.remove(slot);
-            self.ghost_hit = true;
+            self.ghost_hit = slot;
             return false;
         }
         node.meta.freq = node.meta.freq.saturating_add(1);
@@ -139,17 +146,23 @@ impl Evictor for S3Fifo {
 
     #[inline]
     fn insert(&mut self, request: &Access, size: u32) {
-        let place = if self.ghost_hit {
-            Place::Main
+        if self.ghost_hit == NIL {
+            let small = Meta {
+                freq: 0,
+                place: Place::Small,
+            };
+            let slot = self.slots.add(request.key, size, small);
+            self.small.push_head(&mut self.slots, slot);
         } else {
-            Place::Small
-        };
-        let slot = self.slots.add(request.key, size, Meta { freq: 0, place });
-        match place {
-            Place::Main => self.main.push_head(&mut self.slots, slot),
-            _ => self.small.push_head(&mut self.slots, slot),
+            let slot = std::mem::replace(&mut self.ghost_hit, NIL);
+            let node = self.slots.node_mut(slot);
+            node.size = size;
+            node.meta = Meta {
+                freq: 0,
+                place: Place::Main,
+            };
+            self.main.push_newest(&mut self.slots, slot);
         }
-        self.ghost_hit = false;
     }
 
     fn used(&self) -> u64 {
@@ -158,5 +171,50 @@ impl Evictor for S3Fifo {
 
     fn memory_bytes(&self) -> usize {
         self.slots.memory_bytes()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(cache: &mut S3Fifo, capacity: u64, keys: &[u64]) -> Vec<u64> {
+        let mut evicted = Vec::new();
+        for &key in keys {
+            let a = Access::new(key, 1);
+            if !cache.lookup(&a) {
+                while cache.used() + 1 > capacity {
+                    cache.evict(1, &mut evicted);
+                }
+                cache.insert(&a, 1);
+            }
+        }
+        evicted
+    }
+
+    #[test]
+    fn one_hit_wonders_leave_through_small_and_ghost_hits_enter_main() {
+        let mut cache = S3Fifo::with_capacity(10);
+        assert_eq!((cache.main_share, cache.ghost_capacity), (9, 9));
+        // 0..10 fill the cache (all in small, since nothing was seen before); 10 evicts 0,
+        // whose key moves to the ghost.
+        assert_eq!(run(&mut cache, 10, &(0..11).collect::<Vec<_>>()), [0]);
+        let zero = cache.slots.find(0).unwrap();
+        assert_eq!(cache.slots.node(zero).meta.place, Place::Ghost);
+        // 0 again: a ghost hit, so it is inserted straight into main.
+        run(&mut cache, 10, &[0]);
+        let zero = cache.slots.find(0).unwrap();
+        assert_eq!(cache.slots.node(zero).meta.place, Place::Main);
+        assert_eq!(cache.ghost.units(), 1, "1 went to the ghost to make room");
+    }
+
+    #[test]
+    fn objects_hit_twice_in_small_are_promoted_with_a_fresh_count() {
+        let mut cache = S3Fifo::with_capacity(10);
+        run(&mut cache, 10, &[0, 0, 0]);
+        run(&mut cache, 10, &(1..11).collect::<Vec<_>>());
+        let zero = cache.slots.find(0).unwrap();
+        let meta = cache.slots.node(zero).meta;
+        assert_eq!((meta.place, meta.freq), (Place::Main, 0));
     }
 }

@@ -132,11 +132,22 @@ impl<M: Copy> Slots<M> {
         self.live
     }
 
-    /// Bytes allocated: the arena's capacity plus the map's buckets (key, value and one control
-    /// byte each, as hashbrown lays them out).
+    /// Bytes allocated: the arena's capacity plus the map's table. hashbrown (std's map) keeps
+    /// at most 7/8 of its power-of-two buckets full and reports that as its capacity; each bucket
+    /// holds a `(u64, u32)` and one control byte, plus one SIMD group of trailing control bytes.
     pub fn memory_bytes(&self) -> usize {
-        self.nodes.capacity() * std::mem::size_of::<Node<M>>()
-            + self.map.capacity() * (std::mem::size_of::<(u64, u32)>() + 1)
+        let capacity = self.map.capacity();
+        let buckets = match capacity {
+            0 => 0,
+            1..=7 => capacity + 1,
+            _ => capacity / 7 * 8,
+        };
+        let table = if buckets == 0 {
+            0
+        } else {
+            buckets * (std::mem::size_of::<(u64, u32)>() + 1) + 16
+        };
+        self.nodes.capacity() * std::mem::size_of::<Node<M>>() + table
     }
 }
 
@@ -235,6 +246,93 @@ impl Queue {
     }
 }
 
+/// A FIFO with reinsertion kept as a circle: `hand` is the oldest node, and following `next`
+/// (toward older) from the oldest wraps around to the newest.
+///
+/// Policies that give a recently used object another round (CLOCK, S3-FIFO's main queue) move
+/// their oldest node to the newest position over and over. In a circle that move is the same
+/// cyclic order with the hand one step further, so [`Ring::rotate`] is a single pointer write
+/// instead of an unlink and a relink (six writes to nodes scattered over the arena).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Ring {
+    hand: u32,
+    len: u32,
+    units: u64,
+}
+
+impl Default for Ring {
+    fn default() -> Self {
+        Ring {
+            hand: NIL,
+            len: 0,
+            units: 0,
+        }
+    }
+}
+
+impl Ring {
+    /// The oldest node.
+    #[inline]
+    pub fn oldest(&self) -> Option<u32> {
+        (self.hand != NIL).then_some(self.hand)
+    }
+
+    /// Sum of the sizes of the nodes in the ring.
+    #[inline]
+    pub fn units(&self) -> u64 {
+        self.units
+    }
+
+    /// Links `slot` in as the newest node (just behind the hand).
+    #[inline]
+    pub fn push_newest<M: Copy>(&mut self, slots: &mut Slots<M>, slot: u32) {
+        let size = slots.node(slot).size;
+        if self.hand == NIL {
+            let node = slots.node_mut(slot);
+            node.prev = slot;
+            node.next = slot;
+            self.hand = slot;
+        } else {
+            let oldest = self.hand;
+            let newest = slots.node(oldest).next;
+            let node = slots.node_mut(slot);
+            node.next = newest;
+            node.prev = oldest;
+            slots.node_mut(newest).prev = slot;
+            slots.node_mut(oldest).next = slot;
+        }
+        self.len += 1;
+        self.units += u64::from(size);
+    }
+
+    /// The oldest node becomes the newest: the hand moves one step toward the newer nodes.
+    #[inline]
+    pub fn rotate<M: Copy>(&mut self, slots: &Slots<M>) {
+        if self.hand != NIL {
+            self.hand = slots.node(self.hand).prev;
+        }
+    }
+
+    /// Unlinks `slot`, which must be in this ring.
+    #[inline]
+    pub fn unlink<M: Copy>(&mut self, slots: &mut Slots<M>, slot: u32) {
+        let Node {
+            prev, next, size, ..
+        } = *slots.node(slot);
+        self.len -= 1;
+        self.units -= u64::from(size);
+        if self.len == 0 {
+            self.hand = NIL;
+            return;
+        }
+        slots.node_mut(prev).next = next;
+        slots.node_mut(next).prev = prev;
+        if self.hand == slot {
+            self.hand = prev;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -272,6 +370,28 @@ mod tests {
         );
         assert_eq!(slots.live(), 3);
         assert_eq!(q.units(), 5);
+    }
+
+    #[test]
+    fn ring_rotation_is_reinsertion_at_the_newest_end() {
+        let mut slots = Slots::new();
+        let mut ring = Ring::default();
+        for key in 1..=3 {
+            let s = slots.add(key, 1, ());
+            ring.push_newest(&mut slots, s);
+        }
+        let oldest = |ring: &Ring, slots: &Slots<()>| slots.node(ring.oldest().unwrap()).key;
+        assert_eq!(oldest(&ring, &slots), 1);
+        ring.rotate(&slots); // 1 goes behind 3: order 2, 3, 1
+        let four = slots.add(4, 1, ());
+        ring.push_newest(&mut slots, four); // order 2, 3, 1, 4
+        let mut order = Vec::new();
+        while let Some(s) = ring.oldest() {
+            order.push(slots.node(s).key);
+            ring.unlink(&mut slots, s);
+        }
+        assert_eq!(order, [2, 3, 1, 4]);
+        assert_eq!(ring.units(), 0);
     }
 
     #[test]

@@ -4,8 +4,8 @@
 //!
 //! Not cross-checked against libCacheSim: its sketch (`minimalIncrementCBF`) is sized and hashed
 //! differently, so counts can differ slightly. The sketch here is a count-min sketch of 4 rows with
-//! 4-bit counters and conservative ("minimal") increment, halved every 10 × width requests so that
-//! old popularity fades (TinyLFU's reset).
+//! 4-bit counters and conservative ("minimal") increment, halved every 10 × (main capacity)
+//! requests so that old popularity fades (TinyLFU's reset).
 
 use super::slots::{Queue, Slots};
 use super::{Access, Evictor, FromCapacity};
@@ -46,14 +46,18 @@ const ROW_SEEDS: [u64; SKETCH_ROWS] = [
 ];
 
 impl FrequencySketch {
-    /// A sketch sized for about `entries` distinct keys (between 16 and 2^20 counters a row).
+    /// A sketch for a cache of about `entries` objects: rows of `4 × entries` counters (rounded
+    /// up to a power of two, between 64 and 2^22), so 16 counters an entry, close to the 14.4
+    /// a counting Bloom filter needs for libCacheSim's 0.1 % error; halved every
+    /// `10 × entries` requests, TinyLFU's sample size.
     pub fn new(entries: u64) -> Self {
-        let width = entries.clamp(16, 1 << 20).next_power_of_two();
+        let entries = entries.clamp(16, 1 << 20);
+        let width = (4 * entries).next_power_of_two();
         FrequencySketch {
             counters: vec![0; width as usize * SKETCH_ROWS],
             mask: width - 1,
             samples: 0,
-            reset_at: 10 * width,
+            reset_at: 10 * entries,
         }
     }
 
@@ -71,7 +75,7 @@ impl FrequencySketch {
             .unwrap_or(0)
     }
 
-    /// Counts one request for `key`, halving every counter each `10 × width` requests.
+    /// Counts one request for `key`, halving every counter each `10 × entries` requests.
     pub fn increment(&mut self, key: u64) {
         let least = self.estimate(key);
         if least < SKETCH_MAX {
@@ -186,8 +190,12 @@ impl Evictor for WTinyLfu {
         true
     }
 
-    fn evict(&mut self, _size: u32, evicted: &mut Vec<u64>) {
-        while self.window.units() > self.window_share {
+    /// The incoming object will enter the window, so while the window would then exceed its
+    /// share, its LRU object (the candidate) leaves: into main's probation segment if main has
+    /// room, else through a duel with main's victim that the more frequent one (by the sketch)
+    /// wins, ties going to the incumbent. With the window within its share, main's victim goes.
+    fn evict(&mut self, size: u32, evicted: &mut Vec<u64>) {
+        while self.window.units() + u64::from(size) > self.window_share {
             let Some(candidate) = self.window.tail() else {
                 break;
             };
@@ -225,5 +233,38 @@ impl Evictor for WTinyLfu {
 
     fn memory_bytes(&self) -> usize {
         self.slots.memory_bytes() + self.sketch.memory_bytes()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::policy::replay::replay;
+    use crate::policy::{build, Access, Capacity};
+    use std::num::NonZeroU64;
+
+    #[test]
+    fn a_scan_does_not_flush_the_popular_keys() {
+        // 50 popular keys requested often, then a scan of 500 new keys (five times the cache),
+        // then the popular keys again: the sketch refuses the scan's keys admission, so
+        // W-TinyLFU keeps most popular keys while LRU has lost them all.
+        let popular: Vec<u64> = (0..20).flat_map(|_| 0..50).collect();
+        let scan = 1_000..1_500;
+        let trace: Vec<Access> = popular
+            .iter()
+            .copied()
+            .chain(scan)
+            .chain(0..50)
+            .map(|k| Access::new(k, 1))
+            .collect();
+        let capacity = Capacity::Objects(NonZeroU64::new(100).unwrap());
+        let tail_misses = |name| {
+            let mut cache = build(name, capacity).unwrap();
+            let all = replay(cache.as_mut(), trace[..trace.len() - 50].iter().copied());
+            let end = replay(cache.as_mut(), trace[trace.len() - 50..].iter().copied());
+            assert!(all.misses >= 550);
+            end.misses
+        };
+        assert_eq!(tail_misses("lru"), 50);
+        assert!(tail_misses("wtinylfu") < 10, "{}", tail_misses("wtinylfu"));
     }
 }
