@@ -4,6 +4,7 @@ import { Core } from './core.js';
 import { draw } from './chart.js';
 import { LESSONS } from './lessons.js';
 import { ConsolePanel } from './console.js';
+import { buildReplayFields, runReplay } from './replay.js';
 
 const $ = (id) => document.getElementById(id);
 const MAX_SEED = (1n << 64n) - 1n;
@@ -40,6 +41,9 @@ async function loadLessons() {
   for (const l of LESSONS) {
     if (l.kind === 'console') {
       if (hasConsole) available.push({ ...l, specs: [] });
+    } else if (l.kind === 'replay') {
+      const policies = await runs.call('policies').catch(() => null);
+      if (policies) available.push({ ...l, specs: [], policies });
     } else if (l.scenario) {
       const meta = scenarios.find((s) => s.name === l.scenario);
       // A lesson may start from other defaults than the scenario's own (its preset).
@@ -110,13 +114,14 @@ function readForm() {
 /** Puts the core's validation message beside the field it names. */
 function showError(message) {
   const name = /parameter `([^`]+)`/.exec(message)?.[1];
-  const slot = name && document.getElementById(`e-${name}`);
+  const slot = lesson.kind === 'replay' ? $('e-replay') : name && document.getElementById(`e-${name}`);
   if (slot) slot.textContent = message;
   setStatus('error', message);
 }
 
-function writeUrl(params, seed) {
-  const q = new URLSearchParams({ lesson: lesson.id, ...params, seed: String(seed) });
+/** Puts the lesson and its settings in the address bar, so the link reproduces the run. */
+function writeUrl(settings) {
+  const q = new URLSearchParams({ lesson: lesson.id, ...settings });
   history.replaceState(null, '', `?${q}`);
 }
 
@@ -151,22 +156,35 @@ function progressUi() {
   };
 }
 
-async function run() {
+/** Runs the current lesson's experiment; resolves to `{report, settings}` (settings go in the URL). */
+async function runLesson(onProgress) {
+  if (lesson.kind === 'replay') {
+    $('e-replay').textContent = '';
+    const { report, query } = await runReplay(runs, onProgress);
+    return { report, settings: query };
+  }
   const form = readForm();
-  if (!form) return;
+  if (!form) return null;
+  const report = await runs.call(lesson.runFn, lesson.runArgs(form.params, form.seed), onProgress);
+  return { report, settings: { ...form.params, seed: String(form.seed) } };
+}
+
+async function run() {
   setStatus('running', 'running…');
   $('run').disabled = true;
   const progress = progressUi();
   try {
-    const report = await runs.call(lesson.runFn, lesson.runArgs(form.params, form.seed), progress.update);
+    const done = await runLesson(progress.update);
+    if (!done) return;
+    const { report, settings } = done;
     lastReport = report;
     window.cachelabLastReport = report;
-    writeUrl(form.params, form.seed);
+    writeUrl(settings);
     drawCharts(lesson.charts(report));
     renderTable(lesson.table(report));
     $('notice-line').textContent = lesson.notice(report);
     for (const b of [$('export-json'), $('export-csv')]) b.disabled = false;
-    setStatus('ready', `done (seed ${form.seed})`);
+    setStatus('ready', settings.seed ? `done (seed ${settings.seed})` : 'done');
   } catch (e) {
     if (e.message === 'cancelled') setStatus('cancelled', 'cancelled: the last complete run is still shown');
     else showError(e.message);
@@ -220,7 +238,12 @@ async function selectLesson(next, query) {
     setStatus('ready', '');
     return;
   }
-  const known = new Set(['lesson', 'seed', ...specs.map((s) => s.name)]);
+  const isReplay = lesson.kind === 'replay';
+  $('replay-fields').hidden = !isReplay;
+  $('fields').hidden = isReplay;
+  $('seed-field').hidden = isReplay;
+  if (isReplay) buildReplayFields(lesson.policies, query);
+  const known = new Set(['lesson', 'seed', ...specs.map((s) => s.name), ...(isReplay ? ['policies', 'sizes'] : [])]);
   const unknown = [...query.keys()].filter((k) => !known.has(k));
   buildFields(query);
   if (query.has('seed')) $('seed').value = query.get('seed');

@@ -110,6 +110,51 @@ export const LESSONS = [
     },
   },
   {
+    id: 'eviction',
+    title: 'Which eviction policy?',
+    kind: 'replay',
+    text: [
+      'When a cache is full, its eviction policy decides what to drop. LRU drops what was used longest ago; FIFO what came in first; CLOCK and SIEVE are FIFOs that spare objects used since they were last looked at; S3-FIFO sends new objects through a small probation queue first, because most of them are never asked for again; LFU counts uses; ARC balances recency and frequency by itself.',
+      'The only honest way to choose is to replay real requests. Belady — evict what will be needed furthest in the future — needs to know the future, so no cache can run it, but it shows how far from perfect each policy is.',
+      'The counts follow the rules of the libCacheSim simulator, so they can be compared with published results. Try your own trace: it is read here, in your browser, and never uploaded.',
+    ],
+    charts: (r) => {
+      const policies = [...new Set(r.rows.map((row) => row.policy))];
+      const x = [...new Set(r.rows.map((row) => row.capacity))].sort((a, b) => a - b);
+      return [{
+        title: `miss ratio against cache size — ${r.trace}`,
+        x,
+        xLabel: `cache size (${r.rows[0]?.unit ?? 'objects'}, log scale)`,
+        yLabel: 'miss ratio (%)',
+        xLog: true,
+        series: policies.map((p) => ({
+          label: p,
+          values: x.map((c) => 100 * (r.rows.find((row) => row.policy === p && row.capacity === c)?.miss_ratio ?? NaN)),
+        })),
+      }];
+    },
+    table: (r) => {
+      // One row per cache size, one column per policy: the miss ratio (the CSV has the counts).
+      const policies = [...new Set(r.rows.map((row) => row.policy))];
+      const caps = [...new Set(r.rows.map((row) => row.capacity))].sort((a, b) => a - b);
+      const cell = (p, c) => r.rows.find((row) => row.policy === p && row.capacity === c);
+      return {
+        head: [`capacity (${r.rows[0]?.unit ?? 'objects'})`, ...policies.map((p) => `${p} miss ratio`)],
+        rows: caps.map((c) => [c, ...policies.map((p) => (cell(p, c) ? pct(cell(p, c).miss_ratio) : '—'))]),
+      };
+    },
+    csv: (r) => `policy,capacity,requests,misses,miss_ratio,byte_miss_ratio\n${r.rows.map((row) => [row.policy, row.capacity, row.requests, row.misses, row.miss_ratio, row.byte_miss_ratio].join(',')).join('\n')}\n`,
+    notice: (r) => {
+      const caps = [...new Set(r.rows.map((row) => row.capacity))].sort((a, b) => a - b);
+      const mid = caps[Math.floor(caps.length / 2)];
+      const at = r.rows.filter((row) => row.capacity === mid && row.policy !== 'belady').sort((a, b) => a.miss_ratio - b.miss_ratio);
+      const lru = at.find((row) => row.policy === 'lru');
+      if (!at.length) return '';
+      const vsLru = lru && at[0].policy !== 'lru' ? `, against ${pct(lru.miss_ratio)} for LRU` : '';
+      return `${r.requests} requests for ${r.unique_keys} keys. At ${mid} ${r.rows[0].unit}, the best policy you can run is ${at[0].policy} with a miss ratio of ${pct(at[0].miss_ratio)}${vsLru}.`;
+    },
+  },
+  {
     id: 'console',
     title: 'Redis console',
     kind: 'console',

@@ -36,7 +36,9 @@ function invoke(fn, args) {
 self.onmessage = async ({ data: { id, fn, args } }) => {
   try {
     await ready;
-    let result = invoke(fn, args);
+    // Files and blobs (a local trace) are read here, in the worker, as bytes for the core.
+    const plain = await Promise.all(args.map(async (a) => (a instanceof Blob ? new Uint8Array(await a.arrayBuffer()) : a)));
+    let result = invoke(fn, plain);
     if (result && typeof result.step === 'function') {
       const run = result;
       for (let done = 0; done < 1; ) {
