@@ -95,6 +95,29 @@ function buildFields(values) {
   );
 }
 
+/**
+ * The values a shared link gives for this lesson's knobs and seed, keeping only those the core's
+ * specs allow (name, range, whole number): a malformed link falls back to the defaults.
+ */
+function linkValues(query) {
+  const values = new Map();
+  const invalid = [];
+  for (const s of specs) {
+    const text = query.get(s.name);
+    if (text === null) continue;
+    const n = Number(text);
+    const ok = text.trim() !== '' && Number.isFinite(n) && n >= s.min && n <= s.max && (!s.integer || Number.isInteger(n));
+    if (ok) values.set(s.name, text);
+    else invalid.push(s.name);
+  }
+  const seed = query.get('seed');
+  if (seed !== null) {
+    if (/^\d{1,20}$/.test(seed) && BigInt(seed) <= MAX_SEED) values.set('seed', seed);
+    else invalid.push('seed');
+  }
+  return { values, invalid };
+}
+
 /** Reads the form; returns {params, seed} or null after marking the fields in error. */
 function readForm() {
   for (const e of document.querySelectorAll('.field .error')) e.textContent = '';
@@ -245,9 +268,13 @@ async function selectLesson(next, query) {
   if (isReplay) buildReplayFields(lesson.policies, query);
   const known = new Set(['lesson', 'seed', ...specs.map((s) => s.name), ...(isReplay ? ['policies', 'sizes'] : [])]);
   const unknown = [...query.keys()].filter((k) => !known.has(k));
-  buildFields(query);
-  if (query.has('seed')) $('seed').value = query.get('seed');
-  showNotice(unknown.length ? `The link had unknown settings (${unknown.join(', ')}); they were ignored.` : '');
+  const { values, invalid } = linkValues(query);
+  buildFields(values);
+  $('seed').value = values.get('seed') ?? '1';
+  const notes = [];
+  if (unknown.length) notes.push(`The link had unknown settings (${unknown.join(', ')}); they were ignored.`);
+  if (invalid.length) notes.push(`The link had invalid values for ${invalid.join(', ')}; the defaults are used instead.`);
+  showNotice(notes.join(' '));
   await run();
 }
 

@@ -128,3 +128,14 @@ test('a panic in the core is reported on the page, which keeps working', async (
   // The panic hook also logs the panic to the console: that one error is expected.
   assert.ok(errors.every((e) => /crashForTesting/.test(e)), errors.join('\n'));
 });
+
+test('a link with malformed values falls back to the defaults with a notice', async () => {
+  const { page, errors } = await open(browser, `${server.url}?lesson=capacity&keys=abc&skew=99&points=2.5&seed=-4&requests=5000`);
+  await settled(page);
+  assert.equal(await page.evaluate(() => document.body.dataset.state), 'ready');
+  const notice = await page.locator('#notice').textContent();
+  for (const name of ['keys', 'skew', 'points', 'seed']) assert.match(notice, new RegExp(name));
+  const report = await page.evaluate(() => window.cachelabLastReport);
+  assert.deepEqual([report.params.keys, report.params.requests, report.seed], [10000, 5000, 1]);
+  assert.deepEqual(errors, []);
+});
