@@ -12,7 +12,7 @@ fn main() -> std::process::ExitCode {
 mod cli {
     use cachelab::bench;
     use cachelab::scenario::{self, l1_curve, split_assignment};
-    use clap::{Parser, Subcommand};
+    use clap::{Args, Parser, Subcommand};
     use std::process::ExitCode;
 
     #[derive(Parser)]
@@ -26,20 +26,25 @@ mod cli {
         command: Command,
     }
 
+    /// What every experiment takes: parameters, a seed and the output form.
+    #[derive(Args)]
+    struct RunArgs {
+        /// A parameter, as NAME=VALUE (repeatable).
+        #[arg(long = "set", value_name = "NAME=VALUE")]
+        set: Vec<String>,
+        /// The seed of the run.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Print the result as JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    }
+
     #[derive(Subcommand)]
     enum Command {
-        /// Hit ratio of an LRU L1 against its capacity, for a seeded Zipf workload.
-        Curve {
-            /// A parameter, as NAME=VALUE (repeatable): keys, skew, requests, points.
-            #[arg(long = "set", value_name = "NAME=VALUE")]
-            set: Vec<String>,
-            /// The seed of the workload.
-            #[arg(long, default_value_t = 1)]
-            seed: u64,
-            /// Print the result as JSON instead of a table.
-            #[arg(long)]
-            json: bool,
-        },
+        /// Hit ratio of an LRU L1 against its capacity, for a seeded Zipf workload
+        /// (parameters: keys, skew, requests, points).
+        Curve(RunArgs),
         /// List the failure scenarios with their parameters and variants.
         Scenarios {
             /// Print the list as JSON.
@@ -48,17 +53,11 @@ mod cli {
         },
         /// Run a scenario's variants on the same traffic and compare them.
         Run {
-            /// The scenario: stampede, avalanche or penetration.
+            /// The scenario: stampede, avalanche or penetration (`cachelab scenarios` lists
+            /// their parameters).
             scenario: String,
-            /// A parameter, as NAME=VALUE (repeatable); `cachelab scenarios` lists them.
-            #[arg(long = "set", value_name = "NAME=VALUE")]
-            set: Vec<String>,
-            /// The seed of the run.
-            #[arg(long, default_value_t = 1)]
-            seed: u64,
-            /// Print the report as JSON instead of a table.
-            #[arg(long)]
-            json: bool,
+            #[command(flatten)]
+            args: RunArgs,
         },
         /// Time the benchmark workloads and print each as a ratio to its group's baseline.
         Bench {
@@ -86,7 +85,7 @@ mod cli {
 
     fn run(cli: Cli) -> Result<(), String> {
         match cli.command {
-            Command::Curve { set, seed, json } => {
+            Command::Curve(RunArgs { set, seed, json }) => {
                 let given = assignments(&set)?;
                 let curve = l1_curve::run(&given, seed).map_err(|e| e.to_string())?;
                 if json {
@@ -121,9 +120,7 @@ mod cli {
             }
             Command::Run {
                 scenario: name,
-                set,
-                seed,
-                json,
+                args: RunArgs { set, seed, json },
             } => {
                 let report =
                     scenario::run(&name, &assignments(&set)?, seed).map_err(|e| e.to_string())?;

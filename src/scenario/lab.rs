@@ -92,7 +92,21 @@ pub struct VariantReport {
     /// The Bloom filter's false-positive rate.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub bloom: Option<BloomReport>,
+    /// The keys the database was queried for most, busiest first.
+    pub db_busiest_keys: Vec<KeyQueries>,
 }
+
+/// Database queries for one key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct KeyQueries {
+    /// The key.
+    pub key: u64,
+    /// Queries issued for it.
+    pub queries: u64,
+}
+
+/// How many of the busiest keys a report lists.
+const BUSIEST_KEYS: usize = 5;
 
 /// Runs one variant.
 pub fn run_variant(name: &str, config: &LabConfig, seed: u64) -> Result<VariantReport> {
@@ -113,13 +127,16 @@ pub fn run_variant(name: &str, config: &LabConfig, seed: u64) -> Result<VariantR
     if issued.get() > MAX_REQUESTS {
         return Err(limit_error(issued.get()));
     }
-    let buckets = config
-        .duration
-        .as_micros()
-        .div_ceil(config.bucket.as_micros().max(1));
     let db = ctx.db.stats();
     let mut metrics = ctx.metrics.borrow_mut();
-    let (summary, series) = metrics.finish(buckets, db.max_in_flight);
+    let (summary, series) = metrics.finish(db.max_in_flight);
+    let mut busiest: Vec<KeyQueries> = db
+        .per_key
+        .iter()
+        .map(|(&key, &queries)| KeyQueries { key, queries })
+        .collect();
+    busiest.sort_by_key(|k| (std::cmp::Reverse(k.queries), k.key));
+    busiest.truncate(BUSIEST_KEYS);
     let bloom = ctx.bloom.as_ref().map(|b| {
         let (checked, passed) = ctx.bloom_missing();
         BloomReport {
@@ -142,6 +159,7 @@ pub fn run_variant(name: &str, config: &LabConfig, seed: u64) -> Result<VariantR
         hot_key: metrics.hot_key(end, config.policy.ttl),
         missing_keys: metrics.missing_keys(),
         bloom,
+        db_busiest_keys: busiest,
     })
 }
 
@@ -178,7 +196,13 @@ fn build(sim: &Sim, config: &LabConfig, seed: u64) -> Ctx<SimL2> {
         (0..keys).for_each(|k| b.insert(k));
         b
     });
-    let metrics = Metrics::new(config.bucket, keys, config.mix.missing_keys, config.hot_key);
+    let metrics = Metrics::new(
+        config.bucket,
+        SimTime::ZERO + config.duration,
+        keys,
+        config.mix.missing_keys,
+        config.hot_key,
+    );
     Ctx::new(
         sim.clone(),
         config.l1.map(L1::new),
