@@ -29,11 +29,33 @@ fn replay_trace_reads_text_and_bytes_and_reports_errors() {
             js_sys::Reflect::get(&v, &JsValue::from_str(key)).unwrap()
         })
     };
-    let from_text =
-        wasm::replay_trace(csv.into(), "lru,fifo".into(), "2".into(), None, None).unwrap();
+    let calls = js_sys::Array::new();
+    let record =
+        js_sys::Function::new_with_args("done, total", "this.push([done, total])").bind(&calls);
+    let from_text = wasm::replay_trace(
+        csv.into(),
+        "lru,fifo".into(),
+        "2".into(),
+        None,
+        None,
+        Some(record),
+    )
+    .unwrap();
+    assert_eq!(
+        calls.length(),
+        1,
+        "one progress report at the end of a 5-request trace"
+    );
     let bytes = js_sys::Uint8Array::from(csv.as_bytes());
-    let from_bytes =
-        wasm::replay_trace(bytes.into(), "lru,fifo".into(), "2".into(), None, None).unwrap();
+    let from_bytes = wasm::replay_trace(
+        bytes.into(),
+        "lru,fifo".into(),
+        "2".into(),
+        None,
+        None,
+        None,
+    )
+    .unwrap();
     for report in [&from_text, &from_bytes] {
         assert_eq!(get(report, &["unique_keys"]).as_f64(), Some(3.0));
         let rows = js_sys::Array::from(&get(report, &["rows"]));
@@ -42,7 +64,7 @@ fn replay_trace_reads_text_and_bytes_and_reports_errors() {
     }
     let names = js_sys::Array::from(&wasm::policies().unwrap());
     assert_eq!(names.length(), 9);
-    assert!(wasm::replay_trace("".into(), "lru".into(), "2".into(), None, None).is_err());
-    assert!(wasm::replay_trace(JsValue::NULL, "lru".into(), "2".into(), None, None).is_err());
-    assert!(wasm::replay_trace(csv.into(), "nope".into(), "2".into(), None, None).is_err());
+    assert!(wasm::replay_trace("".into(), "lru".into(), "2".into(), None, None, None).is_err());
+    assert!(wasm::replay_trace(JsValue::NULL, "lru".into(), "2".into(), None, None, None).is_err());
+    assert!(wasm::replay_trace(csv.into(), "nope".into(), "2".into(), None, None, None).is_err());
 }
