@@ -21,9 +21,9 @@ wasm: setup
 	cargo build --lib --release --target wasm32-unknown-unknown
 	wasm-bindgen --target web --no-typescript --out-dir www/pkg $(WASM)
 
-# Benchmarks natively; `node tests/e2e/bench.mjs` runs the same cases in headless Chromium.
-bench:
-	cargo run --release -- bench
+# Benchmarks: natively and in headless Chromium, side by side, with the wasm/native ratio.
+bench: wasm
+	node tests/e2e/bench.mjs
 
 clean:
 	cargo clean

@@ -31,6 +31,12 @@ pub enum Error {
     },
     /// Input that could not be read (a trace line, a JSON document), with where and why.
     Parse { what: String, detail: String },
+    /// A run that would exceed a safety limit (so that no input can exhaust memory or time).
+    LimitExceeded { what: String, limit: u64, got: u64 },
+    /// A load that other requests were waiting for was abandoned (its request timed out).
+    LoadAbandoned,
+    /// The shared cache answered with an error.
+    Store { detail: String },
 }
 
 impl fmt::Display for Error {
@@ -66,6 +72,11 @@ impl fmt::Display for Error {
                 write!(f, "unknown {kind} `{name}`; known: {}", known.join(", "))
             }
             Error::Parse { what, detail } => write!(f, "{what}: {detail}"),
+            Error::LimitExceeded { what, limit, got } => {
+                write!(f, "{what} would be {got}, above the limit of {limit}")
+            }
+            Error::LoadAbandoned => f.write_str("the load this request waited for was abandoned"),
+            Error::Store { detail } => write!(f, "shared cache error: {detail}"),
         }
     }
 }

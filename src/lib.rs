@@ -7,15 +7,20 @@
 //!
 //! ## Layout
 //!
-//! - [`sim`]: the deterministic kernel — simulated time ([`sim::SimTime`]) and the seeded PRNG
-//!   ([`sim::SimRng`]). Nothing in the core reads the wall clock or the OS's randomness.
-//! - [`tiers`]: [`tiers::L1`] (an LRU with optional TTLs) and [`tiers::L2`] (the Redis model).
-//! - [`workload`]: key popularity distributions such as [`workload::Zipf`], synthetic traces and
-//!   readers for recorded ones ([`workload::TraceReader`]: CSV, libCacheSim's oracleGeneral, text).
+//! - [`sim`]: the deterministic kernel — simulated time ([`sim::SimTime`]), the seeded PRNG
+//!   ([`sim::SimRng`]) and a single-threaded async executor on simulated time
+//!   ([`sim::Executor`]). Nothing in the core reads the wall clock or the OS's randomness.
+//! - [`tiers`]: [`tiers::L1`] (an LRU with optional TTLs), [`tiers::L2`] (the Redis model) and
+//!   [`tiers::Db`] (versioned rows, a latency distribution, a connection pool).
+//! - [`workload`]: key popularity ([`workload::Popularity`]), arrivals and the read/write mix;
+//!   synthetic traces and readers for recorded ones ([`workload::TraceReader`]).
+//! - [`strategy`]: cache-aside and the stampede, avalanche and penetration fixes, as `async fn`s.
+//! - [`metrics`]: hits per tier, database load, latency percentiles and time series.
 //! - [`policy`]: eviction policies (LRU, FIFO, CLOCK, SIEVE, S3-FIFO, LFU, ARC, W-TinyLFU,
 //!   Belady) behind libCacheSim's driver rules, and trace replay ([`policy::replay`]).
 //! - [`scenario`]: named experiments with validated parameters ([`scenario::ParamSpec`]).
 //! - [`bench`]: benchmark workloads that the faces time (`cachelab bench`, `www/bench.html`).
+//! - [`manager`]: the chapter's cache manager: stable keys for cached functions, typed values.
 //! - [`error`]: the core's one error type; every face turns it into its own form.
 //! - Faces, which hold no logic: `wasm` (the `#[wasm_bindgen]` exports, wasm32 only),
 //!   `src/bin/cachelab.rs` (the command-line tool) and `redis` (feature `redis`, native only).
@@ -34,9 +39,12 @@
 
 pub mod bench;
 pub mod error;
+pub mod manager;
+pub mod metrics;
 pub mod policy;
 pub mod scenario;
 pub mod sim;
+pub mod strategy;
 pub mod tiers;
 pub mod workload;
 

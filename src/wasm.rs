@@ -8,11 +8,37 @@ use crate::workload::TraceFormat;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
-/// Installs a panic hook so that a panic, should one still happen, reaches the console with its
-/// message instead of an opaque `unreachable` trap.
+thread_local! {
+    /// The message of the last panic, kept for the page: after a panic the module traps, and the
+    /// worker asks for this message before it replaces the broken instance.
+    static LAST_PANIC: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Installs a panic hook so that a panic, should one still happen, reaches the page with its
+/// message (see `lastPanic`) and the console with its stack, instead of an opaque `unreachable`.
 #[wasm_bindgen(start)]
 pub fn start() {
-    console_error_panic_hook::set_once();
+    std::panic::set_hook(Box::new(|info| {
+        LAST_PANIC.with(|last| {
+            if let Ok(mut last) = last.try_borrow_mut() {
+                *last = Some(info.to_string());
+            }
+        });
+        console_error_panic_hook::hook(info);
+    }));
+}
+
+/// The message of the last panic, if any (and forgets it).
+#[wasm_bindgen(js_name = lastPanic)]
+pub fn last_panic() -> Option<String> {
+    LAST_PANIC.with(|last| last.try_borrow_mut().ok().and_then(|mut l| l.take()))
+}
+
+/// Panics on purpose. It exists only so the browser tests can prove that a panic in the core is
+/// reported on the page and the page keeps working; nothing in the page calls it.
+#[wasm_bindgen(js_name = crashForTesting)]
+pub fn crash_for_testing() {
+    std::panic::panic_any("crashForTesting was called");
 }
 
 /// Converts a value to a plain JS object (maps become objects, not `Map`s).
@@ -20,6 +46,11 @@ fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
     value
         .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
         .map_err(|e| JsError::new(&e.to_string()))
+}
+
+/// The core's error as a JS error with the same message.
+fn core_error(e: crate::Error) -> JsError {
+    JsError::new(&e.to_string())
 }
 
 /// Reads `{name: value}` from JS into the core's `(name, text)` pairs.
@@ -52,9 +83,38 @@ pub fn l1_curve_params() -> Result<JsValue, JsError> {
 /// `seed`; returns `{seed, params, points: [{capacity, hits, misses, hit_ratio}]}`.
 #[wasm_bindgen(js_name = l1Curve)]
 pub fn l1_curve(params: JsValue, seed: u64) -> Result<JsValue, JsError> {
-    let curve =
-        l1_curve::run(&read_params(params)?, seed).map_err(|e| JsError::new(&e.to_string()))?;
+    let curve = l1_curve::run(&read_params(params)?, seed).map_err(core_error)?;
     to_js(&curve)
+}
+
+/// The capacity curve as a stepped run: the page's worker calls `step()` until it returns 1,
+/// posting the progress after each step, then `finish()` for the same object `l1Curve` returns.
+#[wasm_bindgen]
+pub struct L1CurveRun(Option<l1_curve::CurveRun>);
+
+/// Starts a stepped capacity curve (see [`L1CurveRun`]).
+#[wasm_bindgen(js_name = l1CurveStart)]
+pub fn l1_curve_start(params: JsValue, seed: u64) -> Result<L1CurveRun, JsError> {
+    let run = l1_curve::CurveRun::new(&read_params(params)?, seed)
+        .map_err(|e| JsError::new(&e.to_string()))?;
+    Ok(L1CurveRun(Some(run)))
+}
+
+#[wasm_bindgen]
+impl L1CurveRun {
+    /// Computes the next capacity; returns the share done, 1 when complete.
+    pub fn step(&mut self) -> f64 {
+        self.0.as_mut().map_or(1.0, |run| run.step())
+    }
+
+    /// The report; the run is spent afterwards.
+    pub fn finish(&mut self) -> Result<JsValue, JsError> {
+        let run = self
+            .0
+            .take()
+            .ok_or_else(|| JsError::new("this run has already finished"))?;
+        to_js(&run.finish())
+    }
 }
 
 /// The same curve as JSON text, for comparing byte for byte with the native CLI.
@@ -63,6 +123,89 @@ pub fn l1_curve_json(params: JsValue, seed: u64) -> Result<String, JsError> {
     let curve =
         l1_curve::run(&read_params(params)?, seed).map_err(|e| JsError::new(&e.to_string()))?;
     serde_json::to_string(&curve).map_err(|e| JsError::new(&e.to_string()))
+}
+
+/// A benchmark case as the bench page lists it.
+#[derive(Serialize)]
+struct BenchCaseInfo {
+    name: &'static str,
+    group: &'static str,
+    unit: &'static str,
+    default_ops: u64,
+}
+
+/// The benchmark cases (see `cachelab::bench`), baselines first in each group.
+#[wasm_bindgen(js_name = benchCases)]
+pub fn bench_cases() -> Result<JsValue, JsError> {
+    let cases: Vec<BenchCaseInfo> = crate::bench::cases()
+        .into_iter()
+        .map(|c| BenchCaseInfo {
+            name: c.name,
+            group: c.group,
+            unit: c.unit,
+            default_ops: c.default_ops,
+        })
+        .collect();
+    to_js(&cases)
+}
+
+/// Runs benchmark case `name` for `ops` units of work and returns its checksum; the page times
+/// the call with `performance.now()`.
+#[wasm_bindgen(js_name = benchRun)]
+pub fn bench_run(name: &str, ops: u64) -> Result<u64, JsError> {
+    const MAX_OPS: u64 = 1_000_000_000;
+    if !(1..=MAX_OPS).contains(&ops) {
+        return Err(JsError::new(&format!(
+            "ops must be between 1 and {MAX_OPS} (got {ops})"
+        )));
+    }
+    let case = crate::bench::find(name)
+        .ok_or_else(|| JsError::new(&format!("unknown benchmark `{name}`")))?;
+    Ok((case.run)(ops))
+}
+
+/// Every scenario with its parameters (name, meaning, unit, default, range) and variants, for
+/// the page's forms.
+#[wasm_bindgen]
+pub fn scenarios() -> Result<JsValue, JsError> {
+    to_js(&crate::scenario::scenarios())
+}
+
+/// A scenario as a stepped run (one variant per step): the page's worker calls `step()` until it
+/// returns 1, then `finish()` for the report.
+#[wasm_bindgen]
+pub struct ScenarioRunHandle(Option<crate::scenario::ScenarioRun>);
+
+/// Starts scenario `name` with `params` (`{name: value}`, any subset) and `seed`.
+#[wasm_bindgen(js_name = scenarioStart)]
+pub fn scenario_start(
+    name: &str,
+    params: JsValue,
+    seed: u64,
+) -> Result<ScenarioRunHandle, JsError> {
+    let run =
+        crate::scenario::ScenarioRun::new(name, &read_params(params)?, seed).map_err(core_error)?;
+    Ok(ScenarioRunHandle(Some(run)))
+}
+
+#[wasm_bindgen]
+impl ScenarioRunHandle {
+    /// Runs the next variant; returns the share done, 1 when complete.
+    pub fn step(&mut self) -> Result<f64, JsError> {
+        match self.0.as_mut() {
+            Some(run) => run.step().map_err(core_error),
+            None => Ok(1.0),
+        }
+    }
+
+    /// The report; the run is spent afterwards.
+    pub fn finish(&mut self) -> Result<JsValue, JsError> {
+        let run = self
+            .0
+            .take()
+            .ok_or_else(|| JsError::new("this run has already finished"))?;
+        to_js(&run.finish())
+    }
 }
 
 /// The eviction policies `replayTrace` knows, by name.
@@ -95,13 +238,12 @@ pub fn replay_trace(
             "the trace must be a string (CSV or text) or a Uint8Array (any format)",
         ));
     };
-    let core = |e: crate::Error| JsError::new(&e.to_string());
     let format = match format {
-        Some(name) => TraceFormat::parse(&name).map_err(core)?,
+        Some(name) => TraceFormat::parse(&name).map_err(core_error)?,
         None => TraceFormat::Csv,
     };
     let experiment =
-        replay::Experiment::parse(&policies, &sizes, bytes.unwrap_or(false)).map_err(core)?;
+        replay::Experiment::parse(&policies, &sizes, bytes.unwrap_or(false)).map_err(core_error)?;
     let mut progress = |done: u64, total: u64| {
         if let Some(callback) = &on_progress {
             // A failing progress callback must not abort the replay.
@@ -114,15 +256,6 @@ pub fn replay_trace(
     };
     let open = || Ok(data.as_slice());
     let report = replay::run_with_progress("local trace", format, open, &experiment, &mut progress)
-        .map_err(core)?;
+        .map_err(core_error)?;
     to_js(&report)
-}
-
-/// Runs the benchmark case `name` (see `bench::cases`) for `ops` units of work and returns its
-/// checksum; the caller times it with `performance.now()` (the core never reads a clock).
-#[wasm_bindgen(js_name = runBenchCase)]
-pub fn run_bench_case(name: String, ops: u64) -> Result<u64, JsError> {
-    let case = crate::bench::find(&name)
-        .ok_or_else(|| JsError::new(&format!("unknown benchmark case `{name}`")))?;
-    Ok((case.run)(ops))
 }

@@ -1,14 +1,23 @@
 // The playground's main module: lesson navigation, the knobs form, runs through the worker,
 // the chart and the table. State that a learner may want to share lives in the URL.
-import { call } from './core.js';
+import { Core } from './core.js';
 import { draw } from './chart.js';
 import { LESSONS } from './lessons.js';
+import { ConsolePanel } from './console.js';
+import { buildReplayFields, runReplay } from './replay.js';
 
 const $ = (id) => document.getElementById(id);
 const MAX_SEED = (1n << 64n) - 1n;
+const runs = new Core();
+const consolePanel = new ConsolePanel(new Core());
 
-let lesson = LESSONS[0];
+// Runs shorter than this show no progress bar or Cancel button: they would only flicker.
+const SHOW_PROGRESS_AFTER_MS = 100;
+
+let lessons = [];
+let lesson = null;
 let specs = [];
+let lastReport = null;
 
 /** Sets the page state that tests and assistive tech can read. */
 function setStatus(state, text) {
@@ -21,9 +30,34 @@ function showNotice(text) {
   $('notice').hidden = !text;
 }
 
+/**
+ * The lessons this build of the core can run, each with its parameter specs: scenario lessons
+ * take theirs from the core's scenario list, the others from their own `paramsFn`.
+ */
+async function loadLessons() {
+  const scenarios = await runs.call('scenarios').catch(() => []);
+  const hasConsole = await consolePanel.start();
+  const available = [];
+  for (const l of LESSONS) {
+    if (l.kind === 'console') {
+      if (hasConsole) available.push({ ...l, specs: [] });
+    } else if (l.kind === 'replay') {
+      const policies = await runs.call('policies').catch(() => null);
+      if (policies) available.push({ ...l, specs: [], policies });
+    } else if (l.scenario) {
+      const meta = scenarios.find((s) => s.name === l.scenario);
+      // A lesson may start from other defaults than the scenario's own (its preset).
+      if (meta) available.push({ ...l, specs: meta.params.map((p) => ({ ...p, default: l.defaults[p.name] ?? p.default })) });
+    } else {
+      available.push({ ...l, specs: await runs.call(l.paramsFn) });
+    }
+  }
+  return available;
+}
+
 function buildNav() {
   $('lessons').replaceChildren(
-    ...LESSONS.map((l) => {
+    ...lessons.map((l) => {
       const b = document.createElement('button');
       b.type = 'button';
       b.textContent = l.title;
@@ -61,6 +95,29 @@ function buildFields(values) {
   );
 }
 
+/**
+ * The values a shared link gives for this lesson's knobs and seed, keeping only those the core's
+ * specs allow (name, range, whole number): a malformed link falls back to the defaults.
+ */
+function linkValues(query) {
+  const values = new Map();
+  const invalid = [];
+  for (const s of specs) {
+    const text = query.get(s.name);
+    if (text === null) continue;
+    const n = Number(text);
+    const ok = text.trim() !== '' && Number.isFinite(n) && n >= s.min && n <= s.max && (!s.integer || Number.isInteger(n));
+    if (ok) values.set(s.name, text);
+    else invalid.push(s.name);
+  }
+  const seed = query.get('seed');
+  if (seed !== null) {
+    if (/^\d{1,20}$/.test(seed) && BigInt(seed) <= MAX_SEED) values.set('seed', seed);
+    else invalid.push('seed');
+  }
+  return { values, invalid };
+}
+
 /** Reads the form; returns {params, seed} or null after marking the fields in error. */
 function readForm() {
   for (const e of document.querySelectorAll('.field .error')) e.textContent = '';
@@ -80,13 +137,14 @@ function readForm() {
 /** Puts the core's validation message beside the field it names. */
 function showError(message) {
   const name = /parameter `([^`]+)`/.exec(message)?.[1];
-  const slot = name && document.getElementById(`e-${name}`);
+  const slot = lesson.kind === 'replay' ? $('e-replay') : name && document.getElementById(`e-${name}`);
   if (slot) slot.textContent = message;
   setStatus('error', message);
 }
 
-function writeUrl(params, seed) {
-  const q = new URLSearchParams({ lesson: lesson.id, ...params, seed: String(seed) });
+/** Puts the lesson and its settings in the address bar, so the link reproduces the run. */
+function writeUrl(settings) {
+  const q = new URLSearchParams({ lesson: lesson.id, ...settings });
   history.replaceState(null, '', `?${q}`);
 }
 
@@ -104,24 +162,84 @@ function renderTable({ head, rows }) {
   $('table').replaceChildren(thead, tbody);
 }
 
-async function run() {
+/** Shows the progress bar and Cancel button while a run lasts longer than a moment. */
+function progressUi() {
+  const timer = setTimeout(() => {
+    $('progress').hidden = false;
+    $('cancel').hidden = false;
+  }, SHOW_PROGRESS_AFTER_MS);
+  return {
+    update: (fraction) => ($('progress').value = fraction),
+    done: () => {
+      clearTimeout(timer);
+      $('progress').hidden = true;
+      $('cancel').hidden = true;
+      $('progress').value = 0;
+    },
+  };
+}
+
+/** Runs the current lesson's experiment; resolves to `{report, settings}` (settings go in the URL). */
+async function runLesson(onProgress) {
+  if (lesson.kind === 'replay') {
+    $('e-replay').textContent = '';
+    const { report, query } = await runReplay(runs, onProgress);
+    return { report, settings: query };
+  }
   const form = readForm();
-  if (!form) return;
+  if (!form) return null;
+  const report = await runs.call(lesson.runFn, lesson.runArgs(form.params, form.seed), onProgress);
+  return { report, settings: { ...form.params, seed: String(form.seed) } };
+}
+
+async function run() {
   setStatus('running', 'running…');
   $('run').disabled = true;
+  const progress = progressUi();
   try {
-    const report = await call(lesson.runFn, form.params, form.seed);
+    const done = await runLesson(progress.update);
+    if (!done) return;
+    const { report, settings } = done;
+    lastReport = report;
     window.cachelabLastReport = report;
-    writeUrl(form.params, form.seed);
-    draw($('chart'), lesson.chart(report));
+    writeUrl(settings);
+    drawCharts(lesson.charts(report));
     renderTable(lesson.table(report));
     $('notice-line').textContent = lesson.notice(report);
-    setStatus('ready', `done (seed ${form.seed})`);
+    for (const b of [$('export-json'), $('export-csv')]) b.disabled = false;
+    setStatus('ready', settings.seed ? `done (seed ${settings.seed})` : 'done');
   } catch (e) {
-    showError(e.message);
+    if (e.message === 'cancelled') setStatus('cancelled', 'cancelled: the last complete run is still shown');
+    else showError(e.message);
   } finally {
+    progress.done();
     $('run').disabled = false;
   }
+}
+
+/** One titled chart per spec, replacing the previous run's. */
+function drawCharts(chartSpecs) {
+  $('charts').replaceChildren(
+    ...chartSpecs.map((spec) => {
+      const box = document.createElement('figure');
+      box.className = 'chart';
+      box.setAttribute('role', 'img');
+      box.setAttribute('aria-label', `chart: ${spec.title}`);
+      const title = Object.assign(document.createElement('h3'), { textContent: spec.title });
+      const plot = document.createElement('div');
+      box.append(title, plot);
+      return box;
+    }),
+  );
+  chartSpecs.forEach((spec, i) => draw($('charts').children[i].lastChild, spec));
+}
+
+/** Offers `text` as a file download. */
+function download(name, type, text) {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const a = Object.assign(document.createElement('a'), { href: url, download: name });
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
 async function selectLesson(next, query) {
@@ -132,29 +250,54 @@ async function selectLesson(next, query) {
   }
   $('lesson-title').textContent = lesson.title;
   $('lesson-text').replaceChildren(...lesson.text.map((t) => Object.assign(document.createElement('p'), { textContent: t })));
-  specs = await call(lesson.paramsFn);
-  const known = new Set(['lesson', 'seed', ...specs.map((s) => s.name)]);
+  specs = lesson.specs;
+  const isConsole = lesson.kind === 'console';
+  $('console').hidden = !isConsole;
+  $('knobs').hidden = isConsole;
+  $('results').hidden = isConsole;
+  $('notice-line').textContent = '';
+  if (isConsole) {
+    history.replaceState(null, '', `?lesson=${lesson.id}`);
+    setStatus('ready', '');
+    return;
+  }
+  const isReplay = lesson.kind === 'replay';
+  $('replay-fields').hidden = !isReplay;
+  $('fields').hidden = isReplay;
+  $('seed-field').hidden = isReplay;
+  if (isReplay) buildReplayFields(lesson.policies, query);
+  const known = new Set(['lesson', 'seed', ...specs.map((s) => s.name), ...(isReplay ? ['policies', 'sizes'] : [])]);
   const unknown = [...query.keys()].filter((k) => !known.has(k));
-  buildFields(query);
-  if (query.has('seed')) $('seed').value = query.get('seed');
-  showNotice(unknown.length ? `The link had unknown settings (${unknown.join(', ')}); they were ignored.` : '');
+  const { values, invalid } = linkValues(query);
+  buildFields(values);
+  $('seed').value = values.get('seed') ?? '1';
+  const notes = [];
+  if (unknown.length) notes.push(`The link had unknown settings (${unknown.join(', ')}); they were ignored.`);
+  if (invalid.length) notes.push(`The link had invalid values for ${invalid.join(', ')}; the defaults are used instead.`);
+  showNotice(notes.join(' '));
   await run();
 }
 
 async function main() {
+  lessons = await loadLessons();
   buildNav();
+  $('cancel').addEventListener('click', () => runs.cancel());
+  $('export-json').addEventListener('click', () =>
+    download(`cachelab-${lesson.id}.json`, 'application/json', JSON.stringify(lastReport, null, 2)));
+  $('export-csv').addEventListener('click', () =>
+    download(`cachelab-${lesson.id}.csv`, 'text/csv', lesson.csv(lastReport)));
   $('knobs').addEventListener('submit', (e) => {
     e.preventDefault();
     run();
   });
   const query = new URLSearchParams(location.search);
-  const wanted = LESSONS.find((l) => l.id === query.get('lesson'));
+  const wanted = lessons.find((l) => l.id === query.get('lesson'));
   if (query.has('lesson') && !wanted) {
-    await selectLesson(LESSONS[0], new URLSearchParams());
-    showNotice(`The link named an unknown lesson; showing “${LESSONS[0].title}” with its defaults.`);
+    await selectLesson(lessons[0], new URLSearchParams());
+    showNotice(`The link named an unknown lesson; showing “${lessons[0].title}” with its defaults.`);
     return;
   }
-  await selectLesson(wanted ?? LESSONS[0], query);
+  await selectLesson(wanted ?? lessons[0], query);
 }
 
 main().catch((e) => setStatus('error', `the page could not start: ${e.message}`));

@@ -6,7 +6,8 @@ export const PALETTE = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '
 
 /**
  * Draws `spec` into `el`, replacing any previous chart:
- * {x: number[], xLabel, yLabel, xLog?: bool, series: [{label, values: number[]}]}.
+ * {x: number[], xLabel, yLabel, xLog?: bool, series: [{label, values: number[]}],
+ *  marks?: [{x, label}]} — marks are dashed vertical lines, such as the moments keys expired.
  */
 export function draw(el, spec) {
   el.replaceChildren();
@@ -16,10 +17,37 @@ export function draw(el, spec) {
     height: 320,
     scales: { x: { time: false, distr: spec.xLog ? 3 : 1 } },
     axes: [{ label: spec.xLabel }, { label: spec.yLabel }],
+    plugins: spec.marks?.length ? [marksPlugin(spec.marks)] : [],
     series: [
       { label: spec.xLabel },
       ...spec.series.map((s, i) => ({ label: s.label, stroke: PALETTE[i % PALETTE.length], width: 2, points: { show: true } })),
     ],
   };
   return new uPlot(opts, [spec.x, ...spec.series.map((s) => s.values)], el);
+}
+
+/** Draws dashed vertical lines with small labels at the given x positions. */
+function marksPlugin(marks) {
+  return {
+    hooks: {
+      draw: (u) => {
+        const { ctx } = u;
+        const { top, height } = u.bbox;
+        ctx.save();
+        ctx.strokeStyle = '#777';
+        ctx.fillStyle = '#555';
+        ctx.setLineDash([4, 4]);
+        ctx.font = `${Math.round(10 * devicePixelRatio)}px sans-serif`;
+        for (const m of marks) {
+          const x = Math.round(u.valToPos(m.x, 'x', true));
+          ctx.beginPath();
+          ctx.moveTo(x, top);
+          ctx.lineTo(x, top + height);
+          ctx.stroke();
+          ctx.fillText(m.label, x + 3, top + 12 * devicePixelRatio);
+        }
+        ctx.restore();
+      },
+    },
+  };
 }

@@ -1,26 +1,60 @@
-// The page's one door to the Rust core: every call goes to the Web Worker and comes back as a
-// promise. Errors carry the core's own message (which names the field and its allowed range).
+// The page's door to the Rust core: every call goes to a Web Worker and comes back as a promise,
+// so a long experiment never freezes the page. Errors carry the core's own message (which names
+// the field and its allowed range). `cancel()` stops whatever is running by replacing the worker:
+// a wasm call cannot be interrupted from outside, but its worker can. Each `Core` is one worker,
+// so the console's state survives the cancellation of a run.
 
-const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
-const pending = new Map();
-let nextId = 1;
+export class Core {
+  #worker;
+  #pending = new Map();
+  #nextId = 1;
 
-worker.onmessage = ({ data: { id, ok, result, error } }) => {
-  const call = pending.get(id);
-  if (!call) return;
-  pending.delete(id);
-  ok ? call.resolve(result) : call.reject(new Error(error));
-};
-worker.onerror = (event) => {
-  for (const call of pending.values()) call.reject(new Error(event.message || 'the worker failed'));
-  pending.clear();
-};
+  constructor() {
+    this.#spawn();
+  }
 
-/** Calls the core's exported function `fn` with `args` in the worker. */
-export function call(fn, ...args) {
-  const id = nextId++;
-  return new Promise((resolve, reject) => {
-    pending.set(id, { resolve, reject });
-    worker.postMessage({ id, fn, args });
-  });
+  #spawn() {
+    this.#worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+    this.#worker.onmessage = ({ data: { id, ok, result, error, progress, crashed } }) => {
+      const call = this.#pending.get(id);
+      if (!call) return;
+      if (progress !== undefined) {
+        call.onProgress?.(progress);
+        return;
+      }
+      this.#pending.delete(id);
+      ok ? call.resolve(result) : call.reject(new Error(error));
+      if (crashed) this.#replace('the core crashed');
+    };
+    this.#worker.onerror = (event) => this.#failAll(event.message || 'the worker failed');
+  }
+
+  #failAll(message) {
+    for (const call of this.#pending.values()) call.reject(new Error(message));
+    this.#pending.clear();
+  }
+
+  /**
+   * Calls the core's exported function `fn` with `args` in the worker; `new Name` constructs an
+   * exported class and resolves to a handle, `handle.method` calls a method on it (see worker.js).
+   * `onProgress(fraction)` is called as a stepped run advances.
+   */
+  call(fn, args = [], onProgress = null) {
+    const id = this.#nextId++;
+    return new Promise((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject, onProgress });
+      this.#worker.postMessage({ id, fn, args });
+    });
+  }
+
+  /** Stops every call in flight; their promises reject with `cancelled`. */
+  cancel() {
+    this.#replace('cancelled');
+  }
+
+  #replace(reason) {
+    this.#worker.terminate();
+    this.#failAll(reason);
+    this.#spawn();
+  }
 }

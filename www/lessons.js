@@ -1,8 +1,82 @@
 // The lessons, as data: the text is ours, the knobs come from the Rust core (names, units,
 // defaults and ranges are never repeated here), and each lesson says how to chart, tabulate and
-// sum up its report.
+// sum up its report. Scenario lessons share one shape (`scenarioLesson`); a new lesson is a new
+// entry in LESSONS.
 
 const pct = (x) => `${(100 * x).toFixed(1)} %`;
+const num = (x) => (Number.isInteger(x) ? String(x) : x.toFixed(2));
+
+/** The variant of `report` called `name` (or undefined). */
+const variant = (report, name) => report.variants.find((v) => v.name === name);
+
+/**
+ * A lesson over a scenario of the core (`cachelab scenarios` lists them): its knobs come from the
+ * scenario's metadata, every variant is run and overlaid in each chart.
+ */
+function scenarioLesson({ id, scenario = id, title, text, notice, defaults = {}, charts = timeCharts }) {
+  return {
+    id,
+    title,
+    text,
+    scenario,
+    defaults,
+    runFn: 'scenarioStart',
+    runArgs: (params, seed) => [scenario, params, seed],
+    charts,
+    table: (r) => ({
+      head: ['variant', 'requests', 'L1 hits', 'L2 hits', 'misses', 'DB queries', 'max DB in flight', 'hit ratio', 'p50 ms', 'p99 ms', 'max ms', 'errors', 'stale reads'],
+      rows: r.variants.map(({ name, summary: s }) => [
+        name, s.requests, s.l1_hits, s.l2_hits, s.misses, s.db_queries, s.max_db_in_flight, pct(s.hit_ratio),
+        num(s.latency_ms.p50), num(s.latency_ms.p99), num(s.latency_ms.max), s.errors, s.stale_reads,
+      ]),
+    }),
+    csv: (r) => {
+      const lines = ['variant,t_s,hit_ratio,db_qps,p99_ms'];
+      for (const v of r.variants) {
+        v.series.t_s.forEach((t, i) => lines.push([v.name, t, v.series.hit_ratio[i], v.series.db_qps[i], v.series.p99_ms[i]].join(',')));
+      }
+      return `${lines.join('\n')}\n`;
+    },
+    notice: (r) => notice(r),
+  };
+}
+
+/** The moments the hot key expired (in the first variant, which has no protection), as chart marks. */
+const expiryMarks = (r) => (r.variants[0]?.hot_key?.expiries_s ?? []).map((x) => ({ x, label: 'expired' }));
+
+/** Hit ratio, database load and p99 latency over simulated time, every variant overlaid. */
+function timeCharts(r) {
+  return [
+    ['hit_ratio', 'hit ratio (%)', (x) => 100 * x],
+    ['db_qps', 'database queries per second', (x) => x],
+    ['p99_ms', 'p99 latency (ms)', (x) => x],
+  ].map(([field, yLabel, scale]) => ({
+    title: yLabel,
+    x: r.variants[0]?.series.t_s ?? [],
+    xLabel: 'simulated time (s)',
+    yLabel,
+    marks: expiryMarks(r),
+    series: r.variants.map((v) => ({ label: v.name, values: v.series[field].map(scale) })),
+  }));
+}
+
+/** Where reads were answered — L1, L2 or the database — over time, in the first variant. */
+function layerCharts(r) {
+  return r.variants.slice(0, 1).map((v) => ({
+    title: `where reads were answered: ${v.name}`,
+    x: v.series.t_s,
+    xLabel: 'simulated time (s)',
+    yLabel: 'share of reads (%)',
+    series: [
+      { label: 'L1', values: v.series.l1_hit_ratio.map((x) => 100 * x) },
+      { label: 'L2', values: v.series.l2_hit_ratio.map((x) => 100 * x) },
+      { label: 'database', values: v.series.hit_ratio.map((x) => 100 * (1 - x)) },
+    ],
+  }));
+}
+
+/** "name: N database queries" for each variant, as one sentence. */
+const dbQueriesByVariant = (r) => r.variants.map((v) => `${v.name}: ${v.summary.db_queries}`).join(', ');
 
 export const LESSONS = [
   {
@@ -14,22 +88,145 @@ export const LESSONS = [
       'Change the skew: at 0 every key is equally popular and the hit ratio grows only in proportion to the capacity.',
     ],
     paramsFn: 'l1CurveParams',
-    runFn: 'l1Curve',
-    chart: (r) => ({
+    runFn: 'l1CurveStart',
+    runArgs: (params, seed) => [params, seed],
+    charts: (r) => [{
+      title: 'LRU hit ratio by capacity',
       x: r.points.map((p) => p.capacity),
       xLabel: 'L1 capacity (entries, log scale)',
       yLabel: 'hit ratio (%)',
       xLog: true,
       series: [{ label: 'LRU hit ratio', values: r.points.map((p) => 100 * p.hit_ratio) }],
-    }),
+    }],
     table: (r) => ({
       head: ['capacity', 'hits', 'misses', 'hit ratio'],
       rows: r.points.map((p) => [p.capacity, p.hits, p.misses, pct(p.hit_ratio)]),
     }),
+    csv: (r) => `capacity,hits,misses,hit_ratio\n${r.points.map((p) => [p.capacity, p.hits, p.misses, p.hit_ratio].join(',')).join('\n')}\n`,
     notice: (r) => {
       const keys = r.params.keys;
       const tenth = r.points.find((p) => p.capacity >= keys / 10) ?? r.points[r.points.length - 1];
       return `Holding ${tenth.capacity} of ${keys} keys (${pct(tenth.capacity / keys)} of them) serves ${pct(tenth.hit_ratio)} of requests from L1.`;
     },
   },
+  {
+    id: 'eviction',
+    title: 'Which eviction policy?',
+    kind: 'replay',
+    text: [
+      'When a cache is full, its eviction policy decides what to drop. LRU drops what was used longest ago; FIFO what came in first; CLOCK and SIEVE are FIFOs that spare objects used since they were last looked at; S3-FIFO sends new objects through a small probation queue first, because most of them are never asked for again; LFU counts uses; ARC balances recency and frequency by itself.',
+      'The only honest way to choose is to replay real requests. Belady — evict what will be needed furthest in the future — needs to know the future, so no cache can run it, but it shows how far from perfect each policy is.',
+      'The counts follow the rules of the libCacheSim simulator, so they can be compared with published results. Try your own trace: it is read here, in your browser, and never uploaded.',
+    ],
+    charts: (r) => {
+      const policies = [...new Set(r.rows.map((row) => row.policy))];
+      const x = [...new Set(r.rows.map((row) => row.capacity))].sort((a, b) => a - b);
+      return [{
+        title: `miss ratio against cache size — ${r.trace}`,
+        x,
+        xLabel: `cache size (${r.rows[0]?.unit ?? 'objects'}, log scale)`,
+        yLabel: 'miss ratio (%)',
+        xLog: true,
+        series: policies.map((p) => ({
+          label: p,
+          values: x.map((c) => 100 * (r.rows.find((row) => row.policy === p && row.capacity === c)?.miss_ratio ?? NaN)),
+        })),
+      }];
+    },
+    table: (r) => {
+      // One row per cache size, one column per policy: the miss ratio (the CSV has the counts).
+      const policies = [...new Set(r.rows.map((row) => row.policy))];
+      const caps = [...new Set(r.rows.map((row) => row.capacity))].sort((a, b) => a - b);
+      const cell = (p, c) => r.rows.find((row) => row.policy === p && row.capacity === c);
+      return {
+        head: [`capacity (${r.rows[0]?.unit ?? 'objects'})`, ...policies.map((p) => `${p} miss ratio`)],
+        rows: caps.map((c) => [c, ...policies.map((p) => (cell(p, c) ? pct(cell(p, c).miss_ratio) : '—'))]),
+      };
+    },
+    csv: (r) => `policy,capacity,requests,misses,miss_ratio,byte_miss_ratio\n${r.rows.map((row) => [row.policy, row.capacity, row.requests, row.misses, row.miss_ratio, row.byte_miss_ratio].join(',')).join('\n')}\n`,
+    notice: (r) => {
+      const caps = [...new Set(r.rows.map((row) => row.capacity))].sort((a, b) => a - b);
+      const mid = caps[Math.floor(caps.length / 2)];
+      const at = r.rows.filter((row) => row.capacity === mid && row.policy !== 'belady').sort((a, b) => a.miss_ratio - b.miss_ratio);
+      const lru = at.find((row) => row.policy === 'lru');
+      if (!at.length) return '';
+      const vsLru = lru && at[0].policy !== 'lru' ? `, against ${pct(lru.miss_ratio)} for LRU` : '';
+      return `${r.requests} requests for ${r.unique_keys} keys. At ${mid} ${r.rows[0].unit}, the best policy you can run is ${at[0].policy} with a miss ratio of ${pct(at[0].miss_ratio)}${vsLru}.`;
+    },
+  },
+  {
+    id: 'console',
+    title: 'Redis console',
+    kind: 'console',
+    text: [
+      'L2 in cachelab is a model of Redis that runs inside this page. Type commands as you would in redis-cli: SET, GET, EXPIRE, TTL, INCR, SADD, HSET, ZADD, SCAN, INFO and more; replies look as redis-cli prints them.',
+      'Time here is simulated: it stands still until you advance it with the buttons or with DEBUG SLEEP seconds. Give a key a TTL (SET k v EX 10), advance, and watch it count down and vanish — Redis removes expired keys lazily when they are touched, and in a background cycle ten times a second.',
+    ],
+  },
+  scenarioLesson({
+    id: 'stampede',
+    title: 'Stampede: one hot key expires',
+    text: [
+      'A popular key is cached with a TTL. While it is fresh, the database hardly sees a request. The moment it expires, every request that arrives before someone has put it back finds nothing in the cache — and each one asks the database for the same row.',
+      'That burst is the stampede (or thundering herd): a slow query multiplied by the number of concurrent requests, exactly when the cache was supposed to protect the database.',
+      'The fixes differ in who waits. A lock (SET with NX and an expiry) lets one request rebuild while the others poll the cache and fall back to the database only after a bound. Singleflight merges concurrent loads inside one process. XFetch refreshes early, with a probability that grows as expiry nears, so the key rarely expires at all. Stale-while-revalidate keeps serving the old value for a grace period while exactly one refresh runs.',
+    ],
+    notice: (r) => {
+      const first = (name) => {
+        const h = variant(r, name)?.hot_key;
+        return h && h.loads_per_expiry.length ? h.loads_per_expiry[0] + h.fallbacks_per_expiry[0] : null;
+      };
+      const at = variant(r, 'none')?.hot_key?.expiries_s[0];
+      if (at === undefined) return `Database queries per variant — ${dbQueriesByVariant(r)}.`;
+      const others = r.variants.filter((v) => v.name !== 'none').map((v) => `${v.name}: ${first(v.name) ?? 0}`);
+      return `When the hot key expired at ${at} s, it sent ${first('none')} queries to the database without protection — against ${others.join(', ')} with the fixes.`;
+    },
+  }),
+  scenarioLesson({
+    id: 'avalanche',
+    title: 'Avalanche: everything expires at once',
+    text: [
+      'Warm a cache with many keys in one go and give them all the same TTL, and they will all expire in the same instant. The cache goes from full to empty at once, and the database takes the whole load in a spike.',
+      'Jitter spreads the deadlines: each key gets its TTL plus or minus a random share, so expiries — and the reloads they cause — are spread over a window instead of a single moment. Early refresh goes further and reloads keys shortly before they expire.',
+    ],
+    notice: (r) => {
+      const peak = (v) => Math.max(0, ...v.series.db_qps);
+      const peaks = r.variants.map((v) => `${v.name}: ${peak(v)} queries/s`);
+      const [fixed, jitter] = [variant(r, 'fixed-ttl'), variant(r, 'jitter')];
+      const ratio = fixed && jitter && peak(jitter) > 0 ? ` — jitter cuts the peak ${(peak(fixed) / peak(jitter)).toFixed(1)}×` : '';
+      return `Peak database load — ${peaks.join(', ')}${ratio}.`;
+    },
+  }),
+  scenarioLesson({
+    id: 'penetration',
+    title: 'Penetration: asking for keys that do not exist',
+    text: [
+      'A cache only remembers what it found. Ask for a key that does not exist and there is nothing to store, so the next request for it goes to the database again — every time. A buggy client or an attacker who walks through random ids turns the cache into a pass-through.',
+      'Negative caching stores "not found" too, with a short TTL so that a row created later shows up soon. A Bloom filter of the keys that do exist answers "certainly not here" for most missing keys before any tier is asked; it costs a few bits per key and lets a small share of false positives through.',
+    ],
+    notice: (r) => {
+      const parts = r.variants.map((v) => {
+        const m = v.missing_keys;
+        return m ? `${v.name}: ${m.db_queries} of ${m.requests}` : `${v.name}: ${v.summary.db_queries}`;
+      });
+      const bloom = r.variants.find((v) => v.bloom)?.bloom;
+      const fpr = bloom ? ` The Bloom filter let ${pct(bloom.measured_fpr)} of missing keys through (expected ${pct(bloom.expected_fpr)}).` : '';
+      return `Database queries caused by reads for missing keys — ${parts.join(', ')}.${fpr}`;
+    },
+  }),
+  scenarioLesson({
+    id: 'layers',
+    scenario: 'stampede',
+    title: 'Two layers: L1 in front of L2',
+    text: [
+      'Every trip to Redis costs a network round trip. An in-process L1 in front of it answers the hottest keys from memory, with no network at all; L2 still catches what L1 has no room for, and the database sees only what both miss.',
+      'Here the traffic is spread over many keys with a Zipf skew, L1 holds a few hundred entries with a short TTL, and the charts show which layer answered each share of the reads. Make L1 larger or smaller, or the skew flatter, and watch the shares move.',
+    ],
+    defaults: { hot_share: 0, keys: 10000, skew: 1, l1_keys: 500, duration_s: 12 },
+    charts: layerCharts,
+    notice: (r) => {
+      const s = r.variants[0].summary;
+      return `Of ${s.requests} reads, L1 answered ${pct(s.l1_hits / s.requests)}, L2 ${pct(s.l2_hits / s.requests)} and the database ${pct(s.misses / s.requests)}.`;
+    },
+  }),
 ];

@@ -84,19 +84,52 @@ pub struct Curve {
 /// assert!(c.points[2].misses <= 100);
 /// ```
 pub fn run(given: &[(String, String)], seed: u64) -> Result<Curve> {
-    let params = resolve(&PARAMS, given)?;
-    let keys = params.get_u64("keys");
-    let zipf = Zipf::new(keys, params.get("skew"));
-    let requests = params.get_u64("requests");
-    let points = capacities(keys, params.get_u64("points"))
-        .into_iter()
-        .map(|capacity| replay(&zipf, capacity, requests, seed))
-        .collect();
-    Ok(Curve {
-        seed,
-        params,
-        points,
-    })
+    let mut run = CurveRun::new(given, seed)?;
+    while run.step() < 1.0 {}
+    Ok(run.finish())
+}
+
+/// A curve computed one capacity at a time, so that a face can report progress between steps
+/// (and the page can cancel a long run).
+#[derive(Debug)]
+pub struct CurveRun {
+    zipf: Zipf,
+    requests: u64,
+    capacities: Vec<u64>,
+    curve: Curve,
+}
+
+impl CurveRun {
+    /// Validates the parameters and prepares the run; no requests are replayed yet.
+    pub fn new(given: &[(String, String)], seed: u64) -> Result<Self> {
+        let params = resolve(&PARAMS, given)?;
+        let keys = params.get_u64("keys");
+        Ok(CurveRun {
+            zipf: Zipf::new(keys, params.get("skew")),
+            requests: params.get_u64("requests"),
+            capacities: capacities(keys, params.get_u64("points")),
+            curve: Curve {
+                seed,
+                params,
+                points: Vec::new(),
+            },
+        })
+    }
+
+    /// Replays the next capacity, if any, and returns the share of capacities done (1.0 at the end).
+    pub fn step(&mut self) -> f64 {
+        let done = self.curve.points.len();
+        if let Some(&capacity) = self.capacities.get(done) {
+            let point = replay(&self.zipf, capacity, self.requests, self.curve.seed);
+            self.curve.points.push(point);
+        }
+        self.curve.points.len() as f64 / self.capacities.len() as f64
+    }
+
+    /// The curve so far (all of it once `step` has returned 1.0).
+    pub fn finish(self) -> Curve {
+        self.curve
+    }
 }
 
 /// `n` capacities from 1 to `keys`, evenly spaced in log scale, without repeats.

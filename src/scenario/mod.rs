@@ -1,6 +1,15 @@
 //! Named, parameterised experiments that produce reports.
+//!
+//! - `params`: [`ParamSpec`] and its validation, shared by every experiment and face.
+//! - [`l1_curve`]: the L1 capacity curve.
+//! - `catalog`: the failure scenarios — `stampede`, `avalanche`, `penetration` — and [`run`].
+//! - `lab`: the bench every scenario variant runs on ([`LabConfig`] → [`VariantReport`]).
 
+mod catalog;
 pub mod l1_curve;
+mod lab;
 mod params;
 
+pub use catalog::{find, run, scenarios, Report, Scenario, ScenarioRun, Variant, COMMON};
+pub use lab::{run_variant, BloomReport, LabConfig, VariantReport, MAX_REQUESTS};
 pub use params::{check, resolve, split_assignment, ParamSpec, Params};

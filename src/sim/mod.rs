@@ -1,8 +1,18 @@
-//! The deterministic kernel: simulated time and a seeded PRNG. Nothing here reads the wall clock
-//! or the operating system's randomness, so a run is a pure function of its configuration and seed.
+//! The deterministic kernel: simulated time, a seeded PRNG and a single-threaded async executor
+//! on simulated time. Nothing here reads the wall clock or the operating system's randomness, so
+//! a run is a pure function of its configuration and seed.
+//!
+//! - `time`: [`SimTime`] and [`SimDuration`], integer microseconds.
+//! - `rng`: [`SimRng`], xoshiro256++ with platform-independent draws.
+//! - `executor`: [`Executor`] and its handle [`Sim`] — spawn, sleep, join, timeout.
+//! - `sync`: [`Semaphore`] (a FIFO pool) and [`Flight`] (wait for another task's load).
 
+mod executor;
 mod rng;
+mod sync;
 mod time;
 
+pub use executor::{join, Elapsed, Executor, JoinHandle, Sim, Sleep};
 pub use rng::SimRng;
+pub use sync::{Acquire, Flight, Permit, Semaphore};
 pub use time::{SimDuration, SimTime};

@@ -1,10 +1,22 @@
-//! Workloads: which keys are requested, and how often — drawn from a distribution ([`Zipf`],
-//! [`Synthetic`]) or read from a recorded trace ([`TraceReader`]).
+//! Workloads: which keys are requested, how often, and whether to read or write — drawn from a
+//! distribution or read from a recorded trace.
+//!
+//! - `zipf`: the [`Zipf`] sampler.
+//! - `popularity`: [`Popularity`] — uniform, Zipf, hot-spot, one hot key.
+//! - `mix`: [`Arrivals`] (Poisson or closed-loop clients) and [`Mix`] (reads, writes and keys
+//!   that do not exist).
+//! - `synthetic`: seeded request sequences for trace replay ([`Synthetic`]: Zipf, uniform, scan,
+//!   loop).
+//! - `trace`: readers for recorded traces ([`TraceReader`]: CSV, libCacheSim's oracleGeneral, text).
 
+mod mix;
+mod popularity;
 mod synthetic;
 mod trace;
 mod zipf;
 
+pub use mix::{Arrivals, Mix, Op};
+pub use popularity::Popularity;
 pub use synthetic::{Pattern, Synthetic};
 pub use trace::{next_accesses, Request, TraceFormat, TraceReader, TraceStats};
 pub use zipf::Zipf;

@@ -48,5 +48,5 @@ export async function open(browser, url) {
 
 /** Waits until the page has finished a run (successfully or not). */
 export function settled(page) {
-  return page.waitForFunction(() => ['ready', 'error'].includes(document.body.dataset.state), null, { timeout: 30_000 });
+  return page.waitForFunction(() => ['ready', 'error', 'cancelled'].includes(document.body.dataset.state), null, { timeout: 30_000 });
 }

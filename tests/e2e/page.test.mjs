@@ -22,7 +22,7 @@ test('the page loads, runs the core and draws the chart', async () => {
   await settled(page);
   assert.equal(await page.evaluate(() => document.body.dataset.state), 'ready');
   // uPlot draws onto a canvas; the table lists one row per capacity.
-  assert.equal(await page.locator('#chart canvas').count(), 1);
+  assert.equal(await page.locator('#charts canvas').count(), 1);
   const rows = await page.locator('#table tbody tr').count();
   assert.ok(rows >= 2, `table rows: ${rows}`);
   assert.match(await page.locator('#notice-line').textContent(), /serves \d+(\.\d)? % of requests/);
@@ -71,5 +71,71 @@ test('a link with an unknown lesson falls back to the defaults with a notice', a
   await settled(page);
   assert.equal(await page.evaluate(() => document.body.dataset.state), 'ready');
   assert.match(await page.locator('#notice').textContent(), /unknown lesson/);
+  assert.deepEqual(errors, []);
+});
+
+test('a long run shows progress and Cancel stops it; the page keeps working', async () => {
+  const { page, errors } = await open(browser, server.url);
+  await settled(page);
+  await page.fill('#p-keys', '1000000');
+  await page.fill('#p-requests', '10000000');
+  await page.fill('#p-points', '64');
+  await page.click('#run');
+  await page.locator('#cancel').waitFor({ state: 'visible' });
+  await page.waitForFunction(() => document.getElementById('progress').value > 0);
+  await page.click('#cancel');
+  await page.waitForFunction(() => document.body.dataset.state === 'cancelled');
+  assert.equal(await page.locator('#cancel').isHidden(), true);
+  await page.fill('#p-keys', '100');
+  await page.fill('#p-requests', '1000');
+  await page.click('#run');
+  await page.waitForFunction(() => document.body.dataset.state === 'ready');
+  assert.equal(await page.evaluate(() => window.cachelabLastReport.params.keys), 100);
+  assert.deepEqual(errors, []);
+});
+
+test('the report exports as JSON and the series as CSV', async () => {
+  const { page, errors } = await open(browser, `${server.url}?lesson=capacity&keys=50&points=3&seed=5`);
+  await settled(page);
+  const [json] = await Promise.all([page.waitForEvent('download'), page.click('#export-json')]);
+  const report = JSON.parse(await streamText(await json.createReadStream()));
+  assert.deepEqual(report, await page.evaluate(() => window.cachelabLastReport));
+  const [csv] = await Promise.all([page.waitForEvent('download'), page.click('#export-csv')]);
+  const lines = (await streamText(await csv.createReadStream())).trim().split('\n');
+  assert.equal(lines.length, 1 + report.points.length);
+  assert.match(lines[0], /capacity/);
+  assert.deepEqual(errors, []);
+});
+
+async function streamText(stream) {
+  const chunks = [];
+  for await (const c of stream) chunks.push(c);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+test('a panic in the core is reported on the page, which keeps working', async () => {
+  const { page, errors } = await open(browser, server.url);
+  await settled(page);
+  const message = await page.evaluate(async () => {
+    const { Core } = await import('./www/core.js');
+    const core = new Core();
+    const crash = await core.call('crashForTesting').then(() => 'no error', (e) => e.message);
+    const after = await core.call('l1CurveParams');
+    return { crash, recovered: after.length > 0 };
+  });
+  assert.match(message.crash, /the core crashed .*crashForTesting was called/s);
+  assert.equal(message.recovered, true);
+  // The panic hook also logs the panic to the console: that one error is expected.
+  assert.ok(errors.every((e) => /crashForTesting/.test(e)), errors.join('\n'));
+});
+
+test('a link with malformed values falls back to the defaults with a notice', async () => {
+  const { page, errors } = await open(browser, `${server.url}?lesson=capacity&keys=abc&skew=99&points=2.5&seed=-4&requests=5000`);
+  await settled(page);
+  assert.equal(await page.evaluate(() => document.body.dataset.state), 'ready');
+  const notice = await page.locator('#notice').textContent();
+  for (const name of ['keys', 'skew', 'points', 'seed']) assert.match(notice, new RegExp(name));
+  const report = await page.evaluate(() => window.cachelabLastReport);
+  assert.deepEqual([report.params.keys, report.params.requests, report.seed], [10000, 5000, 1]);
   assert.deepEqual(errors, []);
 });

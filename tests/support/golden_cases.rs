@@ -2,6 +2,9 @@
 //! (`tests/node.rs`, `tests/web.rs`): each names its file, the JSON stored there, and how the
 //! core produces it now. Adding a case here checks it in all three worlds.
 
+// Each test binary that includes this file uses a different part of it.
+#![allow(dead_code)]
+
 use cachelab::scenario::l1_curve;
 
 /// One golden report.

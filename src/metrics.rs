@@ -1,0 +1,507 @@
+//! What a run measures: hits and misses per tier, database queries (in total, per simulated-time
+//! bucket, for the hot key and for keys that do not exist), latency percentiles, errors and stale
+//! reads — and how those become a report's summary and time series.
+//!
+//! Requests are counted in the bucket in which they *arrived*, so a second of overload shows up
+//! in that second's p99 even if its requests finished much later. Database queries are counted in
+//! the bucket in which they were issued.
+
+use crate::sim::{SimDuration, SimTime};
+use crate::workload::Op;
+use serde::Serialize;
+
+/// Which tier answered a read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Served {
+    /// The in-process cache.
+    L1,
+    /// The shared cache, with a fresh entry.
+    L2,
+    /// The shared cache, with an entry past its freshness (stale-while-revalidate's grace).
+    L2Stale,
+    /// The database, queried by this very request.
+    Db,
+    /// Another request's database load, waited for (singleflight).
+    Coalesced,
+}
+
+/// Why the database was queried.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Purpose {
+    /// To fill the cache (a miss, an early or a background refresh).
+    Load,
+    /// A read that gave up waiting for another's load and does not fill the cache.
+    Fallback,
+    /// A write.
+    Write,
+}
+
+/// How a request ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// A read, answered by `served`; `stale` if the answer was older than the database's row or
+    /// past its freshness.
+    Read {
+        /// The tier that answered.
+        served: Served,
+        /// Whether the answer was stale.
+        stale: bool,
+    },
+    /// A write that reached the database.
+    Write,
+    /// A request that failed (timed out, or its load was abandoned).
+    Error,
+}
+
+/// Plain counters, kept for the whole run and for every bucket.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Counters {
+    /// Requests that arrived (reads and writes).
+    pub requests: u64,
+    /// Reads answered by L1.
+    pub l1_hits: u64,
+    /// Reads answered by L2 (stale answers included).
+    pub l2_hits: u64,
+    /// Reads answered by neither cache: by the database, directly or through another's load.
+    pub misses: u64,
+    /// Database queries issued.
+    pub db_queries: u64,
+    /// Requests that failed.
+    pub errors: u64,
+    /// Reads answered with stale data.
+    pub stale_reads: u64,
+    /// Reads that stopped waiting for a lock holder's load and queried the database themselves.
+    pub fallbacks: u64,
+    /// Reads that waited for another request's load instead of querying.
+    pub coalesced: u64,
+}
+
+impl Counters {
+    fn reads(&self) -> u64 {
+        self.l1_hits + self.l2_hits + self.misses
+    }
+
+    fn ratio(part: u64, whole: u64) -> f64 {
+        if whole == 0 {
+            0.0
+        } else {
+            part as f64 / whole as f64
+        }
+    }
+}
+
+/// Latency percentiles in milliseconds.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+pub struct LatencyMs {
+    /// Median.
+    pub p50: f64,
+    /// 95th percentile.
+    pub p95: f64,
+    /// 99th percentile.
+    pub p99: f64,
+    /// Slowest.
+    pub max: f64,
+}
+
+/// The headline numbers of one variant.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Summary {
+    /// Requests that arrived.
+    pub requests: u64,
+    /// Reads answered by L1.
+    pub l1_hits: u64,
+    /// Reads answered by L2.
+    pub l2_hits: u64,
+    /// Reads answered by neither cache.
+    pub misses: u64,
+    /// Database queries issued.
+    pub db_queries: u64,
+    /// The most database queries in flight at once (waiting for a connection or running).
+    pub max_db_in_flight: u64,
+    /// `(l1_hits + l2_hits) / reads`.
+    pub hit_ratio: f64,
+    /// Latency of completed requests.
+    pub latency_ms: LatencyMs,
+    /// Requests that failed.
+    pub errors: u64,
+    /// Reads answered with stale data.
+    pub stale_reads: u64,
+    /// Lock waiters that gave up and queried the database (not counted as loads).
+    pub fallbacks: u64,
+    /// Reads that waited for another request's load.
+    pub coalesced: u64,
+}
+
+/// One value per bucket of simulated time.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Series {
+    /// Start of each bucket, in seconds.
+    pub t_s: Vec<f64>,
+    /// Hit ratio of both caches together.
+    pub hit_ratio: Vec<f64>,
+    /// Database queries per second.
+    pub db_qps: Vec<f64>,
+    /// 99th-percentile latency of the requests that arrived in the bucket.
+    pub p99_ms: Vec<f64>,
+    /// Share of reads answered by L1.
+    pub l1_hit_ratio: Vec<f64>,
+    /// Share of reads answered by L2.
+    pub l2_hit_ratio: Vec<f64>,
+    /// Requests that arrived in the bucket.
+    pub requests: Vec<u64>,
+}
+
+/// Database work for the watched hot key, cut at the moments its cached entry expired.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct HotKeyReport {
+    /// The key.
+    pub key: u64,
+    /// When its entry expired (its freshness ended with no refresh before), in seconds.
+    pub expiries_s: Vec<f64>,
+    /// Cache-filling database queries between each expiry and the next.
+    pub loads_per_expiry: Vec<u64>,
+    /// Fallback queries (lock waiters that gave up) in the same windows.
+    pub fallbacks_per_expiry: Vec<u64>,
+    /// Reads that found it missing from L2 in the same windows: the concurrent requests an
+    /// unprotected cache sends to the database.
+    pub l2_misses_per_expiry: Vec<u64>,
+    /// All cache-filling queries for it.
+    pub loads: u64,
+    /// Those divided by the number of TTL periods in the run.
+    pub loads_per_ttl_period: f64,
+}
+
+/// Reads for keys that do not exist.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct MissingKeysReport {
+    /// Such reads.
+    pub requests: u64,
+    /// Database queries they caused.
+    pub db_queries: u64,
+    /// Distinct missing keys that were read.
+    pub distinct_keys: u64,
+}
+
+struct Bucket {
+    counters: Counters,
+    latencies_us: Vec<u32>,
+}
+
+struct HotTrace {
+    key: u64,
+    /// `(set at, fresh until)` of every write of its entry to L2.
+    fills: Vec<(SimTime, SimTime)>,
+    loads: Vec<SimTime>,
+    fallbacks: Vec<SimTime>,
+    l2_misses: Vec<SimTime>,
+}
+
+/// Collects a run's measurements.
+pub struct Metrics {
+    bucket: SimDuration,
+    existing_keys: u64,
+    buckets: Vec<Bucket>,
+    hot: Option<HotTrace>,
+    missing: MissingKeysReport,
+    missing_seen: Vec<bool>,
+}
+
+impl Metrics {
+    /// Measurements in buckets of `bucket` (at least 1 µs), for a key space whose keys
+    /// `0..existing_keys` exist and whose `missing_keys` keys after them do not; `hot` names a key
+    /// to trace per expiry.
+    pub fn new(
+        bucket: SimDuration,
+        existing_keys: u64,
+        missing_keys: u64,
+        hot: Option<u64>,
+    ) -> Self {
+        Metrics {
+            bucket: SimDuration(bucket.as_micros().max(1)),
+            existing_keys,
+            buckets: Vec::new(),
+            hot: hot.map(|key| HotTrace {
+                key,
+                fills: Vec::new(),
+                loads: Vec::new(),
+                fallbacks: Vec::new(),
+                l2_misses: Vec::new(),
+            }),
+            missing: MissingKeysReport::default(),
+            // Bounded by the scenario limits on keys.
+            missing_seen: vec![false; missing_keys as usize],
+        }
+    }
+
+    fn at(&mut self, t: SimTime) -> &mut Bucket {
+        let i = (t.as_micros() / self.bucket.as_micros()) as usize;
+        if i >= self.buckets.len() {
+            self.buckets.resize_with(i + 1, || Bucket {
+                counters: Counters::default(),
+                latencies_us: Vec::new(),
+            });
+        }
+        &mut self.buckets[i]
+    }
+
+    /// Request `op` that arrived at `arrived` ended at `now` with `outcome`.
+    pub fn record_request(&mut self, op: Op, arrived: SimTime, now: SimTime, outcome: Outcome) {
+        if let Some(i) = match op {
+            Op::Read(key) => key.checked_sub(self.existing_keys),
+            Op::Write(_) => None,
+        } {
+            self.missing.requests += 1;
+            if let Some(seen) = self.missing_seen.get_mut(i as usize) {
+                if !*seen {
+                    *seen = true;
+                    self.missing.distinct_keys += 1;
+                }
+            }
+        }
+        let took = (now - arrived).as_micros().min(u32::MAX as u64) as u32;
+        let b = self.at(arrived);
+        let c = &mut b.counters;
+        c.requests += 1;
+        match outcome {
+            Outcome::Read { served, stale } => {
+                match served {
+                    Served::L1 => c.l1_hits += 1,
+                    Served::L2 | Served::L2Stale => c.l2_hits += 1,
+                    Served::Db => c.misses += 1,
+                    Served::Coalesced => {
+                        c.misses += 1;
+                        c.coalesced += 1;
+                    }
+                }
+                c.stale_reads += u64::from(stale);
+            }
+            Outcome::Write => {}
+            Outcome::Error => c.errors += 1,
+        }
+        if outcome != Outcome::Error {
+            b.latencies_us.push(took);
+        }
+    }
+
+    /// The database is being asked for `key` at `now`.
+    pub fn record_db_query(&mut self, now: SimTime, key: u64, purpose: Purpose) {
+        let c = &mut self.at(now).counters;
+        c.db_queries += 1;
+        c.fallbacks += u64::from(purpose == Purpose::Fallback);
+        if key >= self.existing_keys && purpose != Purpose::Write {
+            self.missing.db_queries += 1;
+        }
+        if let Some(hot) = self.hot.as_mut().filter(|h| h.key == key) {
+            match purpose {
+                Purpose::Load => hot.loads.push(now),
+                Purpose::Fallback => hot.fallbacks.push(now),
+                Purpose::Write => {}
+            }
+        }
+    }
+
+    /// `key`'s entry was written to L2 at `now`, fresh until `fresh_until`.
+    pub fn record_fill(&mut self, now: SimTime, key: u64, fresh_until: SimTime) {
+        if let Some(hot) = self.hot.as_mut().filter(|h| h.key == key) {
+            hot.fills.push((now, fresh_until));
+        }
+    }
+
+    /// A read of `key` found it missing from L2 at `now`.
+    pub fn record_l2_miss(&mut self, now: SimTime, key: u64) {
+        if let Some(hot) = self.hot.as_mut().filter(|h| h.key == key) {
+            hot.l2_misses.push(now);
+        }
+    }
+
+    /// Totals over the whole run.
+    pub fn totals(&self) -> Counters {
+        let mut t = Counters::default();
+        for b in &self.buckets {
+            let c = &b.counters;
+            t.requests += c.requests;
+            t.l1_hits += c.l1_hits;
+            t.l2_hits += c.l2_hits;
+            t.misses += c.misses;
+            t.db_queries += c.db_queries;
+            t.errors += c.errors;
+            t.stale_reads += c.stale_reads;
+            t.fallbacks += c.fallbacks;
+            t.coalesced += c.coalesced;
+        }
+        t
+    }
+
+    /// The summary and the series of buckets `0..buckets` (later buckets, in which only the
+    /// tail of the run's work happened, count in the summary but get no point of their own).
+    pub fn finish(&mut self, buckets: u64, max_db_in_flight: u64) -> (Summary, Series) {
+        let t = self.totals();
+        let mut all: Vec<u32> = self
+            .buckets
+            .iter()
+            .flat_map(|b| b.latencies_us.iter().copied())
+            .collect();
+        let summary = Summary {
+            requests: t.requests,
+            l1_hits: t.l1_hits,
+            l2_hits: t.l2_hits,
+            misses: t.misses,
+            db_queries: t.db_queries,
+            max_db_in_flight,
+            hit_ratio: Counters::ratio(t.l1_hits + t.l2_hits, t.reads()),
+            latency_ms: LatencyMs {
+                p50: percentile_ms(&mut all, 0.50),
+                p95: percentile_ms(&mut all, 0.95),
+                p99: percentile_ms(&mut all, 0.99),
+                max: all.iter().max().map_or(0.0, |&m| m as f64 / 1e3),
+            },
+            errors: t.errors,
+            stale_reads: t.stale_reads,
+            fallbacks: t.fallbacks,
+            coalesced: t.coalesced,
+        };
+        let per_sec = 1.0 / self.bucket.as_secs_f64();
+        let mut series = Series::default();
+        for i in 0..buckets {
+            let start = SimTime(i * self.bucket.as_micros());
+            let b = self.at(start);
+            let c = b.counters;
+            let reads = c.reads();
+            series.t_s.push(start.as_secs_f64());
+            series
+                .hit_ratio
+                .push(Counters::ratio(c.l1_hits + c.l2_hits, reads));
+            series.l1_hit_ratio.push(Counters::ratio(c.l1_hits, reads));
+            series.l2_hit_ratio.push(Counters::ratio(c.l2_hits, reads));
+            series.db_qps.push(c.db_queries as f64 * per_sec);
+            series.p99_ms.push(percentile_ms(&mut b.latencies_us, 0.99));
+            series.requests.push(c.requests);
+        }
+        (summary, series)
+    }
+
+    /// The hot key's database work per expiry, if a hot key was traced; `end` is the end of the
+    /// arrivals and `ttl` the configured TTL.
+    pub fn hot_key(&self, end: SimTime, ttl: SimDuration) -> Option<HotKeyReport> {
+        let hot = self.hot.as_ref()?;
+        // An entry expired if it reached its end of freshness before the next write replaced it.
+        let expiries: Vec<SimTime> = hot
+            .fills
+            .iter()
+            .enumerate()
+            .filter(|(i, (_, fresh_until))| {
+                let next_fill = hot.fills.get(i + 1).map_or(SimTime(u64::MAX), |f| f.0);
+                *fresh_until <= next_fill && *fresh_until <= end
+            })
+            .map(|(_, (_, fresh_until))| *fresh_until)
+            .collect();
+        let per_window = |times: &[SimTime]| -> Vec<u64> {
+            (0..expiries.len())
+                .map(|j| {
+                    let from = expiries[j];
+                    let to = expiries.get(j + 1).copied().unwrap_or(SimTime(u64::MAX));
+                    times.iter().filter(|&&t| from <= t && t < to).count() as u64
+                })
+                .collect()
+        };
+        let periods = (end.as_micros() as f64 / ttl.as_micros().max(1) as f64).max(1.0);
+        Some(HotKeyReport {
+            key: hot.key,
+            expiries_s: expiries.iter().map(|t| t.as_secs_f64()).collect(),
+            loads_per_expiry: per_window(&hot.loads),
+            fallbacks_per_expiry: per_window(&hot.fallbacks),
+            l2_misses_per_expiry: per_window(&hot.l2_misses),
+            loads: hot.loads.len() as u64,
+            loads_per_ttl_period: hot.loads.len() as f64 / periods,
+        })
+    }
+
+    /// Reads for keys that do not exist, if the workload had any.
+    pub fn missing_keys(&self) -> Option<MissingKeysReport> {
+        (!self.missing_seen.is_empty()).then(|| self.missing.clone())
+    }
+}
+
+/// The nearest-rank percentile `p` of `values` (microseconds) in milliseconds; 0 when empty.
+/// Reorders `values`.
+fn percentile_ms(values: &mut [u32], p: f64) -> f64 {
+    if values.is_empty() {
+        return 0.0;
+    }
+    let rank = libm::ceil(p * values.len() as f64) as usize;
+    let i = rank.clamp(1, values.len()) - 1;
+    let (_, v, _) = values.select_nth_unstable(i);
+    *v as f64 / 1e3
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(served: Served) -> Outcome {
+        Outcome::Read {
+            served,
+            stale: false,
+        }
+    }
+
+    #[test]
+    fn percentiles_use_the_nearest_rank() {
+        let mut v: Vec<u32> = (1..=100).map(|x| x * 1000).collect();
+        assert_eq!(percentile_ms(&mut v, 0.5), 50.0);
+        assert_eq!(percentile_ms(&mut v, 0.99), 99.0);
+        assert_eq!(percentile_ms(&mut [], 0.99), 0.0);
+    }
+
+    #[test]
+    fn buckets_follow_arrival_time_and_summaries_add_up() {
+        let mut m = Metrics::new(SimDuration::from_secs(1), 10, 5, None);
+        let s = SimTime::ZERO + SimDuration::from_millis(1500);
+        m.record_request(Op::Read(1), SimTime(0), SimTime(2_000), read(Served::L1));
+        m.record_request(Op::Read(1), SimTime(10), s, read(Served::Db));
+        m.record_request(Op::Read(12), s, s, read(Served::L2));
+        m.record_request(Op::Read(12), s, s, Outcome::Error);
+        m.record_db_query(SimTime(20), 1, Purpose::Load);
+        m.record_db_query(s, 12, Purpose::Load);
+        let (sum, series) = m.finish(2, 3);
+        assert_eq!(
+            (
+                sum.requests,
+                sum.l1_hits,
+                sum.l2_hits,
+                sum.misses,
+                sum.errors
+            ),
+            (4, 1, 1, 1, 1)
+        );
+        assert_eq!(sum.max_db_in_flight, 3);
+        assert!((sum.hit_ratio - 2.0 / 3.0).abs() < 1e-12);
+        assert_eq!(series.requests, [2, 2]);
+        assert_eq!(series.db_qps, [1.0, 1.0]);
+        assert_eq!(series.p99_ms[0], 1499.99);
+        let missing = m.missing_keys().unwrap();
+        assert_eq!(
+            (missing.requests, missing.db_queries, missing.distinct_keys),
+            (2, 1, 1)
+        );
+    }
+
+    #[test]
+    fn expiries_are_fills_that_ran_out_before_the_next_fill() {
+        let s = |x: u64| SimTime(x * 1_000_000);
+        let mut m = Metrics::new(SimDuration::from_secs(1), 1, 0, Some(0));
+        m.record_fill(s(0), 0, s(5)); // expires at 5
+        m.record_l2_miss(s(5), 0);
+        m.record_db_query(s(5), 0, Purpose::Load);
+        m.record_db_query(s(5), 0, Purpose::Fallback);
+        m.record_fill(s(6), 0, s(11)); // refreshed early at 9: no expiry at 11
+        m.record_db_query(s(9), 0, Purpose::Load);
+        m.record_fill(s(9), 0, s(14)); // expires at 14
+        let hot = m.hot_key(s(20), SimDuration::from_secs(5)).unwrap();
+        assert_eq!(hot.expiries_s, [5.0, 14.0]);
+        assert_eq!(hot.loads_per_expiry, [2, 0]);
+        assert_eq!(hot.fallbacks_per_expiry, [1, 0]);
+        assert_eq!(hot.l2_misses_per_expiry, [1, 0]);
+        assert_eq!(hot.loads_per_ttl_period, 0.5);
+    }
+}

@@ -1,0 +1,240 @@
+//! The lab bench that every scenario variant runs on: it builds the tiers from a [`LabConfig`],
+//! warms the cache, lets requests arrive until the duration is over, waits for the last ones to
+//! finish, and turns the measurements into a [`VariantReport`].
+//!
+//! Every variant of a scenario sees the same arrivals and keys (the workload has its own random
+//! stream), so variants differ only by what their strategy does.
+
+use crate::error::{Error, Result};
+use crate::metrics::{HotKeyReport, Metrics, MissingKeysReport, Series, Summary};
+use crate::sim::{Executor, Sim, SimDuration, SimRng, SimTime};
+use crate::strategy::{self, Bloom, Ctx, Policy, SimL2};
+use crate::tiers::{Db, LatencyModel, L1, L2};
+use crate::workload::{Arrivals, Mix};
+use serde::Serialize;
+use std::cell::Cell;
+use std::num::{NonZeroU64, NonZeroUsize};
+use std::rc::Rc;
+
+/// At most this many requests in one variant, so that no parameters can exhaust memory or time.
+pub const MAX_REQUESTS: u64 = 5_000_000;
+
+/// Random streams of a run, so that one part's draws never shift another's.
+const WORKLOAD_STREAM: u64 = 1;
+const DB_STREAM: u64 = 2;
+const STRATEGY_STREAM: u64 = 3;
+
+/// Everything one variant's run needs.
+#[derive(Clone, Debug)]
+pub struct LabConfig {
+    /// Requests arrive during `[0, duration)`.
+    pub duration: SimDuration,
+    /// Width of a time-series bucket.
+    pub bucket: SimDuration,
+    /// How requests arrive.
+    pub arrivals: Arrivals,
+    /// What they ask for.
+    pub mix: Mix,
+    /// The L1's capacity, or no L1 (its entry lifetime is in the policy).
+    pub l1: Option<NonZeroUsize>,
+    /// Network round trip to L2.
+    pub l2_rtt: SimDuration,
+    /// Query times of the database.
+    pub db_latency: LatencyModel,
+    /// Connections in the database's pool.
+    pub db_pool: NonZeroU64,
+    /// The caching policy.
+    pub policy: Policy,
+    /// A Bloom filter of the existing keys at this many bits per key, or none.
+    pub bloom_bits_per_key: Option<u64>,
+    /// Whether every existing key is cached at time zero (all with the same TTL, as after a
+    /// deploy or a bulk load).
+    pub warm: bool,
+    /// A key whose database load to trace per expiry.
+    pub hot_key: Option<u64>,
+}
+
+/// A Bloom filter's size and how it did on keys that do not exist.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct BloomReport {
+    /// Size in bits.
+    pub bits: u64,
+    /// Probes per key.
+    pub hashes: u32,
+    /// The textbook false-positive rate for its size and contents.
+    pub expected_fpr: f64,
+    /// Share of lookups for missing keys that it let through.
+    pub measured_fpr: f64,
+    /// Lookups for missing keys.
+    pub missing_checked: u64,
+    /// Of those, let through to the database.
+    pub missing_passed: u64,
+}
+
+/// One variant's results.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct VariantReport {
+    /// The variant.
+    pub name: String,
+    /// Headline numbers.
+    pub summary: Summary,
+    /// Per-bucket numbers.
+    pub series: Series,
+    /// The traced hot key's loads per expiry.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hot_key: Option<HotKeyReport>,
+    /// Reads for keys that do not exist.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub missing_keys: Option<MissingKeysReport>,
+    /// The Bloom filter's false-positive rate.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bloom: Option<BloomReport>,
+}
+
+/// Runs one variant.
+pub fn run_variant(name: &str, config: &LabConfig, seed: u64) -> Result<VariantReport> {
+    check_request_budget(config)?;
+    let exec = Executor::new();
+    let sim = exec.sim().clone();
+    let ctx = Rc::new(build(&sim, config, seed));
+    if config.warm {
+        let typical_load = config.db_latency.median();
+        for key in 0..config.mix.popularity.keys() {
+            ctx.warm(key, typical_load)?;
+        }
+    }
+    let end = SimTime::ZERO + config.duration;
+    let issued = Rc::new(Cell::new(0u64));
+    start_arrivals(&sim, &ctx, config, seed, end, issued.clone());
+    exec.run();
+    if issued.get() > MAX_REQUESTS {
+        return Err(limit_error(issued.get()));
+    }
+    let buckets = config
+        .duration
+        .as_micros()
+        .div_ceil(config.bucket.as_micros().max(1));
+    let db = ctx.db.stats();
+    let mut metrics = ctx.metrics.borrow_mut();
+    let (summary, series) = metrics.finish(buckets, db.max_in_flight);
+    let bloom = ctx.bloom.as_ref().map(|b| {
+        let (checked, passed) = ctx.bloom_missing();
+        BloomReport {
+            bits: b.len_bits(),
+            hashes: b.hashes(),
+            expected_fpr: b.expected_fpr(),
+            measured_fpr: if checked == 0 {
+                0.0
+            } else {
+                passed as f64 / checked as f64
+            },
+            missing_checked: checked,
+            missing_passed: passed,
+        }
+    });
+    Ok(VariantReport {
+        name: name.to_string(),
+        summary,
+        series,
+        hot_key: metrics.hot_key(end, config.policy.ttl),
+        missing_keys: metrics.missing_keys(),
+        bloom,
+    })
+}
+
+fn limit_error(got: u64) -> Error {
+    Error::LimitExceeded {
+        what: "simulated requests in one variant".to_string(),
+        limit: MAX_REQUESTS,
+        got,
+    }
+}
+
+/// Refuses open-loop runs that would exceed [`MAX_REQUESTS`] before starting them; closed-loop
+/// runs are stopped by the arrival loop when they reach it.
+fn check_request_budget(config: &LabConfig) -> Result<()> {
+    if let Arrivals::Poisson { per_sec } = config.arrivals {
+        let expected = per_sec * config.duration.as_secs_f64();
+        if expected > MAX_REQUESTS as f64 {
+            return Err(limit_error(libm::ceil(expected) as u64));
+        }
+    }
+    Ok(())
+}
+
+fn build(sim: &Sim, config: &LabConfig, seed: u64) -> Ctx<SimL2> {
+    let keys = config.mix.popularity.keys();
+    let db = Db::new(
+        keys,
+        config.db_pool,
+        config.db_latency,
+        SimRng::fork(seed, DB_STREAM),
+    );
+    let bloom = config.bloom_bits_per_key.map(|bits| {
+        let mut b = Bloom::new(keys, bits);
+        (0..keys).for_each(|k| b.insert(k));
+        b
+    });
+    let metrics = Metrics::new(config.bucket, keys, config.mix.missing_keys, config.hot_key);
+    Ctx::new(
+        sim.clone(),
+        config.l1.map(L1::new),
+        SimL2::new(sim.clone(), L2::new(), config.l2_rtt),
+        db,
+        config.policy,
+        bloom,
+        metrics,
+        SimRng::fork(seed, STRATEGY_STREAM),
+    )
+}
+
+/// Spawns the traffic: one task that releases Poisson arrivals, or one task per closed-loop
+/// client. `issued` counts requests; the loops stop just past [`MAX_REQUESTS`].
+fn start_arrivals(
+    sim: &Sim,
+    ctx: &Rc<Ctx<SimL2>>,
+    config: &LabConfig,
+    seed: u64,
+    end: SimTime,
+    issued: Rc<Cell<u64>>,
+) {
+    let rng = Rc::new(std::cell::RefCell::new(SimRng::fork(seed, WORKLOAD_STREAM)));
+    match config.arrivals {
+        Arrivals::Poisson { .. } => {
+            let (sim, ctx, config) = (sim.clone(), ctx.clone(), config.clone());
+            sim.clone().spawn_detached(async move {
+                let mut at = SimTime::ZERO;
+                loop {
+                    at += config.arrivals.next_gap(&mut rng.borrow_mut());
+                    if at >= end || issued.get() > MAX_REQUESTS {
+                        break;
+                    }
+                    issued.set(issued.get() + 1);
+                    sim.sleep_until(at).await;
+                    let op = config.mix.next_op(&mut rng.borrow_mut());
+                    sim.spawn_detached(strategy::serve(ctx.clone(), op));
+                }
+            });
+        }
+        Arrivals::ClosedLoop { clients, think } => {
+            let mix = Rc::new(config.mix.clone());
+            for _ in 0..clients {
+                let (sim, ctx, mix, rng, issued) = (
+                    sim.clone(),
+                    ctx.clone(),
+                    mix.clone(),
+                    rng.clone(),
+                    issued.clone(),
+                );
+                sim.clone().spawn_detached(async move {
+                    while sim.now() < end && issued.get() <= MAX_REQUESTS {
+                        issued.set(issued.get() + 1);
+                        let op = mix.next_op(&mut rng.borrow_mut());
+                        strategy::serve(ctx.clone(), op).await;
+                        sim.sleep(think).await;
+                    }
+                });
+            }
+        }
+    }
+}

@@ -1,0 +1,621 @@
+//! A small single-threaded async executor on simulated time.
+//!
+//! Tasks are ordinary Rust futures. A task that sleeps registers a timer; when no task is ready to
+//! run, the executor jumps the clock straight to the earliest timer, so a simulated minute costs
+//! only the work done in it. There are no threads and no wall clock.
+//!
+//! ## Order of simultaneous events
+//!
+//! Every timer carries the time it fires and a sequence number taken when it was registered.
+//! Timers fire strictly in `(time, sequence)` order, and after each one the executor runs every
+//! ready task (first woken, first run) until none is left, before it fires the next timer — even
+//! one at the same instant. A newly spawned task is ready at once and queues behind tasks already
+//! ready. The clock only moves forward. So a run is a pure function of what was spawned.
+//!
+//! ## Wakers
+//!
+//! Each task slot has one [`Waker`] (built with std's [`Wake`] trait), reused by every task that
+//! later occupies the slot. Waking pushes `(executor, slot)` onto a thread-local queue that the
+//! running executor drains. A stale wake (a timer outliving its task, say) at worst polls the next
+//! task in that slot once more for nothing — futures must tolerate such spurious polls anyway.
+
+use super::time::{SimDuration, SimTime};
+use std::cell::{Cell, RefCell};
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashSet, VecDeque};
+use std::future::{poll_fn, Future};
+use std::hash::{BuildHasherDefault, Hasher};
+use std::pin::{pin, Pin};
+use std::rc::Rc;
+use std::sync::Arc;
+use std::task::{Context, Poll, Wake, Waker};
+
+thread_local! {
+    /// Wakes not yet picked up: `(executor id, task slot)`.
+    static WOKEN: RefCell<VecDeque<(u64, u32)>> = const { RefCell::new(VecDeque::new()) };
+    /// Hands out executor ids, so that wakes of one executor never run tasks of another.
+    static NEXT_EXECUTOR: Cell<u64> = const { Cell::new(0) };
+}
+
+type Task = Pin<Box<dyn Future<Output = ()>>>;
+
+/// The waker of one task slot.
+struct SlotWaker {
+    executor: u64,
+    slot: u32,
+}
+
+impl Wake for SlotWaker {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+    fn wake_by_ref(self: &Arc<Self>) {
+        WOKEN.with(|q| q.borrow_mut().push_back((self.executor, self.slot)));
+    }
+}
+
+/// A registered timer: fires at `at`; ties are broken by `seq`, the registration order.
+struct Timer {
+    at: SimTime,
+    seq: u64,
+    waker: Waker,
+}
+
+impl PartialEq for Timer {
+    fn eq(&self, other: &Self) -> bool {
+        (self.at, self.seq) == (other.at, other.seq)
+    }
+}
+impl Eq for Timer {}
+impl PartialOrd for Timer {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Timer {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        (self.at, self.seq).cmp(&(other.at, other.seq))
+    }
+}
+
+/// Hashes a timer's sequence number, which is already unique: a multiply spreads it over the
+/// table. (std's default hasher would also do, but seeds itself from the OS.)
+#[derive(Default)]
+struct SeqHasher(u64);
+
+impl Hasher for SeqHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 << 8 | u64::from(*b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
+struct Core {
+    id: u64,
+    now: Cell<SimTime>,
+    next_seq: Cell<u64>,
+    timers: RefCell<BinaryHeap<Reverse<Timer>>>,
+    /// Sequence numbers of timers whose sleep was dropped before they fired (a timeout whose
+    /// work finished first): they are skipped, so they neither wake anyone nor move the clock.
+    cancelled: RefCell<HashSet<u64, BuildHasherDefault<SeqHasher>>>,
+    /// Task slots; `None` is free (listed in `free`) or currently being polled.
+    tasks: RefCell<Vec<Option<Task>>>,
+    wakers: RefCell<Vec<Waker>>,
+    free: RefCell<Vec<u32>>,
+    live_tasks: Cell<u64>,
+}
+
+/// A cheap, cloneable handle to the executor: what tasks use to read the clock, sleep and spawn.
+#[derive(Clone)]
+pub struct Sim {
+    core: Rc<Core>,
+}
+
+/// Owns the tasks and runs them. Dropping it drops every unfinished task (which also breaks the
+/// reference cycles between tasks and the handles they hold).
+pub struct Executor {
+    sim: Sim,
+}
+
+/// Returned by [`Sim::timeout`] when the time ran out first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Elapsed;
+
+impl Default for Executor {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Executor {
+    /// An executor with no tasks, at time zero.
+    pub fn new() -> Self {
+        let id = NEXT_EXECUTOR.with(|n| {
+            let id = n.get();
+            n.set(id + 1);
+            id
+        });
+        Executor {
+            sim: Sim {
+                core: Rc::new(Core {
+                    id,
+                    now: Cell::new(SimTime::ZERO),
+                    next_seq: Cell::new(0),
+                    timers: RefCell::new(BinaryHeap::new()),
+                    cancelled: RefCell::new(HashSet::default()),
+                    tasks: RefCell::new(Vec::new()),
+                    wakers: RefCell::new(Vec::new()),
+                    free: RefCell::new(Vec::new()),
+                    live_tasks: Cell::new(0),
+                }),
+            },
+        }
+    }
+
+    /// The handle that tasks use.
+    pub fn sim(&self) -> &Sim {
+        &self.sim
+    }
+
+    /// Runs until no task can make progress: nothing ready and no timer left. Tasks that wait for
+    /// something that never happens stay unfinished (see [`Sim::live_tasks`]).
+    ///
+    /// ```
+    /// use cachelab::sim::{Executor, SimDuration, SimTime};
+    /// use std::{cell::RefCell, rc::Rc};
+    /// let exec = Executor::new();
+    /// let log = Rc::new(RefCell::new(Vec::new()));
+    /// for (name, ms) in [("slow", 30), ("fast", 10)] {
+    ///     let (sim, log) = (exec.sim().clone(), log.clone());
+    ///     exec.sim().spawn_detached(async move {
+    ///         sim.sleep(SimDuration::from_millis(ms)).await;
+    ///         log.borrow_mut().push((name, sim.now()));
+    ///     });
+    /// }
+    /// exec.run();
+    /// // The clock jumped from timer to timer: no real time passed.
+    /// assert_eq!(*log.borrow(), [("fast", SimTime(10_000)), ("slow", SimTime(30_000))]);
+    /// ```
+    pub fn run(&self) {
+        self.run_until(SimTime(u64::MAX));
+    }
+
+    /// Runs until no task can make progress or the next timer lies after `end`; the clock then
+    /// reads the last timer that fired (never more than `end`).
+    pub fn run_until(&self, end: SimTime) {
+        let core = &self.sim.core;
+        let mut foreign = Vec::new();
+        loop {
+            while let Some((executor, slot)) = WOKEN.with(|q| q.borrow_mut().pop_front()) {
+                if executor == core.id {
+                    self.poll_slot(slot);
+                } else {
+                    foreign.push((executor, slot));
+                }
+            }
+            let next = {
+                let mut timers = core.timers.borrow_mut();
+                match timers.peek() {
+                    Some(Reverse(t)) if t.at <= end => timers.pop(),
+                    _ => None,
+                }
+            };
+            let Some(Reverse(timer)) = next else { break };
+            if self.sim.core.cancelled.borrow_mut().remove(&timer.seq) {
+                continue;
+            }
+            // Timers pop in order, so this never moves the clock backwards.
+            core.now.set(core.now.get().max(timer.at));
+            timer.waker.wake();
+        }
+        // Wakes meant for another executor (not ours to run) go back for it to find.
+        WOKEN.with(|q| q.borrow_mut().extend(foreign));
+    }
+
+    fn poll_slot(&self, slot: u32) {
+        let core = &self.sim.core;
+        let index = slot as usize;
+        // Take the task out while it runs, so that it may spawn (which touches `tasks`).
+        let Some(mut task) = core
+            .tasks
+            .borrow_mut()
+            .get_mut(index)
+            .and_then(Option::take)
+        else {
+            return; // a stale wake for a finished task
+        };
+        let waker = core.wakers.borrow()[index].clone();
+        let mut cx = Context::from_waker(&waker);
+        if task.as_mut().poll(&mut cx).is_ready() {
+            core.free.borrow_mut().push(slot);
+            core.live_tasks.set(core.live_tasks.get() - 1);
+        } else {
+            core.tasks.borrow_mut()[index] = Some(task);
+        }
+    }
+}
+
+impl Drop for Executor {
+    fn drop(&mut self) {
+        let core = &self.sim.core;
+        // Take everything out first: dropping a task may run code that touches the executor.
+        let tasks = std::mem::take(&mut *core.tasks.borrow_mut());
+        let timers = std::mem::take(&mut *core.timers.borrow_mut());
+        core.free.borrow_mut().clear();
+        core.wakers.borrow_mut().clear();
+        drop(tasks);
+        drop(timers);
+        core.cancelled.borrow_mut().clear();
+        let id = core.id;
+        WOKEN.with(|q| q.borrow_mut().retain(|(e, _)| *e != id));
+    }
+}
+
+impl Sim {
+    /// The current simulated time.
+    pub fn now(&self) -> SimTime {
+        self.core.now.get()
+    }
+
+    /// Tasks spawned and not yet finished.
+    pub fn live_tasks(&self) -> u64 {
+        self.core.live_tasks.get()
+    }
+
+    /// Starts `future` as a new task, ready to run after the tasks already ready, and forgets it.
+    pub fn spawn_detached(&self, future: impl Future<Output = ()> + 'static) {
+        let core = &self.core;
+        let task: Task = Box::pin(future);
+        let slot = match core.free.borrow_mut().pop() {
+            Some(slot) => {
+                core.tasks.borrow_mut()[slot as usize] = Some(task);
+                slot
+            }
+            None => {
+                let mut tasks = core.tasks.borrow_mut();
+                let slot = tasks.len() as u32;
+                tasks.push(Some(task));
+                core.wakers
+                    .borrow_mut()
+                    .push(Waker::from(Arc::new(SlotWaker {
+                        executor: core.id,
+                        slot,
+                    })));
+                slot
+            }
+        };
+        core.live_tasks.set(core.live_tasks.get() + 1);
+        WOKEN.with(|q| q.borrow_mut().push_back((core.id, slot)));
+    }
+
+    /// Starts `future` as a new task and returns a handle that resolves to its output.
+    ///
+    /// ```
+    /// use cachelab::sim::{Executor, SimDuration};
+    /// let exec = Executor::new();
+    /// let sim = exec.sim().clone();
+    /// let out = std::rc::Rc::new(std::cell::Cell::new(0));
+    /// let seen = out.clone();
+    /// exec.sim().spawn_detached(async move {
+    ///     let child = sim.spawn({
+    ///         let sim = sim.clone();
+    ///         async move { sim.sleep(SimDuration::from_millis(5)).await; 42 }
+    ///     });
+    ///     seen.set(child.await);
+    /// });
+    /// exec.run();
+    /// assert_eq!(out.get(), 42);
+    /// ```
+    pub fn spawn<T: 'static>(&self, future: impl Future<Output = T> + 'static) -> JoinHandle<T> {
+        let state = Rc::new(RefCell::new(JoinState {
+            output: None,
+            waiter: None,
+        }));
+        let shared = state.clone();
+        self.spawn_detached(async move {
+            let output = future.await;
+            let waiter = {
+                let mut s = shared.borrow_mut();
+                s.output = Some(output);
+                s.waiter.take()
+            };
+            if let Some(w) = waiter {
+                w.wake();
+            }
+        });
+        JoinHandle { state }
+    }
+
+    /// A future that completes `duration` from now (at once for zero).
+    pub fn sleep(&self, duration: SimDuration) -> Sleep<'_> {
+        self.sleep_until(self.now() + duration)
+    }
+
+    /// A future that completes at `deadline` (at once if it has passed).
+    pub fn sleep_until(&self, deadline: SimTime) -> Sleep<'_> {
+        Sleep {
+            sim: self,
+            deadline,
+            timer: None,
+        }
+    }
+
+    /// Runs `future`, giving up when `duration` has passed first (the future is then dropped).
+    ///
+    /// ```
+    /// use cachelab::sim::{Elapsed, Executor, SimDuration};
+    /// let exec = Executor::new();
+    /// let sim = exec.sim().clone();
+    /// let result = sim.spawn({
+    ///     let sim = sim.clone();
+    ///     async move {
+    ///         let slow = sim.sleep(SimDuration::from_secs(2));
+    ///         sim.timeout(SimDuration::from_secs(1), slow).await
+    ///     }
+    /// });
+    /// exec.run();
+    /// assert_eq!(result.try_take(), Some(Err(Elapsed)));
+    /// assert_eq!(sim.now().as_millis(), 1_000);
+    /// ```
+    pub async fn timeout<F: Future>(
+        &self,
+        duration: SimDuration,
+        future: F,
+    ) -> Result<F::Output, Elapsed> {
+        let mut future = pin!(future);
+        let mut limit = pin!(self.sleep(duration));
+        poll_fn(|cx| {
+            if let Poll::Ready(out) = future.as_mut().poll(cx) {
+                return Poll::Ready(Ok(out));
+            }
+            if limit.as_mut().poll(cx).is_ready() {
+                return Poll::Ready(Err(Elapsed));
+            }
+            Poll::Pending
+        })
+        .await
+    }
+
+    /// Registers a timer and returns its sequence number.
+    fn register_timer(&self, at: SimTime, waker: Waker) -> u64 {
+        let seq = self.core.next_seq.get();
+        self.core.next_seq.set(seq + 1);
+        self.core
+            .timers
+            .borrow_mut()
+            .push(Reverse(Timer { at, seq, waker }));
+        seq
+    }
+}
+
+/// Runs two futures at once within one task and returns both outputs.
+///
+/// ```
+/// use cachelab::sim::{join, Executor, SimDuration};
+/// let exec = Executor::new();
+/// let sim = exec.sim().clone();
+/// let both = sim.spawn({
+///     let sim = sim.clone();
+///     async move {
+///         let a = async { sim.sleep(SimDuration::from_millis(3)).await; 'a' };
+///         let b = async { sim.sleep(SimDuration::from_millis(5)).await; 'b' };
+///         let out = join(a, b).await;
+///         (out, sim.now().as_micros())
+///     }
+/// });
+/// exec.run();
+/// // They overlapped: 5 ms in total, not 8.
+/// assert_eq!(both.try_take(), Some((('a', 'b'), 5_000)));
+/// ```
+pub async fn join<A: Future, B: Future>(a: A, b: B) -> (A::Output, B::Output) {
+    let (mut a, mut b) = (pin!(a), pin!(b));
+    let (mut out_a, mut out_b) = (None, None);
+    poll_fn(|cx| {
+        if out_a.is_none() {
+            if let Poll::Ready(v) = a.as_mut().poll(cx) {
+                out_a = Some(v);
+            }
+        }
+        if out_b.is_none() {
+            if let Poll::Ready(v) = b.as_mut().poll(cx) {
+                out_b = Some(v);
+            }
+        }
+        match (out_a.take(), out_b.take()) {
+            (Some(x), Some(y)) => Poll::Ready((x, y)),
+            (x, y) => {
+                (out_a, out_b) = (x, y);
+                Poll::Pending
+            }
+        }
+    })
+    .await
+}
+
+/// The future of [`Sim::sleep`].
+pub struct Sleep<'a> {
+    sim: &'a Sim,
+    deadline: SimTime,
+    /// The sequence number of its timer, once registered.
+    timer: Option<u64>,
+}
+
+impl Future for Sleep<'_> {
+    type Output = ();
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if self.sim.now() >= self.deadline {
+            return Poll::Ready(());
+        }
+        // One timer per sleep: a spurious poll must not queue another.
+        if self.timer.is_none() {
+            self.timer = Some(self.sim.register_timer(self.deadline, cx.waker().clone()));
+        }
+        Poll::Pending
+    }
+}
+
+impl Drop for Sleep<'_> {
+    fn drop(&mut self) {
+        if let Some(seq) = self.timer {
+            if self.sim.now() < self.deadline {
+                self.sim.core.cancelled.borrow_mut().insert(seq);
+            }
+        }
+    }
+}
+
+struct JoinState<T> {
+    output: Option<T>,
+    waiter: Option<Waker>,
+}
+
+/// The output of a spawned task, to await or to take once the executor has run. Dropping it
+/// leaves the task running.
+pub struct JoinHandle<T> {
+    state: Rc<RefCell<JoinState<T>>>,
+}
+
+impl<T> JoinHandle<T> {
+    /// The output if the task has finished (and it was not taken before).
+    pub fn try_take(&self) -> Option<T> {
+        self.state.borrow_mut().output.take()
+    }
+}
+
+impl<T> Future for JoinHandle<T> {
+    type Output = T;
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
+        let mut state = self.state.borrow_mut();
+        match state.output.take() {
+            Some(out) => Poll::Ready(out),
+            None => {
+                state.waiter = Some(cx.waker().clone());
+                Poll::Pending
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ms(n: u64) -> SimDuration {
+        SimDuration::from_millis(n)
+    }
+
+    #[test]
+    fn simultaneous_timers_fire_in_registration_order() {
+        let exec = Executor::new();
+        let log = Rc::new(RefCell::new(Vec::new()));
+        for i in 0..5 {
+            let (sim, log) = (exec.sim().clone(), log.clone());
+            exec.sim().spawn_detached(async move {
+                sim.sleep(ms(10)).await;
+                log.borrow_mut().push(i);
+                sim.sleep(ms(0)).await; // zero sleeps complete at once, in line
+                log.borrow_mut().push(10 + i);
+            });
+        }
+        exec.run();
+        assert_eq!(*log.borrow(), [0, 10, 1, 11, 2, 12, 3, 13, 4, 14]);
+        assert_eq!(exec.sim().now(), SimTime(10_000));
+        assert_eq!(exec.sim().live_tasks(), 0);
+    }
+
+    #[test]
+    fn time_never_goes_backwards_and_spawns_queue_behind_ready_tasks() {
+        let exec = Executor::new();
+        let sim = exec.sim().clone();
+        let seen = Rc::new(RefCell::new(Vec::new()));
+        let s = seen.clone();
+        sim.clone().spawn_detached(async move {
+            for step in [5, 0, 3, 1] {
+                sim.sleep(ms(step)).await;
+                s.borrow_mut().push(sim.now());
+                let s2 = s.clone();
+                let sim2 = sim.clone();
+                sim.spawn_detached(async move { s2.borrow_mut().push(sim2.now()) });
+            }
+        });
+        exec.run();
+        let times = seen.borrow();
+        assert!(times.windows(2).all(|w| w[0] <= w[1]), "{times:?}");
+        assert_eq!(times.last(), Some(&SimTime(9_000)));
+    }
+
+    #[test]
+    fn run_until_stops_before_later_timers_and_resumes() {
+        let exec = Executor::new();
+        let sim = exec.sim().clone();
+        let h = sim.spawn({
+            let sim = sim.clone();
+            async move {
+                sim.sleep(ms(50)).await;
+                sim.now()
+            }
+        });
+        exec.run_until(SimTime(20_000));
+        assert_eq!(h.try_take(), None);
+        exec.run();
+        assert_eq!(h.try_take(), Some(SimTime(50_000)));
+    }
+
+    #[test]
+    fn timeout_passes_through_results_that_arrive_in_time() {
+        let exec = Executor::new();
+        let sim = exec.sim().clone();
+        let h = sim.spawn({
+            let sim = sim.clone();
+            async move {
+                sim.timeout(ms(10), async {
+                    sim.sleep(ms(4)).await;
+                    7
+                })
+                .await
+            }
+        });
+        exec.run();
+        assert_eq!(h.try_take(), Some(Ok(7)));
+        // The timeout's own timer was cancelled: it neither woke anyone nor moved the clock.
+        assert_eq!(sim.now(), SimTime(4_000));
+        assert!(exec.sim().core.cancelled.borrow().is_empty());
+    }
+
+    #[test]
+    fn two_executors_do_not_run_each_others_tasks() {
+        let a = Executor::new();
+        let b = Executor::new();
+        let hit = Rc::new(Cell::new(0));
+        let h = hit.clone();
+        a.sim().spawn_detached(async move { h.set(h.get() + 1) });
+        b.run();
+        assert_eq!(hit.get(), 0);
+        a.run();
+        assert_eq!(hit.get(), 1);
+    }
+
+    #[test]
+    fn dropping_the_executor_drops_unfinished_tasks() {
+        let marker = Rc::new(());
+        {
+            let exec = Executor::new();
+            let sim = exec.sim().clone();
+            let m = marker.clone();
+            exec.sim().spawn_detached(async move {
+                let _m = m;
+                sim.sleep(SimDuration::from_secs(1_000)).await;
+            });
+            exec.run_until(SimTime(1));
+            assert_eq!(Rc::strong_count(&marker), 2);
+        }
+        assert_eq!(Rc::strong_count(&marker), 1);
+    }
+}

@@ -1,0 +1,495 @@
+//! How a request finds its data: cache-aside through L1 → L2 → database with fill-back, and the
+//! fixes for the classic failures — TTL jitter, negative caching, a Bloom filter of existing keys,
+//! and five ways to meet a hot key's expiry (none, a lock, singleflight, XFetch and
+//! stale-while-revalidate).
+//!
+//! Each strategy is a plain `async fn` over a [`Ctx`] and reads like its description: look in
+//! the cache, and on a miss do what the strategy says. The tiers are reached through `.await`s
+//! that take simulated time.
+//!
+//! Layout: `store` (the [`Store`] trait and the simulated L2), `entry` ([`CachedEntry`], what a
+//! cache holds), `bloom` ([`Bloom`]), and this module (the policies and the request paths).
+
+mod bloom;
+mod entry;
+mod store;
+
+pub use bloom::Bloom;
+pub use entry::CachedEntry;
+pub use store::{SimL2, Store};
+
+use crate::error::{Error, Result};
+use crate::metrics::{Metrics, Outcome, Purpose, Served};
+use crate::sim::{Flight, Sim, SimDuration, SimRng, SimTime};
+use crate::tiers::{Db, L1};
+use crate::workload::Op;
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet};
+use std::rc::Rc;
+
+/// What a request does when the hot entry it wants is missing or about to expire.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Protection {
+    /// Plain cache-aside: every request that misses queries the database.
+    None,
+    /// A lock per key (`SET lock:key NX PX lock_ttl`): its holder loads; the others poll the
+    /// cache every `poll` up to `polls` times, then query the database without caching.
+    Lock {
+        /// Expiry of the lock, so that a crashed holder cannot block the key forever.
+        lock_ttl: SimDuration,
+        /// Pause between polls.
+        poll: SimDuration,
+        /// Polls before falling back to the database.
+        polls: u64,
+    },
+    /// In-process coalescing: concurrent misses for one key share a single load.
+    Singleflight,
+    /// Probabilistic early expiration: a read recomputes early with a probability that grows as
+    /// expiry nears, faster for slow loads and larger `beta`.
+    XFetch {
+        /// How eagerly to refresh early (1 is the paper's default).
+        beta: f64,
+    },
+    /// Serve an expired entry for up to `grace` while exactly one background refresh runs.
+    StaleWhileRevalidate {
+        /// How long past its freshness an entry may still be served.
+        grace: SimDuration,
+    },
+}
+
+/// The caching policy of a run.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Policy {
+    /// How long a loaded row stays fresh.
+    pub ttl: SimDuration,
+    /// Each TTL is multiplied by a uniform factor in `[1 - jitter, 1 + jitter]` (`jitter` in
+    /// `[0, 1)`), so that entries written together do not expire together.
+    pub jitter: f64,
+    /// Cache "not found" for this long (negative caching), or not at all.
+    pub negative_ttl: Option<SimDuration>,
+    /// L1 entries live at most this long (they are never fresher than L2's).
+    pub l1_ttl: SimDuration,
+    /// What to do about expiring hot entries.
+    pub protection: Protection,
+    /// A request that takes longer fails with a timeout.
+    pub request_timeout: SimDuration,
+}
+
+/// The answer to a read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Response {
+    /// Which tier answered.
+    pub served: Served,
+    /// What it answered.
+    pub entry: CachedEntry,
+}
+
+/// Everything a request can reach: the clock, the tiers, the policy and the measurements.
+pub struct Ctx<S> {
+    /// The executor's handle.
+    pub sim: Sim,
+    /// The in-process cache, if the run has one.
+    pub l1: Option<RefCell<L1<u64, CachedEntry>>>,
+    /// The shared cache.
+    pub l2: S,
+    /// The database.
+    pub db: Db,
+    /// The caching policy.
+    pub policy: Policy,
+    /// A filter of the keys that exist, consulted before querying for a key.
+    pub bloom: Option<Bloom>,
+    /// What the run measures.
+    pub metrics: RefCell<Metrics>,
+    /// Bloom filter verdicts on keys that do not exist: `(checked, let through)`.
+    bloom_missing: RefCell<(u64, u64)>,
+    rng: RefCell<SimRng>,
+    flights: RefCell<BTreeMap<u64, Flight<Result<CachedEntry>>>>,
+    refreshing: RefCell<BTreeSet<u64>>,
+}
+
+impl<S: Store + 'static> Ctx<S> {
+    /// A context over the given tiers; `rng` drives TTL jitter and XFetch's coin.
+    #[allow(clippy::too_many_arguments)] // each is one independent part of the lab
+    pub fn new(
+        sim: Sim,
+        l1: Option<L1<u64, CachedEntry>>,
+        l2: S,
+        db: Db,
+        policy: Policy,
+        bloom: Option<Bloom>,
+        metrics: Metrics,
+        rng: SimRng,
+    ) -> Self {
+        Ctx {
+            sim,
+            l1: l1.map(RefCell::new),
+            l2,
+            db,
+            policy,
+            bloom,
+            metrics: RefCell::new(metrics),
+            bloom_missing: RefCell::new((0, 0)),
+            rng: RefCell::new(rng),
+            flights: RefCell::new(BTreeMap::new()),
+            refreshing: RefCell::new(BTreeSet::new()),
+        }
+    }
+
+    /// Bloom filter verdicts on keys that do not exist: `(checked, let through)`.
+    pub fn bloom_missing(&self) -> (u64, u64) {
+        *self.bloom_missing.borrow()
+    }
+
+    fn now(&self) -> SimTime {
+        self.sim.now()
+    }
+
+    /// The TTL for a freshly loaded entry, jittered.
+    fn ttl_for(&self, entry: &CachedEntry) -> Option<SimDuration> {
+        if !entry.found() {
+            return self.policy.negative_ttl;
+        }
+        let ttl = self.policy.ttl;
+        if self.policy.jitter <= 0.0 {
+            return Some(ttl);
+        }
+        let factor = 1.0 + self.policy.jitter * (2.0 * self.rng.borrow_mut().unit() - 1.0);
+        Some(SimDuration::from_secs_f64(ttl.as_secs_f64() * factor).max(SimDuration(1)))
+    }
+
+    fn l1_get(&self, key: u64) -> Option<CachedEntry> {
+        let l1 = self.l1.as_ref()?;
+        l1.borrow_mut().get(self.now(), &key).copied()
+    }
+
+    fn l1_fill(&self, key: u64, entry: &CachedEntry) {
+        let Some(l1) = &self.l1 else { return };
+        let now = self.now();
+        let deadline = (now + self.policy.l1_ttl).min(entry.fresh_until);
+        if deadline > now && (entry.found() || self.policy.negative_ttl.is_some()) {
+            l1.borrow_mut().put(now, key, *entry, Some(deadline));
+        }
+    }
+
+    /// `GET` the key's entry from L2, noting a miss of the traced hot key.
+    async fn l2_get(&self, key: u64) -> Result<Option<CachedEntry>> {
+        let found = self
+            .l2
+            .get(&data_key(key))
+            .await?
+            .and_then(|b| CachedEntry::decode(&b));
+        if found.is_none() {
+            self.metrics.borrow_mut().record_l2_miss(self.now(), key);
+        }
+        Ok(found)
+    }
+
+    /// Asks the database for `key` — unless the Bloom filter knows it does not exist.
+    async fn query_db(&self, key: u64, purpose: Purpose) -> Result<CachedEntry> {
+        if let Some(bloom) = &self.bloom {
+            let maybe = bloom.may_contain(key);
+            if !self.db.exists(key) {
+                let mut seen = self.bloom_missing.borrow_mut();
+                seen.0 += 1;
+                seen.1 += u64::from(maybe);
+            }
+            if !maybe {
+                return Ok(CachedEntry::from_row(None, SimDuration::ZERO));
+            }
+        }
+        self.metrics
+            .borrow_mut()
+            .record_db_query(self.now(), key, purpose);
+        let started = self.now();
+        let row = self.db.query(&self.sim, key).await;
+        Ok(CachedEntry::from_row(row, self.now() - started))
+    }
+
+    /// Stamps `entry`'s freshness from its TTL and returns how long L2 should keep it (for
+    /// stale-while-revalidate, the grace on top), or `None` if it is not to be cached ("not
+    /// found" without negative caching).
+    fn stamp(&self, key: u64, entry: &mut CachedEntry) -> Option<SimDuration> {
+        let ttl = self.ttl_for(entry)?;
+        let now = self.now();
+        entry.fresh_until = now + ttl;
+        self.metrics
+            .borrow_mut()
+            .record_fill(now, key, entry.fresh_until);
+        Some(match self.policy.protection {
+            Protection::StaleWhileRevalidate { grace } if entry.found() => ttl + grace,
+            _ => ttl,
+        })
+    }
+
+    /// Writes `entry` to L2 with its TTL, stamping its freshness.
+    async fn fill_l2(&self, key: u64, entry: &mut CachedEntry) -> Result<()> {
+        match self.stamp(key, entry) {
+            Some(kept) => {
+                self.l2
+                    .set(&data_key(key), &entry.encode(), Some(kept))
+                    .await
+            }
+            None => Ok(()),
+        }
+    }
+
+    /// Loads `key` from the database and writes it back to L2: the cache-aside fill.
+    async fn load_and_fill(&self, key: u64) -> Result<CachedEntry> {
+        let mut entry = self.query_db(key, Purpose::Load).await?;
+        self.fill_l2(key, &mut entry).await?;
+        Ok(entry)
+    }
+
+    /// Whether XFetch says to recompute now: `now - load_time * beta * ln(u) >= expiry`.
+    fn xfetch_says_refresh(&self, entry: &CachedEntry, beta: f64) -> bool {
+        // 1 - unit() is in (0, 1], so the log is finite and at most zero.
+        let u = 1.0 - self.rng.borrow_mut().unit();
+        let head_start = -(entry.load_time.as_micros() as f64) * beta * libm::log(u);
+        self.now().as_micros() as f64 + head_start >= entry.fresh_until.as_micros() as f64
+    }
+}
+
+impl Ctx<SimL2> {
+    /// Puts version 1 of `key` straight into the L2 model, as a warm-up before traffic starts
+    /// (no network time passes), as if it had been loaded in `load_time`.
+    pub fn warm(&self, key: u64, load_time: SimDuration) -> Result<()> {
+        let mut entry = CachedEntry {
+            version: Some(1),
+            fresh_until: SimTime::ZERO,
+            load_time,
+        };
+        if let Some(kept) = self.stamp(key, &mut entry) {
+            let mut model = self.l2.model().borrow_mut();
+            model.advance_to(self.now());
+            model
+                .set(&data_key(key), &entry.encode(), Some(kept))
+                .map_err(store::l2_error)?;
+        }
+        Ok(())
+    }
+}
+
+/// The L2 key of a row.
+fn data_key(key: u64) -> [u8; 9] {
+    let mut k = [b'k'; 9];
+    k[1..].copy_from_slice(&key.to_be_bytes());
+    k
+}
+
+/// The L2 key of a row's lock.
+fn lock_key(key: u64) -> [u8; 9] {
+    let mut k = data_key(key);
+    k[0] = b'l';
+    k
+}
+
+/// One request, start to finish: runs `op` under the request timeout and records the outcome.
+pub async fn serve<S: Store + 'static>(ctx: Rc<Ctx<S>>, op: Op) {
+    let arrived = ctx.now();
+    let outcome = match op {
+        Op::Read(key) => {
+            let result = ctx
+                .sim
+                .timeout(ctx.policy.request_timeout, read(&ctx, key))
+                .await;
+            match result {
+                Ok(Ok(r)) => Outcome::Read {
+                    served: r.served,
+                    stale: r.served == Served::L2Stale
+                        || matches!((r.entry.version, ctx.db.current_version(key)),
+                                    (Some(have), Some(now)) if have < now),
+                },
+                _ => Outcome::Error,
+            }
+        }
+        Op::Write(key) => {
+            let result = ctx
+                .sim
+                .timeout(ctx.policy.request_timeout, write(&ctx, key))
+                .await;
+            if matches!(result, Ok(Ok(()))) {
+                Outcome::Write
+            } else {
+                Outcome::Error
+            }
+        }
+    };
+    ctx.metrics
+        .borrow_mut()
+        .record_request(op, arrived, ctx.now(), outcome);
+}
+
+/// Reads `key`: L1, then the shared cache under the run's protection, filling L1 on the way back.
+pub async fn read<S: Store + 'static>(ctx: &Rc<Ctx<S>>, key: u64) -> Result<Response> {
+    if let Some(entry) = ctx.l1_get(key) {
+        return Ok(Response {
+            served: Served::L1,
+            entry,
+        });
+    }
+    let response = match ctx.policy.protection {
+        Protection::None => get_cache_aside(ctx, key).await,
+        Protection::Lock {
+            lock_ttl,
+            poll,
+            polls,
+        } => get_with_lock(ctx, key, lock_ttl, poll, polls).await,
+        Protection::Singleflight => get_singleflight(ctx, key).await,
+        Protection::XFetch { beta } => get_xfetch(ctx, key, beta).await,
+        Protection::StaleWhileRevalidate { .. } => get_stale_while_revalidate(ctx, key).await,
+    }?;
+    ctx.l1_fill(key, &response.entry);
+    Ok(response)
+}
+
+fn l2_hit(entry: CachedEntry) -> Response {
+    Response {
+        served: Served::L2,
+        entry,
+    }
+}
+
+fn from_db(entry: CachedEntry) -> Response {
+    Response {
+        served: Served::Db,
+        entry,
+    }
+}
+
+/// Cache-aside: on a miss, load from the database and put the row back in the cache.
+pub async fn get_cache_aside<S: Store + 'static>(ctx: &Ctx<S>, key: u64) -> Result<Response> {
+    if let Some(entry) = ctx.l2_get(key).await? {
+        return Ok(l2_hit(entry));
+    }
+    Ok(from_db(ctx.load_and_fill(key).await?))
+}
+
+/// The chapter's lock: the one request that wins `SET NX` loads; the others poll the cache and,
+/// if the holder takes too long, query the database themselves (a fallback, not cached).
+pub async fn get_with_lock<S: Store + 'static>(
+    ctx: &Ctx<S>,
+    key: u64,
+    lock_ttl: SimDuration,
+    poll: SimDuration,
+    polls: u64,
+) -> Result<Response> {
+    if let Some(entry) = ctx.l2_get(key).await? {
+        return Ok(l2_hit(entry));
+    }
+    if ctx.l2.set_nx(&lock_key(key), b"1", Some(lock_ttl)).await? {
+        // We hold the lock. Someone may have filled the entry just before we took it: look again.
+        let loaded = match ctx.l2_get(key).await {
+            Ok(Some(entry)) => Ok(l2_hit(entry)),
+            Ok(None) => ctx.load_and_fill(key).await.map(from_db),
+            Err(e) => Err(e),
+        };
+        ctx.l2.del(&lock_key(key)).await?;
+        return loaded;
+    }
+    for _ in 0..polls {
+        ctx.sim.sleep(poll).await;
+        if let Some(entry) = ctx.l2_get(key).await? {
+            return Ok(l2_hit(entry));
+        }
+    }
+    // Waited long enough: read the row ourselves rather than wait forever, but leave filling the
+    // cache to the lock holder.
+    Ok(from_db(ctx.query_db(key, Purpose::Fallback).await?))
+}
+
+/// Singleflight: the first request to miss loads; later ones wait for that load's result.
+pub async fn get_singleflight<S: Store + 'static>(ctx: &Ctx<S>, key: u64) -> Result<Response> {
+    if let Some(entry) = ctx.l2_get(key).await? {
+        return Ok(l2_hit(entry));
+    }
+    let in_flight = ctx.flights.borrow().get(&key).cloned();
+    if let Some(flight) = in_flight {
+        let entry = flight.wait().await?;
+        return Ok(Response {
+            served: Served::Coalesced,
+            entry,
+        });
+    }
+    let flight = Flight::new();
+    ctx.flights.borrow_mut().insert(key, flight.clone());
+    // Lands the flight even if this request is abandoned (a timeout drops it mid-load), so that
+    // the waiters get an error instead of waiting forever.
+    let landing = Landing {
+        ctx,
+        key,
+        flight: &flight,
+    };
+    let loaded = ctx.load_and_fill(key).await;
+    flight.complete(loaded.clone());
+    drop(landing);
+    loaded.map(from_db)
+}
+
+struct Landing<'a, S> {
+    ctx: &'a Ctx<S>,
+    key: u64,
+    flight: &'a Flight<Result<CachedEntry>>,
+}
+
+impl<S> Drop for Landing<'_, S> {
+    fn drop(&mut self) {
+        self.flight.complete(Err(Error::LoadAbandoned));
+        self.ctx.flights.borrow_mut().remove(&self.key);
+    }
+}
+
+/// XFetch: every hit rolls a die, and the closer the entry is to expiry (and the slower it is to
+/// load), the likelier this request refreshes it early — usually one request, before anyone misses.
+pub async fn get_xfetch<S: Store + 'static>(ctx: &Ctx<S>, key: u64, beta: f64) -> Result<Response> {
+    if let Some(entry) = ctx.l2_get(key).await? {
+        if !entry.found() || !ctx.xfetch_says_refresh(&entry, beta) {
+            return Ok(l2_hit(entry));
+        }
+    }
+    Ok(from_db(ctx.load_and_fill(key).await?))
+}
+
+/// Stale-while-revalidate: an entry past its freshness is still served during its grace while
+/// one background refresh (per key, in this process) loads the new row.
+pub async fn get_stale_while_revalidate<S: Store + 'static>(
+    ctx: &Rc<Ctx<S>>,
+    key: u64,
+) -> Result<Response> {
+    match ctx.l2_get(key).await? {
+        Some(entry) if entry.fresh_until > ctx.now() => Ok(l2_hit(entry)),
+        Some(entry) => {
+            refresh_in_background(ctx, key);
+            Ok(Response {
+                served: Served::L2Stale,
+                entry,
+            })
+        }
+        None => Ok(from_db(ctx.load_and_fill(key).await?)),
+    }
+}
+
+/// Starts a refresh of `key` unless one is already running.
+fn refresh_in_background<S: Store + 'static>(ctx: &Rc<Ctx<S>>, key: u64) {
+    if !ctx.refreshing.borrow_mut().insert(key) {
+        return;
+    }
+    let ctx = ctx.clone();
+    ctx.sim.clone().spawn_detached(async move {
+        // A failed refresh leaves the stale entry; the next stale read tries again.
+        let _ = ctx.load_and_fill(key).await;
+        ctx.refreshing.borrow_mut().remove(&key);
+    });
+}
+
+/// Writes `key`: update the database, then invalidate both caches (the next read reloads).
+pub async fn write<S: Store + 'static>(ctx: &Ctx<S>, key: u64) -> Result<()> {
+    ctx.metrics
+        .borrow_mut()
+        .record_db_query(ctx.now(), key, Purpose::Write);
+    ctx.db.write(&ctx.sim, key).await;
+    if let Some(l1) = &ctx.l1 {
+        l1.borrow_mut().remove(&key);
+    }
+    ctx.l2.del(&data_key(key)).await?;
+    Ok(())
+}

@@ -1,0 +1,125 @@
+//! The shared cache as strategies see it: a [`Store`] of byte strings with TTLs, reached over the
+//! network. [`SimL2`] is the model — the L2 Redis model behind a simulated round trip; a store
+//! backed by a real Redis implements the same trait.
+
+use crate::error::{Error, Result};
+use crate::sim::{Sim, SimDuration};
+use crate::tiers::L2;
+use std::cell::RefCell;
+
+/// The commands the strategies need from a shared cache.
+///
+/// Its methods are `async fn`s: the strategies `.await` them like the chapter's Python awaits
+/// its Redis client.
+// The strategies run on a single-threaded executor, so the futures need not be `Send`, which is
+// what the lint would have us promise; callers that need it can add their own bound.
+#[allow(async_fn_in_trait)]
+pub trait Store {
+    /// `GET key`.
+    async fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>>;
+    /// `SET key value [PX ttl]`.
+    async fn set(&self, key: &[u8], value: &[u8], ttl: Option<SimDuration>) -> Result<()>;
+    /// `SET key value NX [PX ttl]`: true if it was stored.
+    async fn set_nx(&self, key: &[u8], value: &[u8], ttl: Option<SimDuration>) -> Result<bool>;
+    /// `DEL key`: true if a key was removed.
+    async fn del(&self, key: &[u8]) -> Result<bool>;
+}
+
+/// The L2 model reached over a simulated network: a command reaches the server half a round trip
+/// after it is sent, runs there at that instant, and its reply arrives after the other half.
+pub struct SimL2 {
+    sim: Sim,
+    model: RefCell<L2>,
+    half_out: SimDuration,
+    half_back: SimDuration,
+}
+
+impl SimL2 {
+    /// The model `model`, one round trip `rtt` away.
+    pub fn new(sim: Sim, model: L2, rtt: SimDuration) -> Self {
+        let half_out = SimDuration(rtt.as_micros() / 2);
+        SimL2 {
+            sim,
+            model: RefCell::new(model),
+            half_out,
+            half_back: SimDuration(rtt.as_micros() - half_out.as_micros()),
+        }
+    }
+
+    /// The model itself, for setting up a run (warming keys) without network time.
+    pub fn model(&self) -> &RefCell<L2> {
+        &self.model
+    }
+
+    async fn call<T>(&self, command: impl FnOnce(&mut L2) -> T) -> T {
+        self.sim.sleep(self.half_out).await;
+        let reply = {
+            let mut model = self.model.borrow_mut();
+            model.advance_to(self.sim.now());
+            command(&mut model)
+        };
+        self.sim.sleep(self.half_back).await;
+        reply
+    }
+}
+
+pub(super) fn l2_error(e: crate::tiers::l2::L2Error) -> Error {
+    Error::Store {
+        detail: e.to_string(),
+    }
+}
+
+impl Store for SimL2 {
+    async fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        self.call(|m| m.get(key)).await.map_err(l2_error)
+    }
+
+    async fn set(&self, key: &[u8], value: &[u8], ttl: Option<SimDuration>) -> Result<()> {
+        self.call(|m| m.set(key, value, ttl))
+            .await
+            .map_err(l2_error)
+    }
+
+    async fn set_nx(&self, key: &[u8], value: &[u8], ttl: Option<SimDuration>) -> Result<bool> {
+        self.call(|m| m.set_nx(key, value, ttl))
+            .await
+            .map_err(l2_error)
+    }
+
+    async fn del(&self, key: &[u8]) -> Result<bool> {
+        Ok(self.call(|m| m.del(key)).await)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::{Executor, SimTime};
+    use std::rc::Rc;
+
+    #[test]
+    fn commands_run_at_the_server_half_a_round_trip_after_sending() {
+        let exec = Executor::new();
+        let l2 = Rc::new(SimL2::new(
+            exec.sim().clone(),
+            L2::new(),
+            SimDuration::from_millis(2),
+        ));
+        let (sim, store) = (exec.sim().clone(), l2.clone());
+        let h = exec.sim().spawn(async move {
+            store
+                .set(b"k", b"v", Some(SimDuration::from_millis(3)))
+                .await
+                .unwrap();
+            let first = store.get(b"k").await.unwrap(); // runs at 3 ms: fresh (set at 1 ms)
+            let second = store.get(b"k").await.unwrap(); // runs at 5 ms: past 1 + 3 ms
+            (first, second, sim.now())
+        });
+        exec.run();
+        assert_eq!(
+            h.try_take(),
+            Some((Some(b"v".to_vec()), None, SimTime(6_000)))
+        );
+        assert_eq!(l2.model().borrow().now(), SimTime(5_000));
+    }
+}

@@ -1,0 +1,252 @@
+//! The database: the slow, authoritative tier.
+//!
+//! Rows `0..rows` exist, each with a version that every write bumps; any other key does not exist
+//! (a query for it costs as much as any other and finds nothing). A query waits for one of `pool`
+//! connections — requests queue first come, first served when all are busy, so overload shows up
+//! as latency — then holds it for a time drawn from a log-normal distribution fitted to the
+//! configured median and 99th percentile.
+
+use crate::sim::{Semaphore, Sim, SimDuration, SimRng};
+use std::cell::{Cell, RefCell};
+use std::collections::BTreeMap;
+use std::num::NonZeroU64;
+
+/// The one-sided 99 % quantile of the standard normal distribution.
+const Z_99: f64 = 2.326_347_874_040_841;
+
+/// No single query takes longer than this, however heavy the tail (it keeps runs bounded).
+const MAX_QUERY: SimDuration = SimDuration::from_secs(60);
+
+/// A log-normal distribution of query times, fitted to a median and a 99th percentile.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct LatencyModel {
+    /// `ln` of the median, in microseconds.
+    mu: f64,
+    /// Spread of `ln(latency)`.
+    sigma: f64,
+}
+
+impl LatencyModel {
+    /// The log-normal whose median is `p50` and 99th percentile `p99`. If `p99` is below `p50`
+    /// (callers validate this), the spread is taken as zero.
+    ///
+    /// ```
+    /// use cachelab::{sim::{SimDuration, SimRng}, tiers::LatencyModel};
+    /// let m = LatencyModel::from_percentiles(SimDuration::from_millis(20), SimDuration::from_millis(100));
+    /// let mut rng = SimRng::new(3);
+    /// let mut draws: Vec<u64> = (0..10_000).map(|_| m.sample(&mut rng).as_micros()).collect();
+    /// draws.sort();
+    /// let (p50, p99) = (draws[5_000], draws[9_900]);
+    /// assert!((18_000..22_000).contains(&p50), "{p50}");
+    /// assert!((85_000..118_000).contains(&p99), "{p99}");
+    /// ```
+    pub fn from_percentiles(p50: SimDuration, p99: SimDuration) -> Self {
+        let p50_us = p50.as_micros().max(1) as f64;
+        let p99_us = p99.as_micros().max(1) as f64;
+        let mu = libm::log(p50_us);
+        let sigma = ((libm::log(p99_us) - mu) / Z_99).max(0.0);
+        LatencyModel { mu, sigma }
+    }
+
+    /// The median query time.
+    pub fn median(&self) -> SimDuration {
+        SimDuration::from_secs_f64(libm::exp(self.mu) / 1e6)
+    }
+
+    /// One query time.
+    pub fn sample(&self, rng: &mut SimRng) -> SimDuration {
+        // Box–Muller: two uniforms make one standard normal. 1 - unit() is in (0, 1].
+        let (u1, u2) = (1.0 - rng.unit(), rng.unit());
+        let z = libm::sqrt(-2.0 * libm::log(u1)) * libm::cos(std::f64::consts::TAU * u2);
+        let micros = libm::exp(self.mu + self.sigma * z);
+        SimDuration::from_secs_f64(micros / 1e6).min(MAX_QUERY)
+    }
+}
+
+/// A row as the database returns it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Row {
+    /// Its key.
+    pub key: u64,
+    /// Bumped by every write; caches keep it so that a stale read can be recognised.
+    pub version: u64,
+}
+
+/// Counters of the database's work.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DbStats {
+    /// Queries issued (reads and writes), counted when they ask for a connection.
+    pub queries: u64,
+    /// Queries issued per key.
+    pub per_key: BTreeMap<u64, u64>,
+    /// The most queries in flight at once: waiting for a connection or running.
+    pub max_in_flight: u64,
+}
+
+/// The database model.
+pub struct Db {
+    versions: RefCell<Vec<u64>>,
+    pool: Semaphore,
+    latency: LatencyModel,
+    rng: RefCell<SimRng>,
+    in_flight: Cell<u64>,
+    stats: RefCell<DbStats>,
+}
+
+impl Db {
+    /// A database with rows `0..rows` (all at version 1), `pool` connections and query times
+    /// drawn from `latency` with `rng`.
+    pub fn new(rows: u64, pool: NonZeroU64, latency: LatencyModel, rng: SimRng) -> Self {
+        Db {
+            // Callers bound `rows` (see the scenario limits), so this allocation is bounded too.
+            versions: RefCell::new(vec![1; rows as usize]),
+            pool: Semaphore::new(pool.get()),
+            latency,
+            rng: RefCell::new(rng),
+            in_flight: Cell::new(0),
+            stats: RefCell::new(DbStats::default()),
+        }
+    }
+
+    /// Whether `key` exists. The lab knows the truth; a cache does not, which is the point.
+    pub fn exists(&self, key: u64) -> bool {
+        key < self.versions.borrow().len() as u64
+    }
+
+    /// The current version of `key`, without a query (for judging staleness in reports).
+    pub fn current_version(&self, key: u64) -> Option<u64> {
+        self.versions.borrow().get(key as usize).copied()
+    }
+
+    /// `SELECT … WHERE key = ?`: the row, or `None` for a key that does not exist.
+    ///
+    /// ```
+    /// use cachelab::{sim::{Executor, SimDuration, SimRng}, tiers::{Db, LatencyModel}};
+    /// use std::{num::NonZeroU64, rc::Rc};
+    /// let ms = SimDuration::from_millis;
+    /// let db = Rc::new(Db::new(10, NonZeroU64::MIN, LatencyModel::from_percentiles(ms(5), ms(5)), SimRng::new(1)));
+    /// let exec = Executor::new();
+    /// let (sim, d) = (exec.sim().clone(), db.clone());
+    /// let found = exec.sim().spawn(async move { (d.query(&sim, 3).await, d.query(&sim, 99).await, sim.now()) });
+    /// exec.run();
+    /// let (row, missing, t) = found.try_take().unwrap();
+    /// assert_eq!(row.map(|r| r.version), Some(1));
+    /// assert_eq!(missing, None);                 // a key that does not exist costs a query too
+    /// assert_eq!(t.as_millis(), 10);
+    /// assert_eq!(db.stats().queries, 2);
+    /// ```
+    pub async fn query(&self, sim: &Sim, key: u64) -> Option<Row> {
+        self.round_trip(sim, key).await;
+        self.current_version(key)
+            .map(|version| Row { key, version })
+    }
+
+    /// `UPDATE … SET version = version + 1 WHERE key = ?`: the new version, or `None` for a key
+    /// that does not exist.
+    pub async fn write(&self, sim: &Sim, key: u64) -> Option<u64> {
+        self.round_trip(sim, key).await;
+        let mut versions = self.versions.borrow_mut();
+        let v = versions.get_mut(key as usize)?;
+        *v += 1;
+        Some(*v)
+    }
+
+    /// Counts the query, waits for a connection and holds it for one query time.
+    async fn round_trip(&self, sim: &Sim, key: u64) {
+        {
+            let mut stats = self.stats.borrow_mut();
+            stats.queries += 1;
+            *stats.per_key.entry(key).or_insert(0) += 1;
+            self.in_flight.set(self.in_flight.get() + 1);
+            stats.max_in_flight = stats.max_in_flight.max(self.in_flight.get());
+        }
+        // Leaves the in-flight count even if the caller gives up (a timeout drops this future).
+        let _leave = InFlight(&self.in_flight);
+        let _connection = self.pool.acquire().await;
+        let took = self.latency.sample(&mut self.rng.borrow_mut());
+        sim.sleep(took).await;
+    }
+
+    /// The counters so far.
+    pub fn stats(&self) -> DbStats {
+        self.stats.borrow().clone()
+    }
+
+    /// Queries issued so far (cheaper than cloning all of [`Db::stats`]).
+    pub fn queries(&self) -> u64 {
+        self.stats.borrow().queries
+    }
+}
+
+struct InFlight<'a>(&'a Cell<u64>);
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.set(self.0.get() - 1);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::{Executor, SimTime};
+    use std::rc::Rc;
+
+    fn fixed(ms: u64) -> LatencyModel {
+        let d = SimDuration::from_millis(ms);
+        LatencyModel::from_percentiles(d, d)
+    }
+
+    #[test]
+    fn a_full_pool_makes_queries_queue() {
+        let exec = Executor::new();
+        let db = Rc::new(Db::new(
+            100,
+            NonZeroU64::new(2).unwrap(),
+            fixed(10),
+            SimRng::new(1),
+        ));
+        let finished = Rc::new(RefCell::new(Vec::new()));
+        for k in 0..5 {
+            let (sim, db, finished) = (exec.sim().clone(), db.clone(), finished.clone());
+            exec.sim().spawn_detached(async move {
+                db.query(&sim, k).await;
+                finished.borrow_mut().push(sim.now());
+            });
+        }
+        exec.run();
+        let ms: Vec<u64> = finished.borrow().iter().map(|t| t.as_millis()).collect();
+        assert_eq!(ms, [10, 10, 20, 20, 30]);
+        let stats = db.stats();
+        assert_eq!((stats.queries, stats.max_in_flight), (5, 5));
+        assert_eq!(db.in_flight.get(), 0);
+    }
+
+    #[test]
+    fn writes_bump_versions_and_missing_keys_stay_missing() {
+        let exec = Executor::new();
+        let db = Rc::new(Db::new(3, NonZeroU64::MIN, fixed(1), SimRng::new(1)));
+        let (sim, d) = (exec.sim().clone(), db.clone());
+        let h = exec.sim().spawn(async move {
+            (
+                d.write(&sim, 2).await,
+                d.write(&sim, 7).await,
+                d.query(&sim, 2).await,
+            )
+        });
+        exec.run();
+        assert_eq!(
+            h.try_take(),
+            Some((Some(2), None, Some(Row { key: 2, version: 2 })))
+        );
+        assert_eq!(db.stats().per_key.get(&2), Some(&2));
+        assert!(db.exists(2) && !db.exists(3));
+        assert_eq!(exec.sim().now(), SimTime(3_000));
+    }
+
+    #[test]
+    fn zero_spread_gives_the_median_every_time() {
+        let mut rng = SimRng::new(4);
+        assert!((0..100).all(|_| fixed(7).sample(&mut rng) == SimDuration::from_millis(7)));
+    }
+}

@@ -1,0 +1,32 @@
+// Runs the benchmark cases natively (`cachelab bench --json`, release build) and in headless
+// Chromium (www/bench.html), and prints both with the wasm/native ratio. Not a test: timings vary
+// with the machine, so targets are judged from the printed ratios (see the README).
+//   node tests/e2e/bench.mjs [--scale 0.2] [--filter scenario]
+import { execFileSync } from 'node:child_process';
+import { serve, launch, ROOT } from './harness.mjs';
+
+const arg = (name, fallback) => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? process.argv[i + 1] : fallback;
+};
+const scale = arg('--scale', '1');
+const filter = arg('--filter', '');
+
+const native = JSON.parse(execFileSync('cargo', ['run', '--release', '--quiet', '--', 'bench', '--json', '--scale', scale, '--filter', filter], { cwd: ROOT }));
+const server = await serve();
+const browser = await launch();
+try {
+  const page = await browser.newPage();
+  await page.goto(`${server.url}www/bench.html?scale=${scale}&filter=${encodeURIComponent(filter)}`);
+  await page.waitForFunction(() => window.benchResults, null, { timeout: 600_000 });
+  const wasm = await page.evaluate(() => window.benchResults);
+  console.log(`${'case'.padEnd(28)} ${'native/s'.padStart(13)} ${'ratio'.padStart(6)} ${'wasm/s'.padStart(13)} ${'ratio'.padStart(6)}  wasm/native`);
+  for (const n of native) {
+    const w = wasm.find((r) => r.name === n.name);
+    const same = w && w.checksum === String(n.checksum) ? '' : '  (checksums differ!)';
+    console.log(`${n.name.padEnd(28)} ${Math.round(n.per_sec).toString().padStart(13)} ${n.ratio_to_baseline.toFixed(2).padStart(6)} ${Math.round(w?.per_sec ?? 0).toString().padStart(13)} ${(w?.ratio_to_baseline ?? 0).toFixed(2).padStart(6)}  ${((w?.per_sec ?? 0) / n.per_sec).toFixed(2)}${same}`);
+  }
+} finally {
+  await browser.close();
+  await server.close();
+}
