@@ -234,8 +234,9 @@ pub fn policies() -> Result<JsValue, JsError> {
 /// Replays a trace (CSV text as a string, or the file's bytes as a `Uint8Array`) through
 /// `policies` (`"lru,sieve"`, or `"all"`) at `sizes` (`"0.01,0.05"`, `"5000"`, `"64MiB"`, or
 /// `"mrc"`); `format` is `csv` (the default), `oracle` or `text`, and `bytes` makes fractions
-/// count bytes. Returns `{trace, requests, unique_keys, rows: [{policy, capacity, unit, requests,
-/// misses, miss_ratio, byte_miss_ratio}]}`.
+/// count bytes. `onProgress(done, total)`, if given, is called every 65,536 requests and at the
+/// end (errors it throws are ignored). Returns `{trace, requests, unique_keys, rows: [{policy,
+/// capacity, unit, requests, misses, miss_ratio, byte_miss_ratio}]}`.
 #[wasm_bindgen(js_name = replayTrace)]
 pub fn replay_trace(
     data: JsValue,
@@ -243,6 +244,7 @@ pub fn replay_trace(
     sizes: String,
     format: Option<String>,
     bytes: Option<bool>,
+    on_progress: Option<js_sys::Function>,
 ) -> Result<JsValue, JsError> {
     let data: Vec<u8> = if let Some(text) = data.as_string() {
         text.into_bytes()
@@ -259,7 +261,18 @@ pub fn replay_trace(
     };
     let experiment =
         replay::Experiment::parse(&policies, &sizes, bytes.unwrap_or(false)).map_err(core_error)?;
-    let report = replay::run("local trace", format, || Ok(data.as_slice()), &experiment)
+    let mut progress = |done: u64, total: u64| {
+        if let Some(callback) = &on_progress {
+            // A failing progress callback must not abort the replay.
+            let _ = callback.call2(
+                &JsValue::NULL,
+                &(done as f64).into(),
+                &(total as f64).into(),
+            );
+        }
+    };
+    let open = || Ok(data.as_slice());
+    let report = replay::run_with_progress("local trace", format, open, &experiment, &mut progress)
         .map_err(core_error)?;
     to_js(&report)
 }

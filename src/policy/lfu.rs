@@ -3,6 +3,11 @@
 //! As in libCacheSim, a frequency lives only while the object is cached (1 on insert, forgotten
 //! on eviction, no aging). Among objects of the lowest frequency, the one that reached that
 //! frequency first goes first.
+//!
+//! The bucket vector is indexed by frequency, so it costs 24 bytes per level up to the highest
+//! frequency any cached object reaches (82,362 levels, 2 MB, for `zipf.csv`'s most popular key):
+//! simple and branch-free, but a trace that requests one key hundreds of millions of times would
+//! need a list of non-empty levels instead.
 
 use super::slots::{Queue, Slots};
 use super::{Access, Evictor, FromCapacity};

@@ -323,8 +323,36 @@ pub struct Report {
 pub fn run<R: BufRead>(
     trace: &str,
     format: TraceFormat,
+    open: impl FnMut() -> Result<R>,
+    experiment: &Experiment,
+) -> Result<Report> {
+    run_with_progress(trace, format, open, experiment, &mut |_, _| {})
+}
+
+/// Requests between two progress reports.
+pub const PROGRESS_EVERY: u64 = 1 << 16;
+
+/// [`run`], calling `progress(done, total)` with the requests replayed so far every
+/// [`PROGRESS_EVERY`] requests and once at the end (for the page's progress bar).
+///
+/// ```
+/// use cachelab::policy::replay::{run_with_progress, Experiment};
+/// use cachelab::workload::TraceFormat;
+/// let text = "1\n2\n1\n";
+/// let experiment = Experiment::parse("lru", "1", false).unwrap();
+/// let mut seen = Vec::new();
+/// run_with_progress("t", TraceFormat::Text, || Ok(text.as_bytes()), &experiment, &mut |done, total| {
+///     seen.push((done, total))
+/// })
+/// .unwrap();
+/// assert_eq!(seen, [(3, 3)]);
+/// ```
+pub fn run_with_progress<R: BufRead>(
+    trace: &str,
+    format: TraceFormat,
     mut open: impl FnMut() -> Result<R>,
     experiment: &Experiment,
+    progress: &mut dyn FnMut(u64, u64),
 ) -> Result<Report> {
     let stats = TraceStats::scan(TraceReader::new(open()?, format))?;
     let mut caches = Vec::new();
@@ -335,11 +363,16 @@ pub fn run<R: BufRead>(
         }
     }
     let mut evicted = Vec::new();
+    let mut done = 0;
     let mut serve = |request: Access| {
         for (cache, counts) in caches.iter_mut() {
             evicted.clear();
             let hit = cache.access(&request, &mut evicted).is_hit();
             counts.record(request.size, hit);
+        }
+        done += 1;
+        if done % PROGRESS_EVERY == 0 {
+            progress(done, stats.requests);
         }
     };
     if experiment.policies.contains(&"belady") {
@@ -351,6 +384,7 @@ pub fn run<R: BufRead>(
             serve(Access::new(request.key, request.size));
         }
     }
+    progress(stats.requests, stats.requests);
     Ok(Report {
         trace: trace.to_string(),
         requests: stats.requests,

@@ -157,11 +157,7 @@ impl<R: BufRead> TraceReader<R> {
                             Some(request) => request,
                             None => continue,
                         },
-                        _ => Request {
-                            time: self.position,
-                            key: text_key(line),
-                            size: 1,
-                        },
+                        _ => self.parse_text(line)?,
                     }
                 }
             };
@@ -201,6 +197,26 @@ impl<R: BufRead> TraceReader<R> {
             key: number("key", key)?,
             size,
         }))
+    }
+
+    /// One text line: its key, size 1. Control bytes or invalid UTF-8 mean the file is not text
+    /// (a binary or compressed trace read with the wrong format), which must not pass silently
+    /// as a trace of hashed garbage.
+    fn parse_text(&self, line: &[u8]) -> Result<Request> {
+        let binary = line.iter().find(|&&b| b < 0x20 && b != b'\t');
+        if let Some(b) = binary {
+            return Err(self.error(format!(
+                "byte 0x{b:02x} is not text: is this a binary trace? (try --format oracle)"
+            )));
+        }
+        if std::str::from_utf8(line).is_err() {
+            return Err(self.error("not valid UTF-8 text: is this a binary or compressed trace?"));
+        }
+        Ok(Request {
+            time: self.position,
+            key: text_key(line),
+            size: 1,
+        })
     }
 
     /// One oracleGeneral record; `None` at a clean end of input.
@@ -419,5 +435,10 @@ mod tests {
         assert_eq!(requests[0].key, 12);
         assert_eq!(requests[1].key, requests[2].key);
         assert_ne!(requests[1].key, 12);
+        let err = read(b"1\n\x00\x01\x02\n", TraceFormat::Text)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("line 2: byte 0x00 is not text"), "{err}");
+        assert!(read(b"\xff\xfe\n", TraceFormat::Text).is_err());
     }
 }
