@@ -611,3 +611,125 @@ fn the_model_answers_like_redis_server() {
          replies by kind: {kinds:?}"
     );
 }
+
+/// Lines whose replies have one right order, covering redis-cli's quoting and every reply shape.
+const CONSOLE_SCRIPT: &str = r#"ping
+PING "hello world"
+foo a b
+foo
+get
+set k "a\x41\n\t\"q\"" 
+get k
+set j 'it\'s'
+get j
+set "a"b c
+set a "unbalanced
+set a 'unbalanced
+
+   
+mset a 1 b 2
+3 incr a
+0 ping
+incr j
+set n 9223372036854775807
+incr n
+set x 1 ex 0
+set x 1 nx xx
+expire x 10 nx xx
+expire x 10 gt lt
+expire x 10 foo
+zadd z 1 m1 2 m2 3 m3 0.1 m4
+zrangebyscore z -inf +inf withscores
+zrangebyscore z (1 +inf limit 1 5
+zadd z incr 1 m1
+zadd z nan m1
+zcount z a b
+echo "\xff\x00\x07\x08"
+config get maxmemory
+config set maxmemory-policy lru
+config set maxmemory 1mb
+config get maxmemory
+config set maxmemory 0
+hset h f1 v1
+hset h f2
+hgetall h
+sadd s one
+smembers s
+scan 0 match s* count 1000
+type z
+type nokey
+set e v px 100000
+pttl e
+ttl e
+getex e persist
+ttl e
+debug sleep 0
+debug nope
+info nosuchsection
+mget a nokey z
+del a b nokey
+exists a b
+flushdb
+dbsize
+keys *
+quit
+ping
+"#;
+
+#[test]
+fn the_console_prints_byte_for_byte_what_redis_cli_prints() {
+    let Ok(url) = std::env::var("CACHELAB_REDIS_URL") else {
+        eprintln!("skipped: set CACHELAB_REDIS_URL (make test does) to compare with redis-cli");
+        return;
+    };
+    let address = url.trim_start_matches("redis://");
+    let address = address.split('/').next().unwrap_or(address);
+    let (host, port) = address.rsplit_once(':').unwrap_or((address, "6379"));
+    let mut con = redis::Client::open(url.as_str())
+        .and_then(|c| c.get_connection())
+        .expect("connect to CACHELAB_REDIS_URL");
+    redis::cmd("FLUSHALL")
+        .query::<()>(&mut con)
+        .expect("FLUSHALL");
+    redis::cmd("CONFIG")
+        .arg(&["SET", "maxmemory", "0", "maxmemory-policy", "noeviction"])
+        .query::<()>(&mut con)
+        .expect("CONFIG SET");
+    let child = std::process::Command::new("redis-cli")
+        .args(["-h", host, "-p", port, "--no-raw"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn();
+    let Ok(mut child) = child else {
+        eprintln!("skipped: redis-cli is not installed");
+        return;
+    };
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().expect("piped stdin");
+        stdin
+            .write_all(CONSOLE_SCRIPT.as_bytes())
+            .expect("write to redis-cli");
+    }
+    let real = child.wait_with_output().expect("redis-cli output").stdout;
+
+    let mut console = cachelab::tiers::l2::Console::new();
+    let mut model = Vec::new();
+    for line in CONSOLE_SCRIPT.lines() {
+        let out = console.line(line.as_bytes());
+        model.extend(out.text);
+        if out.quit {
+            break;
+        }
+    }
+    assert_eq!(
+        String::from_utf8_lossy(&model),
+        String::from_utf8_lossy(&real),
+        "the console and redis-cli printed different text"
+    );
+    println!(
+        "console vs redis-cli: {} lines, {} bytes of output identical",
+        CONSOLE_SCRIPT.lines().count(),
+        real.len()
+    );
+}
