@@ -55,6 +55,7 @@ pub fn cases() -> Vec<BenchCase> {
             run,
         }),
     );
+    all.extend(kv_cases());
     all.sort_by_key(|c| c.group);
     all
 }
@@ -199,6 +200,111 @@ fn scenario_requests(name: &str, ops: u64) -> u64 {
         .unwrap_or(0)
 }
 
+/// The key-value group: the same GET/SET mix against a plain `HashMap` (the baseline), the `lru`
+/// crate, the L2 model's typed API and the L2 model through `exec` text.
+fn kv_cases() -> Vec<BenchCase> {
+    let case = |name, run| BenchCase {
+        name,
+        group: "kv",
+        unit: "commands",
+        default_ops: 2_000_000,
+        run,
+    };
+    vec![
+        case("kv/hashmap", kv_hashmap),
+        case("kv/lru-crate", kv_lru),
+        case("kv/l2-typed", kv_l2_typed),
+        BenchCase {
+            default_ops: 500_000,
+            ..case("kv/l2-exec", kv_l2_exec)
+        },
+    ]
+}
+
+/// Keys in the key-value mix.
+const KV_KEYS: u64 = 10_000;
+
+/// The mix: 80 % GET, 20 % SET, keys uniform over `KV_KEYS`, from a fixed seed. Calls
+/// `get(key)` (which returns the value's length, 0 for a miss) or `set(key, value)`.
+fn kv_mix(ops: u64, mut get: impl FnMut(&[u8]) -> u64, mut set: impl FnMut(&[u8], &[u8])) -> u64 {
+    let mut rng = crate::sim::SimRng::new(42);
+    let mut checksum = 0u64;
+    let mut key = [0u8; 8];
+    for _ in 0..ops {
+        let k = rng.below(KV_KEYS);
+        key.copy_from_slice(&k.to_le_bytes());
+        if rng.below(5) == 0 {
+            set(&key, b"a value of thirty-two bytes long");
+        } else {
+            checksum = checksum.wrapping_add(get(&key));
+        }
+    }
+    checksum
+}
+
+fn kv_hashmap(ops: u64) -> u64 {
+    let map = std::cell::RefCell::new(std::collections::HashMap::<Vec<u8>, Vec<u8>>::new());
+    kv_mix(
+        ops,
+        |k| map.borrow().get(k).map_or(0, |v| v.len() as u64),
+        |k, v| {
+            map.borrow_mut().insert(k.to_vec(), v.to_vec());
+        },
+    )
+}
+
+fn kv_lru(ops: u64) -> u64 {
+    // Large enough to hold every key, so it measures the structure, not evictions.
+    let cap = std::num::NonZeroUsize::new(KV_KEYS as usize).unwrap_or(std::num::NonZeroUsize::MIN);
+    let cache = std::cell::RefCell::new(lru::LruCache::<Vec<u8>, Vec<u8>>::new(cap));
+    kv_mix(
+        ops,
+        |k| cache.borrow_mut().get(k).map_or(0, |v| v.len() as u64),
+        |k, v| {
+            cache.borrow_mut().put(k.to_vec(), v.to_vec());
+        },
+    )
+}
+
+fn kv_l2_typed(ops: u64) -> u64 {
+    let l2 = std::cell::RefCell::new(crate::tiers::L2::new());
+    kv_mix(
+        ops,
+        |k| {
+            l2.borrow_mut()
+                .get(k)
+                .ok()
+                .flatten()
+                .map_or(0, |v| v.len() as u64)
+        },
+        |k, v| {
+            l2.borrow_mut().set(k, v, None).ok();
+        },
+    )
+}
+
+fn kv_l2_exec(ops: u64) -> u64 {
+    use crate::tiers::l2::Reply;
+    let l2 = std::cell::RefCell::new(crate::tiers::L2::new());
+    // The keys become text, as a console user would type them.
+    let text = |k: &[u8]| {
+        let mut n = [0u8; 8];
+        n.copy_from_slice(k);
+        u64::from_le_bytes(n)
+    };
+    kv_mix(
+        ops,
+        |k| match l2.borrow_mut().exec(&format!("GET k{}", text(k))) {
+            Ok(Some(Reply::Bulk(v))) => v.len() as u64,
+            _ => 0,
+        },
+        |k, v| {
+            let line = format!("SET k{} \"{}\"", text(k), String::from_utf8_lossy(v));
+            l2.borrow_mut().exec(&line).ok();
+        },
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -219,5 +325,14 @@ mod tests {
     fn our_lru_and_the_lru_crate_agree_on_every_miss() {
         // The baseline must do the same work as the case it is compared with.
         assert_eq!(lru_crate_replay(50_000), policy_replay::<Lru>(50_000));
+    }
+
+    #[test]
+    fn every_kv_case_does_the_same_work() {
+        // Same mix, same reads, same hits: the checksums agree, so the ratios compare like
+        // with like.
+        let sums: Vec<u64> = kv_cases().iter().map(|c| (c.run)(20_000)).collect();
+        assert!(sums.windows(2).all(|w| w[0] == w[1]), "{sums:?}");
+        assert!(sums[0] > 0);
     }
 }

@@ -276,3 +276,45 @@ pub fn replay_trace(
         .map_err(core_error)?;
     to_js(&report)
 }
+
+/// The Redis console over the L2 model, for the page: `exec(line)` answers as `redis-cli
+/// --no-raw` prints, `advance(ms)` moves simulated time, `keys()` lists `{key, type, ttl_ms}`.
+#[wasm_bindgen]
+pub struct Console(crate::tiers::l2::Console);
+
+#[wasm_bindgen]
+impl Console {
+    /// A console over an empty model.
+    #[wasm_bindgen(constructor)]
+    #[allow(clippy::new_without_default)]
+    pub fn new() -> Console {
+        Console(crate::tiers::l2::Console::new())
+    }
+
+    /// Runs one line; returns what redis-cli would print (without the final newline).
+    pub fn exec(&mut self, line: &str) -> String {
+        self.0.exec(line)
+    }
+
+    /// Moves simulated time forward by `ms` milliseconds (0 to one year).
+    pub fn advance(&mut self, ms: f64) -> Result<(), JsError> {
+        const MAX_MS: f64 = 365.0 * 86_400_000.0;
+        if !(0.0..=MAX_MS).contains(&ms) {
+            return Err(JsError::new(&format!(
+                "ms must be between 0 and {MAX_MS} (got {ms})"
+            )));
+        }
+        self.0.advance_ms(ms);
+        Ok(())
+    }
+
+    /// The live keys, sorted: `[{key, type, ttl_ms}]` (`ttl_ms` is -1 without a TTL).
+    pub fn keys(&self) -> Result<JsValue, JsError> {
+        to_js(&self.0.keys())
+    }
+
+    /// The simulated clock in milliseconds.
+    pub fn now_ms(&self) -> f64 {
+        self.0.l2().now().as_micros() as f64 / 1e3
+    }
+}

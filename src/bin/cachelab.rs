@@ -98,6 +98,13 @@ mod cli {
             #[arg(long)]
             json: bool,
         },
+        /// A Redis console on the L2 model: reads commands from standard input, one per line,
+        /// and prints each reply exactly as `redis-cli --no-raw` would.
+        Console {
+            /// Seed of the model's randomness (expiry and eviction sampling).
+            #[arg(long, default_value_t = 0)]
+            seed: u64,
+        },
     }
 
     pub fn main() -> ExitCode {
@@ -163,6 +170,7 @@ mod cli {
                 scale,
                 json,
             } => run_benchmarks(&filter, scale, json),
+            Command::Console { seed } => run_console(seed),
             Command::Replay {
                 trace,
                 policy,
@@ -290,6 +298,36 @@ mod cli {
                 );
             }
             println!();
+        }
+    }
+
+    /// Feeds standard input to a console line by line; raw bytes in and out, as redis-cli.
+    fn run_console(seed: u64) -> Result<(), String> {
+        use std::io::{BufRead, Write};
+        let config = cachelab::tiers::l2::L2Config {
+            seed,
+            ..Default::default()
+        };
+        let mut console =
+            cachelab::tiers::l2::Console::with_l2(cachelab::tiers::L2::with_config(config));
+        let mut input = std::io::stdin().lock();
+        let mut output = std::io::stdout().lock();
+        let mut line = Vec::new();
+        loop {
+            line.clear();
+            if input
+                .read_until(b'\n', &mut line)
+                .map_err(|e| e.to_string())?
+                == 0
+            {
+                return Ok(());
+            }
+            let text = line.strip_suffix(b"\n").unwrap_or(&line);
+            let out = console.line(text);
+            output.write_all(&out.text).map_err(|e| e.to_string())?;
+            if out.quit {
+                return Ok(());
+            }
         }
     }
 

@@ -1,43 +1,112 @@
-//! L2: an in-memory model of Redis on simulated time.
+//! L2: an in-memory model of Redis 7.0 on simulated time.
 //!
 //! The model keeps its own clock, which only moves forward: the simulation moves it with
 //! [`L2::advance_to`], and the console moves it with `DEBUG SLEEP`. Rust callers (the strategies)
-//! use the typed methods here; text callers go through `exec`.
+//! use the typed methods ([`L2::get`], [`L2::set`], ...), which never format or parse text; text
+//! callers go through [`L2::exec`], which splits a line as redis-cli does and runs the command.
+//!
+//! ## Layout
+//!
+//! - `mod.rs` (this file): [`L2`], its configuration ([`L2Config`]), the keyspace lookups every
+//!   command shares, and the typed API.
+//! - `db.rs`: the keyspace, arranged so that random sampling is deterministic.
+//! - [`value`](Value): the value types and the per-key memory estimate.
+//! - `expire.rs`: lazy expiry on access and the active expiry cycle.
+//! - `evict.rs`: `maxmemory` and its eviction policies ([`MaxmemoryPolicy`]).
+//! - `command/`: one function per command, grouped by family, and the command table.
+//! - `info.rs`: the `INFO` text.
+//! - `reply.rs`: [`Reply`] and redis-cli's way of printing it.
+//! - `parse.rs`: redis-cli's line quoting ([`split_args`]).
+//! - `console.rs`: [`Console`], a redis-cli session (`cachelab console`, the page's console).
+//!
+//! ## Commands
+//!
+//! PING ECHO GET SET (EX PX EXAT PXAT NX XX KEEPTTL GET) SETNX SETEX PSETEX GETDEL GETEX MGET MSET
+//! DEL UNLINK EXISTS EXPIRE PEXPIRE EXPIREAT PEXPIREAT (NX XX GT LT) TTL PTTL PERSIST TYPE INCR
+//! INCRBY DECR DECRBY APPEND STRLEN SADD SREM SMEMBERS SISMEMBER SCARD HSET HGET HDEL HGETALL
+//! HINCRBY ZADD ZREM ZCARD ZCOUNT ZRANGEBYSCORE ZREMRANGEBYSCORE KEYS SCAN (MATCH COUNT TYPE) DBSIZE
+//! FLUSHDB FLUSHALL INFO CONFIG (GET SET RESETSTAT) DEBUG SLEEP — with Redis 7.0's replies and error
+//! texts, checked against a real `redis-server` by `tests/l2_vs_redis.rs`.
+//!
+//! ## Where the model differs from Redis (on purpose)
+//!
+//! - **Time** is simulated and kept in microseconds; Redis keeps milliseconds. Unix times (for
+//!   `EXPIREAT`/`PEXPIREAT`/`EXAT`/`PXAT`) are `epoch_ms` (see [`L2Config`]) plus the simulated
+//!   clock. `DEBUG SLEEP s` moves the clock by `s` seconds (Redis blocks for that long).
+//! - **Memory** is an estimate (see [`value`](sds_size) docs): `used_memory` counts only the data,
+//!   not the server's baseline, so eviction starts at different points than in Redis.
+//! - **LRU** idle times have millisecond resolution (Redis: seconds); the LFU counter and its decay
+//!   are Redis's. Samples are drawn with replacement from a dense array with [`SimRng`]
+//!   (Redis's `dictGetSomeKeys` walks hash buckets).
+//! - **Active expiry** repeats while more than 25 % of a sample had expired (Redis 7 lowered this
+//!   to 10 %, with an effort knob); a cycle does at most [`MAX_EXPIRE_ROUNDS`] rounds, standing in
+//!   for Redis's CPU-time limit, and a jump over many cycles runs only the last
+//!   [`MAX_CYCLES_PER_ADVANCE`] of them.
+//! - **Order** of `KEYS`, `SMEMBERS`, `HGETALL` and `CONFIG GET` differs (Redis: hash order; the
+//!   model: sorted or array order). `SCAN`'s cursor is a position in a hash order of the model's own
+//!   (with Redis's guarantee: a key present for the whole scan is returned), so cursor values and
+//!   how keys split over calls differ; a scan to cursor 0 returns the same keys.
+//! - `INFO` has only the sections `stats`, `memory` and `keyspace`, and of those only the fields
+//!   named in `info.rs`; `avg_ttl` is exact rather than Redis's running estimate.
+//! - Error texts for bytes that are not UTF-8 inside *error messages* (say, an unknown command
+//!   named with such bytes) are shown lossily; values themselves are binary-safe.
+//! - Values and arguments longer than [`L2Config::max_value_len`] (default 512 MiB, Redis's
+//!   `proto-max-bulk-len`) are refused with Redis's `string exceeds maximum allowed size` error.
 
-use crate::sim::{SimDuration, SimTime};
-use std::collections::HashMap;
+mod command;
+mod console;
+mod db;
+mod evict;
+mod expire;
+mod info;
+mod parse;
+mod reply;
+mod value;
 
-/// A value stored under a key.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Value {
-    /// A Redis string: any bytes.
-    Str(Vec<u8>),
-}
+pub use command::args::{format_double, glob_match, parse_i64};
+pub use command::command_names;
+pub use console::{Console, KeyRow, LineOutput, MAX_REPEAT};
+pub use evict::MaxmemoryPolicy;
+pub use expire::{MAX_CYCLES_PER_ADVANCE, MAX_EXPIRE_ROUNDS};
+pub use parse::{split_args, InvalidArguments};
+pub use reply::Reply;
+pub use value::{sds_size, Value};
 
-#[derive(Clone, Debug)]
-struct Entry {
-    value: Value,
-    expires_at: Option<SimTime>,
-}
+use crate::sim::{SimDuration, SimRng, SimTime};
+use db::{Db, Entry};
 
 /// Errors the typed API can return (the same conditions Redis reports as error replies).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum L2Error {
     /// The key holds a value of another type.
     WrongType,
+    /// `maxmemory` is reached and the policy (or the lack of candidates) frees nothing.
+    OutOfMemory,
+    /// A value longer than [`L2Config::max_value_len`].
+    ValueTooLarge,
 }
 
 impl std::fmt::Display for L2Error {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
+        f.write_str(match self {
             L2Error::WrongType => {
-                f.write_str("WRONGTYPE Operation against a key holding the wrong kind of value")
+                "WRONGTYPE Operation against a key holding the wrong kind of value"
             }
-        }
+            L2Error::OutOfMemory => "OOM command not allowed when used memory > 'maxmemory'.",
+            L2Error::ValueTooLarge => {
+                "ERR string exceeds maximum allowed size (proto-max-bulk-len)"
+            }
+        })
     }
 }
 
 impl std::error::Error for L2Error {}
+
+impl From<L2Error> for Reply {
+    fn from(e: L2Error) -> Reply {
+        Reply::Error(e.to_string())
+    }
+}
 
 /// Counters in the spirit of `INFO stats`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -46,24 +115,123 @@ pub struct L2Stats {
     pub keyspace_hits: u64,
     /// Reads that did not.
     pub keyspace_misses: u64,
-    /// Keys removed because their TTL passed.
+    /// Keys removed because their TTL passed (lazily on access, or by the active cycle).
     pub expired_keys: u64,
     /// Keys removed to stay under `maxmemory`.
     pub evicted_keys: u64,
+    /// Of `expired_keys`, those the active cycle removed.
+    pub expired_by_cycle: u64,
+    /// Active expiry cycles run.
+    pub expire_cycles: u64,
+}
+
+/// The model's settings. Start from `L2Config::default()` and change fields.
+#[derive(Clone, Debug, PartialEq)]
+pub struct L2Config {
+    /// Bytes of data (see the memory estimate) above which writes evict; 0 means no limit.
+    pub maxmemory: u64,
+    /// What to evict.
+    pub policy: MaxmemoryPolicy,
+    /// Keys sampled per eviction step (Redis's `maxmemory-samples`, default 5).
+    pub samples: u32,
+    /// How slowly the LFU counter grows (Redis's `lfu-log-factor`, default 10).
+    pub lfu_log_factor: u32,
+    /// Minutes per LFU counter decrement (Redis's `lfu-decay-time`, default 1; 0 = never).
+    pub lfu_decay_time: u32,
+    /// Seed of the model's randomness (expiry sampling, eviction sampling, LFU increments).
+    pub seed: u64,
+    /// The Unix time in milliseconds that simulated time zero stands for (default
+    /// 1,700,000,000,000: November 2023, so that `EXPIREAT` with a real timestamp means what it
+    /// says; the differential test sets the real server's clock here).
+    pub epoch_ms: u64,
+    /// The longest value or argument accepted, in bytes.
+    pub max_value_len: u64,
+}
+
+impl Default for L2Config {
+    fn default() -> Self {
+        L2Config {
+            maxmemory: 0,
+            policy: MaxmemoryPolicy::NoEviction,
+            samples: 5,
+            lfu_log_factor: 10,
+            lfu_decay_time: 1,
+            seed: 0,
+            epoch_ms: 1_700_000_000_000,
+            max_value_len: 512 * 1024 * 1024,
+        }
+    }
+}
+
+/// How a command looks a key up (Redis's `lookupKeyRead` / `lookupKeyWrite` and flags).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Lookup {
+    /// Counts a hit or miss and updates the key's LRU/LFU data.
+    Read,
+    /// Counts a hit or miss but leaves LRU/LFU alone (`TYPE`, `TTL`, `EXISTS`).
+    ReadNoTouch,
+    /// Does not count a hit or miss; updates LRU/LFU.
+    Write,
 }
 
 /// The Redis model.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct L2 {
+    config: L2Config,
     now: SimTime,
-    keys: HashMap<Vec<u8>, Entry>,
+    db: Db,
     stats: L2Stats,
+    used_memory: u64,
+    expire: expire::ActiveExpiry,
+    evict: evict::Evictor,
+    /// Draws for the LFU counter's probabilistic increment.
+    lfu_rng: SimRng,
+}
+
+impl Default for L2 {
+    fn default() -> Self {
+        L2::with_config(L2Config::default())
+    }
 }
 
 impl L2 {
-    /// An empty database at time zero.
+    /// An empty database at time zero, with Redis's default settings (no memory limit).
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// An empty database with the given settings.
+    ///
+    /// ```
+    /// use cachelab::tiers::l2::{L2, L2Config, MaxmemoryPolicy};
+    /// let mut l2 = L2::with_config(L2Config {
+    ///     maxmemory: 1_000,
+    ///     policy: MaxmemoryPolicy::AllKeysLru,
+    ///     ..L2Config::default()
+    /// });
+    /// for i in 0..100u32 {
+    ///     l2.set(&i.to_be_bytes(), b"some value", None).unwrap();
+    /// }
+    /// // Each write first evicted keys to get back under the limit.
+    /// assert!(l2.stats().evicted_keys > 80);
+    /// assert!(l2.used_memory() <= 1_000 + 100);
+    /// ```
+    pub fn with_config(config: L2Config) -> Self {
+        L2 {
+            expire: expire::ActiveExpiry::new(SimRng::fork(config.seed, 1)),
+            evict: evict::Evictor::new(SimRng::fork(config.seed, 2)),
+            lfu_rng: SimRng::fork(config.seed, 3),
+            config,
+            now: SimTime::ZERO,
+            db: Db::default(),
+            stats: L2Stats::default(),
+            used_memory: 0,
+        }
+    }
+
+    /// The settings in force (CONFIG SET changes them).
+    pub fn config(&self) -> &L2Config {
+        &self.config
     }
 
     /// The model's current simulated time.
@@ -71,20 +239,214 @@ impl L2 {
         self.now
     }
 
-    /// Moves the clock forward to `t` (never back).
+    /// Moves the clock forward to `t` (never back), running the active expiry cycle at every
+    /// 100 ms boundary passed on the way (Redis's `hz 10`).
+    ///
+    /// ```
+    /// use cachelab::{sim::{SimTime, SimDuration}, tiers::L2};
+    /// let mut l2 = L2::new();
+    /// for i in 0..50u32 {
+    ///     l2.set(&i.to_be_bytes(), b"v", Some(SimDuration::from_millis(50))).unwrap();
+    /// }
+    /// l2.advance_to(SimTime(1_000_000));
+    /// // Nobody touched the keys, yet the background cycle removed them all.
+    /// assert_eq!(l2.stats().expired_keys, 50);
+    /// assert_eq!(l2.dbsize(), 0);
+    /// ```
     pub fn advance_to(&mut self, t: SimTime) {
-        self.now = self.now.max(t);
+        expire::advance(self, t);
     }
 
-    /// Drops `key` if its deadline has passed, counting it as expired (Redis's lazy expiry).
-    fn expire_if_due(&mut self, key: &[u8]) {
-        let due =
-            matches!(self.keys.get(key), Some(Entry { expires_at: Some(t), .. }) if *t <= self.now);
-        if due {
-            self.keys.remove(key);
+    /// Number of keys, counting expired keys not yet removed (as Redis's `DBSIZE` does).
+    pub fn dbsize(&self) -> u64 {
+        self.db.len() as u64
+    }
+
+    /// The memory estimate of all keys, in bytes (see [`sds_size`]'s module docs).
+    pub fn used_memory(&self) -> u64 {
+        self.used_memory
+    }
+
+    /// The counters so far.
+    pub fn stats(&self) -> L2Stats {
+        self.stats
+    }
+
+    /// Runs one command line, split as redis-cli splits it. An empty line runs nothing and gives
+    /// `Ok(None)`.
+    ///
+    /// ```
+    /// use cachelab::tiers::l2::{L2, Reply};
+    /// let mut l2 = L2::new();
+    /// assert_eq!(l2.exec("SET greeting 'hello world'"), Ok(Some(Reply::OK)));
+    /// let reply = l2.exec("get greeting").unwrap().unwrap();
+    /// assert_eq!(reply.to_cli_string(), "\"hello world\"");
+    /// assert!(l2.exec("GET \"unclosed").is_err());
+    /// ```
+    pub fn exec(&mut self, line: &str) -> Result<Option<Reply>, InvalidArguments> {
+        let args = split_args(line.as_bytes())?;
+        Ok((!args.is_empty()).then(|| self.exec_args(&args)))
+    }
+
+    /// Runs one command given as arguments (the command name first).
+    pub fn exec_args(&mut self, args: &[Vec<u8>]) -> Reply {
+        command::dispatch(self, args)
+    }
+
+    // ----- the keyspace lookups every command shares -----
+
+    /// The current Unix time in milliseconds, as Redis's `mstime()` would read it.
+    fn unix_ms(&self) -> i64 {
+        (self.config.epoch_ms as i64).saturating_add(self.now.as_millis() as i64)
+    }
+
+    /// A Unix time in milliseconds as a deadline on the simulated timeline (microseconds).
+    fn deadline_of_unix_ms(&self, unix_ms: i64) -> i64 {
+        let us = (unix_ms as i128 - self.config.epoch_ms as i128) * 1_000;
+        us.clamp(i64::MIN as i128, i64::MAX as i128) as i64
+    }
+
+    /// A deadline as a Unix time in milliseconds.
+    fn unix_ms_of_deadline(&self, deadline: i64) -> i64 {
+        (self.config.epoch_ms as i64).saturating_add(deadline.div_euclid(1_000))
+    }
+
+    /// Microseconds from now until `deadline`, at least zero.
+    fn remaining_us(&self, deadline: i64) -> u64 {
+        (deadline as i128 - self.now.as_micros() as i128).max(0) as u64
+    }
+
+    /// The deadline `ttl` from now.
+    fn deadline_after(&self, ttl: SimDuration) -> i64 {
+        (self.now + ttl).as_micros().min(i64::MAX as u64) as i64
+    }
+
+    /// True when slot `i`'s TTL has passed (the instant itself still counts as alive, as in
+    /// Redis, whose check is `now > when`).
+    fn is_expired(&self, i: usize) -> bool {
+        self.db
+            .entry(i)
+            .expires_at
+            .is_some_and(|t| self.now.as_micros() as i128 > t as i128)
+    }
+
+    /// The slot of `key`, after removing it if its TTL has passed (lazy expiry).
+    fn live_slot(&mut self, key: &[u8]) -> Option<usize> {
+        let i = self.db.find(key)?;
+        if self.is_expired(i) {
+            self.delete_slot(i);
             self.stats.expired_keys += 1;
+            return None;
+        }
+        Some(i)
+    }
+
+    /// Looks `key` up for a command, with Redis's statistics and access tracking.
+    fn lookup(&mut self, key: &[u8], how: Lookup) -> Option<usize> {
+        let found = self.live_slot(key);
+        if how != Lookup::Write {
+            match found {
+                Some(_) => self.stats.keyspace_hits += 1,
+                None => self.stats.keyspace_misses += 1,
+            }
+        }
+        if let (Some(i), false) = (found, how == Lookup::ReadNoTouch) {
+            self.touch(i);
+        }
+        found
+    }
+
+    /// Records an access: the LRU clock, or the LFU counter under an LFU policy.
+    fn touch(&mut self, i: usize) {
+        let now_ms = self.now.as_millis();
+        if self.config.policy.is_lfu() {
+            let minute = now_ms / 60_000;
+            let counter = evict::lfu_decayed(self.db.entry(i), minute, self.config.lfu_decay_time);
+            let counter =
+                evict::lfu_log_incr(counter, self.config.lfu_log_factor, &mut self.lfu_rng);
+            let e = self.db.entry_mut(i);
+            e.lfu_counter = counter;
+            e.lfu_minute = minute;
+        } else {
+            self.db.entry_mut(i).lru_ms = now_ms;
         }
     }
+
+    /// Removes slot `i` and its memory.
+    fn delete_slot(&mut self, i: usize) {
+        let (_, entry) = self.db.remove(i);
+        self.used_memory = self.used_memory.saturating_sub(entry.memory);
+    }
+
+    /// Deletes `key` if it is live; true if it was.
+    fn delete_key(&mut self, key: &[u8]) -> bool {
+        match self.live_slot(key) {
+            Some(i) => {
+                self.delete_slot(i);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Re-measures slot `i` after a change and updates `used_memory`.
+    fn remeasure(&mut self, i: usize) {
+        let e = self.db.entry(i);
+        let now = value::key_memory(self.db.key(i), &e.value, e.expires_at.is_some());
+        let before = e.memory;
+        self.db.entry_mut(i).memory = now;
+        self.used_memory = self.used_memory.saturating_sub(before) + now;
+    }
+
+    /// Stores `value` under `key` (Redis's `setKey`): replaces any value, and drops the TTL unless
+    /// `keep_ttl`. Returns the slot.
+    fn store(&mut self, key: &[u8], value: Value, keep_ttl: bool) -> usize {
+        let i = match self.live_slot(key) {
+            Some(i) => {
+                self.db.entry_mut(i).value = value;
+                if !keep_ttl {
+                    self.db.set_expiry(i, None);
+                }
+                i
+            }
+            None => self.db.insert(
+                key,
+                Entry {
+                    value,
+                    expires_at: None,
+                    lru_ms: self.now.as_millis(),
+                    lfu_counter: evict::LFU_INIT_VAL,
+                    lfu_minute: self.now.as_millis() / 60_000,
+                    memory: 0,
+                },
+            ),
+        };
+        self.remeasure(i);
+        i
+    }
+
+    /// Sets or clears slot `i`'s TTL.
+    fn set_expiry(&mut self, i: usize, at: Option<i64>) {
+        self.db.set_expiry(i, at);
+        self.remeasure(i);
+    }
+
+    /// Evicts if over `maxmemory` (Redis does this before every command).
+    fn make_room(&mut self) -> Result<(), L2Error> {
+        if self.config.maxmemory == 0 || self.used_memory <= self.config.maxmemory {
+            return Ok(());
+        }
+        evict::perform_evictions(self)
+    }
+
+    fn check_len(&self, value: &[u8]) -> Result<(), L2Error> {
+        if value.len() as u64 > self.config.max_value_len {
+            return Err(L2Error::ValueTooLarge);
+        }
+        Ok(())
+    }
+
+    // ----- the typed API -----
 
     /// `GET key`: the string under `key`, counting a keyspace hit or miss.
     ///
@@ -93,42 +455,37 @@ impl L2 {
     /// let mut l2 = L2::new();
     /// l2.set(b"k", b"v", Some(SimDuration::from_secs(1))).unwrap();
     /// assert_eq!(l2.get(b"k").unwrap(), Some(b"v".to_vec()));
-    /// l2.advance_to(SimTime(1_000_000));
+    /// l2.advance_to(SimTime(1_000_000));                 // exactly at the deadline: still there
+    /// assert_eq!(l2.get(b"k").unwrap(), Some(b"v".to_vec()));
+    /// l2.advance_to(SimTime(1_000_001));
     /// assert_eq!(l2.get(b"k").unwrap(), None);          // expired on access
     /// assert_eq!(l2.stats().expired_keys, 1);
     /// ```
     pub fn get(&mut self, key: &[u8]) -> Result<Option<Vec<u8>>, L2Error> {
-        self.expire_if_due(key);
-        match self.keys.get(key) {
-            Some(Entry {
-                value: Value::Str(v),
-                ..
-            }) => {
-                self.stats.keyspace_hits += 1;
-                Ok(Some(v.clone()))
-            }
-            None => {
-                self.stats.keyspace_misses += 1;
-                Ok(None)
-            }
+        self.make_room().ok();
+        match self.lookup(key, Lookup::Read) {
+            None => Ok(None),
+            Some(i) => match &self.db.entry(i).value {
+                Value::Str(v) => Ok(Some(v.clone())),
+                _ => Err(L2Error::WrongType),
+            },
         }
     }
 
-    /// `SET key value [PX ttl]`: stores a string, replacing any value and TTL.
+    /// `SET key value [PX ttl]`: stores a string, replacing any value and TTL. Under `maxmemory`
+    /// it first evicts; with nothing to evict it fails with [`L2Error::OutOfMemory`].
     pub fn set(
         &mut self,
         key: &[u8],
         value: &[u8],
         ttl: Option<SimDuration>,
     ) -> Result<(), L2Error> {
-        let expires_at = ttl.map(|d| self.now + d);
-        self.keys.insert(
-            key.to_vec(),
-            Entry {
-                value: Value::Str(value.to_vec()),
-                expires_at,
-            },
-        );
+        self.check_len(value)?;
+        self.make_room()?;
+        let i = self.store(key, Value::Str(value.to_vec()), false);
+        if let Some(ttl) = ttl {
+            self.set_expiry(i, Some(self.deadline_after(ttl)));
+        }
         Ok(())
     }
 
@@ -139,8 +496,9 @@ impl L2 {
         value: &[u8],
         ttl: Option<SimDuration>,
     ) -> Result<bool, L2Error> {
-        self.expire_if_due(key);
-        if self.keys.contains_key(key) {
+        self.check_len(value)?;
+        self.make_room()?;
+        if self.live_slot(key).is_some() {
             return Ok(false);
         }
         self.set(key, value, ttl)?;
@@ -149,12 +507,80 @@ impl L2 {
 
     /// `DEL key`: true if a (live) key was removed.
     pub fn del(&mut self, key: &[u8]) -> bool {
-        self.expire_if_due(key);
-        self.keys.remove(key).is_some()
+        self.delete_key(key)
     }
 
-    /// The counters so far.
-    pub fn stats(&self) -> L2Stats {
-        self.stats
+    /// `PEXPIRE key ttl`: gives a live key a TTL; false if there is no such key.
+    pub fn expire(&mut self, key: &[u8], ttl: SimDuration) -> bool {
+        match self.live_slot(key) {
+            Some(i) => {
+                self.set_expiry(i, Some(self.deadline_after(ttl)));
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// `PTTL key` as a duration: `None` if the key is missing or has no TTL.
+    pub fn ttl(&mut self, key: &[u8]) -> Option<SimDuration> {
+        let i = self.live_slot(key)?;
+        self.db
+            .entry(i)
+            .expires_at
+            .map(|t| SimDuration(self.remaining_us(t)))
+    }
+
+    /// `INCRBY key by`: the new value.
+    pub fn incr_by(&mut self, key: &[u8], by: i64) -> Result<i64, Reply> {
+        command::string::incr_by(self, key, by)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn set_replaces_value_and_drops_ttl() {
+        let mut l2 = L2::new();
+        l2.set(b"k", b"a", Some(SimDuration::from_secs(1))).unwrap();
+        l2.set(b"k", b"bb", None).unwrap();
+        assert_eq!(l2.ttl(b"k"), None);
+        assert_eq!(l2.get(b"k").unwrap(), Some(b"bb".to_vec()));
+        assert_eq!(l2.dbsize(), 1);
+    }
+
+    #[test]
+    fn memory_follows_writes_and_deletes() {
+        let mut l2 = L2::new();
+        l2.set(b"key", b"value", None).unwrap();
+        let one = value::key_memory(b"key", &Value::Str(b"value".to_vec()), false);
+        assert_eq!(l2.used_memory(), one);
+        l2.expire(b"key", SimDuration::from_secs(5));
+        assert_eq!(l2.used_memory(), one + value::TTL_OVERHEAD);
+        assert!(l2.del(b"key"));
+        assert_eq!(l2.used_memory(), 0);
+    }
+
+    #[test]
+    fn too_large_values_are_refused() {
+        let mut l2 = L2::with_config(L2Config {
+            max_value_len: 4,
+            ..L2Config::default()
+        });
+        assert_eq!(l2.set(b"k", b"12345", None), Err(L2Error::ValueTooLarge));
+        assert_eq!(l2.set(b"k", b"1234", None), Ok(()));
+    }
+
+    #[test]
+    fn set_nx_respects_live_and_expired_keys() {
+        let mut l2 = L2::new();
+        assert!(l2
+            .set_nx(b"k", b"1", Some(SimDuration::from_millis(10)))
+            .unwrap());
+        assert!(!l2.set_nx(b"k", b"2", None).unwrap());
+        l2.advance_to(SimTime(10_001));
+        assert!(l2.set_nx(b"k", b"3", None).unwrap());
+        assert_eq!(l2.get(b"k").unwrap(), Some(b"3".to_vec()));
     }
 }

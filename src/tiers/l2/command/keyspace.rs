@@ -1,0 +1,279 @@
+//! Keyspace commands: DEL UNLINK EXISTS EXPIRE PEXPIRE EXPIREAT PEXPIREAT TTL PTTL PERSIST TYPE
+//! KEYS SCAN DBSIZE FLUSHDB FLUSHALL.
+
+use super::args::{glob_match, int_arg, is, syntax_error};
+use crate::tiers::l2::{Lookup, Reply, L2};
+
+/// `DEL key...` and `UNLINK key...`: how many live keys were removed.
+pub fn del(l2: &mut L2, args: &[Vec<u8>]) -> Reply {
+    Reply::Int(args[1..].iter().filter(|k| l2.delete_key(k)).count() as i64)
+}
+
+/// `EXISTS key...`: how many of the arguments exist (a repeated key counts each time).
+pub fn exists(l2: &mut L2, args: &[Vec<u8>]) -> Reply {
+    let n = args[1..]
+        .iter()
+        .filter(|k| l2.lookup(k, Lookup::ReadNoTouch).is_some())
+        .count();
+    Reply::Int(n as i64)
+}
+
+/// The NX/XX/GT/LT flags of the EXPIRE family.
+#[derive(Default)]
+struct ExpireFlags {
+    nx: bool,
+    xx: bool,
+    gt: bool,
+    lt: bool,
+}
+
+fn parse_expire_flags(args: &[Vec<u8>]) -> Result<ExpireFlags, Reply> {
+    let mut f = ExpireFlags::default();
+    for opt in args {
+        match () {
+            _ if is(opt, "nx") => f.nx = true,
+            _ if is(opt, "xx") => f.xx = true,
+            _ if is(opt, "gt") => f.gt = true,
+            _ if is(opt, "lt") => f.lt = true,
+            _ => {
+                return Err(Reply::err(format!(
+                    "Unsupported option {}",
+                    super::for_error(opt, usize::MAX)
+                )))
+            }
+        }
+    }
+    if f.nx && (f.xx || f.gt || f.lt) {
+        return Err(Reply::err(
+            "NX and XX, GT or LT options at the same time are not compatible",
+        ));
+    }
+    if f.gt && f.lt {
+        return Err(Reply::err(
+            "GT and LT options at the same time are not compatible",
+        ));
+    }
+    Ok(f)
+}
+
+/// Redis's `expireGenericCommand`: `base_ms` is added to the argument (now for relative forms,
+/// 0 for absolute ones); `seconds` says the argument's unit.
+fn expire_generic(l2: &mut L2, args: &[Vec<u8>], relative: bool, seconds: bool) -> Reply {
+    let name = String::from_utf8_lossy(&args[0]).to_ascii_lowercase();
+    let invalid = || Reply::err(format!("invalid expire time in '{name}' command"));
+    let flags = match parse_expire_flags(&args[3..]) {
+        Ok(f) => f,
+        Err(e) => return e,
+    };
+    let mut when = match int_arg(&args[2]) {
+        Ok(n) => n,
+        Err(e) => return e,
+    };
+    if seconds {
+        match when.checked_mul(1_000) {
+            Some(ms) => when = ms,
+            None => return invalid(),
+        }
+    }
+    if relative {
+        match when.checked_add(l2.unix_ms()) {
+            Some(ms) => when = ms,
+            None => return invalid(),
+        }
+    }
+    let Some(i) = l2.lookup(&args[1], Lookup::Write) else {
+        return Reply::Int(0);
+    };
+    let current = l2.db.entry(i).expires_at.map(|d| l2.unix_ms_of_deadline(d));
+    let refused = (flags.nx && current.is_some())
+        || (flags.xx && current.is_none())
+        || (flags.gt && current.is_none_or(|c| when <= c))
+        || (flags.lt && current.is_some_and(|c| when >= c));
+    if refused {
+        return Reply::Int(0);
+    }
+    if when <= l2.unix_ms() {
+        // Already in the past: Redis deletes the key at once (not counted as expired).
+        l2.delete_slot(i);
+    } else {
+        let deadline = l2.deadline_of_unix_ms(when);
+        l2.set_expiry(i, Some(deadline));
+    }
+    Reply::Int(1)
+}
+
+/// `EXPIRE key seconds [NX|XX|GT|LT]`.
+pub fn expire(l2: &mut L2, args: &[Vec<u8>]) -> Reply {
+    expire_generic(l2, args, true, true)
+}
+
+/// `PEXPIRE key milliseconds [NX|XX|GT|LT]`.
+pub fn pexpire(l2: &mut L2, args: &[Vec<u8>]) -> Reply {
+    expire_generic(l2, args, true, false)
+}
+
+/// `EXPIREAT key unix-seconds [NX|XX|GT|LT]`.
+pub fn expireat(l2: &mut L2, args: &[Vec<u8>]) -> Reply {
+    expire_generic(l2, args, false, true)
+}
+
+/// `PEXPIREAT key unix-milliseconds [NX|XX|GT|LT]`.
+pub fn pexpireat(l2: &mut L2, args: &[Vec<u8>]) -> Reply {
+    expire_generic(l2, args, false, false)
+}
+
+/// TTL in milliseconds for TTL/PTTL: -2 missing, -1 no TTL.
+fn ttl_ms(l2: &mut L2, key: &[u8]) -> Result<i64, i64> {
+    let i = l2.lookup(key, Lookup::ReadNoTouch).ok_or(-2)?;
+    let deadline = l2.db.entry(i).expires_at.ok_or(-1)?;
+    // In whole milliseconds on both sides, as Redis computes it.
+    Ok((l2.unix_ms_of_deadline(deadline) - l2.unix_ms()).max(0))
+}
+
+/// `TTL key`: seconds left, rounded to nearest (Redis adds 500 ms before dividing).
+pub fn ttl(l2: &mut L2, args: &[Vec<u8>]) -> Reply {
+    Reply::Int(ttl_ms(l2, &args[1]).map_or_else(|code| code, |ms| (ms + 500) / 1_000))
+}
+
+/// `PTTL key`: milliseconds left.
+pub fn pttl(l2: &mut L2, args: &[Vec<u8>]) -> Reply {
+    Reply::Int(ttl_ms(l2, &args[1]).unwrap_or_else(|code| code))
+}
+
+/// `PERSIST key`: 1 if a TTL was removed.
+pub fn persist(l2: &mut L2, args: &[Vec<u8>]) -> Reply {
+    match l2.lookup(&args[1], Lookup::Write) {
+        Some(i) if l2.db.entry(i).expires_at.is_some() => {
+            l2.set_expiry(i, None);
+            Reply::Int(1)
+        }
+        _ => Reply::Int(0),
+    }
+}
+
+/// `TYPE key`.
+pub fn type_of(l2: &mut L2, args: &[Vec<u8>]) -> Reply {
+    Reply::Status(match l2.lookup(&args[1], Lookup::ReadNoTouch) {
+        Some(i) => l2.db.entry(i).value.type_name(),
+        None => "none",
+    })
+}
+
+/// `KEYS pattern`: live keys matching (expired keys are skipped, not removed, as in Redis).
+pub fn keys(l2: &mut L2, args: &[Vec<u8>]) -> Reply {
+    let all = args[1][..] == *b"*";
+    let mut found: Vec<&[u8]> = l2
+        .db
+        .slots()
+        .filter(|&i| !l2.is_expired(i) && (all || glob_match(&args[1], l2.db.key(i))))
+        .map(|i| l2.db.key(i))
+        .collect();
+    found.sort_unstable();
+    Reply::bulks(found)
+}
+
+/// The model's scan order: FNV-1a over the key, never 0 (0 is the cursor that starts and ends).
+fn scan_hash(key: &[u8]) -> u64 {
+    let h = key.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| {
+        (h ^ b as u64).wrapping_mul(0x0100_0000_01b3)
+    });
+    h.max(1)
+}
+
+/// C's `strtoul` as SCAN reads its cursor: optional sign (a minus wraps), decimal digits.
+fn parse_cursor(arg: &[u8]) -> Option<u64> {
+    let (negative, digits) = match arg.first() {
+        Some(b'-') => (true, &arg[1..]),
+        Some(b'+') => (false, &arg[1..]),
+        _ => (false, arg),
+    };
+    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let n: u64 = std::str::from_utf8(digits).ok()?.parse().ok()?;
+    Some(if negative { n.wrapping_neg() } else { n })
+}
+
+/// `SCAN cursor [MATCH pattern] [COUNT n] [TYPE type]`.
+///
+/// Keys are visited in the order of a hash of their names, and the cursor is the hash to resume
+/// from: a key present for the whole scan is returned exactly once (Redis's guarantee), though
+/// cursors and how keys are spread over calls differ from Redis's. As in Redis, COUNT is how many
+/// keys to visit, and MATCH and TYPE filter what was visited; expired keys found are removed.
+pub fn scan(l2: &mut L2, args: &[Vec<u8>]) -> Reply {
+    let Some(cursor) = parse_cursor(&args[1]) else {
+        return Reply::err("invalid cursor");
+    };
+    let (mut count, mut pattern, mut type_name) = (10i64, None, None);
+    let mut rest = &args[2..];
+    while let [opt, value, tail @ ..] = rest {
+        if is(opt, "count") {
+            count = match int_arg(value) {
+                Ok(n) if n >= 1 => n,
+                Ok(_) => return syntax_error(),
+                Err(e) => return e,
+            };
+        } else if is(opt, "match") {
+            pattern = (value[..] != *b"*").then_some(value);
+        } else if is(opt, "type") {
+            type_name = Some(value);
+        } else {
+            return syntax_error();
+        }
+        rest = tail;
+    }
+    if !rest.is_empty() {
+        return syntax_error();
+    }
+    let mut order: Vec<(u64, usize)> = l2
+        .db
+        .slots()
+        .map(|i| (scan_hash(l2.db.key(i)), i))
+        .filter(|&(h, _)| h >= cursor.max(1))
+        .collect();
+    order.sort_unstable_by(|a, b| (a.0, l2.db.key(a.1)).cmp(&(b.0, l2.db.key(b.1))));
+    // Keys with equal hashes go together, so that the cursor can resume between hashes.
+    let mut take = (count as u64).min(order.len() as u64) as usize;
+    while take < order.len() && take > 0 && order[take].0 == order[take - 1].0 {
+        take += 1;
+    }
+    let next = if cursor == 0 && l2.db.len() == 0 {
+        0
+    } else {
+        order.get(take).map_or(0, |&(h, _)| h)
+    };
+    let visited: Vec<Box<[u8]>> = order[..take]
+        .iter()
+        .map(|&(_, i)| l2.db.key(i).into())
+        .collect();
+    let mut found = Vec::new();
+    for key in visited {
+        let Some(i) = l2.live_slot(&key) else {
+            continue;
+        };
+        let type_ok = type_name.is_none_or(|t| is(t, l2.db.entry(i).value.type_name()));
+        let pattern_ok = pattern.is_none_or(|p| glob_match(p, &key));
+        if type_ok && pattern_ok {
+            found.push(key);
+        }
+    }
+    Reply::Array(vec![Reply::bulk(next.to_string()), Reply::bulks(found)])
+}
+
+/// `DBSIZE`: keys held, including expired keys not yet removed.
+pub fn dbsize(l2: &mut L2, _args: &[Vec<u8>]) -> Reply {
+    Reply::Int(l2.dbsize() as i64)
+}
+
+/// `FLUSHDB [ASYNC|SYNC]` and `FLUSHALL [ASYNC|SYNC]`.
+pub fn flush(l2: &mut L2, args: &[Vec<u8>]) -> Reply {
+    match &args[1..] {
+        [] => {}
+        [mode] if is(mode, "async") || is(mode, "sync") => {}
+        _ => return syntax_error(),
+    }
+    l2.db.clear();
+    l2.used_memory = 0;
+    l2.evict.clear_pool();
+    Reply::OK
+}
