@@ -493,3 +493,113 @@ pub async fn write<S: Store + 'static>(ctx: &Ctx<S>, key: u64) -> Result<()> {
     ctx.l2.del(&data_key(key)).await?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::Executor;
+    use crate::tiers::{LatencyModel, L2};
+    use std::num::NonZeroU64;
+
+    /// A lab with no L1, a 1 ms L2 and a database that always takes `db_ms`.
+    fn lab(protection: Protection, db_ms: u64, timeout_ms: u64) -> (Executor, Rc<Ctx<SimL2>>) {
+        let exec = Executor::new();
+        let sim = exec.sim().clone();
+        let ms = SimDuration::from_millis;
+        let db = Db::new(
+            10,
+            NonZeroU64::new(4).unwrap(),
+            LatencyModel::from_percentiles(ms(db_ms), ms(db_ms)),
+            SimRng::new(1),
+        );
+        let policy = Policy {
+            ttl: SimDuration::from_secs(5),
+            jitter: 0.0,
+            negative_ttl: None,
+            l1_ttl: ms(1000),
+            protection,
+            request_timeout: ms(timeout_ms),
+        };
+        let metrics = Metrics::new(ms(1000), SimTime(10_000_000), 10, 0, Some(0));
+        let l2 = SimL2::new(sim.clone(), L2::new(), ms(1));
+        let ctx = Ctx::new(sim, None, l2, db, policy, None, metrics, SimRng::new(2));
+        (exec, Rc::new(ctx))
+    }
+
+    fn burst(exec: &Executor, ctx: &Rc<Ctx<SimL2>>, n: u64) {
+        for _ in 0..n {
+            exec.sim().spawn_detached(serve(ctx.clone(), Op::Read(0)));
+        }
+        exec.run();
+    }
+
+    #[test]
+    fn singleflight_waiters_share_one_load_and_fill_the_cache_once() {
+        let (exec, ctx) = lab(Protection::Singleflight, 20, 1000);
+        burst(&exec, &ctx, 50);
+        let t = ctx.metrics.borrow().totals();
+        assert_eq!(
+            (t.db_queries, t.coalesced, t.misses, t.errors),
+            (1, 49, 50, 0)
+        );
+        assert!(ctx.flights.borrow().is_empty());
+    }
+
+    #[test]
+    fn an_abandoned_singleflight_load_fails_its_waiters_instead_of_hanging_them() {
+        // The database takes 50 ms but requests give up after 30: the leader's load is
+        // dropped, and every waiter hears about it rather than waiting forever.
+        let (exec, ctx) = lab(Protection::Singleflight, 50, 30);
+        burst(&exec, &ctx, 5);
+        let t = ctx.metrics.borrow().totals();
+        assert_eq!((t.requests, t.errors, t.db_queries), (5, 5, 1));
+        assert!(ctx.flights.borrow().is_empty());
+        assert_eq!(exec.sim().live_tasks(), 0);
+    }
+
+    #[test]
+    fn the_lock_holder_loads_and_the_others_find_the_filled_entry() {
+        let lock = Protection::Lock {
+            lock_ttl: SimDuration::from_secs(2),
+            poll: SimDuration::from_millis(10),
+            polls: 20,
+        };
+        let (exec, ctx) = lab(lock, 20, 1000);
+        burst(&exec, &ctx, 30);
+        let t = ctx.metrics.borrow().totals();
+        assert_eq!((t.db_queries, t.fallbacks, t.errors), (1, 0, 0));
+        // The lock was released: the key holds only the data entry now.
+        let mut model = ctx.l2.model().borrow_mut();
+        assert_eq!(model.get(&lock_key(0)).unwrap(), None);
+        assert!(model.get(&data_key(0)).unwrap().is_some());
+    }
+
+    #[test]
+    fn stale_while_revalidate_serves_stale_once_expired_and_refreshes_once() {
+        let swr = Protection::StaleWhileRevalidate {
+            grace: SimDuration::from_secs(5),
+        };
+        let (exec, ctx) = lab(swr, 20, 1000);
+        ctx.warm(0, SimDuration::from_millis(20)).unwrap();
+        let sim = exec.sim().clone();
+        let c = ctx.clone();
+        exec.sim().spawn_detached(async move {
+            sim.sleep(SimDuration::from_secs(6)).await; // past freshness, within grace
+            for _ in 0..10 {
+                sim.spawn_detached(serve(c.clone(), Op::Read(0)));
+            }
+        });
+        exec.run();
+        let t = ctx.metrics.borrow().totals();
+        assert_eq!((t.l2_hits, t.stale_reads, t.db_queries), (10, 10, 1));
+    }
+
+    #[test]
+    fn xfetch_refreshes_before_expiry_when_the_load_is_slow_and_beta_large() {
+        let (exec, ctx) = lab(Protection::XFetch { beta: 1e6 }, 20, 1000);
+        ctx.warm(0, SimDuration::from_millis(20)).unwrap();
+        burst(&exec, &ctx, 1);
+        // With an enormous beta the very first read recomputes, long before the TTL ends.
+        assert_eq!(ctx.metrics.borrow().totals().db_queries, 1);
+    }
+}
