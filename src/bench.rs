@@ -10,7 +10,7 @@ use crate::policy::{
     Access, Arc, Cache, Capacity, Clock, Evictor, Fifo, FromCapacity, Lfu, Lru, Policy, S3Fifo,
     Sieve, WTinyLfu,
 };
-use crate::scenario::l1_curve;
+use crate::scenario::{self, l1_curve};
 use crate::workload::{Pattern, Synthetic};
 use std::num::NonZeroU64;
 use std::sync::OnceLock;
@@ -41,6 +41,20 @@ pub fn cases() -> Vec<BenchCase> {
         run: l1_curve_requests,
     }];
     all.extend(policy_cases());
+    all.extend(
+        [
+            ("scenario/stampede", scenario_stampede as fn(u64) -> u64),
+            ("scenario/avalanche", scenario_avalanche),
+            ("scenario/penetration", scenario_penetration),
+        ]
+        .map(|(name, run)| BenchCase {
+            name,
+            group: "scenario",
+            unit: "requests",
+            default_ops: 1_000_000,
+            run,
+        }),
+    );
     all.sort_by_key(|c| c.group);
     all
 }
@@ -144,6 +158,45 @@ fn policy_cases() -> Vec<BenchCase> {
         case("policy/arc", policy_replay::<Arc>),
         case("policy/wtinylfu", policy_replay::<WTinyLfu>),
     ]
+}
+
+fn scenario_stampede(ops: u64) -> u64 {
+    scenario_requests("stampede", ops)
+}
+
+fn scenario_avalanche(ops: u64) -> u64 {
+    scenario_requests("avalanche", ops)
+}
+
+fn scenario_penetration(ops: u64) -> u64 {
+    scenario_requests("penetration", ops)
+}
+
+/// Runs every variant of scenario `name` at its defaults, except for a duration that makes about
+/// `ops` simulated requests in all (at least one simulated second). Returns requests plus
+/// database queries.
+fn scenario_requests(name: &str, ops: u64) -> u64 {
+    let Ok(s) = scenario::find(name) else {
+        return 0;
+    };
+    let default = |param: &str| {
+        s.params
+            .iter()
+            .find(|p| p.name == param)
+            .map_or(1.0, |p| p.default)
+    };
+    let per_second = default("rate") * s.variants.len() as f64;
+    let duration = (ops as f64 / per_second).clamp(1.0, 600.0);
+    let given = [("duration_s".to_string(), format!("{duration}"))];
+    // The duration is clamped into its allowed range above; a failure would be a bug.
+    scenario::run(name, &given, 1)
+        .map(|r| {
+            r.variants
+                .iter()
+                .map(|v| v.summary.requests + v.summary.db_queries)
+                .sum()
+        })
+        .unwrap_or(0)
 }
 
 #[cfg(test)]

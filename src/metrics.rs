@@ -207,19 +207,31 @@ pub struct Metrics {
 }
 
 impl Metrics {
-    /// Measurements in buckets of `bucket` (at least 1 µs), for a key space whose keys
-    /// `0..existing_keys` exist and whose `missing_keys` keys after them do not; `hot` names a key
-    /// to trace per expiry.
+    /// Measurements in buckets of `bucket` (at least 1 µs) over `[0, horizon)`, the time in which
+    /// requests arrive, for a key space whose keys `0..existing_keys` exist and whose
+    /// `missing_keys` keys after them do not; `hot` names a key to trace per expiry.
+    ///
+    /// Work done after the horizon (the last requests finishing, background refreshes) counts in
+    /// one extra bucket, so no amount of trailing work can grow the series without bound.
     pub fn new(
         bucket: SimDuration,
+        horizon: SimTime,
         existing_keys: u64,
         missing_keys: u64,
         hot: Option<u64>,
     ) -> Self {
+        let bucket = SimDuration(bucket.as_micros().max(1));
+        // Bounded by the scenario limits on duration and bucket width.
+        let series_len = horizon.as_micros().div_ceil(bucket.as_micros()) as usize;
         Metrics {
-            bucket: SimDuration(bucket.as_micros().max(1)),
+            bucket,
             existing_keys,
-            buckets: Vec::new(),
+            buckets: (0..=series_len)
+                .map(|_| Bucket {
+                    counters: Counters::default(),
+                    latencies_us: Vec::new(),
+                })
+                .collect(),
             hot: hot.map(|key| HotTrace {
                 key,
                 fills: Vec::new(),
@@ -234,14 +246,9 @@ impl Metrics {
     }
 
     fn at(&mut self, t: SimTime) -> &mut Bucket {
-        let i = (t.as_micros() / self.bucket.as_micros()) as usize;
-        if i >= self.buckets.len() {
-            self.buckets.resize_with(i + 1, || Bucket {
-                counters: Counters::default(),
-                latencies_us: Vec::new(),
-            });
-        }
-        &mut self.buckets[i]
+        let last = self.buckets.len() - 1;
+        let i = (t.as_micros() / self.bucket.as_micros()).min(last as u64);
+        &mut self.buckets[i as usize]
     }
 
     /// Request `op` that arrived at `arrived` ended at `now` with `outcome`.
@@ -332,9 +339,9 @@ impl Metrics {
         t
     }
 
-    /// The summary and the series of buckets `0..buckets` (later buckets, in which only the
-    /// tail of the run's work happened, count in the summary but get no point of their own).
-    pub fn finish(&mut self, buckets: u64, max_db_in_flight: u64) -> (Summary, Series) {
+    /// The summary and the series (the bucket after the horizon counts in the summary but gets
+    /// no point of its own).
+    pub fn finish(&mut self, max_db_in_flight: u64) -> (Summary, Series) {
         let t = self.totals();
         let mut all: Vec<u32> = self
             .buckets
@@ -362,9 +369,9 @@ impl Metrics {
         };
         let per_sec = 1.0 / self.bucket.as_secs_f64();
         let mut series = Series::default();
-        for i in 0..buckets {
-            let start = SimTime(i * self.bucket.as_micros());
-            let b = self.at(start);
+        let width = self.bucket.as_micros();
+        for (i, b) in self.buckets.iter_mut().enumerate().rev().skip(1).rev() {
+            let start = SimTime(i as u64 * width);
             let c = b.counters;
             let reads = c.reads();
             series.t_s.push(start.as_secs_f64());
@@ -455,7 +462,7 @@ mod tests {
 
     #[test]
     fn buckets_follow_arrival_time_and_summaries_add_up() {
-        let mut m = Metrics::new(SimDuration::from_secs(1), 10, 5, None);
+        let mut m = Metrics::new(SimDuration::from_secs(1), SimTime(2_000_000), 10, 5, None);
         let s = SimTime::ZERO + SimDuration::from_millis(1500);
         m.record_request(Op::Read(1), SimTime(0), SimTime(2_000), read(Served::L1));
         m.record_request(Op::Read(1), SimTime(10), s, read(Served::Db));
@@ -463,7 +470,8 @@ mod tests {
         m.record_request(Op::Read(12), s, s, Outcome::Error);
         m.record_db_query(SimTime(20), 1, Purpose::Load);
         m.record_db_query(s, 12, Purpose::Load);
-        let (sum, series) = m.finish(2, 3);
+        m.record_db_query(SimTime(99_000_000), 1, Purpose::Load); // after the horizon
+        let (sum, series) = m.finish(3);
         assert_eq!(
             (
                 sum.requests,
@@ -489,7 +497,7 @@ mod tests {
     #[test]
     fn expiries_are_fills_that_ran_out_before_the_next_fill() {
         let s = |x: u64| SimTime(x * 1_000_000);
-        let mut m = Metrics::new(SimDuration::from_secs(1), 1, 0, Some(0));
+        let mut m = Metrics::new(SimDuration::from_secs(1), s(20), 1, 0, Some(0));
         m.record_fill(s(0), 0, s(5)); // expires at 5
         m.record_l2_miss(s(5), 0);
         m.record_db_query(s(5), 0, Purpose::Load);

@@ -125,6 +125,30 @@ pub fn l1_curve_json(params: JsValue, seed: u64) -> Result<String, JsError> {
     serde_json::to_string(&curve).map_err(|e| JsError::new(&e.to_string()))
 }
 
+/// The failure scenarios (`stampede`, `avalanche`, `penetration`): for each its name, what it
+/// shows, its variants and its parameters (name, meaning, unit, default, range) for the page's form.
+#[wasm_bindgen(js_name = scenarios)]
+pub fn scenarios() -> Result<JsValue, JsError> {
+    to_js(&crate::scenario::scenarios())
+}
+
+/// Runs scenario `name` with `params` (`{name: value}`, any subset) and `seed`; returns the
+/// report `{scenario, seed, params, variants: [{name, summary, series, ...}]}`.
+#[wasm_bindgen(js_name = runScenario)]
+pub fn run_scenario(name: &str, params: JsValue, seed: u64) -> Result<JsValue, JsError> {
+    let report = crate::scenario::run(name, &read_params(params)?, seed)
+        .map_err(|e| JsError::new(&e.to_string()))?;
+    to_js(&report)
+}
+
+/// The same report as JSON text, byte for byte what `cachelab run NAME --json` prints.
+#[wasm_bindgen(js_name = runScenarioJson)]
+pub fn run_scenario_json(name: &str, params: JsValue, seed: u64) -> Result<String, JsError> {
+    let report = crate::scenario::run(name, &read_params(params)?, seed)
+        .map_err(|e| JsError::new(&e.to_string()))?;
+    serde_json::to_string(&report).map_err(|e| JsError::new(&e.to_string()))
+}
+
 /// A benchmark case as the bench page lists it.
 #[derive(Serialize)]
 struct BenchCaseInfo {
@@ -162,13 +186,6 @@ pub fn bench_run(name: &str, ops: u64) -> Result<u64, JsError> {
     let case = crate::bench::find(name)
         .ok_or_else(|| JsError::new(&format!("unknown benchmark `{name}`")))?;
     Ok((case.run)(ops))
-}
-
-/// Every scenario with its parameters (name, meaning, unit, default, range) and variants, for
-/// the page's forms.
-#[wasm_bindgen]
-pub fn scenarios() -> Result<JsValue, JsError> {
-    to_js(&crate::scenario::scenarios())
 }
 
 /// A scenario as a stepped run (one variant per step): the page's worker calls `step()` until it

@@ -31,7 +31,7 @@ fn replay_trace_reads_text_and_bytes_and_reports_errors() {
     };
     let calls = js_sys::Array::new();
     let record =
-        js_sys::Function::new_with_args("done, total", "this.push([done, total])").bind(&calls);
+        js_sys::Function::new_with_args("done, total", "this.push([done, total])").bind0(&calls);
     let from_text = wasm::replay_trace(
         csv.into(),
         "lru,fifo".into(),

@@ -38,3 +38,29 @@ fn bad_parameters_are_errors_not_panics() {
     assert!(wasm::l1_curve(JsValue::from_str("not an object"), 1).is_err());
     assert!(wasm::l1_curve(JsValue::UNDEFINED, 1).is_ok());
 }
+
+#[wasm_bindgen_test]
+fn scenario_reports_from_the_page_functions_match_the_native_golden_json() {
+    for name in ["stampede", "avalanche", "penetration"] {
+        let file = format!("{name}.json");
+        let case = golden_cases::cases()
+            .into_iter()
+            .find(|c| c.file == file)
+            .unwrap();
+        let json = wasm::run_scenario_json(name, js_params(case.params), case.seed).unwrap();
+        assert_eq!(json, case.expected, "{name}");
+    }
+}
+
+#[wasm_bindgen_test]
+fn scenario_exports_list_parameters_and_refuse_bad_input() {
+    let list = wasm::scenarios().unwrap();
+    assert_eq!(js_sys::Array::from(&list).length(), 3);
+    let quick = js_params(&[("duration_s", "1"), ("rate", "200")]);
+    assert!(wasm::run_scenario("stampede", quick, 1)
+        .unwrap()
+        .is_object());
+    assert!(wasm::run_scenario("stampede", js_params(&[("rate", "0")]), 1).is_err());
+    assert!(wasm::run_scenario("nope", JsValue::UNDEFINED, 1).is_err());
+    assert!(wasm::run_scenario("avalanche", JsValue::from_str("x"), 1).is_err());
+}

@@ -12,9 +12,9 @@ fn main() -> std::process::ExitCode {
 mod cli {
     use cachelab::bench;
     use cachelab::policy::replay::{self, Experiment};
-    use cachelab::scenario::{l1_curve, split_assignment};
+    use cachelab::scenario::{self, l1_curve, split_assignment};
     use cachelab::workload::TraceFormat;
-    use clap::{Parser, Subcommand};
+    use clap::{Args, Parser, Subcommand};
     use std::process::ExitCode;
 
     #[derive(Parser)]
@@ -28,17 +28,28 @@ mod cli {
         command: Command,
     }
 
+    /// What every experiment takes: parameters, a seed and the output form.
+    #[derive(Args)]
+    struct RunArgs {
+        /// A parameter, as NAME=VALUE (repeatable).
+        #[arg(long = "set", value_name = "NAME=VALUE")]
+        set: Vec<String>,
+        /// The seed of the run.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Print the result as JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    }
+
     #[derive(Subcommand)]
     enum Command {
-        /// Hit ratio of an LRU L1 against its capacity, for a seeded Zipf workload.
-        Curve {
-            /// A parameter, as NAME=VALUE (repeatable): keys, skew, requests, points.
-            #[arg(long = "set", value_name = "NAME=VALUE")]
-            set: Vec<String>,
-            /// The seed of the workload.
-            #[arg(long, default_value_t = 1)]
-            seed: u64,
-            /// Print the result as JSON instead of a table.
+        /// Hit ratio of an LRU L1 against its capacity, for a seeded Zipf workload
+        /// (parameters: keys, skew, requests, points).
+        Curve(RunArgs),
+        /// List the failure scenarios with their parameters and variants.
+        Scenarios {
+            /// Print the list as JSON.
             #[arg(long)]
             json: bool,
         },
@@ -67,6 +78,14 @@ mod cli {
             #[arg(long)]
             json: bool,
         },
+        /// Run a scenario's variants on the same traffic and compare them.
+        Run {
+            /// The scenario: stampede, avalanche or penetration (`cachelab scenarios` lists
+            /// their parameters).
+            scenario: String,
+            #[command(flatten)]
+            args: RunArgs,
+        },
         /// Time the benchmark workloads and print each as a ratio to its group's baseline.
         Bench {
             /// Run only cases whose name contains this text.
@@ -93,12 +112,8 @@ mod cli {
 
     fn run(cli: Cli) -> Result<(), String> {
         match cli.command {
-            Command::Curve { set, seed, json } => {
-                let given = set
-                    .iter()
-                    .map(|s| split_assignment(s))
-                    .collect::<Result<Vec<_>, _>>()
-                    .map_err(|e| e.to_string())?;
+            Command::Curve(RunArgs { set, seed, json }) => {
+                let given = assignments(&set)?;
                 let curve = l1_curve::run(&given, seed).map_err(|e| e.to_string())?;
                 if json {
                     println!(
@@ -116,6 +131,30 @@ mod cli {
                             p.capacity, p.hits, p.misses, p.hit_ratio
                         );
                     }
+                }
+                Ok(())
+            }
+            Command::Scenarios { json } => {
+                let all = scenario::scenarios();
+                if json {
+                    println!("{}", to_json(&all)?);
+                } else {
+                    for s in &all {
+                        print_scenario(s);
+                    }
+                }
+                Ok(())
+            }
+            Command::Run {
+                scenario: name,
+                args: RunArgs { set, seed, json },
+            } => {
+                let report =
+                    scenario::run(&name, &assignments(&set)?, seed).map_err(|e| e.to_string())?;
+                if json {
+                    println!("{}", to_json(&report)?);
+                } else {
+                    print_report(&report);
                 }
                 Ok(())
             }
@@ -174,6 +213,83 @@ mod cli {
                 }
                 Ok(())
             }
+        }
+    }
+
+    fn assignments(set: &[String]) -> Result<Vec<(String, String)>, String> {
+        set.iter()
+            .map(|s| split_assignment(s))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| e.to_string())
+    }
+
+    fn to_json<T: serde::Serialize>(value: &T) -> Result<String, String> {
+        serde_json::to_string(value).map_err(|e| e.to_string())
+    }
+
+    fn print_scenario(s: &scenario::Scenario) {
+        println!("{}: {}", s.name, s.about);
+        println!("  variants:");
+        for v in &s.variants {
+            println!("    {:<14} {}", v.name, v.about);
+        }
+        println!("  parameters:");
+        for p in &s.params {
+            println!(
+                "    {:<20} {:>10} {:<12} [{} .. {}]  {}",
+                p.name, p.default, p.unit, p.min, p.max, p.meaning
+            );
+        }
+        println!();
+    }
+
+    fn print_report(r: &scenario::Report) {
+        println!("{} (seed {})", r.scenario, r.seed);
+        println!(
+            "{:<14} {:>9} {:>9} {:>9} {:>8} {:>8} {:>7} {:>7} {:>9} {:>9} {:>9} {:>6} {:>7} {:>6}",
+            "variant",
+            "requests",
+            "l1 hits",
+            "l2 hits",
+            "misses",
+            "db",
+            "max db",
+            "hit %",
+            "p50 ms",
+            "p99 ms",
+            "max ms",
+            "errors",
+            "stale",
+            "fallbk"
+        );
+        for v in &r.variants {
+            let s = &v.summary;
+            println!(
+                "{:<14} {:>9} {:>9} {:>9} {:>8} {:>8} {:>7} {:>7.2} {:>9.2} {:>9.2} {:>9.2} {:>6} {:>7} {:>6}",
+                v.name, s.requests, s.l1_hits, s.l2_hits, s.misses, s.db_queries,
+                s.max_db_in_flight, 100.0 * s.hit_ratio, s.latency_ms.p50, s.latency_ms.p99,
+                s.latency_ms.max, s.errors, s.stale_reads, s.fallbacks
+            );
+        }
+        for v in &r.variants {
+            let peak = v.series.db_qps.iter().copied().fold(0.0, f64::max);
+            print!("  {:<14} peak db {:.0}/s", v.name, peak);
+            if let Some(h) = &v.hot_key {
+                print!(
+                    "; hot key loads per expiry {:?}, fallbacks {:?}, {:.2} loads per TTL",
+                    h.loads_per_expiry, h.fallbacks_per_expiry, h.loads_per_ttl_period
+                );
+            }
+            if let Some(m) = &v.missing_keys {
+                print!("; missing-key reads {} -> db {}", m.requests, m.db_queries);
+            }
+            if let Some(b) = &v.bloom {
+                print!(
+                    "; bloom fpr {:.4} measured, {:.4} expected",
+                    b.measured_fpr, b.expected_fpr
+                );
+            }
+            println!();
         }
     }
 

@@ -51,6 +51,10 @@ pub struct Report {
     pub variants: Vec<VariantReport>,
 }
 
+const fn variant(name: &'static str, about: &'static str) -> Variant {
+    Variant { name, about }
+}
+
 const fn param(
     name: &'static str,
     meaning: &'static str,
@@ -360,26 +364,17 @@ fn stampede() -> Scenario {
             ],
         ),
         variants: vec![
-            Variant {
-                name: "none",
-                about: "plain cache-aside: every miss queries the database",
-            },
-            Variant {
-                name: "lock",
-                about: "SET NX lock: one loads, the others poll, then fall back",
-            },
-            Variant {
-                name: "singleflight",
-                about: "in-process coalescing: concurrent misses share one load",
-            },
-            Variant {
-                name: "xfetch",
-                about: "probabilistic early expiration with beta",
-            },
-            Variant {
-                name: "swr",
-                about: "serve stale within the grace while one refresh runs",
-            },
+            variant("none", "plain cache-aside: every miss queries the database"),
+            variant(
+                "lock",
+                "SET NX lock: one loads, the others poll, then fall back",
+            ),
+            variant(
+                "singleflight",
+                "in-process coalescing: concurrent misses share one load",
+            ),
+            variant("xfetch", "probabilistic early expiration with beta"),
+            variant("swr", "serve stale within the grace while one refresh runs"),
         ],
         configure: |p, variant| {
             let mut lab = base_lab(
@@ -446,18 +441,12 @@ fn avalanche() -> Scenario {
             ],
         ),
         variants: vec![
-            Variant {
-                name: "fixed-ttl",
-                about: "every key gets the same TTL",
-            },
-            Variant {
-                name: "jitter",
-                about: "TTLs spread by a random factor",
-            },
-            Variant {
-                name: "early-refresh",
-                about: "XFetch refreshes each key a random while before it expires",
-            },
+            variant("fixed-ttl", "every key gets the same TTL"),
+            variant("jitter", "TTLs spread by a random factor"),
+            variant(
+                "early-refresh",
+                "XFetch refreshes each key a random while before it expires",
+            ),
         ],
         configure: |p, variant| {
             let mut lab = base_lab(p, zipf(p))?;
@@ -531,18 +520,12 @@ fn penetration() -> Scenario {
             ],
         ),
         variants: vec![
-            Variant {
-                name: "none",
-                about: "a miss for a missing key always queries the database",
-            },
-            Variant {
-                name: "null-cache",
-                about: "'not found' is cached for a short TTL",
-            },
-            Variant {
-                name: "bloom",
-                about: "a Bloom filter of existing keys screens queries",
-            },
+            variant(
+                "none",
+                "a miss for a missing key always queries the database",
+            ),
+            variant("null-cache", "'not found' is cached for a short TTL"),
+            variant("bloom", "a Bloom filter of existing keys screens queries"),
         ],
         configure: |p, variant| {
             let mut lab = base_lab(p, zipf(p))?;

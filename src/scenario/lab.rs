@@ -19,6 +19,9 @@ use std::rc::Rc;
 /// At most this many requests in one variant, so that no parameters can exhaust memory or time.
 pub const MAX_REQUESTS: u64 = 5_000_000;
 
+/// Poisson arrivals released at a time (a trade between wake-ups and tasks waiting to start).
+const ARRIVAL_BATCH: u32 = 64;
+
 /// Random streams of a run, so that one part's draws never shift another's.
 const WORKLOAD_STREAM: u64 = 1;
 const DB_STREAM: u64 = 2;
@@ -89,7 +92,21 @@ pub struct VariantReport {
     /// The Bloom filter's false-positive rate.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub bloom: Option<BloomReport>,
+    /// The keys the database was queried for most, busiest first.
+    pub db_busiest_keys: Vec<KeyQueries>,
 }
+
+/// Database queries for one key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct KeyQueries {
+    /// The key.
+    pub key: u64,
+    /// Queries issued for it.
+    pub queries: u64,
+}
+
+/// How many of the busiest keys a report lists.
+const BUSIEST_KEYS: usize = 5;
 
 /// Runs one variant.
 pub fn run_variant(name: &str, config: &LabConfig, seed: u64) -> Result<VariantReport> {
@@ -110,13 +127,16 @@ pub fn run_variant(name: &str, config: &LabConfig, seed: u64) -> Result<VariantR
     if issued.get() > MAX_REQUESTS {
         return Err(limit_error(issued.get()));
     }
-    let buckets = config
-        .duration
-        .as_micros()
-        .div_ceil(config.bucket.as_micros().max(1));
     let db = ctx.db.stats();
     let mut metrics = ctx.metrics.borrow_mut();
-    let (summary, series) = metrics.finish(buckets, db.max_in_flight);
+    let (summary, series) = metrics.finish(db.max_in_flight);
+    let mut busiest: Vec<KeyQueries> = db
+        .per_key
+        .iter()
+        .map(|(&key, &queries)| KeyQueries { key, queries })
+        .collect();
+    busiest.sort_by_key(|k| (std::cmp::Reverse(k.queries), k.key));
+    busiest.truncate(BUSIEST_KEYS);
     let bloom = ctx.bloom.as_ref().map(|b| {
         let (checked, passed) = ctx.bloom_missing();
         BloomReport {
@@ -139,6 +159,7 @@ pub fn run_variant(name: &str, config: &LabConfig, seed: u64) -> Result<VariantR
         hot_key: metrics.hot_key(end, config.policy.ttl),
         missing_keys: metrics.missing_keys(),
         bloom,
+        db_busiest_keys: busiest,
     })
 }
 
@@ -175,7 +196,13 @@ fn build(sim: &Sim, config: &LabConfig, seed: u64) -> Ctx<SimL2> {
         (0..keys).for_each(|k| b.insert(k));
         b
     });
-    let metrics = Metrics::new(config.bucket, keys, config.mix.missing_keys, config.hot_key);
+    let metrics = Metrics::new(
+        config.bucket,
+        SimTime::ZERO + config.duration,
+        keys,
+        config.mix.missing_keys,
+        config.hot_key,
+    );
     Ctx::new(
         sim.clone(),
         config.l1.map(L1::new),
@@ -204,15 +231,19 @@ fn start_arrivals(
             let (sim, ctx, config) = (sim.clone(), ctx.clone(), config.clone());
             sim.clone().spawn_detached(async move {
                 let mut at = SimTime::ZERO;
-                loop {
-                    at += config.arrivals.next_gap(&mut rng.borrow_mut());
-                    if at >= end || issued.get() > MAX_REQUESTS {
-                        break;
+                // Arrivals are released in batches, each request a task that starts at its own
+                // arrival time: the loop wakes once a batch rather than once a request.
+                while at < end && issued.get() <= MAX_REQUESTS {
+                    for _ in 0..ARRIVAL_BATCH {
+                        at += config.arrivals.next_gap(&mut rng.borrow_mut());
+                        if at >= end || issued.get() > MAX_REQUESTS {
+                            break;
+                        }
+                        issued.set(issued.get() + 1);
+                        let op = config.mix.next_op(&mut rng.borrow_mut());
+                        sim.spawn_at(at, strategy::serve(ctx.clone(), op));
                     }
-                    issued.set(issued.get() + 1);
                     sim.sleep_until(at).await;
-                    let op = config.mix.next_op(&mut rng.borrow_mut());
-                    sim.spawn_detached(strategy::serve(ctx.clone(), op));
                 }
             });
         }

@@ -11,5 +11,5 @@ mod lab;
 mod params;
 
 pub use catalog::{find, run, scenarios, Report, Scenario, ScenarioRun, Variant, COMMON};
-pub use lab::{run_variant, BloomReport, LabConfig, VariantReport, MAX_REQUESTS};
+pub use lab::{run_variant, BloomReport, KeyQueries, LabConfig, VariantReport, MAX_REQUESTS};
 pub use params::{check, resolve, split_assignment, ParamSpec, Params};

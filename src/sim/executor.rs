@@ -14,10 +14,13 @@
 //!
 //! ## Wakers
 //!
-//! Each task slot has one [`Waker`] (built with std's [`Wake`] trait), reused by every task that
-//! later occupies the slot. Waking pushes `(executor, slot)` onto a thread-local queue that the
-//! running executor drains. A stale wake (a timer outliving its task, say) at worst polls the next
-//! task in that slot once more for nothing — futures must tolerate such spurious polls anyway.
+//! A task's [`Waker`] is just its slot number: cloning and dropping it cost nothing, which
+//! matters because every sleep stores one. Waking pushes the slot onto a thread-local queue,
+//! tagged with the executor that is running (spawning tags it with the spawning executor), and
+//! the running executor drains the entries that are its own. A stale wake (for a task that has
+//! finished, its slot perhaps reused) at worst polls a task once more for nothing — futures must
+//! tolerate such spurious polls anyway. Wakers work while their executor runs, on its thread:
+//! sharing a future's wake-ups between two executors is not supported.
 
 use super::time::{SimDuration, SimTime};
 use std::cell::{Cell, RefCell};
@@ -27,38 +30,72 @@ use std::future::{poll_fn, Future};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::pin::{pin, Pin};
 use std::rc::Rc;
-use std::sync::Arc;
-use std::task::{Context, Poll, Wake, Waker};
+use std::task::{Context, Poll, RawWaker, RawWakerVTable, Waker};
 
 thread_local! {
     /// Wakes not yet picked up: `(executor id, task slot)`.
     static WOKEN: RefCell<VecDeque<(u64, u32)>> = const { RefCell::new(VecDeque::new()) };
     /// Hands out executor ids, so that wakes of one executor never run tasks of another.
     static NEXT_EXECUTOR: Cell<u64> = const { Cell::new(0) };
+    /// The executor whose `run` is on the stack (innermost), which wakes are meant for.
+    static RUNNING: Cell<u64> = const { Cell::new(u64::MAX) };
 }
 
 type Task = Pin<Box<dyn Future<Output = ()>>>;
 
-/// The waker of one task slot.
-struct SlotWaker {
-    executor: u64,
-    slot: u32,
+/// The waker of task slot `slot`: the slot number is the waker's data, never dereferenced.
+fn slot_waker(slot: u32) -> Waker {
+    let raw = RawWaker::new(std::ptr::without_provenance(slot as usize), &SLOT_WAKER);
+    // SAFETY: the vtable's functions treat the data as a plain integer: nothing is dereferenced,
+    // nothing is owned, so every clone, wake and drop is sound on any thread.
+    unsafe { Waker::from_raw(raw) }
 }
 
-impl Wake for SlotWaker {
-    fn wake(self: Arc<Self>) {
-        self.wake_by_ref();
-    }
-    fn wake_by_ref(self: &Arc<Self>) {
-        WOKEN.with(|q| q.borrow_mut().push_back((self.executor, self.slot)));
-    }
+static SLOT_WAKER: RawWakerVTable =
+    RawWakerVTable::new(clone_slot, wake_slot, wake_slot, drop_slot);
+
+fn clone_slot(data: *const ()) -> RawWaker {
+    RawWaker::new(data, &SLOT_WAKER)
 }
+
+fn wake_slot(data: *const ()) {
+    let slot = data.addr() as u32;
+    let executor = RUNNING.with(Cell::get);
+    WOKEN.with(|q| q.borrow_mut().push_back((executor, slot)));
+}
+
+fn drop_slot(_: *const ()) {}
+
+/// Where a registered timer is: timer number `n` of a lane, or the heap timer with this
+/// sequence number.
+#[derive(Clone, Copy, Debug)]
+enum TimerId {
+    Lane { lane: usize, n: u64 },
+    Heap(u64),
+}
+
+/// Timers that fire no earlier than every timer queued before them in the same lane, kept in a
+/// FIFO instead of the heap: pushing and popping are O(1), and the heap stays small.
+///
+/// A simulation's timers mostly come in such streams — timeouts of one fixed length, network
+/// round trips of one fixed length, arrivals in time order — and each stream settles into a
+/// lane of its own. Lanes and heap together still fire in exact `(time, sequence)` order.
+#[derive(Default)]
+struct Lane {
+    timers: VecDeque<Timer>,
+    /// Timers ever popped from the front: timer number `n` sits at index `n - popped`.
+    popped: u64,
+}
+
+/// Lanes per executor: one for each common stream of timers, with room to spare.
+const LANES: usize = 4;
 
 /// A registered timer: fires at `at`; ties are broken by `seq`, the registration order.
 struct Timer {
     at: SimTime,
     seq: u64,
-    waker: Waker,
+    /// `None` once cancelled (timers in a lane are cancelled in place).
+    waker: Option<Waker>,
 }
 
 impl PartialEq for Timer {
@@ -102,12 +139,14 @@ struct Core {
     now: Cell<SimTime>,
     next_seq: Cell<u64>,
     timers: RefCell<BinaryHeap<Reverse<Timer>>>,
-    /// Sequence numbers of timers whose sleep was dropped before they fired (a timeout whose
-    /// work finished first): they are skipped, so they neither wake anyone nor move the clock.
+    /// Timers that found a lane (see [`Lane`]); the others are in `timers`.
+    lanes: RefCell<[Lane; LANES]>,
+    /// Sequence numbers of heap timers whose sleep was dropped before they fired: they are
+    /// skipped, so they neither wake anyone nor move the clock. (A cancelled lane timer loses
+    /// its waker in place instead: no set needed for the common case, a finished timeout.)
     cancelled: RefCell<HashSet<u64, BuildHasherDefault<SeqHasher>>>,
     /// Task slots; `None` is free (listed in `free`) or currently being polled.
     tasks: RefCell<Vec<Option<Task>>>,
-    wakers: RefCell<Vec<Waker>>,
     free: RefCell<Vec<u32>>,
     live_tasks: Cell<u64>,
 }
@@ -149,9 +188,9 @@ impl Executor {
                     now: Cell::new(SimTime::ZERO),
                     next_seq: Cell::new(0),
                     timers: RefCell::new(BinaryHeap::new()),
+                    lanes: RefCell::new(Default::default()),
                     cancelled: RefCell::new(HashSet::default()),
                     tasks: RefCell::new(Vec::new()),
-                    wakers: RefCell::new(Vec::new()),
                     free: RefCell::new(Vec::new()),
                     live_tasks: Cell::new(0),
                 }),
@@ -191,6 +230,7 @@ impl Executor {
     /// reads the last timer that fired (never more than `end`).
     pub fn run_until(&self, end: SimTime) {
         let core = &self.sim.core;
+        let outer = RUNNING.with(|r| r.replace(core.id));
         let mut foreign = Vec::new();
         loop {
             while let Some((executor, slot)) = WOKEN.with(|q| q.borrow_mut().pop_front()) {
@@ -200,23 +240,53 @@ impl Executor {
                     foreign.push((executor, slot));
                 }
             }
-            let next = {
-                let mut timers = core.timers.borrow_mut();
-                match timers.peek() {
-                    Some(Reverse(t)) if t.at <= end => timers.pop(),
-                    _ => None,
-                }
+            let Some(timer) = self.next_timer(end) else {
+                break;
             };
-            let Some(Reverse(timer)) = next else { break };
-            if self.sim.core.cancelled.borrow_mut().remove(&timer.seq) {
-                continue;
+            let Some(waker) = timer.waker else {
+                continue; // cancelled in the lane
+            };
+            {
+                let mut cancelled = core.cancelled.borrow_mut();
+                if !cancelled.is_empty() && cancelled.remove(&timer.seq) {
+                    continue;
+                }
             }
             // Timers pop in order, so this never moves the clock backwards.
             core.now.set(core.now.get().max(timer.at));
-            timer.waker.wake();
+            waker.wake();
         }
         // Wakes meant for another executor (not ours to run) go back for it to find.
         WOKEN.with(|q| q.borrow_mut().extend(foreign));
+        RUNNING.with(|r| r.set(outer));
+    }
+
+    /// Takes the earliest timer, from the heap or a lane, if it fires by `end`.
+    fn next_timer(&self, end: SimTime) -> Option<Timer> {
+        let core = &self.sim.core;
+        let mut heap = core.timers.borrow_mut();
+        let mut lanes = core.lanes.borrow_mut();
+        // `None` stands for the heap.
+        let mut best: Option<(&Timer, Option<usize>)> = heap.peek().map(|Reverse(t)| (t, None));
+        for (i, lane) in lanes.iter().enumerate() {
+            if let Some(t) = lane.timers.front() {
+                if best.is_none_or(|(b, _)| t < b) {
+                    best = Some((t, Some(i)));
+                }
+            }
+        }
+        let (timer, source) = best?;
+        if timer.at > end {
+            return None;
+        }
+        match source {
+            None => heap.pop().map(|Reverse(t)| t),
+            Some(i) => {
+                let lane = &mut lanes[i];
+                lane.popped += 1;
+                lane.timers.pop_front()
+            }
+        }
     }
 
     fn poll_slot(&self, slot: u32) {
@@ -231,7 +301,7 @@ impl Executor {
         else {
             return; // a stale wake for a finished task
         };
-        let waker = core.wakers.borrow()[index].clone();
+        let waker = slot_waker(slot);
         let mut cx = Context::from_waker(&waker);
         if task.as_mut().poll(&mut cx).is_ready() {
             core.free.borrow_mut().push(slot);
@@ -248,10 +318,11 @@ impl Drop for Executor {
         // Take everything out first: dropping a task may run code that touches the executor.
         let tasks = std::mem::take(&mut *core.tasks.borrow_mut());
         let timers = std::mem::take(&mut *core.timers.borrow_mut());
+        let lanes = std::mem::take(&mut *core.lanes.borrow_mut());
         core.free.borrow_mut().clear();
-        core.wakers.borrow_mut().clear();
         drop(tasks);
         drop(timers);
+        drop(lanes);
         core.cancelled.borrow_mut().clear();
         let id = core.id;
         WOKEN.with(|q| q.borrow_mut().retain(|(e, _)| *e != id));
@@ -271,28 +342,45 @@ impl Sim {
 
     /// Starts `future` as a new task, ready to run after the tasks already ready, and forgets it.
     pub fn spawn_detached(&self, future: impl Future<Output = ()> + 'static) {
+        let slot = self.insert_task(Box::pin(future));
+        WOKEN.with(|q| q.borrow_mut().push_back((self.core.id, slot)));
+    }
+
+    /// Starts `future` as a new task at `at` (at once if that has passed), and forgets it. Its
+    /// start is a timer like any other, so it keeps its place in the `(time, sequence)` order.
+    ///
+    /// ```
+    /// use cachelab::sim::{Executor, SimTime};
+    /// let exec = Executor::new();
+    /// let sim = exec.sim().clone();
+    /// let started = std::rc::Rc::new(std::cell::Cell::new(SimTime::ZERO));
+    /// let s = started.clone();
+    /// exec.sim().spawn_at(SimTime(2_500), async move { s.set(sim.now()) });
+    /// exec.run();
+    /// assert_eq!(started.get(), SimTime(2_500));
+    /// ```
+    pub fn spawn_at(&self, at: SimTime, future: impl Future<Output = ()> + 'static) {
+        if at <= self.now() {
+            return self.spawn_detached(future);
+        }
+        let slot = self.insert_task(Box::pin(future));
+        self.register_timer(at, slot_waker(slot));
+    }
+
+    fn insert_task(&self, task: Task) -> u32 {
         let core = &self.core;
-        let task: Task = Box::pin(future);
-        let slot = match core.free.borrow_mut().pop() {
+        core.live_tasks.set(core.live_tasks.get() + 1);
+        match core.free.borrow_mut().pop() {
             Some(slot) => {
                 core.tasks.borrow_mut()[slot as usize] = Some(task);
                 slot
             }
             None => {
                 let mut tasks = core.tasks.borrow_mut();
-                let slot = tasks.len() as u32;
                 tasks.push(Some(task));
-                core.wakers
-                    .borrow_mut()
-                    .push(Waker::from(Arc::new(SlotWaker {
-                        executor: core.id,
-                        slot,
-                    })));
-                slot
+                (tasks.len() - 1) as u32
             }
-        };
-        core.live_tasks.set(core.live_tasks.get() + 1);
-        WOKEN.with(|q| q.borrow_mut().push_back((core.id, slot)));
+        }
     }
 
     /// Starts `future` as a new task and returns a handle that resolves to its output.
@@ -364,34 +452,57 @@ impl Sim {
     /// assert_eq!(result.try_take(), Some(Err(Elapsed)));
     /// assert_eq!(sim.now().as_millis(), 1_000);
     /// ```
-    pub async fn timeout<F: Future>(
-        &self,
-        duration: SimDuration,
-        future: F,
-    ) -> Result<F::Output, Elapsed> {
-        let mut future = pin!(future);
-        let mut limit = pin!(self.sleep(duration));
-        poll_fn(|cx| {
-            if let Poll::Ready(out) = future.as_mut().poll(cx) {
-                return Poll::Ready(Ok(out));
-            }
-            if limit.as_mut().poll(cx).is_ready() {
-                return Poll::Ready(Err(Elapsed));
-            }
-            Poll::Pending
-        })
-        .await
+    pub fn timeout<F: Future>(&self, duration: SimDuration, future: F) -> Timeout<'_, F> {
+        Timeout {
+            future,
+            limit: self.sleep(duration),
+        }
     }
 
-    /// Registers a timer and returns its sequence number.
-    fn register_timer(&self, at: SimTime, waker: Waker) -> u64 {
+    /// Cancels a timer that has not fired yet.
+    fn cancel_timer(&self, id: TimerId) {
+        match id {
+            TimerId::Lane { lane, n } => {
+                let lane = &mut self.core.lanes.borrow_mut()[lane];
+                let index = n.checked_sub(lane.popped);
+                if let Some(t) = index.and_then(|i| lane.timers.get_mut(i as usize)) {
+                    t.waker = None;
+                }
+            }
+            TimerId::Heap(seq) => {
+                self.core.cancelled.borrow_mut().insert(seq);
+            }
+        }
+    }
+
+    /// Registers a timer and says where it went.
+    fn register_timer(&self, at: SimTime, waker: Waker) -> TimerId {
         let seq = self.core.next_seq.get();
         self.core.next_seq.set(seq + 1);
-        self.core
-            .timers
-            .borrow_mut()
-            .push(Reverse(Timer { at, seq, waker }));
-        seq
+        let timer = Timer {
+            at,
+            seq,
+            waker: Some(waker),
+        };
+        let mut lanes = self.core.lanes.borrow_mut();
+        // The first lane this timer can join without breaking its order.
+        match lanes
+            .iter_mut()
+            .enumerate()
+            .find(|(_, l)| l.timers.back().is_none_or(|last| last.at <= at))
+        {
+            Some((i, lane)) => {
+                lane.timers.push_back(timer);
+                TimerId::Lane {
+                    lane: i,
+                    n: lane.popped + lane.timers.len() as u64 - 1,
+                }
+            }
+            None => {
+                self.core.timers.borrow_mut().push(Reverse(timer));
+                TimerId::Heap(seq)
+            }
+        }
     }
 }
 
@@ -439,12 +550,36 @@ pub async fn join<A: Future, B: Future>(a: A, b: B) -> (A::Output, B::Output) {
     .await
 }
 
+/// The future of [`Sim::timeout`].
+pub struct Timeout<'a, F> {
+    future: F,
+    limit: Sleep<'a>,
+}
+
+impl<F: Future> Future for Timeout<'_, F> {
+    type Output = Result<F::Output, Elapsed>;
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        // SAFETY: `future` is structurally pinned: it is never moved out of `self` (there is no
+        // `Drop` impl and no method that moves it), and `Timeout` is `Unpin` only when `F` is.
+        // `limit` is `Unpin` and not treated as pinned.
+        let this = unsafe { self.get_unchecked_mut() };
+        let future = unsafe { Pin::new_unchecked(&mut this.future) };
+        if let Poll::Ready(out) = future.poll(cx) {
+            return Poll::Ready(Ok(out));
+        }
+        if Pin::new(&mut this.limit).poll(cx).is_ready() {
+            return Poll::Ready(Err(Elapsed));
+        }
+        Poll::Pending
+    }
+}
+
 /// The future of [`Sim::sleep`].
 pub struct Sleep<'a> {
     sim: &'a Sim,
     deadline: SimTime,
-    /// The sequence number of its timer, once registered.
-    timer: Option<u64>,
+    /// Its timer, once registered.
+    timer: Option<TimerId>,
 }
 
 impl Future for Sleep<'_> {
@@ -463,9 +598,9 @@ impl Future for Sleep<'_> {
 
 impl Drop for Sleep<'_> {
     fn drop(&mut self) {
-        if let Some(seq) = self.timer {
+        if let Some(id) = self.timer {
             if self.sim.now() < self.deadline {
-                self.sim.core.cancelled.borrow_mut().insert(seq);
+                self.sim.cancel_timer(id);
             }
         }
     }
@@ -528,6 +663,52 @@ mod tests {
         assert_eq!(*log.borrow(), [0, 10, 1, 11, 2, 12, 3, 13, 4, 14]);
         assert_eq!(exec.sim().now(), SimTime(10_000));
         assert_eq!(exec.sim().live_tasks(), 0);
+    }
+
+    #[test]
+    fn lanes_and_heap_together_fire_in_time_then_registration_order() {
+        // Deadlines from several interleaved streams (some monotonic, some random), so timers
+        // land in lanes and in the heap; some sleeps are cancelled by timeouts.
+        let exec = Executor::new();
+        let fired = Rc::new(RefCell::new(Vec::new()));
+        let mut rng = crate::sim::SimRng::new(5);
+        for i in 0..400u64 {
+            let delay = match i % 3 {
+                0 => 1_000,
+                1 => rng.below(5_000),
+                _ => 3_000 + i,
+            };
+            let cancel_after = (i % 7 == 0).then(|| rng.below(4_000));
+            let (sim, fired) = (exec.sim().clone(), fired.clone());
+            exec.sim().spawn_at(SimTime(i * 10), async move {
+                let sleep = sim.sleep(SimDuration(delay));
+                let done = match cancel_after {
+                    Some(limit) => sim.timeout(SimDuration(limit), sleep).await.is_ok(),
+                    None => {
+                        sleep.await;
+                        true
+                    }
+                };
+                fired.borrow_mut().push((sim.now(), i, done));
+            });
+        }
+        exec.run();
+        let fired = fired.borrow();
+        assert_eq!(fired.len(), 400);
+        assert!(
+            fired.windows(2).all(|w| w[0].0 <= w[1].0),
+            "time went backwards"
+        );
+        // Plain sleeps (no timeout) must wake exactly in (deadline, registration) order, and
+        // task i registered its sleep before task i + 1 did.
+        let plain: Vec<(SimTime, u64)> = fired
+            .iter()
+            .filter(|f| f.1 % 7 != 0)
+            .map(|f| (f.0, f.1))
+            .collect();
+        let mut expected = plain.clone();
+        expected.sort();
+        assert_eq!(plain, expected);
     }
 
     #[test]

@@ -12,7 +12,7 @@ mod rng;
 mod sync;
 mod time;
 
-pub use executor::{join, Elapsed, Executor, JoinHandle, Sim, Sleep};
+pub use executor::{join, Elapsed, Executor, JoinHandle, Sim, Sleep, Timeout};
 pub use rng::SimRng;
 pub use sync::{Acquire, Flight, Permit, Semaphore};
 pub use time::{SimDuration, SimTime};

@@ -27,22 +27,26 @@ pub trait Store {
 
 /// The L2 model reached over a simulated network: a command reaches the server half a round trip
 /// after it is sent, runs there at that instant, and its reply arrives after the other half.
+///
+/// Every command travels equally long, so commands reach the server in the order they were
+/// sent. The model therefore runs a command the moment it is sent, with its clock set to the
+/// arrival half a trip later: the server sees exactly the same sequence of commands at the
+/// same times, and the client waits one timer instead of two.
 pub struct SimL2 {
     sim: Sim,
     model: RefCell<L2>,
+    rtt: SimDuration,
     half_out: SimDuration,
-    half_back: SimDuration,
 }
 
 impl SimL2 {
     /// The model `model`, one round trip `rtt` away.
     pub fn new(sim: Sim, model: L2, rtt: SimDuration) -> Self {
-        let half_out = SimDuration(rtt.as_micros() / 2);
         SimL2 {
             sim,
             model: RefCell::new(model),
-            half_out,
-            half_back: SimDuration(rtt.as_micros() - half_out.as_micros()),
+            rtt,
+            half_out: SimDuration(rtt.as_micros() / 2),
         }
     }
 
@@ -52,13 +56,12 @@ impl SimL2 {
     }
 
     async fn call<T>(&self, command: impl FnOnce(&mut L2) -> T) -> T {
-        self.sim.sleep(self.half_out).await;
         let reply = {
             let mut model = self.model.borrow_mut();
-            model.advance_to(self.sim.now());
+            model.advance_to(self.sim.now() + self.half_out);
             command(&mut model)
         };
-        self.sim.sleep(self.half_back).await;
+        self.sim.sleep(self.rtt).await;
         reply
     }
 }

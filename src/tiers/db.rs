@@ -171,11 +171,6 @@ impl Db {
     pub fn stats(&self) -> DbStats {
         self.stats.borrow().clone()
     }
-
-    /// Queries issued so far (cheaper than cloning all of [`Db::stats`]).
-    pub fn queries(&self) -> u64 {
-        self.stats.borrow().queries
-    }
 }
 
 struct InFlight<'a>(&'a Cell<u64>);

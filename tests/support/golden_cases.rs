@@ -5,7 +5,7 @@
 // Each test binary that includes this file uses a different part of it.
 #![allow(dead_code)]
 
-use cachelab::scenario::l1_curve;
+use cachelab::scenario::{self, l1_curve};
 
 /// One golden report.
 pub struct GoldenCase {
@@ -38,11 +38,48 @@ impl GoldenCase {
 
 /// Every golden case.
 pub fn cases() -> Vec<GoldenCase> {
-    vec![GoldenCase {
-        file: "l1_curve.json",
-        params: &[("keys", "3000"), ("requests", "50000")],
-        seed: 2024,
-        expected: include_str!("../golden/l1_curve.json"),
-        produce: |p, seed| serde_json::to_string(&l1_curve::run(p, seed).unwrap()).unwrap(),
-    }]
+    vec![
+        GoldenCase {
+            file: "l1_curve.json",
+            params: &[("keys", "3000"), ("requests", "50000")],
+            seed: 2024,
+            expected: include_str!("../golden/l1_curve.json"),
+            produce: |p, seed| serde_json::to_string(&l1_curve::run(p, seed).unwrap()).unwrap(),
+        },
+        GoldenCase {
+            file: "stampede.json",
+            params: &[("duration_s", "7"), ("rate", "2000")],
+            seed: 42,
+            expected: include_str!("../golden/stampede.json"),
+            produce: |p, seed| scenario_json("stampede", p, seed),
+        },
+        GoldenCase {
+            file: "avalanche.json",
+            params: &[
+                ("keys", "500"),
+                ("ttl_s", "4"),
+                ("duration_s", "9"),
+                ("rate", "2000"),
+            ],
+            seed: 42,
+            expected: include_str!("../golden/avalanche.json"),
+            produce: |p, seed| scenario_json("avalanche", p, seed),
+        },
+        GoldenCase {
+            file: "penetration.json",
+            params: &[
+                ("duration_s", "6"),
+                ("rate", "2000"),
+                ("write_share", "0.05"),
+            ],
+            seed: 42,
+            expected: include_str!("../golden/penetration.json"),
+            produce: |p, seed| scenario_json("penetration", p, seed),
+        },
+    ]
+}
+
+/// A scenario report as JSON, the form `cachelab run NAME --json` prints.
+fn scenario_json(name: &str, params: &[(String, String)], seed: u64) -> String {
+    serde_json::to_string(&scenario::run(name, params, seed).unwrap()).unwrap()
 }

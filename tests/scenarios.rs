@@ -1,0 +1,277 @@
+//! The failure scenarios at their defaults must show what the chapter teaches. Each property is
+//! checked at two seeds, as a relation between numbers of the same run rather than a number
+//! copied from one run.
+
+use cachelab::scenario::{run, Report, VariantReport};
+
+const SEEDS: [u64; 2] = [1, 2];
+
+fn variant<'a>(r: &'a Report, name: &str) -> &'a VariantReport {
+    r.variants
+        .iter()
+        .find(|v| v.name == name)
+        .unwrap_or_else(|| panic!("no variant {name}"))
+}
+
+fn peak(v: &VariantReport) -> f64 {
+    v.series.db_qps.iter().copied().fold(0.0, f64::max)
+}
+
+fn param(r: &Report, name: &str) -> f64 {
+    r.params.get(name)
+}
+
+#[test]
+fn stampede_without_protection_sends_every_concurrent_miss_to_the_database() {
+    for seed in SEEDS {
+        let r = run("stampede", &[], seed).unwrap();
+        let hot = variant(&r, "none").hot_key.clone().unwrap();
+        assert!(hot.expiries_s.len() >= 3, "seed {seed}: {hot:?}");
+        for (loads, concurrent) in hot.loads_per_expiry.iter().zip(&hot.l2_misses_per_expiry) {
+            // Every request that found the key gone queried the database: a crowd, not one.
+            assert!(*loads >= 50, "seed {seed}: {hot:?}");
+            assert!(
+                *loads as f64 >= 0.9 * *concurrent as f64,
+                "seed {seed}: {hot:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn stampede_lock_and_singleflight_load_once_per_expiry() {
+    for seed in SEEDS {
+        let r = run("stampede", &[], seed).unwrap();
+        let expiries = variant(&r, "none")
+            .hot_key
+            .as_ref()
+            .unwrap()
+            .expiries_s
+            .len();
+        for name in ["lock", "singleflight"] {
+            let v = variant(&r, name);
+            let hot = v.hot_key.as_ref().unwrap();
+            assert!(
+                hot.loads_per_expiry.len() >= expiries.min(3),
+                "{name}: {hot:?}"
+            );
+            assert!(
+                hot.loads_per_expiry.iter().all(|&l| l == 1),
+                "{name}: {hot:?}"
+            );
+            // Fallbacks are counted apart from loads (none at these defaults).
+            assert_eq!(
+                hot.fallbacks_per_expiry.iter().sum::<u64>(),
+                v.summary.fallbacks
+            );
+        }
+        assert!(variant(&r, "singleflight").summary.coalesced > 0);
+    }
+}
+
+#[test]
+fn lock_waiters_that_give_up_fall_back_without_extra_loads() {
+    // No polls at all: every waiter falls back to the database at once, yet only the lock
+    // holder fills the cache.
+    let given = [
+        ("lock_polls".to_string(), "0".to_string()),
+        ("duration_s".to_string(), "12".to_string()),
+    ];
+    let r = run("stampede", &given, 1).unwrap();
+    let v = variant(&r, "lock");
+    let hot = v.hot_key.as_ref().unwrap();
+    assert!(hot.loads_per_expiry.iter().all(|&l| l == 1), "{hot:?}");
+    assert!(v.summary.fallbacks > 10, "{:?}", v.summary);
+    assert_eq!(
+        v.summary.db_queries,
+        hot.loads + v.summary.fallbacks,
+        "every query is a load or a fallback"
+    );
+}
+
+#[test]
+fn stampede_xfetch_and_swr_keep_p99_at_the_round_trip_with_few_loads() {
+    for seed in SEEDS {
+        let r = run("stampede", &[], seed).unwrap();
+        let rtt_ms = param(&r, "l2_rtt_ms");
+        for name in ["xfetch", "swr"] {
+            let v = variant(&r, name);
+            let hot = v.hot_key.as_ref().unwrap();
+            assert!(
+                v.summary.latency_ms.p99 <= 1.5 * rtt_ms,
+                "{name}: {:?}",
+                v.summary
+            );
+            assert!(hot.loads >= 1, "{name}: {hot:?}");
+            assert!(hot.loads_per_ttl_period <= 5.0, "{name}: {hot:?}");
+        }
+        // The unprotected crowd, for contrast.
+        let none = variant(&r, "none").hot_key.clone().unwrap();
+        assert!(none.loads_per_ttl_period > 20.0, "{none:?}");
+        // swr served stale answers during the grace instead of making anyone wait.
+        assert!(variant(&r, "swr").summary.stale_reads > 0);
+    }
+}
+
+#[test]
+fn avalanche_fixed_ttl_peaks_ten_times_higher_than_jitter() {
+    for seed in SEEDS {
+        let r = run("avalanche", &[], seed).unwrap();
+        let (fixed, jitter) = (peak(variant(&r, "fixed-ttl")), peak(variant(&r, "jitter")));
+        assert!(fixed >= 10.0 * jitter, "seed {seed}: {fixed} vs {jitter}");
+        assert!(peak(variant(&r, "early-refresh")) < fixed, "seed {seed}");
+    }
+}
+
+#[test]
+fn penetration_fixes_bound_the_queries_for_missing_keys() {
+    for seed in SEEDS {
+        let r = run("penetration", &[], seed).unwrap();
+        let none = variant(&r, "none").missing_keys.clone().unwrap();
+        assert!(none.requests > 1_000);
+        assert_eq!(none.db_queries, none.requests, "seed {seed}");
+
+        let null = variant(&r, "null-cache").missing_keys.clone().unwrap();
+        let periods = (param(&r, "duration_s") / param(&r, "negative_ttl_s")).ceil() as u64;
+        assert!(
+            null.db_queries <= null.distinct_keys * periods,
+            "seed {seed}: {null:?}"
+        );
+
+        let bloom_v = variant(&r, "bloom");
+        let missing = bloom_v.missing_keys.clone().unwrap();
+        let bloom = bloom_v.bloom.clone().unwrap();
+        assert_eq!(missing.db_queries, bloom.missing_passed);
+        assert_eq!(bloom.missing_checked, missing.requests);
+        let expected = bloom.expected_fpr * missing.requests as f64;
+        let got = missing.db_queries as f64;
+        assert!(
+            (0.5 * expected..=1.5 * expected).contains(&got),
+            "seed {seed}: {got} queries, fpr predicts {expected}"
+        );
+    }
+}
+
+#[test]
+fn same_seed_same_report_and_another_seed_another() {
+    let given = [("duration_s".to_string(), "6".to_string())];
+    for name in ["stampede", "avalanche", "penetration"] {
+        let a = serde_json::to_string(&run(name, &given, 9).unwrap()).unwrap();
+        let b = serde_json::to_string(&run(name, &given, 9).unwrap()).unwrap();
+        assert_eq!(a, b, "{name}");
+        let c = serde_json::to_string(&run(name, &given, 10).unwrap()).unwrap();
+        assert_ne!(a, c, "{name}");
+    }
+}
+
+#[test]
+fn the_report_has_the_documented_shape() {
+    let given = [("duration_s".to_string(), "3".to_string())];
+    let json: serde_json::Value =
+        serde_json::to_value(run("penetration", &given, 1).unwrap()).unwrap();
+    for field in ["scenario", "seed", "params", "variants"] {
+        assert!(json.get(field).is_some(), "{field}");
+    }
+    let v = &json["variants"][0];
+    for field in [
+        "requests",
+        "l1_hits",
+        "l2_hits",
+        "misses",
+        "db_queries",
+        "max_db_in_flight",
+        "hit_ratio",
+        "errors",
+        "stale_reads",
+    ] {
+        assert!(v["summary"][field].is_number(), "{field}");
+    }
+    for p in ["p50", "p95", "p99", "max"] {
+        assert!(v["summary"]["latency_ms"][p].is_number(), "{p}");
+    }
+    for s in ["t_s", "hit_ratio", "db_qps", "p99_ms"] {
+        assert_eq!(v["series"][s].as_array().map(Vec::len), Some(3), "{s}");
+    }
+}
+
+#[test]
+fn bad_parameters_name_the_parameter_and_its_range() {
+    let err = |name: &str, given: &[(&str, &str)]| {
+        let given: Vec<(String, String)> = given
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        run(name, &given, 1).unwrap_err().to_string()
+    };
+    assert_eq!(
+        err("stampede", &[("beta", "-1")]),
+        "parameter `beta` must be between 0 and 1000 (got -1)"
+    );
+    assert!(err("avalanche", &[("jitter", "1")]).contains("`jitter` must be between 0 and 0.99"));
+    assert!(err("penetration", &[("keys", "2.5")]).contains("whole number"));
+    assert!(err("penetration", &[("bogus", "1")]).contains("unknown parameter `bogus`"));
+    assert!(
+        err("stampede", &[("db_p50_ms", "100"), ("db_p99_ms", "50")])
+            .contains("`db_p99_ms` must be between 100 and 60000 ms")
+    );
+    assert!(err("nope", &[]).contains("unknown scenario `nope`"));
+    // A run that would simulate too many requests is refused before it starts.
+    let e = err("stampede", &[("rate", "1000000"), ("duration_s", "600")]);
+    assert!(e.contains("above the limit of 5000000"), "{e}");
+}
+
+#[test]
+fn unusual_but_valid_settings_run_without_panicking() {
+    let cases: &[&[(&str, &str)]] = &[
+        // Closed-loop clients that never think: the request budget stops them.
+        &[("clients", "3"), ("think_ms", "0"), ("duration_s", "1")],
+        // An L1 in front, writes invalidating it, a tiny pool and a tight timeout.
+        &[
+            ("l1_keys", "10"),
+            ("write_share", "0.3"),
+            ("db_pool", "1"),
+            ("timeout_ms", "5"),
+            ("duration_s", "2"),
+            ("rate", "500"),
+        ],
+        &[
+            ("keys", "1"),
+            ("rate", "1"),
+            ("duration_s", "1"),
+            ("bucket_ms", "60000"),
+        ],
+    ];
+    for given in cases {
+        let given: Vec<(String, String)> = given
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        for name in ["stampede", "avalanche", "penetration"] {
+            match run(name, &given, 3) {
+                Ok(r) => assert!(!r.variants.is_empty()),
+                Err(e) => assert!(e.to_string().contains("limit"), "{name}: {e}"),
+            }
+        }
+    }
+}
+
+#[test]
+fn writes_make_stale_reads_visible_and_timeouts_count_as_errors() {
+    let given = [
+        ("l1_keys", "1000"),
+        ("l1_ttl_ms", "60000"),
+        ("write_share", "0.1"),
+        ("duration_s", "4"),
+        ("rate", "2000"),
+        ("timeout_ms", "20"),
+    ]
+    .map(|(k, v)| (k.to_string(), v.to_string()));
+    let r = run("penetration", &given, 5).unwrap();
+    let none = variant(&r, "none");
+    // A timeout shorter than most queries fails requests that go to the database.
+    assert!(none.summary.errors > 0, "{:?}", none.summary);
+    // Writes invalidate the caches, yet a read that loaded the old row just before a write can
+    // put it back just after the invalidation: the classic cache-aside race, seen as stale reads.
+    assert!(none.summary.stale_reads > 0, "{:?}", none.summary);
+    assert!(none.summary.stale_reads < none.summary.requests / 10);
+}
