@@ -1,26 +1,36 @@
-//! LFU in O(1): one queue per frequency, and the lowest non-empty frequency remembered.
+//! LFU in O(1): a list of frequency levels in increasing order, each with a queue of the objects
+//! at that frequency (the O(1) LFU of Shah, Mitra and Matani).
 //!
 //! As in libCacheSim, a frequency lives only while the object is cached (1 on insert, forgotten
 //! on eviction, no aging). Among objects of the lowest frequency, the one that reached that
 //! frequency first goes first.
 //!
-//! The bucket vector is indexed by frequency, so it costs 24 bytes per level up to the highest
-//! frequency any cached object reaches (82,362 levels, 2 MB, for `zipf.csv`'s most popular key):
-//! simple and branch-free, but a trace that requests one key hundreds of millions of times would
-//! need a list of non-empty levels instead.
+//! Only frequencies that some cached object has get a level, so memory stays proportional to the
+//! cache, however often a key is requested.
 
-use super::slots::{Queue, Slots};
+use super::slots::{Queue, Slots, NIL};
 use super::{Access, Evictor, FromCapacity};
+
+/// One frequency that at least one cached object has.
+#[derive(Clone, Copy, Debug)]
+struct Level {
+    freq: u32,
+    objects: Queue,
+    /// The next lower and higher levels (`NIL` at the ends); a freed level's `higher` links the
+    /// free list.
+    lower: u32,
+    higher: u32,
+}
 
 /// Least frequently used, ties broken by time of entering the frequency.
 #[derive(Clone, Debug)]
 pub struct Lfu {
-    /// Node metadata is the object's frequency.
+    /// Node metadata is the index of the object's level.
     slots: Slots<u32>,
-    /// `buckets[f]` holds the objects of frequency `f` (index 0 is unused).
-    buckets: Vec<Queue>,
-    /// No bucket below this one holds an object.
-    min_freq: usize,
+    levels: Vec<Level>,
+    /// The lowest level (`NIL` when empty).
+    lowest: u32,
+    free_levels: u32,
     used: u64,
 }
 
@@ -28,10 +38,62 @@ impl FromCapacity for Lfu {
     fn with_capacity(_capacity: u64) -> Self {
         Lfu {
             slots: Slots::new(),
-            buckets: vec![Queue::default(); 2],
-            min_freq: 1,
+            levels: Vec::new(),
+            lowest: NIL,
+            free_levels: NIL,
             used: 0,
         }
+    }
+}
+
+impl Lfu {
+    /// A new, empty level for `freq` linked between `lower` and `higher` (either may be `NIL`).
+    fn new_level(&mut self, freq: u32, lower: u32, higher: u32) -> u32 {
+        let level = Level {
+            freq,
+            objects: Queue::default(),
+            lower,
+            higher,
+        };
+        let index = if self.free_levels == NIL {
+            self.levels.push(level);
+            (self.levels.len() - 1) as u32
+        } else {
+            let index = self.free_levels;
+            self.free_levels = self.levels[index as usize].higher;
+            self.levels[index as usize] = level;
+            index
+        };
+        match lower {
+            NIL => self.lowest = index,
+            _ => self.levels[lower as usize].higher = index,
+        }
+        if higher != NIL {
+            self.levels[higher as usize].lower = index;
+        }
+        index
+    }
+
+    /// Unlinks and frees `index` if no object is left at that frequency.
+    fn drop_if_empty(&mut self, index: u32) {
+        let Level {
+            objects,
+            lower,
+            higher,
+            ..
+        } = self.levels[index as usize];
+        if !objects.is_empty() {
+            return;
+        }
+        match lower {
+            NIL => self.lowest = higher,
+            _ => self.levels[lower as usize].higher = higher,
+        }
+        if higher != NIL {
+            self.levels[higher as usize].lower = lower;
+        }
+        self.levels[index as usize].higher = self.free_levels;
+        self.free_levels = index;
     }
 }
 
@@ -43,37 +105,53 @@ impl Evictor for Lfu {
         let Some(slot) = self.slots.find(request.key) else {
             return false;
         };
-        let freq = self.slots.node(slot).meta as usize;
-        self.buckets[freq].unlink(&mut self.slots, slot);
-        if freq + 1 == self.buckets.len() {
-            self.buckets.push(Queue::default());
-        }
-        self.slots.node_mut(slot).meta += 1;
-        self.buckets[freq + 1].push_head(&mut self.slots, slot);
-        if self.min_freq == freq && self.buckets[freq].is_empty() {
-            self.min_freq = freq + 1;
-        }
+        let from = self.slots.node(slot).meta;
+        let Level { freq, higher, .. } = self.levels[from as usize];
+        let to = if higher != NIL && self.levels[higher as usize].freq == freq + 1 {
+            higher
+        } else {
+            self.new_level(freq.saturating_add(1), from, higher)
+        };
+        self.levels[from as usize]
+            .objects
+            .unlink(&mut self.slots, slot);
+        self.levels[to as usize]
+            .objects
+            .push_head(&mut self.slots, slot);
+        self.slots.node_mut(slot).meta = to;
+        self.drop_if_empty(from);
         true
     }
 
     fn evict(&mut self, _size: u32, evicted: &mut Vec<u64>) {
-        while self.min_freq < self.buckets.len() {
-            if let Some(slot) = self.buckets[self.min_freq].pop_tail(&mut self.slots) {
-                let node = *self.slots.node(slot);
-                self.used -= u64::from(node.size);
-                evicted.push(node.key);
-                self.slots.remove(slot);
-                return;
-            }
-            self.min_freq += 1;
+        let lowest = self.lowest;
+        if lowest == NIL {
+            return;
         }
+        if let Some(slot) = self.levels[lowest as usize]
+            .objects
+            .pop_tail(&mut self.slots)
+        {
+            let node = *self.slots.node(slot);
+            self.used -= u64::from(node.size);
+            evicted.push(node.key);
+            self.slots.remove(slot);
+        }
+        self.drop_if_empty(lowest);
     }
 
     #[inline]
     fn insert(&mut self, request: &Access, size: u32) {
-        let slot = self.slots.add(request.key, size, 1);
-        self.buckets[1].push_head(&mut self.slots, slot);
-        self.min_freq = 1;
+        let lowest = self.lowest;
+        let level = if lowest != NIL && self.levels[lowest as usize].freq == 1 {
+            lowest
+        } else {
+            self.new_level(1, NIL, lowest)
+        };
+        let slot = self.slots.add(request.key, size, level);
+        self.levels[level as usize]
+            .objects
+            .push_head(&mut self.slots, slot);
         self.used += u64::from(size);
     }
 
@@ -82,7 +160,7 @@ impl Evictor for Lfu {
     }
 
     fn memory_bytes(&self) -> usize {
-        self.slots.memory_bytes() + self.buckets.capacity() * std::mem::size_of::<Queue>()
+        self.slots.memory_bytes() + self.levels.capacity() * std::mem::size_of::<Level>()
     }
 }
 
@@ -100,5 +178,23 @@ mod tests {
             lfu.access(&Access::new(k, 1), &mut evicted);
         }
         assert_eq!(evicted, [2, 3]);
+    }
+
+    #[test]
+    fn levels_follow_the_cached_objects_not_the_request_count() {
+        use crate::policy::{Evictor, FromCapacity};
+        let mut lfu = super::Lfu::with_capacity(2);
+        for _ in 0..100_000 {
+            if !lfu.lookup(&Access::new(7, 1)) {
+                lfu.insert(&Access::new(7, 1), 1);
+            }
+        }
+        assert!(
+            lfu.levels.capacity() <= 4,
+            "{} levels",
+            lfu.levels.capacity()
+        );
+        let top = lfu.slots.node(lfu.slots.find(7).unwrap()).meta;
+        assert_eq!(lfu.levels[top as usize].freq, 100_000);
     }
 }
