@@ -56,7 +56,8 @@ suite "wasm tests: Firefox" \
 suite "page build (release wasm)" make --no-print-directory wasm
 suite "page in Chromium (Playwright)" node --test tests/e2e/
 
-# The redis feature's suites run against a redis-server of our own on a free loopback port.
+# The redis feature's suites (tests/redis_*.rs) run against a redis-server of our own on a free
+# loopback port, started with DEBUG enabled for the differential test.
 redis_dir="$logs/redis"
 mkdir -p "$redis_dir"
 redis_port=$(free_port)
@@ -65,7 +66,7 @@ redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --d
 redis_pid=$!
 for _ in $(seq 50); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.1; done
 suite "redis feature (redis-server on port $redis_port)" \
-  env CACHELAB_REDIS_URL="redis://127.0.0.1:$redis_port/" cargo test --features redis
+  env CACHELAB_REDIS_URL="redis://127.0.0.1:$redis_port/" cargo test --features redis --test 'redis_*'
 
 echo
 echo "$passed passed, $failed failed"

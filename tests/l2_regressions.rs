@@ -1,5 +1,5 @@
 //! Fixed cases for every disagreement with `redis-server` found so far (by the differential test
-//! `tests/l2_vs_redis.rs` or by feeding the same lines to `redis-cli`). Each states what Redis
+//! `tests/redis_l2_diff.rs` or by feeding the same lines to `redis-cli`). Each states what Redis
 //! 7.0.15 answered.
 
 use cachelab::tiers::l2::{Console, L2Config, Reply, L2};

@@ -139,3 +139,30 @@ test('a link with malformed values falls back to the defaults with a notice', as
   assert.deepEqual([report.params.keys, report.params.requests, report.seed], [10000, 5000, 1]);
   assert.deepEqual(errors, []);
 });
+
+test('the Redis console answers like redis-cli and its key table counts TTLs down in simulated time', async () => {
+  const { page, errors } = await open(browser, `${server.url}?lesson=console`);
+  await page.locator('#console-input').waitFor({ state: 'visible' });
+  const send = async (line) => {
+    const before = await page.locator('#console-output .reply').count();
+    await page.fill('#console-input', line);
+    await page.press('#console-input', 'Enter');
+    await page.waitForFunction((n) => document.querySelectorAll('#console-output .reply').length > n, before);
+    return page.locator('#console-output .reply').last().textContent();
+  };
+  assert.equal(await send('SET greeting "hello world" EX 10'), 'OK');
+  assert.equal(await send('GET greeting'), '"hello world"');
+  assert.equal(await send('INCR greeting'), '(error) ERR value is not an integer or out of range');
+  assert.equal(await send('SADD s a b'), '(integer) 2');
+  await page.waitForFunction(() => document.querySelectorAll('#console-keys tbody tr').length === 2);
+  assert.match(await page.locator('#console-keys tbody').textContent(), /greeting.*string.*10\.0 s/);
+  await page.click('[data-advance-ms="60000"]');
+  await page.waitForFunction(() => document.querySelectorAll('#console-keys tbody tr').length === 1);
+  assert.equal(await send('TTL greeting'), '(integer) -2');
+  // Hostile input is an error reply, never a dead page.
+  assert.match(await send('SET "unbalanced'), /Invalid argument/);
+  assert.match(await send('NOSUCHCOMMAND x'), /^\(error\) ERR unknown command/);
+  assert.equal(await send('PING'), 'PONG');
+  await page.screenshot({ path: join(ROOT, 'target', 'lesson-console.png'), fullPage: true });
+  assert.deepEqual(errors, []);
+});

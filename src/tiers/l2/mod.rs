@@ -26,7 +26,7 @@
 //! INCRBY DECR DECRBY APPEND STRLEN SADD SREM SMEMBERS SISMEMBER SCARD HSET HGET HDEL HGETALL
 //! HINCRBY ZADD ZREM ZCARD ZCOUNT ZRANGEBYSCORE ZREMRANGEBYSCORE KEYS SCAN (MATCH COUNT TYPE) DBSIZE
 //! FLUSHDB FLUSHALL INFO CONFIG (GET SET RESETSTAT) DEBUG SLEEP — with Redis 7.0's replies and error
-//! texts, checked against a real `redis-server` by `tests/l2_vs_redis.rs`.
+//! texts, checked against a real `redis-server` by `tests/redis_l2_diff.rs`.
 //!
 //! ## Where the model differs from Redis (on purpose)
 //!

@@ -6,7 +6,7 @@
 //! Run it longer with, for example:
 //!
 //! ```text
-//! CACHELAB_DIFF_SEQUENCES=50000 CACHELAB_DIFF_SEED=7 cargo test --features redis --test l2_vs_redis -- --nocapture
+//! CACHELAB_DIFF_SEQUENCES=50000 CACHELAB_DIFF_SEED=7 cargo test --features redis --test redis_l2_diff -- --nocapture
 //! ```
 //!
 //! (default: 3,000 sequences from seed 1). A mismatch fails the test with the seed, the sequence
