@@ -522,8 +522,20 @@ fn print_sequence(seed: u64, seq: &[Vec<Vec<u8>>], upto: usize) {
     }
 }
 
+/// Both tests flush and reconfigure the one server: they must not run at the same time (the test
+/// harness runs tests in parallel threads).
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// Holds the server for one test, even if an earlier test panicked while holding it.
+fn exclusive_server() -> std::sync::MutexGuard<'static, ()> {
+    ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 #[test]
 fn the_model_answers_like_redis_server() {
+    let _server = exclusive_server();
     let Ok(url) = std::env::var("CACHELAB_REDIS_URL") else {
         eprintln!("skipped: set CACHELAB_REDIS_URL (make test does) to run the differential test");
         return;
@@ -678,6 +690,7 @@ ping
 
 #[test]
 fn the_console_prints_byte_for_byte_what_redis_cli_prints() {
+    let _server = exclusive_server();
     let Ok(url) = std::env::var("CACHELAB_REDIS_URL") else {
         eprintln!("skipped: set CACHELAB_REDIS_URL (make test does) to compare with redis-cli");
         return;
