@@ -36,6 +36,99 @@ pub enum Purpose {
     Write,
 }
 
+/// One line of step mode's event log: what happened to which key, and when.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Event {
+    #[serde(skip)]
+    at: SimTime,
+    /// When, in simulated milliseconds (for a request: when it arrived).
+    pub t_ms: f64,
+    /// The key.
+    pub key: u64,
+    /// What happened.
+    #[serde(flatten)]
+    pub what: EventKind,
+    /// For a request: how long it took, in milliseconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub latency_ms: Option<f64>,
+}
+
+/// What an [`Event`] records.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum EventKind {
+    /// A read ended, answered by `served`.
+    Read {
+        /// Which tier answered (or that it waited for another request's load).
+        #[serde(serialize_with = "served_name")]
+        served: Served,
+        /// Whether the answer was older than the database's row or past its freshness.
+        stale: bool,
+    },
+    /// A write reached the database.
+    Write,
+    /// A request failed (timed out, or the load it waited for was abandoned).
+    Failed,
+    /// A read found the key missing from L2.
+    L2Miss,
+    /// The database was queried.
+    DbQuery {
+        /// Why: a cache fill, a lock waiter's fallback, or a write.
+        #[serde(serialize_with = "purpose_name")]
+        purpose: Purpose,
+    },
+    /// The key was written to L2, fresh for this long.
+    Fill {
+        /// Milliseconds until it goes stale.
+        fresh_for_ms: f64,
+    },
+}
+
+fn served_name<S: serde::Serializer>(
+    served: &Served,
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    s.serialize_str(match served {
+        Served::L1 => "l1",
+        Served::L2 => "l2",
+        Served::L2Stale => "l2_stale",
+        Served::Db => "db",
+        Served::Coalesced => "coalesced",
+    })
+}
+
+fn purpose_name<S: serde::Serializer>(
+    purpose: &Purpose,
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    s.serialize_str(match purpose {
+        Purpose::Load => "load",
+        Purpose::Fallback => "fallback",
+        Purpose::Write => "write",
+    })
+}
+
+/// The first `limit` events of a run; logging stops once it is full, so a long run pays nothing.
+#[derive(Default)]
+struct EventLog {
+    limit: usize,
+    events: Vec<Event>,
+}
+
+impl EventLog {
+    fn log(&mut self, at: SimTime, key: u64, what: EventKind, took: Option<SimDuration>) {
+        if self.events.len() < self.limit {
+            self.events.push(Event {
+                at,
+                t_ms: at.as_micros() as f64 / 1e3,
+                key,
+                what,
+                latency_ms: took.map(SimDuration::as_millis_f64),
+            });
+        }
+    }
+}
+
 /// How a request ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Outcome {
@@ -198,6 +291,7 @@ struct HotTrace {
 
 /// Collects a run's measurements.
 pub struct Metrics {
+    events: EventLog,
     bucket: SimDuration,
     existing_keys: u64,
     buckets: Vec<Bucket>,
@@ -224,6 +318,7 @@ impl Metrics {
         // Bounded by the scenario limits on duration and bucket width.
         let series_len = horizon.as_micros().div_ceil(bucket.as_micros()) as usize;
         Metrics {
+            events: EventLog::default(),
             bucket,
             existing_keys,
             buckets: (0..=series_len)
@@ -243,6 +338,19 @@ impl Metrics {
             // Bounded by the scenario limits on keys.
             missing_seen: vec![false; missing_keys as usize],
         }
+    }
+
+    /// From now on, logs events until `limit` of them are listed (step mode).
+    pub fn start_event_log(&mut self, limit: usize) {
+        self.events.limit = limit;
+    }
+
+    /// The events logged so far, in time order (ties in the order they happened).
+    pub fn take_events(&mut self) -> Vec<Event> {
+        let mut events = std::mem::take(&mut self.events.events);
+        // Requests are logged when they end but listed when they arrived.
+        events.sort_by_key(|e| e.at);
+        events
     }
 
     fn at(&mut self, t: SimTime) -> &mut Bucket {
@@ -266,6 +374,14 @@ impl Metrics {
             }
         }
         let took = (now - arrived).as_micros().min(u32::MAX as u64) as u32;
+        let (key, what) = match (op, outcome) {
+            (Op::Read(key), Outcome::Read { served, stale }) => {
+                (key, EventKind::Read { served, stale })
+            }
+            (Op::Write(key), Outcome::Write) => (key, EventKind::Write),
+            (Op::Read(key) | Op::Write(key), _) => (key, EventKind::Failed),
+        };
+        self.events.log(arrived, key, what, Some(now - arrived));
         let b = self.at(arrived);
         let c = &mut b.counters;
         c.requests += 1;
@@ -292,6 +408,8 @@ impl Metrics {
 
     /// The database is being asked for `key` at `now`.
     pub fn record_db_query(&mut self, now: SimTime, key: u64, purpose: Purpose) {
+        self.events
+            .log(now, key, EventKind::DbQuery { purpose }, None);
         let c = &mut self.at(now).counters;
         c.db_queries += 1;
         c.fallbacks += u64::from(purpose == Purpose::Fallback);
@@ -309,6 +427,9 @@ impl Metrics {
 
     /// `key`'s entry was written to L2 at `now`, fresh until `fresh_until`.
     pub fn record_fill(&mut self, now: SimTime, key: u64, fresh_until: SimTime) {
+        let fresh_for_ms = (fresh_until - now).as_millis_f64();
+        self.events
+            .log(now, key, EventKind::Fill { fresh_for_ms }, None);
         if let Some(hot) = self.hot.as_mut().filter(|h| h.key == key) {
             hot.fills.push((now, fresh_until));
         }
@@ -316,6 +437,7 @@ impl Metrics {
 
     /// A read of `key` found it missing from L2 at `now`.
     pub fn record_l2_miss(&mut self, now: SimTime, key: u64) {
+        self.events.log(now, key, EventKind::L2Miss, None);
         if let Some(hot) = self.hot.as_mut().filter(|h| h.key == key) {
             hot.l2_misses.push(now);
         }

@@ -275,3 +275,35 @@ fn writes_make_stale_reads_visible_and_timeouts_count_as_errors() {
     assert!(none.summary.stale_reads > 0, "{:?}", none.summary);
     assert!(none.summary.stale_reads < none.summary.requests / 10);
 }
+
+#[test]
+fn step_mode_lists_the_first_events_in_time_order_and_only_when_asked() {
+    let given = |log: &str| {
+        vec![
+            ("duration_s".to_string(), "6".to_string()),
+            ("rate".to_string(), "200".to_string()),
+            ("ttl_s".to_string(), "1".to_string()),
+            ("event_log".to_string(), log.to_string()),
+        ]
+    };
+    let quiet = run("stampede", &given("0"), 1).unwrap();
+    assert!(quiet.variants.iter().all(|v| v.events.is_empty()));
+    assert!(!serde_json::to_string(&quiet)
+        .unwrap()
+        .contains("\"events\""));
+
+    let logged = run("stampede", &given("300"), 1).unwrap();
+    for v in &logged.variants {
+        assert_eq!(v.events.len(), 300, "{}", v.name);
+        assert!(v.events.windows(2).all(|w| w[0].t_ms <= w[1].t_ms));
+    }
+    // Logging observes the run without changing it.
+    for (a, b) in quiet.variants.iter().zip(&logged.variants) {
+        assert_eq!(a.summary, b.summary);
+    }
+    // Without protection, the hot key's expiry shows up as a miss followed by a database load.
+    let json = serde_json::to_string(&logged.variants[0].events).unwrap();
+    assert!(json.contains(r#""event":"l2_miss""#));
+    assert!(json.contains(r#""event":"db_query","purpose":"load""#));
+    assert!(json.contains(r#""event":"read","served":"l2""#));
+}

@@ -205,6 +205,7 @@ async function run() {
     writeUrl(settings);
     drawCharts(lesson.charts(report));
     renderTable(lesson.table(report));
+    renderEvents(report);
     $('notice-line').textContent = lesson.notice(report);
     for (const b of [$('export-json'), $('export-csv')]) b.disabled = false;
     setStatus('ready', settings.seed ? `done (seed ${settings.seed})` : 'done');
@@ -215,6 +216,49 @@ async function run() {
     progress.done();
     $('run').disabled = false;
   }
+}
+
+/** What an event of step mode's log means, in words. */
+function describeEvent(e) {
+  const answered = {
+    l1: 'read: answered by L1',
+    l2: 'read: answered by L2',
+    l2_stale: 'read: served a stale entry within its grace period',
+    db: 'read: missed, loaded from the database',
+    coalesced: "read: waited for another request's load",
+  };
+  switch (e.event) {
+    case 'read': return `${answered[e.served] ?? e.served}${e.stale ? ' (stale!)' : ''}`;
+    case 'write': return 'write: the database row changed';
+    case 'failed': return 'request failed (timed out or its load was abandoned)';
+    case 'l2_miss': return 'L2 has no fresh entry';
+    case 'db_query': return { load: 'database query to fill the cache', fallback: 'database query: gave up waiting for the lock', write: 'database write' }[e.purpose] ?? e.purpose;
+    case 'fill': return `written to L2, fresh for ${e.fresh_for_ms} ms`;
+    default: return e.event;
+  }
+}
+
+/** Step mode: each variant's event log, if the run asked for one (parameter event_log). */
+function renderEvents(report) {
+  const logs = (report.variants ?? []).filter((v) => v.events?.length);
+  $('events').replaceChildren(
+    ...logs.map((v) => {
+      const details = document.createElement('details');
+      const summary = Object.assign(document.createElement('summary'), { textContent: `event log: ${v.name} (first ${v.events.length} events)` });
+      const table = document.createElement('table');
+      table.className = 'results';
+      const head = document.createElement('tr');
+      head.append(...['time (ms)', 'key', 'what happened', 'took (ms)'].map((h) => Object.assign(document.createElement('th'), { scope: 'col', textContent: h })));
+      table.append(head);
+      for (const e of v.events) {
+        const tr = document.createElement('tr');
+        tr.append(...[e.t_ms.toFixed(3), e.key, describeEvent(e), e.latency_ms?.toFixed(3) ?? ''].map((t) => Object.assign(document.createElement('td'), { textContent: String(t) })));
+        table.append(tr);
+      }
+      details.append(summary, table);
+      return details;
+    }),
+  );
 }
 
 /** One titled chart per spec, replacing the previous run's. */

@@ -225,9 +225,19 @@ const BUCKET: ParamSpec = param(
     false,
 );
 
+const EVENT_LOG: ParamSpec = param(
+    "event_log",
+    "step mode: list this many of the first events (requests, database queries, cache fills) in the report",
+    "events",
+    0.0,
+    0.0,
+    1_000.0,
+    true,
+);
+
 /// The common parameters with some defaults replaced, followed by the scenario's own.
 fn with_defaults(overrides: &[(&str, f64)], own: &[ParamSpec]) -> Vec<ParamSpec> {
-    let mut specs: Vec<ParamSpec> = COMMON.iter().copied().chain([BUCKET]).collect();
+    let mut specs: Vec<ParamSpec> = COMMON.iter().copied().chain([BUCKET, EVENT_LOG]).collect();
     for (name, default) in overrides {
         if let Some(s) = specs.iter_mut().find(|s| s.name == *name) {
             s.default = *default;
@@ -292,6 +302,7 @@ fn base_lab(p: &Params, popularity: Popularity) -> Result<LabConfig> {
         bloom_bits_per_key: None,
         warm: true,
         hot_key: None,
+        event_log: p.get_u64("event_log") as usize,
     })
 }
 

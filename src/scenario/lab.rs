@@ -6,7 +6,7 @@
 //! stream), so variants differ only by what their strategy does.
 
 use crate::error::{Error, Result};
-use crate::metrics::{HotKeyReport, Metrics, MissingKeysReport, Series, Summary};
+use crate::metrics::{Event, HotKeyReport, Metrics, MissingKeysReport, Series, Summary};
 use crate::sim::{Executor, Sim, SimDuration, SimRng, SimTime};
 use crate::strategy::{self, Bloom, Ctx, Policy, SimL2};
 use crate::tiers::{Db, LatencyModel, L1, L2};
@@ -55,6 +55,8 @@ pub struct LabConfig {
     pub warm: bool,
     /// A key whose database load to trace per expiry.
     pub hot_key: Option<u64>,
+    /// How many of the first events the report lists (step mode; 0 lists none).
+    pub event_log: usize,
 }
 
 /// A Bloom filter's size and how it did on keys that do not exist.
@@ -94,6 +96,9 @@ pub struct VariantReport {
     pub bloom: Option<BloomReport>,
     /// The keys the database was queried for most, busiest first.
     pub db_busiest_keys: Vec<KeyQueries>,
+    /// Step mode: the first events of the run in time order (absent unless asked for).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub events: Vec<Event>,
 }
 
 /// Database queries for one key.
@@ -120,6 +125,8 @@ pub fn run_variant(name: &str, config: &LabConfig, seed: u64) -> Result<VariantR
             ctx.warm(key, typical_load)?;
         }
     }
+    // The log starts with the traffic, after the warm-up's thousands of fills.
+    ctx.metrics.borrow_mut().start_event_log(config.event_log);
     let end = SimTime::ZERO + config.duration;
     let issued = Rc::new(Cell::new(0u64));
     start_arrivals(&sim, &ctx, config, seed, end, issued.clone());
@@ -160,6 +167,7 @@ pub fn run_variant(name: &str, config: &LabConfig, seed: u64) -> Result<VariantR
         missing_keys: metrics.missing_keys(),
         bloom,
         db_busiest_keys: busiest,
+        events: metrics.take_events(),
     })
 }
 

@@ -112,3 +112,18 @@ test('lesson eviction: the bundled trace and a local file give miss-ratio curves
   assert.match(await page.locator('#e-replay').textContent(), /line 2/);
   assert.deepEqual(errors, []);
 });
+
+test('step mode lists the first events of each variant, request by request', async () => {
+  const { page, errors } = await open(browser, `${server.url}?lesson=stampede&duration_s=3&rate=100&ttl_s=1&event_log=200&seed=2`);
+  await settled(page);
+  const logs = page.locator('#events details');
+  assert.equal(await logs.count(), 5);
+  await logs.first().locator('summary').click();
+  const rows = logs.first().locator('tr');
+  assert.equal(await rows.count(), 201);
+  const text = await logs.first().textContent();
+  assert.match(text, /read: answered by L2/);
+  assert.match(text, /L2 has no fresh entry/);
+  assert.match(text, /database query to fill the cache/);
+  assert.deepEqual(errors, []);
+});
