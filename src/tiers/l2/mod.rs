@@ -18,6 +18,7 @@
 //! - `reply.rs`: [`Reply`] and redis-cli's way of printing it.
 //! - `parse.rs`: redis-cli's line quoting ([`split_args`]).
 //! - `console.rs`: [`Console`], a redis-cli session (`cachelab console`, the page's console).
+//! - `fuzz.rs`: [`fuzz_console`], the body of the fuzz target `fuzz/fuzz_targets/l2_exec.rs`.
 //!
 //! ## Commands
 //!
@@ -58,6 +59,7 @@ mod console;
 mod db;
 mod evict;
 mod expire;
+mod fuzz;
 mod info;
 mod parse;
 mod reply;
@@ -68,6 +70,7 @@ pub use command::command_names;
 pub use console::{Console, KeyRow, LineOutput, MAX_REPEAT};
 pub use evict::MaxmemoryPolicy;
 pub use expire::{MAX_CYCLES_PER_ADVANCE, MAX_EXPIRE_ROUNDS};
+pub use fuzz::fuzz_console;
 pub use parse::{split_args, InvalidArguments};
 pub use reply::Reply;
 pub use value::{sds_size, Value};
