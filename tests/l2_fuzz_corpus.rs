@@ -98,3 +98,13 @@ fn a_seeded_corpus_runs_without_panics() {
     }
     println!("fuzz corpus: {cases} inputs, {lines} lines, no panics");
 }
+
+/// Inputs the fuzzer found crashing, kept as fixed cases.
+#[test]
+fn crashes_found_by_the_fuzzer_stay_fixed() {
+    // A repeated INFO of an unknown section (`93 'info' ...`) prints nothing, which the
+    // harness's "every line prints something" check did not allow for.
+    fuzz_console(
+        b"`?\n\t93   'info'\r\xff?`?\n/an\t93   ''\r\xff?93,\xaa\xaa\xaa\n94,\xaa\xaa\xaa\n\t",
+    );
+}
