@@ -9,7 +9,9 @@
 //!
 //! - [`sim`]: the deterministic kernel — simulated time ([`sim::SimTime`]) and the seeded PRNG
 //!   ([`sim::SimRng`]). Nothing in the core reads the wall clock or the OS's randomness.
-//! - [`tiers`]: [`tiers::L1`] (an LRU with optional TTLs) and [`tiers::L2`] (the Redis model).
+//! - [`tiers`]: [`tiers::L1`] (an LRU with optional TTLs) and [`tiers::L2`] (the Redis model:
+//!   Redis 7.0's commands, expiry and eviction on simulated time, a typed API for the strategies,
+//!   and [`tiers::l2::Console`], which answers text lines as `redis-cli` prints).
 //! - [`workload`]: key popularity distributions such as [`workload::Zipf`].
 //! - [`scenario`]: named experiments with validated parameters ([`scenario::ParamSpec`]).
 //! - [`bench`]: benchmark workloads that the faces time (`cachelab bench`, `www/bench.html`).
