@@ -35,6 +35,9 @@ use cachelab::tiers::l2::{command_names, L2Config, Reply, L2};
 use std::collections::BTreeSet;
 use std::time::Duration;
 
+/// Both tests flush the one server: they take turns.
+static SERVER: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// How much lower a real PTTL may be than the model's.
 const PTTL_TOLERANCE_MS: i64 = 60;
 /// The simulated sleep in timed sequences, and how many of them at most.
@@ -528,6 +531,7 @@ fn the_model_answers_like_redis_server() {
         eprintln!("skipped: set CACHELAB_REDIS_URL (make test does) to run the differential test");
         return;
     };
+    let _turn = SERVER.lock().unwrap_or_else(|e| e.into_inner());
     let sequences: u64 = std::env::var("CACHELAB_DIFF_SEQUENCES")
         .ok()
         .and_then(|s| s.parse().ok())
@@ -682,6 +686,7 @@ fn the_console_prints_byte_for_byte_what_redis_cli_prints() {
         eprintln!("skipped: set CACHELAB_REDIS_URL (make test does) to compare with redis-cli");
         return;
     };
+    let _turn = SERVER.lock().unwrap_or_else(|e| e.into_inner());
     let address = url.trim_start_matches("redis://");
     let address = address.split('/').next().unwrap_or(address);
     let (host, port) = address.rsplit_once(':').unwrap_or((address, "6379"));
