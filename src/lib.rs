@@ -10,8 +10,10 @@
 //! - [`sim`]: the deterministic kernel — simulated time ([`sim::SimTime`]), the seeded PRNG
 //!   ([`sim::SimRng`]) and a single-threaded async executor on simulated time
 //!   ([`sim::Executor`]). Nothing in the core reads the wall clock or the OS's randomness.
-//! - [`tiers`]: [`tiers::L1`] (an LRU with optional TTLs), [`tiers::L2`] (the Redis model) and
-//!   [`tiers::Db`] (versioned rows, a latency distribution, a connection pool).
+//! - [`tiers`]: [`tiers::L1`] (an LRU with optional TTLs), [`tiers::L2`] (the Redis model:
+//!   Redis 7.0's commands, expiry and eviction on simulated time, a typed API for the strategies,
+//!   and [`tiers::l2::Console`], which answers text lines as `redis-cli` prints) and [`tiers::Db`]
+//!   (versioned rows, a latency distribution, a connection pool).
 //! - [`workload`]: key popularity ([`workload::Popularity`]), arrivals and the read/write mix;
 //!   synthetic traces and readers for recorded ones ([`workload::TraceReader`]).
 //! - [`strategy`]: cache-aside and the stampede, avalanche and penetration fixes, as `async fn`s.

@@ -97,3 +97,31 @@ fn the_same_seed_gives_the_same_run() {
     assert_eq!(run(5), run(5));
     assert_ne!(run(5), run(6));
 }
+
+/// The same run natively and in wasm (this file also runs under Node with
+/// `cargo test --target wasm32-unknown-unknown`): LFU increments, eviction sampling and the expiry
+/// cycle all draw from the seed, so the exact counters are pinned here on both platforms.
+#[test]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+fn a_pinned_run_gives_the_same_counters_on_every_platform() {
+    let mut m = l2(9, 5_000, MaxmemoryPolicy::AllKeysLfu);
+    for i in 0..20_000u64 {
+        m.advance_to(SimTime(i * 5_000));
+        let key = format!("k{}", (i * i) % 777);
+        if m.get(key.as_bytes()).unwrap().is_none() {
+            let ttl = SimDuration::from_millis(50 + i % 900);
+            m.set(key.as_bytes(), b"payload", Some(ttl)).unwrap();
+        }
+    }
+    let s = m.stats();
+    assert_eq!(
+        (
+            s.keyspace_hits,
+            s.keyspace_misses,
+            s.expired_keys,
+            s.evicted_keys,
+            m.dbsize()
+        ),
+        (4_670, 15_330, 6_357, 8_916, 57)
+    );
+}

@@ -35,6 +35,45 @@ use cachelab::tiers::l2::{command_names, L2Config, Reply, L2};
 use std::collections::BTreeSet;
 use std::time::Duration;
 
+/// Both tests flush the one server: they take turns.
+static SERVER: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// The server's URL and this test's turn on it, or `None` (with a note) when no server was given.
+fn server_turn(what: &str) -> Option<(String, std::sync::MutexGuard<'static, ()>)> {
+    let Ok(url) = std::env::var("CACHELAB_REDIS_URL") else {
+        eprintln!("skipped: set CACHELAB_REDIS_URL (make test does) to {what}");
+        return None;
+    };
+    Some((url, SERVER.lock().unwrap_or_else(|e| e.into_inner())))
+}
+
+/// Connects, and empties the server and resets the settings the tests change.
+fn fresh_server(url: &str) -> redis::Connection {
+    let mut con = redis::Client::open(url)
+        .and_then(|c| c.get_connection())
+        .expect("connect to CACHELAB_REDIS_URL");
+    reset(&mut con);
+    con
+}
+
+fn reset(con: &mut redis::Connection) {
+    redis::cmd("FLUSHALL").query::<()>(con).expect("FLUSHALL");
+    redis::cmd("CONFIG")
+        .arg(&[
+            "SET",
+            "maxmemory",
+            "0",
+            "maxmemory-policy",
+            "noeviction",
+            "maxmemory-samples",
+            "5",
+            "lfu-log-factor",
+            "10",
+        ])
+        .query::<()>(con)
+        .expect("CONFIG SET");
+}
+
 /// How much lower a real PTTL may be than the model's.
 const PTTL_TOLERANCE_MS: i64 = 60;
 /// The simulated sleep in timed sequences, and how many of them at most.
@@ -326,27 +365,19 @@ impl Gen {
                     a.push(self.value());
                 }
             }
-            "expire" | "pexpire" => {
+            "expire" | "pexpire" | "expireat" | "pexpireat" => {
                 a.push(k);
-                let kind = if name == "expire" {
-                    Ttl::RelativeSeconds
-                } else {
-                    Ttl::RelativeMillis
+                let absolute = name.ends_with("at");
+                let kind = match (absolute, name.starts_with('p')) {
+                    (false, false) => Ttl::RelativeSeconds,
+                    (false, true) => Ttl::RelativeMillis,
+                    (true, false) => Ttl::AbsoluteSeconds,
+                    (true, true) => Ttl::AbsoluteMillis,
                 };
                 a.push(self.ttl(kind));
                 // GT/LT only with absolute deadlines: two relative ones may tie in simulated
                 // time yet differ by a real millisecond.
-                self.expire_flags(&mut a, false);
-            }
-            "expireat" | "pexpireat" => {
-                a.push(k);
-                let kind = if name == "expireat" {
-                    Ttl::AbsoluteSeconds
-                } else {
-                    Ttl::AbsoluteMillis
-                };
-                a.push(self.ttl(kind));
-                self.expire_flags(&mut a, true);
+                self.expire_flags(&mut a, absolute);
             }
             "incrby" | "decrby" => {
                 a.push(k);
@@ -522,22 +553,9 @@ fn print_sequence(seed: u64, seq: &[Vec<Vec<u8>>], upto: usize) {
     }
 }
 
-/// Both tests flush and reconfigure the one server: they must not run at the same time (the test
-/// harness runs tests in parallel threads).
-static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
-/// Holds the server for one test, even if an earlier test panicked while holding it.
-fn exclusive_server() -> std::sync::MutexGuard<'static, ()> {
-    ONE_AT_A_TIME
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
 #[test]
 fn the_model_answers_like_redis_server() {
-    let _server = exclusive_server();
-    let Ok(url) = std::env::var("CACHELAB_REDIS_URL") else {
-        eprintln!("skipped: set CACHELAB_REDIS_URL (make test does) to run the differential test");
+    let Some((url, _turn)) = server_turn("run the differential test") else {
         return;
     };
     let sequences: u64 = std::env::var("CACHELAB_DIFF_SEQUENCES")
@@ -548,9 +566,7 @@ fn the_model_answers_like_redis_server() {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(1);
-    let mut con = redis::Client::open(url.as_str())
-        .and_then(|c| c.get_connection())
-        .expect("connect to CACHELAB_REDIS_URL");
+    let mut con = fresh_server(&url);
     let (mut commands, mut timed_sequences, mut seen) = (0u64, 0u64, BTreeSet::new());
     // How many replies of each kind were compared, to show that the comparison has teeth.
     let mut kinds = std::collections::BTreeMap::<&str, u64>::new();
@@ -567,23 +583,7 @@ fn the_model_answers_like_redis_server() {
         let seq: Vec<Vec<Vec<u8>>> = (0..len).map(|_| gen.command()).collect();
 
         // A fresh server state, and the model on the server's clock.
-        redis::cmd("FLUSHALL")
-            .query::<()>(&mut con)
-            .expect("FLUSHALL");
-        redis::cmd("CONFIG")
-            .arg(&[
-                "SET",
-                "maxmemory",
-                "0",
-                "maxmemory-policy",
-                "noeviction",
-                "maxmemory-samples",
-                "5",
-                "lfu-log-factor",
-                "10",
-            ])
-            .query::<()>(&mut con)
-            .expect("CONFIG SET");
+        reset(&mut con);
         let mut epoch = server_ms(&mut con);
         // Whole-second deadlines round TTL at the epoch's millisecond phase: wait for a phase
         // that keeps every sleep point at least 40 ms from a rounding edge.
@@ -690,24 +690,13 @@ ping
 
 #[test]
 fn the_console_prints_byte_for_byte_what_redis_cli_prints() {
-    let _server = exclusive_server();
-    let Ok(url) = std::env::var("CACHELAB_REDIS_URL") else {
-        eprintln!("skipped: set CACHELAB_REDIS_URL (make test does) to compare with redis-cli");
+    let Some((url, _turn)) = server_turn("compare with redis-cli") else {
         return;
     };
     let address = url.trim_start_matches("redis://");
     let address = address.split('/').next().unwrap_or(address);
     let (host, port) = address.rsplit_once(':').unwrap_or((address, "6379"));
-    let mut con = redis::Client::open(url.as_str())
-        .and_then(|c| c.get_connection())
-        .expect("connect to CACHELAB_REDIS_URL");
-    redis::cmd("FLUSHALL")
-        .query::<()>(&mut con)
-        .expect("FLUSHALL");
-    redis::cmd("CONFIG")
-        .arg(&["SET", "maxmemory", "0", "maxmemory-policy", "noeviction"])
-        .query::<()>(&mut con)
-        .expect("CONFIG SET");
+    fresh_server(&url);
     let child = std::process::Command::new("redis-cli")
         .args(["-h", host, "-p", port, "--no-raw"])
         .stdin(std::process::Stdio::piped())

@@ -19,6 +19,10 @@ use super::db::Entry;
 use super::{L2Error, L2};
 use crate::sim::SimRng;
 
+/// The most keys sampled per eviction step. Redis accepts any `maxmemory-samples` up to 2^31 and
+/// samples that many; the model stops at 64 (more than enough to approximate LRU closely) so that
+/// a large setting cannot stall a page.
+pub const MAX_SAMPLES: u32 = 64;
 /// Candidates the eviction pool keeps (`EVPOOL_SIZE`).
 const POOL_SIZE: usize = 16;
 /// A new key's LFU counter, so that new keys are not evicted at once (`LFU_INIT_VAL`).
@@ -216,7 +220,7 @@ fn victim_score(l2: &L2, i: usize) -> u64 {
 /// Picks the next victim with the pool, or `None` if there are no candidates at all.
 fn pool_victim(l2: &mut L2, volatile: bool) -> Option<usize> {
     loop {
-        for _ in 0..l2.config.samples {
+        for _ in 0..l2.config.samples.clamp(1, MAX_SAMPLES) {
             let i = random_slot(l2, volatile)?;
             let score = victim_score(l2, i);
             let key: Box<[u8]> = l2.db.key(i).into();

@@ -10,7 +10,7 @@
 //! - `mod.rs` (this file): [`L2`], its configuration ([`L2Config`]), the keyspace lookups every
 //!   command shares, and the typed API.
 //! - `db.rs`: the keyspace, arranged so that random sampling is deterministic.
-//! - [`value`](Value): the value types and the per-key memory estimate.
+//! - `value.rs`: the value types ([`Value`]) and the per-key memory estimate ([`sds_size`]).
 //! - `expire.rs`: lazy expiry on access and the active expiry cycle.
 //! - `evict.rs`: `maxmemory` and its eviction policies ([`MaxmemoryPolicy`]).
 //! - `command/`: one function per command, grouped by family, and the command table.
@@ -18,6 +18,7 @@
 //! - `reply.rs`: [`Reply`] and redis-cli's way of printing it.
 //! - `parse.rs`: redis-cli's line quoting ([`split_args`]).
 //! - `console.rs`: [`Console`], a redis-cli session (`cachelab console`, the page's console).
+//! - `fuzz.rs`: [`fuzz_console`], the body of the fuzz target `fuzz/fuzz_targets/l2_exec.rs`.
 //!
 //! ## Commands
 //!
@@ -33,11 +34,11 @@
 //! - **Time** is simulated and kept in microseconds; Redis keeps milliseconds. Unix times (for
 //!   `EXPIREAT`/`PEXPIREAT`/`EXAT`/`PXAT`) are `epoch_ms` (see [`L2Config`]) plus the simulated
 //!   clock. `DEBUG SLEEP s` moves the clock by `s` seconds (Redis blocks for that long).
-//! - **Memory** is an estimate (see [`value`](sds_size) docs): `used_memory` counts only the data,
-//!   not the server's baseline, so eviction starts at different points than in Redis.
+//! - **Memory** is an estimate (below): `used_memory` counts only the data, not the server's
+//!   baseline, so eviction starts at different points than in Redis.
 //! - **LRU** idle times have millisecond resolution (Redis: seconds); the LFU counter and its decay
 //!   are Redis's. Samples are drawn with replacement from a dense array with [`SimRng`]
-//!   (Redis's `dictGetSomeKeys` walks hash buckets).
+//!   (Redis's `dictGetSomeKeys` walks hash buckets), at most [`MAX_SAMPLES`] per step.
 //! - **Active expiry** repeats while more than 25 % of a sample had expired (Redis 7 lowered this
 //!   to 10 %, with an effort knob); a cycle does at most [`MAX_EXPIRE_ROUNDS`] rounds, standing in
 //!   for Redis's CPU-time limit, and a jump over many cycles runs only the last
@@ -52,12 +53,34 @@
 //!   named with such bytes) are shown lossily; values themselves are binary-safe.
 //! - Values and arguments longer than [`L2Config::max_value_len`] (default 512 MiB, Redis's
 //!   `proto-max-bulk-len`) are refused with Redis's `string exceeds maximum allowed size` error.
+//!
+//! ## The memory estimate
+//!
+//! Redis measures its allocator; the model cannot, so it charges each key a fixed formula that
+//! follows Redis's data structures (64-bit build):
+//!
+//! | part | bytes |
+//! |---|---|
+//! | every key: dict entry (24) + value object header (16) | 40 |
+//! | the key name, an sds string | `sds(len)` |
+//! | a TTL: an entry in the `expires` dict | 24 |
+//! | a string value | `sds(len)` |
+//! | a set member: dict entry + sds | `24 + sds(len)` |
+//! | a hash field: dict entry + two sds | `24 + sds(field) + sds(value)` |
+//! | a sorted-set member: dict entry + skiplist node + sds | `64 + sds(len)` |
+//!
+//! where `sds(n)` is `n` plus a header of 1, 3, 5 or 9 bytes (by length) plus the terminating
+//! NUL, rounded up to 8 (the allocator's smallest size classes). `used_memory` is the sum over
+//! all keys: unlike Redis it leaves out the server's own baseline (about 0.8 MB), so `maxmemory`
+//! bounds the data alone. Collections are re-measured after each write command, in time linear
+//! in their size; strings in constant time.
 
 mod command;
 mod console;
 mod db;
 mod evict;
 mod expire;
+mod fuzz;
 mod info;
 mod parse;
 mod reply;
@@ -66,8 +89,9 @@ mod value;
 pub use command::args::{format_double, glob_match, parse_i64};
 pub use command::command_names;
 pub use console::{Console, KeyRow, LineOutput, MAX_REPEAT};
-pub use evict::MaxmemoryPolicy;
+pub use evict::{MaxmemoryPolicy, MAX_SAMPLES};
 pub use expire::{MAX_CYCLES_PER_ADVANCE, MAX_EXPIRE_ROUNDS};
+pub use fuzz::fuzz_console;
 pub use parse::{split_args, InvalidArguments};
 pub use reply::Reply;
 pub use value::{sds_size, Value};
@@ -262,7 +286,7 @@ impl L2 {
         self.db.len() as u64
     }
 
-    /// The memory estimate of all keys, in bytes (see [`sds_size`]'s module docs).
+    /// The memory estimate of all keys, in bytes (see the module docs).
     pub fn used_memory(&self) -> u64 {
         self.used_memory
     }

@@ -1,26 +1,7 @@
 //! The values a key can hold, and the per-key memory estimate that `maxmemory` is enforced
 //! against.
 //!
-//! # The memory estimate
-//!
-//! Redis measures its allocator; the model cannot, so it charges each key a fixed formula that
-//! follows Redis's data structures (64-bit build):
-//!
-//! | part | bytes |
-//! |---|---|
-//! | every key: dict entry (24) + value object header (16) | 40 |
-//! | the key name, an sds string | `sds(len)` |
-//! | a TTL: an entry in the `expires` dict | 24 |
-//! | a string value | `sds(len)` |
-//! | a set member: dict entry + sds | `24 + sds(len)` |
-//! | a hash field: dict entry + two sds | `24 + sds(field) + sds(value)` |
-//! | a sorted-set member: dict entry + skiplist node + sds | `64 + sds(len)` |
-//!
-//! where `sds(n)` is `n` plus a header of 1, 3, 5 or 9 bytes (by length) plus the terminating
-//! NUL, rounded up to 8 (the allocator's smallest size classes). `used_memory` is the sum over
-//! all keys: unlike Redis it leaves out the server's own baseline (about 0.8 MB), so `maxmemory`
-//! bounds the data alone. Collections are re-measured after each write command, in time linear
-//! in their size; strings in constant time.
+//! (The memory estimate is described in the module docs of `tiers::l2`.)
 
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet};
