@@ -41,6 +41,7 @@
 
 pub mod bench;
 pub mod error;
+mod fxhash;
 pub mod manager;
 pub mod metrics;
 pub mod policy;

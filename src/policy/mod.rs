@@ -34,13 +34,14 @@ mod tinylfu;
 
 pub mod replay;
 
+pub use crate::fxhash::FxHasher;
 pub use arc::Arc;
 pub use belady::Belady;
 pub use clock::{Clock, Sieve};
 pub use lfu::Lfu;
 pub use lists::{Fifo, Lru};
 pub use s3fifo::S3Fifo;
-pub use slots::{FxHasher, FxMap};
+pub use slots::FxMap;
 pub use tinylfu::{FrequencySketch, WTinyLfu};
 
 use crate::error::{Error, Result};
