@@ -5,8 +5,29 @@ fn main() {}
 
 #[cfg(not(target_arch = "wasm32"))]
 fn main() -> std::process::ExitCode {
+    stop_quietly_on_closed_pipe();
     cli::main()
 }
+
+/// Rust starts programs with SIGPIPE ignored, so printing into a closed pipe (`cachelab run
+/// stampede --json | head -c 100`) makes `println!` panic. A command-line tool should stop there
+/// without a word, as `cat` or `grep` do: restore the default action.
+#[cfg(all(unix, not(target_arch = "wasm32")))]
+fn stop_quietly_on_closed_pipe() {
+    extern "C" {
+        fn signal(signum: i32, handler: usize) -> usize;
+    }
+    const SIGPIPE: i32 = 13; // the same number on Linux and macOS
+    const SIG_DFL: usize = 0;
+    // SAFETY: installing the default disposition for one signal at start-up, before any thread
+    // exists, is what the C runtime itself does for every program it starts.
+    unsafe {
+        signal(SIGPIPE, SIG_DFL);
+    }
+}
+
+#[cfg(all(not(unix), not(target_arch = "wasm32")))]
+fn stop_quietly_on_closed_pipe() {}
 
 #[cfg(not(target_arch = "wasm32"))]
 mod cli {
