@@ -23,6 +23,7 @@
 //! - [`scenario`]: named experiments with validated parameters ([`scenario::ParamSpec`]).
 //! - [`bench`]: benchmark workloads that the faces time (`cachelab bench`, `www/bench.html`).
 //! - [`manager`]: the chapter's cache manager: stable keys for cached functions, typed values.
+//! - [`fuzz`]: the bodies of the fuzz targets in `fuzz/`, also run on stable by the tests.
 //! - [`error`]: the core's one error type; every face turns it into its own form.
 //! - Faces, which hold no logic: `wasm` (the `#[wasm_bindgen]` exports, wasm32 only),
 //!   `src/bin/cachelab.rs` (the command-line tool) and `redis` (feature `redis`, native only).
@@ -41,6 +42,7 @@
 
 pub mod bench;
 pub mod error;
+pub mod fuzz;
 mod fxhash;
 pub mod manager;
 pub mod metrics;

@@ -247,9 +247,12 @@ pub fn replay_trace(
     on_progress: Option<js_sys::Function>,
 ) -> Result<JsValue, JsError> {
     let data: Vec<u8> = if let Some(text) = data.as_string() {
+        replay::check_in_memory_trace(text.len() as u64).map_err(core_error)?;
         text.into_bytes()
     } else if data.is_instance_of::<js_sys::Uint8Array>() {
-        js_sys::Uint8Array::new(&data).to_vec()
+        let array = js_sys::Uint8Array::new(&data);
+        replay::check_in_memory_trace(u64::from(array.length())).map_err(core_error)?;
+        array.to_vec()
     } else {
         return Err(JsError::new(
             "the trace must be a string (CSV or text) or a Uint8Array (any format)",

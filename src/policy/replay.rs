@@ -329,6 +329,32 @@ pub fn run<R: BufRead>(
     run_with_progress(trace, format, open, experiment, &mut |_, _| {})
 }
 
+/// The largest trace a face may hold in memory whole (the browser reads a local file into memory
+/// before replaying it); the CLI streams files and has no such limit.
+pub const MAX_IN_MEMORY_TRACE_BYTES: u64 = 256 << 20;
+
+/// Refuses a trace of `len` bytes that is larger than [`MAX_IN_MEMORY_TRACE_BYTES`], before any
+/// work starts.
+///
+/// ```
+/// use cachelab::policy::replay::{check_in_memory_trace, MAX_IN_MEMORY_TRACE_BYTES};
+/// assert!(check_in_memory_trace(1_000).is_ok());
+/// let err = check_in_memory_trace(MAX_IN_MEMORY_TRACE_BYTES + 1).unwrap_err();
+/// assert!(err.to_string().contains("268435456"));
+/// ```
+pub fn check_in_memory_trace(len: u64) -> Result<()> {
+    if len > MAX_IN_MEMORY_TRACE_BYTES {
+        return Err(Error::LimitExceeded {
+            what:
+                "bytes in a trace read into memory (use the CLI, which streams, for larger files)"
+                    .to_string(),
+            limit: MAX_IN_MEMORY_TRACE_BYTES,
+            got: len,
+        });
+    }
+    Ok(())
+}
+
 /// Requests between two progress reports.
 pub const PROGRESS_EVERY: u64 = 1 << 16;
 

@@ -1,0 +1,106 @@
+//! The bodies of the fuzz targets under `fuzz/` (run with `cargo +nightly fuzz run NAME`), kept in
+//! the library so that `tests/fuzz_bodies.rs` runs the very same code over seeded inputs on stable.
+//! Each takes arbitrary bytes and must neither panic nor loop for long: whatever the input, the
+//! answer is a report or an error.
+
+use crate::policy::replay::{self, Experiment};
+use crate::scenario::{self, split_assignment, ScenarioRun};
+use crate::workload::TraceFormat;
+
+/// Trace readers and replay: `data`'s first byte picks the format and the policy set, the rest is
+/// the trace. Every policy at two sizes; a report must count every request it read.
+///
+/// ```
+/// cachelab::fuzz::trace_replay(b"\x00time,key,size\n1,1,1\n2,x,1\n");
+/// ```
+pub fn trace_replay(data: &[u8]) {
+    let Some((&pick, trace)) = data.split_first() else {
+        return;
+    };
+    let format = [TraceFormat::Csv, TraceFormat::Oracle, TraceFormat::Text][(pick % 3) as usize];
+    let sizes = ["0.5,3", "1,1KiB", "mrc", "0.01,64"][((pick >> 2) % 4) as usize];
+    let Ok(experiment) = Experiment::parse("all", sizes, pick & 0x80 != 0) else {
+        return;
+    };
+    if let Ok(report) = replay::run("fuzz", format, || Ok(trace), &experiment) {
+        for row in &report.rows {
+            assert_eq!(row.requests, report.requests);
+            assert!(row.misses <= row.requests);
+        }
+    }
+}
+
+/// Largest run the parameter fuzzer lets through to the simulation: validation is what it tests,
+/// and a long run would only slow it down.
+const MAX_FUZZ_REQUESTS: f64 = 2_000.0;
+
+/// Scenario parameters as a user gives them: `data` is text whose first line names the scenario
+/// and whose other lines are `--set` pairs (`name=value`), or a JSON object of them as the page
+/// sends. Invalid input must be an error that names a parameter or the scenario; small valid runs
+/// are run to the end.
+///
+/// ```
+/// cachelab::fuzz::scenario_params(b"stampede\nrate=50\nduration_s=2\nttl_s=0.5");
+/// cachelab::fuzz::scenario_params(br#"penetration
+/// {"rate": "1e309", "keys": -1}"#);
+/// ```
+pub fn scenario_params(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    let mut lines = text.lines();
+    let name = lines.next().unwrap_or("").trim();
+    let rest: Vec<&str> = lines.collect();
+    let given: Vec<(String, String)> = match serde_json::from_str::<
+        serde_json::Map<String, serde_json::Value>,
+    >(&rest.join("\n"))
+    {
+        Ok(object) => object
+            .into_iter()
+            .map(|(k, v)| (k, v.as_str().map_or_else(|| v.to_string(), str::to_string)))
+            .collect(),
+        Err(_) => match rest.iter().map(|l| split_assignment(l)).collect() {
+            Ok(pairs) => pairs,
+            Err(e) => {
+                assert!(e.to_string().contains("NAME=VALUE"));
+                return;
+            }
+        },
+    };
+    let mut run = match ScenarioRun::new(name, &given, 1) {
+        Ok(run) => run,
+        Err(e) => {
+            let message = e.to_string();
+            assert!(
+                message.contains('`'),
+                "an error must name what is wrong: {message}"
+            );
+            return;
+        }
+    };
+    let Ok(scenario) = scenario::find(name) else {
+        return;
+    };
+    let value = |param: &str| {
+        given
+            .iter()
+            .rev()
+            .find(|(k, _)| k == param)
+            .and_then(|(_, v)| v.trim().parse::<f64>().ok())
+            .or_else(|| {
+                scenario
+                    .params
+                    .iter()
+                    .find(|p| p.name == param)
+                    .map(|p| p.default)
+            })
+            .unwrap_or(f64::INFINITY)
+    };
+    let closed_loop = value("clients") > 0.0;
+    if closed_loop || value("rate") * value("duration_s") > MAX_FUZZ_REQUESTS {
+        return;
+    }
+    while let Ok(done) = run.step() {
+        if done >= 1.0 {
+            return;
+        }
+    }
+}

@@ -1,0 +1,52 @@
+//! The fuzz targets' bodies (`cachelab::fuzz`) over seeded inputs, on stable: valid examples, and
+//! the same examples with random bytes flipped, cut, or spliced in. `cargo +nightly fuzz run NAME`
+//! explores much further; any crash it finds belongs here as a fixed case.
+
+use cachelab::fuzz;
+use cachelab::sim::SimRng;
+
+/// `count` variations of each seed: random byte flips, truncations and insertions.
+fn mutations(seeds: &[&[u8]], count: usize, rng_seed: u64) -> Vec<Vec<u8>> {
+    let mut rng = SimRng::new(rng_seed);
+    let mut out: Vec<Vec<u8>> = seeds.iter().map(|s| s.to_vec()).collect();
+    for _ in 0..count {
+        let mut m = seeds[rng.below(seeds.len() as u64) as usize].to_vec();
+        for _ in 0..=rng.below(4) {
+            let at = rng.below(m.len() as u64 + 1) as usize;
+            match rng.below(3) {
+                0 if at < m.len() => m[at] ^= 1 << rng.below(8),
+                1 => m.truncate(at),
+                _ => m.insert(at, rng.below(256) as u8),
+            }
+        }
+        out.push(m);
+    }
+    out
+}
+
+#[test]
+fn trace_replay_survives_mutated_traces() {
+    let seeds: [&[u8]; 4] = [
+        b"\x00time,key,size\n1,1,10\n2,2,10\n3,1,10\n4,3,4000\n5,1,10\n",
+        b"\x02one\ntwo\none\nthree\n",
+        b"\x81\x01\x00\x00\x00\x07\x00\x00\x00\x00\x00\x00\x00\x10\x00\x00\x00\xff\xff\xff\xff\xff\xff\xff\xff",
+        b"\x04time,key,size\n0,0,1\n0,0x10,1\n0,18446744073709551615,4294967295\n",
+    ];
+    for input in mutations(&seeds, 3_000, 1) {
+        fuzz::trace_replay(&input);
+    }
+}
+
+#[test]
+fn scenario_params_survive_mutated_settings() {
+    let seeds: [&[u8]; 5] = [
+        b"stampede\nrate=50\nduration_s=2\nttl_s=0.5",
+        b"avalanche\nkeys=20\nrate=100\nduration_s=3\njitter=0.5",
+        b"penetration\n{\"rate\": 80, \"duration_s\": \"2\", \"missing_share\": 0.5}",
+        b"stampede\nclients=3\nthink_ms=0\nduration_s=1",
+        b"nosuch\nrate=1",
+    ];
+    for input in mutations(&seeds, 1_500, 2) {
+        fuzz::scenario_params(&input);
+    }
+}
