@@ -68,31 +68,46 @@ function buildNav() {
   );
 }
 
+/** One labelled number input for parameter spec `s`, with its meaning, range and error slot. */
+function field(s, values) {
+  const wrap = document.createElement('div');
+  wrap.className = 'field';
+  const label = document.createElement('label');
+  label.htmlFor = `p-${s.name}`;
+  label.textContent = s.unit && s.unit !== s.name ? `${s.name} (${s.unit})` : s.name;
+  const input = document.createElement('input');
+  Object.assign(input, { id: `p-${s.name}`, name: s.name, type: 'number', min: s.min, max: s.max });
+  input.step = s.integer ? '1' : 'any';
+  input.value = values.get(s.name) ?? s.default;
+  const hint = document.createElement('span');
+  hint.className = 'hint';
+  hint.id = `h-${s.name}`;
+  hint.textContent = `${s.meaning}; ${s.min} to ${s.max}`;
+  const error = document.createElement('span');
+  error.className = 'error';
+  error.id = `e-${s.name}`;
+  error.setAttribute('aria-live', 'polite');
+  input.setAttribute('aria-describedby', `h-${s.name} e-${s.name}`);
+  wrap.append(label, input, hint, error);
+  return wrap;
+}
+
+/**
+ * The form's fields: the lesson's main knobs first, the others folded under "more parameters"
+ * (opened when a shared link sets one of them, so nothing it changed is hidden).
+ */
 function buildFields(values) {
-  $('fields').replaceChildren(
-    ...specs.map((s) => {
-      const wrap = document.createElement('div');
-      wrap.className = 'field';
-      const label = document.createElement('label');
-      label.htmlFor = `p-${s.name}`;
-      label.textContent = s.unit && s.unit !== s.name ? `${s.name} (${s.unit})` : s.name;
-      const input = document.createElement('input');
-      Object.assign(input, { id: `p-${s.name}`, name: s.name, type: 'number', min: s.min, max: s.max });
-      input.step = s.integer ? '1' : 'any';
-      input.value = values.get(s.name) ?? s.default;
-      const hint = document.createElement('span');
-      hint.className = 'hint';
-      hint.id = `h-${s.name}`;
-      hint.textContent = `${s.meaning}; ${s.min} to ${s.max}`;
-      const error = document.createElement('span');
-      error.className = 'error';
-      error.id = `e-${s.name}`;
-      error.setAttribute('aria-live', 'polite');
-      input.setAttribute('aria-describedby', `h-${s.name} e-${s.name}`);
-      wrap.append(label, input, hint, error);
-      return wrap;
-    }),
-  );
+  const main = lesson.mainParams;
+  const isMain = (s) => !main || main.includes(s.name);
+  const more = specs.filter((s) => !isMain(s));
+  const folded = document.createElement('details');
+  folded.className = 'more-params';
+  folded.open = more.some((s) => values.has(s.name));
+  const grid = document.createElement('div');
+  grid.className = 'fields';
+  grid.append(...more.map((s) => field(s, values)));
+  folded.append(Object.assign(document.createElement('summary'), { textContent: `more parameters (${more.length})` }), grid);
+  $('fields').replaceChildren(...specs.filter(isMain).map((s) => field(s, values)), ...(more.length ? [folded] : []));
 }
 
 /**
@@ -138,6 +153,8 @@ function readForm() {
 function showError(message) {
   const name = /parameter `([^`]+)`/.exec(message)?.[1];
   const slot = lesson.kind === 'replay' ? $('e-replay') : name && document.getElementById(`e-${name}`);
+  // A message about a folded parameter opens the fold, so it is seen beside its field.
+  slot?.closest('details')?.setAttribute('open', '');
   if (slot) slot.textContent = message;
   setStatus('error', message);
 }

@@ -13,12 +13,13 @@ const variant = (report, name) => report.variants.find((v) => v.name === name);
  * A lesson over a scenario of the core (`cachelab scenarios` lists them): its knobs come from the
  * scenario's metadata, every variant is run and overlaid in each chart.
  */
-function scenarioLesson({ id, scenario = id, title, text, notice, defaults = {}, charts = timeCharts }) {
+function scenarioLesson({ id, scenario = id, title, text, notice, mainParams, defaults = {}, charts = timeCharts }) {
   return {
     id,
     title,
     text,
     scenario,
+    mainParams,
     defaults,
     runFn: 'scenarioStart',
     runArgs: (params, seed) => [scenario, params, seed],
@@ -166,6 +167,7 @@ export const LESSONS = [
   scenarioLesson({
     id: 'stampede',
     title: 'Stampede: one hot key expires',
+    mainParams: ['duration_s', 'rate', 'ttl_s', 'db_p50_ms', 'db_p99_ms', 'db_pool', 'hot_share', 'lock_polls', 'beta', 'grace_s', 'event_log'],
     text: [
       'A popular key is cached with a TTL. While it is fresh, the database hardly sees a request. The moment it expires, every request that arrives before someone has put it back finds nothing in the cache — and each one asks the database for the same row.',
       'That burst is the stampede (or thundering herd): a slow query multiplied by the number of concurrent requests, exactly when the cache was supposed to protect the database.',
@@ -185,6 +187,7 @@ export const LESSONS = [
   scenarioLesson({
     id: 'avalanche',
     title: 'Avalanche: everything expires at once',
+    mainParams: ['duration_s', 'rate', 'keys', 'ttl_s', 'db_p50_ms', 'db_pool', 'jitter', 'early_beta', 'event_log'],
     text: [
       'Warm a cache with many keys in one go and give them all the same TTL, and they will all expire in the same instant. The cache goes from full to empty at once, and the database takes the whole load in a spike.',
       'Jitter spreads the deadlines: each key gets its TTL plus or minus a random share, so expiries — and the reloads they cause — are spread over a window instead of a single moment. Early refresh goes further and reloads keys shortly before they expire.',
@@ -200,6 +203,7 @@ export const LESSONS = [
   scenarioLesson({
     id: 'penetration',
     title: 'Penetration: asking for keys that do not exist',
+    mainParams: ['duration_s', 'rate', 'keys', 'missing_share', 'missing_keys', 'negative_ttl_s', 'bloom_bits_per_key', 'event_log'],
     text: [
       'A cache only remembers what it found. Ask for a key that does not exist and there is nothing to store, so the next request for it goes to the database again — every time. A buggy client or an attacker who walks through random ids turns the cache into a pass-through.',
       'Negative caching stores "not found" too, with a short TTL so that a row created later shows up soon. A Bloom filter of the keys that do exist answers "certainly not here" for most missing keys before any tier is asked; it costs a few bits per key and lets a small share of false positives through.',
@@ -222,6 +226,7 @@ export const LESSONS = [
       'Every trip to Redis costs a network round trip. An in-process L1 in front of it answers the hottest keys from memory, with no network at all; L2 still catches what L1 has no room for, and the database sees only what both miss.',
       'Here the traffic is spread over many keys with a Zipf skew, L1 holds a few hundred entries with a short TTL, and the charts show which layer answered each share of the reads. Make L1 larger or smaller, or the skew flatter, and watch the shares move.',
     ],
+    mainParams: ['duration_s', 'rate', 'keys', 'skew', 'l1_keys', 'l1_ttl_ms', 'ttl_s', 'l2_rtt_ms'],
     defaults: { hot_share: 0, keys: 10000, skew: 1, l1_keys: 500, duration_s: 12 },
     charts: layerCharts,
     notice: (r) => {
