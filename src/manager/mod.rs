@@ -1,8 +1,11 @@
-//! The chapter's cache manager, piece by piece: keys for cached functions ([`function_key`]) and
-//! typed values that survive schema changes ([`encode`], [`decode`]).
+//! The chapter's cache manager, piece by piece: keys for cached functions ([`function_key`]),
+//! typed values that survive schema changes ([`encode`], [`decode`]), and the cache-aside read
+//! over any store ([`remember`], [`cached_call`]).
 
 mod key;
+mod remember;
 mod typed;
 
 pub use key::{function_key, DIGEST_HEX_LEN};
+pub use remember::{cached_call, remember, Remembered};
 pub use typed::{decode, encode, Decoded, Schema};

@@ -1,0 +1,231 @@
+//! `remember`: the cache-aside read every call site would otherwise write by hand — look the key
+//! up, and on a miss run the loader and store its result with a TTL — for typed values, over any
+//! [`Store`] (the simulated L2, or a real Redis).
+//!
+//! Bytes that do not decode as a current value (written by an older deploy, or corrupt) count as a
+//! miss and are replaced by the loader's value; they never reach the caller.
+
+use super::key::function_key;
+use super::typed::{decode, encode, Decoded, Schema};
+use crate::error::{Error, Result};
+use crate::sim::SimDuration;
+use crate::strategy::Store;
+use serde::Serialize;
+use std::future::Future;
+
+/// How a `remember` call was answered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Remembered {
+    /// A current value was in the cache.
+    Hit,
+    /// Nothing was there: the loader ran and its value was stored.
+    Miss,
+    /// A value of an older schema version was there: the loader ran and replaced it.
+    OldSchema,
+    /// Bytes that were no value of this type were there: the loader ran and replaced them.
+    Corrupt,
+}
+
+/// The value under `key`, or `load()`'s, which is then cached for `ttl`.
+///
+/// ```
+/// use cachelab::manager::{remember, Remembered, Schema};
+/// use cachelab::sim::{Executor, SimDuration};
+/// use cachelab::strategy::{SimL2, Store};
+/// use cachelab::tiers::L2;
+///
+/// #[derive(serde::Serialize, serde::Deserialize, Debug, PartialEq)]
+/// struct Price { cents: u64 }
+/// impl Schema for Price { const NAME: &'static str = "price"; const VERSION: u32 = 1; }
+///
+/// let exec = Executor::new();
+/// let store = SimL2::new(exec.sim().clone(), L2::new(), SimDuration::from_millis(1));
+/// let answers = exec.sim().spawn(async move {
+///     let ttl = SimDuration::from_secs(60);
+///     let first = remember(&store, "price:7", ttl, || async { Ok(Price { cents: 250 }) }).await;
+///     // The second call finds the cached value: its loader never runs.
+///     let second = remember(&store, "price:7", ttl, || async { Ok(Price { cents: 999 }) }).await;
+///     (first.unwrap(), second.unwrap())
+/// });
+/// exec.run();
+/// let (first, second) = answers.try_take().unwrap();
+/// assert_eq!(first, (Price { cents: 250 }, Remembered::Miss));
+/// assert_eq!(second, (Price { cents: 250 }, Remembered::Hit));
+/// ```
+pub async fn remember<S, T, F, Fut>(
+    store: &S,
+    key: &str,
+    ttl: SimDuration,
+    load: F,
+) -> Result<(T, Remembered)>
+where
+    S: Store,
+    T: Schema,
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = Result<T>>,
+{
+    let how = match store.get(key.as_bytes()).await? {
+        None => Remembered::Miss,
+        Some(bytes) => match decode::<T>(&bytes) {
+            Decoded::Value(value) => return Ok((value, Remembered::Hit)),
+            Decoded::OldSchema { .. } => Remembered::OldSchema,
+            Decoded::Corrupt(_) => Remembered::Corrupt,
+        },
+    };
+    let value = load().await?;
+    store
+        .set(key.as_bytes(), &encode(&value), Some(ttl))
+        .await?;
+    Ok((value, how))
+}
+
+/// [`remember`] for a function's result: the key is [`function_key`]`(prefix, function, args)`,
+/// so each distinct call is cached once and no two calls share an entry.
+pub async fn cached_call<S, A, T, F, Fut>(
+    store: &S,
+    prefix: &str,
+    function: &str,
+    args: &A,
+    ttl: SimDuration,
+    load: F,
+) -> Result<(T, Remembered)>
+where
+    S: Store,
+    A: Serialize + ?Sized,
+    T: Schema,
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = Result<T>>,
+{
+    let key = function_key(prefix, function, args).map_err(|e| Error::Parse {
+        what: format!("the arguments of `{function}`"),
+        detail: e.to_string(),
+    })?;
+    remember(store, &key, ttl, load).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::{Executor, Sim};
+    use crate::strategy::SimL2;
+    use crate::tiers::L2;
+    use serde::Deserialize;
+    use std::cell::Cell;
+    use std::rc::Rc;
+
+    #[derive(Serialize, Deserialize, Debug, PartialEq, Clone)]
+    struct ProfileV2 {
+        id: u64,
+        display_name: String,
+    }
+    impl Schema for ProfileV2 {
+        const NAME: &'static str = "profile";
+        const VERSION: u32 = 2;
+    }
+
+    /// Runs `body` with a fresh simulated L2 (1 ms away) and the clock, and returns its result.
+    fn with_store<T: 'static, Fut: Future<Output = T> + 'static>(
+        body: impl FnOnce(Rc<SimL2>, Sim) -> Fut,
+    ) -> T {
+        let exec = Executor::new();
+        let store = Rc::new(SimL2::new(
+            exec.sim().clone(),
+            L2::new(),
+            SimDuration::from_millis(1),
+        ));
+        let handle = exec.sim().spawn(body(store, exec.sim().clone()));
+        exec.run();
+        handle.try_take().expect("the task finished")
+    }
+
+    #[test]
+    fn a_deploy_that_changes_the_schema_misses_once_then_hits() {
+        let loads = Rc::new(Cell::new(0));
+        let seen = with_store({
+            let loads = loads.clone();
+            move |store, _| async move {
+                // The previous deploy stored version 1, with another field name.
+                let old = br#"{"schema":"profile","v":1,"data":{"id":7,"name":"Ada"}}"#;
+                store.set(b"profile:7", old, None).await.unwrap();
+                let mut seen = Vec::new();
+                for _ in 0..3 {
+                    let load = || async {
+                        loads.set(loads.get() + 1);
+                        Ok(ProfileV2 {
+                            id: 7,
+                            display_name: "Ada".into(),
+                        })
+                    };
+                    let (_, how) = remember(&*store, "profile:7", SimDuration::from_secs(60), load)
+                        .await
+                        .unwrap();
+                    seen.push(how);
+                }
+                seen
+            }
+        });
+        assert_eq!(
+            seen,
+            [Remembered::OldSchema, Remembered::Hit, Remembered::Hit]
+        );
+        assert_eq!(loads.get(), 1);
+    }
+
+    #[test]
+    fn corrupt_bytes_are_replaced_and_loader_errors_are_not_cached() {
+        let seen = with_store(|store, _| async move {
+            store.set(b"k", b"\xff\x00 not json", None).await.unwrap();
+            let failed =
+                remember::<_, ProfileV2, _, _>(&*store, "k", SimDuration::from_secs(5), || async {
+                    Err(Error::LoadAbandoned)
+                })
+                .await;
+            let (_, after_failure) = remember(&*store, "k", SimDuration::from_secs(5), || async {
+                Ok(ProfileV2 {
+                    id: 1,
+                    display_name: "x".into(),
+                })
+            })
+            .await
+            .unwrap();
+            (failed.is_err(), after_failure)
+        });
+        assert_eq!(seen, (true, Remembered::Corrupt));
+    }
+
+    #[test]
+    fn entries_expire_after_their_ttl() {
+        let seen = with_store(|store, sim| async move {
+            let ttl = SimDuration::from_secs(10);
+            let load = || async {
+                Ok(ProfileV2 {
+                    id: 1,
+                    display_name: "x".into(),
+                })
+            };
+            let (_, first) = cached_call(&*store, "app", "profile", &(1,), ttl, load)
+                .await
+                .unwrap();
+            let (_, second) = cached_call(&*store, "app", "profile", &(1,), ttl, load)
+                .await
+                .unwrap();
+            let (_, other_args) = cached_call(&*store, "app", "profile", &(2,), ttl, load)
+                .await
+                .unwrap();
+            sim.sleep(SimDuration::from_secs(11)).await;
+            let (_, later) = cached_call(&*store, "app", "profile", &(1,), ttl, load)
+                .await
+                .unwrap();
+            [first, second, other_args, later]
+        });
+        assert_eq!(
+            seen,
+            [
+                Remembered::Miss,
+                Remembered::Hit,
+                Remembered::Miss,
+                Remembered::Miss
+            ]
+        );
+    }
+}
