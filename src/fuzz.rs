@@ -104,3 +104,40 @@ pub fn scenario_params(data: &[u8]) {
         }
     }
 }
+
+/// The page's shared-link decoder: `data` as a query string, decoded against the stampede
+/// lesson's knobs and the eviction lesson's text settings. Every value it accepts must pass the
+/// core's own validation.
+///
+/// ```
+/// cachelab::fuzz::link_decode(b"?lesson=stampede&rate=1e3&seed=%31&policies=lru");
+/// ```
+pub fn link_decode(data: &[u8]) {
+    let Ok(stampede) = scenario::find("stampede") else {
+        return;
+    };
+    let knobs: Vec<scenario::LinkKnob> = stampede
+        .params
+        .iter()
+        .map(|p| scenario::LinkKnob {
+            name: p.name.to_string(),
+            min: p.min,
+            max: p.max,
+            integer: p.integer,
+        })
+        .collect();
+    let pass_through = ["policies".to_string(), "sizes".to_string()];
+    let link = scenario::decode_link(&String::from_utf8_lossy(data), &knobs, &pass_through);
+    let given: Vec<(String, String)> = link
+        .values
+        .iter()
+        .filter(|(k, _)| knobs.iter().any(|knob| &knob.name == *k))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    if let Err(e) = scenario::resolve(&stampede.params, &given) {
+        panic!("the link decoder accepted values the core refuses: {e}");
+    }
+    if let Some(seed) = link.values.get("seed") {
+        assert!(seed.parse::<u64>().is_ok(), "accepted seed {seed:?}");
+    }
+}

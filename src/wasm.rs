@@ -321,3 +321,15 @@ impl Console {
         self.0.l2().now().as_micros() as f64 / 1e3
     }
 }
+
+/// Decodes a shared link's query string for a lesson whose numeric knobs are `knobs`
+/// (`[{name, min, max, integer}]`) and whose text settings are `pass_through` (`["policies"]`);
+/// returns `{lesson, values, invalid, unknown}` (see `cachelab::scenario::decode_link`).
+#[wasm_bindgen(js_name = decodeLink)]
+pub fn decode_link(query: &str, knobs: JsValue, pass_through: JsValue) -> Result<JsValue, JsError> {
+    let knobs: Vec<crate::scenario::LinkKnob> = serde_wasm_bindgen::from_value(knobs)
+        .map_err(|e| JsError::new(&format!("knobs must be [{{name, min, max, integer}}]: {e}")))?;
+    let pass_through: Vec<String> = serde_wasm_bindgen::from_value(pass_through)
+        .map_err(|e| JsError::new(&format!("pass_through must be a list of names: {e}")))?;
+    to_js(&crate::scenario::decode_link(query, &knobs, &pass_through))
+}

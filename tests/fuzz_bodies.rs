@@ -50,3 +50,16 @@ fn scenario_params_survive_mutated_settings() {
         fuzz::scenario_params(&input);
     }
 }
+
+#[test]
+fn link_decode_accepts_only_what_the_core_accepts() {
+    let seeds: [&[u8]; 4] = [
+        b"?lesson=stampede&rate=250&ttl_s=0.5&seed=42",
+        b"lesson=eviction&policies=lru%2Csieve&sizes=mrc",
+        b"?rate=1e3&keys=%31%30&seed=18446744073709551615&x=%zz",
+        b"?rate=+5&duration_s=600&skew=3&beta=0&grace_s=86400",
+    ];
+    for input in mutations(&seeds, 3_000, 3) {
+        fuzz::link_decode(&input);
+    }
+}

@@ -110,29 +110,6 @@ function buildFields(values) {
   $('fields').replaceChildren(...specs.filter(isMain).map((s) => field(s, values)), ...(more.length ? [folded] : []));
 }
 
-/**
- * The values a shared link gives for this lesson's knobs and seed, keeping only those the core's
- * specs allow (name, range, whole number): a malformed link falls back to the defaults.
- */
-function linkValues(query) {
-  const values = new Map();
-  const invalid = [];
-  for (const s of specs) {
-    const text = query.get(s.name);
-    if (text === null) continue;
-    const n = Number(text);
-    const ok = text.trim() !== '' && Number.isFinite(n) && n >= s.min && n <= s.max && (!s.integer || Number.isInteger(n));
-    if (ok) values.set(s.name, text);
-    else invalid.push(s.name);
-  }
-  const seed = query.get('seed');
-  if (seed !== null) {
-    if (/^\d{1,20}$/.test(seed) && BigInt(seed) <= MAX_SEED) values.set('seed', seed);
-    else invalid.push('seed');
-  }
-  return { values, invalid };
-}
-
 /** Reads the form; returns {params, seed} or null after marking the fields in error. */
 function readForm() {
   for (const e of document.querySelectorAll('.field .error')) e.textContent = '';
@@ -327,9 +304,11 @@ async function selectLesson(next, query) {
   $('fields').hidden = isReplay;
   $('seed-field').hidden = isReplay;
   if (isReplay) buildReplayFields(lesson.policies, query);
-  const known = new Set(['lesson', 'seed', ...specs.map((s) => s.name), ...(isReplay ? ['policies', 'sizes'] : [])]);
-  const unknown = [...query.keys()].filter((k) => !known.has(k));
-  const { values, invalid } = linkValues(query);
+  // The core decodes the link against this lesson's knobs (so the decoder is fuzzed with the rest).
+  const knobs = specs.map(({ name, min, max, integer }) => ({ name, min, max, integer }));
+  const link = await runs.call('decodeLink', [query.toString(), knobs, isReplay ? ['policies', 'sizes'] : []]);
+  const { invalid, unknown } = link;
+  const values = new Map(Object.entries(link.values));
   buildFields(values);
   $('seed').value = values.get('seed') ?? '1';
   const notes = [];
