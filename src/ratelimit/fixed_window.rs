@@ -51,9 +51,7 @@ impl Limiter for FixedWindow {
         let counter = format!("{key}:{number}");
         // INCR first, as a Redis script would: one round trip, and refused requests count too
         // (a client hammering a closed window does not get a discount).
-        let count = l2
-            .incr_by(counter.as_bytes(), 1)
-            .map_err(|reply| super::store_error(reply.to_cli_string()))?;
+        let count = super::incr(l2, &counter)?;
         if count == 1 {
             // The first request of the window sets its expiry; the key dies with the window.
             l2.expire(counter.as_bytes(), SimDuration(ends_in));

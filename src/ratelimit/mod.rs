@@ -341,6 +341,12 @@ fn int_of(reply: Reply) -> Result<i64> {
     }
 }
 
+/// `INCR key`: the counter's new value (a key holding a non-integer is a store error).
+fn incr(l2: &mut L2, key: &str) -> Result<i64> {
+    l2.incr_by(key.as_bytes(), 1)
+        .map_err(|reply| store_error(reply.to_cli_string()))
+}
+
 /// An [`Error::Store`] with `detail`.
 fn store_error(detail: impl Into<String>) -> Error {
     Error::Store {

@@ -65,9 +65,7 @@ impl Limiter for SlidingCounter {
         let used = |current: u64| carried + current as u128 * window as u128;
         let allowed = used(current + 1) <= budget;
         let current = if allowed {
-            let n = l2
-                .incr_by(current_key.as_bytes(), 1)
-                .map_err(|reply| super::store_error(reply.to_cli_string()))?;
+            let n = super::incr(l2, &current_key)?;
             // Kept through the next window, which reads it as its `previous`.
             l2.expire(
                 current_key.as_bytes(),
