@@ -358,3 +358,31 @@ fn store_error(detail: impl Into<String>) -> Error {
 fn ceil_ms(us: u64) -> u64 {
     us.div_ceil(1_000)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quota_errors_name_the_field_and_range() {
+        let e = Quota::new(5, 0).unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "parameter `window` must be between 1 and 86400000 ms (got 0)"
+        );
+        let e = Quota::new(MAX_LIMIT + 1, 10).unwrap_err().to_string();
+        assert!(
+            e.contains("`limit` must be between 1 and 1000000000"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn keys_of_different_subjects_never_share_a_prefix() {
+        let reads = Rule::new(Scope::User, "reads");
+        // Without escaping, user "1:x" on endpoint "reads" and user "1" on endpoint "x:reads"
+        // would collide, and a reset of user "1" would reach user "1:x".
+        assert_ne!(reads.key("1:x"), Rule::new(Scope::User, "x:reads").key("1"));
+        assert_eq!(reads.key("50%"), "rl:user:50%25:reads");
+    }
+}
