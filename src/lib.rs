@@ -23,6 +23,8 @@
 //! - [`scenario`]: named experiments with validated parameters ([`scenario::ParamSpec`]).
 //! - [`bench`]: benchmark workloads that the faces time (`cachelab bench`, `www/bench.html`).
 //! - [`manager`]: the chapter's cache manager: stable keys for cached functions, typed values.
+//! - [`ratelimit`]: token bucket, fixed window, sliding log and sliding counter limiters whose
+//!   state lives in L2; per-user/IP/endpoint rules, headers, fail-open/closed, admin reset.
 //! - [`fuzz`]: the bodies of the fuzz targets in `fuzz/`, also run on stable by the tests.
 //! - [`error`]: the core's one error type; every face turns it into its own form.
 //! - Faces, which hold no logic: `wasm` (the `#[wasm_bindgen]` exports, wasm32 only),
@@ -47,6 +49,7 @@ mod fxhash;
 pub mod manager;
 pub mod metrics;
 pub mod policy;
+pub mod ratelimit;
 pub mod scenario;
 pub mod sim;
 pub mod strategy;
