@@ -32,9 +32,9 @@ fn trace_replay_survives_mutated_traces() {
         b"\x81\x01\x00\x00\x00\x07\x00\x00\x00\x00\x00\x00\x00\x10\x00\x00\x00\xff\xff\xff\xff\xff\xff\xff\xff",
         b"\x04time,key,size\n0,0,1\n0,0x10,1\n0,18446744073709551615,4294967295\n",
     ];
-    for input in mutations(&seeds, 3_000, 1) {
-        fuzz::trace_replay(&input);
-    }
+    mutations(&seeds, 3_000, 1)
+        .iter()
+        .for_each(|input| fuzz::trace_replay(input));
 }
 
 #[test]
@@ -46,9 +46,9 @@ fn scenario_params_survive_mutated_settings() {
         b"stampede\nclients=3\nthink_ms=0\nduration_s=1",
         b"nosuch\nrate=1",
     ];
-    for input in mutations(&seeds, 1_500, 2) {
-        fuzz::scenario_params(&input);
-    }
+    mutations(&seeds, 1_500, 2)
+        .iter()
+        .for_each(|input| fuzz::scenario_params(input));
 }
 
 #[test]
@@ -59,7 +59,7 @@ fn link_decode_accepts_only_what_the_core_accepts() {
         b"?rate=1e3&keys=%31%30&seed=18446744073709551615&x=%zz",
         b"?rate=+5&duration_s=600&skew=3&beta=0&grace_s=86400",
     ];
-    for input in mutations(&seeds, 3_000, 3) {
-        fuzz::link_decode(&input);
-    }
+    mutations(&seeds, 3_000, 3)
+        .iter()
+        .for_each(|input| fuzz::link_decode(input));
 }
