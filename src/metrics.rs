@@ -116,8 +116,16 @@ struct EventLog {
 }
 
 impl EventLog {
-    fn log(&mut self, at: SimTime, key: u64, what: EventKind, took: Option<SimDuration>) {
+    /// Logs the event `describe` gives, unless the log is full; `describe` runs only when the
+    /// event is kept, so a run without step mode pays one comparison per event.
+    fn log(
+        &mut self,
+        at: SimTime,
+        took: Option<SimDuration>,
+        describe: impl FnOnce() -> (u64, EventKind),
+    ) {
         if self.events.len() < self.limit {
+            let (key, what) = describe();
             self.events.push(Event {
                 at,
                 t_ms: at.as_micros() as f64 / 1e3,
@@ -374,14 +382,14 @@ impl Metrics {
             }
         }
         let took = (now - arrived).as_micros().min(u32::MAX as u64) as u32;
-        let (key, what) = match (op, outcome) {
-            (Op::Read(key), Outcome::Read { served, stale }) => {
-                (key, EventKind::Read { served, stale })
-            }
-            (Op::Write(key), Outcome::Write) => (key, EventKind::Write),
-            (Op::Read(key) | Op::Write(key), _) => (key, EventKind::Failed),
-        };
-        self.events.log(arrived, key, what, Some(now - arrived));
+        self.events
+            .log(arrived, Some(now - arrived), || match (op, outcome) {
+                (Op::Read(key), Outcome::Read { served, stale }) => {
+                    (key, EventKind::Read { served, stale })
+                }
+                (Op::Write(key), Outcome::Write) => (key, EventKind::Write),
+                (Op::Read(key) | Op::Write(key), _) => (key, EventKind::Failed),
+            });
         let b = self.at(arrived);
         let c = &mut b.counters;
         c.requests += 1;
@@ -409,7 +417,7 @@ impl Metrics {
     /// The database is being asked for `key` at `now`.
     pub fn record_db_query(&mut self, now: SimTime, key: u64, purpose: Purpose) {
         self.events
-            .log(now, key, EventKind::DbQuery { purpose }, None);
+            .log(now, None, || (key, EventKind::DbQuery { purpose }));
         let c = &mut self.at(now).counters;
         c.db_queries += 1;
         c.fallbacks += u64::from(purpose == Purpose::Fallback);
@@ -427,9 +435,10 @@ impl Metrics {
 
     /// `key`'s entry was written to L2 at `now`, fresh until `fresh_until`.
     pub fn record_fill(&mut self, now: SimTime, key: u64, fresh_until: SimTime) {
-        let fresh_for_ms = (fresh_until - now).as_millis_f64();
-        self.events
-            .log(now, key, EventKind::Fill { fresh_for_ms }, None);
+        self.events.log(now, None, || {
+            let fresh_for_ms = (fresh_until - now).as_millis_f64();
+            (key, EventKind::Fill { fresh_for_ms })
+        });
         if let Some(hot) = self.hot.as_mut().filter(|h| h.key == key) {
             hot.fills.push((now, fresh_until));
         }
@@ -437,7 +446,7 @@ impl Metrics {
 
     /// A read of `key` found it missing from L2 at `now`.
     pub fn record_l2_miss(&mut self, now: SimTime, key: u64) {
-        self.events.log(now, key, EventKind::L2Miss, None);
+        self.events.log(now, None, || (key, EventKind::L2Miss));
         if let Some(hot) = self.hot.as_mut().filter(|h| h.key == key) {
             hot.l2_misses.push(now);
         }
