@@ -35,7 +35,17 @@ pub struct Scenario {
     /// The strategies it compares.
     pub variants: Vec<Variant>,
     #[serde(skip)]
-    configure: fn(&Params, &str) -> Result<LabConfig>,
+    pub(super) runner: Runner,
+}
+
+/// How a scenario runs one variant.
+#[derive(Clone, Copy, Debug)]
+pub enum Runner {
+    /// On the shared lab bench ([`run_variant`]): the scenario only sets up its [`LabConfig`].
+    Lab(fn(&Params, &str) -> Result<LabConfig>),
+    /// Its own bench, for experiments the lab cannot express (writers and readers racing,
+    /// several app instances, rate limits): parameters, variant name and seed in, report out.
+    Custom(fn(&Params, &str, u64) -> Result<VariantReport>),
 }
 
 /// A scenario run: every variant on the same traffic.
@@ -51,11 +61,11 @@ pub struct Report {
     pub variants: Vec<VariantReport>,
 }
 
-const fn variant(name: &'static str, about: &'static str) -> Variant {
+pub(super) const fn variant(name: &'static str, about: &'static str) -> Variant {
     Variant { name, about }
 }
 
-const fn param(
+pub(super) const fn param(
     name: &'static str,
     meaning: &'static str,
     unit: &'static str,
@@ -236,7 +246,7 @@ const EVENT_LOG: ParamSpec = param(
 );
 
 /// The common parameters with some defaults replaced, followed by the scenario's own.
-fn with_defaults(overrides: &[(&str, f64)], own: &[ParamSpec]) -> Vec<ParamSpec> {
+pub(super) fn with_defaults(overrides: &[(&str, f64)], own: &[ParamSpec]) -> Vec<ParamSpec> {
     let mut specs: Vec<ParamSpec> = COMMON.iter().copied().chain([BUCKET, EVENT_LOG]).collect();
     for (name, default) in overrides {
         if let Some(s) = specs.iter_mut().find(|s| s.name == *name) {
@@ -247,17 +257,17 @@ fn with_defaults(overrides: &[(&str, f64)], own: &[ParamSpec]) -> Vec<ParamSpec>
     specs
 }
 
-fn ms(p: &Params, name: &str) -> SimDuration {
+pub(super) fn ms(p: &Params, name: &str) -> SimDuration {
     SimDuration::from_secs_f64(p.get(name) / 1e3)
 }
 
-fn secs(p: &Params, name: &str) -> SimDuration {
+pub(super) fn secs(p: &Params, name: &str) -> SimDuration {
     SimDuration::from_secs_f64(p.get(name))
 }
 
 /// The lab every scenario starts from: the common parameters, the given key popularity, plain
 /// cache-aside with a fixed TTL, everything warmed at time zero.
-fn base_lab(p: &Params, popularity: Popularity) -> Result<LabConfig> {
+pub(super) fn base_lab(p: &Params, popularity: Popularity) -> Result<LabConfig> {
     if p.get("db_p99_ms") < p.get("db_p50_ms") {
         return Err(Error::OutOfRange {
             name: "db_p99_ms".to_string(),
@@ -306,7 +316,7 @@ fn base_lab(p: &Params, popularity: Popularity) -> Result<LabConfig> {
     })
 }
 
-fn zipf(p: &Params) -> Popularity {
+pub(super) fn zipf(p: &Params) -> Popularity {
     Popularity::Zipf(Zipf::new(p.get_u64("keys"), p.get("skew")))
 }
 
@@ -387,7 +397,7 @@ fn stampede() -> Scenario {
             variant("xfetch", "probabilistic early expiration with beta"),
             variant("swr", "serve stale within the grace while one refresh runs"),
         ],
-        configure: |p, variant| {
+        runner: Runner::Lab(|p, variant| {
             let mut lab = base_lab(
                 p,
                 Popularity::OneHot {
@@ -412,7 +422,7 @@ fn stampede() -> Scenario {
                 _ => Protection::None,
             };
             Ok(lab)
-        },
+        }),
     }
 }
 
@@ -459,7 +469,7 @@ fn avalanche() -> Scenario {
                 "XFetch refreshes each key a random while before it expires",
             ),
         ],
-        configure: |p, variant| {
+        runner: Runner::Lab(|p, variant| {
             let mut lab = base_lab(p, zipf(p))?;
             match variant {
                 "jitter" => lab.policy.jitter = p.get("jitter"),
@@ -471,7 +481,7 @@ fn avalanche() -> Scenario {
                 _ => {}
             }
             Ok(lab)
-        },
+        }),
     }
 }
 
@@ -538,7 +548,7 @@ fn penetration() -> Scenario {
             variant("null-cache", "'not found' is cached for a short TTL"),
             variant("bloom", "a Bloom filter of existing keys screens queries"),
         ],
-        configure: |p, variant| {
+        runner: Runner::Lab(|p, variant| {
             let mut lab = base_lab(p, zipf(p))?;
             lab.mix.missing_share = p.get("missing_share");
             lab.mix.missing_keys = p.get_u64("missing_keys");
@@ -548,7 +558,7 @@ fn penetration() -> Scenario {
                 _ => {}
             }
             Ok(lab)
-        },
+        }),
     }
 }
 
@@ -615,8 +625,11 @@ impl ScenarioRun {
     pub fn step(&mut self) -> Result<f64> {
         let total = self.scenario.variants.len();
         if let Some(v) = self.scenario.variants.get(self.report.variants.len()) {
-            let config = (self.scenario.configure)(&self.report.params, v.name)?;
-            let variant = run_variant(v.name, &config, self.report.seed)?;
+            let (params, seed) = (&self.report.params, self.report.seed);
+            let variant = match self.scenario.runner {
+                Runner::Lab(configure) => run_variant(v.name, &configure(params, v.name)?, seed)?,
+                Runner::Custom(run) => run(params, v.name, seed)?,
+            };
             self.report.variants.push(variant);
         }
         Ok(self.report.variants.len() as f64 / total.max(1) as f64)

@@ -11,7 +11,7 @@ mod lab;
 mod link;
 mod params;
 
-pub use catalog::{find, run, scenarios, Report, Scenario, ScenarioRun, Variant, COMMON};
+pub use catalog::{find, run, scenarios, Report, Runner, Scenario, ScenarioRun, Variant, COMMON};
 pub use lab::{run_variant, BloomReport, KeyQueries, LabConfig, VariantReport, MAX_REQUESTS};
 pub use link::{decode_link, LinkKnob, LinkState};
 pub use params::{check, resolve, split_assignment, ParamSpec, Params};
