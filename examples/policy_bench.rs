@@ -5,7 +5,10 @@
 //! ```sh
 //! cargo run --release --example policy_bench            # all policy cases
 //! cargo run --release --example policy_bench -- sieve   # the baseline and cases containing "sieve"
+//! cargo run --release --example policy_bench -- '' ../shared/traces/zipf.csv   # on a trace file
 //! ```
+//!
+//! Without a trace file the cases replay the synthetic Zipf stand-in (see `cachelab::bench`).
 //!
 //! Wall-clock time is read here, in a face, never in the library.
 
@@ -18,6 +21,11 @@ const ROUNDS: usize = 7;
 
 fn main() {
     let filter = std::env::args().nth(1).unwrap_or_default();
+    if let Some(path) = std::env::args().nth(2) {
+        let bytes = std::fs::read(&path).unwrap_or_else(|e| exit(&format!("{path}: {e}")));
+        bench::use_policy_trace(&path, &bytes).unwrap_or_else(|e| exit(&format!("{path}: {e}")));
+    }
+    println!("trace: {}", bench::policy_trace_name());
     let cases: Vec<_> = bench::cases()
         .into_iter()
         .filter(|c| c.group == "policy")
@@ -45,4 +53,9 @@ fn main() {
             baseline / seconds
         );
     }
+}
+
+fn exit(message: &str) -> ! {
+    eprintln!("policy_bench: {message}");
+    std::process::exit(2)
 }

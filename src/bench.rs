@@ -6,12 +6,14 @@
 //! throughput as a ratio to that baseline measured in the same run, so results compare across
 //! machines.
 
+use crate::error::{Error, Result};
+use crate::policy::replay::check_in_memory_trace;
 use crate::policy::{
     Access, Arc, Cache, Capacity, Clock, Evictor, Fifo, FromCapacity, Lfu, Lru, Policy, S3Fifo,
     Sieve, WTinyLfu,
 };
 use crate::scenario::{self, l1_curve};
-use crate::workload::{Pattern, Synthetic};
+use crate::workload::{Pattern, Synthetic, TraceFormat, TraceReader};
 use std::num::NonZeroU64;
 use std::sync::OnceLock;
 
@@ -76,13 +78,45 @@ fn l1_curve_requests(ops: u64) -> u64 {
         .unwrap_or(0)
 }
 
-/// The policy benchmark's trace: Zipf (skew 1) over 100,000 keys, 1,000,000 requests, seed 1,
-/// generated once in-process so that the benchmark needs no file, plus the capacity the
-/// benchmark uses: 10 % of its unique keys.
-fn policy_trace() -> &'static (Vec<Access>, NonZeroU64) {
-    static TRACE: OnceLock<(Vec<Access>, NonZeroU64)> = OnceLock::new();
-    TRACE.get_or_init(|| {
-        let trace: Vec<Access> = Synthetic::new(
+/// The trace the policy cases replay, preloaded, and the capacity they use: 10 % of its unique
+/// keys, as the issue's benchmark asks (object-count mode).
+struct PolicyTrace {
+    /// Where it came from, for the faces to print.
+    name: String,
+    requests: Vec<Access>,
+    unique_keys: u64,
+    capacity: NonZeroU64,
+}
+
+impl PolicyTrace {
+    fn new(name: String, requests: Vec<Access>) -> Result<PolicyTrace> {
+        let mut keys: Vec<u64> = requests.iter().map(|a| a.key).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        let unique_keys = keys.len() as u64;
+        let capacity = NonZeroU64::new(unique_keys / 10).ok_or_else(|| Error::Parse {
+            what: format!("benchmark trace `{name}`"),
+            detail: format!(
+                "it has {unique_keys} unique keys; at least 10 are needed for a 10 % cache"
+            ),
+        })?;
+        Ok(PolicyTrace {
+            name,
+            requests,
+            unique_keys,
+            capacity,
+        })
+    }
+}
+
+static POLICY_TRACE: OnceLock<PolicyTrace> = OnceLock::new();
+
+/// The policy cases' trace: the one a face chose with [`use_policy_trace`], or else a synthetic
+/// stand-in of the same shape as the shared `zipf.csv` — Zipf (skew 1) over 100,000 keys,
+/// 1,000,000 requests, seed 1 — generated in-process so that the benchmark needs no file.
+fn policy_trace() -> &'static PolicyTrace {
+    POLICY_TRACE.get_or_init(|| {
+        let requests = Synthetic::new(
             Pattern::Zipf {
                 keys: 100_000,
                 skew: 1.0,
@@ -90,28 +124,60 @@ fn policy_trace() -> &'static (Vec<Access>, NonZeroU64) {
             1_000_000,
             1,
         )
-        .map(|generator| {
-            generator
-                .map(|r| Access::new(r.key, r.size))
-                .collect::<Vec<_>>()
-        })
+        .map(|generator| generator.map(|r| Access::new(r.key, r.size)).collect())
         .unwrap_or_default();
-        let mut keys: Vec<u64> = trace.iter().map(|a| a.key).collect();
-        keys.sort_unstable();
-        keys.dedup();
-        let capacity = NonZeroU64::new(keys.len() as u64 / 10).unwrap_or(NonZeroU64::MIN);
-        (trace, capacity)
+        // 100,000 Zipf keys drawn a million times leave tens of thousands of unique keys.
+        PolicyTrace::new(
+            "synthetic Zipf (skew 1, 100,000 keys, 1,000,000 requests, seed 1)".into(),
+            requests,
+        )
+        .expect("the synthetic trace has many unique keys")
     })
+}
+
+/// Makes the policy cases replay the trace in `bytes` (CSV `time,key,size`, oracleGeneral binary
+/// or one key per line, told apart by `name`'s extension) instead of the synthetic stand-in —
+/// e.g. the shared `zipf.csv` that the issue's targets are stated on. Call it before any policy
+/// case runs; returns the trace's requests and unique keys.
+///
+/// ```
+/// use cachelab::bench;
+/// let csv = "time,key,size\n".to_string() + &(0..100).map(|k| format!("{k},{},1\n", k % 20)).collect::<String>();
+/// assert_eq!(bench::use_policy_trace("tiny.csv", csv.as_bytes()).unwrap(), (100, 20));
+/// assert_eq!(bench::policy_trace_name(), "tiny.csv");
+/// // Once the cases have a trace, it stays: a second choice is refused.
+/// assert!(bench::use_policy_trace("other.csv", csv.as_bytes()).is_err());
+/// ```
+pub fn use_policy_trace(name: &str, bytes: &[u8]) -> Result<(u64, u64)> {
+    check_in_memory_trace(bytes.len() as u64)?;
+    let requests = TraceReader::new(bytes, TraceFormat::from_file_name(name))
+        .map(|r| r.map(|r| Access::new(r.key, r.size)))
+        .collect::<Result<Vec<_>>>()?;
+    let trace = PolicyTrace::new(name.to_string(), requests)?;
+    let shape = (trace.requests.len() as u64, trace.unique_keys);
+    POLICY_TRACE.set(trace).map_err(|_| Error::Parse {
+        what: format!("benchmark trace `{name}`"),
+        detail: format!(
+            "the policy cases already replay `{}`; choose the trace before running them",
+            policy_trace().name
+        ),
+    })?;
+    Ok(shape)
+}
+
+/// What the policy cases replay (a file name, or the synthetic stand-in's description).
+pub fn policy_trace_name() -> &'static str {
+    &policy_trace().name
 }
 
 /// The `ops` requests a policy case replays: the preloaded trace, from the start, wrapping.
 fn trace_requests(ops: u64) -> impl Iterator<Item = &'static Access> {
-    policy_trace().0.iter().cycle().take(ops as usize)
+    policy_trace().requests.iter().cycle().take(ops as usize)
 }
 
 /// Baseline: the `lru` crate's `LruCache` on the same trace and capacity.
 fn lru_crate_replay(ops: u64) -> u64 {
-    let capacity = policy_trace().1;
+    let capacity = policy_trace().capacity;
     let capacity =
         std::num::NonZeroUsize::new(capacity.get() as usize).unwrap_or(std::num::NonZeroUsize::MIN);
     let mut cache = lru::LruCache::<u64, ()>::new(capacity);
@@ -127,7 +193,7 @@ fn lru_crate_replay(ops: u64) -> u64 {
 
 /// One of our policies on the same trace and capacity; returns the misses.
 fn policy_replay<E: Evictor + FromCapacity>(ops: u64) -> u64 {
-    let mut cache = Cache::<E>::new(Capacity::Objects(policy_trace().1));
+    let mut cache = Cache::<E>::new(Capacity::Objects(policy_trace().capacity));
     let mut evicted = Vec::new();
     let mut misses = 0;
     for request in trace_requests(ops) {

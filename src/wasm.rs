@@ -173,6 +173,15 @@ pub fn bench_cases() -> Result<JsValue, JsError> {
     to_js(&cases)
 }
 
+/// Makes the policy cases replay the trace in `bytes` (named `name`, whose extension tells the
+/// format) instead of the synthetic stand-in; returns `[requests, unique keys]`. Call it before
+/// the first policy case runs, as the native bench does with `--policy-trace`.
+#[wasm_bindgen(js_name = benchUseTrace)]
+pub fn bench_use_trace(name: &str, bytes: &[u8]) -> Result<Vec<u64>, JsError> {
+    let (requests, unique) = crate::bench::use_policy_trace(name, bytes).map_err(core_error)?;
+    Ok(vec![requests, unique])
+}
+
 /// Runs benchmark case `name` for `ops` units of work and returns its checksum; the page times
 /// the call with `performance.now()`.
 #[wasm_bindgen(js_name = benchRun)]

@@ -1,12 +1,18 @@
 // Times the core's benchmark cases in the browser, the same cases `cachelab bench` times natively.
 // Results land in `window.benchResults` (for tests/e2e/bench.mjs) and in the page.
-import init, { benchCases, benchRun } from './pkg/cachelab.js';
+import init, { benchCases, benchRun, benchUseTrace } from './pkg/cachelab.js';
 
 const q = new URLSearchParams(location.search);
 const scale = Math.min(100, Math.max(0.01, Number(q.get('scale') ?? 1) || 1));
 const filter = q.get('filter') ?? '';
 
 await init();
+// `?trace=URL`: the policy cases replay that trace file (as `cachelab bench --policy-trace`).
+const trace = q.get('trace');
+if (trace) {
+  const bytes = new Uint8Array(await (await fetch(trace)).arrayBuffer());
+  benchUseTrace(trace.split('/').pop(), bytes);
+}
 const out = document.getElementById('out');
 const rows = [];
 let baseline = null;

@@ -118,6 +118,10 @@ mod cli {
             /// Print the results as JSON.
             #[arg(long)]
             json: bool,
+            /// Replay this trace in the policy cases (e.g. the shared `zipf.csv`) instead of
+            /// the synthetic Zipf stand-in.
+            #[arg(long, value_name = "FILE")]
+            policy_trace: Option<std::path::PathBuf>,
         },
         /// A Redis console on the L2 model: reads commands from standard input, one per line,
         /// and prints each reply exactly as `redis-cli --no-raw` would.
@@ -190,7 +194,13 @@ mod cli {
                 filter,
                 scale,
                 json,
-            } => run_benchmarks(&filter, scale, json),
+                policy_trace,
+            } => {
+                if let Some(path) = policy_trace {
+                    use_policy_trace(&path)?;
+                }
+                run_benchmarks(&filter, scale, json)
+            }
             Command::Console { seed } => run_console(seed),
             Command::Replay {
                 trace,
@@ -350,6 +360,21 @@ mod cli {
                 return Ok(());
             }
         }
+    }
+
+    /// Loads `path` as the policy cases' trace and says so on standard error.
+    fn use_policy_trace(path: &std::path::Path) -> Result<(), String> {
+        let shown = path.display();
+        let bytes = std::fs::read(path).map_err(|e| format!("--policy-trace {shown}: {e}"))?;
+        let name = path
+            .file_name()
+            .map_or(String::new(), |n| n.to_string_lossy().into_owned());
+        let (requests, unique) = bench::use_policy_trace(&name, &bytes)
+            .map_err(|e| format!("--policy-trace {shown}: {e}"))?;
+        eprintln!(
+            "policy cases replay {shown}: {requests} requests, {unique} unique keys, capacity 10 %"
+        );
+        Ok(())
     }
 
     /// Times each case once after a short warm-up. Wall-clock time is read here, in the face,

@@ -1,8 +1,12 @@
 // Runs the benchmark cases natively (`cachelab bench --json`, release build) and in headless
 // Chromium (www/bench.html), and prints both with the wasm/native ratio. Not a test: timings vary
 // with the machine, so targets are judged from the printed ratios (see the README).
-//   node tests/e2e/bench.mjs [--scale 0.2] [--filter scenario]
+//   node tests/e2e/bench.mjs [--scale 0.2] [--filter scenario] [--trace FILE]
+// The policy cases replay FILE in both worlds; by default the shared `zipf.csv` when this machine
+// has it (the trace the README's targets are stated on), else the core's synthetic stand-in.
 import { execFileSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
 import { serve, launch, ROOT } from './harness.mjs';
 
 const arg = (name, fallback) => {
@@ -11,13 +15,25 @@ const arg = (name, fallback) => {
 };
 const scale = arg('--scale', '1');
 const filter = arg('--filter', '');
+const shared = resolve(ROOT, '../shared/traces/zipf.csv');
+const trace = arg('--trace', existsSync(shared) ? shared : '');
 
-const native = JSON.parse(execFileSync('cargo', ['run', '--release', '--quiet', '--', 'bench', '--json', '--scale', scale, '--filter', filter], { cwd: ROOT }));
+const traceArgs = trace ? ['--policy-trace', trace] : [];
+let traceQuery = '';
+if (trace) {
+  // The page can only fetch what the server serves: the repository's folder.
+  const served = join(ROOT, 'target', 'bench-trace');
+  mkdirSync(served, { recursive: true });
+  copyFileSync(trace, join(served, basename(trace)));
+  traceQuery = `&trace=${encodeURIComponent(`/target/bench-trace/${basename(trace)}`)}`;
+}
+console.log(`policy cases replay: ${trace || 'the synthetic Zipf stand-in'}`);
+const native = JSON.parse(execFileSync('cargo', ['run', '--release', '--quiet', '--', 'bench', '--json', '--scale', scale, '--filter', filter, ...traceArgs], { cwd: ROOT }));
 const server = await serve();
 const browser = await launch();
 try {
   const page = await browser.newPage();
-  await page.goto(`${server.url}www/bench.html?scale=${scale}&filter=${encodeURIComponent(filter)}`);
+  await page.goto(`${server.url}www/bench.html?scale=${scale}&filter=${encodeURIComponent(filter)}${traceQuery}`);
   await page.waitForFunction(() => window.benchResults, null, { timeout: 600_000 });
   const wasm = await page.evaluate(() => window.benchResults);
   console.log(`${'case'.padEnd(28)} ${'native/s'.padStart(13)} ${'ratio'.padStart(6)} ${'wasm/s'.padStart(13)} ${'ratio'.padStart(6)}  wasm/native`);
