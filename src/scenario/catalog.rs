@@ -7,6 +7,7 @@
 use super::lab::{run_variant, LabConfig, VariantReport};
 use super::params::{resolve, ParamSpec, Params};
 use crate::error::{Error, Result};
+use crate::manager::AlertThresholds;
 use crate::sim::SimDuration;
 use crate::strategy::{Policy, Protection};
 use crate::tiers::LatencyModel;
@@ -86,7 +87,7 @@ pub(super) const fn param(
 }
 
 /// Parameters every scenario has (each scenario picks its own defaults).
-pub const COMMON: [ParamSpec; 15] = [
+pub const COMMON: [ParamSpec; 17] = [
     param(
         "duration_s",
         "how long requests keep arriving",
@@ -222,6 +223,24 @@ pub const COMMON: [ParamSpec; 15] = [
         600_000.0,
         false,
     ),
+    param(
+        "alert_hit_ratio",
+        "monitoring: alert when a bucket's L2 hit ratio falls below this (0 = off)",
+        "",
+        0.5,
+        0.0,
+        1.0,
+        false,
+    ),
+    param(
+        "alert_memory_mb",
+        "monitoring: alert when L2's used memory passes this (0 = off)",
+        "MB",
+        100.0,
+        0.0,
+        1_000_000.0,
+        false,
+    ),
 ];
 
 /// The bucket width of the time series, a parameter of every scenario too.
@@ -313,7 +332,16 @@ pub(super) fn base_lab(p: &Params, popularity: Popularity) -> Result<LabConfig> 
         warm: true,
         hot_key: None,
         event_log: p.get_u64("event_log") as usize,
+        alerts: alert_thresholds(p),
     })
+}
+
+/// The monitor's thresholds from the common parameters `alert_hit_ratio` and `alert_memory_mb`.
+pub(super) fn alert_thresholds(p: &Params) -> AlertThresholds {
+    AlertThresholds {
+        hit_ratio: p.get("alert_hit_ratio"),
+        memory_mb: p.get("alert_memory_mb"),
+    }
 }
 
 pub(super) fn zipf(p: &Params) -> Popularity {

@@ -6,6 +6,7 @@
 //! stream), so variants differ only by what their strategy does.
 
 use crate::error::{Error, Result};
+use crate::manager::{run_monitored, AlertThresholds, Monitor, Monitoring};
 use crate::metrics::{Event, HotKeyReport, Metrics, MissingKeysReport, Series, Summary};
 use crate::sim::{Executor, Sim, SimDuration, SimRng, SimTime};
 use crate::strategy::{self, Bloom, Ctx, Policy, SimL2};
@@ -57,6 +58,8 @@ pub struct LabConfig {
     pub hot_key: Option<u64>,
     /// How many of the first events the report lists (step mode; 0 lists none).
     pub event_log: usize,
+    /// When the monitor of L2 raises an alert.
+    pub alerts: AlertThresholds,
 }
 
 /// A Bloom filter's size and how it did on keys that do not exist.
@@ -99,6 +102,13 @@ pub struct VariantReport {
     /// Step mode: the first events of the run in time order (absent unless asked for).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub events: Vec<Event>,
+    /// The shared cache's counters and alerts, as a monitor polling `INFO` saw them (every lab
+    /// run has it; a custom runner fills it with [`crate::manager::run_monitored`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub monitoring: Option<Monitoring>,
+    /// What a schema deploy did to the cache (the `schema-deploy` scenario only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub schema_deploy: Option<crate::scenario::SchemaDeployReport>,
 }
 
 /// Database queries for one key.
@@ -130,7 +140,9 @@ pub fn run_variant(name: &str, config: &LabConfig, seed: u64) -> Result<VariantR
     let end = SimTime::ZERO + config.duration;
     let issued = Rc::new(Cell::new(0u64));
     start_arrivals(&sim, &ctx, config, seed, end, issued.clone());
-    exec.run();
+    let model = ctx.l2.model();
+    let monitor = Monitor::new(config.bucket, config.alerts, &model.borrow());
+    let monitoring = run_monitored(&exec, model, end, monitor);
     if issued.get() > MAX_REQUESTS {
         return Err(limit_error(issued.get()));
     }
@@ -168,6 +180,8 @@ pub fn run_variant(name: &str, config: &LabConfig, seed: u64) -> Result<VariantR
         bloom,
         db_busiest_keys: busiest,
         events: metrics.take_events(),
+        monitoring: Some(monitoring),
+        schema_deploy: None,
     })
 }
 
