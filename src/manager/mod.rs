@@ -6,9 +6,11 @@
 mod key;
 mod monitor;
 mod remember;
+mod tags;
 mod typed;
 
 pub use key::{function_key, DIGEST_HEX_LEN};
 pub use monitor::{run_monitored, Alert, AlertKind, AlertThresholds, Monitor, Monitoring};
 pub use remember::{cached_call, remember, Remembered};
+pub use tags::{Tags, PRUNE_FLOOR};
 pub use typed::{decode, encode, Decoded, Schema};

@@ -279,7 +279,12 @@ mod tests {
             }
             monitor.sample(&l2, SimTime(i as u64 * 1_000_000));
         }
-        let times: Vec<f64> = monitor.finish(&l2).alerts.iter().map(|a| a.time_s).collect();
+        let times: Vec<f64> = monitor
+            .finish(&l2)
+            .alerts
+            .iter()
+            .map(|a| a.time_s)
+            .collect();
         assert_eq!(times, [1.0, 6.0]);
     }
 
