@@ -10,7 +10,7 @@ use crate::manager::{run_monitored, AlertThresholds, Monitor, Monitoring};
 use crate::metrics::{Event, HotKeyReport, Metrics, MissingKeysReport, Series, Summary};
 use crate::sim::{Executor, Sim, SimDuration, SimRng, SimTime};
 use crate::strategy::{self, Bloom, Ctx, Policy, SimL2};
-use crate::tiers::{Db, LatencyModel, L1, L2};
+use crate::tiers::{Db, DbStats, LatencyModel, L1, L2};
 use crate::workload::{Arrivals, Mix};
 use serde::Serialize;
 use std::cell::Cell;
@@ -125,7 +125,7 @@ const BUSIEST_KEYS: usize = 5;
 
 /// Runs one variant.
 pub fn run_variant(name: &str, config: &LabConfig, seed: u64) -> Result<VariantReport> {
-    check_request_budget(config)?;
+    check_request_budget(config.arrivals, config.duration)?;
     let exec = Executor::new();
     let sim = exec.sim().clone();
     let ctx = Rc::new(build(&sim, config, seed));
@@ -149,13 +149,6 @@ pub fn run_variant(name: &str, config: &LabConfig, seed: u64) -> Result<VariantR
     let db = ctx.db.stats();
     let mut metrics = ctx.metrics.borrow_mut();
     let (summary, series) = metrics.finish(db.max_in_flight);
-    let mut busiest: Vec<KeyQueries> = db
-        .per_key
-        .iter()
-        .map(|(&key, &queries)| KeyQueries { key, queries })
-        .collect();
-    busiest.sort_by_key(|k| (std::cmp::Reverse(k.queries), k.key));
-    busiest.truncate(BUSIEST_KEYS);
     let bloom = ctx.bloom.as_ref().map(|b| {
         let (checked, passed) = ctx.bloom_missing();
         BloomReport {
@@ -178,11 +171,23 @@ pub fn run_variant(name: &str, config: &LabConfig, seed: u64) -> Result<VariantR
         hot_key: metrics.hot_key(end, config.policy.ttl),
         missing_keys: metrics.missing_keys(),
         bloom,
-        db_busiest_keys: busiest,
+        db_busiest_keys: busiest_keys(&db),
         events: metrics.take_events(),
         monitoring: Some(monitoring),
         schema_deploy: None,
     })
+}
+
+/// The keys the database was queried for most, busiest first (ties by key).
+pub(super) fn busiest_keys(db: &DbStats) -> Vec<KeyQueries> {
+    let mut busiest: Vec<KeyQueries> = db
+        .per_key
+        .iter()
+        .map(|(&key, &queries)| KeyQueries { key, queries })
+        .collect();
+    busiest.sort_by_key(|k| (std::cmp::Reverse(k.queries), k.key));
+    busiest.truncate(BUSIEST_KEYS);
+    busiest
 }
 
 fn limit_error(got: u64) -> Error {
@@ -195,9 +200,9 @@ fn limit_error(got: u64) -> Error {
 
 /// Refuses open-loop runs that would exceed [`MAX_REQUESTS`] before starting them; closed-loop
 /// runs are stopped by the arrival loop when they reach it.
-fn check_request_budget(config: &LabConfig) -> Result<()> {
-    if let Arrivals::Poisson { per_sec } = config.arrivals {
-        let expected = per_sec * config.duration.as_secs_f64();
+pub(super) fn check_request_budget(arrivals: Arrivals, duration: SimDuration) -> Result<()> {
+    if let Arrivals::Poisson { per_sec } = arrivals {
+        let expected = per_sec * duration.as_secs_f64();
         if expected > MAX_REQUESTS as f64 {
             return Err(limit_error(libm::ceil(expected) as u64));
         }
