@@ -55,7 +55,7 @@ fn scenario_reports_from_the_page_functions_match_the_native_golden_json() {
 #[wasm_bindgen_test]
 fn scenario_exports_list_parameters_and_refuse_bad_input() {
     let list = wasm::scenarios().unwrap();
-    assert_eq!(js_sys::Array::from(&list).length(), 3);
+    assert_eq!(js_sys::Array::from(&list).length(), 4);
     let quick = js_params(&[("duration_s", "1"), ("rate", "200")]);
     assert!(wasm::run_scenario("stampede", quick, 1)
         .unwrap()

@@ -38,9 +38,30 @@ function scenarioLesson({ id, scenario = id, title, text, notice, mainParams, de
       }
       return `${lines.join('\n')}\n`;
     },
-    notice: (r) => notice(r),
+    notice: (r) => [notice(r), alertsLine(r)].filter(Boolean).join(' '),
   };
 }
+
+/** The monitor's alerts (parameters alert_hit_ratio and alert_memory_mb), as one sentence. */
+function alertsLine(r) {
+  const describe = (a) => (a.kind === 'hit_ratio_low'
+    ? `L2 hit ratio ${pct(a.value)} below ${pct(a.threshold)} at ${a.time_s} s`
+    : `L2 memory ${num(a.value)} MB above ${num(a.threshold)} MB at ${a.time_s} s`);
+  const parts = r.variants.filter((v) => v.monitoring?.alerts.length)
+    .map((v) => `${v.name}: ${v.monitoring.alerts.map(describe).join('; ')}`);
+  return parts.length ? `Monitoring alerts — ${parts.join(' | ')}.` : '';
+}
+
+/** Where the monitor alerted (at most a few, so that the chart stays readable), as chart marks. */
+const alertMarks = (r) => r.variants
+  .flatMap((v) => (v.monitoring?.alerts ?? []).map((a) => ({ x: a.time_s, label: `alert: ${v.name}` })))
+  .slice(0, 4);
+
+/** The moment of a schema deploy, as a chart mark. */
+const deployMarks = (r) => {
+  const d = r.variants[0]?.schema_deploy;
+  return d ? [{ x: d.deploy_at_s, label: 'deploy' }] : [];
+};
 
 /** The moments the hot key expired (in the first variant, which has no protection), as chart marks. */
 const expiryMarks = (r) => (r.variants[0]?.hot_key?.expiries_s ?? []).map((x) => ({ x, label: 'expired' }));
@@ -56,7 +77,7 @@ function timeCharts(r) {
     x: r.variants[0]?.series.t_s ?? [],
     xLabel: 'simulated time (s)',
     yLabel,
-    marks: expiryMarks(r),
+    marks: [...expiryMarks(r), ...deployMarks(r), ...alertMarks(r)],
     series: r.variants.map((v) => ({ label: v.name, values: v.series[field].map(scale) })),
   }));
 }
@@ -216,6 +237,25 @@ export const LESSONS = [
       const bloom = r.variants.find((v) => v.bloom)?.bloom;
       const fpr = bloom ? ` The Bloom filter let ${pct(bloom.measured_fpr)} of missing keys through (expected ${pct(bloom.expected_fpr)}).` : '';
       return `Database queries caused by reads for missing keys — ${parts.join(', ')}.${fpr}`;
+    },
+  }),
+  scenarioLesson({
+    id: 'schema-deploy',
+    title: 'Schema deploy: old values in a new code\'s cache',
+    mainParams: ['duration_s', 'rate', 'keys', 'ttl_s', 'deploy_at_s', 'rollout_s', 'db_p50_ms', 'alert_hit_ratio', 'event_log'],
+    text: [
+      'A cache outlives the code that filled it. When a deploy changes a cached struct — here a price moves from cents to dollars and an optional stock becomes required — the cache is still full of bytes the old code wrote, and the new code reads them.',
+      'Versioned values carry their schema name and version, so the new code recognises an old value, treats it as a miss and replaces it: one reload per key, and never a wrong answer. Plain JSON with no version is read as best the decoder can: some entries fail to decode, and the others decode into nonsense (a price a hundred times too high) that is served until the entry expires. Putting the version in the key (a prefix bump) avoids misreads too, but the new keys start cold and the old ones keep their memory until their TTL ends.',
+      'Set rollout_s to a few seconds for a rolling deploy, where old and new instances share the cache: versioned entries then flip back and forth between the two versions, while prefixed keys keep each version to itself.',
+    ],
+    notice: (r) => {
+      const at = r.variants[0]?.schema_deploy?.deploy_at_s;
+      const parts = r.variants.map((v) => {
+        const d = v.schema_deploy;
+        const m = v.monitoring;
+        return `${v.name}: ${d.db_queries_after_deploy} reloads, ${d.wrong_values} wrong values served, ${d.decode_errors} decode errors, at most ${m.peak_keys} keys in L2`;
+      });
+      return `After the deploy at ${at} s — ${parts.join('; ')}.`;
     },
   }),
   scenarioLesson({

@@ -1,11 +1,16 @@
 //! The chapter's cache manager, piece by piece: keys for cached functions ([`function_key`]),
 //! typed values that survive schema changes ([`encode`], [`decode`]), and the cache-aside read
-//! over any store ([`remember`], [`cached_call`]).
+//! over any store ([`remember`], [`cached_call`]), tags that flush groups of keys ([`Tags`]), and
+//! a monitor of the shared cache's counters with alerts ([`Monitor`]).
 
 mod key;
+mod monitor;
 mod remember;
+mod tags;
 mod typed;
 
 pub use key::{function_key, DIGEST_HEX_LEN};
+pub use monitor::{run_monitored, Alert, AlertKind, AlertThresholds, Monitor, Monitoring};
 pub use remember::{cached_call, remember, Remembered};
+pub use tags::{Tags, PRUNE_FLOOR};
 pub use typed::{decode, encode, Decoded, Schema};

@@ -7,6 +7,7 @@
 use super::lab::{run_variant, LabConfig, VariantReport};
 use super::params::{resolve, ParamSpec, Params};
 use crate::error::{Error, Result};
+use crate::manager::AlertThresholds;
 use crate::sim::SimDuration;
 use crate::strategy::{Policy, Protection};
 use crate::tiers::LatencyModel;
@@ -86,7 +87,7 @@ pub(super) const fn param(
 }
 
 /// Parameters every scenario has (each scenario picks its own defaults).
-pub const COMMON: [ParamSpec; 15] = [
+pub const COMMON: [ParamSpec; 17] = [
     param(
         "duration_s",
         "how long requests keep arriving",
@@ -222,6 +223,24 @@ pub const COMMON: [ParamSpec; 15] = [
         600_000.0,
         false,
     ),
+    param(
+        "alert_hit_ratio",
+        "monitoring: alert when a bucket's L2 hit ratio falls below this (0 = off)",
+        "",
+        0.5,
+        0.0,
+        1.0,
+        false,
+    ),
+    param(
+        "alert_memory_mb",
+        "monitoring: alert when L2's used memory passes this (0 = off)",
+        "MB",
+        100.0,
+        0.0,
+        1_000_000.0,
+        false,
+    ),
 ];
 
 /// The bucket width of the time series, a parameter of every scenario too.
@@ -268,15 +287,7 @@ pub(super) fn secs(p: &Params, name: &str) -> SimDuration {
 /// The lab every scenario starts from: the common parameters, the given key popularity, plain
 /// cache-aside with a fixed TTL, everything warmed at time zero.
 pub(super) fn base_lab(p: &Params, popularity: Popularity) -> Result<LabConfig> {
-    if p.get("db_p99_ms") < p.get("db_p50_ms") {
-        return Err(Error::OutOfRange {
-            name: "db_p99_ms".to_string(),
-            value: p.get("db_p99_ms"),
-            min: p.get("db_p50_ms"),
-            max: 60_000.0,
-            unit: "ms",
-        });
-    }
+    let db_latency = db_latency(p)?;
     let arrivals = match p.get_u64("clients") {
         0 => Arrivals::Poisson {
             per_sec: p.get("rate"),
@@ -299,7 +310,7 @@ pub(super) fn base_lab(p: &Params, popularity: Popularity) -> Result<LabConfig> 
         // The parameter caps it at a million, which fits any usize.
         l1: NonZeroUsize::new(p.get_u64("l1_keys") as usize),
         l2_rtt: ms(p, "l2_rtt_ms"),
-        db_latency: LatencyModel::from_percentiles(ms(p, "db_p50_ms"), ms(p, "db_p99_ms")),
+        db_latency,
         db_pool: NonZeroU64::new(p.get_u64("db_pool")).unwrap_or(NonZeroU64::MIN),
         policy: Policy {
             ttl: secs(p, "ttl_s"),
@@ -313,7 +324,34 @@ pub(super) fn base_lab(p: &Params, popularity: Popularity) -> Result<LabConfig> 
         warm: true,
         hot_key: None,
         event_log: p.get_u64("event_log") as usize,
+        alerts: alert_thresholds(p),
     })
+}
+
+/// The database's query times from `db_p50_ms` and `db_p99_ms`, which must not be below the
+/// median.
+pub(super) fn db_latency(p: &Params) -> Result<LatencyModel> {
+    if p.get("db_p99_ms") < p.get("db_p50_ms") {
+        return Err(Error::OutOfRange {
+            name: "db_p99_ms".to_string(),
+            value: p.get("db_p99_ms"),
+            min: p.get("db_p50_ms"),
+            max: 60_000.0,
+            unit: "ms",
+        });
+    }
+    Ok(LatencyModel::from_percentiles(
+        ms(p, "db_p50_ms"),
+        ms(p, "db_p99_ms"),
+    ))
+}
+
+/// The monitor's thresholds from the common parameters `alert_hit_ratio` and `alert_memory_mb`.
+pub(super) fn alert_thresholds(p: &Params) -> AlertThresholds {
+    AlertThresholds {
+        hit_ratio: p.get("alert_hit_ratio"),
+        memory_mb: p.get("alert_memory_mb"),
+    }
 }
 
 pub(super) fn zipf(p: &Params) -> Popularity {
@@ -564,7 +602,12 @@ fn penetration() -> Scenario {
 
 /// Every scenario, in the order the faces list them.
 pub fn scenarios() -> Vec<Scenario> {
-    vec![stampede(), avalanche(), penetration()]
+    vec![
+        stampede(),
+        avalanche(),
+        penetration(),
+        super::schema_deploy::scenario(),
+    ]
 }
 
 /// The scenario called `name`.

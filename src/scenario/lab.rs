@@ -6,10 +6,11 @@
 //! stream), so variants differ only by what their strategy does.
 
 use crate::error::{Error, Result};
+use crate::manager::{run_monitored, AlertThresholds, Monitor, Monitoring};
 use crate::metrics::{Event, HotKeyReport, Metrics, MissingKeysReport, Series, Summary};
 use crate::sim::{Executor, Sim, SimDuration, SimRng, SimTime};
 use crate::strategy::{self, Bloom, Ctx, Policy, SimL2};
-use crate::tiers::{Db, LatencyModel, L1, L2};
+use crate::tiers::{Db, DbStats, LatencyModel, L1, L2};
 use crate::workload::{Arrivals, Mix};
 use serde::Serialize;
 use std::cell::Cell;
@@ -57,6 +58,8 @@ pub struct LabConfig {
     pub hot_key: Option<u64>,
     /// How many of the first events the report lists (step mode; 0 lists none).
     pub event_log: usize,
+    /// When the monitor of L2 raises an alert.
+    pub alerts: AlertThresholds,
 }
 
 /// A Bloom filter's size and how it did on keys that do not exist.
@@ -99,6 +102,13 @@ pub struct VariantReport {
     /// Step mode: the first events of the run in time order (absent unless asked for).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub events: Vec<Event>,
+    /// The shared cache's counters and alerts, as a monitor polling `INFO` saw them (every lab
+    /// run has it; a custom runner fills it with [`crate::manager::run_monitored`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub monitoring: Option<Monitoring>,
+    /// What a schema deploy did to the cache (the `schema-deploy` scenario only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub schema_deploy: Option<crate::scenario::SchemaDeployReport>,
 }
 
 /// Database queries for one key.
@@ -115,7 +125,7 @@ const BUSIEST_KEYS: usize = 5;
 
 /// Runs one variant.
 pub fn run_variant(name: &str, config: &LabConfig, seed: u64) -> Result<VariantReport> {
-    check_request_budget(config)?;
+    check_request_budget(config.arrivals, config.duration)?;
     let exec = Executor::new();
     let sim = exec.sim().clone();
     let ctx = Rc::new(build(&sim, config, seed));
@@ -130,20 +140,15 @@ pub fn run_variant(name: &str, config: &LabConfig, seed: u64) -> Result<VariantR
     let end = SimTime::ZERO + config.duration;
     let issued = Rc::new(Cell::new(0u64));
     start_arrivals(&sim, &ctx, config, seed, end, issued.clone());
-    exec.run();
+    let model = ctx.l2.model();
+    let monitor = Monitor::new(config.bucket, config.alerts, &model.borrow());
+    let monitoring = run_monitored(&exec, model, end, monitor);
     if issued.get() > MAX_REQUESTS {
         return Err(limit_error(issued.get()));
     }
     let db = ctx.db.stats();
     let mut metrics = ctx.metrics.borrow_mut();
     let (summary, series) = metrics.finish(db.max_in_flight);
-    let mut busiest: Vec<KeyQueries> = db
-        .per_key
-        .iter()
-        .map(|(&key, &queries)| KeyQueries { key, queries })
-        .collect();
-    busiest.sort_by_key(|k| (std::cmp::Reverse(k.queries), k.key));
-    busiest.truncate(BUSIEST_KEYS);
     let bloom = ctx.bloom.as_ref().map(|b| {
         let (checked, passed) = ctx.bloom_missing();
         BloomReport {
@@ -166,9 +171,23 @@ pub fn run_variant(name: &str, config: &LabConfig, seed: u64) -> Result<VariantR
         hot_key: metrics.hot_key(end, config.policy.ttl),
         missing_keys: metrics.missing_keys(),
         bloom,
-        db_busiest_keys: busiest,
+        db_busiest_keys: busiest_keys(&db),
         events: metrics.take_events(),
+        monitoring: Some(monitoring),
+        schema_deploy: None,
     })
+}
+
+/// The keys the database was queried for most, busiest first (ties by key).
+pub(super) fn busiest_keys(db: &DbStats) -> Vec<KeyQueries> {
+    let mut busiest: Vec<KeyQueries> = db
+        .per_key
+        .iter()
+        .map(|(&key, &queries)| KeyQueries { key, queries })
+        .collect();
+    busiest.sort_by_key(|k| (std::cmp::Reverse(k.queries), k.key));
+    busiest.truncate(BUSIEST_KEYS);
+    busiest
 }
 
 fn limit_error(got: u64) -> Error {
@@ -181,9 +200,9 @@ fn limit_error(got: u64) -> Error {
 
 /// Refuses open-loop runs that would exceed [`MAX_REQUESTS`] before starting them; closed-loop
 /// runs are stopped by the arrival loop when they reach it.
-fn check_request_budget(config: &LabConfig) -> Result<()> {
-    if let Arrivals::Poisson { per_sec } = config.arrivals {
-        let expected = per_sec * config.duration.as_secs_f64();
+pub(super) fn check_request_budget(arrivals: Arrivals, duration: SimDuration) -> Result<()> {
+    if let Arrivals::Poisson { per_sec } = arrivals {
+        let expected = per_sec * duration.as_secs_f64();
         if expected > MAX_REQUESTS as f64 {
             return Err(limit_error(libm::ceil(expected) as u64));
         }

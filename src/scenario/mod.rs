@@ -10,8 +10,10 @@ pub mod l1_curve;
 mod lab;
 mod link;
 mod params;
+mod schema_deploy;
 
 pub use catalog::{find, run, scenarios, Report, Runner, Scenario, ScenarioRun, Variant, COMMON};
 pub use lab::{run_variant, BloomReport, KeyQueries, LabConfig, VariantReport, MAX_REQUESTS};
 pub use link::{decode_link, LinkKnob, LinkState};
 pub use params::{check, resolve, split_assignment, ParamSpec, Params};
+pub use schema_deploy::SchemaDeployReport;

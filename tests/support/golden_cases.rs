@@ -76,6 +76,19 @@ pub fn cases() -> Vec<GoldenCase> {
             expected: include_str!("../golden/penetration.json"),
             produce: |p, seed| scenario_json("penetration", p, seed),
         },
+        GoldenCase {
+            file: "schema_deploy.json",
+            params: &[
+                ("keys", "200"),
+                ("rate", "500"),
+                ("duration_s", "6"),
+                ("deploy_at_s", "3"),
+                ("rollout_s", "1"),
+            ],
+            seed: 42,
+            expected: include_str!("../golden/schema_deploy.json"),
+            produce: |p, seed| scenario_json("schema-deploy", p, seed),
+        },
     ]
 }
 

@@ -1,0 +1,167 @@
+//! Every lab report carries a monitoring section: L2's counters as a monitor polling `INFO` sees
+//! them, and alerts when a bucket's hit ratio falls below `alert_hit_ratio` or the memory in use
+//! passes `alert_memory_mb`. Checked at seeds 1 and 2.
+
+use cachelab::manager::{AlertKind, Monitoring};
+use cachelab::scenario::{run, Report, VariantReport};
+
+const SEEDS: [u64; 2] = [1, 2];
+
+fn run_with(name: &str, params: &[(&str, &str)], seed: u64) -> Report {
+    let given: Vec<(String, String)> = params
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    run(name, &given, seed).unwrap()
+}
+
+fn variant<'a>(r: &'a Report, name: &str) -> &'a VariantReport {
+    r.variants.iter().find(|v| v.name == name).unwrap()
+}
+
+fn monitoring(v: &VariantReport) -> &Monitoring {
+    v.monitoring.as_ref().expect("every lab run is monitored")
+}
+
+fn alert_times(v: &VariantReport, kind: AlertKind) -> Vec<f64> {
+    monitoring(v)
+        .alerts
+        .iter()
+        .filter(|a| a.kind == kind)
+        .map(|a| a.time_s)
+        .collect()
+}
+
+const QUICK_STAMPEDE: [(&str, &str); 2] = [("duration_s", "12"), ("rate", "2000")];
+
+#[test]
+fn a_tight_hit_ratio_floor_fires_at_each_expiry_of_the_hot_key_and_a_loose_one_never() {
+    for seed in SEEDS {
+        let tight = run_with(
+            "stampede",
+            &[
+                QUICK_STAMPEDE[0],
+                QUICK_STAMPEDE[1],
+                ("alert_hit_ratio", "0.99"),
+            ],
+            seed,
+        );
+        let none = variant(&tight, "none");
+        // The second expiry comes one TTL after the first reload finished.
+        let expiry_buckets: Vec<f64> = (none.hot_key.as_ref().unwrap().expiries_s.iter())
+            .map(|t| t.floor())
+            .collect();
+        assert_eq!(expiry_buckets, [5.0, 10.0], "seed {seed}");
+        // The expiry's crowd of misses drags its one-second bucket under 99 %: one alert each.
+        assert_eq!(
+            alert_times(none, AlertKind::HitRatioLow),
+            expiry_buckets,
+            "seed {seed}"
+        );
+        for alert in &monitoring(none).alerts {
+            assert!(alert.value < 0.99 && alert.threshold == 0.99, "{alert:?}");
+        }
+        // Serving stale while one refresh runs never misses: nothing to alert about.
+        assert!(monitoring(variant(&tight, "swr")).alerts.is_empty());
+
+        let loose = run_with(
+            "stampede",
+            &[
+                QUICK_STAMPEDE[0],
+                QUICK_STAMPEDE[1],
+                ("alert_hit_ratio", "0"),
+            ],
+            seed,
+        );
+        assert!(loose
+            .variants
+            .iter()
+            .all(|v| monitoring(v).alerts.is_empty()));
+        // The section's counters are the same whatever the thresholds.
+        let (a, b) = (monitoring(none), monitoring(variant(&loose, "none")));
+        assert_eq!(
+            (a.keyspace_hits, a.keyspace_misses, a.expired_keys),
+            (b.keyspace_hits, b.keyspace_misses, b.expired_keys)
+        );
+    }
+}
+
+#[test]
+fn the_avalanche_at_defaults_alerts_for_fixed_ttl_only() {
+    for seed in SEEDS {
+        let r = run_with("avalanche", &[], seed);
+        let fixed = variant(&r, "fixed-ttl");
+        // Every key expires at 20 s and L2's hit ratio in that second collapses.
+        assert_eq!(
+            alert_times(fixed, AlertKind::HitRatioLow),
+            [20.0],
+            "seed {seed}"
+        );
+        assert!(monitoring(fixed).alerts[0].value < 0.5);
+        for spread in ["jitter", "early-refresh"] {
+            assert!(
+                monitoring(variant(&r, spread)).alerts.is_empty(),
+                "{spread}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_memory_mark_below_the_data_fires_once_and_a_mark_above_never() {
+    for seed in SEEDS {
+        // 1,000 warm keys take 112,000 bytes of the model's estimate.
+        let low = run_with(
+            "stampede",
+            &[
+                QUICK_STAMPEDE[0],
+                QUICK_STAMPEDE[1],
+                ("alert_memory_mb", "0.1"),
+            ],
+            seed,
+        );
+        let none = variant(&low, "none");
+        assert_eq!(monitoring(none).peak_used_memory_bytes, 112_000);
+        assert_eq!(
+            alert_times(none, AlertKind::MemoryHigh),
+            [0.0],
+            "seed {seed}"
+        );
+        let alert = monitoring(none).alerts[0].clone();
+        assert_eq!((alert.value, alert.threshold), (0.112, 0.1));
+        // Stale-while-revalidate keeps every key: memory stays above the mark, still one alert.
+        assert_eq!(
+            alert_times(variant(&low, "swr"), AlertKind::MemoryHigh),
+            [0.0]
+        );
+
+        let high = run_with(
+            "stampede",
+            &[
+                QUICK_STAMPEDE[0],
+                QUICK_STAMPEDE[1],
+                ("alert_memory_mb", "0.2"),
+            ],
+            seed,
+        );
+        assert!(high
+            .variants
+            .iter()
+            .all(|v| alert_times(v, AlertKind::MemoryHigh).is_empty()));
+    }
+}
+
+#[test]
+fn the_section_reports_l2s_own_counters() {
+    let r = run_with("stampede", &QUICK_STAMPEDE, 1);
+    let none = variant(&r, "none");
+    let m = monitoring(none);
+    // Without L1 every read asks L2 once: its lookups are the report's reads.
+    assert_eq!(m.keyspace_hits, none.summary.l2_hits);
+    assert_eq!(m.keyspace_misses, none.summary.misses);
+    assert_eq!(m.hit_ratio, none.summary.hit_ratio);
+    // The 999 cold keys expire at 5 s and are never read again; the hot key keeps coming back.
+    assert_eq!((m.peak_keys, m.keys), (1_000, 1));
+    assert!(m.expired_keys >= 1_000);
+    assert_eq!(m.evicted_keys, 0);
+}
