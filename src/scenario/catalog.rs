@@ -607,6 +607,7 @@ pub fn scenarios() -> Vec<Scenario> {
         avalanche(),
         penetration(),
         super::schema_deploy::scenario(),
+        super::consistency::scenario(),
     ]
 }
 

@@ -5,15 +5,17 @@
 //! Every variant of a scenario sees the same arrivals and keys (the workload has its own random
 //! stream), so variants differ only by what their strategy does.
 
+use super::consistency::ConsistencyReport;
 use crate::error::{Error, Result};
 use crate::manager::{run_monitored, AlertThresholds, Monitor, Monitoring};
 use crate::metrics::{Event, HotKeyReport, Metrics, MissingKeysReport, Series, Summary};
 use crate::sim::{Executor, Sim, SimDuration, SimRng, SimTime};
 use crate::strategy::{self, Bloom, Ctx, Policy, SimL2};
 use crate::tiers::{Db, DbStats, LatencyModel, L1, L2};
-use crate::workload::{Arrivals, Mix};
+use crate::workload::{Arrivals, Mix, Op};
 use serde::Serialize;
 use std::cell::Cell;
+use std::future::Future;
 use std::num::{NonZeroU64, NonZeroUsize};
 use std::rc::Rc;
 
@@ -97,6 +99,9 @@ pub struct VariantReport {
     /// The Bloom filter's false-positive rate.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub bloom: Option<BloomReport>,
+    /// Stale reads, put-backs, write load and lost writes (scenario `consistency`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub consistency: Option<ConsistencyReport>,
     /// The keys the database was queried for most, busiest first.
     pub db_busiest_keys: Vec<KeyQueries>,
     /// Step mode: the first events of the run in time order (absent unless asked for).
@@ -125,27 +130,63 @@ const BUSIEST_KEYS: usize = 5;
 
 /// Runs one variant.
 pub fn run_variant(name: &str, config: &LabConfig, seed: u64) -> Result<VariantReport> {
+    let (exec, ctx) = prepare(config, seed)?;
+    let serving = ctx.clone();
+    let monitoring = drive(&exec, &ctx, config, seed, move |op| {
+        strategy::serve(serving.clone(), op)
+    })?;
+    Ok(report(name, &ctx, config, monitoring))
+}
+
+/// The bench before traffic: the request budget checked, the tiers built and (if configured)
+/// warmed. Scenarios with their own request handling start here too.
+pub(super) fn prepare(config: &LabConfig, seed: u64) -> Result<(Executor, Rc<Ctx<SimL2>>)> {
     check_request_budget(config.arrivals, config.duration)?;
     let exec = Executor::new();
-    let sim = exec.sim().clone();
-    let ctx = Rc::new(build(&sim, config, seed));
+    let ctx = Rc::new(build(exec.sim(), config, seed));
     if config.warm {
         let typical_load = config.db_latency.median();
         for key in 0..config.mix.popularity.keys() {
             ctx.warm(key, typical_load)?;
         }
     }
+    Ok((exec, ctx))
+}
+
+/// Lets the configured traffic arrive, each request handled by `serve`, and runs the simulation
+/// until every task has finished, polling L2 as a monitor would once a bucket.
+pub(super) fn drive<F, Fut>(
+    exec: &Executor,
+    ctx: &Ctx<SimL2>,
+    config: &LabConfig,
+    seed: u64,
+    serve: F,
+) -> Result<Monitoring>
+where
+    F: Fn(Op) -> Fut + Clone + 'static,
+    Fut: Future<Output = ()> + 'static,
+{
     // The log starts with the traffic, after the warm-up's thousands of fills.
     ctx.metrics.borrow_mut().start_event_log(config.event_log);
-    let end = SimTime::ZERO + config.duration;
     let issued = Rc::new(Cell::new(0u64));
-    start_arrivals(&sim, &ctx, config, seed, end, issued.clone());
+    start_arrivals(exec.sim(), config, seed, issued.clone(), serve);
     let model = ctx.l2.model();
     let monitor = Monitor::new(config.bucket, config.alerts, &model.borrow());
-    let monitoring = run_monitored(&exec, model, end, monitor);
+    let monitoring = run_monitored(exec, model, SimTime::ZERO + config.duration, monitor);
     if issued.get() > MAX_REQUESTS {
         return Err(limit_error(issued.get()));
     }
+    Ok(monitoring)
+}
+
+/// The report of a finished run (scenario-specific sections left empty).
+pub(super) fn report(
+    name: &str,
+    ctx: &Ctx<SimL2>,
+    config: &LabConfig,
+    monitoring: Monitoring,
+) -> VariantReport {
+    let end = SimTime::ZERO + config.duration;
     let db = ctx.db.stats();
     let mut metrics = ctx.metrics.borrow_mut();
     let (summary, series) = metrics.finish(db.max_in_flight);
@@ -164,18 +205,19 @@ pub fn run_variant(name: &str, config: &LabConfig, seed: u64) -> Result<VariantR
             missing_passed: passed,
         }
     });
-    Ok(VariantReport {
+    VariantReport {
         name: name.to_string(),
         summary,
         series,
         hot_key: metrics.hot_key(end, config.policy.ttl),
         missing_keys: metrics.missing_keys(),
         bloom,
+        consistency: None,
         db_busiest_keys: busiest_keys(&db),
         events: metrics.take_events(),
         monitoring: Some(monitoring),
         schema_deploy: None,
-    })
+    }
 }
 
 /// The keys the database was queried for most, busiest first (ties by key).
@@ -243,19 +285,18 @@ fn build(sim: &Sim, config: &LabConfig, seed: u64) -> Ctx<SimL2> {
 }
 
 /// Spawns the traffic: one task that releases Poisson arrivals, or one task per closed-loop
-/// client. `issued` counts requests; the loops stop just past [`MAX_REQUESTS`].
-fn start_arrivals(
-    sim: &Sim,
-    ctx: &Rc<Ctx<SimL2>>,
-    config: &LabConfig,
-    seed: u64,
-    end: SimTime,
-    issued: Rc<Cell<u64>>,
-) {
+/// client; each request is a `serve(op)` task. `issued` counts requests; the loops stop just past
+/// [`MAX_REQUESTS`].
+fn start_arrivals<F, Fut>(sim: &Sim, config: &LabConfig, seed: u64, issued: Rc<Cell<u64>>, serve: F)
+where
+    F: Fn(Op) -> Fut + Clone + 'static,
+    Fut: Future<Output = ()> + 'static,
+{
+    let end = SimTime::ZERO + config.duration;
     let rng = Rc::new(std::cell::RefCell::new(SimRng::fork(seed, WORKLOAD_STREAM)));
     match config.arrivals {
         Arrivals::Poisson { .. } => {
-            let (sim, ctx, config) = (sim.clone(), ctx.clone(), config.clone());
+            let (sim, config) = (sim.clone(), config.clone());
             sim.clone().spawn_detached(async move {
                 let mut at = SimTime::ZERO;
                 // Arrivals are released in batches, each request a task that starts at its own
@@ -268,7 +309,7 @@ fn start_arrivals(
                         }
                         issued.set(issued.get() + 1);
                         let op = config.mix.next_op(&mut rng.borrow_mut());
-                        sim.spawn_at(at, strategy::serve(ctx.clone(), op));
+                        sim.spawn_at(at, serve(op));
                     }
                     sim.sleep_until(at).await;
                 }
@@ -277,9 +318,9 @@ fn start_arrivals(
         Arrivals::ClosedLoop { clients, think } => {
             let mix = Rc::new(config.mix.clone());
             for _ in 0..clients {
-                let (sim, ctx, mix, rng, issued) = (
+                let (sim, serve, mix, rng, issued) = (
                     sim.clone(),
-                    ctx.clone(),
+                    serve.clone(),
                     mix.clone(),
                     rng.clone(),
                     issued.clone(),
@@ -288,7 +329,7 @@ fn start_arrivals(
                     while sim.now() < end && issued.get() <= MAX_REQUESTS {
                         issued.set(issued.get() + 1);
                         let op = mix.next_op(&mut rng.borrow_mut());
-                        strategy::serve(ctx.clone(), op).await;
+                        serve(op).await;
                         sim.sleep(think).await;
                     }
                 });

@@ -6,6 +6,7 @@
 //! - `lab`: the bench every scenario variant runs on ([`LabConfig`] → [`VariantReport`]).
 
 mod catalog;
+mod consistency;
 pub mod l1_curve;
 mod lab;
 mod link;
@@ -13,6 +14,7 @@ mod params;
 mod schema_deploy;
 
 pub use catalog::{find, run, scenarios, Report, Runner, Scenario, ScenarioRun, Variant, COMMON};
+pub use consistency::{ConsistencyReport, LostWrite, WriteBehindReport};
 pub use lab::{run_variant, BloomReport, KeyQueries, LabConfig, VariantReport, MAX_REQUESTS};
 pub use link::{decode_link, LinkKnob, LinkState};
 pub use params::{check, resolve, split_assignment, ParamSpec, Params};

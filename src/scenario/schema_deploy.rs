@@ -381,6 +381,7 @@ fn run(p: &Params, variant: &str, seed: u64) -> Result<VariantReport> {
         hot_key: None,
         missing_keys: None,
         bloom: None,
+        consistency: None,
         db_busiest_keys: busiest_keys(&db),
         events: metrics.take_events(),
         monitoring: Some(monitoring),

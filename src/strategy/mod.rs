@@ -13,10 +13,15 @@
 mod bloom;
 mod entry;
 mod store;
+mod write;
 
 pub use bloom::Bloom;
 pub use entry::CachedEntry;
 pub use store::{SimL2, Store};
+pub use write::{
+    read_with, start_flush_worker, write_with, Observed, Slot, VersionedStore, WritePath,
+    WritePaths, WriteStats,
+};
 
 use crate::error::{Error, Result};
 use crate::metrics::{Metrics, Outcome, Purpose, Served};

@@ -55,7 +55,9 @@ impl SimL2 {
         &self.model
     }
 
-    async fn call<T>(&self, command: impl FnOnce(&mut L2) -> T) -> T {
+    /// Runs `command` on the model as one atomic server-side step (what a Lua script is to
+    /// Redis) and waits for the round trip.
+    pub(super) async fn call<T>(&self, command: impl FnOnce(&mut L2) -> T) -> T {
         let reply = {
             let mut model = self.model.borrow_mut();
             model.advance_to(self.sim.now() + self.half_out);

@@ -5,8 +5,13 @@
 //! connections — requests queue first come, first served when all are busy, so overload shows up
 //! as latency — then holds it for a time drawn from a log-normal distribution fitted to the
 //! configured median and 99th percentile.
+//!
+//! On request it also remembers when each version was committed ([`Db::keep_history`]), so that a
+//! report can say how long a stale read had been behind, and lets a query see the row as it was
+//! when the query began executing ([`Db::snapshot_reads`]), as a statement in an MVCC database
+//! does — so a slow query can return a row that a write replaced while it ran.
 
-use crate::sim::{Semaphore, Sim, SimDuration, SimRng};
+use crate::sim::{Semaphore, Sim, SimDuration, SimRng, SimTime};
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::num::NonZeroU64;
@@ -91,6 +96,10 @@ pub struct Db {
     rng: RefCell<SimRng>,
     in_flight: Cell<u64>,
     stats: RefCell<DbStats>,
+    /// Every commit per key, once [`Db::keep_history`] was called.
+    history: RefCell<Option<BTreeMap<u64, Vec<Commit>>>>,
+    /// Whether a query returns the row as of its start rather than its end.
+    snapshot_reads: Cell<bool>,
 }
 
 impl Db {
@@ -105,6 +114,8 @@ impl Db {
             rng: RefCell::new(rng),
             in_flight: Cell::new(0),
             stats: RefCell::new(DbStats::default()),
+            history: RefCell::new(None),
+            snapshot_reads: Cell::new(false),
         }
     }
 
@@ -136,35 +147,105 @@ impl Db {
     /// assert_eq!(db.stats().queries, 2);
     /// ```
     pub async fn query(&self, sim: &Sim, key: u64) -> Option<Row> {
-        self.round_trip(sim, key).await;
-        self.current_version(key)
-            .map(|version| Row { key, version })
+        let at_start = self
+            .round_trip(sim, &[key], || self.current_version(key))
+            .await;
+        let version = if self.snapshot_reads.get() {
+            at_start
+        } else {
+            self.current_version(key)
+        };
+        version.map(|version| Row { key, version })
+    }
+
+    /// From now on a query returns the row as it was when the query got its connection and began
+    /// executing (a statement snapshot), not as it is when the answer arrives.
+    pub fn snapshot_reads(&self) {
+        self.snapshot_reads.set(true);
     }
 
     /// `UPDATE … SET version = version + 1 WHERE key = ?`: the new version, or `None` for a key
     /// that does not exist.
     pub async fn write(&self, sim: &Sim, key: u64) -> Option<u64> {
-        self.round_trip(sim, key).await;
-        let mut versions = self.versions.borrow_mut();
-        let v = versions.get_mut(key as usize)?;
-        *v += 1;
-        Some(*v)
+        self.round_trip(sim, &[key], || ()).await;
+        let next = self.current_version(key)? + 1;
+        self.commit(sim.now(), key, next);
+        Some(next)
     }
 
-    /// Counts the query, waits for a connection and holds it for one query time.
-    async fn round_trip(&self, sim: &Sim, key: u64) {
+    /// One statement that sets several rows to given versions (a write-behind flush): one query
+    /// time on one connection, counted once. A row only moves forward; missing keys are skipped.
+    ///
+    /// ```
+    /// use cachelab::{sim::{Executor, SimDuration, SimRng}, tiers::{Db, LatencyModel, Row}};
+    /// use std::{num::NonZeroU64, rc::Rc};
+    /// let ms = SimDuration::from_millis;
+    /// let db = Rc::new(Db::new(10, NonZeroU64::MIN, LatencyModel::from_percentiles(ms(5), ms(5)), SimRng::new(1)));
+    /// let exec = Executor::new();
+    /// let (sim, d) = (exec.sim().clone(), db.clone());
+    /// exec.sim().spawn_detached(async move {
+    ///     d.write_rows(&sim, &[Row { key: 1, version: 4 }, Row { key: 2, version: 3 }]).await;
+    /// });
+    /// exec.run();
+    /// assert_eq!((db.current_version(1), db.current_version(2)), (Some(4), Some(3)));
+    /// assert_eq!(db.stats().queries, 1);
+    /// ```
+    pub async fn write_rows(&self, sim: &Sim, rows: &[Row]) {
+        let keys: Vec<u64> = rows.iter().map(|r| r.key).collect();
+        self.round_trip(sim, &keys, || ()).await;
+        for row in rows {
+            if self
+                .current_version(row.key)
+                .is_some_and(|v| v < row.version)
+            {
+                self.commit(sim.now(), row.key, row.version);
+            }
+        }
+    }
+
+    fn commit(&self, now: SimTime, key: u64, version: u64) {
+        if let Some(v) = self.versions.borrow_mut().get_mut(key as usize) {
+            *v = version;
+        }
+        if let Some(history) = self.history.borrow_mut().as_mut() {
+            history.entry(key).or_default().push((version, now));
+        }
+    }
+
+    /// From now on, remember when each version is committed (see [`Db::moved_past`]).
+    pub fn keep_history(&self) {
+        self.history.borrow_mut().get_or_insert_with(BTreeMap::new);
+    }
+
+    /// When `key` was first committed at a version newer than `version`: the moment a copy of
+    /// `version` went out of date. `None` if it never did, or if history is not kept.
+    pub fn moved_past(&self, key: u64, version: u64) -> Option<SimTime> {
+        let history = self.history.borrow();
+        let commits = history.as_ref()?.get(&key)?;
+        // Versions only grow, so the commits are sorted by version.
+        let i = commits.partition_point(|&(v, _)| v <= version);
+        commits.get(i).map(|&(_, at)| at)
+    }
+
+    /// Counts the query (once, and once for each of `keys`), waits for a connection, calls
+    /// `at_start` as the query begins executing, and holds the connection for one query time.
+    async fn round_trip<T>(&self, sim: &Sim, keys: &[u64], at_start: impl FnOnce() -> T) -> T {
         {
             let mut stats = self.stats.borrow_mut();
             stats.queries += 1;
-            *stats.per_key.entry(key).or_insert(0) += 1;
+            for &key in keys {
+                *stats.per_key.entry(key).or_insert(0) += 1;
+            }
             self.in_flight.set(self.in_flight.get() + 1);
             stats.max_in_flight = stats.max_in_flight.max(self.in_flight.get());
         }
         // Leaves the in-flight count even if the caller gives up (a timeout drops this future).
         let _leave = InFlight(&self.in_flight);
         let _connection = self.pool.acquire().await;
+        let seen = at_start();
         let took = self.latency.sample(&mut self.rng.borrow_mut());
         sim.sleep(took).await;
+        seen
     }
 
     /// The counters so far.
@@ -172,6 +253,9 @@ impl Db {
         self.stats.borrow().clone()
     }
 }
+
+/// `(version, committed at)`.
+type Commit = (u64, SimTime);
 
 struct InFlight<'a>(&'a Cell<u64>);
 
@@ -184,7 +268,7 @@ impl Drop for InFlight<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sim::{Executor, SimTime};
+    use crate::sim::{join, Executor, SimTime};
     use std::rc::Rc;
 
     fn fixed(ms: u64) -> LatencyModel {
@@ -237,6 +321,53 @@ mod tests {
         assert_eq!(db.stats().per_key.get(&2), Some(&2));
         assert!(db.exists(2) && !db.exists(3));
         assert_eq!(exec.sim().now(), SimTime(3_000));
+    }
+
+    #[test]
+    fn history_says_when_a_version_went_out_of_date() {
+        let exec = Executor::new();
+        let db = Rc::new(Db::new(3, NonZeroU64::MIN, fixed(2), SimRng::new(1)));
+        db.keep_history();
+        let (sim, d) = (exec.sim().clone(), db.clone());
+        exec.sim().spawn_detached(async move {
+            d.write(&sim, 1).await; // v2 at 2 ms
+            let rows = [Row { key: 1, version: 5 }, Row { key: 9, version: 7 }];
+            d.write_rows(&sim, &rows).await; // v5 at 4 ms; key 9 does not exist
+            d.write_rows(&sim, &[Row { key: 1, version: 3 }]).await; // older: ignored
+        });
+        exec.run();
+        let ms = |m: u64| Some(SimTime(m * 1_000));
+        assert_eq!(db.moved_past(1, 1), ms(2));
+        assert_eq!((db.moved_past(1, 2), db.moved_past(1, 4)), (ms(4), ms(4)));
+        assert_eq!((db.moved_past(1, 5), db.moved_past(0, 1)), (None, None));
+        assert_eq!(db.current_version(1), Some(5));
+        assert_eq!(db.stats().per_key.get(&9), Some(&1));
+    }
+
+    #[test]
+    fn a_snapshot_read_returns_the_row_as_the_query_began() {
+        // A write and a read start together; the write commits just before the read returns.
+        let version_read = |snapshot: bool| {
+            let exec = Executor::new();
+            let db = Rc::new(Db::new(
+                1,
+                NonZeroU64::new(2).unwrap(),
+                fixed(10),
+                SimRng::new(1),
+            ));
+            if snapshot {
+                db.snapshot_reads();
+            }
+            let sim = exec.sim().clone();
+            let h = exec.sim().spawn(async move {
+                let (_, row) = join(db.write(&sim, 0), db.query(&sim, 0)).await;
+                row.map(|r| r.version)
+            });
+            exec.run();
+            h.try_take().flatten()
+        };
+        assert_eq!(version_read(false), Some(2));
+        assert_eq!(version_read(true), Some(1));
     }
 
     #[test]

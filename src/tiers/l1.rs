@@ -95,6 +95,11 @@ impl<K: Hash + Eq, V> L1<K, V> {
         self.entries.pop(key).map(|(v, _)| v)
     }
 
+    /// Drops every entry (the process restarted); the hit and miss counters stay.
+    pub fn clear(&mut self) {
+        self.entries.clear();
+    }
+
     /// Entries held, including expired ones not yet looked at.
     pub fn len(&self) -> usize {
         self.entries.len()

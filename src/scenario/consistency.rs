@@ -1,0 +1,342 @@
+//! Scenario `consistency`: readers and writers at once, under each write path of
+//! [`crate::strategy::WritePath`], judged by what the readers saw.
+//!
+//! A read is *stale* when the version it returned is older than the one the database held at the
+//! instant the answering tier read it (the lab sees both; see [`Observed`]). How far behind it
+//! was is counted in versions, and in time since the database moved past the returned version.
+//! Writes are counted as the clients made them and as the database ran them, so write-behind's
+//! batching shows up as load saved; a crash of the write-behind process (`crash_at_s`) lists the
+//! queued writes it lost, and the orderly shutdown at the end must lose none.
+//!
+//! The bench is the lab's ([`super::lab::prepare`], [`super::lab::drive`]); only the request
+//! handler is this scenario's own, because it must judge every read as it happens.
+
+use super::catalog::{base_lab, param, secs, variant, with_defaults, zipf, Runner, Scenario};
+use super::lab::{self, VariantReport};
+use super::params::Params;
+use crate::error::{Error, Result};
+use crate::metrics::Outcome;
+use crate::sim::{SimDuration, SimTime};
+use crate::strategy::{
+    read_with, start_flush_worker, write_with, Ctx, Observed, SimL2, WritePath, WritePaths,
+};
+use crate::workload::Op;
+use serde::Serialize;
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+/// The typed section of a `consistency` variant's report.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ConsistencyReport {
+    /// Writes accepted: committed to the database, or (write-behind) queued.
+    pub writes: u64,
+    /// Reads that returned an older version than the database held when they were read.
+    pub stale_reads: u64,
+    /// Of those, reads of an entry that was already out of date when it was stored: a slow
+    /// reader (or a background refresh) put an old row back after a newer write.
+    pub stale_from_put_backs: u64,
+    /// The most versions a read was behind the database.
+    pub max_versions_behind: u64,
+    /// The longest a read was behind: from the moment the database moved past the returned
+    /// version to the read, in milliseconds.
+    pub max_stale_ms: f64,
+    /// Fills that stored an older version than the newest write of their key.
+    pub put_backs: u64,
+    /// Fills the cache refused because it held something newer (versioned set, `SET NX`).
+    pub refused_fills: u64,
+    /// Background reloads started by refresh-ahead.
+    pub refreshes: u64,
+    /// Statements the database ran for writes: its write load.
+    pub db_writes: u64,
+    /// Rows those statements carried.
+    pub db_rows_written: u64,
+    /// The write-behind queue: batching, and what a crash lost.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub write_behind: Option<WriteBehindReport>,
+}
+
+/// Write-behind's queue over the run.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct WriteBehindReport {
+    /// Flush statements sent.
+    pub batches: u64,
+    /// Queued writes superseded by a newer write of the same key in the same statement.
+    pub coalesced: u64,
+    /// The longest the queue got.
+    pub max_queue: u64,
+    /// When the process crashed, in seconds (absent: it did not).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub crash_at_s: Option<f64>,
+    /// Writes the crash took with the queue: acknowledged, never written.
+    pub lost_writes: u64,
+    /// The first of them, in queue order.
+    pub lost: Vec<LostWrite>,
+    /// Rows whose database version is older than their newest write when the run is over.
+    pub rows_behind_at_end: u64,
+    /// Writes still queued after the orderly shutdown (it flushes everything: 0).
+    pub unflushed_at_end: u64,
+}
+
+/// One write a crash lost.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct LostWrite {
+    /// The row.
+    pub key: u64,
+    /// The version the write would have given it.
+    pub version: u64,
+}
+
+/// How many lost writes a report lists (all are counted).
+const LOST_LISTED: usize = 20;
+
+pub(super) fn scenario() -> Scenario {
+    Scenario {
+        name: "consistency",
+        about: "Readers and writers at once: how each write path keeps the cache in step with the \
+                database, what a slow reader puts back after an invalidation, what the database \
+                pays for the writes, and what a write-behind crash loses.",
+        params: with_defaults(
+            &[
+                ("rate", 2_000.0),
+                ("keys", 200.0),
+                ("skew", 1.0),
+                ("write_share", 0.05),
+                ("ttl_s", 10.0),
+                ("db_p50_ms", 20.0),
+                ("db_p99_ms", 200.0),
+                ("db_pool", 32.0),
+            ],
+            &[
+                param(
+                    "batch_size",
+                    "write-behind: the most rows one flush statement carries",
+                    "rows",
+                    50.0,
+                    1.0,
+                    10_000.0,
+                    true,
+                ),
+                param(
+                    "flush_ms",
+                    "write-behind: pause between flushes of the queue",
+                    "ms",
+                    100.0,
+                    1.0,
+                    60_000.0,
+                    false,
+                ),
+                param(
+                    "crash_at_s",
+                    "write-behind: the process crashes at this time, losing its queue (0 = no crash)",
+                    "s",
+                    0.0,
+                    0.0,
+                    600.0,
+                    false,
+                ),
+                param(
+                    "refresh_ahead_s",
+                    "refresh-ahead: a read this close to its entry's expiry reloads it in the background",
+                    "s",
+                    2.0,
+                    0.001,
+                    86_400.0,
+                    false,
+                ),
+            ],
+        ),
+        variants: vec![
+            variant(
+                "invalidate",
+                "update the database, delete the entry; a slow reader can put the old row back",
+            ),
+            variant(
+                "versioned",
+                "the fix: the write leaves a version marker, fills only store newer versions",
+            ),
+            variant(
+                "write-through",
+                "update the database, then set the cache; fills only add (SET NX)",
+            ),
+            variant(
+                "write-behind",
+                "set the cache, queue the write; a worker flushes batches",
+            ),
+            variant(
+                "refresh-ahead",
+                "invalidate, and reload entries read shortly before they expire",
+            ),
+        ],
+        runner: Runner::Custom(run_variant),
+    }
+}
+
+/// The write path and refresh-ahead window of `variant`.
+fn paths_for(p: &Params, variant: &str) -> WritePaths {
+    let path = match variant {
+        "versioned" => WritePath::Versioned,
+        "write-through" => WritePath::WriteThrough,
+        "write-behind" => WritePath::WriteBehind {
+            batch_size: p.get_u64("batch_size"),
+            flush_every: SimDuration::from_secs_f64(p.get("flush_ms") / 1e3),
+        },
+        _ => WritePath::Invalidate,
+    };
+    let refresh_ahead = (variant == "refresh-ahead").then(|| secs(p, "refresh_ahead_s"));
+    WritePaths::new(path, refresh_ahead)
+}
+
+/// The crash time, if any; it must fall while requests arrive.
+fn crash_at(p: &Params) -> Result<Option<SimTime>> {
+    let (crash, duration) = (p.get("crash_at_s"), p.get("duration_s"));
+    if crash == 0.0 {
+        return Ok(None);
+    }
+    if crash >= duration {
+        return Err(Error::OutOfRange {
+            name: "crash_at_s".to_string(),
+            value: crash,
+            min: 0.0,
+            max: duration,
+            unit: "s (0 = no crash; a crash must come before duration_s)",
+        });
+    }
+    Ok(Some(SimTime::ZERO + secs(p, "crash_at_s")))
+}
+
+fn run_variant(p: &Params, variant: &str, seed: u64) -> Result<VariantReport> {
+    let config = base_lab(p, zipf(p))?;
+    let crash = crash_at(p)?;
+    let (exec, ctx) = lab::prepare(&config, seed)?;
+    ctx.db.keep_history();
+    ctx.db.snapshot_reads();
+    let paths = Rc::new(paths_for(p, variant));
+    let judge = Rc::new(Judge::default());
+    let end = SimTime::ZERO + config.duration;
+    let (sim, watching) = (ctx.sim.clone(), judge.clone());
+    start_flush_worker(&ctx, &paths, move || {
+        sim.now() >= end && watching.in_flight.get() == 0
+    });
+    let crashed_at = match (crash, paths.is_write_behind()) {
+        (Some(at), true) => {
+            let (c, w) = (ctx.clone(), paths.clone());
+            ctx.sim.spawn_at(at, async move { w.crash(&c) });
+            Some(at)
+        }
+        _ => None,
+    };
+    let (c, w, j) = (ctx.clone(), paths.clone(), judge.clone());
+    let monitoring = lab::drive(&exec, &ctx, &config, seed, move |op| {
+        serve(c.clone(), w.clone(), j.clone(), op)
+    })?;
+    let mut report = lab::report(variant, &ctx, &config, monitoring);
+    report.consistency = Some(judge.report(&ctx, &paths, crashed_at));
+    Ok(report)
+}
+
+/// One request: a read judged for staleness, or a write, under the request timeout.
+async fn serve(ctx: Rc<Ctx<SimL2>>, paths: Rc<WritePaths>, judge: Rc<Judge>, op: Op) {
+    judge.in_flight.set(judge.in_flight.get() + 1);
+    let arrived = ctx.sim.now();
+    let limit = ctx.policy.request_timeout;
+    let outcome = match op {
+        Op::Read(key) => match ctx.sim.timeout(limit, read_with(&ctx, &paths, key)).await {
+            Ok(Ok(seen)) => Outcome::Read {
+                served: seen.response.served,
+                stale: judge.is_stale(&ctx, key, &seen),
+            },
+            _ => Outcome::Error,
+        },
+        Op::Write(key) => match ctx.sim.timeout(limit, write_with(&ctx, &paths, key)).await {
+            Ok(Ok(())) => Outcome::Write,
+            _ => Outcome::Error,
+        },
+    };
+    ctx.metrics
+        .borrow_mut()
+        .record_request(op, arrived, ctx.sim.now(), outcome);
+    judge.in_flight.set(judge.in_flight.get() - 1);
+}
+
+/// Judges reads as they complete.
+#[derive(Default)]
+struct Judge {
+    /// Requests started and not finished (the flush worker stops when none are left).
+    in_flight: Cell<u64>,
+    counts: RefCell<StaleCounts>,
+}
+
+#[derive(Default)]
+struct StaleCounts {
+    reads: u64,
+    from_put_backs: u64,
+    max_versions_behind: u64,
+    max_behind: SimDuration,
+}
+
+impl Judge {
+    /// Whether `seen` is older than the database was when it was read; counts it if so.
+    fn is_stale(&self, ctx: &Ctx<SimL2>, key: u64, seen: &Observed) -> bool {
+        let entry = seen.response.entry;
+        let (Some(have), Some(db)) = (entry.version, seen.db_version) else {
+            return false;
+        };
+        if have >= db {
+            return false;
+        }
+        let mut c = self.counts.borrow_mut();
+        c.reads += 1;
+        c.max_versions_behind = c.max_versions_behind.max(db - have);
+        if let Some(outdated_at) = ctx.db.moved_past(key, have) {
+            c.max_behind = c.max_behind.max(seen.read_at.since(outdated_at));
+            // Entries are stamped fresh for exactly one TTL when stored (no jitter here).
+            let stored_at = entry
+                .fresh_until
+                .as_micros()
+                .saturating_sub(ctx.policy.ttl.as_micros());
+            c.from_put_backs += u64::from(SimTime(stored_at) >= outdated_at);
+        }
+        true
+    }
+
+    fn report(
+        &self,
+        ctx: &Ctx<SimL2>,
+        paths: &WritePaths,
+        crashed_at: Option<SimTime>,
+    ) -> ConsistencyReport {
+        let c = self.counts.borrow();
+        let w = paths.stats();
+        let write_behind = paths.is_write_behind().then(|| WriteBehindReport {
+            batches: w.batches,
+            coalesced: w.coalesced,
+            max_queue: w.max_queue,
+            crash_at_s: crashed_at.map(SimTime::as_secs_f64),
+            lost_writes: w.lost.len() as u64,
+            lost: w
+                .lost
+                .iter()
+                .take(LOST_LISTED)
+                .map(|r| LostWrite {
+                    key: r.key,
+                    version: r.version,
+                })
+                .collect(),
+            rows_behind_at_end: paths.rows_behind(ctx),
+            unflushed_at_end: paths.queued() as u64,
+        });
+        ConsistencyReport {
+            writes: w.writes,
+            stale_reads: c.reads,
+            stale_from_put_backs: c.from_put_backs,
+            max_versions_behind: c.max_versions_behind,
+            max_stale_ms: c.max_behind.as_millis_f64(),
+            put_backs: w.put_backs,
+            refused_fills: w.refused_fills,
+            refreshes: w.refreshes,
+            db_writes: w.db_writes,
+            db_rows_written: w.db_rows_written,
+            write_behind,
+        }
+    }
+}

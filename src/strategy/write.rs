@@ -1,0 +1,512 @@
+//! What a write does to the caches, and what a read may put back into them.
+//!
+//! Four write paths, each an `async fn` over the same [`Ctx`]:
+//!
+//! - **invalidate** ([`WritePath::Invalidate`]): update the database, then delete the cached
+//!   entry ([`super::write`]); the next read loads the new row. Reads fill the cache with a plain
+//!   `SET`, and that is the weak spot: a reader that loaded the *old* row just before the write,
+//!   and is slow to store it, puts it back after the delete. The cache then serves the old row
+//!   until its TTL ends or the next write deletes it again — a *put-back*.
+//! - **versioned** ([`WritePath::Versioned`], the fix): the write replaces the entry by a small
+//!   marker that carries the new version, and every store is a compare-and-set on the version
+//!   (one atomic step at the server, what a short Lua script does in Redis): a fill is refused if
+//!   the cache already announces a newer row. Unlike a delayed second delete, which only shortens
+//!   the time a put-back is served, or a lease, whose token check is itself a compare-and-set, the
+//!   version makes the outcome independent of how slow the reader is.
+//! - **write-through** ([`WritePath::WriteThrough`]): update the database, then set the cache to
+//!   the new row. Reads fill with `SET NX` (add only), so a slow reader can never overwrite the
+//!   writer's newer entry. Every write costs a database write and a cache write.
+//! - **write-behind** ([`WritePath::WriteBehind`]): set the cache and queue the write; a worker
+//!   ([`start_flush_worker`]) drains the queue every `flush_every` in statements of at most
+//!   `batch_size` rows, keeping only the newest version of a key within a statement. The database
+//!   sees far fewer statements and lags behind the cache; the queue lives in the process, so a
+//!   crash ([`WritePaths::crash`]) loses exactly what it held.
+//!
+//! Refresh-ahead is a read option that combines with any path: a read that finds its entry within
+//! `window` of the end of its freshness starts one background reload of the key (per key, in this
+//! process), so hot keys are reloaded before anyone misses them. A background reload fills like
+//! any read, and races with writes the same way.
+//!
+//! Versions number the writes as the lab sees them: the database bumps a row's version on every
+//! write, and write-behind hands out the next number when it queues, so that a report can say
+//! exactly which writes a crash lost and how far behind a read was.
+
+use super::store::l2_error;
+use super::{data_key, CachedEntry, Ctx, Response, SimL2, Store};
+use crate::error::Result;
+use crate::metrics::{Purpose, Served};
+use crate::sim::{SimDuration, SimTime};
+use crate::tiers::Row;
+use std::cell::RefCell;
+use std::collections::{BTreeMap, VecDeque};
+use std::rc::Rc;
+
+/// How a write reaches the database and the caches (see the module docs).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WritePath {
+    /// Update the database, then delete the cached entry; reads fill with a plain `SET`.
+    Invalidate,
+    /// Update the database, then replace the entry by a marker of the new version; every store
+    /// is a compare-and-set on the version.
+    Versioned,
+    /// Update the database, then set the cache to the new row; reads fill with `SET NX`.
+    WriteThrough,
+    /// Set the cache and queue the write; a worker flushes the queue in batches.
+    WriteBehind {
+        /// The most rows one flush statement carries.
+        batch_size: u64,
+        /// Pause between flushes.
+        flush_every: SimDuration,
+    },
+}
+
+/// What a read returned, and what the database held at the instant it was read — the lab's view,
+/// for judging staleness; no real client can know it. An answer from the database is its own
+/// version: a system without any cache would have returned the same row.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Observed {
+    /// The answer.
+    pub response: Response,
+    /// When the answering tier read it (for L2: when the `GET` ran at the server; for the
+    /// database: when its answer arrived).
+    pub read_at: SimTime,
+    /// The database's version of the row at that instant.
+    pub db_version: Option<u64>,
+}
+
+/// Counters of what the write paths did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct WriteStats {
+    /// Writes accepted: committed to the database, or (write-behind) queued.
+    pub writes: u64,
+    /// Statements the database ran for writes.
+    pub db_writes: u64,
+    /// Rows those statements carried.
+    pub db_rows_written: u64,
+    /// Fills that stored a version older than the newest write of the key: the race.
+    pub put_backs: u64,
+    /// Fills the cache turned away (a newer version or a writer's entry was already there).
+    pub refused_fills: u64,
+    /// Background reloads started by refresh-ahead.
+    pub refreshes: u64,
+    /// Write-behind flush statements.
+    pub batches: u64,
+    /// Queued writes never written on their own: a later write of the same key in the same
+    /// flush statement carried the newer version.
+    pub coalesced: u64,
+    /// The longest the write-behind queue got.
+    pub max_queue: u64,
+    /// Writes a crash took with the queue, in queue order.
+    pub lost: Vec<Row>,
+}
+
+/// The state of the write paths of one app instance: the path, the refresh-ahead window, and for
+/// write-behind the queue.
+pub struct WritePaths {
+    path: WritePath,
+    refresh_ahead: Option<SimDuration>,
+    queue: RefCell<VecDeque<Row>>,
+    /// Write-behind: the newest version handed out per key (ahead of the database until flushed).
+    handed_out: RefCell<BTreeMap<u64, u64>>,
+    stats: RefCell<WriteStats>,
+}
+
+impl WritePaths {
+    /// Writes take `path`; reads within `refresh_ahead` of an entry's expiry reload it in the
+    /// background (`None`: never).
+    pub fn new(path: WritePath, refresh_ahead: Option<SimDuration>) -> Self {
+        WritePaths {
+            path,
+            refresh_ahead,
+            queue: RefCell::new(VecDeque::new()),
+            handed_out: RefCell::new(BTreeMap::new()),
+            stats: RefCell::new(WriteStats::default()),
+        }
+    }
+
+    /// The counters so far.
+    pub fn stats(&self) -> WriteStats {
+        self.stats.borrow().clone()
+    }
+
+    /// Whether writes go behind, through the queue.
+    pub fn is_write_behind(&self) -> bool {
+        matches!(self.path, WritePath::WriteBehind { .. })
+    }
+
+    /// Rows whose database version is older than their newest write (write-behind's queued or
+    /// lost writes; other paths write the database first, so none).
+    pub fn rows_behind<S: Store + 'static>(&self, ctx: &Ctx<S>) -> u64 {
+        let handed_out = self.handed_out.borrow();
+        handed_out
+            .iter()
+            .filter(|&(&key, &v)| ctx.db.current_version(key) < Some(v))
+            .count() as u64
+    }
+
+    /// Writes queued and not yet flushed.
+    pub fn queued(&self) -> usize {
+        self.queue.borrow().len()
+    }
+
+    /// The process dies: the write-behind queue and the in-process L1 are gone (the lost writes
+    /// are listed in [`WriteStats::lost`]). A flush statement already sent still commits. The
+    /// instance restarts at once with an empty queue; the shared cache keeps what it held.
+    pub fn crash<S: Store + 'static>(&self, ctx: &Ctx<S>) {
+        let lost: Vec<Row> = self.queue.borrow_mut().drain(..).collect();
+        self.stats.borrow_mut().lost.extend(lost);
+        if let Some(l1) = &ctx.l1 {
+            l1.borrow_mut().clear();
+        }
+    }
+
+    /// The newest version of `key` a write has produced: the database's, or a queued one.
+    fn newest(&self, ctx: &Ctx<impl Store + 'static>, key: u64) -> Option<u64> {
+        let queued = self.handed_out.borrow().get(&key).copied();
+        ctx.db.current_version(key).max(queued)
+    }
+
+    /// Stores a loaded `entry` the way this path fills (stamping its freshness), counting
+    /// put-backs and refusals; true if the cache took it.
+    async fn fill<S: VersionedStore + 'static>(
+        &self,
+        ctx: &Ctx<S>,
+        key: u64,
+        entry: &mut CachedEntry,
+    ) -> Result<bool> {
+        let Some(ttl) = ctx.stamp(key, entry) else {
+            return Ok(false);
+        };
+        // The store runs at the server in this very instant (see `SimL2`), so this is what the
+        // database held when the entry landed.
+        let behind = matches!((entry.version, self.newest(ctx, key)), (Some(v), Some(n)) if v < n);
+        let k = data_key(key);
+        let stored = match self.path {
+            WritePath::Invalidate => {
+                ctx.l2.set(&k, &entry.encode(), Some(ttl)).await?;
+                true
+            }
+            WritePath::Versioned => {
+                ctx.l2
+                    .set_if_newer(&k, Slot::Entry(*entry), Some(ttl))
+                    .await?
+            }
+            WritePath::WriteThrough | WritePath::WriteBehind { .. } => {
+                ctx.l2.set_nx(&k, &entry.encode(), Some(ttl)).await?
+            }
+        };
+        let mut stats = self.stats.borrow_mut();
+        stats.put_backs += u64::from(stored && behind);
+        stats.refused_fills += u64::from(!stored);
+        Ok(stored)
+    }
+
+    /// Whether a read of `entry` should reload it ahead of its expiry.
+    fn refresh_due(&self, ctx: &Ctx<impl Store + 'static>, entry: &CachedEntry) -> bool {
+        self.refresh_ahead
+            .is_some_and(|window| entry.found() && entry.fresh_until.since(ctx.now()) <= window)
+    }
+
+    /// Updates the database row: the new version, or `None` for a key that does not exist.
+    async fn commit<S: Store + 'static>(&self, ctx: &Ctx<S>, key: u64) -> Option<u64> {
+        ctx.metrics
+            .borrow_mut()
+            .record_db_query(ctx.now(), key, Purpose::Write);
+        let version = ctx.db.write(&ctx.sim, key).await;
+        self.count_statement(1);
+        version
+    }
+
+    fn count_statement(&self, rows: u64) {
+        let mut stats = self.stats.borrow_mut();
+        stats.db_writes += 1;
+        stats.db_rows_written += rows;
+    }
+
+    /// Write-behind: hands out the key's next version and queues it.
+    fn enqueue(&self, ctx: &Ctx<impl Store + 'static>, key: u64) -> Option<u64> {
+        let version = self.newest(ctx, key)? + 1;
+        self.handed_out.borrow_mut().insert(key, version);
+        let mut queue = self.queue.borrow_mut();
+        queue.push_back(Row { key, version });
+        let mut stats = self.stats.borrow_mut();
+        stats.max_queue = stats.max_queue.max(queue.len() as u64);
+        Some(version)
+    }
+
+    /// Write-behind: sends the writes queued now to the database, `batch_size` rows per
+    /// statement, one statement after the other (writes queued meanwhile wait for the next
+    /// flush); within a statement only a key's newest version is written.
+    async fn flush<S: Store + 'static>(&self, ctx: &Ctx<S>, batch_size: u64) {
+        let batch_len = usize::try_from(batch_size).unwrap_or(usize::MAX).max(1);
+        let mut due = self.queued();
+        loop {
+            let batch: Vec<Row> = {
+                // A crash during the previous statement may have emptied the queue.
+                let mut queue = self.queue.borrow_mut();
+                let n = batch_len.min(due).min(queue.len());
+                due -= n;
+                queue.drain(..n).collect()
+            };
+            let Some(first) = batch.first() else { return };
+            let mut newest: BTreeMap<u64, u64> = BTreeMap::new();
+            for row in &batch {
+                let v = newest.entry(row.key).or_insert(row.version);
+                *v = (*v).max(row.version);
+            }
+            let rows: Vec<Row> = newest
+                .into_iter()
+                .map(|(key, version)| Row { key, version })
+                .collect();
+            {
+                let mut stats = self.stats.borrow_mut();
+                stats.batches += 1;
+                stats.coalesced += (batch.len() - rows.len()) as u64;
+            }
+            self.count_statement(rows.len() as u64);
+            ctx.metrics
+                .borrow_mut()
+                .record_db_query(ctx.now(), first.key, Purpose::Write);
+            ctx.db.write_rows(&ctx.sim, &rows).await;
+        }
+    }
+}
+
+/// What the versioned path keeps under a row's key: a cached entry, or the marker a write leaves
+/// in place of the entry it invalidates, announcing the version that replaced it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Slot {
+    /// A cached row.
+    Entry(CachedEntry),
+    /// The row was written at this version and is not cached yet.
+    Marker(u64),
+}
+
+/// First byte of an encoded marker (an encoded entry is longer, so the two never collide).
+const MARKER_TAG: u8 = b'M';
+
+impl Slot {
+    /// The version it stands for ("not found" counts as 0).
+    pub fn version(&self) -> u64 {
+        match self {
+            Slot::Entry(e) => e.version.unwrap_or(0),
+            Slot::Marker(v) => *v,
+        }
+    }
+
+    /// Whether it may replace `current`: an entry may replace anything of its own version or
+    /// older (the marker of the row it is, a copy of itself whose TTL it renews); a marker only
+    /// something older.
+    ///
+    /// ```
+    /// use cachelab::{sim::{SimDuration, SimTime}, strategy::{CachedEntry, Slot}};
+    /// let row = |v| Slot::Entry(CachedEntry { version: Some(v), fresh_until: SimTime(0), load_time: SimDuration(0) });
+    /// assert!(!row(1).replaces(&Slot::Marker(2)));  // a slow reader's old row is turned away
+    /// assert!(row(2).replaces(&Slot::Marker(2)));
+    /// assert!(Slot::Marker(3).replaces(&row(2)));
+    /// assert!(!Slot::Marker(2).replaces(&row(2)));
+    /// ```
+    pub fn replaces(&self, current: &Slot) -> bool {
+        match self {
+            Slot::Entry(_) => self.version() >= current.version(),
+            Slot::Marker(_) => self.version() > current.version(),
+        }
+    }
+
+    /// The bytes stored in the cache.
+    pub fn encode(&self) -> Vec<u8> {
+        match self {
+            Slot::Entry(e) => e.encode().to_vec(),
+            Slot::Marker(v) => {
+                let mut out = vec![MARKER_TAG];
+                out.extend_from_slice(&v.to_le_bytes());
+                out
+            }
+        }
+    }
+
+    /// Reads bytes written by [`Slot::encode`]; anything else is `None`.
+    pub fn decode(bytes: &[u8]) -> Option<Slot> {
+        if let Some(entry) = CachedEntry::decode(bytes) {
+            return Some(Slot::Entry(entry));
+        }
+        match bytes {
+            [MARKER_TAG, rest @ ..] => {
+                Some(Slot::Marker(u64::from_le_bytes(rest.try_into().ok()?)))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// A shared cache that can store a [`Slot`] only if it is newer than what it holds, in one
+/// atomic step at the server (in Redis: `EVAL` of a script that reads, compares and sets).
+// Single-threaded executor: the futures need not be `Send` (see `Store`).
+#[allow(async_fn_in_trait)]
+pub trait VersionedStore: Store {
+    /// Stores `slot` under `key` with `ttl` unless the key holds a slot it does not replace
+    /// ([`Slot::replaces`]); true if it stored. Bytes that are no slot count as absent.
+    async fn set_if_newer(&self, key: &[u8], slot: Slot, ttl: Option<SimDuration>) -> Result<bool>;
+}
+
+impl VersionedStore for SimL2 {
+    async fn set_if_newer(&self, key: &[u8], slot: Slot, ttl: Option<SimDuration>) -> Result<bool> {
+        self.call(|model| {
+            let current = model.get(key)?.as_deref().and_then(Slot::decode);
+            let wins = current.is_none_or(|c| slot.replaces(&c));
+            if wins {
+                model.set(key, &slot.encode(), ttl)?;
+            }
+            Ok(wins)
+        })
+        .await
+        .map_err(l2_error)
+    }
+}
+
+/// Reads `key` through L1 and L2 to the database, filling the caches the way `paths` fills, and
+/// starting a refresh-ahead reload when one is due.
+pub async fn read_with<S: VersionedStore + 'static>(
+    ctx: &Rc<Ctx<S>>,
+    paths: &Rc<WritePaths>,
+    key: u64,
+) -> Result<Observed> {
+    // Nothing can run between here and the L2 command below (it runs as it is sent), so this is
+    // the database as both caches are read.
+    let (read_at, db_version) = (ctx.now(), ctx.db.current_version(key));
+    let cached = |served, entry| Observed {
+        response: Response { served, entry },
+        read_at,
+        db_version,
+    };
+    if let Some(entry) = ctx.l1_get(key) {
+        return Ok(cached(Served::L1, entry));
+    }
+    if let Some(entry) = ctx.l2_get(key).await? {
+        if paths.refresh_due(ctx, &entry) {
+            refresh_in_background(ctx, paths, key);
+        }
+        ctx.l1_fill(key, &entry);
+        return Ok(cached(Served::L2, entry));
+    }
+    let mut entry = ctx.query_db(key, Purpose::Load).await?;
+    let read_at = ctx.now();
+    if paths.fill(ctx, key, &mut entry).await? {
+        ctx.l1_fill(key, &entry);
+    }
+    Ok(Observed {
+        response: Response {
+            served: Served::Db,
+            entry,
+        },
+        read_at,
+        db_version: entry.version,
+    })
+}
+
+/// Starts a reload of `key` unless one is already running.
+fn refresh_in_background<S: VersionedStore + 'static>(
+    ctx: &Rc<Ctx<S>>,
+    paths: &Rc<WritePaths>,
+    key: u64,
+) {
+    if !ctx.refreshing.borrow_mut().insert(key) {
+        return;
+    }
+    paths.stats.borrow_mut().refreshes += 1;
+    let (ctx, paths) = (ctx.clone(), paths.clone());
+    ctx.sim.clone().spawn_detached(async move {
+        // A failed reload leaves the entry to expire; the next read in the window tries again.
+        if let Ok(mut entry) = ctx.query_db(key, Purpose::Load).await {
+            let _ = paths.fill(&ctx, key, &mut entry).await;
+        }
+        ctx.refreshing.borrow_mut().remove(&key);
+    });
+}
+
+/// Writes `key` along `paths`' write path.
+pub async fn write_with<S: VersionedStore + 'static>(
+    ctx: &Ctx<S>,
+    paths: &WritePaths,
+    key: u64,
+) -> Result<()> {
+    let written = match paths.path {
+        WritePath::Invalidate => {
+            super::write(ctx, key).await?;
+            paths.count_statement(1);
+            true
+        }
+        WritePath::Versioned => match paths.commit(ctx, key).await {
+            Some(version) => {
+                if let Some(l1) = &ctx.l1 {
+                    l1.borrow_mut().remove(&key);
+                }
+                // The marker must outlive any read that loaded an older row: reads give up
+                // after the request timeout, and cached entries live a TTL.
+                let keep = ctx.policy.ttl.max(ctx.policy.request_timeout);
+                ctx.l2
+                    .set_if_newer(&data_key(key), Slot::Marker(version), Some(keep))
+                    .await?;
+                true
+            }
+            None => false,
+        },
+        WritePath::WriteThrough => match paths.commit(ctx, key).await {
+            Some(version) => {
+                set_written(ctx, key, version).await?;
+                true
+            }
+            None => false,
+        },
+        // Queued first: a write cut short after this still reaches the database, as a real
+        // write whose client timed out may.
+        WritePath::WriteBehind { .. } => match paths.enqueue(ctx, key) {
+            Some(version) => {
+                set_written(ctx, key, version).await?;
+                true
+            }
+            None => false,
+        },
+    };
+    paths.stats.borrow_mut().writes += u64::from(written);
+    Ok(())
+}
+
+/// Puts a writer's new `version` of `key` in both caches.
+async fn set_written<S: Store + 'static>(ctx: &Ctx<S>, key: u64, version: u64) -> Result<()> {
+    let mut entry = CachedEntry {
+        version: Some(version),
+        fresh_until: SimTime::ZERO,
+        load_time: SimDuration::ZERO,
+    };
+    ctx.fill_l2(key, &mut entry).await?;
+    ctx.l1_fill(key, &entry);
+    Ok(())
+}
+
+/// Starts write-behind's flush worker (nothing for other paths): every `flush_every` it sends
+/// what is queued to the database, and it stops once `done()` says no more writes can come and the
+/// queue is empty — the orderly shutdown, which loses nothing.
+pub fn start_flush_worker<S: Store + 'static>(
+    ctx: &Rc<Ctx<S>>,
+    paths: &Rc<WritePaths>,
+    done: impl Fn() -> bool + 'static,
+) {
+    let WritePath::WriteBehind {
+        batch_size,
+        flush_every,
+    } = paths.path
+    else {
+        return;
+    };
+    let (ctx, paths) = (ctx.clone(), paths.clone());
+    ctx.sim.clone().spawn_detached(async move {
+        loop {
+            ctx.sim.sleep(flush_every).await;
+            paths.flush(&ctx, batch_size).await;
+            if done() && paths.queued() == 0 {
+                return;
+            }
+        }
+    });
+}
