@@ -6,7 +6,7 @@
 //! as latency — then holds it for a time drawn from a log-normal distribution fitted to the
 //! configured median and 99th percentile.
 
-use crate::sim::{Semaphore, Sim, SimDuration, SimRng};
+use crate::sim::{Semaphore, Sim, SimDuration, SimRng, SimTime};
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::num::NonZeroU64;
@@ -91,6 +91,9 @@ pub struct Db {
     rng: RefCell<SimRng>,
     in_flight: Cell<u64>,
     stats: RefCell<DbStats>,
+    /// For each written key, when each of its versions from 2 on was committed (index 0 is
+    /// version 2), so that a stale read can be told how long the database had moved on.
+    commits: RefCell<BTreeMap<u64, Vec<SimTime>>>,
 }
 
 impl Db {
@@ -105,6 +108,7 @@ impl Db {
             rng: RefCell::new(rng),
             in_flight: Cell::new(0),
             stats: RefCell::new(DbStats::default()),
+            commits: RefCell::new(BTreeMap::new()),
         }
     }
 
@@ -148,7 +152,29 @@ impl Db {
         let mut versions = self.versions.borrow_mut();
         let v = versions.get_mut(key as usize)?;
         *v += 1;
+        self.commits
+            .borrow_mut()
+            .entry(key)
+            .or_default()
+            .push(sim.now());
         Some(*v)
+    }
+
+    /// When the database first held `version` of `key`: time zero for the initial version 1,
+    /// the commit of the write that made it for later ones, `None` for a version it never held.
+    /// A read that returned version `v` while the database held a newer one has been stale since
+    /// `committed_at(key, v + 1)`.
+    pub fn committed_at(&self, key: u64, version: u64) -> Option<SimTime> {
+        match version {
+            0 => None,
+            1 => self.exists(key).then_some(SimTime::ZERO),
+            v => self
+                .commits
+                .borrow()
+                .get(&key)?
+                .get(usize::try_from(v - 2).ok()?)
+                .copied(),
+        }
     }
 
     /// Counts the query, waits for a connection and holds it for one query time.
@@ -237,6 +263,13 @@ mod tests {
         assert_eq!(db.stats().per_key.get(&2), Some(&2));
         assert!(db.exists(2) && !db.exists(3));
         assert_eq!(exec.sim().now(), SimTime(3_000));
+        // Version 2 of key 2 was committed when the first write's query ended, at 1 ms.
+        let when = |v| db.committed_at(2, v);
+        assert_eq!(
+            (when(1), when(2), when(3)),
+            (Some(SimTime::ZERO), Some(SimTime(1_000)), None)
+        );
+        assert_eq!((db.committed_at(7, 1), db.committed_at(2, 0)), (None, None));
     }
 
     #[test]
