@@ -564,7 +564,12 @@ fn penetration() -> Scenario {
 
 /// Every scenario, in the order the faces list them.
 pub fn scenarios() -> Vec<Scenario> {
-    vec![stampede(), avalanche(), penetration()]
+    vec![
+        stampede(),
+        avalanche(),
+        penetration(),
+        super::multilayer::scenario(),
+    ]
 }
 
 /// The scenario called `name`.

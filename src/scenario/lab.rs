@@ -5,14 +5,16 @@
 //! Every variant of a scenario sees the same arrivals and keys (the workload has its own random
 //! stream), so variants differ only by what their strategy does.
 
+use super::multilayer::MultiLayerReport;
 use crate::error::{Error, Result};
 use crate::metrics::{Event, HotKeyReport, Metrics, MissingKeysReport, Series, Summary};
 use crate::sim::{Executor, Sim, SimDuration, SimRng, SimTime};
 use crate::strategy::{self, Bloom, Ctx, Policy, SimL2};
-use crate::tiers::{Db, LatencyModel, L1, L2};
-use crate::workload::{Arrivals, Mix};
+use crate::tiers::{Db, DbStats, LatencyModel, L1, L2};
+use crate::workload::{Arrivals, Mix, Op};
 use serde::Serialize;
 use std::cell::Cell;
+use std::future::Future;
 use std::num::{NonZeroU64, NonZeroUsize};
 use std::rc::Rc;
 
@@ -99,6 +101,10 @@ pub struct VariantReport {
     /// Step mode: the first events of the run in time order (absent unless asked for).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub events: Vec<Event>,
+    /// Several app instances over shared tiers: per-layer and per-instance numbers (the
+    /// `multilayer` scenario).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub multilayer: Option<MultiLayerReport>,
 }
 
 /// Database queries for one key.
@@ -127,23 +133,14 @@ pub fn run_variant(name: &str, config: &LabConfig, seed: u64) -> Result<VariantR
     }
     // The log starts with the traffic, after the warm-up's thousands of fills.
     ctx.metrics.borrow_mut().start_event_log(config.event_log);
+    let serving = ctx.clone();
+    drive(&exec, config, seed, move |op| {
+        strategy::serve(serving.clone(), op)
+    })?;
     let end = SimTime::ZERO + config.duration;
-    let issued = Rc::new(Cell::new(0u64));
-    start_arrivals(&sim, &ctx, config, seed, end, issued.clone());
-    exec.run();
-    if issued.get() > MAX_REQUESTS {
-        return Err(limit_error(issued.get()));
-    }
-    let db = ctx.db.stats();
     let mut metrics = ctx.metrics.borrow_mut();
+    let db = ctx.db.stats();
     let (summary, series) = metrics.finish(db.max_in_flight);
-    let mut busiest: Vec<KeyQueries> = db
-        .per_key
-        .iter()
-        .map(|(&key, &queries)| KeyQueries { key, queries })
-        .collect();
-    busiest.sort_by_key(|k| (std::cmp::Reverse(k.queries), k.key));
-    busiest.truncate(BUSIEST_KEYS);
     let bloom = ctx.bloom.as_ref().map(|b| {
         let (checked, passed) = ctx.bloom_missing();
         BloomReport {
@@ -166,9 +163,41 @@ pub fn run_variant(name: &str, config: &LabConfig, seed: u64) -> Result<VariantR
         hot_key: metrics.hot_key(end, config.policy.ttl),
         missing_keys: metrics.missing_keys(),
         bloom,
-        db_busiest_keys: busiest,
+        db_busiest_keys: busiest_keys(&db),
         events: metrics.take_events(),
+        multilayer: None,
     })
+}
+
+/// The keys the database was queried for most, busiest first (ties by key).
+pub(super) fn busiest_keys(db: &DbStats) -> Vec<KeyQueries> {
+    let mut busiest: Vec<KeyQueries> = db
+        .per_key
+        .iter()
+        .map(|(&key, &queries)| KeyQueries { key, queries })
+        .collect();
+    busiest.sort_by_key(|k| (std::cmp::Reverse(k.queries), k.key));
+    busiest.truncate(BUSIEST_KEYS);
+    busiest
+}
+
+/// Lets `config`'s traffic arrive until its duration is over, handing each request to `serve`,
+/// and runs the simulation until the last request (and anything it started) has finished.
+/// Custom benches (several app instances, say) use it with their own `serve`, so that every
+/// scenario's traffic comes from the same arrival process and random stream.
+pub(super) fn drive<F, Fut>(exec: &Executor, config: &LabConfig, seed: u64, serve: F) -> Result<()>
+where
+    F: Fn(Op) -> Fut + Clone + 'static,
+    Fut: Future<Output = ()> + 'static,
+{
+    let end = SimTime::ZERO + config.duration;
+    let issued = Rc::new(Cell::new(0u64));
+    start_arrivals(exec.sim(), serve, config, seed, end, issued.clone());
+    exec.run();
+    if issued.get() > MAX_REQUESTS {
+        return Err(limit_error(issued.get()));
+    }
+    Ok(())
 }
 
 fn limit_error(got: u64) -> Error {
@@ -181,7 +210,7 @@ fn limit_error(got: u64) -> Error {
 
 /// Refuses open-loop runs that would exceed [`MAX_REQUESTS`] before starting them; closed-loop
 /// runs are stopped by the arrival loop when they reach it.
-fn check_request_budget(config: &LabConfig) -> Result<()> {
+pub(super) fn check_request_budget(config: &LabConfig) -> Result<()> {
     if let Arrivals::Poisson { per_sec } = config.arrivals {
         let expected = per_sec * config.duration.as_secs_f64();
         if expected > MAX_REQUESTS as f64 {
@@ -224,19 +253,23 @@ fn build(sim: &Sim, config: &LabConfig, seed: u64) -> Ctx<SimL2> {
 }
 
 /// Spawns the traffic: one task that releases Poisson arrivals, or one task per closed-loop
-/// client. `issued` counts requests; the loops stop just past [`MAX_REQUESTS`].
-fn start_arrivals(
+/// client, each request served by `serve`. `issued` counts requests; the loops stop just past
+/// [`MAX_REQUESTS`].
+fn start_arrivals<F, Fut>(
     sim: &Sim,
-    ctx: &Rc<Ctx<SimL2>>,
+    serve: F,
     config: &LabConfig,
     seed: u64,
     end: SimTime,
     issued: Rc<Cell<u64>>,
-) {
+) where
+    F: Fn(Op) -> Fut + Clone + 'static,
+    Fut: Future<Output = ()> + 'static,
+{
     let rng = Rc::new(std::cell::RefCell::new(SimRng::fork(seed, WORKLOAD_STREAM)));
     match config.arrivals {
         Arrivals::Poisson { .. } => {
-            let (sim, ctx, config) = (sim.clone(), ctx.clone(), config.clone());
+            let (sim, config) = (sim.clone(), config.clone());
             sim.clone().spawn_detached(async move {
                 let mut at = SimTime::ZERO;
                 // Arrivals are released in batches, each request a task that starts at its own
@@ -249,7 +282,7 @@ fn start_arrivals(
                         }
                         issued.set(issued.get() + 1);
                         let op = config.mix.next_op(&mut rng.borrow_mut());
-                        sim.spawn_at(at, strategy::serve(ctx.clone(), op));
+                        sim.spawn_at(at, serve(op));
                     }
                     sim.sleep_until(at).await;
                 }
@@ -258,9 +291,9 @@ fn start_arrivals(
         Arrivals::ClosedLoop { clients, think } => {
             let mix = Rc::new(config.mix.clone());
             for _ in 0..clients {
-                let (sim, ctx, mix, rng, issued) = (
+                let (sim, serve, mix, rng, issued) = (
                     sim.clone(),
-                    ctx.clone(),
+                    serve.clone(),
                     mix.clone(),
                     rng.clone(),
                     issued.clone(),
@@ -269,7 +302,7 @@ fn start_arrivals(
                     while sim.now() < end && issued.get() <= MAX_REQUESTS {
                         issued.set(issued.get() + 1);
                         let op = mix.next_op(&mut rng.borrow_mut());
-                        strategy::serve(ctx.clone(), op).await;
+                        serve(op).await;
                         sim.sleep(think).await;
                     }
                 });
