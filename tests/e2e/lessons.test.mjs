@@ -15,6 +15,7 @@ const SCENARIO_LESSONS = [
   ['avalanche', 'avalanche'],
   ['penetration', 'penetration'],
   ['layers', 'stampede'],
+  ['multilayer', 'multilayer'],
 ];
 
 let server, browser;
