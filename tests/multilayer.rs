@@ -226,7 +226,7 @@ fn even_one_instance_can_put_an_old_row_back_into_its_own_l1() {
 #[test]
 fn bad_parameters_are_refused_by_name() {
     for (name, value, range) in [
-        ("instances", "0", "between 1 and 64"),
+        ("instances", "0", "between 1 and 32"),
         ("broadcast_delay_ms", "-1", "between 0 and 60000"),
         ("warm_keys", "1.5", "whole number"),
     ] {

@@ -8,9 +8,10 @@
 //!
 //! - `l1-ttl-only`: nothing; an outdated L1 entry lives until its L1 TTL runs out, so the L1 TTL
 //!   is the bound on how stale a read can be.
-//! - `broadcast`: after a write, the writer publishes an invalidation message (as on a Redis
-//!   pub/sub channel) and every instance drops the key from its L1 when the message arrives —
-//!   half a round trip to the server, half on to each subscriber, plus `broadcast_delay_ms`.
+//! - `broadcast`: once a write is done (its L2 DEL answered), the writer publishes an
+//!   invalidation message (as on a Redis pub/sub channel) and every instance drops the key from
+//!   its L1 when the message arrives — half a round trip to the server, half on to each
+//!   subscriber, plus `broadcast_delay_ms`.
 //!   The writer is a subscriber too: a read of its own that was in flight during the write can
 //!   put the old row back into its L1 after the write dropped it.
 //! - `cold-start` and `warm-start`: a new cluster with broadcast, whose caches start empty, or
@@ -28,7 +29,7 @@
 use super::catalog::{base_lab, ms, param, variant, with_defaults, zipf, Runner, Scenario};
 use super::lab::{busiest_keys, check_request_budget, drive, LabConfig, VariantReport};
 use super::params::Params;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::metrics::{Metrics, Outcome, Served};
 use crate::sim::{Executor, Sim, SimDuration, SimRng, SimTime};
 use crate::strategy::{self, Ctx, Response, SimL2};
@@ -37,12 +38,20 @@ use crate::workload::Op;
 use serde::Serialize;
 use std::cell::{Cell, RefCell};
 use std::future::Future;
+use std::num::NonZeroUsize;
 use std::rc::Rc;
 
 /// Random streams: the database's query times, then one stream per instance (which draws only
 /// for TTL jitter, off by default).
 const DB_STREAM: u64 = 2;
 const INSTANCE_STREAMS: u64 = 100;
+
+/// At most this many L1 entries across all instances: as many as one lab's L1 may hold (an L1
+/// reserves room for its capacity up front).
+const MAX_L1_ENTRIES: u64 = 1_000_000;
+/// At most this many time-series buckets across all instances (each measures its own): four
+/// instances at the finest series one lab allows.
+const MAX_BUCKETS: u64 = 240_000;
 
 /// The scenario's description, parameters and variants.
 pub(super) fn scenario() -> Scenario {
@@ -73,7 +82,7 @@ pub(super) fn scenario() -> Scenario {
                     "instances",
                     4.0,
                     1.0,
-                    64.0,
+                    32.0,
                     true,
                 ),
                 param(
@@ -521,15 +530,47 @@ fn ratio(part: u64, whole: u64) -> f64 {
     }
 }
 
+/// Refuses clusters whose L1s or measurements would take more memory than the limits allow.
+fn check_cluster_size(config: &LabConfig, instances: u64) -> Result<()> {
+    let l1_entries = instances * config.l1.map_or(0, |c| c.get() as u64);
+    if l1_entries > MAX_L1_ENTRIES {
+        return Err(Error::LimitExceeded {
+            what: "L1 entries of all instances (`instances` × `l1_keys`, at most `keys` each)"
+                .to_string(),
+            limit: MAX_L1_ENTRIES,
+            got: l1_entries,
+        });
+    }
+    let per_instance = config
+        .duration
+        .as_micros()
+        .div_ceil(config.bucket.as_micros().max(1))
+        + 1;
+    if instances * per_instance > MAX_BUCKETS {
+        return Err(Error::LimitExceeded {
+            what: "time-series buckets of all instances (`instances` × `duration_s` / `bucket_ms`)"
+                .to_string(),
+            limit: MAX_BUCKETS,
+            got: instances * per_instance,
+        });
+    }
+    Ok(())
+}
+
 /// Runs one variant: builds the cluster, warms what the variant warms, and lets the traffic in.
 fn run(p: &Params, name: &str, seed: u64) -> Result<VariantReport> {
-    let config = base_lab(p, zipf(p))?;
+    let mut config = base_lab(p, zipf(p))?;
     check_request_budget(&config)?;
+    let keys = config.mix.popularity.keys();
+    // An L1 never needs room for more keys than exist.
+    config.l1 = config
+        .l1
+        .and_then(|c| NonZeroUsize::new(c.get().min(keys as usize)));
+    check_cluster_size(&config, p.get_u64("instances"))?;
     let exec = Executor::new();
     let broadcast = (name != "l1-ttl-only").then(|| ms(p, "broadcast_delay_ms"));
     let cluster = Cluster::new(exec.sim(), &config, p.get_u64("instances"), broadcast, seed);
     // What L2 holds at time zero (keys are numbered by popularity), and what each L1 loads.
-    let keys = config.mix.popularity.keys();
     let (warm_l2_keys, warm_l1_keys) = match name {
         "cold-start" => (0, 0),
         "warm-start" => {
