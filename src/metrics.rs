@@ -178,6 +178,18 @@ pub struct Counters {
 }
 
 impl Counters {
+    fn add(&mut self, other: &Counters) {
+        self.requests += other.requests;
+        self.l1_hits += other.l1_hits;
+        self.l2_hits += other.l2_hits;
+        self.misses += other.misses;
+        self.db_queries += other.db_queries;
+        self.errors += other.errors;
+        self.stale_reads += other.stale_reads;
+        self.fallbacks += other.fallbacks;
+        self.coalesced += other.coalesced;
+    }
+
     fn reads(&self) -> u64 {
         self.l1_hits + self.l2_hits + self.misses
     }
@@ -353,11 +365,14 @@ impl Metrics {
         self.events.limit = limit;
     }
 
-    /// The events logged so far, in time order (ties in the order they happened).
+    /// The events logged so far, in time order (ties in the order they happened), at most the
+    /// log's limit of them.
     pub fn take_events(&mut self) -> Vec<Event> {
         let mut events = std::mem::take(&mut self.events.events);
         // Requests are logged when they end but listed when they arrived.
         events.sort_by_key(|e| e.at);
+        // Merged parts (see `merge`) each kept up to the limit.
+        events.truncate(self.events.limit);
         events
     }
 
@@ -456,18 +471,39 @@ impl Metrics {
     pub fn totals(&self) -> Counters {
         let mut t = Counters::default();
         for b in &self.buckets {
-            let c = &b.counters;
-            t.requests += c.requests;
-            t.l1_hits += c.l1_hits;
-            t.l2_hits += c.l2_hits;
-            t.misses += c.misses;
-            t.db_queries += c.db_queries;
-            t.errors += c.errors;
-            t.stale_reads += c.stale_reads;
-            t.fallbacks += c.fallbacks;
-            t.coalesced += c.coalesced;
+            t.add(&b.counters);
         }
         t
+    }
+
+    /// Adds `other`'s measurements to these. `other` must cover the same buckets and keys: it is
+    /// another part of the same run, such as a second app instance serving a share of the same
+    /// traffic, so that one report covers every part.
+    pub fn merge(&mut self, other: &Metrics) {
+        for (mine, theirs) in self.buckets.iter_mut().zip(&other.buckets) {
+            mine.counters.add(&theirs.counters);
+            mine.latencies_us.extend_from_slice(&theirs.latencies_us);
+        }
+        // Each part kept its own first events; the first of all of them are among those.
+        self.events.events.extend_from_slice(&other.events.events);
+        self.missing.requests += other.missing.requests;
+        self.missing.db_queries += other.missing.db_queries;
+        for (seen, theirs) in self.missing_seen.iter_mut().zip(&other.missing_seen) {
+            *seen |= theirs;
+        }
+        self.missing.distinct_keys = self.missing_seen.iter().filter(|&&s| s).count() as u64;
+        if let (Some(mine), Some(theirs)) = (self.hot.as_mut(), &other.hot) {
+            for (times, more) in [
+                (&mut mine.loads, &theirs.loads),
+                (&mut mine.fallbacks, &theirs.fallbacks),
+                (&mut mine.l2_misses, &theirs.l2_misses),
+            ] {
+                times.extend_from_slice(more);
+                times.sort();
+            }
+            mine.fills.extend_from_slice(&theirs.fills);
+            mine.fills.sort();
+        }
     }
 
     /// The summary and the series (the bucket after the horizon counts in the summary but gets
@@ -623,6 +659,48 @@ mod tests {
             (missing.requests, missing.db_queries, missing.distinct_keys),
             (2, 1, 1)
         );
+    }
+
+    #[test]
+    fn merged_parts_report_as_one_run() {
+        let horizon = SimTime(2_000_000);
+        let part = |arrived: u64, served: Served, missing_key: u64| {
+            let mut m = Metrics::new(SimDuration::from_secs(1), horizon, 10, 5, Some(1));
+            m.start_event_log(2);
+            let at = SimTime(arrived);
+            m.record_request(
+                Op::Read(1),
+                at,
+                at + SimDuration::from_millis(4),
+                read(served),
+            );
+            m.record_request(Op::Read(missing_key), at, at, read(Served::Db));
+            m.record_db_query(at, 1, Purpose::Load);
+            m
+        };
+        let mut first = part(1_500_000, Served::L1, 10);
+        first.merge(&part(100, Served::L2, 10));
+        first.merge(&part(200, Served::L2, 11));
+        let t = first.totals();
+        assert_eq!(
+            (t.requests, t.l1_hits, t.l2_hits, t.misses, t.db_queries),
+            (6, 1, 2, 3, 3)
+        );
+        let missing = first.missing_keys().unwrap();
+        assert_eq!((missing.requests, missing.distinct_keys), (3, 2));
+        assert_eq!(
+            first
+                .hot_key(horizon, SimDuration::from_secs(1))
+                .unwrap()
+                .loads,
+            3
+        );
+        // The earliest events of all parts, up to the limit.
+        let events: Vec<f64> = first.take_events().iter().map(|e| e.t_ms).collect();
+        assert_eq!(events, [0.1, 0.1]);
+        let (summary, series) = first.finish(1);
+        assert_eq!(series.requests, [4, 2]);
+        assert_eq!(summary.latency_ms.max, 4.0);
     }
 
     #[test]

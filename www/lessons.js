@@ -9,11 +9,21 @@ const num = (x) => (Number.isInteger(x) ? String(x) : x.toFixed(2));
 /** The variant of `report` called `name` (or undefined). */
 const variant = (report, name) => report.variants.find((v) => v.name === name);
 
+/** The default table of a scenario lesson: each variant's summary. */
+const summaryTable = (r) => ({
+  head: ['variant', 'requests', 'L1 hits', 'L2 hits', 'misses', 'DB queries', 'max DB in flight', 'hit ratio', 'p50 ms', 'p99 ms', 'max ms', 'errors', 'stale reads'],
+  rows: r.variants.map(({ name, summary: s }) => [
+    name, s.requests, s.l1_hits, s.l2_hits, s.misses, s.db_queries, s.max_db_in_flight, pct(s.hit_ratio),
+    num(s.latency_ms.p50), num(s.latency_ms.p99), num(s.latency_ms.max), s.errors, s.stale_reads,
+  ]),
+});
+
 /**
  * A lesson over a scenario of the core (`cachelab scenarios` lists them): its knobs come from the
- * scenario's metadata, every variant is run and overlaid in each chart.
+ * scenario's metadata, every variant is run and overlaid in each chart. A lesson whose numbers the
+ * summary table does not show brings its own `table`.
  */
-function scenarioLesson({ id, scenario = id, title, text, notice, mainParams, defaults = {}, charts = timeCharts }) {
+function scenarioLesson({ id, scenario = id, title, text, notice, mainParams, defaults = {}, charts = timeCharts, table = summaryTable }) {
   return {
     id,
     title,
@@ -24,13 +34,7 @@ function scenarioLesson({ id, scenario = id, title, text, notice, mainParams, de
     runFn: 'scenarioStart',
     runArgs: (params, seed) => [scenario, params, seed],
     charts,
-    table: (r) => ({
-      head: ['variant', 'requests', 'L1 hits', 'L2 hits', 'misses', 'DB queries', 'max DB in flight', 'hit ratio', 'p50 ms', 'p99 ms', 'max ms', 'errors', 'stale reads'],
-      rows: r.variants.map(({ name, summary: s }) => [
-        name, s.requests, s.l1_hits, s.l2_hits, s.misses, s.db_queries, s.max_db_in_flight, pct(s.hit_ratio),
-        num(s.latency_ms.p50), num(s.latency_ms.p99), num(s.latency_ms.max), s.errors, s.stale_reads,
-      ]),
-    }),
+    table,
     csv: (r) => {
       const lines = ['variant,t_s,hit_ratio,db_qps,p99_ms'];
       for (const v of r.variants) {
@@ -99,6 +103,41 @@ function layerCharts(r) {
 
 /** "name: N database queries" for each variant, as one sentence. */
 const dbQueriesByVariant = (r) => r.variants.map((v) => `${v.name}: ${v.summary.db_queries}`).join(', ');
+
+/** Database queries a variant issued in its first simulated second. */
+const firstSecondQueries = (r, v) => {
+  const bucketS = r.params.bucket_ms / 1000;
+  return Math.round(v.series.t_s.reduce((sum, t, i) => (t < 1 ? sum + v.series.db_qps[i] * bucketS : sum), 0));
+};
+
+/** Stale reads per second next to hit ratio, database load and p99, every variant overlaid. */
+function multilayerCharts(r) {
+  const bucketS = r.params.bucket_ms / 1000;
+  return [
+    {
+      title: 'stale reads per second',
+      x: r.variants[0]?.series.t_s ?? [],
+      xLabel: 'simulated time (s)',
+      yLabel: 'stale reads per second',
+      series: r.variants.map((v) => ({ label: v.name, values: (v.multilayer?.stale_reads ?? []).map((n) => n / bucketS) })),
+    },
+    ...timeCharts(r),
+  ];
+}
+
+/** Per variant: each layer's own hit ratio, the instances' L1s, staleness, the messages and the database's load. */
+const multilayerTable = (r) => ({
+  head: ['variant', 'L1 hit ratio', 'L2 hit ratio', 'L1 hit ratio per instance', 'database reads', 'stale reads', 'of those from L1', 'longest staleness ms', 'messages sent / delivered', 'DB queries', 'DB queries in the first second'],
+  rows: r.variants.map((v) => {
+    const m = v.multilayer;
+    const [l1, l2, db] = m.layers;
+    return [
+      v.name, pct(l1.hit_ratio), pct(l2.hit_ratio), m.per_instance.map((i) => pct(i.l1_hit_ratio)).join(' / '), db.hits,
+      v.summary.stale_reads, l1.stale_reads, num(m.max_stale_ms), m.broadcast ? `${m.broadcast.sent} / ${m.broadcast.delivered}` : '—',
+      v.summary.db_queries, firstSecondQueries(r, v),
+    ];
+  }),
+});
 
 export const LESSONS = [
   {
@@ -272,6 +311,28 @@ export const LESSONS = [
     notice: (r) => {
       const s = r.variants[0].summary;
       return `Of ${s.requests} reads, L1 answered ${pct(s.l1_hits / s.requests)}, L2 ${pct(s.l2_hits / s.requests)} and the database ${pct(s.misses / s.requests)}.`;
+    },
+  }),
+  scenarioLesson({
+    id: 'multilayer',
+    title: 'Several instances: one L2, many L1s',
+    mainParams: ['duration_s', 'rate', 'instances', 'write_share', 'l1_keys', 'l1_ttl_ms', 'broadcast_delay_ms', 'warm_keys', 'db_pool'],
+    text: [
+      'Run the app on several machines and each process gets its own L1. They all talk to the same Redis (L2) and the same database, but no instance can see into another one\'s memory. A read that misses its L1 and finds the row in L2 copies it into that L1 (promotion), so the next read on the same instance never leaves the process.',
+      'Now one instance updates a row. It can delete its own L1 copy and the L2 entry — but the other instances still hold the old row and keep answering with it. Left alone, that copy lives until its L1 TTL ends: the TTL is the only limit on how stale a read can be. The usual cure is a message: after the write, the instance publishes "key changed" on a channel (Redis pub/sub does this), and every instance that hears it drops the key from its L1. The writer listens too, because one of its own reads may have been in flight during the write and put the old row back.',
+      'A cluster that has just started has nothing to promote: every first read of a key goes to the database, right when a deploy has already made things busy. Warming loads the most popular keys into L2 and into each L1 before traffic arrives. Compare the first seconds of cold-start and warm-start, raise broadcast_delay_ms to watch the stale window grow, or lower db_pool to see a cold start overwhelm the database.',
+    ],
+    table: multilayerTable,
+    charts: multilayerCharts,
+    notice: (r) => {
+      const [ttl, bc, cold, warm] = ['l1-ttl-only', 'broadcast', 'cold-start', 'warm-start'].map((n) => variant(r, n));
+      const parts = [];
+      if (ttl && bc) {
+        const reads = ttl.multilayer.reads;
+        parts.push(`With L1 TTLs alone, ${ttl.summary.stale_reads} of ${reads} reads (${pct(ttl.summary.stale_reads / reads)}) returned a row the database had already replaced, up to ${num(ttl.multilayer.max_stale_ms)} ms after the write; with the broadcast, ${bc.summary.stale_reads}, none more than ${num(bc.multilayer.max_stale_ms)} ms.`);
+      }
+      if (cold && warm) parts.push(`In the first second the database took ${firstSecondQueries(r, cold)} queries after a cold start and ${firstSecondQueries(r, warm)} after a warm one.`);
+      return parts.join(' ');
     },
   }),
 ];

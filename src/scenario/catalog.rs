@@ -608,6 +608,7 @@ pub fn scenarios() -> Vec<Scenario> {
         penetration(),
         super::schema_deploy::scenario(),
         super::consistency::scenario(),
+        super::multilayer::scenario(),
     ]
 }
 

@@ -226,7 +226,7 @@ fn run_variant(p: &Params, variant: &str, seed: u64) -> Result<VariantReport> {
         _ => None,
     };
     let (c, w, j) = (ctx.clone(), paths.clone(), judge.clone());
-    let monitoring = lab::drive(&exec, &ctx, &config, seed, move |op| {
+    let monitoring = lab::drive(&exec, ctx.l2.model(), &config, seed, move |op| {
         serve(c.clone(), w.clone(), j.clone(), op)
     })?;
     let mut report = lab::report(variant, &ctx, &config, monitoring);

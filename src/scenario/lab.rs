@@ -6,6 +6,7 @@
 //! stream), so variants differ only by what their strategy does.
 
 use super::consistency::ConsistencyReport;
+use super::multilayer::MultiLayerReport;
 use crate::error::{Error, Result};
 use crate::manager::{run_monitored, AlertThresholds, Monitor, Monitoring};
 use crate::metrics::{Event, HotKeyReport, Metrics, MissingKeysReport, Series, Summary};
@@ -14,7 +15,7 @@ use crate::strategy::{self, Bloom, Ctx, Policy, SimL2};
 use crate::tiers::{Db, DbStats, LatencyModel, L1, L2};
 use crate::workload::{Arrivals, Mix, Op};
 use serde::Serialize;
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::num::{NonZeroU64, NonZeroUsize};
 use std::rc::Rc;
@@ -114,6 +115,10 @@ pub struct VariantReport {
     /// What a schema deploy did to the cache (the `schema-deploy` scenario only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub schema_deploy: Option<crate::scenario::SchemaDeployReport>,
+    /// Several app instances over shared tiers: per-layer and per-instance numbers (the
+    /// `multilayer` scenario).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub multilayer: Option<MultiLayerReport>,
 }
 
 /// Database queries for one key.
@@ -132,7 +137,7 @@ const BUSIEST_KEYS: usize = 5;
 pub fn run_variant(name: &str, config: &LabConfig, seed: u64) -> Result<VariantReport> {
     let (exec, ctx) = prepare(config, seed)?;
     let serving = ctx.clone();
-    let monitoring = drive(&exec, &ctx, config, seed, move |op| {
+    let monitoring = drive(&exec, ctx.l2.model(), config, seed, move |op| {
         strategy::serve(serving.clone(), op)
     })?;
     Ok(report(name, &ctx, config, monitoring))
@@ -150,14 +155,19 @@ pub(super) fn prepare(config: &LabConfig, seed: u64) -> Result<(Executor, Rc<Ctx
             ctx.warm(key, typical_load)?;
         }
     }
+    // The log starts with the traffic, after the warm-up's thousands of fills.
+    ctx.metrics.borrow_mut().start_event_log(config.event_log);
     Ok((exec, ctx))
 }
 
-/// Lets the configured traffic arrive, each request handled by `serve`, and runs the simulation
-/// until every task has finished, polling L2 as a monitor would once a bucket.
+/// Lets `config`'s traffic arrive until its duration is over, handing each request to `serve`,
+/// and runs the simulation until the last request (and anything it started) has finished,
+/// polling the shared cache `l2` as a monitor would once a bucket. Custom benches (several app
+/// instances, say) use it with their own `serve`, so that every scenario's traffic comes from the
+/// same arrival process and random stream.
 pub(super) fn drive<F, Fut>(
     exec: &Executor,
-    ctx: &Ctx<SimL2>,
+    l2: &RefCell<L2>,
     config: &LabConfig,
     seed: u64,
     serve: F,
@@ -166,13 +176,10 @@ where
     F: Fn(Op) -> Fut + Clone + 'static,
     Fut: Future<Output = ()> + 'static,
 {
-    // The log starts with the traffic, after the warm-up's thousands of fills.
-    ctx.metrics.borrow_mut().start_event_log(config.event_log);
     let issued = Rc::new(Cell::new(0u64));
     start_arrivals(exec.sim(), config, seed, issued.clone(), serve);
-    let model = ctx.l2.model();
-    let monitor = Monitor::new(config.bucket, config.alerts, &model.borrow());
-    let monitoring = run_monitored(exec, model, SimTime::ZERO + config.duration, monitor);
+    let monitor = Monitor::new(config.bucket, config.alerts, &l2.borrow());
+    let monitoring = run_monitored(exec, l2, SimTime::ZERO + config.duration, monitor);
     if issued.get() > MAX_REQUESTS {
         return Err(limit_error(issued.get()));
     }
@@ -187,8 +194,8 @@ pub(super) fn report(
     monitoring: Monitoring,
 ) -> VariantReport {
     let end = SimTime::ZERO + config.duration;
-    let db = ctx.db.stats();
     let mut metrics = ctx.metrics.borrow_mut();
+    let db = ctx.db.stats();
     let (summary, series) = metrics.finish(db.max_in_flight);
     let bloom = ctx.bloom.as_ref().map(|b| {
         let (checked, passed) = ctx.bloom_missing();
@@ -217,6 +224,7 @@ pub(super) fn report(
         events: metrics.take_events(),
         monitoring: Some(monitoring),
         schema_deploy: None,
+        multilayer: None,
     }
 }
 

@@ -4,12 +4,14 @@
 //! - [`l1_curve`]: the L1 capacity curve.
 //! - `catalog`: the failure scenarios — `stampede`, `avalanche`, `penetration` — and [`run`].
 //! - `lab`: the bench every scenario variant runs on ([`LabConfig`] → [`VariantReport`]).
+//! - `multilayer`: several app instances with their own L1s over one L2 ([`MultiLayerReport`]).
 
 mod catalog;
 mod consistency;
 pub mod l1_curve;
 mod lab;
 mod link;
+mod multilayer;
 mod params;
 mod schema_deploy;
 
@@ -17,5 +19,6 @@ pub use catalog::{find, run, scenarios, Report, Runner, Scenario, ScenarioRun, V
 pub use consistency::{ConsistencyReport, LostWrite, WriteBehindReport};
 pub use lab::{run_variant, BloomReport, KeyQueries, LabConfig, VariantReport, MAX_REQUESTS};
 pub use link::{decode_link, LinkKnob, LinkState};
+pub use multilayer::{BroadcastReport, InstanceReport, LayerReport, MultiLayerReport};
 pub use params::{check, resolve, split_assignment, ParamSpec, Params};
 pub use schema_deploy::SchemaDeployReport;

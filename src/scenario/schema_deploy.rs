@@ -386,6 +386,7 @@ fn run(p: &Params, variant: &str, seed: u64) -> Result<VariantReport> {
         events: metrics.take_events(),
         monitoring: Some(monitoring),
         schema_deploy: Some(tally),
+        multilayer: None,
     })
 }
 

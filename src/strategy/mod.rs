@@ -97,8 +97,8 @@ pub struct Ctx<S> {
     pub l1: Option<RefCell<L1<u64, CachedEntry>>>,
     /// The shared cache.
     pub l2: S,
-    /// The database.
-    pub db: Db,
+    /// The database (shared by the app instances of a multi-instance run).
+    pub db: Rc<Db>,
     /// The caching policy.
     pub policy: Policy,
     /// A filter of the keys that exist, consulted before querying for a key.
@@ -113,13 +113,14 @@ pub struct Ctx<S> {
 }
 
 impl<S: Store + 'static> Ctx<S> {
-    /// A context over the given tiers; `rng` drives TTL jitter and XFetch's coin.
+    /// A context over the given tiers; `rng` drives TTL jitter and XFetch's coin. The database
+    /// is a `Db` of its own or an `Rc<Db>` that several contexts (app instances) share.
     #[allow(clippy::too_many_arguments)] // each is one independent part of the lab
     pub fn new(
         sim: Sim,
         l1: Option<L1<u64, CachedEntry>>,
         l2: S,
-        db: Db,
+        db: impl Into<Rc<Db>>,
         policy: Policy,
         bloom: Option<Bloom>,
         metrics: Metrics,
@@ -129,7 +130,7 @@ impl<S: Store + 'static> Ctx<S> {
             sim,
             l1: l1.map(RefCell::new),
             l2,
-            db,
+            db: db.into(),
             policy,
             bloom,
             metrics: RefCell::new(metrics),

@@ -6,6 +6,7 @@ use crate::error::{Error, Result};
 use crate::sim::{Sim, SimDuration};
 use crate::tiers::L2;
 use std::cell::RefCell;
+use std::rc::Rc;
 
 /// The commands the strategies need from a shared cache.
 ///
@@ -34,7 +35,7 @@ pub trait Store {
 /// same times, and the client waits one timer instead of two.
 pub struct SimL2 {
     sim: Sim,
-    model: RefCell<L2>,
+    model: Rc<RefCell<L2>>,
     rtt: SimDuration,
     half_out: SimDuration,
 }
@@ -44,9 +45,33 @@ impl SimL2 {
     pub fn new(sim: Sim, model: L2, rtt: SimDuration) -> Self {
         SimL2 {
             sim,
-            model: RefCell::new(model),
+            model: Rc::new(RefCell::new(model)),
             rtt,
             half_out: SimDuration(rtt.as_micros() / 2),
+        }
+    }
+
+    /// Another client of the same server, as a second app instance would open: what one client
+    /// writes, the other reads.
+    ///
+    /// ```
+    /// use cachelab::{sim::{Executor, SimDuration}, strategy::{SimL2, Store}, tiers::L2};
+    /// let exec = Executor::new();
+    /// let first = SimL2::new(exec.sim().clone(), L2::new(), SimDuration::from_millis(1));
+    /// let second = first.connect();
+    /// let h = exec.sim().spawn(async move {
+    ///     first.set(b"k", b"v", None).await.unwrap();
+    ///     second.get(b"k").await.unwrap()
+    /// });
+    /// exec.run();
+    /// assert_eq!(h.try_take(), Some(Some(b"v".to_vec())));
+    /// ```
+    pub fn connect(&self) -> SimL2 {
+        SimL2 {
+            sim: self.sim.clone(),
+            model: self.model.clone(),
+            rtt: self.rtt,
+            half_out: self.half_out,
         }
     }
 

@@ -16,6 +16,7 @@ const SCENARIO_LESSONS = [
   ['penetration', 'penetration'],
   ['schema-deploy', 'schema-deploy'],
   ['layers', 'stampede'],
+  ['multilayer', 'multilayer'],
 ];
 
 let server, browser;

@@ -89,6 +89,22 @@ pub fn cases() -> Vec<GoldenCase> {
             expected: include_str!("../golden/schema_deploy.json"),
             produce: |p, seed| scenario_json("schema-deploy", p, seed),
         },
+        GoldenCase {
+            file: "multilayer.json",
+            params: &[
+                ("duration_s", "4"),
+                ("rate", "1000"),
+                ("keys", "200"),
+                ("l1_keys", "50"),
+                ("warm_keys", "50"),
+                ("instances", "3"),
+                ("broadcast_delay_ms", "20"),
+                ("bucket_ms", "1000"),
+            ],
+            seed: 42,
+            expected: include_str!("../golden/multilayer.json"),
+            produce: |p, seed| scenario_json("multilayer", p, seed),
+        },
     ]
 }
 

@@ -1,0 +1,238 @@
+//! The `multilayer` scenario must show what the lesson teaches: L1s on several instances serve
+//! outdated rows after a write unless an invalidation reaches them, that staleness is bounded by
+//! the L1 TTL without one and by the message's trip with one, and warming the hot keys spares the
+//! database at start-up. Each claim is checked at two seeds as a relation within one run.
+
+use cachelab::scenario::{run, MultiLayerReport, Report, VariantReport};
+
+const SEEDS: [u64; 2] = [1, 2];
+
+fn variant<'a>(r: &'a Report, name: &str) -> &'a VariantReport {
+    r.variants
+        .iter()
+        .find(|v| v.name == name)
+        .unwrap_or_else(|| panic!("no variant {name}"))
+}
+
+fn layers(v: &VariantReport) -> &MultiLayerReport {
+    v.multilayer.as_ref().expect("a multilayer report")
+}
+
+fn set(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+#[test]
+fn broadcast_serves_far_fewer_stale_reads_than_l1_ttl_alone() {
+    for seed in SEEDS {
+        let r = run("multilayer", &[], seed).unwrap();
+        let (ttl_only, broadcast) = (variant(&r, "l1-ttl-only"), variant(&r, "broadcast"));
+        let (a, b) = (ttl_only.summary.stale_reads, broadcast.summary.stale_reads);
+        // Without invalidation, a large share of reads is outdated; with it, a few percent of that.
+        assert!(a > 10_000, "seed {seed}: l1-ttl-only {a}");
+        assert!(b * 20 < a, "seed {seed}: broadcast {b} against {a}");
+        // The outdated answers come from the other instances' L1s.
+        assert!(
+            layers(ttl_only).layers[0].stale_reads * 100 > a * 99,
+            "seed {seed}"
+        );
+    }
+}
+
+#[test]
+fn without_broadcast_no_read_is_staler_than_the_l1_ttl_plus_one_round_trip() {
+    // An L1 entry lives at most l1_ttl from the moment it arrives; the latest an outdated one can
+    // arrive is one L2 round trip after the commit (a GET sent just before it).
+    for seed in SEEDS {
+        let r = run("multilayer", &[], seed).unwrap();
+        let bound = r.params.get("l1_ttl_ms") + r.params.get("l2_rtt_ms");
+        let m = layers(variant(&r, "l1-ttl-only"));
+        assert!(m.max_stale_ms <= bound, "seed {seed}: {m:?}");
+        // ... and the bound is reached: entries really do outlive the writes for that long.
+        assert!(
+            m.max_stale_ms > 0.95 * r.params.get("l1_ttl_ms"),
+            "seed {seed}"
+        );
+        for l in &m.layers[1..] {
+            assert!(
+                l.max_stale_ms <= r.params.get("l2_rtt_ms"),
+                "seed {seed}: {l:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn with_broadcast_l1_staleness_ends_when_the_message_arrives() {
+    // The write returns one round trip after its commit, and its message needs another round trip
+    // (to the server and out to each instance) plus the delay: L1 staleness ends then.
+    for seed in SEEDS {
+        for delay in [0.0, 50.0] {
+            let given = set(&[("broadcast_delay_ms", &delay.to_string())]);
+            let r = run("multilayer", &given, seed).unwrap();
+            let rtt = r.params.get("l2_rtt_ms");
+            for name in ["broadcast", "cold-start", "warm-start"] {
+                let l1 = &layers(variant(&r, name)).layers[0];
+                assert!(
+                    l1.max_stale_ms <= 2.0 * rtt + delay,
+                    "seed {seed}, delay {delay}, {name}: {l1:?}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn a_later_broadcast_lets_more_stale_reads_through() {
+    for seed in SEEDS {
+        let stale = |delay: &str| {
+            let r = run("multilayer", &set(&[("broadcast_delay_ms", delay)]), seed).unwrap();
+            let ttl_only = variant(&r, "l1-ttl-only").summary.stale_reads;
+            (variant(&r, "broadcast").summary.stale_reads, ttl_only)
+        };
+        let (prompt, ttl_only) = stale("0");
+        let (late, _) = stale("200");
+        let (later, _) = stale("1000");
+        assert!(
+            prompt < late && late < later && later < ttl_only,
+            "seed {seed}: {prompt} < {late} < {later} < {ttl_only}"
+        );
+    }
+}
+
+#[test]
+fn a_warm_start_spares_the_database_in_the_first_seconds() {
+    for seed in SEEDS {
+        let r = run("multilayer", &[], seed).unwrap();
+        let bucket_s = r.params.get("bucket_ms") / 1e3;
+        let first_two = |name: &str| -> f64 {
+            variant(&r, name).series.db_qps[..2]
+                .iter()
+                .map(|q| q * bucket_s)
+                .sum()
+        };
+        let (cold, warm) = (first_two("cold-start"), first_two("warm-start"));
+        assert!(warm * 1.5 < cold, "seed {seed}: warm {warm}, cold {cold}");
+        // And the caches answer more of the first reads.
+        let hit = |name: &str| variant(&r, name).series.hit_ratio[0];
+        assert!(hit("warm-start") > hit("cold-start") + 0.1, "seed {seed}");
+        let warm = layers(variant(&r, "warm-start"));
+        assert_eq!((warm.warm_l2_keys, warm.warm_l1_keys), (500, 500));
+        assert_eq!(layers(variant(&r, "cold-start")).warm_l2_keys, 0);
+    }
+}
+
+#[test]
+fn every_request_is_counted_once_by_layer_and_by_instance() {
+    for seed in SEEDS {
+        let r = run("multilayer", &[], seed).unwrap();
+        let instances = r.params.get("instances") as u64;
+        for v in &r.variants {
+            let (s, m) = (&v.summary, layers(v));
+            let [l1, l2, db] = &m.layers[..] else {
+                panic!("three layers: {m:?}")
+            };
+            // Hits per layer, failed reads and writes make up every request.
+            assert_eq!(
+                l1.hits + l2.hits + db.hits + m.failed_reads + m.writes,
+                s.requests,
+                "{}",
+                v.name
+            );
+            assert_eq!(
+                (l1.hits, l2.hits, db.hits),
+                (s.l1_hits, s.l2_hits, s.misses)
+            );
+            // Each layer sees what the one above missed.
+            assert_eq!(
+                (l1.lookups, l2.lookups, db.lookups),
+                (m.reads, m.reads - l1.hits, l2.lookups - l2.hits)
+            );
+            assert_eq!(
+                l1.stale_reads + l2.stale_reads + db.stale_reads,
+                s.stale_reads
+            );
+            assert_eq!(m.stale_reads.iter().sum::<u64>(), s.stale_reads);
+            assert_eq!(m.stale_reads.len(), v.series.t_s.len());
+            // The instances' shares add up, and round robin keeps them even.
+            let p = &m.per_instance;
+            assert_eq!(p.len() as u64, instances);
+            assert_eq!(p.iter().map(|i| i.requests).sum::<u64>(), s.requests);
+            assert_eq!(p.iter().map(|i| i.l1_hits).sum::<u64>(), s.l1_hits);
+            assert_eq!(p.iter().map(|i| i.stale_reads).sum::<u64>(), s.stale_reads);
+            assert_eq!(p.iter().map(|i| i.db_queries).sum::<u64>(), s.db_queries);
+            let (least, most) = (
+                p.iter().map(|i| i.requests).min(),
+                p.iter().map(|i| i.requests).max(),
+            );
+            assert!(most.unwrap() - least.unwrap() <= 1, "{}", v.name);
+            // Every completed write sends one message, delivered to every instance.
+            match (&m.broadcast, v.name.as_str()) {
+                (None, "l1-ttl-only") => {}
+                (Some(b), _) => {
+                    assert_eq!(b.sent, m.writes, "{}", v.name);
+                    assert_eq!(b.delivered, b.sent * instances, "{}", v.name);
+                    assert!(b.l1_entries_dropped > 0, "{}", v.name);
+                }
+                (None, name) => panic!("{name} sent no broadcast"),
+            }
+        }
+    }
+}
+
+#[test]
+fn broadcast_trades_some_l1_hits_for_fresh_data() {
+    // Dropping entries on every write means more reads go on to L2 and the database.
+    for seed in SEEDS {
+        let r = run("multilayer", &[], seed).unwrap();
+        let (a, b) = (
+            &variant(&r, "l1-ttl-only").summary,
+            &variant(&r, "broadcast").summary,
+        );
+        assert!(
+            b.l1_hits < a.l1_hits && b.db_queries > a.db_queries,
+            "seed {seed}"
+        );
+    }
+}
+
+#[test]
+fn even_one_instance_can_put_an_old_row_back_into_its_own_l1() {
+    // The writer drops its own entry at the commit, but a read of its own whose GET reached L2
+    // just before the DEL brings the old row back a moment later. Without a message it stays
+    // until the L1 TTL; the writer's own copy of the message drops it.
+    for seed in SEEDS {
+        let r = run("multilayer", &set(&[("instances", "1")]), seed).unwrap();
+        let rtt = r.params.get("l2_rtt_ms");
+        let ttl_only = &layers(variant(&r, "l1-ttl-only")).layers[0];
+        assert!(
+            ttl_only.stale_reads > 0 && ttl_only.max_stale_ms > 10.0 * rtt,
+            "seed {seed}: {ttl_only:?}"
+        );
+        // Far fewer than with four instances, where every other L1 keeps the old row.
+        assert!(ttl_only.stale_reads < 1_000, "seed {seed}: {ttl_only:?}");
+        let b = layers(variant(&r, "broadcast"));
+        assert!(b.layers[0].max_stale_ms <= 2.0 * rtt, "seed {seed}: {b:?}");
+        assert!(
+            b.broadcast.as_ref().unwrap().l1_entries_dropped > 0,
+            "seed {seed}"
+        );
+    }
+}
+
+#[test]
+fn bad_parameters_are_refused_by_name() {
+    for (name, value, range) in [
+        ("instances", "0", "between 1 and 32"),
+        ("broadcast_delay_ms", "-1", "between 0 and 60000"),
+        ("warm_keys", "1.5", "whole number"),
+    ] {
+        let err = run("multilayer", &set(&[(name, value)]), 1)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(name) && err.contains(range), "{err}");
+    }
+}
