@@ -328,6 +328,19 @@ mod cli {
                     b.measured_fpr, b.expected_fpr
                 );
             }
+            if let Some(m) = &v.multilayer {
+                let hit = |i: usize| 100.0 * m.layers[i].hit_ratio;
+                print!(
+                    "; L1 {:.1} % / L2 {:.1} % own hit ratio; stale from L1 {}, longest {:.1} ms",
+                    hit(0),
+                    hit(1),
+                    m.layers[0].stale_reads,
+                    m.max_stale_ms
+                );
+                if let Some(b) = &m.broadcast {
+                    print!("; messages {} sent, {} delivered", b.sent, b.delivered);
+                }
+            }
             println!();
         }
     }
