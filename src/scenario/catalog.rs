@@ -257,6 +257,21 @@ pub(super) fn with_defaults(overrides: &[(&str, f64)], own: &[ParamSpec]) -> Vec
     specs
 }
 
+/// Only the named common parameters (`bucket_ms` among them), some defaults replaced, followed by
+/// the scenario's own: for scenarios on their own bench, which use few of the lab's knobs.
+pub(super) fn with_common(
+    names: &[&str],
+    overrides: &[(&str, f64)],
+    own: &[ParamSpec],
+) -> Vec<ParamSpec> {
+    let mut specs: Vec<ParamSpec> = with_defaults(overrides, &[])
+        .into_iter()
+        .filter(|s| names.contains(&s.name))
+        .collect();
+    specs.extend_from_slice(own);
+    specs
+}
+
 pub(super) fn ms(p: &Params, name: &str) -> SimDuration {
     SimDuration::from_secs_f64(p.get(name) / 1e3)
 }
@@ -564,7 +579,13 @@ fn penetration() -> Scenario {
 
 /// Every scenario, in the order the faces list them.
 pub fn scenarios() -> Vec<Scenario> {
-    vec![stampede(), avalanche(), penetration()]
+    vec![
+        stampede(),
+        avalanche(),
+        penetration(),
+        super::response_cache::scenario(),
+        super::ratelimit::scenario(),
+    ]
 }
 
 /// The scenario called `name`.

@@ -5,6 +5,8 @@
 //! Every variant of a scenario sees the same arrivals and keys (the workload has its own random
 //! stream), so variants differ only by what their strategy does.
 
+use super::ratelimit::RateLimitReport;
+use super::response_cache::ResponseCacheReport;
 use crate::error::{Error, Result};
 use crate::metrics::{Event, HotKeyReport, Metrics, MissingKeysReport, Series, Summary};
 use crate::sim::{Executor, Sim, SimDuration, SimRng, SimTime};
@@ -94,6 +96,12 @@ pub struct VariantReport {
     /// The Bloom filter's false-positive rate.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub bloom: Option<BloomReport>,
+    /// The HTTP response cache's own numbers (scenario `response-cache`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub response_cache: Option<ResponseCacheReport>,
+    /// The rate limiter's own numbers (scenario `ratelimit`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ratelimit: Option<RateLimitReport>,
     /// The keys the database was queried for most, busiest first.
     pub db_busiest_keys: Vec<KeyQueries>,
     /// Step mode: the first events of the run in time order (absent unless asked for).
@@ -166,6 +174,8 @@ pub fn run_variant(name: &str, config: &LabConfig, seed: u64) -> Result<VariantR
         hot_key: metrics.hot_key(end, config.policy.ttl),
         missing_keys: metrics.missing_keys(),
         bloom,
+        response_cache: None,
+        ratelimit: None,
         db_busiest_keys: busiest,
         events: metrics.take_events(),
     })
@@ -182,11 +192,18 @@ fn limit_error(got: u64) -> Error {
 /// Refuses open-loop runs that would exceed [`MAX_REQUESTS`] before starting them; closed-loop
 /// runs are stopped by the arrival loop when they reach it.
 fn check_request_budget(config: &LabConfig) -> Result<()> {
-    if let Arrivals::Poisson { per_sec } = config.arrivals {
-        let expected = per_sec * config.duration.as_secs_f64();
-        if expected > MAX_REQUESTS as f64 {
-            return Err(limit_error(libm::ceil(expected) as u64));
-        }
+    match config.arrivals {
+        Arrivals::Poisson { per_sec } => check_expected_requests(per_sec, config.duration),
+        Arrivals::ClosedLoop { .. } => Ok(()),
+    }
+}
+
+/// Refuses a run whose `per_sec` requests a second over `duration` would exceed
+/// [`MAX_REQUESTS`] (the scenarios on their own bench check their traffic with this too).
+pub(super) fn check_expected_requests(per_sec: f64, duration: SimDuration) -> Result<()> {
+    let expected = per_sec * duration.as_secs_f64();
+    if expected > MAX_REQUESTS as f64 {
+        return Err(limit_error(libm::ceil(expected) as u64));
     }
     Ok(())
 }
