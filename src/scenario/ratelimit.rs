@@ -693,3 +693,37 @@ fn note_peak(
         *best = (max, client);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_busiest_window_is_found_at_any_position() {
+        let t = |ms: u64| SimTime(ms * 1_000);
+        let window = SimDuration::from_millis(1_000);
+        // Windows are half-open, (t - 1 s, t]: 0 and 1000 ms are never in one window.
+        assert_eq!(max_in_any_window(&[t(0), t(1_000)], window), 1);
+        assert_eq!(max_in_any_window(&[t(0), t(999)], window), 2);
+        // The busiest window straddles the others: 500..1400 holds four.
+        let times = [t(0), t(500), t(900), t(1_000), t(1_400), t(2_600)];
+        assert_eq!(max_in_any_window(&times, window), 4);
+        assert_eq!(max_in_any_window(&[], window), 0);
+    }
+
+    #[test]
+    fn the_burst_is_centred_on_its_moment() {
+        let specs = scenario().params;
+        let p = crate::scenario::resolve(&specs, &[]).unwrap();
+        let (clients, requests) = traffic(&p, 1);
+        let burst: Vec<SimTime> = requests
+            .iter()
+            .filter(|r| clients[r.client].kind == Kind::Burst)
+            .map(|r| r.at)
+            .collect();
+        assert_eq!(burst.len(), 200);
+        assert_eq!(burst[0], SimTime(59_000_000));
+        assert_eq!(burst[100], SimTime(60_000_000));
+        assert!(requests.windows(2).all(|w| w[0].at <= w[1].at));
+    }
+}
