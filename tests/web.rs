@@ -41,7 +41,13 @@ fn bad_parameters_are_errors_not_panics() {
 
 #[wasm_bindgen_test]
 fn scenario_reports_from_the_page_functions_match_the_native_golden_json() {
-    for name in ["stampede", "avalanche", "penetration"] {
+    for name in [
+        "stampede",
+        "avalanche",
+        "penetration",
+        "response-cache",
+        "ratelimit",
+    ] {
         let file = format!("{name}.json");
         let case = golden_cases::cases()
             .into_iter()
@@ -55,7 +61,8 @@ fn scenario_reports_from_the_page_functions_match_the_native_golden_json() {
 #[wasm_bindgen_test]
 fn scenario_exports_list_parameters_and_refuse_bad_input() {
     let list = wasm::scenarios().unwrap();
-    assert_eq!(js_sys::Array::from(&list).length(), 3);
+    let native = cachelab::scenario::scenarios().len();
+    assert_eq!(js_sys::Array::from(&list).length() as usize, native);
     let quick = js_params(&[("duration_s", "1"), ("rate", "200")]);
     assert!(wasm::run_scenario("stampede", quick, 1)
         .unwrap()

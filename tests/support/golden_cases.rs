@@ -77,10 +77,10 @@ pub fn cases() -> Vec<GoldenCase> {
             produce: |p, seed| scenario_json("penetration", p, seed),
         },
         GoldenCase {
-            file: "response_cache.json",
+            file: "response-cache.json",
             params: &[("duration_s", "4"), ("rate", "100"), ("users", "5")],
             seed: 42,
-            expected: include_str!("../golden/response_cache.json"),
+            expected: include_str!("../golden/response-cache.json"),
             produce: |p, seed| scenario_json("response-cache", p, seed),
         },
         GoldenCase {
