@@ -86,12 +86,12 @@ fn raw_query_strings_lower_the_hit_ratio_and_escape_invalidation() {
             raw.summary.hit_ratio,
             c.backend_calls,
             n.backend_calls,
-            c.keys_stored,
-            n.keys_stored
+            c.max_entries,
+            n.max_entries
         );
         assert!(raw.summary.hit_ratio < correct.summary.hit_ratio - 0.2);
         assert!(n.backend_calls > 2 * c.backend_calls);
-        assert!(n.keys_stored > 2 * c.keys_stored);
+        assert!(n.max_entries > 2 * c.max_entries);
         // An order list stored under a tracking-parameter spelling survives the deletion of the
         // plain address: stale data, but never another user's.
         assert!(n.stale_data > 0 && n.other_users_data == 0);
