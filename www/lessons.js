@@ -88,7 +88,7 @@ const limitMarks = (r) => {
     { x: l.outage.from_s, label: 'L2 down' },
     { x: l.outage.to_s, label: 'L2 back' },
     { x: l.reset.at_s, label: 'reset a1' },
-  ];
+  ].filter((m) => m.x < r.params.duration_s);
 };
 
 /** Admitted and refused requests per second, every limiter overlaid. */
@@ -313,7 +313,7 @@ export const LESSONS = [
       const fixed = variant(r, 'fixed-window')?.ratelimit;
       const closed = variant(r, 'fail-closed')?.ratelimit;
       const edge = fixed?.headers.slice(2, 4).map((h) => `${h.remaining} at ${h.t_s} s`).join(' then ') ?? '';
-      const outage = closed ? ` While L2 was down, fail-open admitted all ${closed.outage.requests} requests and fail-closed refused them all, ${closed.clients[0].rejected} from well-behaved users.` : '';
+      const outage = closed?.outage.requests ? ` While L2 was down, fail-open admitted all ${closed.outage.requests} requests and fail-closed refused them all, ${closed.clients[0].rejected} from well-behaved users.` : '';
       return `The burst client sent ${r.params.burst_requests} reads around ${r.params.burst_at_s} s against a limit of ${r.params.read_limit}: in one window the fixed window admitted ${burst('fixed-window')}, `
         + `the sliding log ${burst('sliding-log')}, the sliding counter ${burst('sliding-counter')} and the token bucket ${burst('token-bucket')}. `
         + `The fixed window's X-RateLimit-Remaining went ${edge}.${outage}`;

@@ -376,7 +376,7 @@ pub struct RequestSample {
 }
 
 /// What the response cache did in one variant.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ResponseCacheReport {
     /// `GET` requests.
     pub gets: u64,
@@ -542,17 +542,6 @@ fn run(p: &Params, name: &str, seed: u64) -> Result<VariantReport> {
         orders: vec![0; workload.users as usize],
     };
     let mut report = ResponseCacheReport {
-        gets: 0,
-        posts: 0,
-        cache_hits: 0,
-        backend_calls: 0,
-        backend_errors: 0,
-        max_entries: 0,
-        wrong_responses: 0,
-        skipped_posts: 0,
-        stale_errors: 0,
-        other_users_data: 0,
-        stale_data: 0,
         endpoints: Endpoint::ALL
             .iter()
             .map(|e| EndpointReport {
@@ -563,7 +552,7 @@ fn run(p: &Params, name: &str, seed: u64) -> Result<VariantReport> {
                 wrong_responses: 0,
             })
             .collect(),
-        samples: Vec::new(),
+        ..ResponseCacheReport::default()
     };
     // End times of the backend calls in flight, soonest first.
     let mut in_flight: BinaryHeap<Reverse<SimTime>> = BinaryHeap::new();

@@ -17,7 +17,7 @@ const SCENARIO_LESSONS = [
   ['layers', 'stampede'],
   // Lessons whose scenario has other knobs name their own short run.
   ['response-cache', 'response-cache', { duration_s: '8', rate: '300' }],
-  ['ratelimit', 'ratelimit', { duration_s: '70' }],
+  ['ratelimit', 'ratelimit', { duration_s: '180' }],
 ];
 
 let server, browser;
