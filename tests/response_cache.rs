@@ -134,6 +134,14 @@ fn bad_parameters_are_refused_by_name() {
     };
     assert!(err("error_share", "1.5").contains("`error_share` must be between 0 and 1"));
     assert!(err("users", "0").contains("`users` must be between 1 and 100000"));
+    let slow_median = [
+        ("db_p50_ms".to_string(), "80".to_string()),
+        ("db_p99_ms".to_string(), "40".to_string()),
+    ];
+    let e = run("response-cache", &slow_median, 1)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("`db_p99_ms` must be between 80"), "{e}");
     // Knobs of the lab bench that this scenario does not use are not offered.
     assert!(err("l1_keys", "10").contains("unknown parameter `l1_keys`"));
     let too_many = [

@@ -284,15 +284,7 @@ pub(super) fn secs(p: &Params, name: &str) -> SimDuration {
 /// The lab every scenario starts from: the common parameters, the given key popularity, plain
 /// cache-aside with a fixed TTL, everything warmed at time zero.
 pub(super) fn base_lab(p: &Params, popularity: Popularity) -> Result<LabConfig> {
-    if p.get("db_p99_ms") < p.get("db_p50_ms") {
-        return Err(Error::OutOfRange {
-            name: "db_p99_ms".to_string(),
-            value: p.get("db_p99_ms"),
-            min: p.get("db_p50_ms"),
-            max: 60_000.0,
-            unit: "ms",
-        });
-    }
+    let db_latency = db_latency(p)?;
     let arrivals = match p.get_u64("clients") {
         0 => Arrivals::Poisson {
             per_sec: p.get("rate"),
@@ -315,7 +307,7 @@ pub(super) fn base_lab(p: &Params, popularity: Popularity) -> Result<LabConfig> 
         // The parameter caps it at a million, which fits any usize.
         l1: NonZeroUsize::new(p.get_u64("l1_keys") as usize),
         l2_rtt: ms(p, "l2_rtt_ms"),
-        db_latency: LatencyModel::from_percentiles(ms(p, "db_p50_ms"), ms(p, "db_p99_ms")),
+        db_latency,
         db_pool: NonZeroU64::new(p.get_u64("db_pool")).unwrap_or(NonZeroU64::MIN),
         policy: Policy {
             ttl: secs(p, "ttl_s"),
@@ -330,6 +322,24 @@ pub(super) fn base_lab(p: &Params, popularity: Popularity) -> Result<LabConfig> 
         hot_key: None,
         event_log: p.get_u64("event_log") as usize,
     })
+}
+
+/// The database's query times from `db_p50_ms` and `db_p99_ms`, which must not be below the
+/// median.
+pub(super) fn db_latency(p: &Params) -> Result<LatencyModel> {
+    if p.get("db_p99_ms") < p.get("db_p50_ms") {
+        return Err(Error::OutOfRange {
+            name: "db_p99_ms".to_string(),
+            value: p.get("db_p99_ms"),
+            min: p.get("db_p50_ms"),
+            max: 60_000.0,
+            unit: "ms",
+        });
+    }
+    Ok(LatencyModel::from_percentiles(
+        ms(p, "db_p50_ms"),
+        ms(p, "db_p99_ms"),
+    ))
 }
 
 pub(super) fn zipf(p: &Params) -> Popularity {

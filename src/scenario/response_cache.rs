@@ -30,7 +30,7 @@
 //! wrong responses, `summary.errors` `500`s served fresh from the backend, `summary.hit_ratio` the
 //! share of successful answers that came from the cache.
 
-use super::catalog::{param, variant, with_common, Runner, Scenario};
+use super::catalog::{db_latency, param, variant, with_common, Runner, Scenario};
 use super::lab::{check_expected_requests, VariantReport};
 use super::params::Params;
 use crate::error::Result;
@@ -150,9 +150,9 @@ struct Workload {
 }
 
 impl Workload {
-    fn from_params(p: &Params) -> Workload {
+    fn from_params(p: &Params) -> Result<Workload> {
         let skew = p.get("skew");
-        Workload {
+        Ok(Workload {
             rate: p.get("rate"),
             duration: SimDuration::from_secs_f64(p.get("duration_s")),
             users: p.get_u64("users"),
@@ -162,11 +162,8 @@ impl Workload {
             missing_share: p.get("missing_share"),
             tracking_share: p.get("tracking_share"),
             error_share: p.get("error_share"),
-            backend: LatencyModel::from_percentiles(
-                SimDuration::from_secs_f64(p.get("db_p50_ms") / 1e3),
-                SimDuration::from_secs_f64(p.get("db_p99_ms") / 1e3),
-            ),
-        }
+            backend: db_latency(p)?,
+        })
     }
 
     /// The requests of a run, in arrival order; the same for every variant. They are drawn as
@@ -528,7 +525,7 @@ fn rules(name: &str) -> CacheRules {
 
 /// Runs variant `name`: every request through the cache with the variant's rules.
 fn run(p: &Params, name: &str, seed: u64) -> Result<VariantReport> {
-    let workload = Workload::from_params(p);
+    let workload = Workload::from_params(p)?;
     check_expected_requests(workload.rate, workload.duration)?;
     let rules = rules(name);
     let ttl = SimDuration::from_secs_f64(p.get("ttl_s"));
