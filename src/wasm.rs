@@ -125,8 +125,9 @@ pub fn l1_curve_json(params: JsValue, seed: u64) -> Result<String, JsError> {
     serde_json::to_string(&curve).map_err(|e| JsError::new(&e.to_string()))
 }
 
-/// The failure scenarios (`stampede`, `avalanche`, `penetration`): for each its name, what it
-/// shows, its variants and its parameters (name, meaning, unit, default, range) for the page's form.
+/// The scenarios (`stampede`, `avalanche`, `penetration`, `response-cache`, `ratelimit`): for
+/// each its name, what it shows, its variants and its parameters (name, meaning, unit, default,
+/// range) for the page's form.
 #[wasm_bindgen(js_name = scenarios)]
 pub fn scenarios() -> Result<JsValue, JsError> {
     to_js(&crate::scenario::scenarios())

@@ -67,6 +67,7 @@ const deployMarks = (r) => {
   return d ? [{ x: d.deploy_at_s, label: 'deploy' }] : [];
 };
 
+
 /** The moments the hot key expired (in the first variant, which has no protection), as chart marks. */
 const expiryMarks = (r) => (r.variants[0]?.hot_key?.expiries_s ?? []).map((x) => ({ x, label: 'expired' }));
 
@@ -98,6 +99,33 @@ function layerCharts(r) {
       { label: 'L2', values: v.series.l2_hit_ratio.map((x) => 100 * x) },
       { label: 'database', values: v.series.hit_ratio.map((x) => 100 * (1 - x)) },
     ],
+  }));
+}
+
+/** The rate-limit run's moments: the burst, the outage and the admin reset, as chart marks. */
+const limitMarks = (r) => {
+  const l = r.variants[0]?.ratelimit;
+  if (!l) return [];
+  return [
+    { x: r.params.burst_at_s, label: 'burst' },
+    { x: l.outage.from_s, label: 'L2 down' },
+    { x: l.outage.to_s, label: 'L2 back' },
+    { x: l.reset.at_s, label: 'reset a1' },
+  ].filter((m) => m.x < r.params.duration_s);
+};
+
+/** Admitted and refused requests per second, every limiter overlaid. */
+function limitCharts(r) {
+  return [
+    ['admitted requests per second', (v) => v.series.db_qps],
+    ['refused requests (429) per second', (v) => v.ratelimit.rejected_per_s],
+  ].map(([yLabel, values]) => ({
+    title: yLabel,
+    x: r.variants[0]?.series.t_s ?? [],
+    xLabel: 'simulated time (s)',
+    yLabel,
+    marks: limitMarks(r),
+    series: r.variants.map((v) => ({ label: v.name, values: values(v) })),
   }));
 }
 
@@ -333,6 +361,61 @@ export const LESSONS = [
       }
       if (cold && warm) parts.push(`In the first second the database took ${firstSecondQueries(r, cold)} queries after a cold start and ${firstSecondQueries(r, warm)} after a warm one.`);
       return parts.join(' ');
+    },
+  }),
+  scenarioLesson({
+    id: 'response-cache',
+    title: 'Response cache: what may be stored, and under which key',
+    mainParams: ['duration_s', 'rate', 'ttl_s', 'users', 'tracking_share', 'error_share', 'missing_share'],
+    text: [
+      'A response cache keeps whole HTTP answers in the shared cache and replays them for repeated requests, so the application and its database never see them. Here a small shop API gets listings, product pages, searches, each user\'s order list and order placements; every answer the cache gives is compared with what a working backend would have said to that very request.',
+      'Two rules keep the replayed answers right: store only a GET that came back 200, and store a page that depends on who asks only under a key that includes the user. Break one and the damage has a shape: a replayed POST means an order that was never placed; a stored 500 keeps reporting a failure long after the backend recovered; an order list cached under a shared key is shown to the next user who asks.',
+      'The key itself decides the hit ratio. Clients spell one request many ways — parameters in another order, campaign tags such as utm_source or fbclid on the link. Sorting the parameters and dropping the tracking ones (but keeping case and everything else the application reads) lets those spellings share one entry; without it, each spelling is a miss of its own, and deleting the plain address no longer removes every copy.',
+    ],
+    table: (r) => ({
+      head: ['variant', 'requests', 'from cache', 'hit ratio', 'backend calls', 'backend 500s', 'wrong answers', 'orders skipped', 'stored errors served', "other users' data", 'stale data'],
+      rows: r.variants.map(({ name, summary: s, response_cache: c }) => [
+        name, s.requests, c.cache_hits, pct(s.hit_ratio), c.backend_calls, c.backend_errors, c.wrong_responses,
+        c.skipped_posts, c.stale_errors, c.other_users_data, c.stale_data,
+      ]),
+    }),
+    notice: (r) => {
+      const c = (name) => variant(r, name)?.response_cache;
+      const [ok, raw] = [variant(r, 'correct'), variant(r, 'no-normalise')];
+      if (!ok || !raw) return `Wrong answers per variant — ${r.variants.map((v) => `${v.name}: ${v.response_cache.wrong_responses}`).join(', ')}.`;
+      return `With the right rules ${pct(ok.summary.hit_ratio)} of answers came from the cache and ${c('correct').wrong_responses} were wrong. `
+        + `Caching POSTs skipped ${c('cache-post')?.skipped_posts ?? 0} orders, caching errors served ${c('cache-errors')?.stale_errors ?? 0} stored failures, `
+        + `and a shared key showed ${c('ignore-user')?.other_users_data ?? 0} order lists to the wrong user. `
+        + `Raw query strings dropped the hit ratio to ${pct(raw.summary.hit_ratio)} and raised backend calls from ${c('correct').backend_calls} to ${c('no-normalise').backend_calls}.`;
+    },
+  }),
+  scenarioLesson({
+    id: 'ratelimit',
+    title: 'Rate limiting: four algorithms, one burst',
+    mainParams: ['duration_s', 'read_limit', 'write_limit', 'ip_limit', 'window_s', 'abuser_rate', 'burst_requests', 'burst_at_s', 'outage_from_s', 'outage_s', 'reset_at_s'],
+    text: [
+      'A rate limiter decides, per request, whether this client may call now. Keeping its counts in the shared cache lets every app server see the same numbers. Here signed-in users are counted per user — reads and writes separately — and anonymous scrapers per IP address; a few abusers send three times their quota.',
+      'The fixed window is the cheapest: one counter per client and minute. Its flaw sits at the edge of the minute. A client that spends its whole quota in the last second of one window gets a fresh quota a moment later, so within two seconds it passes twice the limit. The burst client here does exactly that — watch the tall bar at the boundary. The sliding-window log remembers every admitted request and never lets more than the limit into any window, at the cost of memory per request; the sliding-window counter weighs the previous window\'s count to get close to that for two counters; the token bucket allows a burst of its capacity and then its refill rate.',
+      'Each answer also carries the values a response would send as X-RateLimit-Limit, X-RateLimit-Remaining and X-RateLimit-Reset. When the shared cache is unreachable, the limiter has to guess: fail-open admits everything (abusers included), fail-closed refuses everything (honest users included). And an administrator can clear one client\'s counters to give back its quota at once.',
+    ],
+    charts: limitCharts,
+    table: (r) => ({
+      head: ['variant', 'fail mode', 'admitted', 'refused', 'users refused', 'abusers admitted', 'scrapers admitted', 'burst admitted in one window', 'most in one window (user reads)', 'outage: admitted / refused', 'after reset: remaining'],
+      rows: r.variants.map(({ name, ratelimit: l }) => [
+        name, l.fail_mode, l.admitted, l.rejected, l.clients[0].rejected, l.clients[1].admitted, l.clients[2].admitted,
+        l.burst_max_in_window, l.window_peaks[0].max_admitted_in_window,
+        `${l.outage.admitted} / ${l.outage.rejected}`, l.reset.after?.remaining ?? '—',
+      ]),
+    }),
+    notice: (r) => {
+      const burst = (name) => variant(r, name)?.ratelimit.burst_max_in_window ?? 0;
+      const fixed = variant(r, 'fixed-window')?.ratelimit;
+      const closed = variant(r, 'fail-closed')?.ratelimit;
+      const edge = fixed?.headers.slice(2, 4).map((h) => `${h.remaining} at ${h.t_s} s`).join(' then ') ?? '';
+      const outage = closed?.outage.requests ? ` While L2 was down, fail-open admitted all ${closed.outage.requests} requests and fail-closed refused them all, ${closed.clients[0].rejected} from well-behaved users.` : '';
+      return `The burst client sent ${r.params.burst_requests} reads around ${r.params.burst_at_s} s against a limit of ${r.params.read_limit}: in one window the fixed window admitted ${burst('fixed-window')}, `
+        + `the sliding log ${burst('sliding-log')}, the sliding counter ${burst('sliding-counter')} and the token bucket ${burst('token-bucket')}. `
+        + `The fixed window's X-RateLimit-Remaining went ${edge}.${outage}`;
     },
   }),
 ];

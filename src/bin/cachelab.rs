@@ -101,8 +101,8 @@ mod cli {
         },
         /// Run a scenario's variants on the same traffic and compare them.
         Run {
-            /// The scenario: stampede, avalanche or penetration (`cachelab scenarios` lists
-            /// their parameters).
+            /// The scenario: stampede, avalanche, penetration, response-cache or ratelimit
+            /// (`cachelab scenarios` lists their parameters).
             scenario: String,
             #[command(flatten)]
             args: RunArgs,

@@ -1,4 +1,5 @@
-//! The named experiments that compare strategies: `stampede`, `avalanche` and `penetration`.
+//! The named experiments that compare strategies: `stampede`, `avalanche` and `penetration` on
+//! the lab bench, and `response-cache` and `ratelimit` on their own.
 //!
 //! A [`Scenario`] declares its parameters as [`ParamSpec`]s (most are shared — see [`COMMON`] —
 //! with defaults that suit the experiment) and its variants; [`run`] validates the caller's
@@ -272,6 +273,21 @@ pub(super) fn with_defaults(overrides: &[(&str, f64)], own: &[ParamSpec]) -> Vec
             s.default = *default;
         }
     }
+    specs.extend_from_slice(own);
+    specs
+}
+
+/// Only the named common parameters (`bucket_ms` among them), some defaults replaced, followed by
+/// the scenario's own: for scenarios on their own bench, which use few of the lab's knobs.
+pub(super) fn with_common(
+    names: &[&str],
+    overrides: &[(&str, f64)],
+    own: &[ParamSpec],
+) -> Vec<ParamSpec> {
+    let mut specs: Vec<ParamSpec> = with_defaults(overrides, &[])
+        .into_iter()
+        .filter(|s| names.contains(&s.name))
+        .collect();
     specs.extend_from_slice(own);
     specs
 }
@@ -609,6 +625,8 @@ pub fn scenarios() -> Vec<Scenario> {
         super::schema_deploy::scenario(),
         super::consistency::scenario(),
         super::multilayer::scenario(),
+        super::response_cache::scenario(),
+        super::ratelimit::scenario(),
     ]
 }
 

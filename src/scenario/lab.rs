@@ -7,6 +7,8 @@
 
 use super::consistency::ConsistencyReport;
 use super::multilayer::MultiLayerReport;
+use super::ratelimit::RateLimitReport;
+use super::response_cache::ResponseCacheReport;
 use crate::error::{Error, Result};
 use crate::manager::{run_monitored, AlertThresholds, Monitor, Monitoring};
 use crate::metrics::{Event, HotKeyReport, Metrics, MissingKeysReport, Series, Summary};
@@ -103,6 +105,12 @@ pub struct VariantReport {
     /// Stale reads, put-backs, write load and lost writes (scenario `consistency`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub consistency: Option<ConsistencyReport>,
+    /// The HTTP response cache's own numbers (scenario `response-cache`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub response_cache: Option<ResponseCacheReport>,
+    /// The rate limiter's own numbers (scenario `ratelimit`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ratelimit: Option<RateLimitReport>,
     /// The keys the database was queried for most, busiest first.
     pub db_busiest_keys: Vec<KeyQueries>,
     /// Step mode: the first events of the run in time order (absent unless asked for).
@@ -119,6 +127,30 @@ pub struct VariantReport {
     /// `multilayer` scenario).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub multilayer: Option<MultiLayerReport>,
+}
+
+impl VariantReport {
+    /// A report with only the headline numbers and series; a bench fills in the sections it
+    /// has with struct update syntax (`VariantReport { multilayer: Some(..), ..basic }`), so that
+    /// a new section never touches the other benches.
+    pub(super) fn basic(name: &str, summary: Summary, series: Series) -> VariantReport {
+        VariantReport {
+            name: name.to_string(),
+            summary,
+            series,
+            hot_key: None,
+            missing_keys: None,
+            bloom: None,
+            consistency: None,
+            response_cache: None,
+            ratelimit: None,
+            db_busiest_keys: Vec::new(),
+            events: Vec::new(),
+            monitoring: None,
+            schema_deploy: None,
+            multilayer: None,
+        }
+    }
 }
 
 /// Database queries for one key.
@@ -213,18 +245,13 @@ pub(super) fn report(
         }
     });
     VariantReport {
-        name: name.to_string(),
-        summary,
-        series,
         hot_key: metrics.hot_key(end, config.policy.ttl),
         missing_keys: metrics.missing_keys(),
         bloom,
-        consistency: None,
         db_busiest_keys: busiest_keys(&db),
         events: metrics.take_events(),
         monitoring: Some(monitoring),
-        schema_deploy: None,
-        multilayer: None,
+        ..VariantReport::basic(name, summary, series)
     }
 }
 
@@ -251,11 +278,18 @@ fn limit_error(got: u64) -> Error {
 /// Refuses open-loop runs that would exceed [`MAX_REQUESTS`] before starting them; closed-loop
 /// runs are stopped by the arrival loop when they reach it.
 pub(super) fn check_request_budget(arrivals: Arrivals, duration: SimDuration) -> Result<()> {
-    if let Arrivals::Poisson { per_sec } = arrivals {
-        let expected = per_sec * duration.as_secs_f64();
-        if expected > MAX_REQUESTS as f64 {
-            return Err(limit_error(libm::ceil(expected) as u64));
-        }
+    match arrivals {
+        Arrivals::Poisson { per_sec } => check_expected_requests(per_sec, duration),
+        Arrivals::ClosedLoop { .. } => Ok(()),
+    }
+}
+
+/// Refuses a run whose `per_sec` requests a second over `duration` would exceed
+/// [`MAX_REQUESTS`] (the scenarios on their own bench check their traffic with this too).
+pub(super) fn check_expected_requests(per_sec: f64, duration: SimDuration) -> Result<()> {
+    let expected = per_sec * duration.as_secs_f64();
+    if expected > MAX_REQUESTS as f64 {
+        return Err(limit_error(libm::ceil(expected) as u64));
     }
     Ok(())
 }

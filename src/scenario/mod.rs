@@ -5,6 +5,9 @@
 //! - `catalog`: the failure scenarios — `stampede`, `avalanche`, `penetration` — and [`run`].
 //! - `lab`: the bench every scenario variant runs on ([`LabConfig`] → [`VariantReport`]).
 //! - `multilayer`: several app instances with their own L1s over one L2 ([`MultiLayerReport`]).
+//! - `response_cache`: scenario `response-cache`, an HTTP response cache and its pitfalls.
+//! - `ratelimit`: scenario `ratelimit`, the four rate limiters on shared traffic, an L2 outage
+//!   and an admin reset.
 
 mod catalog;
 mod consistency;
@@ -13,6 +16,8 @@ mod lab;
 mod link;
 mod multilayer;
 mod params;
+mod ratelimit;
+mod response_cache;
 mod schema_deploy;
 
 pub use catalog::{find, run, scenarios, Report, Runner, Scenario, ScenarioRun, Variant, COMMON};
@@ -21,4 +26,6 @@ pub use lab::{run_variant, BloomReport, KeyQueries, LabConfig, VariantReport, MA
 pub use link::{decode_link, LinkKnob, LinkState};
 pub use multilayer::{BroadcastReport, InstanceReport, LayerReport, MultiLayerReport};
 pub use params::{check, resolve, split_assignment, ParamSpec, Params};
+pub use ratelimit::{HeaderSample, OutageReport, RateLimitReport, ResetReport, SubjectCounts};
+pub use response_cache::{EndpointReport, RequestSample, ResponseCacheReport};
 pub use schema_deploy::SchemaDeployReport;

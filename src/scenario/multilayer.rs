@@ -511,18 +511,11 @@ impl Cluster {
             stale_reads: tally.stale_per_bucket.clone(),
         };
         VariantReport {
-            name: name.to_string(),
-            summary,
-            series,
-            hot_key: None,
             missing_keys: metrics.missing_keys(),
-            bloom: None,
             db_busiest_keys: busiest_keys(&db),
             events: metrics.take_events(),
             multilayer: Some(multilayer),
-            consistency: None,
-            monitoring: None,
-            schema_deploy: None,
+            ..VariantReport::basic(name, summary, series)
         }
     }
 }

@@ -375,18 +375,11 @@ fn run(p: &Params, variant: &str, seed: u64) -> Result<VariantReport> {
     let (summary, series) = metrics.finish(db.max_in_flight);
     let tally = bench.tally.borrow().clone();
     Ok(VariantReport {
-        name: variant.to_string(),
-        summary,
-        series,
-        hot_key: None,
-        missing_keys: None,
-        bloom: None,
-        consistency: None,
         db_busiest_keys: busiest_keys(&db),
         events: metrics.take_events(),
         monitoring: Some(monitoring),
         schema_deploy: Some(tally),
-        multilayer: None,
+        ..VariantReport::basic(variant, summary, series)
     })
 }
 

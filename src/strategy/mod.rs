@@ -8,10 +8,12 @@
 //! that take simulated time.
 //!
 //! Layout: `store` (the [`Store`] trait and the simulated L2), `entry` ([`CachedEntry`], what a
-//! cache holds), `bloom` ([`Bloom`]), and this module (the policies and the request paths).
+//! cache holds), `bloom` ([`Bloom`]), [`http`] (an HTTP response cache's keys and storage rules),
+//! and this module (the policies and the request paths).
 
 mod bloom;
 mod entry;
+pub mod http;
 mod store;
 mod write;
 

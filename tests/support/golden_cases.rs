@@ -105,6 +105,32 @@ pub fn cases() -> Vec<GoldenCase> {
             expected: include_str!("../golden/multilayer.json"),
             produce: |p, seed| scenario_json("multilayer", p, seed),
         },
+        GoldenCase {
+            file: "response-cache.json",
+            params: &[("duration_s", "4"), ("rate", "100"), ("users", "5")],
+            seed: 42,
+            expected: include_str!("../golden/response-cache.json"),
+            produce: |p, seed| scenario_json("response-cache", p, seed),
+        },
+        GoldenCase {
+            file: "ratelimit.json",
+            params: &[
+                ("duration_s", "12"),
+                ("window_s", "4"),
+                ("read_limit", "10"),
+                ("write_limit", "3"),
+                ("ip_limit", "10"),
+                ("users", "3"),
+                ("burst_requests", "20"),
+                ("burst_at_s", "4"),
+                ("outage_from_s", "8"),
+                ("outage_s", "1"),
+                ("reset_at_s", "10"),
+            ],
+            seed: 42,
+            expected: include_str!("../golden/ratelimit.json"),
+            produce: |p, seed| scenario_json("ratelimit", p, seed),
+        },
     ]
 }
 

@@ -1,0 +1,668 @@
+//! Scenario `response-cache`: an HTTP response cache in L2 in front of an application, right and
+//! wrong.
+//!
+//! Simulated clients call a small shop API on seeded Poisson traffic:
+//!
+//! | share | request | answer |
+//! |---|---|---|
+//! | 35 % | `GET /products?category=&page=&sort=` (parameters in any order) | the listing, `200` |
+//! | 25 % | `GET /products/{id}` (Zipf over the catalogue; some ids do not exist) | `200`, or `404` |
+//! | 15 % | `GET /search?q=` (Zipf over terms) | the results, `200` |
+//! | 20 % | `GET /me/orders` (per user: the answer depends on who asks) | the user's orders, `200` |
+//! | 5 % | `POST /orders` (per user) | places an order, `200` with its number |
+//!
+//! Links carry tracking parameters (`utm_*`, `fbclid`) at a given share, and every `GET` the
+//! backend serves fails with `500` at a given share (a transient fault: the next call may work).
+//!
+//! Each variant runs one [`CacheRules`] over the same requests and the same backend luck, and
+//! every answer is checked against what a working backend would give *this* request now. An
+//! answer from the cache that differs is a **wrong response**, of one of four kinds: a skipped
+//! `POST` (the order was never placed), a stale error (a stored `500` for a resource that is up),
+//! another user's data, or other stale data. The correct rules give none, so any count above zero
+//! is the pitfall's doing.
+//!
+//! When a user places an order, the application deletes that user's cached `/me/orders` — the key
+//! its rules give the plain address. With normalised keys that is the only entry there is; with raw
+//! query strings, a spelling with a tracking parameter is an entry of its own that the deletion
+//! misses, and it goes on serving the old order list (counted as stale data).
+//!
+//! The shared report fields mean: `summary.db_queries` is backend calls, `summary.stale_reads`
+//! wrong responses, `summary.errors` `500`s served fresh from the backend, `summary.hit_ratio` the
+//! share of successful answers that came from the cache.
+
+use super::catalog::{db_latency, param, variant, with_common, Runner, Scenario};
+use super::lab::{check_expected_requests, VariantReport};
+use super::params::Params;
+use crate::error::Result;
+use crate::metrics::{Metrics, Outcome, Purpose, Served};
+use crate::sim::{SimDuration, SimRng, SimTime};
+use crate::strategy::http::CacheRules;
+use crate::tiers::{LatencyModel, L2};
+use crate::workload::{Op, Zipf};
+use serde::Serialize;
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+/// Random streams: the clients' requests, and the backend's faults and response times.
+const WORKLOAD_STREAM: u64 = 1;
+const BACKEND_STREAM: u64 = 2;
+
+/// Listing categories, sort orders, listing pages and search terms the clients ask for.
+const CATEGORIES: u64 = 20;
+const SORTS: [&str; 2] = ["price", "new"];
+const PAGES: u64 = 5;
+const SEARCH_TERMS: u64 = 200;
+
+/// Values of tracking parameters that campaigns put on links.
+const CAMPAIGN_SOURCES: [&str; 3] = ["mail", "ads", "social"];
+
+/// How many of the first requests the report lists, with their keys.
+const SAMPLES: usize = 8;
+
+/// The shop API's endpoints.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Endpoint {
+    Listing,
+    Product,
+    Search,
+    MyOrders,
+    PlaceOrder,
+}
+
+impl Endpoint {
+    const ALL: [Endpoint; 5] = [
+        Endpoint::Listing,
+        Endpoint::Product,
+        Endpoint::Search,
+        Endpoint::MyOrders,
+        Endpoint::PlaceOrder,
+    ];
+    /// Cumulative shares of the traffic, in the order of [`Endpoint::ALL`].
+    const CUMULATIVE_SHARE: [f64; 5] = [0.35, 0.60, 0.75, 0.95, 1.0];
+
+    /// Its position in [`Endpoint::ALL`] (the declaration order).
+    fn index(self) -> u64 {
+        self as u64
+    }
+
+    fn method(self) -> &'static str {
+        match self {
+            Endpoint::PlaceOrder => "POST",
+            _ => "GET",
+        }
+    }
+
+    /// The endpoint's name in reports.
+    fn label(self) -> &'static str {
+        match self {
+            Endpoint::Listing => "GET /products",
+            Endpoint::Product => "GET /products/{id}",
+            Endpoint::Search => "GET /search",
+            Endpoint::MyOrders => "GET /me/orders",
+            Endpoint::PlaceOrder => "POST /orders",
+        }
+    }
+
+    /// Whether the answer depends on the signed-in user.
+    fn per_user(self) -> bool {
+        matches!(self, Endpoint::MyOrders | Endpoint::PlaceOrder)
+    }
+}
+
+/// One simulated request, and the backend's luck should it be asked.
+#[derive(Clone, Debug)]
+struct HttpRequest {
+    at: SimTime,
+    user: u64,
+    endpoint: Endpoint,
+    path: String,
+    query: String,
+    /// What the request means to the application: the parameters that change its answer.
+    resource: String,
+    /// Whether the backend fails (`500`) if this request reaches it.
+    backend_fails: bool,
+    /// How long the backend takes if this request reaches it.
+    backend_time: SimDuration,
+}
+
+impl HttpRequest {
+    fn line(&self) -> String {
+        let method = self.endpoint.method();
+        match self.query.is_empty() {
+            true => format!("{method} {}", self.path),
+            false => format!("{method} {}?{}", self.path, self.query),
+        }
+    }
+}
+
+/// The workload's knobs.
+struct Workload {
+    rate: f64,
+    duration: SimDuration,
+    users: u64,
+    products: Zipf,
+    terms: Zipf,
+    pages: Zipf,
+    missing_share: f64,
+    tracking_share: f64,
+    error_share: f64,
+    backend: LatencyModel,
+}
+
+impl Workload {
+    fn from_params(p: &Params) -> Result<Workload> {
+        let skew = p.get("skew");
+        Ok(Workload {
+            rate: p.get("rate"),
+            duration: SimDuration::from_secs_f64(p.get("duration_s")),
+            users: p.get_u64("users"),
+            products: Zipf::new(p.get_u64("products"), skew),
+            terms: Zipf::new(SEARCH_TERMS, skew),
+            pages: Zipf::new(PAGES, skew),
+            missing_share: p.get("missing_share"),
+            tracking_share: p.get("tracking_share"),
+            error_share: p.get("error_share"),
+            backend: db_latency(p)?,
+        })
+    }
+
+    /// The requests of a run, in arrival order; the same for every variant. They are drawn as
+    /// they are served, so a long run never holds them all.
+    fn requests(&self, seed: u64) -> impl Iterator<Item = HttpRequest> + '_ {
+        let mut rng = SimRng::fork(seed, WORKLOAD_STREAM);
+        let mut luck = SimRng::fork(seed, BACKEND_STREAM);
+        let end = SimTime::ZERO + self.duration;
+        let mut at = SimTime::ZERO;
+        std::iter::from_fn(move || {
+            at += SimDuration::from_secs_f64(rng.exponential(1.0 / self.rate));
+            if at >= end {
+                return None;
+            }
+            let mut request = self.request(&mut rng, at);
+            request.backend_fails =
+                request.endpoint.method() == "GET" && luck.chance(self.error_share);
+            request.backend_time = self.backend.sample(&mut luck);
+            Some(request)
+        })
+    }
+
+    fn request(&self, rng: &mut SimRng, at: SimTime) -> HttpRequest {
+        let user = rng.below(self.users);
+        let draw = rng.unit();
+        let endpoint = Endpoint::ALL
+            .into_iter()
+            .zip(Endpoint::CUMULATIVE_SHARE)
+            .find(|&(_, share)| draw < share)
+            .map_or(Endpoint::PlaceOrder, |(e, _)| e);
+        let (path, mut params, resource) = match endpoint {
+            Endpoint::Listing => {
+                let category = rng.below(CATEGORIES);
+                let page = self.pages.sample(rng) + 1;
+                let sort = SORTS[rng.below(SORTS.len() as u64) as usize];
+                let mut params = vec![
+                    format!("category={category}"),
+                    format!("page={page}"),
+                    format!("sort={sort}"),
+                ];
+                shuffle(&mut params, rng);
+                let resource = format!("listing {category}/{page}/{sort}");
+                ("/products".to_string(), params, resource)
+            }
+            Endpoint::Product => {
+                let catalogue = self.products.keys();
+                let id = if rng.chance(self.missing_share) {
+                    catalogue + rng.below(catalogue)
+                } else {
+                    self.products.sample(rng)
+                };
+                (
+                    format!("/products/{id}"),
+                    Vec::new(),
+                    format!("product {id}"),
+                )
+            }
+            Endpoint::Search => {
+                let term = self.terms.sample(rng);
+                let params = vec![format!("q=term{term}")];
+                ("/search".to_string(), params, format!("search term{term}"))
+            }
+            Endpoint::MyOrders => ("/me/orders".to_string(), Vec::new(), String::new()),
+            Endpoint::PlaceOrder => ("/orders".to_string(), Vec::new(), String::new()),
+        };
+        if endpoint.method() == "GET" && rng.chance(self.tracking_share) {
+            let tracking = match rng.below(2) {
+                0 => format!(
+                    "utm_source={}",
+                    CAMPAIGN_SOURCES[rng.below(CAMPAIGN_SOURCES.len() as u64) as usize]
+                ),
+                _ => format!("fbclid={:x}", rng.next_u64()),
+            };
+            let position = rng.below(params.len() as u64 + 1) as usize;
+            params.insert(position, tracking);
+        }
+        HttpRequest {
+            at,
+            user,
+            endpoint,
+            path,
+            query: params.join("&"),
+            resource,
+            backend_fails: false,
+            backend_time: SimDuration::ZERO,
+        }
+    }
+}
+
+/// Fisher–Yates, drawing `u64`s so that native and wasm shuffle alike.
+fn shuffle<T>(items: &mut [T], rng: &mut SimRng) {
+    for i in (1..items.len()).rev() {
+        let j = rng.below(i as u64 + 1) as usize;
+        items.swap(i, j);
+    }
+}
+
+/// An HTTP answer: status and body.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Response {
+    status: u16,
+    body: String,
+}
+
+impl Response {
+    fn encode(&self) -> Vec<u8> {
+        format!("{} {}", self.status, self.body).into_bytes()
+    }
+
+    fn decode(bytes: &[u8]) -> Option<Response> {
+        let text = std::str::from_utf8(bytes).ok()?;
+        let (status, body) = text.split_once(' ')?;
+        Some(Response {
+            status: status.parse().ok()?,
+            body: body.to_string(),
+        })
+    }
+}
+
+/// The application behind the cache: the catalogue is fixed; users' orders change.
+struct Backend {
+    products: u64,
+    orders: Vec<u64>,
+}
+
+impl Backend {
+    /// What a working backend answers `request` now (without placing any order).
+    fn answer(&self, request: &HttpRequest) -> Response {
+        let user = request.user;
+        let ok = |body: String| Response { status: 200, body };
+        match request.endpoint {
+            Endpoint::Product => {
+                let id = request.path.strip_prefix("/products/");
+                let id = id.and_then(|id| id.parse::<u64>().ok());
+                if id.is_some_and(|id| id < self.products) {
+                    ok(request.resource.clone())
+                } else {
+                    Response {
+                        status: 404,
+                        body: format!("no {}", request.resource),
+                    }
+                }
+            }
+            Endpoint::Listing | Endpoint::Search => ok(request.resource.clone()),
+            Endpoint::MyOrders => ok(format!("user {user}: {} orders", self.orders_of(user))),
+            Endpoint::PlaceOrder => ok(format!(
+                "user {user}: order {} placed",
+                self.orders_of(user) + 1
+            )),
+        }
+    }
+
+    fn orders_of(&self, user: u64) -> u64 {
+        self.orders.get(user as usize).copied().unwrap_or(0)
+    }
+
+    /// Serves `request` for real: a `GET` may fail; a `POST` places the order.
+    fn serve(&mut self, request: &HttpRequest) -> Response {
+        if request.backend_fails {
+            return Response {
+                status: 500,
+                body: "internal error".to_string(),
+            };
+        }
+        let answer = self.answer(request);
+        if request.endpoint == Endpoint::PlaceOrder {
+            if let Some(n) = self.orders.get_mut(request.user as usize) {
+                *n += 1;
+            }
+        }
+        answer
+    }
+}
+
+/// Counters for one endpoint.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct EndpointReport {
+    /// The endpoint, as `METHOD /path`.
+    pub endpoint: &'static str,
+    /// Requests to it.
+    pub requests: u64,
+    /// Answered from the cache.
+    pub cache_hits: u64,
+    /// Answered by the backend.
+    pub backend_calls: u64,
+    /// Answers that differ from what a working backend would have given.
+    pub wrong_responses: u64,
+}
+
+/// One of the first requests, as the cache saw it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RequestSample {
+    /// Arrival, in simulated seconds.
+    pub t_s: f64,
+    /// The request line as the client sent it.
+    pub request: String,
+    /// The signed-in user.
+    pub user: u64,
+    /// The cache key the variant's rules give it.
+    pub key: String,
+    /// `"cache"` or `"backend"`.
+    pub served_by: &'static str,
+    /// The status of the answer.
+    pub status: u16,
+    /// Whether the answer was wrong.
+    pub wrong: bool,
+}
+
+/// What the response cache did in one variant.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct ResponseCacheReport {
+    /// `GET` requests.
+    pub gets: u64,
+    /// `POST` requests.
+    pub posts: u64,
+    /// Answers served from the cache.
+    pub cache_hits: u64,
+    /// Requests the backend served (its load).
+    pub backend_calls: u64,
+    /// Of those, `500`s.
+    pub backend_errors: u64,
+    /// The most entries the cache held at once (counted as `DBSIZE` counts them).
+    pub max_entries: u64,
+    /// Answers from the cache that a working backend would not have given: the sum of the four
+    /// kinds below.
+    pub wrong_responses: u64,
+    /// `POST`s answered from the cache: the order was never placed.
+    pub skipped_posts: u64,
+    /// Stored errors served for a resource that was up.
+    pub stale_errors: u64,
+    /// Per-user answers that belonged to another user.
+    pub other_users_data: u64,
+    /// Any other out-of-date answer.
+    pub stale_data: u64,
+    /// Per endpoint, in the order of the module docs' table.
+    pub endpoints: Vec<EndpointReport>,
+    /// The first requests with their keys, for following single requests.
+    pub samples: Vec<RequestSample>,
+}
+
+/// The scenario's definition.
+pub(super) fn scenario() -> Scenario {
+    Scenario {
+        name: "response-cache",
+        about:
+            "An HTTP response cache in L2 keyed by method, path and normalised query: the right \
+                rules (GET and 200 only, per-user answers keyed by user) against caching POSTs, \
+                errors or per-user pages under a shared key, and against raw query strings.",
+        params: with_common(
+            &[
+                "duration_s",
+                "rate",
+                "skew",
+                "ttl_s",
+                "l2_rtt_ms",
+                "db_p50_ms",
+                "db_p99_ms",
+                "bucket_ms",
+            ],
+            &[
+                ("duration_s", 30.0),
+                ("rate", 200.0),
+                ("skew", 1.0),
+                ("ttl_s", 60.0),
+                ("db_p50_ms", 20.0),
+                ("db_p99_ms", 100.0),
+            ],
+            &[
+                param(
+                    "users",
+                    "signed-in users sending the requests",
+                    "users",
+                    50.0,
+                    1.0,
+                    100_000.0,
+                    true,
+                ),
+                param(
+                    "products",
+                    "products in the catalogue",
+                    "products",
+                    500.0,
+                    1.0,
+                    1_000_000.0,
+                    true,
+                ),
+                param(
+                    "missing_share",
+                    "share of product-page requests for ids that do not exist (404)",
+                    "",
+                    0.05,
+                    0.0,
+                    1.0,
+                    false,
+                ),
+                param(
+                    "tracking_share",
+                    "share of GET links that carry a tracking parameter (utm_source, fbclid)",
+                    "",
+                    0.3,
+                    0.0,
+                    1.0,
+                    false,
+                ),
+                param(
+                    "error_share",
+                    "share of backend GET answers that fail with 500 (transient)",
+                    "",
+                    0.05,
+                    0.0,
+                    1.0,
+                    false,
+                ),
+            ],
+        ),
+        variants: vec![
+            variant(
+                "correct",
+                "GET and 200 only, normalised query, per-user answers keyed by user",
+            ),
+            variant(
+                "no-normalise",
+                "the raw query string is the key: parameter order and tracking split entries",
+            ),
+            variant("cache-post", "POST answers are stored and replayed too"),
+            variant("cache-errors", "404 and 500 answers are stored too"),
+            variant(
+                "ignore-user",
+                "per-user answers are stored under the shared key",
+            ),
+        ],
+        runner: Runner::Custom(run),
+    }
+}
+
+/// The rules of variant `name`.
+fn rules(name: &str) -> CacheRules {
+    let correct = CacheRules::CORRECT;
+    match name {
+        "no-normalise" => CacheRules {
+            normalise: false,
+            ..correct
+        },
+        "cache-post" => CacheRules {
+            cache_any_method: true,
+            ..correct
+        },
+        "cache-errors" => CacheRules {
+            cache_errors: true,
+            ..correct
+        },
+        "ignore-user" => CacheRules {
+            key_by_user: false,
+            ..correct
+        },
+        _ => correct,
+    }
+}
+
+/// Runs variant `name`: every request through the cache with the variant's rules.
+fn run(p: &Params, name: &str, seed: u64) -> Result<VariantReport> {
+    let workload = Workload::from_params(p)?;
+    check_expected_requests(workload.rate, workload.duration)?;
+    let rules = rules(name);
+    let ttl = SimDuration::from_secs_f64(p.get("ttl_s"));
+    let rtt = SimDuration::from_secs_f64(p.get("l2_rtt_ms") / 1e3);
+    let end = SimTime::ZERO + workload.duration;
+    let bucket = SimDuration::from_secs_f64(p.get("bucket_ms") / 1e3);
+    let mut metrics = Metrics::new(bucket, end, u64::MAX, 0, None);
+    let mut l2 = L2::new();
+    let mut backend = Backend {
+        products: workload.products.keys(),
+        orders: vec![0; workload.users as usize],
+    };
+    let mut report = ResponseCacheReport {
+        endpoints: Endpoint::ALL
+            .iter()
+            .map(|e| EndpointReport {
+                endpoint: e.label(),
+                requests: 0,
+                cache_hits: 0,
+                backend_calls: 0,
+                wrong_responses: 0,
+            })
+            .collect(),
+        ..ResponseCacheReport::default()
+    };
+    // End times of the backend calls in flight, soonest first.
+    let mut in_flight: BinaryHeap<Reverse<SimTime>> = BinaryHeap::new();
+    let mut max_in_flight = 0u64;
+    for request in workload.requests(seed) {
+        l2.advance_to(request.at);
+        let endpoint = request.endpoint;
+        let method = endpoint.method();
+        let key = rules.key(
+            method,
+            &request.path,
+            &request.query,
+            endpoint.per_user().then_some(request.user),
+        );
+        let truth = backend.answer(&request);
+        let looks_up = rules.may_store(method, 200);
+        let cached = if looks_up {
+            l2.get(key.as_bytes())
+                .ok()
+                .flatten()
+                .and_then(|bytes| Response::decode(&bytes))
+        } else {
+            None
+        };
+        let lookup_time = if looks_up { rtt } else { SimDuration::ZERO };
+        let op = match method {
+            "GET" => Op::Read(endpoint.index()),
+            _ => Op::Write(endpoint.index()),
+        };
+        let counts = &mut report.endpoints[endpoint.index() as usize];
+        counts.requests += 1;
+        let (answer, wrong, served_by) = if let Some(answer) = cached {
+            let wrong = answer != truth;
+            if wrong {
+                let owner = format!("user {}:", request.user);
+                match (endpoint, answer.status) {
+                    (Endpoint::PlaceOrder, _) => report.skipped_posts += 1,
+                    (_, 500) => report.stale_errors += 1,
+                    _ if endpoint.per_user() && !answer.body.starts_with(&owner) => {
+                        report.other_users_data += 1
+                    }
+                    _ => report.stale_data += 1,
+                }
+            }
+            report.cache_hits += 1;
+            counts.cache_hits += 1;
+            counts.wrong_responses += u64::from(wrong);
+            let outcome = Outcome::Read {
+                served: Served::L2,
+                stale: wrong,
+            };
+            metrics.record_request(op, request.at, request.at + lookup_time, outcome);
+            (answer, wrong, "cache")
+        } else {
+            let called = request.at + lookup_time;
+            let done = called + request.backend_time;
+            while in_flight.peek().is_some_and(|Reverse(t)| *t <= called) {
+                in_flight.pop();
+            }
+            in_flight.push(Reverse(done));
+            max_in_flight = max_in_flight.max(in_flight.len() as u64);
+            let purpose = match method {
+                "GET" => Purpose::Load,
+                _ => Purpose::Write,
+            };
+            metrics.record_db_query(called, endpoint.index(), purpose);
+            let answer = backend.serve(&request);
+            report.backend_calls += 1;
+            counts.backend_calls += 1;
+            if endpoint == Endpoint::PlaceOrder {
+                // The application drops the user's cached order list, which has just changed.
+                let orders = rules.key("GET", "/me/orders", "", Some(request.user));
+                l2.del(orders.as_bytes());
+            }
+            if rules.may_store(method, answer.status) {
+                // The model's only failure is a value over 512 MiB; these are a few bytes.
+                l2.set(key.as_bytes(), &answer.encode(), Some(ttl)).ok();
+                report.max_entries = report.max_entries.max(l2.dbsize());
+            }
+            let outcome = match (method, answer.status) {
+                (_, 500) => {
+                    report.backend_errors += 1;
+                    Outcome::Error
+                }
+                ("GET", _) => Outcome::Read {
+                    served: Served::Db,
+                    stale: false,
+                },
+                _ => Outcome::Write,
+            };
+            metrics.record_request(op, request.at, done, outcome);
+            (answer, false, "backend")
+        };
+        match method {
+            "GET" => report.gets += 1,
+            _ => report.posts += 1,
+        }
+        report.wrong_responses += u64::from(wrong);
+        if report.samples.len() < SAMPLES {
+            report.samples.push(RequestSample {
+                t_s: request.at.as_secs_f64(),
+                request: request.line(),
+                user: request.user,
+                key,
+                served_by,
+                status: answer.status,
+                wrong,
+            });
+        }
+    }
+    let (summary, series) = metrics.finish(max_in_flight);
+    Ok(VariantReport {
+        response_cache: Some(report),
+        ..VariantReport::basic(name, summary, series)
+    })
+}
