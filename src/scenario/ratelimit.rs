@@ -15,8 +15,10 @@
 //! (`write_limit` per user) and anonymous reads (`ip_limit` per address). A token bucket gets the
 //! same long-run rate: `limit` tokens, one more every `window / limit`.
 //!
-//! From `outage_from_s` for `outage_s` the limiters cannot reach L2 and follow their fail mode;
-//! at `reset_at_s` an admin resets the first abuser (every limiter key of `user a1` goes).
+//! From `outage_from_s` for `outage_s` the limiters cannot reach L2 and follow their fail mode
+//! (L2 keeps its state; only the app servers are cut off from it). At `reset_at_s` an admin resets
+//! the first abuser: every limiter key of `user a1` goes (the admin reaches L2 even during an
+//! outage).
 //!
 //! The shared report fields mean: `summary.db_queries` is admitted requests (what reaches the
 //! application), `summary.errors` rejected ones (`429`), so `series.db_qps` is admissions per
