@@ -44,3 +44,29 @@ fn a_bad_flag_value_names_the_parameter_and_its_range() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("`rate` must be between 1 and"), "{stderr}");
 }
+
+#[test]
+fn the_new_scenarios_print_their_own_numbers() {
+    let run = |scenario: &str| {
+        let out = Command::new(env!("CARGO_BIN_EXE_cachelab"))
+            .args(["run", scenario, "--seed", "1"])
+            .output()
+            .expect("run cachelab");
+        assert!(out.status.success());
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let limits = run("ratelimit");
+    assert!(
+        limits.contains(
+            "fixed window fail-open: admitted 3746, refused 2194, burst in one window 200"
+        ),
+        "{limits}"
+    );
+    assert!(limits.contains("sliding log fail-closed: admitted 3310, refused 2630"));
+    let cache = run("response-cache");
+    assert!(
+        cache.contains("correct        peak db 143/s; wrong answers 0 ("),
+        "{cache}"
+    );
+    assert!(cache.contains("other users' data 939"), "{cache}");
+}

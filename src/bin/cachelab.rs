@@ -341,6 +341,19 @@ mod cli {
                     print!("; messages {} sent, {} delivered", b.sent, b.delivered);
                 }
             }
+            if let Some(c) = &v.response_cache {
+                print!(
+                    "; wrong answers {} (orders skipped {}, stored errors {}, other users' data {}, stale {})",
+                    c.wrong_responses, c.skipped_posts, c.stale_errors, c.other_users_data, c.stale_data
+                );
+            }
+            if let Some(l) = &v.ratelimit {
+                print!(
+                    "; {} fail-{}: admitted {}, refused {}, burst in one window {}, outage admitted {} refused {}",
+                    l.algorithm, l.fail_mode, l.admitted, l.rejected, l.burst_max_in_window,
+                    l.outage.admitted, l.outage.rejected
+                );
+            }
             println!();
         }
     }

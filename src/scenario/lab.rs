@@ -278,18 +278,11 @@ fn limit_error(got: u64) -> Error {
 /// Refuses open-loop runs that would exceed [`MAX_REQUESTS`] before starting them; closed-loop
 /// runs are stopped by the arrival loop when they reach it.
 pub(super) fn check_request_budget(arrivals: Arrivals, duration: SimDuration) -> Result<()> {
-    match arrivals {
-        Arrivals::Poisson { per_sec } => check_expected_requests(per_sec, duration),
-        Arrivals::ClosedLoop { .. } => Ok(()),
-    }
-}
-
-/// Refuses a run whose `per_sec` requests a second over `duration` would exceed
-/// [`MAX_REQUESTS`] (the scenarios on their own bench check their traffic with this too).
-pub(super) fn check_expected_requests(per_sec: f64, duration: SimDuration) -> Result<()> {
-    let expected = per_sec * duration.as_secs_f64();
-    if expected > MAX_REQUESTS as f64 {
-        return Err(limit_error(libm::ceil(expected) as u64));
+    if let Arrivals::Poisson { per_sec } = arrivals {
+        let expected = per_sec * duration.as_secs_f64();
+        if expected > MAX_REQUESTS as f64 {
+            return Err(limit_error(libm::ceil(expected) as u64));
+        }
     }
     Ok(())
 }

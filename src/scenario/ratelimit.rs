@@ -15,15 +15,17 @@
 //! (`write_limit` per user) and anonymous reads (`ip_limit` per address). A token bucket gets the
 //! same long-run rate: `limit` tokens, one more every `window / limit`.
 //!
-//! From `outage_from_s` for `outage_s` the limiters cannot reach L2 and follow their fail mode;
-//! at `reset_at_s` an admin resets the first abuser (every limiter key of `user a1` goes).
+//! From `outage_from_s` for `outage_s` the limiters cannot reach L2 and follow their fail mode
+//! (L2 keeps its state; only the app servers are cut off from it). At `reset_at_s` an admin resets
+//! the first abuser: every limiter key of `user a1` goes (the admin reaches L2 even during an
+//! outage).
 //!
 //! The shared report fields mean: `summary.db_queries` is admitted requests (what reaches the
 //! application), `summary.errors` rejected ones (`429`), so `series.db_qps` is admissions per
 //! second; latencies are not modelled.
 
 use super::catalog::{param, variant, with_common, Runner, Scenario};
-use super::lab::{check_expected_requests, VariantReport};
+use super::lab::{check_request_budget, VariantReport};
 use super::params::Params;
 use crate::error::Result;
 use crate::metrics::{Metrics, Outcome, Purpose, Served};
@@ -33,7 +35,7 @@ use crate::ratelimit::{
 };
 use crate::sim::{SimDuration, SimRng, SimTime};
 use crate::tiers::L2;
-use crate::workload::Op;
+use crate::workload::{Arrivals, Op};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -505,7 +507,10 @@ fn max_in_any_window(times: &[SimTime], window: SimDuration) -> u64 {
 /// Runs variant `name` over the scenario's traffic.
 fn run(p: &Params, name: &str, seed: u64) -> Result<VariantReport> {
     let duration = SimDuration::from_secs_f64(p.get("duration_s"));
-    check_expected_requests(expected_rate(p), duration)?;
+    let arrivals = Arrivals::Poisson {
+        per_sec: expected_rate(p),
+    };
+    check_request_budget(arrivals, duration)?;
     let window_ms = p.get_u64("window_s") * 1_000;
     let window = SimDuration::from_millis(window_ms);
     let fail_mode = match name {

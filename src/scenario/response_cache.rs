@@ -31,14 +31,14 @@
 //! share of successful answers that came from the cache.
 
 use super::catalog::{db_latency, param, variant, with_common, Runner, Scenario};
-use super::lab::{check_expected_requests, VariantReport};
+use super::lab::{check_request_budget, VariantReport};
 use super::params::Params;
 use crate::error::Result;
 use crate::metrics::{Metrics, Outcome, Purpose, Served};
 use crate::sim::{SimDuration, SimRng, SimTime};
 use crate::strategy::http::CacheRules;
 use crate::tiers::{LatencyModel, L2};
-use crate::workload::{Op, Zipf};
+use crate::workload::{Arrivals, Op, Zipf};
 use serde::Serialize;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -526,7 +526,10 @@ fn rules(name: &str) -> CacheRules {
 /// Runs variant `name`: every request through the cache with the variant's rules.
 fn run(p: &Params, name: &str, seed: u64) -> Result<VariantReport> {
     let workload = Workload::from_params(p)?;
-    check_expected_requests(workload.rate, workload.duration)?;
+    let arrivals = Arrivals::Poisson {
+        per_sec: workload.rate,
+    };
+    check_request_budget(arrivals, workload.duration)?;
     let rules = rules(name);
     let ttl = SimDuration::from_secs_f64(p.get("ttl_s"));
     let rtt = SimDuration::from_secs_f64(p.get("l2_rtt_ms") / 1e3);
