@@ -3,6 +3,7 @@
 //! - `params`: [`ParamSpec`] and its validation, shared by every experiment and face.
 //! - [`l1_curve`]: the L1 capacity curve.
 //! - `catalog`: the failure scenarios — `stampede`, `avalanche`, `penetration` — and [`run`].
+//! - `schema_deploy`: the `schema-deploy` scenario, on its own bench ([`SchemaDeployReport`]).
 //! - `lab`: the bench every scenario variant runs on ([`LabConfig`] → [`VariantReport`]).
 
 mod catalog;
