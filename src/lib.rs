@@ -22,7 +22,8 @@
 //!   Belady) behind libCacheSim's driver rules, and trace replay ([`policy::replay`]).
 //! - [`scenario`]: named experiments with validated parameters ([`scenario::ParamSpec`]).
 //! - [`bench`]: benchmark workloads that the faces time (`cachelab bench`, `www/bench.html`).
-//! - [`manager`]: the chapter's cache manager: stable keys for cached functions, typed values.
+//! - [`manager`]: the chapter's cache manager: stable keys for cached functions, typed values,
+//!   tags kept in L2 sets, and the monitor of L2's counters whose alerts every scenario reports.
 //! - [`ratelimit`]: token bucket, fixed window, sliding log and sliding counter limiters whose
 //!   state lives in L2; per-user/IP/endpoint rules, headers, fail-open/closed, admin reset.
 //! - [`fuzz`]: the bodies of the fuzz targets in `fuzz/`, also run on stable by the tests.

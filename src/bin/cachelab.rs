@@ -354,6 +354,28 @@ mod cli {
                     l.outage.admitted, l.outage.rejected
                 );
             }
+            if let Some(d) = &v.schema_deploy {
+                print!(
+                    "; after the deploy: {} reloads, {} old-schema misses, {} decode errors, {} wrong values",
+                    d.db_queries_after_deploy, d.old_schema_misses, d.decode_errors, d.wrong_values
+                );
+            }
+            if let Some(m) = &v.monitoring {
+                print!(
+                    "; L2 peak {} keys, {} bytes",
+                    m.peak_keys, m.peak_used_memory_bytes
+                );
+                for a in &m.alerts {
+                    let what = match a.kind {
+                        cachelab::manager::AlertKind::HitRatioLow => "L2 hit ratio",
+                        cachelab::manager::AlertKind::MemoryHigh => "L2 memory MB",
+                    };
+                    print!(
+                        "; ALERT at {} s: {what} {:.3} past {}",
+                        a.time_s, a.value, a.threshold
+                    );
+                }
+            }
             println!();
         }
     }

@@ -1,5 +1,6 @@
 //! The named experiments that compare strategies: `stampede`, `avalanche` and `penetration` on
-//! the lab bench, and `response-cache` and `ratelimit` on their own.
+//! the lab bench, and the ones with a bench of their own in sibling modules (`schema-deploy`,
+//! `consistency`, `multilayer`, `response-cache`, `ratelimit`).
 //!
 //! A [`Scenario`] declares its parameters as [`ParamSpec`]s (most are shared — see [`COMMON`] —
 //! with defaults that suit the experiment) and its variants; [`run`] validates the caller's
@@ -88,6 +89,10 @@ pub(super) const fn param(
 }
 
 /// Parameters every scenario has (each scenario picks its own defaults).
+///
+/// The two monitoring thresholds default to an L2 hit ratio of 0.5 and 100 MB: at every scenario's
+/// defaults the data stays far below 100 MB, and the only bucket whose hit ratio falls below one
+/// half is the avalanche's mass expiry with a fixed TTL — the one moment worth paging someone for.
 pub const COMMON: [ParamSpec; 17] = [
     param(
         "duration_s",

@@ -3,6 +3,7 @@
 //! - `params`: [`ParamSpec`] and its validation, shared by every experiment and face.
 //! - [`l1_curve`]: the L1 capacity curve.
 //! - `catalog`: the failure scenarios — `stampede`, `avalanche`, `penetration` — and [`run`].
+//! - `schema_deploy`: the `schema-deploy` scenario, on its own bench ([`SchemaDeployReport`]).
 //! - `lab`: the bench every scenario variant runs on ([`LabConfig`] → [`VariantReport`]).
 //! - `multilayer`: several app instances with their own L1s over one L2 ([`MultiLayerReport`]).
 //! - `response_cache`: scenario `response-cache`, an HTTP response cache and its pitfalls.
