@@ -1,4 +1,5 @@
-//! The named experiments that compare strategies: `stampede`, `avalanche` and `penetration`.
+//! The named experiments that compare strategies: `stampede`, `avalanche` and `penetration`
+//! (and `consistency`, registered here, built in its own module).
 //!
 //! A [`Scenario`] declares its parameters as [`ParamSpec`]s (most are shared — see [`COMMON`] —
 //! with defaults that suit the experiment) and its variants; [`run`] validates the caller's

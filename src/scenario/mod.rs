@@ -4,6 +4,7 @@
 //! - [`l1_curve`]: the L1 capacity curve.
 //! - `catalog`: the failure scenarios — `stampede`, `avalanche`, `penetration` — and [`run`].
 //! - `lab`: the bench every scenario variant runs on ([`LabConfig`] → [`VariantReport`]).
+//! - `consistency`: readers racing writers under each write path ([`ConsistencyReport`]).
 
 mod catalog;
 mod consistency;

@@ -425,6 +425,31 @@ fn refresh_in_background<S: VersionedStore + 'static>(
 }
 
 /// Writes `key` along `paths`' write path.
+///
+/// ```
+/// use cachelab::{metrics::Metrics, sim::{Executor, SimDuration, SimRng, SimTime}, tiers::{Db, LatencyModel, L2}};
+/// use cachelab::strategy::{read_with, write_with, Ctx, Policy, Protection, SimL2, WritePath, WritePaths};
+/// use std::{num::NonZeroU64, rc::Rc};
+/// let ms = SimDuration::from_millis;
+/// let exec = Executor::new();
+/// let sim = exec.sim().clone();
+/// let db = Db::new(10, NonZeroU64::MIN, LatencyModel::from_percentiles(ms(5), ms(5)), SimRng::new(1));
+/// let policy = Policy { ttl: ms(60_000), jitter: 0.0, negative_ttl: None, l1_ttl: ms(1_000),
+///                       protection: Protection::None, request_timeout: ms(1_000) };
+/// let metrics = Metrics::new(ms(1_000), SimTime(1_000_000), 10, 0, None);
+/// let l2 = SimL2::new(sim.clone(), L2::new(), ms(1));
+/// let ctx = Rc::new(Ctx::new(sim, None, l2, db, policy, None, metrics, SimRng::new(2)));
+/// let paths = Rc::new(WritePaths::new(WritePath::WriteThrough, None));
+/// let (c, p) = (ctx.clone(), paths.clone());
+/// let seen = exec.sim().spawn(async move {
+///     write_with(&c, &p, 3).await.unwrap();     // the database, then the cache: version 2
+///     read_with(&c, &p, 3).await.unwrap()
+/// });
+/// exec.run();
+/// let seen = seen.try_take().unwrap();
+/// assert_eq!((seen.response.entry.version, seen.db_version), (Some(2), Some(2)));
+/// assert_eq!(paths.stats().db_writes, 1);
+/// ```
 pub async fn write_with<S: VersionedStore + 'static>(
     ctx: &Ctx<S>,
     paths: &WritePaths,

@@ -14,6 +14,7 @@ const SCENARIO_LESSONS = [
   ['stampede', 'stampede'],
   ['avalanche', 'avalanche'],
   ['penetration', 'penetration'],
+  ['consistency', 'consistency'],
   ['layers', 'stampede'],
 ];
 
