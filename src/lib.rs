@@ -16,7 +16,8 @@
 //!   (versioned rows, a latency distribution, a connection pool).
 //! - [`workload`]: key popularity ([`workload::Popularity`]), arrivals and the read/write mix;
 //!   synthetic traces and readers for recorded ones ([`workload::TraceReader`]).
-//! - [`strategy`]: cache-aside and the stampede, avalanche and penetration fixes, as `async fn`s.
+//! - [`strategy`]: cache-aside and the stampede, avalanche and penetration fixes, as `async fn`s;
+//!   the write paths (invalidate, versioned set, write-through, write-behind) and refresh-ahead.
 //! - [`metrics`]: hits per tier, database load, latency percentiles and time series.
 //! - [`policy`]: eviction policies (LRU, FIFO, CLOCK, SIEVE, S3-FIFO, LFU, ARC, W-TinyLFU,
 //!   Belady) behind libCacheSim's driver rules, and trace replay ([`policy::replay`]).

@@ -67,6 +67,14 @@ const deployMarks = (r) => {
   return d ? [{ x: d.deploy_at_s, label: 'deploy' }] : [];
 };
 
+/** The consistency scenario's own numbers: what readers saw, what writes cost, what a crash lost. */
+const consistencyTable = (r) => ({
+  head: ['variant', 'writes', 'DB write statements', 'DB queries', 'hit ratio', 'stale reads', 'put-backs', 'refused fills', 'most versions behind', 'longest behind (ms)', 'refreshes', 'lost writes'],
+  rows: r.variants.map(({ name, summary: s, consistency: c }) => [
+    name, c.writes, c.db_writes, s.db_queries, pct(s.hit_ratio), c.stale_reads, c.put_backs, c.refused_fills,
+    c.max_versions_behind, num(c.max_stale_ms), c.refreshes, c.write_behind ? c.write_behind.lost_writes : '—',
+  ]),
+});
 
 /** The moments the hot key expired (in the first variant, which has no protection), as chart marks. */
 const expiryMarks = (r) => (r.variants[0]?.hot_key?.expiries_s ?? []).map((x) => ({ x, label: 'expired' }));
@@ -323,6 +331,35 @@ export const LESSONS = [
         return `${v.name}: ${d.db_queries_after_deploy} reloads, ${d.wrong_values} wrong values served, ${d.decode_errors} decode errors, at most ${m.peak_keys} keys in L2`;
       });
       return `After the deploy at ${at} s — ${parts.join('; ')}.`;
+    },
+  }),
+  scenarioLesson({
+    id: 'consistency',
+    title: 'Writes: keeping the cache in step',
+    mainParams: ['duration_s', 'rate', 'keys', 'skew', 'write_share', 'ttl_s', 'db_p50_ms', 'db_p99_ms', 'batch_size', 'flush_ms', 'crash_at_s', 'refresh_ahead_s'],
+    defaults: { crash_at_s: 5 },
+    text: [
+      'Reading through a cache is the easy half. When a row changes, every copy of it in a cache is now wrong, and each write path decides differently how long it may stay wrong and who pays to fix it. Here readers and writers run at once, and every read is checked against what the database held at the moment the cache answered.',
+      'Invalidate: commit to the database, then delete the cached copy. It looks airtight, but watch the put-backs. A reader that missed the cache asks the database, gets the row as it was when its query began, and only then stores it. If a write committed and deleted the key in the meantime, that reader puts the old row back, and every read after it is stale until the next write or the TTL. The slower the database, the wider that window.',
+      'Versioned is the fix chosen here: instead of deleting, the write leaves a small marker holding the new version, and every store into the cache is a compare-and-set on the version, so a copy older than the marker is turned away, however late it arrives. A second, delayed delete would only shorten how long the old row is served; a lease needs the same atomic check. The price shows in the database column: a key written faster than it can be loaded stays uncached a little longer.',
+      'Write-through updates the database and then writes the new row into the cache itself, so reads after a write still hit; readers only add a row when the key is absent, so they cannot overwrite the writer. Every write costs one database statement. Write-behind answers as soon as the cache holds the new row and queues the database write; a worker flushes the queue in batches, so many writes become few statements and repeated writes of one key collapse. But the queue lives in the process: a crash loses exactly what it held (the report lists those writes), while an orderly shutdown flushes everything first.',
+      'Refresh-ahead reloads an entry in the background when it is read shortly before it expires, so popular keys rarely miss on expiry. Its reloads are readers too, and they race with writes in the same way.',
+    ],
+    table: consistencyTable,
+    notice: (r) => {
+      const c = (name) => variant(r, name)?.consistency;
+      const [inv, ver, through, behind] = ['invalidate', 'versioned', 'write-through', 'write-behind'].map(c);
+      if (!inv || !ver || !through || !behind) return '';
+      const parts = [
+        `With invalidation, slow readers put an old row back ${inv.put_backs} times and ${inv.stale_reads} reads were stale (up to ${inv.max_versions_behind} versions and ${num(inv.max_stale_ms)} ms behind); the versioned set turned ${ver.refused_fills} fills away and served ${ver.stale_reads} stale reads.`,
+        `The database ran ${through.db_writes} write statements for ${through.writes} writes through the cache, and ${behind.db_writes} for ${behind.writes} writes behind it.`,
+      ];
+      const wb = behind.write_behind;
+      if (wb?.crash_at_s !== undefined) {
+        const listed = wb.lost.slice(0, 3).map((w) => `key ${w.key} v${w.version}`).join(', ');
+        parts.push(`The crash at ${wb.crash_at_s} s lost ${wb.lost_writes} queued writes${listed ? ` (${listed}${wb.lost_writes > 3 ? ', …' : ''})` : ''}; the shutdown at the end left ${wb.unflushed_at_end} unflushed.`);
+      }
+      return parts.join(' ');
     },
   }),
   scenarioLesson({

@@ -376,6 +376,31 @@ mod cli {
                     );
                 }
             }
+            if let Some(c) = &v.consistency {
+                print!(
+                    "; writes {} -> db statements {}; put-backs {}, refused fills {}; \
+                     stale reads up to {} versions / {:.0} ms behind",
+                    c.writes,
+                    c.db_writes,
+                    c.put_backs,
+                    c.refused_fills,
+                    c.max_versions_behind,
+                    c.max_stale_ms
+                );
+                if let Some(w) = &c.write_behind {
+                    let lost: Vec<String> = w
+                        .lost
+                        .iter()
+                        .map(|l| format!("{}:v{}", l.key, l.version))
+                        .collect();
+                    print!(
+                        "; lost {} [{}], unflushed at end {}",
+                        w.lost_writes,
+                        lost.join(" "),
+                        w.unflushed_at_end
+                    );
+                }
+            }
             println!();
         }
     }

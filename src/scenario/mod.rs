@@ -9,6 +9,7 @@
 //! - `response_cache`: scenario `response-cache`, an HTTP response cache and its pitfalls.
 //! - `ratelimit`: scenario `ratelimit`, the four rate limiters on shared traffic, an L2 outage
 //!   and an admin reset.
+//! - `consistency`: readers racing writers under each write path ([`ConsistencyReport`]).
 
 mod catalog;
 mod consistency;

@@ -425,6 +425,31 @@ fn refresh_in_background<S: VersionedStore + 'static>(
 }
 
 /// Writes `key` along `paths`' write path.
+///
+/// ```
+/// use cachelab::{metrics::Metrics, sim::{Executor, SimDuration, SimRng, SimTime}, tiers::{Db, LatencyModel, L2}};
+/// use cachelab::strategy::{read_with, write_with, Ctx, Policy, Protection, SimL2, WritePath, WritePaths};
+/// use std::{num::NonZeroU64, rc::Rc};
+/// let ms = SimDuration::from_millis;
+/// let exec = Executor::new();
+/// let sim = exec.sim().clone();
+/// let db = Db::new(10, NonZeroU64::MIN, LatencyModel::from_percentiles(ms(5), ms(5)), SimRng::new(1));
+/// let policy = Policy { ttl: ms(60_000), jitter: 0.0, negative_ttl: None, l1_ttl: ms(1_000),
+///                       protection: Protection::None, request_timeout: ms(1_000) };
+/// let metrics = Metrics::new(ms(1_000), SimTime(1_000_000), 10, 0, None);
+/// let l2 = SimL2::new(sim.clone(), L2::new(), ms(1));
+/// let ctx = Rc::new(Ctx::new(sim, None, l2, db, policy, None, metrics, SimRng::new(2)));
+/// let paths = Rc::new(WritePaths::new(WritePath::WriteThrough, None));
+/// let (c, p) = (ctx.clone(), paths.clone());
+/// let seen = exec.sim().spawn(async move {
+///     write_with(&c, &p, 3).await.unwrap();     // the database, then the cache: version 2
+///     read_with(&c, &p, 3).await.unwrap()
+/// });
+/// exec.run();
+/// let seen = seen.try_take().unwrap();
+/// assert_eq!((seen.response.entry.version, seen.db_version), (Some(2), Some(2)));
+/// assert_eq!(paths.stats().db_writes, 1);
+/// ```
 pub async fn write_with<S: VersionedStore + 'static>(
     ctx: &Ctx<S>,
     paths: &WritePaths,
@@ -509,4 +534,172 @@ pub fn start_flush_worker<S: Store + 'static>(
             }
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metrics::Metrics;
+    use crate::sim::{Executor, SimRng};
+    use crate::strategy::{Policy, Protection};
+    use crate::tiers::{Db, LatencyModel, L2};
+    use std::num::NonZeroU64;
+
+    const MS: u64 = 1_000;
+
+    /// Rows 0..3 (not cached), a 1 ms L2, and a database whose every query takes `db_ms` and
+    /// reads the row as it starts.
+    fn lab(db_ms: u64) -> (Executor, Rc<Ctx<SimL2>>) {
+        let exec = Executor::new();
+        let sim = exec.sim().clone();
+        let ms = SimDuration::from_millis;
+        let latency = LatencyModel::from_percentiles(ms(db_ms), ms(db_ms));
+        let db = Db::new(3, NonZeroU64::new(4).unwrap(), latency, SimRng::new(1));
+        db.snapshot_reads();
+        let policy = Policy {
+            ttl: SimDuration::from_secs(10),
+            jitter: 0.0,
+            negative_ttl: None,
+            l1_ttl: ms(1000),
+            protection: Protection::None,
+            request_timeout: ms(3000),
+        };
+        let metrics = Metrics::new(ms(1000), SimTime(10_000_000), 3, 0, None);
+        let l2 = SimL2::new(sim.clone(), L2::new(), ms(1));
+        let ctx = Ctx::new(sim, None, l2, db, policy, None, metrics, SimRng::new(2));
+        (exec, Rc::new(ctx))
+    }
+
+    /// A write of key 0 and a read of it start together; the read's query began before the
+    /// write committed and returns after the write's cache update. Ten reads follow at 300 ms.
+    /// Returns the versions those ten read and the stats.
+    fn race(path: WritePath) -> (Vec<Option<u64>>, WriteStats) {
+        let (exec, ctx) = lab(100);
+        let paths = Rc::new(WritePaths::new(path, None));
+        let (c, p) = (ctx.clone(), paths.clone());
+        exec.sim()
+            .spawn_detached(async move { write_with(&c, &p, 0).await.unwrap() });
+        let (c, p) = (ctx.clone(), paths.clone());
+        exec.sim().spawn_detached(async move {
+            let slow = read_with(&c, &p, 0).await.unwrap();
+            // It read version 1 from the database at 1 ms, as the write was still running.
+            assert_eq!(slow.response.entry.version, Some(1));
+        });
+        let (c, p) = (ctx.clone(), paths.clone());
+        let later = exec.sim().spawn(async move {
+            c.sim.sleep(SimDuration::from_millis(300)).await;
+            let mut seen = Vec::new();
+            for _ in 0..10 {
+                let o = read_with(&c, &p, 0).await.unwrap();
+                assert_eq!(o.db_version, Some(2));
+                seen.push(o.response.entry.version);
+            }
+            seen
+        });
+        exec.run();
+        (later.try_take().unwrap(), paths.stats())
+    }
+
+    #[test]
+    fn a_slow_reader_puts_the_old_row_back_after_the_invalidation() {
+        let (seen, stats) = race(WritePath::Invalidate);
+        assert_eq!(seen, vec![Some(1); 10]); // all ten stale: the database holds version 2
+        assert_eq!((stats.put_backs, stats.refused_fills), (1, 0));
+    }
+
+    #[test]
+    fn the_version_marker_turns_the_slow_reader_away() {
+        let (seen, stats) = race(WritePath::Versioned);
+        assert_eq!(seen, vec![Some(2); 10]);
+        assert_eq!((stats.put_backs, stats.refused_fills), (0, 1));
+    }
+
+    #[test]
+    fn write_through_keeps_the_writers_entry_against_the_slow_fill() {
+        let (seen, stats) = race(WritePath::WriteThrough);
+        assert_eq!(seen, vec![Some(2); 10]);
+        assert_eq!((stats.put_backs, stats.refused_fills), (0, 1));
+        assert_eq!((stats.writes, stats.db_writes), (1, 1));
+    }
+
+    /// Write-behind with 100 ms between flushes and 10 ms statements: writes of key 0 at 0 and
+    /// 150 ms (twice), of key 1 at 50 ms and of key 2 at 190 ms; optionally a crash at 180 ms.
+    fn write_behind(crash: bool) -> (Rc<Ctx<SimL2>>, WriteStats, u64) {
+        let (exec, ctx) = lab(10);
+        let path = WritePath::WriteBehind {
+            batch_size: 10,
+            flush_every: SimDuration::from_millis(100),
+        };
+        let paths = Rc::new(WritePaths::new(path, None));
+        let sim = exec.sim().clone();
+        start_flush_worker(&ctx, &paths, move || sim.now() >= SimTime(300 * MS));
+        for (at, key) in [(0, 0), (50, 1), (150, 0), (150, 0), (190, 2)] {
+            let (c, p) = (ctx.clone(), paths.clone());
+            let write = async move { write_with(&c, &p, key).await.unwrap() };
+            exec.sim().spawn_at(SimTime(at * MS), write);
+        }
+        if crash {
+            let (c, p) = (ctx.clone(), paths.clone());
+            exec.sim()
+                .spawn_at(SimTime(180 * MS), async move { p.crash(&c) });
+        }
+        exec.run();
+        assert_eq!(paths.queued(), 0);
+        let behind = paths.rows_behind(&ctx);
+        (ctx, paths.stats(), behind)
+    }
+
+    #[test]
+    fn an_orderly_shutdown_flushes_every_write_in_few_statements() {
+        let (ctx, stats, behind) = write_behind(false);
+        // Flushes at 100 ms (keys 0 and 1, one statement) and 210 ms (key 0 twice, key 2).
+        assert_eq!((stats.writes, stats.batches, stats.db_writes), (5, 2, 2));
+        assert_eq!((stats.db_rows_written, stats.coalesced), (4, 1));
+        let versions: Vec<_> = (0..3).map(|k| ctx.db.current_version(k)).collect();
+        assert_eq!(versions, [Some(4), Some(2), Some(2)]);
+        assert!(stats.lost.is_empty());
+        assert_eq!(behind, 0);
+    }
+
+    #[test]
+    fn a_crash_loses_exactly_the_queued_writes() {
+        let (ctx, stats, behind) = write_behind(true);
+        // At 180 ms the queue held key 0's versions 3 and 4; key 2's write came after.
+        let lost = [Row { key: 0, version: 3 }, Row { key: 0, version: 4 }];
+        assert_eq!(stats.lost, lost);
+        assert_eq!(stats.writes, stats.db_rows_written + stats.coalesced + 2);
+        let versions: Vec<_> = (0..3).map(|k| ctx.db.current_version(k)).collect();
+        assert_eq!(versions, [Some(2), Some(2), Some(2)]);
+        assert_eq!(behind, 1);
+        // The cache still holds the lost version 4, ahead of the database.
+        let cached = ctx.l2.model().borrow_mut().get(&data_key(0)).unwrap();
+        let cached = cached.and_then(|b| CachedEntry::decode(&b)).unwrap();
+        assert_eq!(cached.version, Some(4));
+    }
+
+    #[test]
+    fn refresh_ahead_reloads_an_entry_read_within_its_window_once() {
+        let (exec, ctx) = lab(20);
+        ctx.warm(1, SimDuration::from_millis(20)).unwrap(); // fresh until 10 s
+        let paths = Rc::new(WritePaths::new(
+            WritePath::Invalidate,
+            Some(SimDuration::from_secs(2)),
+        ));
+        for at in [7_000, 8_500, 8_501, 8_502] {
+            let (c, p) = (ctx.clone(), paths.clone());
+            let read = async move {
+                read_with(&c, &p, 1).await.unwrap();
+            };
+            exec.sim().spawn_at(SimTime(at * MS), read);
+        }
+        exec.run();
+        // 7 s is outside the window; the three reads after 8 s share one reload.
+        assert_eq!(paths.stats().refreshes, 1);
+        let cached = ctx.l2.model().borrow_mut().get(&data_key(1)).unwrap();
+        let cached = cached.and_then(|b| CachedEntry::decode(&b)).unwrap();
+        assert_eq!(
+            cached.fresh_until,
+            SimTime((8_500 + 1 + 20) * MS + 10_000 * MS)
+        );
+    }
 }

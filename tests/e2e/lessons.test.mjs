@@ -15,6 +15,7 @@ const SCENARIO_LESSONS = [
   ['avalanche', 'avalanche'],
   ['penetration', 'penetration'],
   ['schema-deploy', 'schema-deploy'],
+  ['consistency', 'consistency'],
   ['layers', 'stampede'],
   ['multilayer', 'multilayer'],
   // Lessons whose scenario has other knobs name their own short run.

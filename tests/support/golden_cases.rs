@@ -131,6 +131,20 @@ pub fn cases() -> Vec<GoldenCase> {
             expected: include_str!("../golden/ratelimit.json"),
             produce: |p, seed| scenario_json("ratelimit", p, seed),
         },
+        GoldenCase {
+            file: "consistency.json",
+            params: &[
+                ("duration_s", "4"),
+                ("rate", "500"),
+                ("keys", "50"),
+                ("ttl_s", "3"),
+                ("crash_at_s", "2"),
+                ("bucket_ms", "2000"),
+            ],
+            seed: 42,
+            expected: include_str!("../golden/consistency.json"),
+            produce: |p, seed| scenario_json("consistency", p, seed),
+        },
     ]
 }
 
