@@ -4,11 +4,15 @@
 //!
 //! Every variant of a scenario sees the same arrivals and keys (the workload has its own random
 //! stream), so variants differ only by what their strategy does.
+//!
+//! The bench itself ([`LabRun`]) is generic over the runtime and the store: [`run_variant`] puts
+//! it on the simulator with the L2 model, and the `redis` feature's live mode puts the very same
+//! bench — same seeded arrivals, same keys, same report — on the wall clock with a real Redis.
 
 use crate::error::{Error, Result};
 use crate::metrics::{Event, HotKeyReport, Metrics, MissingKeysReport, Series, Summary};
-use crate::sim::{Executor, Sim, SimDuration, SimRng, SimTime};
-use crate::strategy::{self, Bloom, Ctx, Policy, SimL2};
+use crate::sim::{Executor, Runtime, Sim, SimDuration, SimRng, SimTime};
+use crate::strategy::{self, Bloom, Ctx, Policy, SimL2, Store};
 use crate::tiers::{Db, LatencyModel, L1, L2};
 use crate::workload::{Arrivals, Mix};
 use serde::Serialize;
@@ -113,62 +117,113 @@ pub struct KeyQueries {
 /// How many of the busiest keys a report lists.
 const BUSIEST_KEYS: usize = 5;
 
-/// Runs one variant.
+/// Runs one variant on the simulator.
 pub fn run_variant(name: &str, config: &LabConfig, seed: u64) -> Result<VariantReport> {
-    check_request_budget(config)?;
     let exec = Executor::new();
     let sim = exec.sim().clone();
-    let ctx = Rc::new(build(&sim, config, seed));
-    if config.warm {
-        let typical_load = config.db_latency.median();
+    let l2 = SimL2::new(sim.clone(), L2::new(), config.l2_rtt);
+    let lab = LabRun::new(sim, l2, config, seed)?;
+    if let Some(load_time) = config.warm_load_time() {
         for key in 0..config.mix.popularity.keys() {
-            ctx.warm(key, typical_load)?;
+            lab.ctx().warm(key, load_time)?;
         }
     }
-    // The log starts with the traffic, after the warm-up's thousands of fills.
-    ctx.metrics.borrow_mut().start_event_log(config.event_log);
-    let end = SimTime::ZERO + config.duration;
-    let issued = Rc::new(Cell::new(0u64));
-    start_arrivals(&sim, &ctx, config, seed, end, issued.clone());
+    lab.start_traffic();
     exec.run();
-    if issued.get() > MAX_REQUESTS {
-        return Err(limit_error(issued.get()));
+    lab.report(name)
+}
+
+impl LabConfig {
+    /// If the run starts warm: the load time every warmed entry carries (the database's
+    /// median). The keys to warm are `0..mix.popularity.keys()`.
+    pub fn warm_load_time(&self) -> Option<SimDuration> {
+        self.warm.then(|| self.db_latency.median())
     }
-    let db = ctx.db.stats();
-    let mut metrics = ctx.metrics.borrow_mut();
-    let (summary, series) = metrics.finish(db.max_in_flight);
-    let mut busiest: Vec<KeyQueries> = db
-        .per_key
-        .iter()
-        .map(|(&key, &queries)| KeyQueries { key, queries })
-        .collect();
-    busiest.sort_by_key(|k| (std::cmp::Reverse(k.queries), k.key));
-    busiest.truncate(BUSIEST_KEYS);
-    let bloom = ctx.bloom.as_ref().map(|b| {
-        let (checked, passed) = ctx.bloom_missing();
-        BloomReport {
-            bits: b.len_bits(),
-            hashes: b.hashes(),
-            expected_fpr: b.expected_fpr(),
-            measured_fpr: if checked == 0 {
-                0.0
-            } else {
-                passed as f64 / checked as f64
-            },
-            missing_checked: checked,
-            missing_passed: passed,
+}
+
+/// One variant's bench on runtime `R` with shared cache `S`: the tiers and the measurements,
+/// the traffic, and the report. The caller warms the cache (if [`LabConfig::warm_load_time`]
+/// says so), calls [`LabRun::start_traffic`], runs the runtime until every task has finished,
+/// and asks for [`LabRun::report`].
+pub struct LabRun<S, R: Runtime = Sim> {
+    ctx: Rc<Ctx<S, R>>,
+    config: LabConfig,
+    seed: u64,
+    issued: Rc<Cell<u64>>,
+}
+
+impl<S: Store + 'static, R: Runtime> LabRun<S, R> {
+    /// The bench for `config`, on `runtime` with `l2` as the shared cache; refuses open-loop
+    /// runs that would exceed [`MAX_REQUESTS`].
+    pub fn new(runtime: R, l2: S, config: &LabConfig, seed: u64) -> Result<Self> {
+        check_request_budget(config)?;
+        Ok(LabRun {
+            ctx: Rc::new(build(runtime, l2, config, seed)),
+            config: config.clone(),
+            seed,
+            issued: Rc::new(Cell::new(0)),
+        })
+    }
+
+    /// The context the requests run in (for warming the cache).
+    pub fn ctx(&self) -> &Rc<Ctx<S, R>> {
+        &self.ctx
+    }
+
+    /// Starts the event log and spawns the traffic on the runtime: the requests run as the
+    /// runtime runs.
+    pub fn start_traffic(&self) {
+        // The log starts with the traffic, after the warm-up's thousands of fills.
+        self.ctx
+            .metrics
+            .borrow_mut()
+            .start_event_log(self.config.event_log);
+        start_arrivals(&self.ctx, &self.config, self.seed, self.issued.clone());
+    }
+
+    /// The report, once every request has finished.
+    pub fn report(&self, name: &str) -> Result<VariantReport> {
+        if self.issued.get() > MAX_REQUESTS {
+            return Err(limit_error(self.issued.get()));
         }
-    });
-    Ok(VariantReport {
-        name: name.to_string(),
-        summary,
-        series,
-        hot_key: metrics.hot_key(end, config.policy.ttl),
-        missing_keys: metrics.missing_keys(),
-        bloom,
-        db_busiest_keys: busiest,
-        events: metrics.take_events(),
-    })
+        let ctx = &self.ctx;
+        let end = SimTime::ZERO + self.config.duration;
+        let db = ctx.db.stats();
+        let mut metrics = ctx.metrics.borrow_mut();
+        let (summary, series) = metrics.finish(db.max_in_flight);
+        let mut busiest: Vec<KeyQueries> = db
+            .per_key
+            .iter()
+            .map(|(&key, &queries)| KeyQueries { key, queries })
+            .collect();
+        busiest.sort_by_key(|k| (std::cmp::Reverse(k.queries), k.key));
+        busiest.truncate(BUSIEST_KEYS);
+        let bloom = ctx.bloom.as_ref().map(|b| {
+            let (checked, passed) = ctx.bloom_missing();
+            BloomReport {
+                bits: b.len_bits(),
+                hashes: b.hashes(),
+                expected_fpr: b.expected_fpr(),
+                measured_fpr: if checked == 0 {
+                    0.0
+                } else {
+                    passed as f64 / checked as f64
+                },
+                missing_checked: checked,
+                missing_passed: passed,
+            }
+        });
+        Ok(VariantReport {
+            name: name.to_string(),
+            summary,
+            series,
+            hot_key: metrics.hot_key(end, self.config.policy.ttl),
+            missing_keys: metrics.missing_keys(),
+            bloom,
+            db_busiest_keys: busiest,
+            events: metrics.take_events(),
+        })
+    }
 }
 
 fn limit_error(got: u64) -> Error {
@@ -191,7 +246,12 @@ fn check_request_budget(config: &LabConfig) -> Result<()> {
     Ok(())
 }
 
-fn build(sim: &Sim, config: &LabConfig, seed: u64) -> Ctx<SimL2> {
+fn build<S: Store + 'static, R: Runtime>(
+    runtime: R,
+    l2: S,
+    config: &LabConfig,
+    seed: u64,
+) -> Ctx<S, R> {
     let keys = config.mix.popularity.keys();
     let db = Db::new(
         keys,
@@ -212,9 +272,9 @@ fn build(sim: &Sim, config: &LabConfig, seed: u64) -> Ctx<SimL2> {
         config.hot_key,
     );
     Ctx::new(
-        sim.clone(),
+        runtime,
         config.l1.map(L1::new),
-        SimL2::new(sim.clone(), L2::new(), config.l2_rtt),
+        l2,
         db,
         config.policy,
         bloom,
@@ -225,14 +285,14 @@ fn build(sim: &Sim, config: &LabConfig, seed: u64) -> Ctx<SimL2> {
 
 /// Spawns the traffic: one task that releases Poisson arrivals, or one task per closed-loop
 /// client. `issued` counts requests; the loops stop just past [`MAX_REQUESTS`].
-fn start_arrivals(
-    sim: &Sim,
-    ctx: &Rc<Ctx<SimL2>>,
+fn start_arrivals<S: Store + 'static, R: Runtime>(
+    ctx: &Rc<Ctx<S, R>>,
     config: &LabConfig,
     seed: u64,
-    end: SimTime,
     issued: Rc<Cell<u64>>,
 ) {
+    let sim = &ctx.sim;
+    let end = SimTime::ZERO + config.duration;
     let rng = Rc::new(std::cell::RefCell::new(SimRng::fork(seed, WORKLOAD_STREAM)));
     match config.arrivals {
         Arrivals::Poisson { .. } => {

@@ -6,7 +6,7 @@
 //! as latency — then holds it for a time drawn from a log-normal distribution fitted to the
 //! configured median and 99th percentile.
 
-use crate::sim::{Semaphore, Sim, SimDuration, SimRng};
+use crate::sim::{Runtime, Semaphore, SimDuration, SimRng};
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::num::NonZeroU64;
@@ -118,7 +118,8 @@ impl Db {
         self.versions.borrow().get(key as usize).copied()
     }
 
-    /// `SELECT … WHERE key = ?`: the row, or `None` for a key that does not exist.
+    /// `SELECT … WHERE key = ?`: the row, or `None` for a key that does not exist. The query takes
+    /// its time on `runtime`'s clock.
     ///
     /// ```
     /// use cachelab::{sim::{Executor, SimDuration, SimRng}, tiers::{Db, LatencyModel}};
@@ -135,24 +136,25 @@ impl Db {
     /// assert_eq!(t.as_millis(), 10);
     /// assert_eq!(db.stats().queries, 2);
     /// ```
-    pub async fn query(&self, sim: &Sim, key: u64) -> Option<Row> {
-        self.round_trip(sim, key).await;
+    pub async fn query<R: Runtime>(&self, runtime: &R, key: u64) -> Option<Row> {
+        self.round_trip(runtime, key).await;
         self.current_version(key)
             .map(|version| Row { key, version })
     }
 
     /// `UPDATE … SET version = version + 1 WHERE key = ?`: the new version, or `None` for a key
     /// that does not exist.
-    pub async fn write(&self, sim: &Sim, key: u64) -> Option<u64> {
-        self.round_trip(sim, key).await;
+    pub async fn write<R: Runtime>(&self, runtime: &R, key: u64) -> Option<u64> {
+        self.round_trip(runtime, key).await;
         let mut versions = self.versions.borrow_mut();
         let v = versions.get_mut(key as usize)?;
         *v += 1;
         Some(*v)
     }
 
-    /// Counts the query, waits for a connection and holds it for one query time.
-    async fn round_trip(&self, sim: &Sim, key: u64) {
+    /// Counts the query, waits for a connection and holds it for one query time (simulated, or
+    /// really slept on a wall-clock runtime).
+    async fn round_trip<R: Runtime>(&self, runtime: &R, key: u64) {
         {
             let mut stats = self.stats.borrow_mut();
             stats.queries += 1;
@@ -164,7 +166,7 @@ impl Db {
         let _leave = InFlight(&self.in_flight);
         let _connection = self.pool.acquire().await;
         let took = self.latency.sample(&mut self.rng.borrow_mut());
-        sim.sleep(took).await;
+        runtime.sleep(took).await;
     }
 
     /// The counters so far.
