@@ -14,8 +14,12 @@ fn redis_url() -> Option<String> {
 #[tokio::test]
 async fn the_server_answers_ping() {
     let Some(url) = redis_url() else { return };
-    let mut conn = cachelab::redis::connect(&url)
+    let target: cachelab::redis::Target = url.parse().expect("a valid CACHELAB_REDIS_URL");
+    let mut conn = cachelab::redis::connect(&target, 2)
         .await
         .expect("connect to redis-server");
-    assert_eq!(cachelab::redis::ping(&mut conn).await.unwrap(), "PONG");
+    // Twice, so that both pooled connections answer.
+    for _ in 0..2 {
+        assert_eq!(cachelab::redis::ping(&mut conn).await.unwrap(), "PONG");
+    }
 }

@@ -1,15 +1,25 @@
 //! The real-Redis face (feature `redis`, native only): connects the same strategies to a live
-//! `redis-server`.
+//! `redis-server` or Redis Cluster.
+//!
+//! - [`target`]: the `--redis-url` value ([`Target`], one node or a cluster's seed nodes, plain or
+//!   TLS, password always redacted) and [`connect`], which opens a [`Connection`].
 
-use redis::aio::ConnectionManager;
+pub mod target;
 
-/// Opens a self-reconnecting connection to `url` (`redis://host:port/db`).
-pub async fn connect(url: &str) -> redis::RedisResult<ConnectionManager> {
-    let client = redis::Client::open(url)?;
-    ConnectionManager::new(client).await
-}
+pub use target::{connect, Connection, Target};
+
+use redis::aio::ConnectionLike;
 
 /// Sends `PING` and returns the server's answer (`"PONG"`).
-pub async fn ping(conn: &mut ConnectionManager) -> redis::RedisResult<String> {
+///
+/// ```no_run
+/// # async fn demo() -> cachelab::Result<()> {
+/// let target: cachelab::redis::Target = "redis://127.0.0.1:6379".parse()?;
+/// let mut conn = cachelab::redis::connect(&target, 1).await?;
+/// assert_eq!(cachelab::redis::ping(&mut conn).await.unwrap(), "PONG");
+/// # Ok(())
+/// # }
+/// ```
+pub async fn ping<C: ConnectionLike>(conn: &mut C) -> redis::RedisResult<String> {
     redis::cmd("PING").query_async(conn).await
 }
