@@ -63,6 +63,26 @@ mod cli {
         json: bool,
     }
 
+    /// `cachelab live`'s flags.
+    #[derive(Args)]
+    struct LiveArgs {
+        /// The scenario: stampede, avalanche or penetration.
+        scenario: String,
+        /// The server: redis[s]://[user[:password]@]host[:port][/db], or several such URLs,
+        /// comma-separated, for the nodes of a Redis Cluster. A password is never printed.
+        #[arg(long, value_name = "URL")]
+        redis_url: String,
+        /// Connections to open to the server (1 to 64).
+        #[arg(long, default_value_t = 4)]
+        connections: usize,
+        /// Also run the simulation with the same parameters and print both, with the relative
+        /// differences of database queries, hit ratio and p99.
+        #[arg(long)]
+        compare: bool,
+        #[command(flatten)]
+        args: RunArgs,
+    }
+
     #[derive(Subcommand)]
     enum Command {
         /// Hit ratio of an LRU L1 against its capacity, for a seeded Zipf workload
@@ -107,6 +127,10 @@ mod cli {
             #[command(flatten)]
             args: RunArgs,
         },
+        /// Run a scenario's variants in real time against a real Redis (and a simulated
+        /// database that really sleeps), printing the same report as `run` (needs the `redis`
+        /// feature).
+        Live(LiveArgs),
         /// Time the benchmark workloads and print each as a ratio to its group's baseline.
         Bench {
             /// Run only cases whose name contains this text.
@@ -192,6 +216,7 @@ mod cli {
                 json,
             } => run_benchmarks(&filter, scale, json),
             Command::Console { seed } => run_console(seed),
+            Command::Live(args) => run_live(args),
             Command::Replay {
                 trace,
                 policy,
@@ -312,6 +337,12 @@ mod cli {
             if let Some(m) = &v.missing_keys {
                 print!("; missing-key reads {} -> db {}", m.requests, m.db_queries);
             }
+            if v.summary.l2_errors > 0 {
+                print!(
+                    "; {} shared-cache errors (failed open to the database)",
+                    v.summary.l2_errors
+                );
+            }
             if let Some(b) = &v.bloom {
                 print!(
                     "; bloom fpr {:.4} measured, {:.4} expected",
@@ -320,6 +351,86 @@ mod cli {
             }
             println!();
         }
+    }
+
+    #[cfg(feature = "redis")]
+    fn run_live(live_args: LiveArgs) -> Result<(), String> {
+        use cachelab::redis::{live::Live, Target};
+        let LiveArgs {
+            scenario,
+            redis_url,
+            connections,
+            compare,
+            args: RunArgs { set, seed, json },
+        } = live_args;
+        let target: Target = redis_url
+            .parse()
+            .map_err(|e: cachelab::Error| e.to_string())?;
+        let given = assignments(&set)?;
+        let live = Live::new(target, connections);
+        if !compare {
+            let report = live
+                .run(&scenario, &given, seed)
+                .map_err(|e| e.to_string())?;
+            if json {
+                println!("{}", to_json(&report)?);
+            } else {
+                print_report(&report);
+            }
+            return Ok(());
+        }
+        let c = live
+            .compare(&scenario, &given, seed)
+            .map_err(|e| e.to_string())?;
+        if json {
+            println!("{}", to_json(&c)?);
+            return Ok(());
+        }
+        println!("== live (Redis)");
+        print_report(&c.live);
+        println!("\n== simulated");
+        print_report(&c.sim);
+        println!("\n== live against simulated (relative difference)");
+        println!(
+            "{:<14} {:>8} {:>8} {:>8}   {:>7} {:>7} {:>8}   {:>9} {:>9} {:>8}",
+            "variant",
+            "db sim",
+            "db live",
+            "diff",
+            "hit sim",
+            "hit liv",
+            "diff",
+            "p99 sim",
+            "p99 live",
+            "diff"
+        );
+        let pct = |r: Option<f64>| r.map_or("n/a".to_string(), |r| format!("{:+.1}%", 100.0 * r));
+        for d in &c.differences {
+            println!(
+                "{:<14} {:>8} {:>8} {:>8}   {:>6.2}% {:>6.2}% {:>8}   {:>9.2} {:>9.2} {:>8}",
+                d.variant,
+                d.db_queries.sim,
+                d.db_queries.live,
+                pct(d.db_queries.relative),
+                100.0 * d.hit_ratio.sim,
+                100.0 * d.hit_ratio.live,
+                pct(d.hit_ratio.relative),
+                d.p99_ms.sim,
+                d.p99_ms.live,
+                pct(d.p99_ms.relative)
+            );
+        }
+        println!("\n{}", c.why_they_differ);
+        Ok(())
+    }
+
+    #[cfg(not(feature = "redis"))]
+    fn run_live(_: LiveArgs) -> Result<(), String> {
+        Err(
+            "`cachelab live` talks to a real Redis and needs the `redis` feature: \
+             cargo run --features redis -- live SCENARIO --redis-url URL"
+                .to_string(),
+        )
     }
 
     /// Feeds standard input to a console line by line; raw bytes in and out, as redis-cli.

@@ -3,9 +3,19 @@
 //!
 //! - [`target`]: the `--redis-url` value ([`Target`], one node or a cluster's seed nodes, plain or
 //!   TLS, password always redacted) and [`connect`], which opens a [`Connection`].
+//! - [`runtime`]: [`RealTime`], the wall clock as a [`crate::sim::Runtime`] (tokio, one thread).
+//! - [`store`]: [`RedisStore`], the strategies' store over Redis (per-run key prefix, hash tags,
+//!   cleanup with `SCAN`).
+//! - [`live`]: `cachelab live` — a scenario's lab bench in real time against Redis, and its
+//!   comparison with the simulation.
 
+pub mod live;
+pub mod runtime;
+pub mod store;
 pub mod target;
 
+pub use runtime::RealTime;
+pub use store::RedisStore;
 pub use target::{connect, Connection, Target};
 
 use redis::aio::ConnectionLike;
