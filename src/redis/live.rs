@@ -311,8 +311,10 @@ impl Comparison {
     ///
     /// ```
     /// use cachelab::redis::live::Comparison;
-    /// let quick = [("duration_s".to_string(), "2".to_string()), ("rate".to_string(), "200".to_string())];
+    /// let quick = [("duration_s", "2"), ("rate", "200"), ("ttl_s", "1")]
+    ///     .map(|(k, v)| (k.to_string(), v.to_string()));
     /// let sim = cachelab::scenario::run("stampede", &quick, 1).unwrap();
+    /// assert!(sim.variants[0].summary.db_queries > 0);
     /// let mut live = sim.clone();
     /// live.variants[0].summary.db_queries *= 2; // pretend reality sent twice as many
     /// let c = Comparison::new(sim, live);

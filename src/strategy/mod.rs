@@ -576,6 +576,16 @@ mod tests {
 
     /// A lab with no L1, a 1 ms L2 and a database that always takes `db_ms`.
     fn lab(protection: Protection, db_ms: u64, timeout_ms: u64) -> (Executor, Rc<Ctx<SimL2>>) {
+        lab_with(protection, db_ms, timeout_ms, |l2| l2)
+    }
+
+    /// The same lab with its L2 wrapped by `wrap`.
+    fn lab_with<S: Store + 'static>(
+        protection: Protection,
+        db_ms: u64,
+        timeout_ms: u64,
+        wrap: impl FnOnce(SimL2) -> S,
+    ) -> (Executor, Rc<Ctx<S>>) {
         let exec = Executor::new();
         let sim = exec.sim().clone();
         let ms = SimDuration::from_millis;
@@ -594,16 +604,82 @@ mod tests {
             request_timeout: ms(timeout_ms),
         };
         let metrics = Metrics::new(ms(1000), SimTime(10_000_000), 10, 0, Some(0));
-        let l2 = SimL2::new(sim.clone(), L2::new(), ms(1));
+        let l2 = wrap(SimL2::new(sim.clone(), L2::new(), ms(1)));
         let ctx = Ctx::new(sim, None, l2, db, policy, None, metrics, SimRng::new(2));
         (exec, Rc::new(ctx))
     }
 
-    fn burst(exec: &Executor, ctx: &Rc<Ctx<SimL2>>, n: u64) {
+    fn burst<S: Store + 'static>(exec: &Executor, ctx: &Rc<Ctx<S>>, n: u64) {
         for _ in 0..n {
             exec.sim().spawn_detached(serve(ctx.clone(), Op::Read(0)));
         }
         exec.run();
+    }
+
+    /// The L2 model behind a switch: while `down`, every command fails, as against a stopped
+    /// server.
+    struct Switchable {
+        l2: SimL2,
+        down: std::cell::Cell<bool>,
+    }
+
+    impl Switchable {
+        fn check(&self) -> Result<()> {
+            match self.down.get() {
+                true => Err(Error::Store {
+                    detail: "connection refused".to_string(),
+                }),
+                false => Ok(()),
+            }
+        }
+    }
+
+    impl Store for Switchable {
+        async fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
+            self.check()?;
+            self.l2.get(key).await
+        }
+        async fn set(&self, key: &[u8], value: &[u8], ttl: Option<SimDuration>) -> Result<()> {
+            self.check()?;
+            self.l2.set(key, value, ttl).await
+        }
+        async fn set_nx(&self, key: &[u8], value: &[u8], ttl: Option<SimDuration>) -> Result<bool> {
+            self.check()?;
+            self.l2.set_nx(key, value, ttl).await
+        }
+        async fn del(&self, key: &[u8]) -> Result<bool> {
+            self.check()?;
+            self.l2.del(key).await
+        }
+    }
+
+    #[test]
+    fn reads_fail_open_to_the_database_while_the_store_is_down_and_use_it_again_after() {
+        let lock = Protection::Lock {
+            lock_ttl: SimDuration::from_secs(2),
+            poll: SimDuration::from_millis(10),
+            polls: 20,
+        };
+        let (exec, ctx) = lab_with(lock, 20, 1000, |l2| Switchable {
+            l2,
+            down: std::cell::Cell::new(true),
+        });
+        burst(&exec, &ctx, 10);
+        let t = ctx.metrics.borrow().totals();
+        // Each read: GET fails, SET NX fails (no lock to coordinate with), it loads, and the
+        // fill fails — three errors, one database query, no failed request.
+        assert_eq!(
+            (t.misses, t.db_queries, t.errors, t.l2_errors),
+            (10, 10, 0, 30)
+        );
+        ctx.l2.down.set(false);
+        burst(&exec, &ctx, 10);
+        let t = ctx.metrics.borrow().totals();
+        // Back up: one lock holder loads, the nine others find its fill.
+        assert_eq!(
+            (t.misses, t.l2_hits, t.db_queries, t.errors, t.l2_errors),
+            (11, 9, 11, 0, 30)
+        );
     }
 
     #[test]
