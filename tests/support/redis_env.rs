@@ -45,23 +45,88 @@ pub fn free_port() -> u16 {
 /// port (empty: it keeps nothing on disk). Dropping it stops it.
 pub struct OwnServer {
     port: u16,
+    /// Options beyond the port (TLS, a password).
+    options: Vec<String>,
+    /// Files the server needs (its certificate), removed with it.
+    files: Option<std::path::PathBuf>,
     child: Option<Child>,
 }
 
 impl OwnServer {
-    /// Starts a server and waits until it accepts connections.
+    /// Starts a plain server and waits until it accepts connections.
     pub fn start() -> OwnServer {
+        OwnServer::with_options(Vec::new(), None)
+    }
+
+    /// Starts a server that speaks only TLS, with a fresh self-signed certificate for 127.0.0.1
+    /// (made with the `openssl` command), and requires `password`.
+    pub fn start_tls(password: &str) -> OwnServer {
+        let dir = std::env::temp_dir().join(unique_name("tls").replace(':', "-"));
+        std::fs::create_dir_all(&dir).expect("a directory for the certificate");
+        let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+        let made = Command::new("openssl")
+            .args([
+                "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+            ])
+            .args([
+                "-subj",
+                "/CN=127.0.0.1",
+                "-addext",
+                "subjectAltName=IP:127.0.0.1",
+            ])
+            .arg("-keyout")
+            .arg(&key)
+            .arg("-out")
+            .arg(&cert)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .expect("run openssl (is it installed?)");
+        assert!(made.success(), "openssl could not make a certificate");
+        let path = |p: &std::path::Path| p.to_string_lossy().into_owned();
+        let options = [
+            "--tls-port".to_owned(),
+            String::new(), // the port: filled in by `with_options`
+            "--port".to_owned(),
+            "0".to_owned(),
+            "--tls-cert-file".to_owned(),
+            path(&cert),
+            "--tls-key-file".to_owned(),
+            path(&key),
+            "--tls-ca-cert-file".to_owned(),
+            path(&cert),
+            "--tls-auth-clients".to_owned(),
+            "no".to_owned(),
+            "--requirepass".to_owned(),
+            password.to_owned(),
+        ];
+        OwnServer::with_options(options.into(), Some(dir))
+    }
+
+    fn with_options(mut options: Vec<String>, files: Option<std::path::PathBuf>) -> OwnServer {
+        let port = free_port();
+        match options.iter().position(|o| o == "--tls-port") {
+            Some(at) => options[at + 1] = port.to_string(),
+            None => options.extend(["--port".to_owned(), port.to_string()]),
+        }
         let mut server = OwnServer {
-            port: free_port(),
+            port,
+            options,
+            files,
             child: None,
         };
         server.restart();
         server
     }
 
-    /// Its URL.
+    /// Its address, `127.0.0.1:port`.
+    pub fn address(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+
+    /// Its URL (plain servers).
     pub fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}/", self.port)
+        format!("redis://{}/", self.address())
     }
 
     /// Kills the server at once (no shutdown handshake), as a crash would.
@@ -76,7 +141,8 @@ impl OwnServer {
     pub fn restart(&mut self) {
         self.kill();
         let child = Command::new("redis-server")
-            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
+            .args(&self.options)
+            .args(["--bind", "127.0.0.1"])
             .args(["--save", "", "--appendonly", "no", "--dir", "/tmp"])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -94,5 +160,8 @@ impl OwnServer {
 impl Drop for OwnServer {
     fn drop(&mut self) {
         self.kill();
+        if let Some(files) = &self.files {
+            let _ = std::fs::remove_dir_all(files);
+        }
     }
 }
