@@ -1,30 +1,28 @@
 #![cfg(feature = "redis")]
 //! `cachelab live` against real servers: a short stampede on the server `make test` provides (at
-//! `CACHELAB_REDIS_URL`), the `--compare` output, and an outage — a redis-server of this test's
-//! own, killed mid-run and restarted on the same port.
+//! `CACHELAB_REDIS_URL`) and on its three-master cluster (`CACHELAB_REDIS_CLUSTER_URLS`), the
+//! `--compare` output, and an outage — a redis-server of this test's own, killed mid-run and
+//! restarted on the same port.
 //!
-//! Every test is skipped (with a note) unless `CACHELAB_REDIS_URL` is set. They take turns, so
-//! that one's real-time measurements do not share the two cores with another's.
+//! Each test is skipped (with a note) unless `make test`'s variables are set. They take turns, so
+//! that one's real-time measurements do not share the machine's cores with another's.
+
+#[path = "support/redis_env.rs"]
+mod redis_env;
 
 use cachelab::redis::live::Live;
-use cachelab::redis::store::RedisStore;
-use cachelab::redis::{connect, Target};
+use cachelab::redis::{connect, monitor, Target};
 use cachelab::scenario::{self, Report, VariantReport};
-use std::net::TcpStream;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command};
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use redis_env::OwnServer;
+use std::process::Command;
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
 
 static TURN: Mutex<()> = Mutex::new(());
 
-/// The server's URL and this test's turn, or `None` (with a note) when no server was given.
-fn server_turn() -> Option<(String, std::sync::MutexGuard<'static, ()>)> {
-    let Ok(url) = std::env::var("CACHELAB_REDIS_URL") else {
-        eprintln!("skipped: set CACHELAB_REDIS_URL (make test does) to run the live suites");
-        return None;
-    };
-    Some((url, TURN.lock().unwrap_or_else(|e| e.into_inner())))
+/// This test's turn to measure in real time.
+fn turn() -> MutexGuard<'static, ()> {
+    TURN.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 fn params(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
@@ -38,16 +36,18 @@ fn variant<'a>(report: &'a Report, name: &str) -> &'a VariantReport {
     report.variants.iter().find(|v| v.name == name).unwrap()
 }
 
-/// Keys left under `prefix` on the server at `url`.
+/// Keys left under `prefix` on the server (or cluster) at `url`.
 fn keys_left(url: &str, prefix: &str) -> usize {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap();
     rt.block_on(async {
-        let conn = connect(&url.parse::<Target>().unwrap(), 1).await.unwrap();
-        let store = RedisStore::new(conn, prefix.to_string()).unwrap();
-        store.keys().await.unwrap().len()
+        let mut conn = connect(&url.parse::<Target>().unwrap(), 1).await.unwrap();
+        let listing = monitor::list_keys(&mut conn, &format!("{prefix}*"), 1_000)
+            .await
+            .unwrap();
+        listing.keys.len()
     })
 }
 
@@ -63,13 +63,11 @@ fn no_memory_limit(url: &str) {
         .unwrap();
 }
 
-#[test]
-fn a_live_stampede_is_loaded_once_per_expiry_with_the_lock_and_more_without() {
-    let Some((url, _turn)) = server_turn() else {
-        return;
-    };
-    no_memory_limit(&url);
-    let run_id = format!("test-stampede-{}", std::process::id());
+/// A 2.5 s stampede (TTL 1 s, 400 requests/s) on `url`, variants none and lock: the lock loads
+/// the hot key once per expiry, no protection loads it more, and no key is left behind.
+fn live_stampede(url: &str, what: &str) {
+    let _turn = turn();
+    let run_id = format!("test-{what}-{}", std::process::id());
     let live = Live::new(url.parse().unwrap(), 4).with_run_id(&run_id);
     let given = params(&[
         ("duration_s", "2.5"),
@@ -82,7 +80,7 @@ fn a_live_stampede_is_loaded_once_per_expiry_with_the_lock_and_more_without() {
         .unwrap();
     let none = variant(&report, "none").hot_key.clone().unwrap();
     let lock = variant(&report, "lock").hot_key.clone().unwrap();
-    eprintln!("none: {none:?}\nlock: {lock:?}");
+    eprintln!("{what}\nnone: {none:?}\nlock: {lock:?}");
     // Two expiries (about 1 s and 2 s) in 2.5 s, each loaded exactly once under the lock...
     assert_eq!(lock.loads_per_expiry, [1, 1]);
     assert_eq!(lock.fallbacks_per_expiry, [0, 0]);
@@ -98,15 +96,35 @@ fn a_live_stampede_is_loaded_once_per_expiry_with_the_lock_and_more_without() {
         );
     }
     // Nothing of the run is left on the server.
-    assert_eq!(keys_left(&url, &format!("cachelab:{run_id}:")), 0);
+    assert_eq!(keys_left(url, &format!("cachelab:{run_id}:")), 0);
+}
+
+#[test]
+fn a_live_stampede_is_loaded_once_per_expiry_with_the_lock_and_more_without() {
+    let Some(url) = redis_env::redis_url() else {
+        return;
+    };
+    no_memory_limit(&url);
+    live_stampede(&url, "stampede");
+}
+
+#[test]
+fn the_live_stampede_runs_unchanged_on_a_redis_cluster() {
+    // The row keys' hash tags spread the rows over the three masters, each row's value and lock
+    // on one; clean-up scans every master.
+    let Some(urls) = redis_env::cluster_urls() else {
+        return;
+    };
+    live_stampede(&urls, "cluster");
 }
 
 #[test]
 fn compare_prints_the_live_and_simulated_runs_and_their_differences() {
-    let Some((url, _turn)) = server_turn() else {
+    let Some(url) = redis_env::redis_url() else {
         return;
     };
     no_memory_limit(&url);
+    let _turn = turn();
     let out = Command::new(env!("CARGO_BIN_EXE_cachelab"))
         .args([
             "live",
@@ -179,66 +197,13 @@ fn live_runs_that_would_take_too_long_are_refused_naming_the_parameter() {
     }
 }
 
-/// A free loopback port (nothing listens on it once this returns).
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// Starts `redis-server` on `port` without persistence, and waits until it accepts connections.
-fn start_redis(port: u16, dir: &Path) -> Child {
-    let child = Command::new("redis-server")
-        .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
-        .args(["--save", "", "--appendonly", "no"])
-        .arg("--dir")
-        .arg(dir)
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .expect("start redis-server");
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "redis-server did not start");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    child
-}
-
-/// Kills the server (SIGKILL: no goodbye to the clients) and reaps it.
-fn kill(mut server: Child) {
-    server.kill().unwrap();
-    server.wait().unwrap();
-}
-
-/// Stops the server of this test whatever happens, panics included.
-struct OwnServer {
-    server: Option<Child>,
-    dir: PathBuf,
-}
-
-impl Drop for OwnServer {
-    fn drop(&mut self) {
-        if let Some(server) = self.server.take() {
-            kill(server);
-        }
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
 #[test]
 fn killing_redis_mid_run_fails_open_to_the_database_and_the_client_reconnects() {
-    let Some((_, _turn)) = server_turn() else {
+    if redis_env::redis_url().is_none() {
         return;
-    };
-    let port = free_port();
-    let dir = std::env::temp_dir().join(format!("cachelab-outage-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let mut own = OwnServer {
-        server: Some(start_redis(port, &dir)),
-        dir: dir.clone(),
-    };
+    }
+    let _turn = turn();
+    let mut server = OwnServer::start();
     let given = params(&[
         ("duration_s", "6"),
         ("rate", "300"),
@@ -249,16 +214,16 @@ fn killing_redis_mid_run_fails_open_to_the_database_and_the_client_reconnects() 
         ("db_p50_ms", "5"),
         ("db_p99_ms", "20"),
     ]);
-    let live = Live::new(format!("redis://127.0.0.1:{port}/").parse().unwrap(), 2);
+    let live = Live::new(server.url().parse().unwrap(), 2);
     let run = {
         let given = given.clone();
         std::thread::spawn(move || live.run_only("stampede", &given, 1, &["lock"]))
     };
     // The server is down from about 1.5 s to 3.5 s of the 6 s run.
     std::thread::sleep(Duration::from_millis(1_500));
-    kill(own.server.take().unwrap());
+    server.kill();
     std::thread::sleep(Duration::from_millis(2_000));
-    own.server = Some(start_redis(port, &dir));
+    server.restart();
     let report = run.join().expect("no panic").expect("the run completes");
     let lock = variant(&report, "lock");
     let s = &lock.summary;

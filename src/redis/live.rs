@@ -8,7 +8,7 @@
 //!
 //! Each variant gets its own key prefix (`cachelab:<run id>:<variant>:`), starts warm like the
 //! simulated one (every key `SET` through the store before the traffic), and is cleaned up
-//! afterwards (`SCAN` + `UNLINK`), whether it succeeded or not.
+//! afterwards (`SCAN` on every master, then `UNLINK`), whether it succeeded or not.
 //!
 //! Real time is spent for real, so a live run is refused when it would take too long — see
 //! [`MAX_LIVE_SECONDS`] and its neighbours — with an error that names the parameter to lower.
@@ -17,7 +17,7 @@
 
 use super::runtime::RealTime;
 use super::store::{run_prefix, RedisStore};
-use super::{connect, Connection, Target};
+use super::{connect, monitor, Connection, Target};
 use crate::error::{Error, Result};
 use crate::scenario::{self, LabConfig, LabRun, Params, Report, VariantReport};
 use crate::sim::SimDuration;
@@ -165,7 +165,7 @@ impl Live {
         // The LocalSet completes when its last task does: every request, refresh and load.
         rt.block_on(local);
         let report = started.and_then(|lab| lab.report(variant));
-        let cleaned = rt.block_on(store.cleanup());
+        let cleaned = rt.block_on(remove_keys_under(conn, store.prefix()));
         let report = report?;
         cleaned?;
         Ok(report)
@@ -208,6 +208,31 @@ async fn warm(ctx: &Rc<Ctx<LiveStore, RealTime>>, keys: u64, load_time: SimDurat
         }
     }
     Ok(())
+}
+
+/// Removes every key under `prefix`, on every master of a cluster: lists them with `SCAN`
+/// ([`monitor::list_keys`], never `KEYS`), then `UNLINK`s them one by one, so that each command
+/// names one key and routes to its slot's master. Returns how many went.
+async fn remove_keys_under(conn: &Connection, prefix: &str) -> Result<u64> {
+    let mut conn = conn.clone();
+    let pattern = format!("{prefix}*");
+    let mut removed = 0;
+    loop {
+        let listing = monitor::list_keys(&mut conn, &pattern, monitor::MAX_LIST_LIMIT).await?;
+        for key in &listing.keys {
+            let mut unlink = redis::cmd("UNLINK");
+            unlink.arg(&key.key);
+            removed += unlink
+                .query_async::<u64>(&mut conn)
+                .await
+                .map_err(|e| Error::Store {
+                    detail: e.to_string(),
+                })?;
+        }
+        if !listing.truncated {
+            return Ok(removed);
+        }
+    }
 }
 
 /// Refuses parameters that would make a live run too long, naming the parameter.

@@ -4,8 +4,8 @@
 //!
 //! Every key of a run lives under a prefix of its own (`cachelab:<run id>:<variant>:`), so that
 //! runs — and the variants of one run — never read each other's entries, even on a shared server,
-//! and so that [`RedisStore::cleanup`] can find them all afterwards with `SCAN MATCH prefix*`
-//! (never `KEYS`, which blocks the server for as long as it takes to walk every key).
+//! and so that the run can find them all afterwards with `SCAN MATCH prefix*` on every master
+//! (never `KEYS`, which blocks the server while it walks every key) and `UNLINK` them.
 //!
 //! The strategies name a row's entries with nine bytes: a tag (`k` for the cached value, `l` for
 //! its lock) and the row id. Here that becomes `prefix + tag + "{" + hex(id) + "}"`, for example
@@ -28,9 +28,6 @@ use crate::sim::SimDuration;
 use crate::strategy::Store;
 use redis::aio::ConnectionLike;
 use std::fmt::Write as _;
-
-/// `SCAN … COUNT`: how many keys to ask the server to look at per call.
-const SCAN_COUNT: u64 = 1_000;
 
 /// A [`Store`] over a Redis connection `C`, with every key under one prefix.
 #[derive(Clone)]
@@ -61,8 +58,8 @@ fn px(ttl: SimDuration) -> u64 {
 
 impl<C: ConnectionLike + Clone> RedisStore<C> {
     /// A store on `conn` whose keys all start with `prefix`. The prefix may hold ASCII letters,
-    /// digits and `:-_.` only, so that it is neither a glob pattern (for `SCAN MATCH`) nor a hash
-    /// tag (for the cluster).
+    /// digits and `:-_.` only, so that `prefix*` is a plain glob for `SCAN MATCH` and the prefix
+    /// holds no hash tag of its own (for the cluster).
     pub fn new(conn: C, prefix: String) -> Result<Self> {
         let allowed = |c: char| c.is_ascii_alphanumeric() || ":-_.".contains(c);
         if prefix.is_empty() || !prefix.chars().all(allowed) {
@@ -111,40 +108,6 @@ impl<C: ConnectionLike + Clone> RedisStore<C> {
             cmd.arg("PX").arg(px(ttl));
         }
         cmd
-    }
-
-    /// Every key under the prefix, found with `SCAN MATCH prefix* COUNT 1000` (on a single
-    /// server: a cluster's keys are spread over its masters, and one `SCAN` sees one node).
-    pub async fn keys(&self) -> Result<Vec<Vec<u8>>> {
-        let pattern = format!("{}*", self.prefix);
-        let mut found = Vec::new();
-        let mut cursor = 0u64;
-        loop {
-            let mut cmd = redis::cmd("SCAN");
-            cmd.arg(cursor)
-                .arg("MATCH")
-                .arg(&pattern)
-                .arg("COUNT")
-                .arg(SCAN_COUNT);
-            let (next, keys): (u64, Vec<Vec<u8>>) = self.query(&cmd).await?;
-            found.extend(keys);
-            if next == 0 {
-                return Ok(found);
-            }
-            cursor = next;
-        }
-    }
-
-    /// Removes every key under the prefix (`SCAN`, then `UNLINK` key by key, so that each
-    /// command names one key and also routes in a cluster); returns how many were removed.
-    pub async fn cleanup(&self) -> Result<u64> {
-        let mut removed = 0;
-        for key in self.keys().await? {
-            let mut cmd = redis::cmd("UNLINK");
-            cmd.arg(key);
-            removed += self.query::<u64>(&cmd).await?;
-        }
-        Ok(removed)
     }
 }
 
