@@ -36,11 +36,12 @@ for tool in rustfmt clippy; do
   fi
 done
 
-# Debian packages: browsers and drivers for the browser suites, redis-server for the redis suites.
+# Debian packages: browsers and drivers for the browser suites, redis-server for the redis suites
+# (and openssl, which makes the TLS suite's self-signed certificate).
 missing=()
 for pair in chromium:/usr/bin/chromium chromium-driver:/usr/bin/chromedriver \
             firefox-esr:/usr/bin/firefox-esr redis-server:/usr/bin/redis-server \
-            redis-tools:/usr/bin/redis-cli; do
+            redis-tools:/usr/bin/redis-cli openssl:/usr/bin/openssl; do
   [ -x "${pair#*:}" ] || missing+=("${pair%%:*}")
 done
 if [ ${#missing[@]} -gt 0 ]; then

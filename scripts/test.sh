@@ -10,9 +10,10 @@ scripts/setup.sh test || { echo "0 passed, 1 failed"; exit 1; }
 
 logs=$(mktemp -d)
 passed=0 failed=0
-redis_pid=""
+redis_pid="" cluster_dir=""
 cleanup() {
   [ -n "$redis_pid" ] && kill "$redis_pid" 2>/dev/null && wait "$redis_pid" 2>/dev/null
+  [ -n "$cluster_dir" ] && scripts/redis-cluster.sh stop "$cluster_dir"
   rm -rf "$logs"
 }
 trap cleanup EXIT
@@ -57,7 +58,8 @@ suite "page build (release wasm)" make --no-print-directory wasm
 suite "page in Chromium (Playwright)" node --test tests/e2e/
 
 # The redis feature's suites (tests/redis_*.rs) run against a redis-server of our own on a free
-# loopback port, started with DEBUG enabled for the differential test.
+# loopback port, started with DEBUG enabled for the differential test, and a three-master Redis
+# Cluster (scripts/redis-cluster.sh), also on free loopback ports. Both are stopped on exit.
 redis_dir="$logs/redis"
 mkdir -p "$redis_dir"
 redis_port=$(free_port)
@@ -65,8 +67,14 @@ redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --d
   --enable-debug-command local --logfile "$redis_dir/redis.log" &
 redis_pid=$!
 for _ in $(seq 50); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.1; done
-suite "redis feature (redis-server on port $redis_port)" \
-  env CACHELAB_REDIS_URL="redis://127.0.0.1:$redis_port/" cargo test --features redis --test 'redis_*'
+cluster_dir="$logs/cluster"
+if ! cluster_urls=$(scripts/redis-cluster.sh start "$cluster_dir"); then
+  echo "the Redis Cluster did not start: its suite fails"
+  cluster_urls="redis://127.0.0.1:1,redis://127.0.0.1:2"
+fi
+suite "redis feature (redis-server on port $redis_port, cluster $cluster_urls)" \
+  env CACHELAB_REDIS_URL="redis://127.0.0.1:$redis_port/" CACHELAB_REDIS_CLUSTER_URLS="$cluster_urls" \
+  cargo test --features redis --test 'redis_*'
 
 echo
 echo "$passed passed, $failed failed"

@@ -9,7 +9,8 @@
 //!
 //! - [`sim`]: the deterministic kernel — simulated time ([`sim::SimTime`]), the seeded PRNG
 //!   ([`sim::SimRng`]) and a single-threaded async executor on simulated time
-//!   ([`sim::Executor`]). Nothing in the core reads the wall clock or the OS's randomness.
+//!   ([`sim::Executor`]). Nothing in the core reads the wall clock or the OS's randomness;
+//!   [`sim::Runtime`] is what the strategies ask of time, so another runtime can stand in.
 //! - [`tiers`]: [`tiers::L1`] (an LRU with optional TTLs), [`tiers::L2`] (the Redis model:
 //!   Redis 7.0's commands, expiry and eviction on simulated time, a typed API for the strategies,
 //!   and [`tiers::l2::Console`], which answers text lines as `redis-cli` prints) and [`tiers::Db`]
@@ -30,7 +31,9 @@
 //! - [`fuzz`]: the bodies of the fuzz targets in `fuzz/`, also run on stable by the tests.
 //! - [`error`]: the core's one error type; every face turns it into its own form.
 //! - Faces, which hold no logic: `wasm` (the `#[wasm_bindgen]` exports, wasm32 only),
-//!   `src/bin/cachelab.rs` (the command-line tool) and `redis` (feature `redis`, native only).
+//!   `src/bin/cachelab.rs` (the command-line tool) and `redis` (feature `redis`, native only:
+//!   the same strategies and lab bench on the wall clock against a real Redis — `cachelab live` —
+//!   through the [`sim::Runtime`] and [`strategy::Store`] traits).
 //!
 //! ## Features
 //!

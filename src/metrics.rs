@@ -175,6 +175,14 @@ pub struct Counters {
     pub fallbacks: u64,
     /// Reads that waited for another request's load instead of querying.
     pub coalesced: u64,
+    /// Shared-cache commands that failed and that the request went on without (fail open).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub l2_errors: u64,
+}
+
+/// Keeps a counter that only a real server can make non-zero out of the simulator's reports.
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 impl Counters {
@@ -188,6 +196,7 @@ impl Counters {
         self.stale_reads += other.stale_reads;
         self.fallbacks += other.fallbacks;
         self.coalesced += other.coalesced;
+        self.l2_errors += other.l2_errors;
     }
 
     fn reads(&self) -> u64 {
@@ -243,6 +252,11 @@ pub struct Summary {
     pub fallbacks: u64,
     /// Reads that waited for another request's load.
     pub coalesced: u64,
+    /// Shared-cache commands that failed, after which the request carried on without the cache
+    /// (see the strategy module's "Failing open"). Always 0 on the model, and then left out of
+    /// the JSON, so the simulator's reports read as before.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub l2_errors: u64,
 }
 
 /// One value per bucket of simulated time.
@@ -459,6 +473,11 @@ impl Metrics {
         }
     }
 
+    /// A shared-cache command failed at `now` and the request went on without it.
+    pub fn record_l2_error(&mut self, now: SimTime) {
+        self.at(now).counters.l2_errors += 1;
+    }
+
     /// A read of `key` found it missing from L2 at `now`.
     pub fn record_l2_miss(&mut self, now: SimTime, key: u64) {
         self.events.log(now, None, || (key, EventKind::L2Miss));
@@ -533,6 +552,7 @@ impl Metrics {
             stale_reads: t.stale_reads,
             fallbacks: t.fallbacks,
             coalesced: t.coalesced,
+            l2_errors: t.l2_errors,
         };
         let per_sec = 1.0 / self.bucket.as_secs_f64();
         let mut series = Series::default();

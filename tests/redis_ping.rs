@@ -2,20 +2,20 @@
 //! port and passes its URL in `CACHELAB_REDIS_URL`.
 #![cfg(feature = "redis")]
 
-/// The server's URL, or `None` (with a note) when no server was provided.
-fn redis_url() -> Option<String> {
-    let url = std::env::var("CACHELAB_REDIS_URL").ok();
-    if url.is_none() {
-        eprintln!("skipped: set CACHELAB_REDIS_URL (make test does) to run the redis suites");
-    }
-    url
-}
+#[path = "support/redis_env.rs"]
+mod redis_env;
 
 #[tokio::test]
 async fn the_server_answers_ping() {
-    let Some(url) = redis_url() else { return };
-    let mut conn = cachelab::redis::connect(&url)
+    let Some(url) = redis_env::redis_url() else {
+        return;
+    };
+    let target: cachelab::redis::Target = url.parse().expect("a valid CACHELAB_REDIS_URL");
+    let mut conn = cachelab::redis::connect(&target, 2)
         .await
         .expect("connect to redis-server");
-    assert_eq!(cachelab::redis::ping(&mut conn).await.unwrap(), "PONG");
+    // Twice, so that both pooled connections answer.
+    for _ in 0..2 {
+        assert_eq!(cachelab::redis::ping(&mut conn).await.unwrap(), "PONG");
+    }
 }

@@ -63,6 +63,26 @@ mod cli {
         json: bool,
     }
 
+    /// `cachelab live`'s flags.
+    #[derive(Args)]
+    struct LiveArgs {
+        /// The scenario: stampede, avalanche or penetration.
+        scenario: String,
+        /// The server: redis[s]://[user[:password]@]host[:port][/db], or several such URLs,
+        /// comma-separated, for the nodes of a Redis Cluster. A password is never printed.
+        #[arg(long, value_name = "URL")]
+        redis_url: String,
+        /// Connections to open to the server (1 to 64).
+        #[arg(long, default_value_t = 4)]
+        connections: usize,
+        /// Also run the simulation with the same parameters and print both, with the relative
+        /// differences of database queries, hit ratio and p99.
+        #[arg(long)]
+        compare: bool,
+        #[command(flatten)]
+        args: RunArgs,
+    }
+
     #[derive(Subcommand)]
     enum Command {
         /// Hit ratio of an LRU L1 against its capacity, for a seeded Zipf workload
@@ -107,6 +127,10 @@ mod cli {
             #[command(flatten)]
             args: RunArgs,
         },
+        /// Run a scenario's variants in real time against a real Redis (and a simulated
+        /// database that really sleeps), printing the same report as `run` (needs the `redis`
+        /// feature).
+        Live(LiveArgs),
         /// Time the benchmark workloads and print each as a ratio to its group's baseline.
         Bench {
             /// Run only cases whose name contains this text.
@@ -122,6 +146,23 @@ mod cli {
             /// the synthetic Zipf stand-in.
             #[arg(long, value_name = "FILE")]
             policy_trace: Option<std::path::PathBuf>,
+        },
+        /// A real Redis's counters (INFO stats and memory) and its keys under a pattern, listed
+        /// with SCAN (never KEYS) with each key's type and TTL. Needs the `redis` feature.
+        RedisStats {
+            /// The server: redis[s]://[user:password@]host:port[/db], or several node URLs
+            /// separated by commas for a Redis Cluster (every master is asked).
+            #[arg(long = "redis-url", value_name = "URL")]
+            redis_url: String,
+            /// List only the keys matching this glob pattern.
+            #[arg(long = "match", value_name = "PATTERN", default_value = "*")]
+            pattern: String,
+            /// List at most this many keys (1 to 100000).
+            #[arg(long, default_value_t = 100)]
+            limit: u64,
+            /// Print the counters and keys as JSON.
+            #[arg(long)]
+            json: bool,
         },
         /// A Redis console on the L2 model: reads commands from standard input, one per line,
         /// and prints each reply exactly as `redis-cli --no-raw` would.
@@ -202,6 +243,13 @@ mod cli {
                 run_benchmarks(&filter, scale, json)
             }
             Command::Console { seed } => run_console(seed),
+            Command::Live(args) => run_live(args),
+            Command::RedisStats {
+                redis_url,
+                pattern,
+                limit,
+                json,
+            } => redis_stats(&redis_url, &pattern, limit, json),
             Command::Replay {
                 trace,
                 policy,
@@ -253,6 +301,75 @@ mod cli {
                 Ok(())
             }
         }
+    }
+
+    /// `cachelab redis-stats`: connects, asks the server, prints.
+    #[cfg(feature = "redis")]
+    fn redis_stats(url: &str, pattern: &str, limit: u64, json: bool) -> Result<(), String> {
+        use cachelab::redis::{connect, monitor, Target};
+        let target = Target::parse(url).map_err(|e| e.to_string())?;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| e.to_string())?;
+        let (stats, listing) = runtime
+            .block_on(async {
+                let mut conn = connect(&target, 1).await?;
+                let stats = monitor::server_stats(&mut conn).await?;
+                let listing = monitor::list_keys(&mut conn, pattern, limit).await?;
+                Ok::<_, cachelab::Error>((stats, listing))
+            })
+            .map_err(|e| target.redact(&e.to_string()))?;
+        if json {
+            let report = serde_json::json!({
+                "target": target.to_string(),
+                "stats": stats,
+                "keys": listing,
+            });
+            println!("{}", to_json(&report)?);
+            return Ok(());
+        }
+        println!(
+            "{target} ({} node{})",
+            stats.nodes,
+            if stats.nodes == 1 { "" } else { "s" }
+        );
+        let ratio = stats
+            .hit_ratio
+            .map_or_else(|| "-".to_owned(), |r| format!("{r:.4}"));
+        println!(
+            "hits {}  misses {}  hit ratio {ratio}  evicted {}  expired {}",
+            stats.hits, stats.misses, stats.evicted_keys, stats.expired_keys
+        );
+        let max_memory = match stats.max_memory {
+            0 => "unlimited".to_owned(),
+            bytes => format!("{bytes} bytes"),
+        };
+        println!(
+            "used memory {} bytes (max {max_memory})  keys {}",
+            stats.used_memory, stats.keys
+        );
+        println!();
+        println!("{:<8} {:>12}  key (matching {pattern:?})", "type", "ttl ms");
+        for key in &listing.keys {
+            let ttl = key
+                .ttl_ms
+                .map_or_else(|| "none".to_owned(), |ms| ms.to_string());
+            println!("{:<8} {ttl:>12}  {}", key.kind, key.key);
+        }
+        if listing.truncated {
+            println!("... stopped at --limit {limit}; more keys may match");
+        }
+        Ok(())
+    }
+
+    #[cfg(not(feature = "redis"))]
+    fn redis_stats(_url: &str, _pattern: &str, _limit: u64, _json: bool) -> Result<(), String> {
+        Err(
+            "redis-stats talks to a real Redis, which this build leaves out: rebuild with \
+             `--features redis` (cargo run --features redis -- redis-stats ...)"
+                .to_owned(),
+        )
     }
 
     fn assignments(set: &[String]) -> Result<Vec<(String, String)>, String> {
@@ -321,6 +438,12 @@ mod cli {
             }
             if let Some(m) = &v.missing_keys {
                 print!("; missing-key reads {} -> db {}", m.requests, m.db_queries);
+            }
+            if v.summary.l2_errors > 0 {
+                print!(
+                    "; {} shared-cache errors (failed open to the database)",
+                    v.summary.l2_errors
+                );
             }
             if let Some(b) = &v.bloom {
                 print!(
@@ -403,6 +526,86 @@ mod cli {
             }
             println!();
         }
+    }
+
+    #[cfg(feature = "redis")]
+    fn run_live(live_args: LiveArgs) -> Result<(), String> {
+        use cachelab::redis::{live::Live, Target};
+        let LiveArgs {
+            scenario,
+            redis_url,
+            connections,
+            compare,
+            args: RunArgs { set, seed, json },
+        } = live_args;
+        let target: Target = redis_url
+            .parse()
+            .map_err(|e: cachelab::Error| e.to_string())?;
+        let given = assignments(&set)?;
+        let live = Live::new(target, connections);
+        if !compare {
+            let report = live
+                .run(&scenario, &given, seed)
+                .map_err(|e| e.to_string())?;
+            if json {
+                println!("{}", to_json(&report)?);
+            } else {
+                print_report(&report);
+            }
+            return Ok(());
+        }
+        let c = live
+            .compare(&scenario, &given, seed)
+            .map_err(|e| e.to_string())?;
+        if json {
+            println!("{}", to_json(&c)?);
+            return Ok(());
+        }
+        println!("== live (Redis)");
+        print_report(&c.live);
+        println!("\n== simulated");
+        print_report(&c.sim);
+        println!("\n== live against simulated (relative difference)");
+        println!(
+            "{:<14} {:>8} {:>8} {:>8}   {:>7} {:>7} {:>8}   {:>9} {:>9} {:>8}",
+            "variant",
+            "db sim",
+            "db live",
+            "diff",
+            "hit sim",
+            "hit liv",
+            "diff",
+            "p99 sim",
+            "p99 live",
+            "diff"
+        );
+        let pct = |r: Option<f64>| r.map_or("n/a".to_string(), |r| format!("{:+.1}%", 100.0 * r));
+        for d in &c.differences {
+            println!(
+                "{:<14} {:>8} {:>8} {:>8}   {:>6.2}% {:>6.2}% {:>8}   {:>9.2} {:>9.2} {:>8}",
+                d.variant,
+                d.db_queries.sim,
+                d.db_queries.live,
+                pct(d.db_queries.relative),
+                100.0 * d.hit_ratio.sim,
+                100.0 * d.hit_ratio.live,
+                pct(d.hit_ratio.relative),
+                d.p99_ms.sim,
+                d.p99_ms.live,
+                pct(d.p99_ms.relative)
+            );
+        }
+        println!("\n{}", c.why_they_differ);
+        Ok(())
+    }
+
+    #[cfg(not(feature = "redis"))]
+    fn run_live(_: LiveArgs) -> Result<(), String> {
+        Err(
+            "`cachelab live` talks to a real Redis and needs the `redis` feature: \
+             cargo run --features redis -- live SCENARIO --redis-url URL"
+                .to_string(),
+        )
     }
 
     /// Feeds standard input to a console line by line; raw bytes in and out, as redis-cli.

@@ -236,6 +236,27 @@ pub enum FailMode {
     Closed,
 }
 
+impl FailMode {
+    /// The answer for a request of a `limit`-request quota that the store could not decide: the
+    /// fail mode's verdict, with nothing known about the subject's usage (so `remaining` is the
+    /// whole quota when open and nothing when closed).
+    ///
+    /// ```
+    /// use cachelab::ratelimit::FailMode;
+    /// assert!(FailMode::Open.outage_decision(10).allowed);
+    /// assert_eq!(FailMode::Closed.outage_decision(10).remaining, 0);
+    /// ```
+    pub fn outage_decision(self, limit: u64) -> Decision {
+        let allowed = self == FailMode::Open;
+        Decision {
+            allowed,
+            limit,
+            remaining: if allowed { limit } else { 0 },
+            reset_ms: 0,
+        }
+    }
+}
+
 /// Decisions made without the store, by outcome.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct OutageCounts {
@@ -243,6 +264,17 @@ pub struct OutageCounts {
     pub allowed: u64,
     /// Requests refused because the store was down and the mode is [`FailMode::Closed`].
     pub denied: u64,
+}
+
+impl OutageCounts {
+    /// Counts one decision made without the store.
+    pub fn record(&mut self, decision: &Decision) {
+        if decision.allowed {
+            self.allowed += 1;
+        } else {
+            self.denied += 1;
+        }
+    }
 }
 
 /// A [`Rule`] enforced by a [`Limiter`], with a policy for L2 outages.
@@ -290,22 +322,11 @@ impl RateLimiter {
         }
     }
 
-    /// A decision made without the store: the fail mode's answer, with nothing known about the
-    /// subject's usage (so `remaining` is the whole quota when open and nothing when closed).
+    /// A decision made without the store, counted.
     fn outage_decision(&mut self) -> Decision {
-        let limit = self.limiter.limit();
-        let allowed = self.fail_mode == FailMode::Open;
-        if allowed {
-            self.outages.allowed += 1;
-        } else {
-            self.outages.denied += 1;
-        }
-        Decision {
-            allowed,
-            limit,
-            remaining: if allowed { limit } else { 0 },
-            reset_ms: 0,
-        }
+        let decision = self.fail_mode.outage_decision(self.limiter.limit());
+        self.outages.record(&decision);
+        decision
     }
 
     /// The rule this limiter enforces.
@@ -355,7 +376,7 @@ fn store_error(detail: impl Into<String>) -> Error {
 }
 
 /// Microseconds as milliseconds, rounded up (a client that waits this long is never early).
-fn ceil_ms(us: u64) -> u64 {
+pub(crate) fn ceil_ms(us: u64) -> u64 {
     us.div_ceil(1_000)
 }
 

@@ -41,6 +41,11 @@ impl TokenBucket {
             refill_every: SimDuration::from_millis(refill_every_ms),
         })
     }
+
+    /// How often the bucket gains a token.
+    pub fn refill_every(&self) -> SimDuration {
+        self.refill_every
+    }
 }
 
 impl Limiter for TokenBucket {

@@ -51,6 +51,18 @@ pub enum Runner {
     Custom(fn(&Params, &str, u64) -> Result<VariantReport>),
 }
 
+impl Scenario {
+    /// The lab bench of `variant` with `params` (already resolved), or `None` if the scenario
+    /// runs on a bench of its own ([`Runner::Custom`]): how other runtimes (the `redis`
+    /// feature's live mode) reuse a scenario's setup.
+    pub fn lab_config(&self, params: &Params, variant: &str) -> Option<Result<LabConfig>> {
+        match self.runner {
+            Runner::Lab(configure) => Some(configure(params, variant)),
+            Runner::Custom(_) => None,
+        }
+    }
+}
+
 /// A scenario run: every variant on the same traffic.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Report {

@@ -229,7 +229,7 @@ fn run_variant(p: &Params, variant: &str, seed: u64) -> Result<VariantReport> {
     let monitoring = lab::drive(&exec, ctx.l2.model(), &config, seed, move |op| {
         serve(c.clone(), w.clone(), j.clone(), op)
     })?;
-    let mut report = lab::report(variant, &ctx, &config, monitoring);
+    let mut report = lab::report(variant, &ctx, &config, Some(monitoring));
     report.consistency = Some(judge.report(&ctx, &paths, crashed_at));
     Ok(report)
 }

@@ -12,8 +12,8 @@ use super::response_cache::ResponseCacheReport;
 use crate::error::{Error, Result};
 use crate::manager::{run_monitored, AlertThresholds, Monitor, Monitoring};
 use crate::metrics::{Event, HotKeyReport, Metrics, MissingKeysReport, Series, Summary};
-use crate::sim::{Executor, Sim, SimDuration, SimRng, SimTime};
-use crate::strategy::{self, Bloom, Ctx, Policy, SimL2};
+use crate::sim::{Executor, Runtime, SimDuration, SimRng, SimTime};
+use crate::strategy::{self, Bloom, Ctx, Policy, SimL2, Store};
 use crate::tiers::{Db, DbStats, LatencyModel, L1, L2};
 use crate::workload::{Arrivals, Mix, Op};
 use serde::Serialize;
@@ -165,14 +165,14 @@ pub struct KeyQueries {
 /// How many of the busiest keys a report lists.
 const BUSIEST_KEYS: usize = 5;
 
-/// Runs one variant.
+/// Runs one variant on the simulator.
 pub fn run_variant(name: &str, config: &LabConfig, seed: u64) -> Result<VariantReport> {
     let (exec, ctx) = prepare(config, seed)?;
     let serving = ctx.clone();
     let monitoring = drive(&exec, ctx.l2.model(), config, seed, move |op| {
         strategy::serve(serving.clone(), op)
     })?;
-    Ok(report(name, &ctx, config, monitoring))
+    Ok(report(name, &ctx, config, Some(monitoring)))
 }
 
 /// The bench before traffic: the request budget checked, the tiers built and (if configured)
@@ -180,11 +180,12 @@ pub fn run_variant(name: &str, config: &LabConfig, seed: u64) -> Result<VariantR
 pub(super) fn prepare(config: &LabConfig, seed: u64) -> Result<(Executor, Rc<Ctx<SimL2>>)> {
     check_request_budget(config.arrivals, config.duration)?;
     let exec = Executor::new();
-    let ctx = Rc::new(build(exec.sim(), config, seed));
-    if config.warm {
-        let typical_load = config.db_latency.median();
+    let sim = exec.sim().clone();
+    let l2 = SimL2::new(sim.clone(), L2::new(), config.l2_rtt);
+    let ctx = Rc::new(build(sim, l2, config, seed));
+    if let Some(load_time) = config.warm_load_time() {
         for key in 0..config.mix.popularity.keys() {
-            ctx.warm(key, typical_load)?;
+            ctx.warm(key, load_time)?;
         }
     }
     // The log starts with the traffic, after the warm-up's thousands of fills.
@@ -218,12 +219,12 @@ where
     Ok(monitoring)
 }
 
-/// The report of a finished run (scenario-specific sections left empty).
-pub(super) fn report(
+/// The report of a finished run on any runtime (scenario-specific sections left empty).
+pub(super) fn report<S: Store + 'static, R: Runtime>(
     name: &str,
-    ctx: &Ctx<SimL2>,
+    ctx: &Ctx<S, R>,
     config: &LabConfig,
-    monitoring: Monitoring,
+    monitoring: Option<Monitoring>,
 ) -> VariantReport {
     let end = SimTime::ZERO + config.duration;
     let mut metrics = ctx.metrics.borrow_mut();
@@ -250,8 +251,73 @@ pub(super) fn report(
         bloom,
         db_busiest_keys: busiest_keys(&db),
         events: metrics.take_events(),
-        monitoring: Some(monitoring),
+        monitoring,
         ..VariantReport::basic(name, summary, series)
+    }
+}
+
+impl LabConfig {
+    /// If the run starts warm: the load time every warmed entry carries (the database's
+    /// median). The keys to warm are `0..mix.popularity.keys()`.
+    pub fn warm_load_time(&self) -> Option<SimDuration> {
+        self.warm.then(|| self.db_latency.median())
+    }
+}
+
+/// One variant's lab bench on any runtime `R` with shared cache `S` — how the `redis` feature's
+/// live mode runs the simulator's bench (same seeded arrivals, keys and report) on the wall clock
+/// against a real Redis. The caller warms the cache (if [`LabConfig::warm_load_time`] says so),
+/// calls [`LabRun::start_traffic`], runs the runtime until every task has finished, and asks for
+/// [`LabRun::report`].
+pub struct LabRun<S, R: Runtime> {
+    ctx: Rc<Ctx<S, R>>,
+    config: LabConfig,
+    seed: u64,
+    issued: Rc<Cell<u64>>,
+}
+
+impl<S: Store + 'static, R: Runtime> LabRun<S, R> {
+    /// The bench for `config`, on `runtime` with `l2` as the shared cache; refuses open-loop
+    /// runs that would exceed [`MAX_REQUESTS`].
+    pub fn new(runtime: R, l2: S, config: &LabConfig, seed: u64) -> Result<Self> {
+        check_request_budget(config.arrivals, config.duration)?;
+        Ok(LabRun {
+            ctx: Rc::new(build(runtime, l2, config, seed)),
+            config: config.clone(),
+            seed,
+            issued: Rc::new(Cell::new(0)),
+        })
+    }
+
+    /// The context the requests run in (for warming the cache).
+    pub fn ctx(&self) -> &Rc<Ctx<S, R>> {
+        &self.ctx
+    }
+
+    /// Starts the event log and spawns the traffic on the runtime: the requests run as the
+    /// runtime runs.
+    pub fn start_traffic(&self) {
+        // The log starts with the traffic, after the warm-up's thousands of fills.
+        self.ctx
+            .metrics
+            .borrow_mut()
+            .start_event_log(self.config.event_log);
+        let ctx = self.ctx.clone();
+        start_arrivals(
+            &self.ctx.sim,
+            &self.config,
+            self.seed,
+            self.issued.clone(),
+            move |op| strategy::serve(ctx.clone(), op),
+        );
+    }
+
+    /// The report, once every request has finished (no monitor polls a real server here).
+    pub fn report(&self, name: &str) -> Result<VariantReport> {
+        if self.issued.get() > MAX_REQUESTS {
+            return Err(limit_error(self.issued.get()));
+        }
+        Ok(report(name, &self.ctx, &self.config, None))
     }
 }
 
@@ -287,7 +353,12 @@ pub(super) fn check_request_budget(arrivals: Arrivals, duration: SimDuration) ->
     Ok(())
 }
 
-fn build(sim: &Sim, config: &LabConfig, seed: u64) -> Ctx<SimL2> {
+fn build<S: Store + 'static, R: Runtime>(
+    runtime: R,
+    l2: S,
+    config: &LabConfig,
+    seed: u64,
+) -> Ctx<S, R> {
     let keys = config.mix.popularity.keys();
     let db = Db::new(
         keys,
@@ -308,9 +379,9 @@ fn build(sim: &Sim, config: &LabConfig, seed: u64) -> Ctx<SimL2> {
         config.hot_key,
     );
     Ctx::new(
-        sim.clone(),
+        runtime,
         config.l1.map(L1::new),
-        SimL2::new(sim.clone(), L2::new(), config.l2_rtt),
+        l2,
         db,
         config.policy,
         bloom,
@@ -322,8 +393,13 @@ fn build(sim: &Sim, config: &LabConfig, seed: u64) -> Ctx<SimL2> {
 /// Spawns the traffic: one task that releases Poisson arrivals, or one task per closed-loop
 /// client; each request is a `serve(op)` task. `issued` counts requests; the loops stop just past
 /// [`MAX_REQUESTS`].
-fn start_arrivals<F, Fut>(sim: &Sim, config: &LabConfig, seed: u64, issued: Rc<Cell<u64>>, serve: F)
-where
+fn start_arrivals<R: Runtime, F, Fut>(
+    sim: &R,
+    config: &LabConfig,
+    seed: u64,
+    issued: Rc<Cell<u64>>,
+    serve: F,
+) where
     F: Fn(Op) -> Fut + Clone + 'static,
     Fut: Future<Output = ()> + 'static,
 {

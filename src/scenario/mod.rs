@@ -4,7 +4,8 @@
 //! - [`l1_curve`]: the L1 capacity curve.
 //! - `catalog`: the failure scenarios — `stampede`, `avalanche`, `penetration` — and [`run`].
 //! - `schema_deploy`: the `schema-deploy` scenario, on its own bench ([`SchemaDeployReport`]).
-//! - `lab`: the bench every scenario variant runs on ([`LabConfig`] → [`VariantReport`]).
+//! - `lab`: the bench every scenario variant runs on ([`LabConfig`] → [`VariantReport`]), on the
+//!   simulator or (through [`LabRun`]) on any other runtime.
 //! - `multilayer`: several app instances with their own L1s over one L2 ([`MultiLayerReport`]).
 //! - `response_cache`: scenario `response-cache`, an HTTP response cache and its pitfalls.
 //! - `ratelimit`: scenario `ratelimit`, the four rate limiters on shared traffic, an L2 outage
@@ -24,7 +25,9 @@ mod schema_deploy;
 
 pub use catalog::{find, run, scenarios, Report, Runner, Scenario, ScenarioRun, Variant, COMMON};
 pub use consistency::{ConsistencyReport, LostWrite, WriteBehindReport};
-pub use lab::{run_variant, BloomReport, KeyQueries, LabConfig, VariantReport, MAX_REQUESTS};
+pub use lab::{
+    run_variant, BloomReport, KeyQueries, LabConfig, LabRun, VariantReport, MAX_REQUESTS,
+};
 pub use link::{decode_link, LinkKnob, LinkState};
 pub use multilayer::{BroadcastReport, InstanceReport, LayerReport, MultiLayerReport};
 pub use params::{check, resolve, split_assignment, ParamSpec, Params};

@@ -5,7 +5,18 @@
 //!
 //! Each strategy is a plain `async fn` over a [`Ctx`] and reads like its description: look in
 //! the cache, and on a miss do what the strategy says. The tiers are reached through `.await`s
-//! that take simulated time.
+//! that take time — simulated time on the simulator, or real time when the `redis` feature runs
+//! the same functions against a real server: the context is generic over its
+//! [`Runtime`](crate::sim::Runtime) and its [`Store`].
+//!
+//! ## Failing open
+//!
+//! A cache is an optimisation, so a cache that fails must not fail the request: when the store
+//! answers with an error (Redis stopped, a timeout), a read treats it as a miss and asks the
+//! database, a failed fill or lock release is skipped, and a write that could not invalidate
+//! still succeeds (the database has the new row). Every such error is counted
+//! ([`Summary::l2_errors`](crate::metrics::Summary::l2_errors)); the L2 model never fails, so a
+//! simulation counts none.
 //!
 //! Layout: `store` (the [`Store`] trait and the simulated L2), `entry` ([`CachedEntry`], what a
 //! cache holds), `bloom` ([`Bloom`]), [`http`] (an HTTP response cache's keys and storage rules),
@@ -27,7 +38,7 @@ pub use write::{
 
 use crate::error::{Error, Result};
 use crate::metrics::{Metrics, Outcome, Purpose, Served};
-use crate::sim::{Flight, Sim, SimDuration, SimRng, SimTime};
+use crate::sim::{Flight, Runtime, Sim, SimDuration, SimRng, SimTime};
 use crate::tiers::{Db, L1};
 use crate::workload::Op;
 use std::cell::RefCell;
@@ -92,9 +103,11 @@ pub struct Response {
 }
 
 /// Everything a request can reach: the clock, the tiers, the policy and the measurements.
-pub struct Ctx<S> {
-    /// The executor's handle.
-    pub sim: Sim,
+///
+/// `R` is where time comes from: the simulator ([`Sim`], the default) or a wall-clock runtime.
+pub struct Ctx<S, R: Runtime = Sim> {
+    /// The runtime's handle: the clock, sleeps and spawning.
+    pub sim: R,
     /// The in-process cache, if the run has one.
     pub l1: Option<RefCell<L1<u64, CachedEntry>>>,
     /// The shared cache.
@@ -114,12 +127,12 @@ pub struct Ctx<S> {
     refreshing: RefCell<BTreeSet<u64>>,
 }
 
-impl<S: Store + 'static> Ctx<S> {
+impl<S: Store + 'static, R: Runtime> Ctx<S, R> {
     /// A context over the given tiers; `rng` drives TTL jitter and XFetch's coin. The database
     /// is a `Db` of its own or an `Rc<Db>` that several contexts (app instances) share.
     #[allow(clippy::too_many_arguments)] // each is one independent part of the lab
     pub fn new(
-        sim: Sim,
+        sim: R,
         l1: Option<L1<u64, CachedEntry>>,
         l2: S,
         db: impl Into<Rc<Db>>,
@@ -179,17 +192,34 @@ impl<S: Store + 'static> Ctx<S> {
         }
     }
 
-    /// `GET` the key's entry from L2, noting a miss of the traced hot key.
-    async fn l2_get(&self, key: u64) -> Result<Option<CachedEntry>> {
+    /// `GET` the key's entry from L2, noting a miss of the traced hot key. A store error counts
+    /// and reads as a miss (fail open: the caller goes to the database).
+    async fn l2_get(&self, key: u64) -> Option<CachedEntry> {
         let found = self
             .l2
             .get(&data_key(key))
-            .await?
+            .await
+            .map_err(|_| self.count_l2_error())
+            .ok()?
             .and_then(|b| CachedEntry::decode(&b));
         if found.is_none() {
             self.metrics.borrow_mut().record_l2_miss(self.now(), key);
         }
-        Ok(found)
+        found
+    }
+
+    /// Counts a store error that the request went on without.
+    fn count_l2_error(&self) {
+        self.metrics.borrow_mut().record_l2_error(self.now());
+    }
+
+    /// The outcome of a store command whose failure the request can live with: counted, then
+    /// treated as `fallback`.
+    fn or_count<T>(&self, result: Result<T>, fallback: T) -> T {
+        result.unwrap_or_else(|_| {
+            self.count_l2_error();
+            fallback
+        })
     }
 
     /// Asks the database for `key` — unless the Bloom filter knows it does not exist.
@@ -241,11 +271,38 @@ impl<S: Store + 'static> Ctx<S> {
         }
     }
 
-    /// Loads `key` from the database and writes it back to L2: the cache-aside fill.
+    /// Loads `key` from the database and writes it back to L2: the cache-aside fill. A fill
+    /// that fails is counted and skipped: the caller still has its row.
     async fn load_and_fill(&self, key: u64) -> Result<CachedEntry> {
         let mut entry = self.query_db(key, Purpose::Load).await?;
-        self.fill_l2(key, &mut entry).await?;
+        let filled = self.fill_l2(key, &mut entry).await;
+        self.or_count(filled, ());
         Ok(entry)
+    }
+
+    /// The version-1 entry of `key` as a warm-up writes it before traffic starts (as if loaded
+    /// in `load_time`), with how long L2 keeps it — or `None` if it is not to be cached.
+    fn warm_entry(&self, key: u64, load_time: SimDuration) -> Option<(CachedEntry, SimDuration)> {
+        let mut entry = CachedEntry {
+            version: Some(1),
+            fresh_until: SimTime::ZERO,
+            load_time,
+        };
+        let kept = self.stamp(key, &mut entry)?;
+        Some((entry, kept))
+    }
+
+    /// Puts version 1 of `key` into L2 through the store, as a warm-up before traffic starts
+    /// (a real server is warmed this way; the model can skip the network: see `warm`).
+    pub async fn warm_through_store(&self, key: u64, load_time: SimDuration) -> Result<()> {
+        match self.warm_entry(key, load_time) {
+            Some((entry, kept)) => {
+                self.l2
+                    .set(&data_key(key), &entry.encode(), Some(kept))
+                    .await
+            }
+            None => Ok(()),
+        }
     }
 
     /// Whether XFetch says to recompute now: `now - load_time * beta * ln(u) >= expiry`.
@@ -261,12 +318,7 @@ impl Ctx<SimL2> {
     /// Puts version 1 of `key` straight into the L2 model, as a warm-up before traffic starts
     /// (no network time passes), as if it had been loaded in `load_time`.
     pub fn warm(&self, key: u64, load_time: SimDuration) -> Result<()> {
-        let mut entry = CachedEntry {
-            version: Some(1),
-            fresh_until: SimTime::ZERO,
-            load_time,
-        };
-        if let Some(kept) = self.stamp(key, &mut entry) {
+        if let Some((entry, kept)) = self.warm_entry(key, load_time) {
             let mut model = self.l2.model().borrow_mut();
             model.advance_to(self.now());
             model
@@ -292,7 +344,7 @@ fn lock_key(key: u64) -> [u8; 9] {
 }
 
 /// One request, start to finish: runs `op` under the request timeout and records the outcome.
-pub async fn serve<S: Store + 'static>(ctx: Rc<Ctx<S>>, op: Op) {
+pub async fn serve<S: Store + 'static, R: Runtime>(ctx: Rc<Ctx<S, R>>, op: Op) {
     let arrived = ctx.now();
     let outcome = match op {
         Op::Read(key) => {
@@ -328,7 +380,10 @@ pub async fn serve<S: Store + 'static>(ctx: Rc<Ctx<S>>, op: Op) {
 }
 
 /// Reads `key`: L1, then the shared cache under the run's protection, filling L1 on the way back.
-pub async fn read<S: Store + 'static>(ctx: &Rc<Ctx<S>>, key: u64) -> Result<Response> {
+pub async fn read<S: Store + 'static, R: Runtime>(
+    ctx: &Rc<Ctx<S, R>>,
+    key: u64,
+) -> Result<Response> {
     if let Some(entry) = ctx.l1_get(key) {
         return Ok(Response {
             served: Served::L1,
@@ -365,8 +420,11 @@ fn from_db(entry: CachedEntry) -> Response {
 }
 
 /// Cache-aside: on a miss, load from the database and put the row back in the cache.
-pub async fn get_cache_aside<S: Store + 'static>(ctx: &Ctx<S>, key: u64) -> Result<Response> {
-    if let Some(entry) = ctx.l2_get(key).await? {
+pub async fn get_cache_aside<S: Store + 'static, R: Runtime>(
+    ctx: &Ctx<S, R>,
+    key: u64,
+) -> Result<Response> {
+    if let Some(entry) = ctx.l2_get(key).await {
         return Ok(l2_hit(entry));
     }
     Ok(from_db(ctx.load_and_fill(key).await?))
@@ -374,29 +432,35 @@ pub async fn get_cache_aside<S: Store + 'static>(ctx: &Ctx<S>, key: u64) -> Resu
 
 /// The chapter's lock: the one request that wins `SET NX` loads; the others poll the cache and,
 /// if the holder takes too long, query the database themselves (a fallback, not cached).
-pub async fn get_with_lock<S: Store + 'static>(
-    ctx: &Ctx<S>,
+pub async fn get_with_lock<S: Store + 'static, R: Runtime>(
+    ctx: &Ctx<S, R>,
     key: u64,
     lock_ttl: SimDuration,
     poll: SimDuration,
     polls: u64,
 ) -> Result<Response> {
-    if let Some(entry) = ctx.l2_get(key).await? {
+    if let Some(entry) = ctx.l2_get(key).await {
         return Ok(l2_hit(entry));
     }
-    if ctx.l2.set_nx(&lock_key(key), b"1", Some(lock_ttl)).await? {
+    let Ok(won) = ctx.l2.set_nx(&lock_key(key), b"1", Some(lock_ttl)).await else {
+        // No lock service, so no one to coordinate with: load as plain cache-aside would.
+        ctx.count_l2_error();
+        return Ok(from_db(ctx.load_and_fill(key).await?));
+    };
+    if won {
         // We hold the lock. Someone may have filled the entry just before we took it: look again.
         let loaded = match ctx.l2_get(key).await {
-            Ok(Some(entry)) => Ok(l2_hit(entry)),
-            Ok(None) => ctx.load_and_fill(key).await.map(from_db),
-            Err(e) => Err(e),
+            Some(entry) => Ok(l2_hit(entry)),
+            None => ctx.load_and_fill(key).await.map(from_db),
         };
-        ctx.l2.del(&lock_key(key)).await?;
+        // A release that fails leaves the lock to its TTL.
+        let released = ctx.l2.del(&lock_key(key)).await;
+        ctx.or_count(released, false);
         return loaded;
     }
     for _ in 0..polls {
         ctx.sim.sleep(poll).await;
-        if let Some(entry) = ctx.l2_get(key).await? {
+        if let Some(entry) = ctx.l2_get(key).await {
             return Ok(l2_hit(entry));
         }
     }
@@ -406,8 +470,11 @@ pub async fn get_with_lock<S: Store + 'static>(
 }
 
 /// Singleflight: the first request to miss loads; later ones wait for that load's result.
-pub async fn get_singleflight<S: Store + 'static>(ctx: &Ctx<S>, key: u64) -> Result<Response> {
-    if let Some(entry) = ctx.l2_get(key).await? {
+pub async fn get_singleflight<S: Store + 'static, R: Runtime>(
+    ctx: &Ctx<S, R>,
+    key: u64,
+) -> Result<Response> {
+    if let Some(entry) = ctx.l2_get(key).await {
         return Ok(l2_hit(entry));
     }
     let in_flight = ctx.flights.borrow().get(&key).cloned();
@@ -433,13 +500,13 @@ pub async fn get_singleflight<S: Store + 'static>(ctx: &Ctx<S>, key: u64) -> Res
     loaded.map(from_db)
 }
 
-struct Landing<'a, S> {
-    ctx: &'a Ctx<S>,
+struct Landing<'a, S, R: Runtime> {
+    ctx: &'a Ctx<S, R>,
     key: u64,
     flight: &'a Flight<Result<CachedEntry>>,
 }
 
-impl<S> Drop for Landing<'_, S> {
+impl<S, R: Runtime> Drop for Landing<'_, S, R> {
     fn drop(&mut self) {
         self.flight.complete(Err(Error::LoadAbandoned));
         self.ctx.flights.borrow_mut().remove(&self.key);
@@ -448,8 +515,12 @@ impl<S> Drop for Landing<'_, S> {
 
 /// XFetch: every hit rolls a die, and the closer the entry is to expiry (and the slower it is to
 /// load), the likelier this request refreshes it early — usually one request, before anyone misses.
-pub async fn get_xfetch<S: Store + 'static>(ctx: &Ctx<S>, key: u64, beta: f64) -> Result<Response> {
-    if let Some(entry) = ctx.l2_get(key).await? {
+pub async fn get_xfetch<S: Store + 'static, R: Runtime>(
+    ctx: &Ctx<S, R>,
+    key: u64,
+    beta: f64,
+) -> Result<Response> {
+    if let Some(entry) = ctx.l2_get(key).await {
         if !entry.found() || !ctx.xfetch_says_refresh(&entry, beta) {
             return Ok(l2_hit(entry));
         }
@@ -459,11 +530,11 @@ pub async fn get_xfetch<S: Store + 'static>(ctx: &Ctx<S>, key: u64, beta: f64) -
 
 /// Stale-while-revalidate: an entry past its freshness is still served during its grace while
 /// one background refresh (per key, in this process) loads the new row.
-pub async fn get_stale_while_revalidate<S: Store + 'static>(
-    ctx: &Rc<Ctx<S>>,
+pub async fn get_stale_while_revalidate<S: Store + 'static, R: Runtime>(
+    ctx: &Rc<Ctx<S, R>>,
     key: u64,
 ) -> Result<Response> {
-    match ctx.l2_get(key).await? {
+    match ctx.l2_get(key).await {
         Some(entry) if entry.fresh_until > ctx.now() => Ok(l2_hit(entry)),
         Some(entry) => {
             refresh_in_background(ctx, key);
@@ -477,7 +548,7 @@ pub async fn get_stale_while_revalidate<S: Store + 'static>(
 }
 
 /// Starts a refresh of `key` unless one is already running.
-fn refresh_in_background<S: Store + 'static>(ctx: &Rc<Ctx<S>>, key: u64) {
+fn refresh_in_background<S: Store + 'static, R: Runtime>(ctx: &Rc<Ctx<S, R>>, key: u64) {
     if !ctx.refreshing.borrow_mut().insert(key) {
         return;
     }
@@ -490,7 +561,7 @@ fn refresh_in_background<S: Store + 'static>(ctx: &Rc<Ctx<S>>, key: u64) {
 }
 
 /// Writes `key`: update the database, then invalidate both caches (the next read reloads).
-pub async fn write<S: Store + 'static>(ctx: &Ctx<S>, key: u64) -> Result<()> {
+pub async fn write<S: Store + 'static, R: Runtime>(ctx: &Ctx<S, R>, key: u64) -> Result<()> {
     ctx.metrics
         .borrow_mut()
         .record_db_query(ctx.now(), key, Purpose::Write);
@@ -498,7 +569,9 @@ pub async fn write<S: Store + 'static>(ctx: &Ctx<S>, key: u64) -> Result<()> {
     if let Some(l1) = &ctx.l1 {
         l1.borrow_mut().remove(&key);
     }
-    ctx.l2.del(&data_key(key)).await?;
+    // The database has the new row: a failed invalidation is counted, not a failed write.
+    let invalidated = ctx.l2.del(&data_key(key)).await;
+    ctx.or_count(invalidated, false);
     Ok(())
 }
 
@@ -511,6 +584,16 @@ mod tests {
 
     /// A lab with no L1, a 1 ms L2 and a database that always takes `db_ms`.
     fn lab(protection: Protection, db_ms: u64, timeout_ms: u64) -> (Executor, Rc<Ctx<SimL2>>) {
+        lab_with(protection, db_ms, timeout_ms, |l2| l2)
+    }
+
+    /// The same lab with its L2 wrapped by `wrap`.
+    fn lab_with<S: Store + 'static>(
+        protection: Protection,
+        db_ms: u64,
+        timeout_ms: u64,
+        wrap: impl FnOnce(SimL2) -> S,
+    ) -> (Executor, Rc<Ctx<S>>) {
         let exec = Executor::new();
         let sim = exec.sim().clone();
         let ms = SimDuration::from_millis;
@@ -529,16 +612,82 @@ mod tests {
             request_timeout: ms(timeout_ms),
         };
         let metrics = Metrics::new(ms(1000), SimTime(10_000_000), 10, 0, Some(0));
-        let l2 = SimL2::new(sim.clone(), L2::new(), ms(1));
+        let l2 = wrap(SimL2::new(sim.clone(), L2::new(), ms(1)));
         let ctx = Ctx::new(sim, None, l2, db, policy, None, metrics, SimRng::new(2));
         (exec, Rc::new(ctx))
     }
 
-    fn burst(exec: &Executor, ctx: &Rc<Ctx<SimL2>>, n: u64) {
+    fn burst<S: Store + 'static>(exec: &Executor, ctx: &Rc<Ctx<S>>, n: u64) {
         for _ in 0..n {
             exec.sim().spawn_detached(serve(ctx.clone(), Op::Read(0)));
         }
         exec.run();
+    }
+
+    /// The L2 model behind a switch: while `down`, every command fails, as against a stopped
+    /// server.
+    struct Switchable {
+        l2: SimL2,
+        down: std::cell::Cell<bool>,
+    }
+
+    impl Switchable {
+        fn check(&self) -> Result<()> {
+            match self.down.get() {
+                true => Err(Error::Store {
+                    detail: "connection refused".to_string(),
+                }),
+                false => Ok(()),
+            }
+        }
+    }
+
+    impl Store for Switchable {
+        async fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
+            self.check()?;
+            self.l2.get(key).await
+        }
+        async fn set(&self, key: &[u8], value: &[u8], ttl: Option<SimDuration>) -> Result<()> {
+            self.check()?;
+            self.l2.set(key, value, ttl).await
+        }
+        async fn set_nx(&self, key: &[u8], value: &[u8], ttl: Option<SimDuration>) -> Result<bool> {
+            self.check()?;
+            self.l2.set_nx(key, value, ttl).await
+        }
+        async fn del(&self, key: &[u8]) -> Result<bool> {
+            self.check()?;
+            self.l2.del(key).await
+        }
+    }
+
+    #[test]
+    fn reads_fail_open_to_the_database_while_the_store_is_down_and_use_it_again_after() {
+        let lock = Protection::Lock {
+            lock_ttl: SimDuration::from_secs(2),
+            poll: SimDuration::from_millis(10),
+            polls: 20,
+        };
+        let (exec, ctx) = lab_with(lock, 20, 1000, |l2| Switchable {
+            l2,
+            down: std::cell::Cell::new(true),
+        });
+        burst(&exec, &ctx, 10);
+        let t = ctx.metrics.borrow().totals();
+        // Each read: GET fails, SET NX fails (no lock to coordinate with), it loads, and the
+        // fill fails — three errors, one database query, no failed request.
+        assert_eq!(
+            (t.misses, t.db_queries, t.errors, t.l2_errors),
+            (10, 10, 0, 30)
+        );
+        ctx.l2.down.set(false);
+        burst(&exec, &ctx, 10);
+        let t = ctx.metrics.borrow().totals();
+        // Back up: one lock holder loads, the nine others find its fill.
+        assert_eq!(
+            (t.misses, t.l2_hits, t.db_queries, t.errors, t.l2_errors),
+            (11, 9, 11, 0, 30)
+        );
     }
 
     #[test]

@@ -382,7 +382,7 @@ pub async fn read_with<S: VersionedStore + 'static>(
     if let Some(entry) = ctx.l1_get(key) {
         return Ok(cached(Served::L1, entry));
     }
-    if let Some(entry) = ctx.l2_get(key).await? {
+    if let Some(entry) = ctx.l2_get(key).await {
         if paths.refresh_due(ctx, &entry) {
             refresh_in_background(ctx, paths, key);
         }

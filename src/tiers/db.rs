@@ -11,7 +11,7 @@
 //! when the query began executing ([`Db::snapshot_reads`]), as a statement in an MVCC database
 //! does — so a slow query can return a row that a write replaced while it ran.
 
-use crate::sim::{Semaphore, Sim, SimDuration, SimRng, SimTime};
+use crate::sim::{Runtime, Semaphore, SimDuration, SimRng, SimTime};
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::num::NonZeroU64;
@@ -146,7 +146,7 @@ impl Db {
     /// assert_eq!(t.as_millis(), 10);
     /// assert_eq!(db.stats().queries, 2);
     /// ```
-    pub async fn query(&self, sim: &Sim, key: u64) -> Option<Row> {
+    pub async fn query<R: Runtime>(&self, sim: &R, key: u64) -> Option<Row> {
         let at_start = self
             .round_trip(sim, &[key], || self.current_version(key))
             .await;
@@ -166,7 +166,7 @@ impl Db {
 
     /// `UPDATE … SET version = version + 1 WHERE key = ?`: the new version, or `None` for a key
     /// that does not exist.
-    pub async fn write(&self, sim: &Sim, key: u64) -> Option<u64> {
+    pub async fn write<R: Runtime>(&self, sim: &R, key: u64) -> Option<u64> {
         self.round_trip(sim, &[key], || ()).await;
         let next = self.current_version(key)? + 1;
         self.commit(sim.now(), key, next);
@@ -190,7 +190,7 @@ impl Db {
     /// assert_eq!((db.current_version(1), db.current_version(2)), (Some(4), Some(3)));
     /// assert_eq!(db.stats().queries, 1);
     /// ```
-    pub async fn write_rows(&self, sim: &Sim, rows: &[Row]) {
+    pub async fn write_rows<R: Runtime>(&self, sim: &R, rows: &[Row]) {
         let keys: Vec<u64> = rows.iter().map(|r| r.key).collect();
         self.round_trip(sim, &keys, || ()).await;
         for row in rows {
@@ -229,7 +229,12 @@ impl Db {
 
     /// Counts the query (once, and once for each of `keys`), waits for a connection, calls
     /// `at_start` as the query begins executing, and holds the connection for one query time.
-    async fn round_trip<T>(&self, sim: &Sim, keys: &[u64], at_start: impl FnOnce() -> T) -> T {
+    async fn round_trip<T, R: Runtime>(
+        &self,
+        sim: &R,
+        keys: &[u64],
+        at_start: impl FnOnce() -> T,
+    ) -> T {
         {
             let mut stats = self.stats.borrow_mut();
             stats.queries += 1;
