@@ -44,3 +44,16 @@ fn a_bad_flag_value_names_the_parameter_and_its_range() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("`rate` must be between 1 and"), "{stderr}");
 }
+
+/// A build without the `redis` feature still knows `redis-stats`, and says how to get it.
+#[cfg(not(feature = "redis"))]
+#[test]
+fn redis_stats_without_the_feature_says_how_to_build_it() {
+    let out = Command::new(env!("CARGO_BIN_EXE_cachelab"))
+        .args(["redis-stats", "--redis-url", "redis://127.0.0.1:6379"])
+        .output()
+        .expect("run cachelab");
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("--features redis"), "{stderr}");
+}
