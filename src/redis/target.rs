@@ -306,7 +306,10 @@ pub enum Connection {
 
 /// A round-robin pool of [`ConnectionManager`]s to one server. Each manager multiplexes many
 /// concurrent requests over one socket and reconnects by itself after the server comes back;
-/// several of them spread the load of many tasks over several sockets.
+/// several of them spread the load of many tasks over several sockets. Each command (or pipeline)
+/// goes to the next socket, so nothing may rely on state kept by one connection (`SELECT`,
+/// `WATCH`, `SUBSCRIBE`); a pipeline travels whole on one socket, so a `MULTI`/`EXEC` pipeline
+/// stays a transaction, and a script is one command anyway.
 #[derive(Clone)]
 pub struct NodePool {
     managers: Arc<[ConnectionManager]>,
