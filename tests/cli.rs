@@ -71,14 +71,21 @@ fn the_new_scenarios_print_their_own_numbers() {
     assert!(cache.contains("other users' data 939"), "{cache}");
 }
 
+/// A build without the `redis` feature still knows the real-Redis subcommands, and says how to
+/// get them.
 #[cfg(not(feature = "redis"))]
 #[test]
-fn live_without_the_redis_feature_says_how_to_get_it() {
-    let out = Command::new(env!("CARGO_BIN_EXE_cachelab"))
-        .args(["live", "stampede", "--redis-url", "redis://127.0.0.1:6379"])
-        .output()
-        .expect("run cachelab");
-    assert_eq!(out.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("needs the `redis` feature"), "{stderr}");
+fn redis_subcommands_without_the_feature_say_how_to_build_it() {
+    for args in [
+        &["live", "stampede", "--redis-url", "redis://127.0.0.1:6379"][..],
+        &["redis-stats", "--redis-url", "redis://127.0.0.1:6379"],
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_cachelab"))
+            .args(args)
+            .output()
+            .expect("run cachelab");
+        assert_eq!(out.status.code(), Some(2));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("--features redis"), "{stderr}");
+    }
 }

@@ -1,14 +1,14 @@
 //! A Redis Cluster of three masters (`scripts/redis-cluster.sh`, which `make test` starts and
 //! passes in `CACHELAB_REDIS_CLUSTER_URLS`): the cluster connection routes keys of every slot,
-//! hash-tagged keys share a slot (so one script may touch both), the monitor reaches every master,
-//! and the rate-limit scripts run unchanged.
+//! hash-tagged keys share a slot (so one script may touch both), the monitor and the clean-up
+//! reach every master, and the rate-limit scripts run unchanged.
 #![cfg(feature = "redis")]
 
 #[path = "support/redis_env.rs"]
 mod redis_env;
 
 use cachelab::ratelimit::{FailMode, Rule, Scope, TokenBucket};
-use cachelab::redis::monitor::{list_keys, server_stats};
+use cachelab::redis::monitor::{delete_matching, list_keys, server_stats};
 use cachelab::redis::ratelimit::{Algorithm, RedisRateLimiter};
 use cachelab::redis::{connect, Connection, Target};
 use cachelab::sim::SimTime;
@@ -76,9 +76,17 @@ async fn keys_of_every_slot_are_written_read_and_listed_from_all_masters() {
         .unwrap();
     assert_eq!((some.keys.len(), some.truncated), (12, true));
 
-    for key in &keys {
-        let _: u64 = conn.del(key).await.unwrap();
-    }
+    // Clean-up by pattern reaches every master too.
+    assert_eq!(
+        delete_matching(&mut conn, &format!("{prefix}:*"))
+            .await
+            .unwrap(),
+        30
+    );
+    let left = list_keys(&mut conn, &format!("{prefix}:*"), 1_000)
+        .await
+        .unwrap();
+    assert!(left.keys.is_empty());
 }
 
 #[tokio::test]

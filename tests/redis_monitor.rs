@@ -6,7 +6,7 @@
 #[path = "support/redis_env.rs"]
 mod redis_env;
 
-use cachelab::redis::monitor::{list_keys, server_stats};
+use cachelab::redis::monitor::{delete_matching, list_keys, server_stats};
 use cachelab::redis::{connect, Connection, Target};
 use redis::AsyncCommands;
 use std::process::Command;
@@ -92,8 +92,10 @@ async fn stats_count_reads_and_scan_lists_the_keys() {
     let error = list_keys(&mut conn, &pattern, 0).await.unwrap_err();
     assert!(error.to_string().contains("`limit`"), "{error}");
 
-    let deleted: u64 = conn.del(&keys).await.unwrap();
-    assert_eq!(deleted, 25);
+    // Clean-up by pattern: exactly this run's keys go.
+    assert_eq!(delete_matching(&mut conn, &pattern).await.unwrap(), 25);
+    let left = list_keys(&mut conn, &pattern, 100).await.unwrap();
+    assert!(left.keys.is_empty());
 }
 
 fn cachelab(args: &[&str]) -> std::process::Output {
@@ -144,7 +146,10 @@ async fn redis_stats_prints_counters_and_keys_as_json() {
         text.contains(&format!("hash             none  {}", keys[20])),
         "{text}"
     );
-    let _: u64 = conn.del(&keys).await.unwrap();
+    let cleaned = delete_matching(&mut conn, &format!("{prefix}:*"))
+        .await
+        .unwrap();
+    assert_eq!(cleaned, 25);
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! Monitoring a real Redis the way a service's metrics endpoint does: the server's own counters
 //! (`INFO stats` and `INFO memory`, plus `DBSIZE`) as a typed [`ServerStats`], and a listing of
-//! the keys under a pattern with each key's TTL and type ([`list_keys`]).
+//! the keys under a pattern with each key's TTL and type ([`list_keys`]). [`delete_matching`]
+//! walks the same way to clean up a run's keys.
 //!
 //! # Why `SCAN`, never `KEYS`
 //! Redis runs commands one at a time. `KEYS pattern` walks the whole keyspace in one command, so on
@@ -14,7 +15,7 @@
 //! # Clusters
 //! In a Redis Cluster each master holds only its own slots' keys and its own counters, so both
 //! functions ask every master (found with `CLUSTER NODES`) in turn: [`server_stats`] sums the
-//! counters and [`list_keys`] scans each master's keyspace.
+//! counters, and [`list_keys`] and [`delete_matching`] scan each master's keyspace.
 
 use redis::aio::ConnectionLike;
 use redis::cluster_routing::{RoutingInfo, SingleNodeRoutingInfo};
@@ -271,14 +272,7 @@ pub async fn list_keys(conn: &mut Connection, pattern: &str, limit: u64) -> Resu
     'nodes: for node in nodes(conn).await? {
         let mut cursor = 0u64;
         loop {
-            let scan = redis::cmd("SCAN")
-                .arg(cursor)
-                .arg("MATCH")
-                .arg(pattern)
-                .arg("COUNT")
-                .arg(SCAN_STEP)
-                .clone();
-            let (next, keys): (u64, Vec<Vec<u8>>) = node.query(conn, scan).await?;
+            let (next, keys) = scan_step(conn, &node, cursor, pattern).await?;
             let room = (limit - listing.keys.len() as u64) as usize;
             let taken = keys.len().min(room);
             listing
@@ -300,6 +294,56 @@ pub async fn list_keys(conn: &mut Connection, pattern: &str, limit: u64) -> Resu
     }
     listing.keys.sort_by(|a, b| a.key.cmp(&b.key));
     Ok(listing)
+}
+
+/// Deletes every key matching the glob `pattern` (on every master of a cluster) and returns how
+/// many went: the clean-up after a run whose keys share a prefix. Walks with `SCAN` and deletes each
+/// step's keys with one pipelined round of `UNLINK` (which frees the memory in the background), so
+/// the server is never blocked by one big command.
+pub async fn delete_matching(conn: &mut Connection, pattern: &str) -> Result<u64> {
+    let mut deleted = 0;
+    for node in nodes(conn).await? {
+        let mut cursor = 0u64;
+        loop {
+            let (next, keys) = scan_step(conn, &node, cursor, pattern).await?;
+            if !keys.is_empty() {
+                let mut pipeline = redis::pipe();
+                for key in &keys {
+                    // One key per command: keys of different slots may not share one.
+                    pipeline.cmd("UNLINK").arg(key);
+                }
+                for reply in node.pipeline(conn, pipeline).await? {
+                    deleted +=
+                        redis::from_redis_value::<u64>(reply).map_err(|error| Error::Store {
+                            detail: format!("unexpected UNLINK reply: {error}"),
+                        })?;
+                }
+            }
+            if next == 0 {
+                break;
+            }
+            cursor = next;
+        }
+    }
+    Ok(deleted)
+}
+
+/// One `SCAN` step on `node` from `cursor`: the next cursor (0 when the walk is over) and the
+/// step's keys matching `pattern`.
+async fn scan_step(
+    conn: &mut Connection,
+    node: &Node,
+    cursor: u64,
+    pattern: &str,
+) -> Result<(u64, Vec<Vec<u8>>)> {
+    let scan = redis::cmd("SCAN")
+        .arg(cursor)
+        .arg("MATCH")
+        .arg(pattern)
+        .arg("COUNT")
+        .arg(SCAN_STEP)
+        .clone();
+    node.query(conn, scan).await
 }
 
 /// `TYPE` and `PTTL` of `keys`, pipelined on `node`; keys gone meanwhile are left out.

@@ -44,10 +44,11 @@ const DEFAULT_PORT: u16 = 6379;
 /// that a typo cannot exhaust the server's `maxclients`.
 pub const MAX_CONNECTIONS: usize = 64;
 
-/// How long connecting, and then each reply, may take before the call fails. Short, because a
-/// cache that answers slowly is treated as down (the caller falls back to the database), and a
-/// stopped server should be noticed within a fraction of a second, not after the OS's TCP timeout.
-const CONNECT_TIMEOUT: Duration = Duration::from_millis(500);
+/// How long connecting (a TLS handshake included), and then each reply, may take before the call
+/// fails. Short, because a cache that answers slowly is treated as down (the caller falls back to
+/// the database), and a stopped server should be noticed within a second, not after the OS's TCP
+/// timeout.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
 const RESPONSE_TIMEOUT: Duration = Duration::from_millis(500);
 
 /// A Redis deployment to connect to: one server, or the seed nodes of a Redis Cluster.
@@ -305,7 +306,10 @@ pub enum Connection {
 
 /// A round-robin pool of [`ConnectionManager`]s to one server. Each manager multiplexes many
 /// concurrent requests over one socket and reconnects by itself after the server comes back;
-/// several of them spread the load of many tasks over several sockets.
+/// several of them spread the load of many tasks over several sockets. Each command (or pipeline)
+/// goes to the next socket, so nothing may rely on state kept by one connection (`SELECT`,
+/// `WATCH`, `SUBSCRIBE`); a pipeline travels whole on one socket, so a `MULTI`/`EXEC` pipeline
+/// stays a transaction, and a script is one command anyway.
 #[derive(Clone)]
 pub struct NodePool {
     managers: Arc<[ConnectionManager]>,
@@ -358,7 +362,7 @@ impl ConnectionLike for Connection {
 /// [`MAX_CONNECTIONS`]), or to a Redis Cluster through the cluster client (which keeps one
 /// multiplexed connection per node, so `connections` is only checked).
 ///
-/// Fails if no server answers within half a second; afterwards the connection reconnects by itself,
+/// Fails if no server answers within a second; afterwards the connection reconnects by itself,
 /// and commands sent while the server is down fail quickly instead of hanging.
 pub async fn connect(target: &Target, connections: usize) -> Result<Connection> {
     if !(1..=MAX_CONNECTIONS).contains(&connections) {
