@@ -165,7 +165,9 @@ impl Live {
         // The LocalSet completes when its last task does: every request, refresh and load.
         rt.block_on(local);
         let report = started.and_then(|lab| lab.report(variant));
-        let cleaned = rt.block_on(remove_keys_under(conn, store.prefix()));
+        // Every key of the run shares the prefix: SCAN (never KEYS) and UNLINK them on every master.
+        let pattern = format!("{}*", store.prefix());
+        let cleaned = rt.block_on(monitor::delete_matching(&mut conn.clone(), &pattern));
         let report = report?;
         cleaned?;
         Ok(report)
@@ -208,31 +210,6 @@ async fn warm(ctx: &Rc<Ctx<LiveStore, RealTime>>, keys: u64, load_time: SimDurat
         }
     }
     Ok(())
-}
-
-/// Removes every key under `prefix`, on every master of a cluster: lists them with `SCAN`
-/// ([`monitor::list_keys`], never `KEYS`), then `UNLINK`s them one by one, so that each command
-/// names one key and routes to its slot's master. Returns how many went.
-async fn remove_keys_under(conn: &Connection, prefix: &str) -> Result<u64> {
-    let mut conn = conn.clone();
-    let pattern = format!("{prefix}*");
-    let mut removed = 0;
-    loop {
-        let listing = monitor::list_keys(&mut conn, &pattern, monitor::MAX_LIST_LIMIT).await?;
-        for key in &listing.keys {
-            let mut unlink = redis::cmd("UNLINK");
-            unlink.arg(&key.key);
-            removed += unlink
-                .query_async::<u64>(&mut conn)
-                .await
-                .map_err(|e| Error::Store {
-                    detail: e.to_string(),
-                })?;
-        }
-        if !listing.truncated {
-            return Ok(removed);
-        }
-    }
 }
 
 /// Refuses parameters that would make a live run too long, naming the parameter.
