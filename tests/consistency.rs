@@ -2,6 +2,7 @@
 //! as relations between the variants of one run (and exact identities where the lab can count).
 
 use cachelab::scenario::{run, ConsistencyReport, Report, VariantReport, WriteBehindReport};
+use cachelab::sim::SimRng;
 
 const SEEDS: [u64; 2] = [1, 2];
 
@@ -170,4 +171,60 @@ fn with_crash_at_err(seconds: &str) -> String {
     run("consistency", &[("crash_at_s".into(), seconds.into())], 1)
         .unwrap_err()
         .to_string()
+}
+
+/// One random choice from each knob's interesting values (small runs, extremes included).
+fn random_settings(rng: &mut SimRng) -> Vec<(String, String)> {
+    const KNOBS: [(&str, &[&str]); 18] = [
+        ("duration_s", &["1", "2", "3"]),
+        ("rate", &["1", "50", "400", "2000"]),
+        ("keys", &["1", "2", "20", "300"]),
+        ("skew", &["0", "1", "3"]),
+        ("write_share", &["0", "0.05", "0.5", "1"]),
+        ("ttl_s", &["0.01", "0.5", "10"]),
+        ("l1_keys", &["0", "1", "50"]),
+        ("l1_ttl_ms", &["1", "1000"]),
+        ("db_p50_ms", &["0.01", "20", "500"]),
+        ("db_p99_ms", &["600", "2000"]),
+        ("db_pool", &["1", "32"]),
+        ("timeout_ms", &["1", "50", "3000"]),
+        ("batch_size", &["1", "3", "10000"]),
+        ("flush_ms", &["1", "100", "60000"]),
+        ("crash_at_s", &["0", "0.5", "0.999"]),
+        ("refresh_ahead_s", &["0.001", "2", "86400"]),
+        ("clients", &["0", "0", "5"]),
+        ("think_ms", &["1", "10"]),
+    ];
+    KNOBS
+        .iter()
+        .map(|(name, values)| {
+            let value = values[rng.below(values.len() as u64) as usize];
+            (name.to_string(), value.to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn the_fix_and_the_write_behind_accounting_hold_over_random_settings() {
+    // An L1 in front, TTLs shorter than the request timeout, one connection, 1 ms flushes...
+    let mut rng = SimRng::new(10);
+    for seed in 0..300 {
+        let given = random_settings(&mut rng);
+        let r = run("consistency", &given, seed).unwrap();
+        for v in &r.variants {
+            let c = v.consistency.as_ref().unwrap();
+            assert_eq!(c.stale_reads, v.summary.stale_reads, "{given:?}");
+            if v.name == "versioned" {
+                assert_eq!((c.stale_reads, c.put_backs), (0, 0), "{given:?}");
+            }
+            if let Some(wb) = &c.write_behind {
+                assert_eq!(wb.unflushed_at_end, 0, "{given:?}");
+                let accounted = c.db_rows_written + wb.coalesced + wb.lost_writes;
+                assert_eq!(c.writes, accounted, "{given:?}");
+                if wb.crash_at_s.is_none() {
+                    assert_eq!(wb.rows_behind_at_end, 0, "{given:?}");
+                }
+            }
+        }
+    }
 }

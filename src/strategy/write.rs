@@ -10,12 +10,15 @@
 //! - **versioned** ([`WritePath::Versioned`], the fix): the write replaces the entry by a small
 //!   marker that carries the new version, and every store is a compare-and-set on the version
 //!   (one atomic step at the server, what a short Lua script does in Redis): a fill is refused if
-//!   the cache already announces a newer row. Unlike a delayed second delete, which only shortens
+//!   the cache already announces a newer row. Markers and entries stay in the cache for at least
+//!   the request timeout (an entry past its freshness reads as a miss), so the version is still
+//!   there when the slowest possible reader comes back. Unlike a delayed second delete, which only shortens
 //!   the time a put-back is served, or a lease, whose token check is itself a compare-and-set, the
 //!   version makes the outcome independent of how slow the reader is.
 //! - **write-through** ([`WritePath::WriteThrough`]): update the database, then set the cache to
-//!   the new row. Reads fill with `SET NX` (add only), so a slow reader can never overwrite the
-//!   writer's newer entry. Every write costs a database write and a cache write.
+//!   the new row. Reads fill with `SET NX` (add only), so a slow reader cannot overwrite the
+//!   writer's newer entry — as long as that entry outlives the reader (TTL at least the request
+//!   timeout). Every write costs a database write and a cache write.
 //! - **write-behind** ([`WritePath::WriteBehind`]): set the cache and queue the write; a worker
 //!   ([`start_flush_worker`]) drains the queue every `flush_every` in statements of at most
 //!   `batch_size` rows, keeping only the newest version of a key within a statement. The database
@@ -108,7 +111,32 @@ pub struct WritePaths {
     queue: RefCell<VecDeque<Row>>,
     /// Write-behind: the newest version handed out per key (ahead of the database until flushed).
     handed_out: RefCell<BTreeMap<u64, u64>>,
+    /// This process's writes per key, for keeping readers' late copies out of L1.
+    writing: RefCell<BTreeMap<u64, WriteMark>>,
     stats: RefCell<WriteStats>,
+}
+
+/// A key's writes in this process: how many are running, and when the last one ended.
+#[derive(Clone, Copy, Debug, Default)]
+struct WriteMark {
+    running: u64,
+    last_done: Option<SimTime>,
+}
+
+/// Marks a write of `key` as running until it is dropped (finished or abandoned).
+struct Writing<'a> {
+    marks: &'a RefCell<BTreeMap<u64, WriteMark>>,
+    key: u64,
+    sim: &'a crate::sim::Sim,
+}
+
+impl Drop for Writing<'_> {
+    fn drop(&mut self) {
+        let mut marks = self.marks.borrow_mut();
+        let mark = marks.entry(self.key).or_default();
+        mark.running -= 1;
+        mark.last_done = Some(self.sim.now());
+    }
 }
 
 impl WritePaths {
@@ -120,6 +148,7 @@ impl WritePaths {
             refresh_ahead,
             queue: RefCell::new(VecDeque::new()),
             handed_out: RefCell::new(BTreeMap::new()),
+            writing: RefCell::new(BTreeMap::new()),
             stats: RefCell::new(WriteStats::default()),
         }
     }
@@ -187,8 +216,11 @@ impl WritePaths {
                 true
             }
             WritePath::Versioned => {
+                // Kept past its freshness (reads treat it as a miss then) for as long as a reader
+                // can be in flight, so that its version still turns older fills away.
+                let keep = ttl.max(ctx.policy.request_timeout);
                 ctx.l2
-                    .set_if_newer(&k, Slot::Entry(*entry), Some(ttl))
+                    .set_if_newer(&k, Slot::Entry(*entry), Some(keep))
                     .await?
             }
             WritePath::WriteThrough | WritePath::WriteBehind { .. } => {
@@ -199,6 +231,31 @@ impl WritePaths {
         stats.put_backs += u64::from(stored && behind);
         stats.refused_fills += u64::from(!stored);
         Ok(stored)
+    }
+
+    /// Copies what a read found into L1 — unless this process wrote the key since the read
+    /// asked (`asked_at`) or is writing it now: the copy may predate that write, and the write's
+    /// own L1 update (or removal) must not be undone by it.
+    fn l1_fill_unless_written(
+        &self,
+        ctx: &Ctx<impl Store + 'static>,
+        key: u64,
+        entry: &CachedEntry,
+        asked_at: SimTime,
+    ) {
+        let mark = self.writing.borrow().get(&key).copied().unwrap_or_default();
+        if mark.running == 0 && mark.last_done.is_none_or(|done| done < asked_at) {
+            ctx.l1_fill(key, entry);
+        }
+    }
+
+    fn start_writing<'a>(&'a self, sim: &'a crate::sim::Sim, key: u64) -> Writing<'a> {
+        self.writing.borrow_mut().entry(key).or_default().running += 1;
+        Writing {
+            marks: &self.writing,
+            key,
+            sim,
+        }
     }
 
     /// Whether a read of `entry` should reload it ahead of its expiry.
@@ -382,17 +439,21 @@ pub async fn read_with<S: VersionedStore + 'static>(
     if let Some(entry) = ctx.l1_get(key) {
         return Ok(cached(Served::L1, entry));
     }
-    if let Some(entry) = ctx.l2_get(key).await {
+    let found = ctx.l2_get(key).await;
+    // The versioned path keeps entries past their freshness, as fences; such an entry is a miss.
+    let versioned = paths.path == WritePath::Versioned;
+    if let Some(entry) = found.filter(|e| !versioned || e.fresh_until > ctx.now()) {
         if paths.refresh_due(ctx, &entry) {
             refresh_in_background(ctx, paths, key);
         }
-        ctx.l1_fill(key, &entry);
+        paths.l1_fill_unless_written(ctx, key, &entry, read_at);
         return Ok(cached(Served::L2, entry));
     }
+    let asked_at = read_at;
     let mut entry = ctx.query_db(key, Purpose::Load).await?;
     let read_at = ctx.now();
     if paths.fill(ctx, key, &mut entry).await? {
-        ctx.l1_fill(key, &entry);
+        paths.l1_fill_unless_written(ctx, key, &entry, asked_at);
     }
     Ok(Observed {
         response: Response {
@@ -455,6 +516,7 @@ pub async fn write_with<S: VersionedStore + 'static>(
     paths: &WritePaths,
     key: u64,
 ) -> Result<()> {
+    let _writing = paths.start_writing(&ctx.sim, key);
     let written = match paths.path {
         WritePath::Invalidate => {
             super::write(ctx, key).await?;
@@ -542,7 +604,7 @@ mod tests {
     use crate::metrics::Metrics;
     use crate::sim::{Executor, SimRng};
     use crate::strategy::{Policy, Protection};
-    use crate::tiers::{Db, LatencyModel, L2};
+    use crate::tiers::{Db, LatencyModel, L1, L2};
     use std::num::NonZeroU64;
 
     const MS: u64 = 1_000;
@@ -550,10 +612,14 @@ mod tests {
     /// Rows 0..3 (not cached), a 1 ms L2, and a database whose every query takes `db_ms` and
     /// reads the row as it starts.
     fn lab(db_ms: u64) -> (Executor, Rc<Ctx<SimL2>>) {
+        lab_with(SimDuration::from_millis(db_ms), None)
+    }
+
+    fn lab_with(db: SimDuration, l1: Option<L1<u64, CachedEntry>>) -> (Executor, Rc<Ctx<SimL2>>) {
         let exec = Executor::new();
         let sim = exec.sim().clone();
         let ms = SimDuration::from_millis;
-        let latency = LatencyModel::from_percentiles(ms(db_ms), ms(db_ms));
+        let latency = LatencyModel::from_percentiles(db, db);
         let db = Db::new(3, NonZeroU64::new(4).unwrap(), latency, SimRng::new(1));
         db.snapshot_reads();
         let policy = Policy {
@@ -566,8 +632,44 @@ mod tests {
         };
         let metrics = Metrics::new(ms(1000), SimTime(10_000_000), 3, 0, None);
         let l2 = SimL2::new(sim.clone(), L2::new(), ms(1));
-        let ctx = Ctx::new(sim, None, l2, db, policy, None, metrics, SimRng::new(2));
+        let ctx = Ctx::new(sim, l1, l2, db, policy, None, metrics, SimRng::new(2));
         (exec, Rc::new(ctx))
+    }
+
+    /// Key 0 is cached at version 1 in L2; a read asks L2 at 0 ms and a write that takes
+    /// 0.5 ms commits (and updates L2 and L1) before the read's answer arrives at 1 ms. The
+    /// version a read at 10 ms returns: the read's late copy must not have gone into L1.
+    fn read_straddling_a_write(path: WritePath) -> Option<u64> {
+        let l1 = L1::new(std::num::NonZeroUsize::new(8).unwrap());
+        let (exec, ctx) = lab_with(SimDuration::from_micros(500), Some(l1));
+        ctx.warm(0, SimDuration::ZERO).unwrap();
+        let paths = Rc::new(WritePaths::new(path, None));
+        let (c, p) = (ctx.clone(), paths.clone());
+        exec.sim().spawn_detached(async move {
+            let early = read_with(&c, &p, 0).await.unwrap();
+            assert_eq!(early.response.entry.version, Some(1));
+        });
+        let (c, p) = (ctx.clone(), paths.clone());
+        exec.sim()
+            .spawn_detached(async move { write_with(&c, &p, 0).await.unwrap() });
+        let (c, p) = (ctx.clone(), paths.clone());
+        let later = exec.sim().spawn(async move {
+            c.sim.sleep(SimDuration::from_millis(10)).await;
+            read_with(&c, &p, 0).await.unwrap().response.entry.version
+        });
+        exec.run();
+        later.try_take().unwrap()
+    }
+
+    #[test]
+    fn a_read_that_straddles_a_write_does_not_put_its_copy_in_l1() {
+        for path in [
+            WritePath::Invalidate,
+            WritePath::Versioned,
+            WritePath::WriteThrough,
+        ] {
+            assert_eq!(read_straddling_a_write(path), Some(2), "{path:?}");
+        }
     }
 
     /// A write of key 0 and a read of it start together; the read's query began before the
