@@ -165,3 +165,15 @@ fn the_section_reports_l2s_own_counters() {
     assert!(m.expired_keys >= 1_000);
     assert_eq!(m.evicted_keys, 0);
 }
+
+#[test]
+fn every_scenario_reports_what_a_monitor_saw() {
+    let short = [("duration_s".to_string(), "2".to_string())];
+    for scenario in cachelab::scenario::scenarios() {
+        let report = cachelab::scenario::run(scenario.name, &short, 1).unwrap();
+        for variant in &report.variants {
+            let seen = variant.monitoring.as_ref();
+            assert!(seen.is_some(), "{} / {}", scenario.name, variant.name);
+        }
+    }
+}

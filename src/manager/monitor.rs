@@ -114,6 +114,8 @@ pub struct Monitor {
     hit_ratio_firing: bool,
     memory_firing: bool,
     alerts: Vec<Alert>,
+    /// The start of the first bucket not sampled yet.
+    open_bucket: SimTime,
 }
 
 impl Monitor {
@@ -128,6 +130,7 @@ impl Monitor {
             hit_ratio_firing: false,
             memory_firing: false,
             alerts: Vec::new(),
+            open_bucket: SimTime::ZERO,
         }
     }
 
@@ -140,6 +143,7 @@ impl Monitor {
     /// lookups since the previous sample with the hit-ratio floor and the memory in use with the
     /// mark, and records any alert that starts firing.
     pub fn sample(&mut self, l2: &L2, bucket_start: SimTime) {
+        self.open_bucket = bucket_start + self.bucket;
         let now = l2.stats();
         let hits = now.keyspace_hits - self.last.keyspace_hits;
         let lookups = hits + now.keyspace_misses - self.last.keyspace_misses;
@@ -175,6 +179,29 @@ impl Monitor {
                 });
             }
             self.memory_firing = high;
+        }
+    }
+
+    /// For a bench that walks through its requests itself rather than on an executor: closes
+    /// every bucket that ended at or before `now`. Called before the bench handles what happens
+    /// at `now`, the counters then hold exactly the commands of those buckets.
+    ///
+    /// ```
+    /// use cachelab::manager::{AlertThresholds, Monitor};
+    /// use cachelab::sim::{SimDuration, SimTime};
+    /// use cachelab::tiers::L2;
+    /// let mut l2 = L2::new();
+    /// let floor = AlertThresholds { hit_ratio: 0.5, memory_mb: 0.0 };
+    /// let mut monitor = Monitor::new(SimDuration::from_secs(1), floor, &l2);
+    /// l2.get(b"missing").unwrap(); // at 0.2 s: a miss in bucket [0 s, 1 s)
+    /// monitor.catch_up(&l2, SimTime(2_500_000)); // closes [0, 1) and [1, 2)
+    /// let report = monitor.finish(&l2);
+    /// assert_eq!(report.alerts.len(), 1);
+    /// assert_eq!(report.alerts[0].time_s, 0.0);
+    /// ```
+    pub fn catch_up(&mut self, l2: &L2, now: SimTime) {
+        while self.open_bucket + self.bucket <= now {
+            self.sample(l2, self.open_bucket);
         }
     }
 

@@ -24,10 +24,11 @@
 //! application), `summary.errors` rejected ones (`429`), so `series.db_qps` is admissions per
 //! second; latencies are not modelled.
 
-use super::catalog::{param, variant, with_common, Runner, Scenario};
+use super::catalog::{alert_thresholds, param, variant, with_common, Runner, Scenario};
 use super::lab::{check_request_budget, VariantReport};
 use super::params::Params;
 use crate::error::Result;
+use crate::manager::Monitor;
 use crate::metrics::{Metrics, Outcome, Purpose, Served};
 use crate::ratelimit::{
     reset_subject, Decision, FailMode, FixedWindow, Limiter, Quota, RateLimiter, Rule, Scope,
@@ -247,7 +248,7 @@ pub(super) fn scenario() -> Scenario {
                 across a window boundary, an L2 outage (fail-open against fail-closed) and an \
                 admin reset.",
         params: with_common(
-            &["duration_s", "bucket_ms"],
+            &["duration_s", "bucket_ms", "alert_hit_ratio", "alert_memory_mb"],
             &[("duration_s", 180.0)],
             &[
                 param(
@@ -535,6 +536,7 @@ fn run(p: &Params, name: &str, seed: u64) -> Result<VariantReport> {
     let mut rejected_per_bucket = vec![0u64; end.as_micros().div_ceil(bucket.as_micros()) as usize];
 
     let mut l2 = L2::new();
+    let mut monitor = Monitor::new(bucket, alert_thresholds(p), &l2);
     let mut counts: BTreeMap<Kind, SubjectCounts> = BTreeMap::new();
     // Times the limiter itself admitted, per (rule, client); reset on an admin reset.
     let mut admitted_at: BTreeMap<(RuleId, usize), Vec<SimTime>> = BTreeMap::new();
@@ -559,6 +561,7 @@ fn run(p: &Params, name: &str, seed: u64) -> Result<VariantReport> {
     let reset_client = clients.iter().position(|c| c.id == RESET_USER);
 
     for request in requests {
+        monitor.catch_up(&l2, request.at);
         if !reset_done && request.at >= reset_at {
             reset_done = true;
             l2.advance_to(reset_at);
@@ -623,6 +626,7 @@ fn run(p: &Params, name: &str, seed: u64) -> Result<VariantReport> {
         note_peak(&mut peaks, *rule, *client, times, window);
     }
 
+    monitor.catch_up(&l2, end);
     let (summary, series) = metrics.finish(0);
     let n = burst_decisions.len();
     let mut picks = vec![0, 1, (n / 2).saturating_sub(1), n / 2, n.saturating_sub(1)];
@@ -671,6 +675,7 @@ fn run(p: &Params, name: &str, seed: u64) -> Result<VariantReport> {
     };
     Ok(VariantReport {
         ratelimit: Some(report),
+        monitoring: Some(monitor.finish(&l2)),
         ..VariantReport::basic(name, summary, series)
     })
 }

@@ -30,10 +30,11 @@
 //! wrong responses, `summary.errors` `500`s served fresh from the backend, `summary.hit_ratio` the
 //! share of successful answers that came from the cache.
 
-use super::catalog::{db_latency, param, variant, with_common, Runner, Scenario};
+use super::catalog::{alert_thresholds, db_latency, param, variant, with_common, Runner, Scenario};
 use super::lab::{check_request_budget, VariantReport};
 use super::params::Params;
 use crate::error::Result;
+use crate::manager::Monitor;
 use crate::metrics::{Metrics, Outcome, Purpose, Served};
 use crate::sim::{SimDuration, SimRng, SimTime};
 use crate::strategy::http::CacheRules;
@@ -414,6 +415,8 @@ pub(super) fn scenario() -> Scenario {
                 errors or per-user pages under a shared key, and against raw query strings.",
         params: with_common(
             &[
+                "alert_hit_ratio",
+                "alert_memory_mb",
                 "duration_s",
                 "rate",
                 "skew",
@@ -537,6 +540,7 @@ fn run(p: &Params, name: &str, seed: u64) -> Result<VariantReport> {
     let bucket = SimDuration::from_secs_f64(p.get("bucket_ms") / 1e3);
     let mut metrics = Metrics::new(bucket, end, u64::MAX, 0, None);
     let mut l2 = L2::new();
+    let mut monitor = Monitor::new(bucket, alert_thresholds(p), &l2);
     let mut backend = Backend {
         products: workload.products.keys(),
         orders: vec![0; workload.users as usize],
@@ -558,6 +562,7 @@ fn run(p: &Params, name: &str, seed: u64) -> Result<VariantReport> {
     let mut in_flight: BinaryHeap<Reverse<SimTime>> = BinaryHeap::new();
     let mut max_in_flight = 0u64;
     for request in workload.requests(seed) {
+        monitor.catch_up(&l2, request.at);
         l2.advance_to(request.at);
         let endpoint = request.endpoint;
         let method = endpoint.method();
@@ -663,9 +668,11 @@ fn run(p: &Params, name: &str, seed: u64) -> Result<VariantReport> {
             });
         }
     }
+    monitor.catch_up(&l2, end);
     let (summary, series) = metrics.finish(max_in_flight);
     Ok(VariantReport {
         response_cache: Some(report),
+        monitoring: Some(monitor.finish(&l2)),
         ..VariantReport::basic(name, summary, series)
     })
 }
