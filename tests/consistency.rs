@@ -1,20 +1,13 @@
 //! Scenario `consistency`: the claims of the writes-and-consistency lesson, checked at two seeds
 //! as relations between the variants of one run (and exact identities where the lab can count).
 
-use cachelab::scenario::{run, ConsistencyReport, Report, VariantReport, WriteBehindReport};
+use cachelab::scenario::{run, ConsistencyReport, Report, WriteBehindReport};
 use cachelab::sim::SimRng;
 
 const SEEDS: [u64; 2] = [1, 2];
 
-fn variant<'a>(r: &'a Report, name: &str) -> &'a VariantReport {
-    r.variants
-        .iter()
-        .find(|v| v.name == name)
-        .unwrap_or_else(|| panic!("no variant {name}"))
-}
-
 fn consistency<'a>(r: &'a Report, name: &str) -> &'a ConsistencyReport {
-    variant(r, name).consistency.as_ref().unwrap()
+    r.variant(name).unwrap().consistency.as_ref().unwrap()
 }
 
 fn write_behind(r: &Report) -> &WriteBehindReport {
@@ -37,7 +30,7 @@ fn with_crash_at(seconds: &str, seed: u64) -> Report {
 fn invalidation_goes_stale_only_through_slow_readers_putting_old_rows_back() {
     for seed in SEEDS {
         let r = run("consistency", &[], seed).unwrap();
-        let v = variant(&r, "invalidate");
+        let v = r.variant("invalidate").unwrap();
         let c = v.consistency.as_ref().unwrap();
         assert!(c.put_backs > 100, "seed {seed}: {c:?}");
         assert!(c.stale_reads > c.put_backs, "seed {seed}: {c:?}");
@@ -55,7 +48,7 @@ fn invalidation_goes_stale_only_through_slow_readers_putting_old_rows_back() {
 fn the_versioned_fix_has_no_stale_reads_and_pays_in_database_reads() {
     for seed in SEEDS {
         let r = run("consistency", &[], seed).unwrap();
-        let fixed = variant(&r, "versioned");
+        let fixed = r.variant("versioned").unwrap();
         let c = fixed.consistency.as_ref().unwrap();
         assert_eq!((c.stale_reads, c.put_backs), (0, 0), "seed {seed}");
         assert_eq!((c.max_versions_behind, c.max_stale_ms), (0, 0.0));
@@ -63,7 +56,7 @@ fn the_versioned_fix_has_no_stale_reads_and_pays_in_database_reads() {
         // It turned away at least the fills that invalidation let through as put-backs...
         assert!(c.refused_fills >= consistency(&r, "invalidate").put_backs);
         // ...so those keys stayed uncached a little longer: more database reads.
-        assert!(fixed.summary.db_queries > variant(&r, "invalidate").summary.db_queries);
+        assert!(fixed.summary.db_queries > r.variant("invalidate").unwrap().summary.db_queries);
     }
 }
 
@@ -71,13 +64,13 @@ fn the_versioned_fix_has_no_stale_reads_and_pays_in_database_reads() {
 fn write_through_writes_the_database_once_per_write_and_serves_no_stale_reads() {
     for seed in SEEDS {
         let r = run("consistency", &[], seed).unwrap();
-        let through = variant(&r, "write-through");
+        let through = r.variant("write-through").unwrap();
         let c = through.consistency.as_ref().unwrap();
         assert_eq!(c.db_writes, c.writes, "seed {seed}");
         assert_eq!(c.db_rows_written, c.writes);
         assert_eq!((c.stale_reads, c.put_backs), (0, 0), "seed {seed}");
         // The writer refills the cache, so reads after a write still hit.
-        let invalidate = variant(&r, "invalidate");
+        let invalidate = r.variant("invalidate").unwrap();
         assert!(through.summary.hit_ratio > invalidate.summary.hit_ratio + 0.05);
         assert!(through.summary.db_queries < invalidate.summary.db_queries / 2);
     }
@@ -121,7 +114,10 @@ fn a_write_behind_crash_loses_exactly_the_queued_writes_and_lists_them() {
         assert_eq!(wb.unflushed_at_end, 0);
         // The crash changed nothing before it, and nothing in the other variants.
         assert_eq!(c.writes, consistency(&calm, "write-behind").writes);
-        assert_eq!(variant(&r, "invalidate"), variant(&calm, "invalidate"));
+        assert_eq!(
+            r.variant("invalidate").unwrap(),
+            calm.variant("invalidate").unwrap()
+        );
     }
 }
 
@@ -152,10 +148,10 @@ fn a_crash_before_the_first_flush_loses_every_write_accepted_until_then() {
 fn refresh_ahead_reloads_in_the_background_but_still_races_with_writes() {
     for seed in SEEDS {
         let r = run("consistency", &[], seed).unwrap();
-        let ahead = variant(&r, "refresh-ahead");
+        let ahead = r.variant("refresh-ahead").unwrap();
         let c = ahead.consistency.as_ref().unwrap();
         assert!(c.refreshes > 50, "seed {seed}: {c:?}");
-        assert!(ahead.summary.hit_ratio > variant(&r, "invalidate").summary.hit_ratio);
+        assert!(ahead.summary.hit_ratio > r.variant("invalidate").unwrap().summary.hit_ratio);
         assert!(c.put_backs > 0 && c.stale_reads == c.stale_from_put_backs);
     }
 }

@@ -15,10 +15,6 @@ fn run_with(name: &str, params: &[(&str, &str)], seed: u64) -> Report {
     run(name, &given, seed).unwrap()
 }
 
-fn variant<'a>(r: &'a Report, name: &str) -> &'a VariantReport {
-    r.variants.iter().find(|v| v.name == name).unwrap()
-}
-
 fn monitoring(v: &VariantReport) -> &Monitoring {
     v.monitoring.as_ref().expect("every lab run is monitored")
 }
@@ -46,7 +42,7 @@ fn a_tight_hit_ratio_floor_fires_at_each_expiry_of_the_hot_key_and_a_loose_one_n
             ],
             seed,
         );
-        let none = variant(&tight, "none");
+        let none = tight.variant("none").unwrap();
         // The second expiry comes one TTL after the first reload finished.
         let expiry_buckets: Vec<f64> = (none.hot_key.as_ref().unwrap().expiries_s.iter())
             .map(|t| t.floor())
@@ -62,7 +58,7 @@ fn a_tight_hit_ratio_floor_fires_at_each_expiry_of_the_hot_key_and_a_loose_one_n
             assert!(alert.value < 0.99 && alert.threshold == 0.99, "{alert:?}");
         }
         // Serving stale while one refresh runs never misses: nothing to alert about.
-        assert!(monitoring(variant(&tight, "swr")).alerts.is_empty());
+        assert!(monitoring(tight.variant("swr").unwrap()).alerts.is_empty());
 
         let loose = run_with(
             "stampede",
@@ -78,7 +74,7 @@ fn a_tight_hit_ratio_floor_fires_at_each_expiry_of_the_hot_key_and_a_loose_one_n
             .iter()
             .all(|v| monitoring(v).alerts.is_empty()));
         // The section's counters are the same whatever the thresholds.
-        let (a, b) = (monitoring(none), monitoring(variant(&loose, "none")));
+        let (a, b) = (monitoring(none), monitoring(loose.variant("none").unwrap()));
         assert_eq!(
             (a.keyspace_hits, a.keyspace_misses, a.expired_keys),
             (b.keyspace_hits, b.keyspace_misses, b.expired_keys)
@@ -90,7 +86,7 @@ fn a_tight_hit_ratio_floor_fires_at_each_expiry_of_the_hot_key_and_a_loose_one_n
 fn the_avalanche_at_defaults_alerts_for_fixed_ttl_only() {
     for seed in SEEDS {
         let r = run_with("avalanche", &[], seed);
-        let fixed = variant(&r, "fixed-ttl");
+        let fixed = r.variant("fixed-ttl").unwrap();
         // Every key expires at 20 s and L2's hit ratio in that second collapses.
         assert_eq!(
             alert_times(fixed, AlertKind::HitRatioLow),
@@ -100,7 +96,7 @@ fn the_avalanche_at_defaults_alerts_for_fixed_ttl_only() {
         assert!(monitoring(fixed).alerts[0].value < 0.5);
         for spread in ["jitter", "early-refresh"] {
             assert!(
-                monitoring(variant(&r, spread)).alerts.is_empty(),
+                monitoring(r.variant(spread).unwrap()).alerts.is_empty(),
                 "{spread}"
             );
         }
@@ -120,7 +116,7 @@ fn a_memory_mark_below_the_data_fires_once_and_a_mark_above_never() {
             ],
             seed,
         );
-        let none = variant(&low, "none");
+        let none = low.variant("none").unwrap();
         assert_eq!(monitoring(none).peak_used_memory_bytes, 112_000);
         assert_eq!(
             alert_times(none, AlertKind::MemoryHigh),
@@ -131,7 +127,7 @@ fn a_memory_mark_below_the_data_fires_once_and_a_mark_above_never() {
         assert_eq!((alert.value, alert.threshold), (0.112, 0.1));
         // Stale-while-revalidate keeps every key: memory stays above the mark, still one alert.
         assert_eq!(
-            alert_times(variant(&low, "swr"), AlertKind::MemoryHigh),
+            alert_times(low.variant("swr").unwrap(), AlertKind::MemoryHigh),
             [0.0]
         );
 
@@ -154,7 +150,7 @@ fn a_memory_mark_below_the_data_fires_once_and_a_mark_above_never() {
 #[test]
 fn the_section_reports_l2s_own_counters() {
     let r = run_with("stampede", &QUICK_STAMPEDE, 1);
-    let none = variant(&r, "none");
+    let none = r.variant("none").unwrap();
     let m = monitoring(none);
     // Without L1 every read asks L2 once: its lookups are the report's reads.
     assert_eq!(m.keyspace_hits, none.summary.l2_hits);

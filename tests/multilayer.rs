@@ -3,16 +3,9 @@
 //! the L1 TTL without one and by the message's trip with one, and warming the hot keys spares the
 //! database at start-up. Each claim is checked at two seeds as a relation within one run.
 
-use cachelab::scenario::{run, MultiLayerReport, Report, VariantReport};
+use cachelab::scenario::{run, MultiLayerReport, VariantReport};
 
 const SEEDS: [u64; 2] = [1, 2];
-
-fn variant<'a>(r: &'a Report, name: &str) -> &'a VariantReport {
-    r.variants
-        .iter()
-        .find(|v| v.name == name)
-        .unwrap_or_else(|| panic!("no variant {name}"))
-}
 
 fn layers(v: &VariantReport) -> &MultiLayerReport {
     v.multilayer.as_ref().expect("a multilayer report")
@@ -29,7 +22,10 @@ fn set(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
 fn broadcast_serves_far_fewer_stale_reads_than_l1_ttl_alone() {
     for seed in SEEDS {
         let r = run("multilayer", &[], seed).unwrap();
-        let (ttl_only, broadcast) = (variant(&r, "l1-ttl-only"), variant(&r, "broadcast"));
+        let (ttl_only, broadcast) = (
+            r.variant("l1-ttl-only").unwrap(),
+            r.variant("broadcast").unwrap(),
+        );
         let (a, b) = (ttl_only.summary.stale_reads, broadcast.summary.stale_reads);
         // Without invalidation, a large share of reads is outdated; with it, a few percent of that.
         assert!(a > 10_000, "seed {seed}: l1-ttl-only {a}");
@@ -49,7 +45,7 @@ fn without_broadcast_no_read_is_staler_than_the_l1_ttl_plus_one_round_trip() {
     for seed in SEEDS {
         let r = run("multilayer", &[], seed).unwrap();
         let bound = r.params.get("l1_ttl_ms") + r.params.get("l2_rtt_ms");
-        let m = layers(variant(&r, "l1-ttl-only"));
+        let m = layers(r.variant("l1-ttl-only").unwrap());
         assert!(m.max_stale_ms <= bound, "seed {seed}: {m:?}");
         // ... and the bound is reached: entries really do outlive the writes for that long.
         assert!(
@@ -75,7 +71,7 @@ fn with_broadcast_l1_staleness_ends_when_the_message_arrives() {
             let r = run("multilayer", &given, seed).unwrap();
             let rtt = r.params.get("l2_rtt_ms");
             for name in ["broadcast", "cold-start", "warm-start"] {
-                let l1 = &layers(variant(&r, name)).layers[0];
+                let l1 = &layers(r.variant(name).unwrap()).layers[0];
                 assert!(
                     l1.max_stale_ms <= 2.0 * rtt + delay,
                     "seed {seed}, delay {delay}, {name}: {l1:?}"
@@ -90,8 +86,11 @@ fn a_later_broadcast_lets_more_stale_reads_through() {
     for seed in SEEDS {
         let stale = |delay: &str| {
             let r = run("multilayer", &set(&[("broadcast_delay_ms", delay)]), seed).unwrap();
-            let ttl_only = variant(&r, "l1-ttl-only").summary.stale_reads;
-            (variant(&r, "broadcast").summary.stale_reads, ttl_only)
+            let ttl_only = r.variant("l1-ttl-only").unwrap().summary.stale_reads;
+            (
+                r.variant("broadcast").unwrap().summary.stale_reads,
+                ttl_only,
+            )
         };
         let (prompt, ttl_only) = stale("0");
         let (late, _) = stale("200");
@@ -109,7 +108,7 @@ fn a_warm_start_spares_the_database_in_the_first_seconds() {
         let r = run("multilayer", &[], seed).unwrap();
         let bucket_s = r.params.get("bucket_ms") / 1e3;
         let first_two = |name: &str| -> f64 {
-            variant(&r, name).series.db_qps[..2]
+            r.variant(name).unwrap().series.db_qps[..2]
                 .iter()
                 .map(|q| q * bucket_s)
                 .sum()
@@ -117,11 +116,11 @@ fn a_warm_start_spares_the_database_in_the_first_seconds() {
         let (cold, warm) = (first_two("cold-start"), first_two("warm-start"));
         assert!(warm * 1.5 < cold, "seed {seed}: warm {warm}, cold {cold}");
         // And the caches answer more of the first reads.
-        let hit = |name: &str| variant(&r, name).series.hit_ratio[0];
+        let hit = |name: &str| r.variant(name).unwrap().series.hit_ratio[0];
         assert!(hit("warm-start") > hit("cold-start") + 0.1, "seed {seed}");
-        let warm = layers(variant(&r, "warm-start"));
+        let warm = layers(r.variant("warm-start").unwrap());
         assert_eq!((warm.warm_l2_keys, warm.warm_l1_keys), (500, 500));
-        assert_eq!(layers(variant(&r, "cold-start")).warm_l2_keys, 0);
+        assert_eq!(layers(r.variant("cold-start").unwrap()).warm_l2_keys, 0);
     }
 }
 
@@ -189,8 +188,8 @@ fn broadcast_trades_some_l1_hits_for_fresh_data() {
     for seed in SEEDS {
         let r = run("multilayer", &[], seed).unwrap();
         let (a, b) = (
-            &variant(&r, "l1-ttl-only").summary,
-            &variant(&r, "broadcast").summary,
+            &r.variant("l1-ttl-only").unwrap().summary,
+            &r.variant("broadcast").unwrap().summary,
         );
         assert!(
             b.l1_hits < a.l1_hits && b.db_queries > a.db_queries,
@@ -207,14 +206,14 @@ fn even_one_instance_can_put_an_old_row_back_into_its_own_l1() {
     for seed in SEEDS {
         let r = run("multilayer", &set(&[("instances", "1")]), seed).unwrap();
         let rtt = r.params.get("l2_rtt_ms");
-        let ttl_only = &layers(variant(&r, "l1-ttl-only")).layers[0];
+        let ttl_only = &layers(r.variant("l1-ttl-only").unwrap()).layers[0];
         assert!(
             ttl_only.stale_reads > 0 && ttl_only.max_stale_ms > 10.0 * rtt,
             "seed {seed}: {ttl_only:?}"
         );
         // Far fewer than with four instances, where every other L1 keeps the old row.
         assert!(ttl_only.stale_reads < 1_000, "seed {seed}: {ttl_only:?}");
-        let b = layers(variant(&r, "broadcast"));
+        let b = layers(r.variant("broadcast").unwrap());
         assert!(b.layers[0].max_stale_ms <= 2.0 * rtt, "seed {seed}: {b:?}");
         assert!(
             b.broadcast.as_ref().unwrap().l1_entries_dropped > 0,

@@ -1,6 +1,6 @@
 //! Scenario `ratelimit`: the claims of the lesson, as relations that hold at seeds 1 and 2.
 
-use cachelab::scenario::{run, RateLimitReport, Report, VariantReport};
+use cachelab::scenario::{run, RateLimitReport, Report};
 
 const SEEDS: [u64; 2] = [1, 2];
 const ALGORITHMS: [&str; 4] = [
@@ -10,15 +10,8 @@ const ALGORITHMS: [&str; 4] = [
     "sliding-counter",
 ];
 
-fn variant<'a>(r: &'a Report, name: &str) -> &'a VariantReport {
-    r.variants
-        .iter()
-        .find(|v| v.name == name)
-        .unwrap_or_else(|| panic!("no variant {name}"))
-}
-
 fn limits<'a>(r: &'a Report, name: &str) -> &'a RateLimitReport {
-    variant(r, name).ratelimit.as_ref().unwrap()
+    r.variant(name).unwrap().ratelimit.as_ref().unwrap()
 }
 
 #[test]
@@ -68,7 +61,7 @@ fn the_fixed_window_admits_twice_the_limit_across_a_boundary() {
         assert_eq!(limits(&r, "token-bucket").burst_max_in_window, limit + 3);
         // Per second, the fixed window's burst is the tallest bar of all.
         let peak = |name| {
-            let qps = &variant(&r, name).series.db_qps;
+            let qps = &r.variant(name).unwrap().series.db_qps;
             qps[59] + qps[60]
         };
         for name in ["token-bucket", "sliding-log", "sliding-counter"] {

@@ -1,19 +1,12 @@
 //! Scenario `response-cache`: the right rules serve no wrong answer, each pitfall does, and
 //! normalising the query is what makes the hit ratio. Checked at seeds 1 and 2.
 
-use cachelab::scenario::{run, Report, ResponseCacheReport, VariantReport};
+use cachelab::scenario::{run, Report, ResponseCacheReport};
 
 const SEEDS: [u64; 2] = [1, 2];
 
-fn variant<'a>(r: &'a Report, name: &str) -> &'a VariantReport {
-    r.variants
-        .iter()
-        .find(|v| v.name == name)
-        .unwrap_or_else(|| panic!("no variant {name}"))
-}
-
 fn cache<'a>(r: &'a Report, name: &str) -> &'a ResponseCacheReport {
-    variant(r, name).response_cache.as_ref().unwrap()
+    r.variant(name).unwrap().response_cache.as_ref().unwrap()
 }
 
 #[test]
@@ -34,7 +27,7 @@ fn the_correct_rules_never_serve_a_wrong_response() {
         );
         // It does cache: most answers come from L2, and the backend did fail now and then.
         assert!(
-            variant(&r, "correct").summary.hit_ratio > 0.7,
+            r.variant("correct").unwrap().summary.hit_ratio > 0.7,
             "seed {seed}"
         );
         assert!(c.backend_errors > 0, "seed {seed}");
@@ -68,7 +61,7 @@ fn each_pitfall_serves_its_kind_of_wrong_response() {
         // One user's order list served to another.
         assert!(shared.other_users_data > 0 && shared.wrong_responses == shared.other_users_data);
         for name in ["cache-post", "cache-errors", "ignore-user"] {
-            let v = variant(&r, name);
+            let v = r.variant(name).unwrap();
             assert_eq!(v.summary.stale_reads, cache(&r, name).wrong_responses);
         }
     }
@@ -78,7 +71,10 @@ fn each_pitfall_serves_its_kind_of_wrong_response() {
 fn raw_query_strings_lower_the_hit_ratio_and_escape_invalidation() {
     for seed in SEEDS {
         let r = run("response-cache", &[], seed).unwrap();
-        let (correct, raw) = (variant(&r, "correct"), variant(&r, "no-normalise"));
+        let (correct, raw) = (
+            r.variant("correct").unwrap(),
+            r.variant("no-normalise").unwrap(),
+        );
         let (c, n) = (cache(&r, "correct"), cache(&r, "no-normalise"));
         println!(
             "seed {seed}: hit ratio {:.3} vs {:.3}, backend {} vs {}, keys {} vs {}",
@@ -100,8 +96,8 @@ fn raw_query_strings_lower_the_hit_ratio_and_escape_invalidation() {
         let r = run("response-cache", &quiet, seed).unwrap();
         assert_eq!(cache(&r, "no-normalise").wrong_responses, 0);
         assert!(
-            variant(&r, "no-normalise").summary.hit_ratio
-                < variant(&r, "correct").summary.hit_ratio
+            r.variant("no-normalise").unwrap().summary.hit_ratio
+                < r.variant("correct").unwrap().summary.hit_ratio
         );
     }
 }

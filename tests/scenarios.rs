@@ -6,13 +6,6 @@ use cachelab::scenario::{run, Report, VariantReport};
 
 const SEEDS: [u64; 2] = [1, 2];
 
-fn variant<'a>(r: &'a Report, name: &str) -> &'a VariantReport {
-    r.variants
-        .iter()
-        .find(|v| v.name == name)
-        .unwrap_or_else(|| panic!("no variant {name}"))
-}
-
 fn peak(v: &VariantReport) -> f64 {
     v.series.db_qps.iter().copied().fold(0.0, f64::max)
 }
@@ -25,7 +18,7 @@ fn param(r: &Report, name: &str) -> f64 {
 fn stampede_without_protection_sends_every_concurrent_miss_to_the_database() {
     for seed in SEEDS {
         let r = run("stampede", &[], seed).unwrap();
-        let hot = variant(&r, "none").hot_key.clone().unwrap();
+        let hot = r.variant("none").unwrap().hot_key.clone().unwrap();
         assert!(hot.expiries_s.len() >= 3, "seed {seed}: {hot:?}");
         for (loads, concurrent) in hot.loads_per_expiry.iter().zip(&hot.l2_misses_per_expiry) {
             // Every request that found the key gone queried the database: a crowd, not one.
@@ -42,14 +35,16 @@ fn stampede_without_protection_sends_every_concurrent_miss_to_the_database() {
 fn stampede_lock_and_singleflight_load_once_per_expiry() {
     for seed in SEEDS {
         let r = run("stampede", &[], seed).unwrap();
-        let expiries = variant(&r, "none")
+        let expiries = r
+            .variant("none")
+            .unwrap()
             .hot_key
             .as_ref()
             .unwrap()
             .expiries_s
             .len();
         for name in ["lock", "singleflight"] {
-            let v = variant(&r, name);
+            let v = r.variant(name).unwrap();
             let hot = v.hot_key.as_ref().unwrap();
             assert!(
                 hot.loads_per_expiry.len() >= expiries.min(3),
@@ -65,7 +60,7 @@ fn stampede_lock_and_singleflight_load_once_per_expiry() {
                 v.summary.fallbacks
             );
         }
-        assert!(variant(&r, "singleflight").summary.coalesced > 0);
+        assert!(r.variant("singleflight").unwrap().summary.coalesced > 0);
     }
 }
 
@@ -78,7 +73,7 @@ fn lock_waiters_that_give_up_fall_back_without_extra_loads() {
         ("duration_s".to_string(), "12".to_string()),
     ];
     let r = run("stampede", &given, 1).unwrap();
-    let v = variant(&r, "lock");
+    let v = r.variant("lock").unwrap();
     let hot = v.hot_key.as_ref().unwrap();
     assert!(hot.loads_per_expiry.iter().all(|&l| l == 1), "{hot:?}");
     assert!(v.summary.fallbacks > 10, "{:?}", v.summary);
@@ -95,7 +90,7 @@ fn stampede_xfetch_and_swr_keep_p99_at_the_round_trip_with_few_loads() {
         let r = run("stampede", &[], seed).unwrap();
         let rtt_ms = param(&r, "l2_rtt_ms");
         for name in ["xfetch", "swr"] {
-            let v = variant(&r, name);
+            let v = r.variant(name).unwrap();
             let hot = v.hot_key.as_ref().unwrap();
             assert!(
                 v.summary.latency_ms.p99 <= 1.5 * rtt_ms,
@@ -106,10 +101,10 @@ fn stampede_xfetch_and_swr_keep_p99_at_the_round_trip_with_few_loads() {
             assert!(hot.loads_per_ttl_period <= 5.0, "{name}: {hot:?}");
         }
         // The unprotected crowd, for contrast.
-        let none = variant(&r, "none").hot_key.clone().unwrap();
+        let none = r.variant("none").unwrap().hot_key.clone().unwrap();
         assert!(none.loads_per_ttl_period > 20.0, "{none:?}");
         // swr served stale answers during the grace instead of making anyone wait.
-        assert!(variant(&r, "swr").summary.stale_reads > 0);
+        assert!(r.variant("swr").unwrap().summary.stale_reads > 0);
     }
 }
 
@@ -117,9 +112,15 @@ fn stampede_xfetch_and_swr_keep_p99_at_the_round_trip_with_few_loads() {
 fn avalanche_fixed_ttl_peaks_ten_times_higher_than_jitter() {
     for seed in SEEDS {
         let r = run("avalanche", &[], seed).unwrap();
-        let (fixed, jitter) = (peak(variant(&r, "fixed-ttl")), peak(variant(&r, "jitter")));
+        let (fixed, jitter) = (
+            peak(r.variant("fixed-ttl").unwrap()),
+            peak(r.variant("jitter").unwrap()),
+        );
         assert!(fixed >= 10.0 * jitter, "seed {seed}: {fixed} vs {jitter}");
-        assert!(peak(variant(&r, "early-refresh")) < fixed, "seed {seed}");
+        assert!(
+            peak(r.variant("early-refresh").unwrap()) < fixed,
+            "seed {seed}"
+        );
     }
 }
 
@@ -127,18 +128,23 @@ fn avalanche_fixed_ttl_peaks_ten_times_higher_than_jitter() {
 fn penetration_fixes_bound_the_queries_for_missing_keys() {
     for seed in SEEDS {
         let r = run("penetration", &[], seed).unwrap();
-        let none = variant(&r, "none").missing_keys.clone().unwrap();
+        let none = r.variant("none").unwrap().missing_keys.clone().unwrap();
         assert!(none.requests > 1_000);
         assert_eq!(none.db_queries, none.requests, "seed {seed}");
 
-        let null = variant(&r, "null-cache").missing_keys.clone().unwrap();
+        let null = r
+            .variant("null-cache")
+            .unwrap()
+            .missing_keys
+            .clone()
+            .unwrap();
         let periods = (param(&r, "duration_s") / param(&r, "negative_ttl_s")).ceil() as u64;
         assert!(
             null.db_queries <= null.distinct_keys * periods,
             "seed {seed}: {null:?}"
         );
 
-        let bloom_v = variant(&r, "bloom");
+        let bloom_v = r.variant("bloom").unwrap();
         let missing = bloom_v.missing_keys.clone().unwrap();
         let bloom = bloom_v.bloom.clone().unwrap();
         assert_eq!(missing.db_queries, bloom.missing_passed);
@@ -267,7 +273,7 @@ fn writes_make_stale_reads_visible_and_timeouts_count_as_errors() {
     ]
     .map(|(k, v)| (k.to_string(), v.to_string()));
     let r = run("penetration", &given, 5).unwrap();
-    let none = variant(&r, "none");
+    let none = r.variant("none").unwrap();
     // A timeout shorter than most queries fails requests that go to the database.
     assert!(none.summary.errors > 0, "{:?}", none.summary);
     // Writes invalidate the caches, yet a read that loaded the old row just before a write can

@@ -14,10 +14,6 @@ fn run_with(params: &[(&str, &str)], seed: u64) -> Report {
     run("schema-deploy", &given, seed).unwrap()
 }
 
-fn variant<'a>(r: &'a Report, name: &str) -> &'a VariantReport {
-    r.variants.iter().find(|v| v.name == name).unwrap()
-}
-
 fn deploy(v: &VariantReport) -> &SchemaDeployReport {
     v.schema_deploy.as_ref().unwrap()
 }
@@ -27,7 +23,7 @@ fn versioned_values_are_replaced_once_and_never_misread() {
     for seed in SEEDS {
         let r = run_with(&[], seed);
         let keys = r.params.get("keys") as u64;
-        let v = variant(&r, "versioned");
+        let v = r.variant("versioned").unwrap();
         let d = deploy(v);
         assert_eq!((d.wrong_values, d.decode_errors), (0, 0), "seed {seed}");
         // The cache was warm: nothing reached the database before the deploy, and afterwards
@@ -44,8 +40,8 @@ fn versioned_values_are_replaced_once_and_never_misread() {
 fn unversioned_bytes_are_misread_or_fail_to_decode() {
     for seed in SEEDS {
         let r = run_with(&[], seed);
-        let d = deploy(variant(&r, "unversioned"));
-        let versioned = deploy(variant(&r, "versioned"));
+        let d = deploy(r.variant("unversioned").unwrap());
+        let versioned = deploy(r.variant("versioned").unwrap());
         // Products without stock fail to decode and are reloaded; the rest decode with the price
         // in cents read as dollars, and are served wrong for the rest of the run.
         assert!(d.decode_errors > 0, "seed {seed}");
@@ -59,7 +55,10 @@ fn unversioned_bytes_are_misread_or_fail_to_decode() {
 fn a_prefix_bump_costs_the_same_reloads_and_twice_the_keys() {
     for seed in SEEDS {
         let r = run_with(&[], seed);
-        let (versioned, bumped) = (variant(&r, "versioned"), variant(&r, "prefix-bump"));
+        let (versioned, bumped) = (
+            r.variant("versioned").unwrap(),
+            r.variant("prefix-bump").unwrap(),
+        );
         let d = deploy(bumped);
         assert_eq!(
             (d.wrong_values, d.decode_errors, d.old_schema_misses),
@@ -84,8 +83,8 @@ fn a_prefix_bump_costs_the_same_reloads_and_twice_the_keys() {
 fn during_a_rolling_deploy_versioned_entries_ping_pong_and_prefixes_do_not() {
     for seed in SEEDS {
         let r = run_with(&[("rollout_s", "5")], seed);
-        let versioned = deploy(variant(&r, "versioned"));
-        let bumped = deploy(variant(&r, "prefix-bump"));
+        let versioned = deploy(r.variant("versioned").unwrap());
+        let bumped = deploy(r.variant("prefix-bump").unwrap());
         // Old and new instances replace each other's entries back and forth.
         assert!(
             versioned.old_schema_misses > 2 * bumped.db_queries_after_deploy,

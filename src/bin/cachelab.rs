@@ -66,7 +66,8 @@ mod cli {
     /// `cachelab live`'s flags.
     #[derive(Args)]
     struct LiveArgs {
-        /// The scenario: stampede, avalanche or penetration.
+        /// The scenario: one of the lab bench's — stampede, avalanche or penetration (the
+        /// others run on benches of their own, which have no live version).
         scenario: String,
         /// The server: redis[s]://[user[:password]@]host[:port][/db], or several such URLs,
         /// comma-separated, for the nodes of a Redis Cluster. A password is never printed.
@@ -121,8 +122,9 @@ mod cli {
         },
         /// Run a scenario's variants on the same traffic and compare them.
         Run {
-            /// The scenario: stampede, avalanche, penetration, response-cache or ratelimit
-            /// (`cachelab scenarios` lists their parameters).
+            /// The scenario: stampede, avalanche, penetration, schema-deploy, consistency,
+            /// multilayer, response-cache or ratelimit (`cachelab scenarios` lists their
+            /// parameters).
             scenario: String,
             #[command(flatten)]
             args: RunArgs,

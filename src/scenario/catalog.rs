@@ -76,6 +76,20 @@ pub struct Report {
     pub variants: Vec<VariantReport>,
 }
 
+impl Report {
+    /// The variant called `name`, if the scenario has one.
+    ///
+    /// ```
+    /// let quick = [("duration_s".to_string(), "2".to_string())];
+    /// let report = cachelab::scenario::run("stampede", &quick, 1).unwrap();
+    /// assert_eq!(report.variant("lock").unwrap().name, "lock");
+    /// assert!(report.variant("no such variant").is_none());
+    /// ```
+    pub fn variant(&self, name: &str) -> Option<&VariantReport> {
+        self.variants.iter().find(|v| v.name == name)
+    }
+}
+
 pub(super) const fn variant(name: &'static str, about: &'static str) -> Variant {
     Variant { name, about }
 }
