@@ -155,31 +155,39 @@ impl Monitor {
         let floor = self.thresholds.hit_ratio;
         if lookups > 0 && floor > 0.0 {
             let ratio = hits as f64 / lookups as f64;
-            let low = ratio < floor;
-            if low && !self.hit_ratio_firing {
-                self.alerts.push(Alert {
-                    time_s,
-                    kind: AlertKind::HitRatioLow,
-                    value: ratio,
-                    threshold: floor,
-                });
-            }
-            self.hit_ratio_firing = low;
+            let alert = Alert {
+                time_s,
+                kind: AlertKind::HitRatioLow,
+                value: ratio,
+                threshold: floor,
+            };
+            Self::edge(
+                &mut self.alerts,
+                &mut self.hit_ratio_firing,
+                ratio < floor,
+                alert,
+            );
         }
         let mark = self.thresholds.memory_mb;
         if mark > 0.0 {
             let mb = used as f64 / BYTES_PER_MB;
-            let high = mb > mark;
-            if high && !self.memory_firing {
-                self.alerts.push(Alert {
-                    time_s,
-                    kind: AlertKind::MemoryHigh,
-                    value: mb,
-                    threshold: mark,
-                });
-            }
-            self.memory_firing = high;
+            let alert = Alert {
+                time_s,
+                kind: AlertKind::MemoryHigh,
+                value: mb,
+                threshold: mark,
+            };
+            Self::edge(&mut self.alerts, &mut self.memory_firing, mb > mark, alert);
         }
+    }
+
+    /// Records `alert` when its condition starts to hold (`firing` was false): one alert per
+    /// episode, however many buckets it lasts.
+    fn edge(alerts: &mut Vec<Alert>, firing: &mut bool, holds: bool, alert: Alert) {
+        if holds && !*firing {
+            alerts.push(alert);
+        }
+        *firing = holds;
     }
 
     /// For a bench that walks through its requests itself rather than on an executor: closes
