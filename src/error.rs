@@ -39,6 +39,35 @@ pub enum Error {
     Store { detail: String },
 }
 
+impl Error {
+    /// `Ok(())` if `value` is within `[min, max]`, else [`Error::OutOfRange`] naming `name`.
+    ///
+    /// ```
+    /// use cachelab::Error;
+    /// assert!(Error::check_range("limit", 5.0, 1.0, 10.0, "keys").is_ok());
+    /// let e = Error::check_range("limit", 0.0, 1.0, 10.0, "keys").unwrap_err();
+    /// assert!(e.to_string().contains("`limit` must be between 1 and 10 keys"));
+    /// ```
+    pub fn check_range(
+        name: &str,
+        value: f64,
+        min: f64,
+        max: f64,
+        unit: &'static str,
+    ) -> Result<()> {
+        if (min..=max).contains(&value) {
+            return Ok(());
+        }
+        Err(Error::OutOfRange {
+            name: name.to_owned(),
+            value,
+            min,
+            max,
+            unit,
+        })
+    }
+}
+
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

@@ -259,15 +259,7 @@ pub async fn server_stats(conn: &mut Connection) -> Result<ServerStats> {
 /// asking `TYPE` and `PTTL` for each step's keys in one pipelined round trip. A key that expires
 /// between the two is left out.
 pub async fn list_keys(conn: &mut Connection, pattern: &str, limit: u64) -> Result<KeyListing> {
-    if !(1..=MAX_LIST_LIMIT).contains(&limit) {
-        return Err(Error::OutOfRange {
-            name: "limit".to_owned(),
-            value: limit as f64,
-            min: 1.0,
-            max: MAX_LIST_LIMIT as f64,
-            unit: "keys",
-        });
-    }
+    Error::check_range("limit", limit as f64, 1.0, MAX_LIST_LIMIT as f64, "keys")?;
     let mut listing = KeyListing::default();
     'nodes: for node in nodes(conn).await? {
         let mut cursor = 0u64;

@@ -365,15 +365,13 @@ impl ConnectionLike for Connection {
 /// Fails if no server answers within a second; afterwards the connection reconnects by itself,
 /// and commands sent while the server is down fail quickly instead of hanging.
 pub async fn connect(target: &Target, connections: usize) -> Result<Connection> {
-    if !(1..=MAX_CONNECTIONS).contains(&connections) {
-        return Err(Error::OutOfRange {
-            name: "connections".to_owned(),
-            value: connections as f64,
-            min: 1.0,
-            max: MAX_CONNECTIONS as f64,
-            unit: "",
-        });
-    }
+    Error::check_range(
+        "connections",
+        connections as f64,
+        1.0,
+        MAX_CONNECTIONS as f64,
+        "",
+    )?;
     if target.is_cluster() {
         let client = ClusterClient::builder(target.nodes.iter().map(url::Url::as_str))
             .connection_timeout(CONNECT_TIMEOUT)
