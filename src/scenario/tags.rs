@@ -33,6 +33,7 @@ use crate::error::{Error, Result};
 use crate::manager::{Monitor, Tags};
 use crate::metrics::{Metrics, Outcome, Purpose, Served};
 use crate::sim::{SimDuration, SimRng, SimTime};
+use crate::tiers::l2::Reply;
 use crate::tiers::L2;
 use crate::workload::{Arrivals, Op, Zipf};
 use serde::Serialize;
@@ -433,11 +434,15 @@ fn cache_page(
         }
         Tagging::Unbounded => {
             tags.set(l2, key.as_bytes(), &page, Some(ttl), &[])?;
-            for tag in page_tags {
+            page_tags.iter().try_for_each(|tag| {
                 let sadd = [b"SADD".to_vec(), tags.set_key(tag).into_bytes(), key.into()];
-                l2.exec_args(&sadd);
-            }
-            Ok(())
+                match l2.exec_args(&sadd) {
+                    Reply::Int(_) => Ok(()),
+                    other => Err(Error::Store {
+                        detail: other.to_cli_string(),
+                    }),
+                }
+            })
         }
         Tagging::NoTags => tags.set(l2, key.as_bytes(), &page, Some(ttl), &[]),
     }
