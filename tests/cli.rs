@@ -69,6 +69,15 @@ fn the_new_scenarios_print_their_own_numbers() {
         "{cache}"
     );
     assert!(cache.contains("other users' data 939"), "{cache}");
+    let tags = run("tags");
+    assert!(
+        tags.contains("unbounded      peak db 107/s; tag sets 75434 names at the end, largest 3849; 231 updates flushed 3864 pages; stale reads 0"),
+        "{tags}"
+    );
+    assert!(
+        tags.contains("231 updates flushed 134 pages; stale reads 3100"),
+        "{tags}"
+    );
 }
 
 /// A build without the `redis` feature still knows the real-Redis subcommands, and says how to

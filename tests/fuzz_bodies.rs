@@ -48,6 +48,7 @@ fn scenario_params_survive_mutated_settings() {
         b"stampede\nclients=3\nthink_ms=0\nduration_s=1",
         b"nosuch\nrate=1",
         b"multilayer\nrate=100\nduration_s=2\ninstances=3\nkeys=50\nwarm_keys=10\nbroadcast_delay_ms=5",
+        b"tags\nrate=50\nduration_s=2\nproducts=20\nqueries=100\nupdate_rate=5\nbucket_ms=500",
     ];
     mutations(seeds, 1_500, 2)
         .iter()

@@ -175,6 +175,23 @@ const multilayerTable = (r) => ({
   }),
 });
 
+/** Names held in all tag sets, and L2's memory, at the end of each bucket, every variant overlaid. */
+function tagCharts(r) {
+  const bucketS = r.params.bucket_ms / 1000;
+  const ends = (r.variants[0]?.series.t_s ?? []).map((t) => t + bucketS);
+  return [
+    ['names in all tag sets', (t) => t.tag_members],
+    ['L2 memory (kB)', (t) => t.used_memory_bytes.map((b) => b / 1000)],
+  ].map(([yLabel, values]) => ({
+    title: yLabel,
+    x: ends,
+    xLabel: 'simulated time (s)',
+    yLabel,
+    marks: [{ x: r.params.ttl_s, label: 'first pages expire' }],
+    series: r.variants.map((v) => ({ label: v.name, values: values(v.tags) })),
+  }));
+}
+
 export const LESSONS = [
   {
     id: 'capacity',
@@ -453,6 +470,33 @@ export const LESSONS = [
       return `The burst client sent ${r.params.burst_requests} reads around ${r.params.burst_at_s} s against a limit of ${r.params.read_limit}: in one window the fixed window admitted ${burst('fixed-window')}, `
         + `the sliding log ${burst('sliding-log')}, the sliding counter ${burst('sliding-counter')} and the token bucket ${burst('token-bucket')}. `
         + `The fixed window's X-RateLimit-Remaining went ${edge}.${outage}`;
+    },
+  }),
+  scenarioLesson({
+    id: 'tags',
+    title: 'Tags: flush every page that shows a product',
+    mainParams: ['duration_s', 'rate', 'ttl_s', 'update_rate', 'products', 'categories', 'queries'],
+    text: [
+      'A rendered page is built from many rows. A product appears on its own page, but also on its category\'s listing and in any search result that found it, and each of those is cached under its own key. When the product\'s price changes, deleting its own page is easy; finding every other page that shows it is not, because the keys say nothing about what is inside.',
+      'Tags turn the question around. When a page is cached, its key is added to one Redis set per thing it shows — product:17, category:7 — and an update flushes the set: read its members, delete those keys, delete the set. No key needs to be known in advance. Without tags (the no-tags variant) the listings and searches keep the old price until their TTL ends, and every such read counts as stale.',
+      'The sets bring a problem of their own. A cached page expires quietly, and nobody removes its name from the sets that list it. A set that is never flushed — here the category sets, since only products change — collects the name of every search page ever served. With a plain SADD the tag sets keep growing as long as the app runs. The bounded variant gives each set a TTL that follows its longest-lived member, and prunes dead names whenever a set has doubled since its last pruning, so it never holds much more than twice its live members. Compare the two curves after the first pages expire, or raise queries to make every search a new key.',
+    ],
+    charts: tagCharts,
+    table: (r) => ({
+      head: ['variant', 'reads', 'hit ratio', 'pages cached', 'updates', 'pages flushed', 'stale reads', 'tag-set names at the end', 'largest tag set', 'L2 memory at the end (kB)'],
+      rows: r.variants.map(({ name, summary: s, tags: t }) => [
+        name, s.requests - t.updates, pct(s.hit_ratio), t.pages_cached, t.updates, t.flushed_pages, t.stale_reads,
+        t.tag_members.at(-1) ?? 0, t.largest_tag_set, num((t.used_memory_bytes.at(-1) ?? 0) / 1000),
+      ]),
+    }),
+    notice: (r) => {
+      const [bounded, unbounded, none] = ['bounded', 'unbounded', 'no-tags'].map((n) => variant(r, n)?.tags);
+      const parts = [];
+      if (bounded && unbounded) {
+        parts.push(`After ${r.params.duration_s} s the tag sets held ${unbounded.tag_members.at(-1)} names with plain SADD and ${bounded.tag_members.at(-1)} with a TTL and pruning (largest set ${unbounded.largest_tag_set} against ${bounded.largest_tag_set}); both flushes deleted ${bounded.flushed_pages} pages for ${bounded.updates} updates.`);
+      }
+      if (none) parts.push(`Deleting only the product's own page removed ${none.flushed_pages} pages and left ${none.stale_reads} stale reads of listings and searches.`);
+      return parts.join(' ');
     },
   }),
 ];

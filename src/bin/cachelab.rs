@@ -123,7 +123,7 @@ mod cli {
         /// Run a scenario's variants on the same traffic and compare them.
         Run {
             /// The scenario: stampede, avalanche, penetration, schema-deploy, consistency,
-            /// multilayer, response-cache or ratelimit (`cachelab scenarios` lists their
+            /// multilayer, response-cache, ratelimit or tags (`cachelab scenarios` lists their
             /// parameters).
             scenario: String,
             #[command(flatten)]
@@ -477,6 +477,16 @@ mod cli {
                     "; {} fail-{}: admitted {}, refused {}, burst in one window {}, outage admitted {} refused {}",
                     l.algorithm, l.fail_mode, l.admitted, l.rejected, l.burst_max_in_window,
                     l.outage.admitted, l.outage.rejected
+                );
+            }
+            if let Some(t) = &v.tags {
+                print!(
+                    "; tag sets {} names at the end, largest {}; {} updates flushed {} pages; stale reads {}",
+                    t.tag_members.last().copied().unwrap_or(0),
+                    t.largest_tag_set,
+                    t.updates,
+                    t.flushed_pages,
+                    t.stale_reads
                 );
             }
             if let Some(d) = &v.schema_deploy {

@@ -1,6 +1,6 @@
 //! The named experiments that compare strategies: `stampede`, `avalanche` and `penetration` on
 //! the lab bench, and the ones with a bench of their own in sibling modules (`schema-deploy`,
-//! `consistency`, `multilayer`, `response-cache`, `ratelimit`).
+//! `consistency`, `multilayer`, `response-cache`, `ratelimit`, `tags`).
 //!
 //! A [`Scenario`] declares its parameters as [`ParamSpec`]s (most are shared — see [`COMMON`] —
 //! with defaults that suit the experiment) and its variants; [`run`] validates the caller's
@@ -658,6 +658,7 @@ pub fn scenarios() -> Vec<Scenario> {
         super::multilayer::scenario(),
         super::response_cache::scenario(),
         super::ratelimit::scenario(),
+        super::tags::scenario(),
     ]
 }
 

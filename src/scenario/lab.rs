@@ -9,6 +9,7 @@ use super::consistency::ConsistencyReport;
 use super::multilayer::MultiLayerReport;
 use super::ratelimit::RateLimitReport;
 use super::response_cache::ResponseCacheReport;
+use super::tags::TagsReport;
 use crate::error::{Error, Result};
 use crate::manager::{run_monitored, AlertThresholds, Monitor, Monitoring};
 use crate::metrics::{Event, HotKeyReport, Metrics, MissingKeysReport, Series, Summary};
@@ -127,6 +128,9 @@ pub struct VariantReport {
     /// `multilayer` scenario).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub multilayer: Option<MultiLayerReport>,
+    /// Tag sets over time, pages flushed by tag and stale reads (the `tags` scenario).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tags: Option<TagsReport>,
 }
 
 impl VariantReport {
@@ -149,6 +153,7 @@ impl VariantReport {
             monitoring: None,
             schema_deploy: None,
             multilayer: None,
+            tags: None,
         }
     }
 }

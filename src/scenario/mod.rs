@@ -11,6 +11,8 @@
 //! - `ratelimit`: scenario `ratelimit`, the four rate limiters on shared traffic, an L2 outage
 //!   and an admin reset.
 //! - `consistency`: readers racing writers under each write path ([`ConsistencyReport`]).
+//! - `tags`: scenario `tags`, cached pages flushed by tag, and tag sets bounded or not
+//!   ([`TagsReport`]).
 
 mod catalog;
 mod consistency;
@@ -22,6 +24,7 @@ mod params;
 mod ratelimit;
 mod response_cache;
 mod schema_deploy;
+mod tags;
 
 pub use catalog::{find, run, scenarios, Report, Runner, Scenario, ScenarioRun, Variant, COMMON};
 pub use consistency::{ConsistencyReport, LostWrite, WriteBehindReport};
@@ -34,3 +37,4 @@ pub use params::{check, resolve, split_assignment, ParamSpec, Params};
 pub use ratelimit::{HeaderSample, OutageReport, RateLimitReport, ResetReport, SubjectCounts};
 pub use response_cache::{EndpointReport, RequestSample, ResponseCacheReport};
 pub use schema_deploy::SchemaDeployReport;
+pub use tags::{TagsReport, LISTING_SIZE, MAX_TAG_MEASUREMENTS, SEARCH_RESULTS};

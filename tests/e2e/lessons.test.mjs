@@ -21,6 +21,7 @@ const SCENARIO_LESSONS = [
   // Lessons whose scenario has other knobs name their own short run.
   ['response-cache', 'response-cache', { duration_s: '8', rate: '300' }],
   ['ratelimit', 'ratelimit', { duration_s: '180' }],
+  ['tags', 'tags', { duration_s: '60' }],
 ];
 
 let server, browser;

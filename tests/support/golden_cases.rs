@@ -145,6 +145,22 @@ pub fn cases() -> Vec<GoldenCase> {
             expected: include_str!("../golden/consistency.json"),
             produce: |p, seed| scenario_json("consistency", p, seed),
         },
+        GoldenCase {
+            file: "tags.json",
+            params: &[
+                ("duration_s", "8"),
+                ("rate", "60"),
+                ("ttl_s", "3"),
+                ("products", "40"),
+                ("categories", "4"),
+                ("queries", "500"),
+                ("update_rate", "3"),
+                ("bucket_ms", "2000"),
+            ],
+            seed: 42,
+            expected: include_str!("../golden/tags.json"),
+            produce: |p, seed| scenario_json("tags", p, seed),
+        },
     ]
 }
 

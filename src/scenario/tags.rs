@@ -1,0 +1,479 @@
+//! Scenario `tags`: flushing cached pages by tag when a product changes, and keeping the tag sets
+//! from growing for ever.
+//!
+//! A shop caches rendered pages in L2 for `ttl_s`, each tagged with what it shows:
+//!
+//! | share | page | key | tags |
+//! |---|---|---|---|
+//! | 40 % | a product (Zipf over the catalogue) | `page:product:ID` | `product:ID`, `category:C` |
+//! | 20 % | a category listing (its first [`LISTING_SIZE`] products) | `page:category:C` | `category:C` and each product shown |
+//! | 40 % | a search result (uniform over `queries`) | `page:search:Q` | each of its [`SEARCH_RESULTS`] products and their categories |
+//!
+//! A read that misses renders the page from the database and caches it with its tags. Product
+//! updates arrive at `update_rate` (uniform over the catalogue); each flushes what shows that
+//! product. A read that gets a page rendered before the last update of a product it shows is a
+//! **stale read**.
+//!
+//! The variants differ only in how they tag and flush:
+//!
+//! - `bounded`: [`Tags`] as built — each set's TTL follows its longest-lived member and dead names
+//!   are pruned once a set has doubled;
+//! - `unbounded`: a plain `SADD` per tag with no TTL and no pruning. Flushes find the same pages,
+//!   but search pages expire one by one and their names stay in the category sets, which no update
+//!   ever flushes: those sets grow with every distinct search served;
+//! - `no-tags`: an update deletes only the product's own page; listings and searches that show it
+//!   stay stale until their TTL ends.
+
+use super::catalog::{
+    alert_thresholds, db_latency, ms, param, secs, variant, with_common, Runner, Scenario,
+};
+use super::lab::{check_request_budget, VariantReport};
+use super::params::Params;
+use crate::error::{Error, Result};
+use crate::manager::{Monitor, Tags};
+use crate::metrics::{Metrics, Outcome, Purpose, Served};
+use crate::sim::{SimDuration, SimRng, SimTime};
+use crate::tiers::l2::Reply;
+use crate::tiers::L2;
+use crate::workload::{Arrivals, Op, Zipf};
+use serde::Serialize;
+
+/// Random streams: the requests, and the database's response times.
+const WORKLOAD_STREAM: u64 = 1;
+const DB_STREAM: u64 = 2;
+
+/// Products a category listing shows.
+pub const LISTING_SIZE: u64 = 20;
+/// Products a search result shows.
+pub const SEARCH_RESULTS: u64 = 5;
+
+/// Cumulative shares of product pages and listings among reads (the rest are searches).
+const PRODUCT_SHARE: f64 = 0.4;
+const LISTING_SHARE: f64 = 0.6;
+
+/// Bytes of a rendered page besides its render time.
+const PAGE_BODY: usize = 300;
+
+/// At most this many tag-set sizes read in one variant (every tag at every bucket's end), so
+/// that a fine bucket over a large catalogue cannot take minutes.
+pub const MAX_TAG_MEASUREMENTS: u64 = 20_000_000;
+
+/// The prefix of the tag sets' keys.
+const TAG_PREFIX: &str = "shop";
+
+/// How a variant tags pages and flushes them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Tagging {
+    Bounded,
+    Unbounded,
+    NoTags,
+}
+
+impl Tagging {
+    fn of(variant: &str) -> Tagging {
+        match variant {
+            "unbounded" => Tagging::Unbounded,
+            "no-tags" => Tagging::NoTags,
+            _ => Tagging::Bounded,
+        }
+    }
+}
+
+/// A cacheable page.
+#[derive(Clone, Copy, Debug)]
+enum Page {
+    Product(u64),
+    Listing(u64),
+    Search(u64),
+}
+
+/// The shop's catalogue: product `p` is in category `p % categories`.
+struct Catalogue {
+    products: u64,
+    categories: u64,
+}
+
+impl Catalogue {
+    fn key(&self, page: Page) -> String {
+        match page {
+            Page::Product(p) => format!("page:product:{p}"),
+            Page::Listing(c) => format!("page:category:{c}"),
+            Page::Search(q) => format!("page:search:{q}"),
+        }
+    }
+
+    /// A number per page for the metrics: products, then listings, then searches.
+    fn number(&self, page: Page) -> u64 {
+        match page {
+            Page::Product(p) => p,
+            Page::Listing(c) => self.products + c,
+            Page::Search(q) => self.products + self.categories + q,
+        }
+    }
+
+    /// The products `page` shows, sorted, without repeats.
+    fn shown(&self, page: Page) -> Vec<u64> {
+        let mut shown: Vec<u64> = match page {
+            Page::Product(p) => vec![p],
+            Page::Listing(c) => (0..LISTING_SIZE)
+                .map(|i| c + i * self.categories)
+                .take_while(|&p| p < self.products)
+                .collect(),
+            Page::Search(q) => {
+                // The search engine's answer depends only on the query.
+                let mut engine = SimRng::new(q);
+                (0..SEARCH_RESULTS)
+                    .map(|_| engine.below(self.products))
+                    .collect()
+            }
+        };
+        shown.sort_unstable();
+        shown.dedup();
+        shown
+    }
+
+    /// The tags of `page`: each product it shows and their categories.
+    fn tags(&self, page: Page) -> Vec<String> {
+        let shown = self.shown(page);
+        let mut categories: Vec<u64> = match page {
+            Page::Listing(c) => vec![c],
+            _ => shown.iter().map(|p| p % self.categories).collect(),
+        };
+        categories.sort_unstable();
+        categories.dedup();
+        let products = shown.iter().map(|p| format!("product:{p}"));
+        products
+            .chain(categories.iter().map(|c| format!("category:{c}")))
+            .collect()
+    }
+
+    /// Every tag any page can carry.
+    fn all_tags(&self) -> impl Iterator<Item = String> + '_ {
+        let products = (0..self.products).map(|p| format!("product:{p}"));
+        products.chain((0..self.categories).map(|c| format!("category:{c}")))
+    }
+}
+
+/// What tagging did in one variant.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct TagsReport {
+    /// `bounded`, `unbounded` or `none`.
+    pub tagging: &'static str,
+    /// Names in all tag sets together at the end of each time-series bucket (dead ones included).
+    pub tag_members: Vec<u64>,
+    /// L2's used memory at the end of each bucket, in bytes.
+    pub used_memory_bytes: Vec<u64>,
+    /// The most names one tag set held at a bucket's end.
+    pub largest_tag_set: u64,
+    /// Pages rendered and cached (after a miss).
+    pub pages_cached: u64,
+    /// Product updates.
+    pub updates: u64,
+    /// Cached pages the updates deleted.
+    pub flushed_pages: u64,
+    /// Reads served a page rendered before the last update of a product it shows.
+    pub stale_reads: u64,
+}
+
+/// The scenario's definition.
+pub(super) fn scenario() -> Scenario {
+    Scenario {
+        name: "tags",
+        about: "Cached pages tagged with the products and categories they show, flushed by tag \
+                when a product changes: tag sets bounded by a TTL and pruning, against plain \
+                SADD (sets that grow for ever) and against no tags (stale listings).",
+        params: with_common(
+            &[
+                "alert_hit_ratio",
+                "alert_memory_mb",
+                "duration_s",
+                "rate",
+                "skew",
+                "ttl_s",
+                "l2_rtt_ms",
+                "db_p50_ms",
+                "db_p99_ms",
+                "bucket_ms",
+            ],
+            &[
+                ("duration_s", 120.0),
+                ("rate", 200.0),
+                ("skew", 1.0),
+                ("ttl_s", 30.0),
+                ("db_p50_ms", 20.0),
+                ("db_p99_ms", 100.0),
+                ("bucket_ms", 5_000.0),
+            ],
+            &[
+                param(
+                    "products",
+                    "products in the catalogue",
+                    "products",
+                    500.0,
+                    1.0,
+                    10_000.0,
+                    true,
+                ),
+                param(
+                    "categories",
+                    "categories the products fall into (product p is in p mod categories)",
+                    "categories",
+                    10.0,
+                    1.0,
+                    1_000.0,
+                    true,
+                ),
+                param(
+                    "queries",
+                    "distinct search queries the clients send (uniformly)",
+                    "queries",
+                    100_000.0,
+                    1.0,
+                    10_000_000.0,
+                    true,
+                ),
+                param(
+                    "update_rate",
+                    "product updates per second, each flushing what shows the product",
+                    "updates/s",
+                    2.0,
+                    0.0,
+                    10_000.0,
+                    false,
+                ),
+            ],
+        ),
+        variants: vec![
+            variant(
+                "bounded",
+                "tag sets with a TTL that follows their members, pruned when they double",
+            ),
+            variant(
+                "unbounded",
+                "a plain SADD per tag: no TTL, no pruning, dead names pile up",
+            ),
+            variant(
+                "no-tags",
+                "an update deletes only the product's own page; listings stay stale",
+            ),
+        ],
+        runner: Runner::Custom(run),
+    }
+}
+
+/// A cached page: when it was rendered, then a body.
+fn render(at: SimTime) -> Vec<u8> {
+    let mut page = format!("{} ", at.as_micros()).into_bytes();
+    page.resize(page.len() + PAGE_BODY, b'.');
+    page
+}
+
+/// When a cached page was rendered.
+fn rendered_at(page: &[u8]) -> Option<SimTime> {
+    let text = std::str::from_utf8(page.split(|&b| b == b' ').next()?).ok()?;
+    text.parse().ok().map(SimTime)
+}
+
+/// Runs variant `name`.
+fn run(p: &Params, name: &str, seed: u64) -> Result<VariantReport> {
+    let rate = p.get("rate");
+    let update_rate = p.get("update_rate");
+    let duration = secs(p, "duration_s");
+    check_request_budget(
+        Arrivals::Poisson {
+            per_sec: rate + update_rate,
+        },
+        duration,
+    )?;
+    let tagging = Tagging::of(name);
+    let catalogue = Catalogue {
+        products: p.get_u64("products"),
+        categories: p.get_u64("categories"),
+    };
+    let popularity = Zipf::new(catalogue.products, p.get("skew"));
+    let queries = p.get_u64("queries");
+    let database = db_latency(p)?;
+    let ttl = secs(p, "ttl_s");
+    let rtt = ms(p, "l2_rtt_ms");
+    let bucket = ms(p, "bucket_ms");
+    let end = SimTime::ZERO + duration;
+    let mut metrics = Metrics::new(bucket, end, u64::MAX, 0, None);
+    let mut l2 = L2::new();
+    let mut monitor = Monitor::new(bucket, alert_thresholds(p), &l2);
+    let tags = Tags::new(TAG_PREFIX);
+    let tag_keys: Vec<String> = catalogue.all_tags().map(|t| tags.set_key(&t)).collect();
+    let mut report = TagsReport {
+        tagging: match tagging {
+            Tagging::Bounded => "bounded",
+            Tagging::Unbounded => "unbounded",
+            Tagging::NoTags => "none",
+        },
+        ..TagsReport::default()
+    };
+    // The end of the next bucket whose tag sets have not been measured.
+    let buckets = duration.as_micros().div_ceil(bucket.as_micros());
+    let measurements = buckets * tag_keys.len() as u64;
+    if measurements > MAX_TAG_MEASUREMENTS {
+        return Err(Error::LimitExceeded {
+            what: "tag-set measurements (tags × buckets; raise bucket_ms or lower products)"
+                .to_string(),
+            limit: MAX_TAG_MEASUREMENTS,
+            got: measurements,
+        });
+    }
+    let mut measured = 0u64;
+    let mut measure_until = |l2: &mut L2, report: &mut TagsReport, now: SimTime| {
+        while measured < buckets && SimTime((measured + 1) * bucket.as_micros()).min(end) <= now {
+            l2.advance_to(SimTime((measured + 1) * bucket.as_micros()).min(end));
+            let sizes = tag_keys.iter().map(|k| l2.set_len(k.as_bytes()));
+            let (total, largest) = sizes.fold((0, 0), |(t, m), n| (t + n, m.max(n)));
+            report.tag_members.push(total);
+            report.used_memory_bytes.push(l2.used_memory());
+            report.largest_tag_set = report.largest_tag_set.max(largest);
+            measured += 1;
+        }
+    };
+    let mut last_update = vec![SimTime::ZERO; catalogue.products as usize];
+    let mut rng = SimRng::fork(seed, WORKLOAD_STREAM);
+    let mut db_rng = SimRng::fork(seed, DB_STREAM);
+    let update_share = update_rate / (rate + update_rate);
+    let mut at = SimTime::ZERO;
+    loop {
+        at += SimDuration::from_secs_f64(rng.exponential(1.0 / (rate + update_rate)));
+        if at >= end {
+            break;
+        }
+        monitor.catch_up(&l2, at);
+        measure_until(&mut l2, &mut report, at);
+        l2.advance_to(at);
+        if rng.chance(update_share) {
+            let product = rng.below(catalogue.products);
+            last_update[product as usize] = at;
+            report.updates += 1;
+            metrics.record_db_query(at, product, Purpose::Write);
+            metrics.record_request(Op::Write(product), at, at + rtt, Outcome::Write);
+            report.flushed_pages += match tagging {
+                Tagging::NoTags => {
+                    u64::from(l2.del(catalogue.key(Page::Product(product)).as_bytes()))
+                }
+                _ => tags.invalidate_tag(&mut l2, &format!("product:{product}"))?,
+            };
+            continue;
+        }
+        let draw = rng.unit();
+        let page = if draw < PRODUCT_SHARE {
+            Page::Product(popularity.sample(&mut rng))
+        } else if draw < LISTING_SHARE {
+            Page::Listing(rng.below(catalogue.categories))
+        } else {
+            Page::Search(rng.below(queries))
+        };
+        let key = catalogue.key(page);
+        let number = catalogue.number(page);
+        let cached = l2.get(key.as_bytes()).ok().flatten();
+        match cached.as_deref().and_then(rendered_at) {
+            Some(rendered) => {
+                let stale = catalogue
+                    .shown(page)
+                    .iter()
+                    .any(|&p| last_update[p as usize] > rendered);
+                report.stale_reads += u64::from(stale);
+                let outcome = Outcome::Read {
+                    served: Served::L2,
+                    stale,
+                };
+                metrics.record_request(Op::Read(number), at, at + rtt, outcome);
+            }
+            None => {
+                metrics.record_db_query(at + rtt, number, Purpose::Load);
+                let done = at + rtt + database.sample(&mut db_rng);
+                let outcome = Outcome::Read {
+                    served: Served::Db,
+                    stale: false,
+                };
+                metrics.record_request(Op::Read(number), at, done, outcome);
+                cache_page(
+                    &mut l2,
+                    &tags,
+                    tagging,
+                    &key,
+                    &catalogue.tags(page),
+                    at,
+                    ttl,
+                )?;
+                report.pages_cached += 1;
+            }
+        }
+    }
+    monitor.catch_up(&l2, end);
+    measure_until(&mut l2, &mut report, end);
+    // No database pool here: each render runs on its own connection.
+    let (summary, series) = metrics.finish(0);
+    Ok(VariantReport {
+        tags: Some(report),
+        monitoring: Some(monitor.finish(&l2)),
+        ..VariantReport::basic(name, summary, series)
+    })
+}
+
+/// Caches the page rendered at `at` under `key` for `ttl`, tagged as the variant tags.
+fn cache_page(
+    l2: &mut L2,
+    tags: &Tags,
+    tagging: Tagging,
+    key: &str,
+    page_tags: &[String],
+    at: SimTime,
+    ttl: SimDuration,
+) -> Result<()> {
+    let page = render(at);
+    match tagging {
+        Tagging::Bounded => {
+            let names: Vec<&str> = page_tags.iter().map(String::as_str).collect();
+            tags.set(l2, key.as_bytes(), &page, Some(ttl), &names)
+        }
+        Tagging::Unbounded => {
+            tags.set(l2, key.as_bytes(), &page, Some(ttl), &[])?;
+            page_tags.iter().try_for_each(|tag| {
+                let sadd = [b"SADD".to_vec(), tags.set_key(tag).into_bytes(), key.into()];
+                match l2.exec_args(&sadd) {
+                    Reply::Int(_) => Ok(()),
+                    other => Err(Error::Store {
+                        detail: other.to_cli_string(),
+                    }),
+                }
+            })
+        }
+        Tagging::NoTags => tags.set(l2, key.as_bytes(), &page, Some(ttl), &[]),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pages_show_and_tag_what_the_catalogue_says() {
+        let shop = Catalogue {
+            products: 45,
+            categories: 10,
+        };
+        assert_eq!(shop.shown(Page::Listing(3)), [3, 13, 23, 33, 43]);
+        assert_eq!(shop.tags(Page::Product(17)), ["product:17", "category:7"]);
+        let search = shop.tags(Page::Search(9));
+        assert_eq!(
+            search,
+            shop.tags(Page::Search(9)),
+            "a query's answer is fixed"
+        );
+        assert!(search.iter().any(|t| t.starts_with("category:")));
+        assert_eq!(shop.all_tags().count(), 55);
+    }
+
+    #[test]
+    fn a_page_remembers_when_it_was_rendered() {
+        let page = render(SimTime(1_234_567));
+        assert_eq!(rendered_at(&page), Some(SimTime(1_234_567)));
+        assert_eq!(rendered_at(b"garbage"), None);
+    }
+}
