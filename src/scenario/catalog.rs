@@ -308,6 +308,21 @@ pub(super) fn with_defaults(overrides: &[(&str, f64)], own: &[ParamSpec]) -> Vec
     specs
 }
 
+/// The common parameters of a bench that serves pages from L2 in front of a database (the
+/// response cache, the tagged pages): traffic, skew, TTL, tiers' latencies, buckets and alerts.
+pub(super) const SERVICE_PARAMS: [&str; 10] = [
+    "alert_hit_ratio",
+    "alert_memory_mb",
+    "duration_s",
+    "rate",
+    "skew",
+    "ttl_s",
+    "l2_rtt_ms",
+    "db_p50_ms",
+    "db_p99_ms",
+    "bucket_ms",
+];
+
 /// Only the named common parameters (`bucket_ms` among them), some defaults replaced, followed by
 /// the scenario's own: for scenarios on their own bench, which use few of the lab's knobs.
 pub(super) fn with_common(

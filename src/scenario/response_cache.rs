@@ -30,7 +30,9 @@
 //! wrong responses, `summary.errors` `500`s served fresh from the backend, `summary.hit_ratio` the
 //! share of successful answers that came from the cache.
 
-use super::catalog::{alert_thresholds, db_latency, param, variant, with_common, Runner, Scenario};
+use super::catalog::{
+    alert_thresholds, db_latency, param, variant, with_common, Runner, Scenario, SERVICE_PARAMS,
+};
 use super::lab::{check_request_budget, VariantReport};
 use super::params::Params;
 use crate::error::Result;
@@ -414,18 +416,7 @@ pub(super) fn scenario() -> Scenario {
                 rules (GET and 200 only, per-user answers keyed by user) against caching POSTs, \
                 errors or per-user pages under a shared key, and against raw query strings.",
         params: with_common(
-            &[
-                "alert_hit_ratio",
-                "alert_memory_mb",
-                "duration_s",
-                "rate",
-                "skew",
-                "ttl_s",
-                "l2_rtt_ms",
-                "db_p50_ms",
-                "db_p99_ms",
-                "bucket_ms",
-            ],
+            &SERVICE_PARAMS,
             &[
                 ("duration_s", 30.0),
                 ("rate", 200.0),

@@ -26,6 +26,7 @@
 
 use super::catalog::{
     alert_thresholds, db_latency, ms, param, secs, variant, with_common, Runner, Scenario,
+    SERVICE_PARAMS,
 };
 use super::lab::{check_request_budget, VariantReport};
 use super::params::Params;
@@ -183,18 +184,7 @@ pub(super) fn scenario() -> Scenario {
                 when a product changes: tag sets bounded by a TTL and pruning, against plain \
                 SADD (sets that grow for ever) and against no tags (stale listings).",
         params: with_common(
-            &[
-                "alert_hit_ratio",
-                "alert_memory_mb",
-                "duration_s",
-                "rate",
-                "skew",
-                "ttl_s",
-                "l2_rtt_ms",
-                "db_p50_ms",
-                "db_p99_ms",
-                "bucket_ms",
-            ],
+            &SERVICE_PARAMS,
             &[
                 ("duration_s", 120.0),
                 ("rate", 200.0),
