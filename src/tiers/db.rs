@@ -147,14 +147,12 @@ impl Db {
     /// assert_eq!(db.stats().queries, 2);
     /// ```
     pub async fn query<R: Runtime>(&self, sim: &R, key: u64) -> Option<Row> {
+        // A snapshot read takes the row as the query begins; any other read, as it ends.
+        let snapshot = self.snapshot_reads.get();
         let at_start = self
-            .round_trip(sim, &[key], || self.current_version(key))
+            .round_trip(sim, &[key], || snapshot.then(|| self.current_version(key)))
             .await;
-        let version = if self.snapshot_reads.get() {
-            at_start
-        } else {
-            self.current_version(key)
-        };
+        let version = at_start.unwrap_or_else(|| self.current_version(key));
         version.map(|version| Row { key, version })
     }
 
