@@ -12,8 +12,9 @@
 //!   [`Evictor`] that only knows how to look up, evict one object and insert.
 //! - The evictors: [`Fifo`], [`Lru`], [`Clock`], [`Sieve`], [`Lfu`], [`S3Fifo`], [`Arc`],
 //!   [`WTinyLfu`] and [`Belady`] (the offline optimum, which needs each request's next access).
-//! - `slots`: the shared storage (a key → slot map with a fast hasher, an arena of nodes and
-//!   intrusive queues of `u32` indices).
+//! - `slots`: the storage most policies share (a key → slot map with a fast hasher, an arena of
+//!   nodes and intrusive queues of `u32` indices). S3-FIFO, whose queues are all plain FIFOs,
+//!   keeps its objects in the hash table's own buckets and queues bucket numbers instead.
 //! - [`replay`]: whole-trace experiments (capacities as fractions or absolute sizes, one pass for
 //!   many policies, the JSON report the faces print).
 //!
