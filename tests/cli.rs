@@ -1,5 +1,9 @@
 //! The command-line face as a user drives it: output piped into a reader that stops early.
 
+#[path = "support/cli.rs"]
+mod cli;
+
+use cli::cachelab;
 use std::io::Read;
 use std::process::{Command, Stdio};
 
@@ -36,10 +40,7 @@ fn a_reader_that_stops_early_does_not_make_the_cli_panic() {
 
 #[test]
 fn a_bad_flag_value_names_the_parameter_and_its_range() {
-    let out = Command::new(env!("CARGO_BIN_EXE_cachelab"))
-        .args(["run", "stampede", "--set", "rate=0"])
-        .output()
-        .expect("run cachelab");
+    let out = cachelab(&["run", "stampede", "--set", "rate=0"]);
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("`rate` must be between 1 and"), "{stderr}");
@@ -48,10 +49,7 @@ fn a_bad_flag_value_names_the_parameter_and_its_range() {
 #[test]
 fn the_new_scenarios_print_their_own_numbers() {
     let run = |scenario: &str| {
-        let out = Command::new(env!("CARGO_BIN_EXE_cachelab"))
-            .args(["run", scenario, "--seed", "1"])
-            .output()
-            .expect("run cachelab");
+        let out = cachelab(&["run", scenario, "--seed", "1"]);
         assert!(out.status.success());
         String::from_utf8(out.stdout).unwrap()
     };
@@ -89,10 +87,7 @@ fn redis_subcommands_without_the_feature_say_how_to_build_it() {
         &["live", "stampede", "--redis-url", "redis://127.0.0.1:6379"][..],
         &["redis-stats", "--redis-url", "redis://127.0.0.1:6379"],
     ] {
-        let out = Command::new(env!("CARGO_BIN_EXE_cachelab"))
-            .args(args)
-            .output()
-            .expect("run cachelab");
+        let out = cachelab(args);
         assert_eq!(out.status.code(), Some(2));
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(stderr.contains("--features redis"), "{stderr}");

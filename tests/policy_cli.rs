@@ -1,7 +1,11 @@
 //! `cachelab replay`: the table, the JSON report, and a clear error for every bad flag or trace.
 
+#[path = "support/cli.rs"]
+mod cli;
+
+use cli::{cachelab, cachelab_json};
 use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::Output;
 
 /// Writes `contents` to a fresh file in the target directory and returns its path.
 fn trace_file(name: &str, contents: &[u8]) -> PathBuf {
@@ -13,11 +17,7 @@ fn trace_file(name: &str, contents: &[u8]) -> PathBuf {
 }
 
 fn replay(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_cachelab"))
-        .arg("replay")
-        .args(args)
-        .output()
-        .unwrap()
+    cachelab(&[&["replay"], args].concat())
 }
 
 fn stderr_of(args: &[&str]) -> String {
@@ -31,7 +31,8 @@ const TINY: &str = "time,key,size\n1,1,10\n2,2,10\n3,1,10\n4,3,10\n5,1,10\n";
 #[test]
 fn json_report_has_one_row_per_policy_and_size() {
     let path = trace_file("tiny.csv", TINY.as_bytes());
-    let out = replay(&[
+    let report = cachelab_json(&[
+        "replay",
         path.to_str().unwrap(),
         "--policy",
         "lru,fifo",
@@ -39,12 +40,6 @@ fn json_report_has_one_row_per_policy_and_size() {
         "2,20B",
         "--json",
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["requests"], 5);
     assert_eq!(report["unique_keys"], 3);
     let rows = report["rows"].as_array().unwrap();
@@ -92,7 +87,8 @@ fn the_table_and_the_text_and_oracle_formats() {
         bin.extend_from_slice(&(-1i64).to_le_bytes());
     }
     let oracle = trace_file("trace.oracleGeneral.bin", &bin);
-    let out = replay(&[
+    let report = cachelab_json(&[
+        "replay",
         oracle.to_str().unwrap(),
         "--policy",
         "lru",
@@ -100,7 +96,6 @@ fn the_table_and_the_text_and_oracle_formats() {
         "0.5",
         "--json",
     ]);
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(
         report["rows"][0]["misses"], 3,
         "one object of two: every request misses"

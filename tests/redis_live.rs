@@ -7,14 +7,16 @@
 //! Each test is skipped (with a note) unless `make test`'s variables are set. They take turns, so
 //! that one's real-time measurements do not share the machine's cores with another's.
 
+#[path = "support/cli.rs"]
+mod cli;
 #[path = "support/redis_env.rs"]
 mod redis_env;
 
 use cachelab::redis::live::Live;
 use cachelab::redis::{connect, monitor, Target};
 use cachelab::scenario::{self, Report, VariantReport};
+use cli::cachelab_json;
 use redis_env::OwnServer;
-use std::process::Command;
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -125,24 +127,18 @@ fn compare_prints_the_live_and_simulated_runs_and_their_differences() {
     };
     no_memory_limit(&url);
     let _turn = turn();
-    let out = Command::new(env!("CARGO_BIN_EXE_cachelab"))
-        .args([
-            "live",
-            "stampede",
-            "--redis-url",
-            &url,
-            "--compare",
-            "--json",
-        ])
-        .args(["--set", "duration_s=1", "--set", "rate=200"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let json = cachelab_json(&[
+        "live",
+        "stampede",
+        "--redis-url",
+        &url,
+        "--compare",
+        "--json",
+        "--set",
+        "duration_s=1",
+        "--set",
+        "rate=200",
+    ]);
     let names = |run: &str| -> Vec<String> {
         json[run]["variants"]
             .as_array()

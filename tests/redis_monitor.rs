@@ -3,13 +3,15 @@
 //! pattern, with their types and TTLs, stopping at its limit.
 #![cfg(feature = "redis")]
 
+#[path = "support/cli.rs"]
+mod cli;
 #[path = "support/redis_env.rs"]
 mod redis_env;
 
 use cachelab::redis::monitor::{delete_matching, list_keys, server_stats};
 use cachelab::redis::{connect, Connection, Target};
+use cli::{cachelab, cachelab_json};
 use redis::AsyncCommands;
-use std::process::Command;
 
 /// The server-wide counters move with every read (even `TYPE` and `PTTL` count as hits), so the
 /// tests that read take turns.
@@ -98,13 +100,6 @@ async fn stats_count_reads_and_scan_lists_the_keys() {
     assert!(left.keys.is_empty());
 }
 
-fn cachelab(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_cachelab"))
-        .args(args)
-        .output()
-        .expect("run cachelab")
-}
-
 #[tokio::test]
 async fn redis_stats_prints_counters_and_keys_as_json() {
     let Some(url) = redis_env::redis_url() else {
@@ -115,7 +110,7 @@ async fn redis_stats_prints_counters_and_keys_as_json() {
     let prefix = redis_env::unique_name("cli");
     let keys = write_keys(&mut conn, &prefix).await;
     let pattern = format!("{prefix}:h*");
-    let out = cachelab(&[
+    let report = cachelab_json(&[
         "redis-stats",
         "--redis-url",
         &url,
@@ -123,12 +118,6 @@ async fn redis_stats_prints_counters_and_keys_as_json() {
         &pattern,
         "--json",
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["stats"]["nodes"], 1);
     assert_eq!(report["keys"]["truncated"], false);
     let listed: Vec<&str> = report["keys"]["keys"]
