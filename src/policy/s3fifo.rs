@@ -163,10 +163,13 @@ impl S3Fifo {
     fn evict_small(&mut self, evicted: &mut Vec<u64>) {
         while let Some(bucket) = self.small.buckets.pop_front() {
             let entry = self.entry(bucket);
-            let (key, size, freq) = (entry.key, entry.size, entry.word);
+            let (key, size) = (entry.key, entry.size);
+            let promote = entry.word >= MOVE_TO_MAIN_THRESHOLD;
+            // Main starts a promoted object with no hits; a dropped one's word becomes its ghost
+            // number in `remember`.
+            entry.word = 0;
             self.small.units -= u64::from(size);
-            if freq >= MOVE_TO_MAIN_THRESHOLD {
-                self.entry(bucket).word = 0;
+            if promote {
                 self.main.buckets.push_back(bucket);
                 self.main.units += u64::from(size);
                 continue;
@@ -312,11 +315,7 @@ impl Evictor for S3Fifo {
         let queued = self.small.buckets.capacity()
             + self.main.buckets.capacity()
             + self.ghost.buckets.capacity();
-        // hashbrown allocates its buckets plus one control byte each and one SIMD group of
-        // trailing control bytes.
-        let buckets = self.table.num_buckets();
-        let table = buckets * (std::mem::size_of::<Entry>() + 1) + 16 * usize::from(buckets > 0);
-        table + queued * std::mem::size_of::<u32>()
+        self.table.allocation_size() + queued * std::mem::size_of::<u32>()
     }
 }
 
