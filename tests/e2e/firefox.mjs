@@ -15,7 +15,7 @@ const DIST = join(ROOT, 'dist');
 let server, browser, lessons;
 before(async () => {
   assert.ok(existsSync(join(DIST, 'index.html')), 'dist/ is missing: run `make site` first');
-  server = await serve({ root: DIST, prefix: '/cachelab/', precompressed: true });
+  server = await serve({ root: DIST, prefix: '/cachelab/', asHost: true });
   browser = await firefox();
   lessons = await lessonIds(browser, server.url);
 });

@@ -23,7 +23,7 @@ const find = (re) => {
 let server, browser;
 before(async () => {
   assert.ok(existsSync(join(DIST, 'index.html')), 'dist/ is missing: run `make site` first');
-  server = await serve({ root: DIST, prefix: '/cachelab/', precompressed: true });
+  server = await serve({ root: DIST, prefix: '/cachelab/', asHost: true });
   browser = await launch();
 });
 after(async () => {
