@@ -4,7 +4,8 @@
 // (the service worker), and an embedded lesson drops the course's navigation.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
@@ -142,4 +143,47 @@ test('?embed=1 shows one lesson without the course navigation, with a link to th
   assert.match(await page.locator('#open-full').getAttribute('href'), /rate=800/);
   assert.deepEqual(driver.errors, []);
   await context.close();
+});
+
+test('a new deploy replaces the cache once no tab uses the old version', async () => {
+  // A copy of dist/ that can be "redeployed": the next version differs in sw.js (its version).
+  const copy = mkdtempSync(join(tmpdir(), 'cachelab-site-'));
+  cpSync(DIST, copy, { recursive: true });
+  const host = await serve({ root: copy, prefix: '/cachelab/', asHost: true });
+  const context = await browser.newContext();
+  try {
+    const keys = (page) =>
+      page.evaluate(async () => {
+        await navigator.serviceWorker.ready;
+        if (!navigator.serviceWorker.controller) await new Promise((r) => navigator.serviceWorker.addEventListener('controllerchange', r, { once: true }));
+        return caches.keys();
+      });
+    const first = await context.newPage();
+    await first.goto(`${host.url}?lesson=capacity&requests=20000`);
+    const before = await keys(first);
+    assert.equal(before.length, 1);
+
+    const sw = join(copy, 'sw.js');
+    const version = /"version":"([0-9a-f]+)"/.exec(readFileSync(sw, 'utf8'))[1];
+    writeFileSync(sw, readFileSync(sw, 'utf8').replace(`"version":"${version}"`, `"version":"${version}next"`));
+    for (const stale of ['.gz', '.br']) rmSync(sw + stale);
+    // The browser finds the new sw.js (as it does on a later visit), installs it, and lets it take
+    // over when the last tab of the old version closes.
+    await first.evaluate(async () => {
+      const registration = await navigator.serviceWorker.getRegistration();
+      await registration.update();
+      const installing = registration.installing ?? registration.waiting;
+      if (installing && installing.state !== 'installed') await new Promise((r) => installing.addEventListener('statechange', () => installing.state === 'installed' && r()));
+    });
+    assert.deepEqual(await keys(first), [...before, before[0].replace(version, `${version}next`)].sort(), 'the new version is cached beside the old one');
+    await first.close();
+    const second = await context.newPage();
+    await second.goto(host.url);
+    await second.waitForFunction(async () => (await caches.keys()).length === 1 && (await caches.keys())[0].endsWith('next'), null, { timeout: 30_000 });
+    assert.deepEqual(await keys(second), [before[0].replace(version, `${version}next`)]);
+  } finally {
+    await context.close();
+    await host.close();
+    rmSync(copy, { recursive: true, force: true });
+  }
 });
