@@ -6,6 +6,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
 import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
@@ -185,5 +187,26 @@ test('a new deploy replaces the cache once no tab uses the old version', async (
     await context.close();
     await host.close();
     rmSync(copy, { recursive: true, force: true });
+  }
+});
+
+test('`python3 -m http.server -d dist` serves a working playground', async () => {
+  const port = await new Promise((resolve) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
+  });
+  const python = spawn('python3', ['-m', 'http.server', '--bind', '127.0.0.1', '-d', DIST, String(port)], { stdio: 'ignore' });
+  try {
+    const url = `http://127.0.0.1:${port}/`;
+    for (let i = 0; i < 100 && !(await fetch(url).then((r) => r.ok, () => false)); i++) await new Promise((r) => setTimeout(r, 100));
+    const context = await browser.newContext({ serviceWorkers: 'block' });
+    const driver = driverFor(await context.newPage());
+    for (const id of ['capacity', 'eviction']) await smokeLesson(driver, url, id);
+    assert.deepEqual(driver.errors, []);
+    await context.close();
+  } finally {
+    python.kill();
   }
 });
