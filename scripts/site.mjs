@@ -124,8 +124,9 @@ emit('index.html');
 // The service worker: its version changes whenever any file does, so a new deploy installs a new
 // cache and drops the old one.
 const files = outputs.map((o) => o.site).filter((s) => s !== 'index.html').sort();
-const version = hash(outputs.map((o) => o.site).sort().join('\n') + hash(outputs.find((o) => o.site === 'index.html').bytes));
-const sw = `const SITE = ${JSON.stringify({ version, files: ['./', 'index.html', ...files] })};\n${readFileSync(join(ROOT, 'www/sw.js'), 'utf8')}`;
+const worker = readFileSync(join(ROOT, 'www/sw.js'), 'utf8');
+const version = hash([...outputs.map((o) => o.site).sort(), hash(outputs.find((o) => o.site === 'index.html').bytes), hash(worker)].join('\n'));
+const sw = `const SITE = ${JSON.stringify({ version, files: ['./', 'index.html', ...files] })};\n${worker}`;
 outputs.push({ site: 'sw.js', bytes: Buffer.from(sw) });
 
 rmSync(OUT, { recursive: true, force: true });

@@ -9,6 +9,7 @@
 /* global SITE */
 const PREFIX = `cachelab-${new URL('./', self.location).pathname}`;
 const CACHE = `${PREFIX}${SITE.version}`;
+const ROOT = new URL('./', self.location).href;
 const INDEX = new URL('index.html', self.location).href;
 
 self.addEventListener('install', (event) => {
@@ -32,9 +33,11 @@ self.addEventListener('activate', (event) => {
 self.addEventListener('fetch', (event) => {
   const { request } = event;
   if (request.method !== 'GET' || new URL(request.url).origin !== self.location.origin) return;
-  // Every address of the page (`?lesson=…&seed=…`) is the one index.html.
-  const key = request.mode === 'navigate' ? INDEX : request;
+  // Every address of the page (`?lesson=…&seed=…`) is the one index.html; other pages a teacher
+  // publishes beside the site are not ours to answer.
+  const url = new URL(request.url);
+  const page = request.mode === 'navigate' && [ROOT, INDEX].includes(url.origin + url.pathname);
   event.respondWith(
-    caches.open(CACHE).then(async (cache) => (await cache.match(key, { ignoreSearch: request.mode === 'navigate' })) ?? fetch(request)),
+    caches.open(CACHE).then(async (cache) => (await cache.match(page ? INDEX : request, { ignoreSearch: page })) ?? fetch(request)),
   );
 });
