@@ -92,29 +92,32 @@ test('the optimised module gives the golden reports in Chromium', async () => {
 });
 
 test('served under /cachelab/, every lesson runs from the built site, and offline after the first visit', async () => {
+  // A server of its own, stopped for the offline half.
+  const host = await serve({ root: DIST, prefix: '/cachelab/', asHost: true });
   const context = await browser.newContext();
   const page = await context.newPage();
   const driver = driverFor(page);
   const requested = [];
   context.on('request', (r) => requested.push(r.url()));
-  const lessons = await lessonIds(driver, server.url);
+  const lessons = await lessonIds(driver, host.url);
   assert.ok(lessons.length >= 10, `lessons: ${lessons}`);
-  for (const id of lessons) await smokeLesson(driver, server.url, id);
-  assert.ok(requested.every((u) => u.startsWith(server.url)), `every request stays under the site's path: ${requested.filter((u) => !u.startsWith(server.url))}`);
+  for (const id of lessons) await smokeLesson(driver, host.url, id);
+  assert.ok(requested.every((u) => u.startsWith(host.url)), `every request stays under the site's path: ${requested.filter((u) => !u.startsWith(host.url))}`);
 
-  // The service worker has cached the whole site by now; cut the network and go through every
-  // lesson again, each one a fresh navigation.
+  // The service worker has cached the whole site by now; cut the network (and stop the server)
+  // and go through every lesson again, each one a fresh navigation.
   const cached = await page.evaluate(async () => {
     const registration = await navigator.serviceWorker.ready;
     if (!navigator.serviceWorker.controller) await new Promise((r) => navigator.serviceWorker.addEventListener('controllerchange', r, { once: true }));
     const keys = await caches.keys();
     return { scope: registration.scope, keys, controlled: Boolean(navigator.serviceWorker.controller) };
   });
-  assert.equal(cached.scope, server.url);
+  assert.equal(cached.scope, host.url);
   assert.equal(cached.keys.length, 1, `one cache: ${cached.keys}`);
   assert.ok(cached.controlled);
   await context.setOffline(true);
-  for (const id of lessons) await smokeLesson(driver, server.url, id);
+  await host.close();
+  for (const id of lessons) await smokeLesson(driver, host.url, id);
   assert.deepEqual(driver.errors, []);
   await context.close();
 });
