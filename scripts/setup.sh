@@ -21,7 +21,7 @@ if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$wb_version"
   say "installing wasm-bindgen-cli $wb_version (about 4 minutes, once)"
   cargo install wasm-bindgen-cli --version "$wb_version" --locked
 fi
-if [ ! -d node_modules/uplot ] || [ ! -d node_modules/playwright-core ] \
+if [ ! -d node_modules/uplot ] || [ ! -d node_modules/playwright-core ] || [ ! -d node_modules/binaryen ] \
    || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   say "installing npm packages"
   npm ci --no-audit --no-fund

@@ -54,8 +54,12 @@ suite "wasm tests: Node and Chromium" \
 suite "wasm tests: Firefox" \
   env -u CHROMEDRIVER GECKODRIVER="$(command -v geckodriver)" WASM_BINDGEN_TEST_TIMEOUT=120 \
   cargo test --target wasm32-unknown-unknown --test web
-suite "page build (release wasm)" make --no-print-directory wasm
-suite "page in Chromium (Playwright)" node --test tests/e2e/
+# One release build serves the page tests and the published site: `make site` runs `make wasm`
+# (cargo, wasm-bindgen, wasm-opt) and packs dist/ from its module.
+suite "page build (release wasm, wasm-opt) and the site in dist/" make --no-print-directory site
+suite "page and site in Chromium (Playwright)" node --test tests/e2e/
+suite "site smoke set in Firefox (WebDriver)" \
+  env GECKODRIVER="$(command -v geckodriver)" node --experimental-websocket --test tests/e2e/firefox.mjs
 
 # The redis feature's suites (tests/redis_*.rs) run against a redis-server of our own on a free
 # loopback port, started with DEBUG enabled for the differential test, and a three-master Redis

@@ -5,6 +5,8 @@ import { draw } from './chart.js';
 import { LESSONS } from './lessons.js';
 import { ConsolePanel } from './console.js';
 import { buildReplayFields, runReplay } from './replay.js';
+import { addressFor, setUpEmbed } from './embed.js';
+import { registerServiceWorker } from './offline.js';
 
 const $ = (id) => document.getElementById(id);
 const MAX_SEED = (1n << 64n) - 1n;
@@ -139,7 +141,7 @@ function showError(message) {
 /** Puts the lesson and its settings in the address bar, so the link reproduces the run. */
 function writeUrl(settings) {
   const q = new URLSearchParams({ lesson: lesson.id, ...settings });
-  history.replaceState(null, '', `?${q}`);
+  history.replaceState(null, '', addressFor(q));
 }
 
 function renderTable({ head, rows }) {
@@ -295,7 +297,7 @@ async function selectLesson(next, query) {
   $('results').hidden = isConsole;
   $('notice-line').textContent = '';
   if (isConsole) {
-    history.replaceState(null, '', `?lesson=${lesson.id}`);
+    writeUrl({});
     setStatus('ready', '');
     return;
   }
@@ -319,6 +321,7 @@ async function selectLesson(next, query) {
 }
 
 async function main() {
+  setUpEmbed();
   lessons = await loadLessons();
   buildNav();
   $('cancel').addEventListener('click', () => runs.cancel());
@@ -331,6 +334,7 @@ async function main() {
     run();
   });
   const query = new URLSearchParams(location.search);
+  query.delete('embed'); // a layout, not a setting of the lesson (see embed.js)
   const wanted = lessons.find((l) => l.id === query.get('lesson'));
   if (query.has('lesson') && !wanted) {
     await selectLesson(lessons[0], new URLSearchParams());
@@ -340,4 +344,7 @@ async function main() {
   await selectLesson(wanted ?? lessons[0], query);
 }
 
-main().catch((e) => setStatus('error', `the page could not start: ${e.message}`));
+main()
+  .catch((e) => setStatus('error', `the page could not start: ${e.message}`))
+  // After the first run, so caching the site for offline use never delays the first chart.
+  .then(registerServiceWorker);

@@ -2,6 +2,7 @@
 // is read in the worker and never leaves the browser), the policies to compare, and the cache
 // sizes. Each policy is one call into the core, so the progress bar moves policy by policy and
 // Cancel stops between (or during) them.
+import { fetchTrace } from './traces.js';
 
 const $ = (id) => document.getElementById(id);
 const BUNDLED = new URL('./traces/cloudphysics.csv', import.meta.url);
@@ -39,7 +40,7 @@ function readInputs() {
  */
 export async function runReplay(core, onProgress) {
   const { policies, sizes, file } = readInputs();
-  const trace = file ?? (await (await fetch(BUNDLED)).blob());
+  const trace = file ?? (await fetchTrace(BUNDLED));
   const format = file && /\.txt$/i.test(file.name) ? 'text' : 'csv';
   let report = null;
   for (const [i, policy] of policies.entries()) {

@@ -1,13 +1,15 @@
 // Runs the benchmark cases natively (`cachelab bench --json`, release build) and in headless
-// Chromium (www/bench.html), and prints both with the wasm/native ratio. Not a test: timings vary
-// with the machine, so targets are judged from the printed ratios (see the README).
-//   node tests/e2e/bench.mjs [--scale 0.2] [--filter scenario] [--trace FILE]
+// Chromium (www/bench.html), and prints both with the wasm/native ratio; then the `site` case: the
+// built site (dist/, `make site`) as a learner meets it. Not a test: timings vary with the
+// machine, so targets are judged from the printed numbers (see the README).
+//   node tests/e2e/bench.mjs [--scale 0.2] [--filter scenario|site] [--trace FILE]
 // The policy cases replay FILE in both worlds; by default the shared `zipf.csv` when this machine
 // has it (the trace the README's targets are stated on), else the core's synthetic stand-in.
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { serve, launch, ROOT } from './harness.mjs';
+import { siteCase } from './bench-site.mjs';
 
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(name);
@@ -18,31 +20,40 @@ const filter = arg('--filter', '');
 const shared = resolve(ROOT, '../shared/traces/zipf.csv');
 const trace = arg('--trace', existsSync(shared) ? shared : '');
 
-const traceArgs = trace ? ['--policy-trace', trace] : [];
-let traceQuery = '';
-if (trace) {
-  // The page can only fetch what the server serves: the repository's folder.
-  const served = join(ROOT, 'target', 'bench-trace');
-  mkdirSync(served, { recursive: true });
-  copyFileSync(trace, join(served, basename(trace)));
-  traceQuery = `&trace=${encodeURIComponent(`/target/bench-trace/${basename(trace)}`)}`;
-}
-console.log(`policy cases replay: ${trace || 'the synthetic Zipf stand-in'}`);
-const native = JSON.parse(execFileSync('cargo', ['run', '--release', '--quiet', '--', 'bench', '--json', '--scale', scale, '--filter', filter, ...traceArgs], { cwd: ROOT }));
-const server = await serve();
 const browser = await launch();
 try {
-  const page = await browser.newPage();
-  await page.goto(`${server.url}www/bench.html?scale=${scale}&filter=${encodeURIComponent(filter)}${traceQuery}`);
-  await page.waitForFunction(() => window.benchResults, null, { timeout: 600_000 });
-  const wasm = await page.evaluate(() => window.benchResults);
-  console.log(`${'case'.padEnd(28)} ${'native/s'.padStart(13)} ${'ratio'.padStart(6)} ${'wasm/s'.padStart(13)} ${'ratio'.padStart(6)}  wasm/native`);
-  for (const n of native) {
-    const w = wasm.find((r) => r.name === n.name);
-    const same = w && w.checksum === String(n.checksum) ? '' : '  (checksums differ!)';
-    console.log(`${n.name.padEnd(28)} ${Math.round(n.per_sec).toString().padStart(13)} ${n.ratio_to_baseline.toFixed(2).padStart(6)} ${Math.round(w?.per_sec ?? 0).toString().padStart(13)} ${(w?.ratio_to_baseline ?? 0).toFixed(2).padStart(6)}  ${((w?.per_sec ?? 0) / n.per_sec).toFixed(2)}${same}`);
-  }
+  if (filter !== 'site') await coreCases();
+  if (!filter || filter === 'site') await siteCase(browser);
 } finally {
   await browser.close();
-  await server.close();
+}
+
+async function coreCases() {
+  const traceArgs = trace ? ['--policy-trace', trace] : [];
+  let traceQuery = '';
+  if (trace) {
+    // The page can only fetch what the server serves: the repository's folder (www/pkg is build
+    // output, ignored by git, and inside the repository whatever CARGO_TARGET_DIR says).
+    const served = join(ROOT, 'www', 'pkg', 'bench-trace');
+    mkdirSync(served, { recursive: true });
+    copyFileSync(trace, join(served, basename(trace)));
+    traceQuery = `&trace=${encodeURIComponent(`/www/pkg/bench-trace/${basename(trace)}`)}`;
+  }
+  console.log(`policy cases replay: ${trace || 'the synthetic Zipf stand-in'}`);
+  const native = JSON.parse(execFileSync('cargo', ['run', '--release', '--quiet', '--', 'bench', '--json', '--scale', scale, '--filter', filter, ...traceArgs], { cwd: ROOT }));
+  const server = await serve();
+  try {
+    const page = await browser.newPage();
+    await page.goto(`${server.url}www/bench.html?scale=${scale}&filter=${encodeURIComponent(filter)}${traceQuery}`);
+    await page.waitForFunction(() => window.benchResults, null, { timeout: 600_000 });
+    const wasm = await page.evaluate(() => window.benchResults);
+    console.log(`${'case'.padEnd(28)} ${'native/s'.padStart(13)} ${'ratio'.padStart(6)} ${'wasm/s'.padStart(13)} ${'ratio'.padStart(6)}  wasm/native`);
+    for (const n of native) {
+      const w = wasm.find((r) => r.name === n.name);
+      const same = w && w.checksum === String(n.checksum) ? '' : '  (checksums differ!)';
+      console.log(`${n.name.padEnd(28)} ${Math.round(n.per_sec).toString().padStart(13)} ${n.ratio_to_baseline.toFixed(2).padStart(6)} ${Math.round(w?.per_sec ?? 0).toString().padStart(13)} ${(w?.ratio_to_baseline ?? 0).toFixed(2).padStart(6)}  ${((w?.per_sec ?? 0) / n.per_sec).toFixed(2)}${same}`);
+    }
+  } finally {
+    await server.close();
+  }
 }

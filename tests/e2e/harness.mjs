@@ -7,23 +7,36 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.css': 'text/css', '.wasm': 'application/wasm', '.json': 'application/json', '.csv': 'text/csv' };
+const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.css': 'text/css', '.wasm': 'application/wasm', '.json': 'application/json', '.csv': 'text/csv', '.gz': 'application/gzip' };
 
-/** Serves ROOT on 127.0.0.1; resolves to {url, close}. */
-export async function serve() {
+/**
+ * Serves the folder `root` (default: the repository) on 127.0.0.1 under the path `prefix`;
+ * resolves to {url, close}. With `asHost`, it serves the built site as the README advises a host
+ * to: a request whose Accept-Encoding allows it gets the `.br` or `.gz` file lying beside the one
+ * asked for, content-hashed files may be cached for ever, index.html and sw.js must be revalidated.
+ */
+export async function serve({ root = ROOT, prefix = '/', asHost = false } = {}) {
   const server = createServer(async (req, res) => {
-    const path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname)).replace(/^(\.\.[/\\])+/, '');
-    const file = join(ROOT, path.endsWith('/') ? `${path}index.html` : path);
-    try {
-      const body = await readFile(file);
-      res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' });
-      res.end(body);
-    } catch {
-      res.writeHead(404).end();
+    const pathname = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+    if (!pathname.startsWith(prefix)) return res.writeHead(404).end();
+    const path = normalize(`/${pathname.slice(prefix.length)}`).replace(/^(\.\.[/\\])+/, '');
+    const file = join(root, path.endsWith('/') ? `${path}index.html` : path);
+    const accepted = asHost ? String(req.headers['accept-encoding'] ?? '') : '';
+    const caching = asHost ? { 'cache-control': /\.[0-9a-f]{12}\./.test(path) ? 'public, max-age=31536000, immutable' : 'no-cache' } : {};
+    for (const [encoding, ext] of [['br', '.br'], ['gzip', '.gz'], [null, '']]) {
+      if (encoding && !accepted.includes(encoding)) continue;
+      try {
+        const body = await readFile(file + ext);
+        res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', ...caching, ...(encoding && { 'content-encoding': encoding, vary: 'accept-encoding' }) });
+        return res.end(body);
+      } catch {
+        // not precompressed: the next encoding, or the file itself
+      }
     }
+    res.writeHead(404).end();
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${server.address().port}/`, close: () => new Promise((r) => server.close(r)) };
+  return { url: `http://127.0.0.1:${server.address().port}${prefix}`, close: () => new Promise((r) => server.close(r)) };
 }
 
 /** Launches headless Chromium with the flags this machine needs (Playwright gives it a fresh profile). */

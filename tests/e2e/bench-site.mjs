@@ -1,0 +1,81 @@
+// The `site` case of `make bench`: the built site (dist/) served under a sub-path with its
+// precompressed files, as a learner's first visit meets it in headless Chromium (a fresh profile:
+// empty cache, no service worker yet). For the first lesson and for the eviction lesson (the
+// bundled trace): the time from navigation to the lesson's first chart on screen, and the bytes
+// transferred until then (headers and compressed bodies, the worker's requests included; a file
+// the second worker finds in the HTTP cache counts nothing). The time until the run starts is
+// printed too: what comes before is loading, what comes after is the core's computing.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { serve, ROOT } from './harness.mjs';
+
+const VISITS = 3;
+const CASES = [
+  ['first lesson', '', 500, 400 * 1024],
+  ['eviction lesson', '?lesson=eviction', 1000, null],
+];
+
+/**
+ * One first visit to `url`: {running, ms, bytes, requests}: when the lesson's run started (the
+ * core is loaded), when its first chart was painted, and the bytes transferred until then.
+ */
+async function visit(browser, url) {
+  const context = await browser.newContext();
+  const finished = [];
+  context.on('requestfinished', (r) => finished.push(r));
+  const page = await context.newPage();
+  // Performance time counts from the navigation's start; a chart is uPlot's canvas, painted on
+  // the animation frame after it is inserted.
+  await page.addInitScript(() => {
+    const seen = new MutationObserver(() => {
+      if (!document.querySelector('#charts canvas')) return;
+      seen.disconnect();
+      requestAnimationFrame(() => (window.benchFirstChartMs = performance.now()));
+    });
+    seen.observe(document, { childList: true, subtree: true });
+    // When the core is ready and the lesson's run starts: what comes before is loading.
+    const started = new MutationObserver(() => {
+      if (document.body?.dataset.state !== 'running') return;
+      started.disconnect();
+      window.benchRunningMs = performance.now();
+    });
+    started.observe(document, { attributes: true, subtree: true, attributeFilter: ['data-state'] });
+  });
+  await page.goto(url);
+  await page.waitForFunction(() => window.benchFirstChartMs, null, { timeout: 120_000 });
+  const ms = await page.evaluate(() => window.benchFirstChartMs);
+  const running = await page.evaluate(() => window.benchRunningMs);
+  const before = finished.slice();
+  let bytes = 0;
+  const requests = [];
+  for (const r of before) {
+    const s = await r.sizes();
+    bytes += s.responseHeadersSize + s.responseBodySize;
+    requests.push(`${r.url()} ${s.responseHeadersSize}+${s.responseBodySize}`);
+  }
+  await context.close();
+  return { ms, running, bytes, requests };
+}
+
+export async function siteCase(browser) {
+  const dist = join(ROOT, 'dist');
+  if (!existsSync(join(dist, 'index.html'))) throw new Error('dist/ is missing: run `make site` first');
+  const server = await serve({ root: dist, prefix: '/cachelab/', asHost: true });
+  try {
+    console.log(`\nsite: dist/ under /cachelab/, precompressed, first visits in a fresh profile (${VISITS} each)`);
+    console.log(`${'case'.padEnd(24)} ${'run starts (ms)'.padEnd(18)} ${'first chart (ms)'.padEnd(18)} ${'median'.padStart(7)} ${'target'.padStart(7)} ${'transferred'.padStart(12)} ${'target'.padStart(8)}`);
+    for (const [name, query, msTarget, byteTarget] of CASES) {
+      const runs = [];
+      for (let i = 0; i < VISITS; i++) runs.push(await visit(browser, server.url + query));
+      const sorted = runs.map((r) => r.ms).sort((a, b) => a - b);
+      const median = sorted[Math.floor(VISITS / 2)];
+      const kib = (n) => `${(n / 1024).toFixed(0)} KiB`;
+      const bytes = runs[0].bytes;
+      const list = (key) => runs.map((r) => Math.round(r[key])).join(', ').padEnd(18);
+      console.log(`${`site: ${name}`.padEnd(24)} ${list('running')} ${list('ms')} ${Math.round(median).toString().padStart(7)} ${`<${msTarget}`.padStart(7)} ${kib(bytes).padStart(12)} ${(byteTarget ? `<${kib(byteTarget)}` : '').padStart(8)}`);
+      if (process.env.VERBOSE) for (const u of runs[0].requests) console.log(`  ${u}`);
+    }
+  } finally {
+    await server.close();
+  }
+}

@@ -1,0 +1,215 @@
+// The built site (`make site`, dist/) as a teacher publishes it: served under a sub-path with
+// precompressed files, its optimised wasm module gives the golden numbers in Node and in
+// Chromium, every lesson runs, every lesson still runs with the network cut after the first visit
+// (the service worker), and an embedded lesson drops the course's navigation.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { join, relative } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { serve, launch, ROOT } from './harness.mjs';
+import { goldenCases, runGoldens } from './golden.mjs';
+import { lessonIds, smokeLesson } from './smoke.mjs';
+
+const DIST = join(ROOT, 'dist');
+const files = (dir) => readdirSync(dir).flatMap((f) => (statSync(join(dir, f)).isDirectory() ? files(join(dir, f)) : [join(dir, f)]));
+const find = (re) => {
+  const found = files(DIST).filter((f) => re.test(relative(DIST, f)));
+  assert.equal(found.length, 1, `one file in dist/ matching ${re}: ${found}`);
+  return found[0];
+};
+
+let server, browser;
+before(async () => {
+  assert.ok(existsSync(join(DIST, 'index.html')), 'dist/ is missing: run `make site` first');
+  server = await serve({ root: DIST, prefix: '/cachelab/', asHost: true });
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+/** Playwright's page as a smoke-set driver, collecting console errors and uncaught exceptions. */
+function driverFor(page) {
+  const errors = [];
+  page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+  page.on('pageerror', (e) => errors.push(String(e)));
+  return {
+    errors,
+    goto: (url) => page.goto(url),
+    evaluate: (fn, arg) => page.evaluate(fn, arg),
+    waitFor: (fn, arg, timeout) => page.waitForFunction(fn, arg, { timeout }),
+  };
+}
+
+test('dist/ is self-contained: hashed module and wasm, precompressed copies, relative references only', () => {
+  const wasm = find(/^www\/pkg\/cachelab_bg\.[0-9a-f]{12}\.wasm$/);
+  find(/^www\/pkg\/cachelab\.[0-9a-f]{12}\.js$/);
+  find(/^www\/traces\/cloudphysics\.[0-9a-f]{12}\.csv\.gz$/);
+  for (const f of [wasm, join(DIST, 'index.html')]) {
+    assert.ok(existsSync(`${f}.gz`) && existsSync(`${f}.br`), `${f} has .gz and .br copies`);
+  }
+  // wasm-opt ran (the unoptimised release module is 1.12 MB, 396 KB gzipped), and the module does
+  // not grow unnoticed: 372 KB gzipped when this was written (see the README).
+  const gz = gzipSync(readFileSync(wasm), { level: 9 }).length;
+  assert.ok(gz <= 380_000, `the gzipped module is ${gz} bytes, above 380,000`);
+  for (const f of files(DIST).filter((f) => /\.(html|js|css)$/.test(f))) {
+    const text = readFileSync(f, 'utf8');
+    assert.doesNotMatch(text, /node_modules\/|\btarget\/|(src|href)="\//, `${relative(DIST, f)} refers outside the site or by absolute path`);
+  }
+});
+
+test('the optimised module gives the golden reports in Node', async () => {
+  const core = await import(pathToFileURL(find(/^www\/pkg\/cachelab\.[0-9a-f]{12}\.js$/)));
+  core.initSync({ module: readFileSync(find(/^www\/pkg\/cachelab_bg\.[0-9a-f]{12}\.wasm$/)) });
+  const results = runGoldens(core, goldenCases());
+  assert.ok(results.length >= 10);
+  for (const { file, actual, expected } of results) assert.equal(actual, expected, `${file} differs in the optimised module (Node)`);
+});
+
+test('the optimised module gives the golden reports in Chromium', async () => {
+  const page = await browser.newPage({ serviceWorkers: 'block' });
+  await page.goto(server.url);
+  const glue = relative(DIST, find(/^www\/pkg\/cachelab\.[0-9a-f]{12}\.js$/));
+  // The same runGoldens as in Node (the page's CSP forbids eval, the DevTools protocol may define it).
+  await page.evaluate(`window.runGoldens = ${runGoldens}`);
+  const results = await page.evaluate(
+    async ({ glue, cases }) => {
+      const core = await import(new URL(glue, document.baseURI));
+      await core.default();
+      return window.runGoldens(core, cases);
+    },
+    { glue, cases: goldenCases() },
+  );
+  assert.ok(results.length >= 10);
+  for (const { file, actual, expected } of results) assert.equal(actual, expected, `${file} differs in the optimised module (Chromium)`);
+  await page.close();
+});
+
+test('served under /cachelab/, every lesson runs from the built site, and offline after the first visit', async () => {
+  // A server of its own, stopped for the offline half.
+  const host = await serve({ root: DIST, prefix: '/cachelab/', asHost: true });
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const driver = driverFor(page);
+  const requested = [];
+  context.on('request', (r) => requested.push(r.url()));
+  const lessons = await lessonIds(driver, host.url);
+  assert.ok(lessons.length >= 10, `lessons: ${lessons}`);
+  for (const id of lessons) await smokeLesson(driver, host.url, id);
+  assert.ok(requested.every((u) => u.startsWith(host.url)), `every request stays under the site's path: ${requested.filter((u) => !u.startsWith(host.url))}`);
+
+  // The service worker has cached the whole site by now; cut the network (and stop the server)
+  // and go through every lesson again, each one a fresh navigation.
+  const cached = await page.evaluate(async () => {
+    const registration = await navigator.serviceWorker.ready;
+    if (!navigator.serviceWorker.controller) await new Promise((r) => navigator.serviceWorker.addEventListener('controllerchange', r, { once: true }));
+    const keys = await caches.keys();
+    return { scope: registration.scope, keys, controlled: Boolean(navigator.serviceWorker.controller) };
+  });
+  assert.equal(cached.scope, host.url);
+  assert.equal(cached.keys.length, 1, `one cache: ${cached.keys}`);
+  assert.ok(cached.controlled);
+  await context.setOffline(true);
+  await host.close();
+  for (const id of lessons) await smokeLesson(driver, host.url, id);
+  assert.deepEqual(driver.errors, []);
+  await context.close();
+});
+
+test('?embed=1 shows one lesson without the course navigation, with a link to the full playground', async () => {
+  const context = await browser.newContext({ viewport: { width: 640, height: 900 }, serviceWorkers: 'block' });
+  const page = await context.newPage();
+  const driver = driverFor(page);
+  await page.goto(`${server.url}?lesson=stampede&duration_s=4&rate=1000&embed=1`);
+  await page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 60_000 });
+  assert.equal(await page.locator('header').isVisible(), false);
+  assert.equal(await page.locator('#lessons').isVisible(), false);
+  assert.equal(await page.locator('#notice').isVisible(), false, 'embed is not reported as an unknown setting');
+  assert.match(page.url(), /[?&]embed=1/);
+  const href = await page.locator('#open-full').getAttribute('href');
+  const full = new URL(href, page.url());
+  assert.equal(full.pathname, '/cachelab/');
+  assert.equal(full.searchParams.get('lesson'), 'stampede');
+  assert.equal(full.searchParams.get('rate'), '1000');
+  assert.equal(full.searchParams.has('embed'), false);
+  assert.equal(await page.locator('#open-full').getAttribute('target'), '_blank');
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `the embedded lesson is ${overflow}px wider than its frame`);
+  // A changed knob is carried into the link.
+  await page.fill('#p-rate', '800');
+  await page.click('#run');
+  await page.waitForFunction(() => document.body.dataset.state === 'ready' && /rate=800/.test(location.search));
+  assert.match(await page.locator('#open-full').getAttribute('href'), /rate=800/);
+  assert.deepEqual(driver.errors, []);
+  await context.close();
+});
+
+test('a new deploy replaces the cache once no tab uses the old version', async () => {
+  // A copy of dist/ that can be "redeployed": the next version differs in sw.js (its version).
+  const copy = mkdtempSync(join(tmpdir(), 'cachelab-site-'));
+  cpSync(DIST, copy, { recursive: true });
+  const host = await serve({ root: copy, prefix: '/cachelab/', asHost: true });
+  const context = await browser.newContext();
+  try {
+    const keys = (page) =>
+      page.evaluate(async () => {
+        await navigator.serviceWorker.ready;
+        if (!navigator.serviceWorker.controller) await new Promise((r) => navigator.serviceWorker.addEventListener('controllerchange', r, { once: true }));
+        return caches.keys();
+      });
+    const first = await context.newPage();
+    await first.goto(`${host.url}?lesson=capacity&requests=20000`);
+    const before = await keys(first);
+    assert.equal(before.length, 1);
+
+    const sw = join(copy, 'sw.js');
+    const version = /"version":"([0-9a-f]+)"/.exec(readFileSync(sw, 'utf8'))[1];
+    writeFileSync(sw, readFileSync(sw, 'utf8').replace(`"version":"${version}"`, `"version":"${version}next"`));
+    for (const stale of ['.gz', '.br']) rmSync(sw + stale);
+    // The browser finds the new sw.js (as it does on a later visit), installs it, and lets it take
+    // over when the last tab of the old version closes.
+    await first.evaluate(async () => {
+      const registration = await navigator.serviceWorker.getRegistration();
+      await registration.update();
+      const installing = registration.installing ?? registration.waiting;
+      if (installing && installing.state !== 'installed') await new Promise((r) => installing.addEventListener('statechange', () => installing.state === 'installed' && r()));
+    });
+    assert.deepEqual(await keys(first), [...before, before[0].replace(version, `${version}next`)].sort(), 'the new version is cached beside the old one');
+    await first.close();
+    const second = await context.newPage();
+    await second.goto(host.url);
+    await second.waitForFunction(async () => (await caches.keys()).length === 1 && (await caches.keys())[0].endsWith('next'), null, { timeout: 30_000 });
+    assert.deepEqual(await keys(second), [before[0].replace(version, `${version}next`)]);
+  } finally {
+    await context.close();
+    await host.close();
+    rmSync(copy, { recursive: true, force: true });
+  }
+});
+
+test('`python3 -m http.server -d dist` serves a working playground', async () => {
+  const port = await new Promise((resolve) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
+  });
+  const python = spawn('python3', ['-m', 'http.server', '--bind', '127.0.0.1', '-d', DIST, String(port)], { stdio: 'ignore' });
+  try {
+    const url = `http://127.0.0.1:${port}/`;
+    for (let i = 0; i < 100 && !(await fetch(url).then((r) => r.ok, () => false)); i++) await new Promise((r) => setTimeout(r, 100));
+    const context = await browser.newContext({ serviceWorkers: 'block' });
+    const driver = driverFor(await context.newPage());
+    for (const id of ['capacity', 'eviction']) await smokeLesson(driver, url, id);
+    assert.deepEqual(driver.errors, []);
+    await context.close();
+  } finally {
+    python.kill();
+  }
+});
