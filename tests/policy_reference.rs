@@ -199,7 +199,8 @@ impl Reference for RefSieve {
     }
     fn snapshot(&self) -> Snapshot {
         snapshot(vec![List {
-            hand: self.hand,
+            // No hand yet (or it passed the head): the next eviction starts at the oldest.
+            hand: self.hand.or(self.q.first().map(|e| e.key)),
             ..drawn("queue", &self.q, Some(("visited", count)))
         }])
     }

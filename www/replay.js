@@ -43,7 +43,8 @@ export async function runReplay(core, onProgress) {
   const format = file && /\.txt$/i.test(file.name) ? 'text' : 'csv';
   let report = null;
   for (const [i, policy] of policies.entries()) {
-    const part = await core.call('replayTrace', [trace, policy, sizes, format]);
+    // The last argument asks for each row's misses by cause (compulsory, capacity, policy).
+    const part = await core.call('replayTrace', [trace, policy, sizes, format, false, undefined, true]);
     report = report ? { ...report, rows: [...report.rows, ...part.rows] } : { ...part, trace: file ? file.name : 'cloudphysics (sample)' };
     onProgress((i + 1) / policies.length);
   }

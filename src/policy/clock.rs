@@ -177,7 +177,11 @@ impl Evictor for Sieve {
     fn snapshot(&self) -> Snapshot {
         let queue = self.queue.oldest_first(&self.slots);
         let queue = List {
-            hand: (self.hand != NIL).then(|| self.slots.node(self.hand).key),
+            // Where the next eviction starts looking: the hand, or the tail when it has none.
+            hand: match self.hand {
+                NIL => self.queue.tail().map(|slot| self.slots.node(slot).key),
+                slot => Some(self.slots.node(slot).key),
+            },
             ..List::row(
                 "queue",
                 items(queue.map(|n| (n.key, Some(u64::from(n.meta))))),

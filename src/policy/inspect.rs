@@ -49,8 +49,7 @@ pub struct List {
     /// The objects, the end that is evicted (or examined) first first: oldest, least recently
     /// used, lowest frequency, furthest next use.
     pub items: Vec<Item>,
-    /// The key the hand points at (CLOCK, SIEVE). `None` on a SIEVE queue means the hand starts
-    /// at the oldest object.
+    /// The key the hand points at, where the next eviction starts looking (CLOCK, SIEVE).
     pub hand: Option<u64>,
 }
 
@@ -262,14 +261,26 @@ impl Rule {
             Rule::LeastRecent { victim } => format!(
                 "Evicted {victim}: LRU evicts the least recently used object, the tail of its queue."
             ),
+            Rule::Clock { victim, second_chances: 0 } => format!(
+                "Evicted {victim}: the object at CLOCK's hand had its reference bit at 0."
+            ),
             Rule::Clock { victim, second_chances } => format!(
-                "Evicted {victim}: the hand gave {second_chances} visited object(s) a second chance (bit cleared, moved behind the newest) and evicted the first with its bit at 0."
+                "Evicted {victim}: the hand gave {second_chances} object(s) with their bit at 1 a second chance (bit cleared, moved behind the newest) and evicted the first with its bit at 0."
+            ),
+            Rule::Sieve { victim, cleared: 0 } => format!(
+                "Evicted {victim}: the object at SIEVE's hand was not visited since the hand last passed; survivors stay in place."
             ),
             Rule::Sieve { victim, cleared } => format!(
                 "Evicted {victim}: the hand cleared {cleared} visited bit(s) on its way from the tail toward the head and evicted the first unvisited object, leaving every survivor in place."
             ),
+            Rule::SmallOut { victim, promoted: 0 } => format!(
+                "Evicted {victim}: small's oldest object was hit fewer than 2 times while in small, so it leaves and its key goes to the ghost."
+            ),
             Rule::SmallOut { victim, promoted } => format!(
                 "Evicted {victim}: small's oldest object was hit fewer than 2 times while in small, so it leaves and its key goes to the ghost ({promoted} object(s) hit twice moved to main first)."
+            ),
+            Rule::MainOut { victim, reinserted: 0 } => format!(
+                "Evicted {victim}: main's oldest object had no hits since it last went round."
             ),
             Rule::MainOut { victim, reinserted } => format!(
                 "Evicted {victim}: main's oldest object had no hits left ({reinserted} object(s) with hits went round again, one hit fewer each)."
@@ -287,10 +298,10 @@ impl Rule {
                 )
             }
             Rule::ArcReplace { victim, from_t1: true, t1, p } => format!(
-                "Evicted {victim}: REPLACE takes T1's LRU, since T1 holds {t1} against a target p = {p} (or T2 is empty); its key goes to B1."
+                "Evicted {victim}: REPLACE takes T1's LRU when T1 is over its target or T2 is empty (T1 holds {t1}, p = {p}); its key goes to B1."
             ),
             Rule::ArcReplace { victim, from_t1: false, t1, p } => format!(
-                "Evicted {victim}: REPLACE takes T2's LRU, since T1 holds {t1}, within its target p = {p}; its key goes to B2."
+                "Evicted {victim}: REPLACE takes T2's LRU when T1 is within its target (T1 holds {t1}, p = {p}); its key goes to B2."
             ),
             Rule::ArcDropT1 { victim } => format!(
                 "Evicted {victim}: T1 and B1 together fill the cache and B1 is empty, so T1's LRU is dropped without a ghost."

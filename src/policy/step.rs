@@ -271,7 +271,7 @@ pub enum Preset {
     Scan,
     /// A Zipf sample over three times as many keys as the cache holds.
     Zipf,
-    /// A few popular keys among keys requested once each.
+    /// Popular keys between bursts of keys requested once each.
     OneHitWonders,
 }
 
@@ -335,11 +335,13 @@ impl Preset {
             .map(|r| 1 + r.key)
             .collect(),
             Preset::OneHitWonders => {
-                let popular = size.div_ceil(3);
-                (0..4 * size)
-                    .map(|i| match i % 2 {
-                        0 => 1 + (i / 2) % popular,
-                        _ => 100 + i,
+                // Each round: the popular keys twice, then a burst of as many new keys as the
+                // cache holds, each requested once.
+                let popular = size.div_ceil(2);
+                (0..4)
+                    .flat_map(|round| {
+                        let burst = (0..size).map(move |i| 100 + round * size + i);
+                        (1..=popular).chain(1..=popular).chain(burst)
                     })
                     .collect()
             }
