@@ -40,12 +40,11 @@ fn find(list: &[Entry], key: u64) -> Option<usize> {
     list.iter().position(|e| e.key == key)
 }
 
+/// What a list's numbers are called and how an entry's number is read.
+type Mark = (&'static str, fn(&Entry) -> u64);
+
 /// A list of a reference's snapshot: `mark` reads each entry's number (`None`: no mark).
-fn drawn(
-    name: &'static str,
-    list: &[Entry],
-    mark: Option<(&'static str, fn(&Entry) -> u64)>,
-) -> List {
+fn drawn(name: &'static str, list: &[Entry], mark: Option<Mark>) -> List {
     let items = list
         .iter()
         .map(|e| Item {
