@@ -5,7 +5,9 @@
 //! object to more than the working set.
 
 use cachelab::policy::inspect::{Item, List, Shape, Snapshot, Value};
-use cachelab::policy::step::{step_one, step_through, MAX_STEP_CAPACITY, MAX_STEP_REQUESTS};
+use cachelab::policy::step::{
+    requests_of, step_one, step_through, MAX_STEP_CAPACITY, MAX_STEP_REQUESTS,
+};
 use cachelab::policy::{build, Access, Capacity, FrequencySketch, Outcome, Policy};
 use cachelab::sim::SimRng;
 use cachelab::workload::{Pattern, Request, Synthetic};
@@ -762,17 +764,7 @@ fn the_stepper_sees_the_hits_and_evictions_of_the_plain_replay() {
             .map(|a| a.key)
             .take(MAX_STEP_REQUESTS)
             .collect();
-        let trace = Access::from_trace(
-            &keys
-                .iter()
-                .enumerate()
-                .map(|(i, &key)| Request {
-                    time: i as u64,
-                    key,
-                    size: 1,
-                })
-                .collect::<Vec<_>>(),
-        );
+        let trace = Access::from_trace(&requests_of(&keys));
         let size = 1 + rng.below(MAX_STEP_CAPACITY);
         for name in cachelab::policy::POLICY_NAMES {
             let steps = step_through(name, size, &keys).unwrap();

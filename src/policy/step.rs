@@ -75,6 +75,32 @@ pub fn check_capacity(size: u64) -> Result<Capacity> {
         })
 }
 
+/// Checks a sequence's length: 1 to [`MAX_STEP_REQUESTS`] keys.
+fn check_length(keys: usize) -> Result<()> {
+    if (1..=MAX_STEP_REQUESTS).contains(&keys) {
+        return Ok(());
+    }
+    Err(Error::OutOfRange {
+        name: "keys".into(),
+        value: keys as f64,
+        min: 1.0,
+        max: MAX_STEP_REQUESTS as f64,
+        unit: "keys in the sequence",
+    })
+}
+
+/// Keys as requests of size 1, one per time unit (what the stepper replays).
+pub fn requests_of(keys: &[u64]) -> Vec<Request> {
+    keys.iter()
+        .enumerate()
+        .map(|(i, &key)| Request {
+            time: i as u64,
+            key,
+            size: 1,
+        })
+        .collect()
+}
+
 /// Parses a typed key sequence: numbers from 0 to [`MAX_STEP_KEY`] separated by spaces or
 /// commas, 1 to [`MAX_STEP_REQUESTS`] of them.
 ///
@@ -89,15 +115,7 @@ pub fn parse_keys(text: &str) -> Result<Vec<u64>> {
         .split(|c: char| c == ',' || c.is_whitespace())
         .filter(|w| !w.is_empty())
         .collect();
-    if words.is_empty() || words.len() > MAX_STEP_REQUESTS {
-        return Err(Error::OutOfRange {
-            name: "keys".into(),
-            value: words.len() as f64,
-            min: 1.0,
-            max: MAX_STEP_REQUESTS as f64,
-            unit: "keys in the sequence",
-        });
-    }
+    check_length(words.len())?;
     words
         .iter()
         .enumerate()
@@ -125,25 +143,9 @@ pub fn parse_keys(text: &str) -> Result<Vec<u64>> {
 /// ```
 pub fn step_through(policy: &str, size: u64, keys: &[u64]) -> Result<Steps> {
     let capacity = check_capacity(size)?;
-    if keys.is_empty() || keys.len() > MAX_STEP_REQUESTS {
-        return Err(Error::OutOfRange {
-            name: "keys".into(),
-            value: keys.len() as f64,
-            min: 1.0,
-            max: MAX_STEP_REQUESTS as f64,
-            unit: "keys in the sequence",
-        });
-    }
+    check_length(keys.len())?;
     let mut cache = build(policy, capacity)?;
-    let requests: Vec<Request> = keys
-        .iter()
-        .enumerate()
-        .map(|(i, &key)| Request {
-            time: i as u64,
-            key,
-            size: 1,
-        })
-        .collect();
+    let requests = requests_of(keys);
     let initial = cache.snapshot();
     let mut steps = Vec::with_capacity(keys.len());
     for (index, access) in Access::from_trace(&requests).iter().enumerate() {
