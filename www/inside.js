@@ -169,8 +169,10 @@ class Pane {
     const head = el('h3', { textContent: this.policy });
     let line = 'Empty cache: press → (or Step) to send the first request.';
     if (step) {
+      // Requests are numbered from 0, as `cachelab step` prints them and Belady's next uses count.
+      const inserted = step.inserted === null ? '' : `, inserted ${step.inserted}`;
       const evicted = step.evicted.length ? `, evicted ${step.evicted.join(', ')}` : '';
-      line = `Request ${step.index + 1}: key ${step.key} — ${step.hit ? 'hit' : 'miss'}${evicted}.`;
+      line = `#${step.index}: key ${step.key} — ${step.hit ? 'hit' : 'miss'}${inserted}${evicted}.`;
     }
     const outcome = el('p', { className: `outcome ${step ? (step.hit ? 'was-hit' : 'was-miss') : ''}`, textContent: line });
     const reason = el('p', { className: 'reason', textContent: step ? step.reason : '' });
@@ -287,7 +289,7 @@ export class InsidePanel {
       this.#panes = panes;
       this.#keys = Array.from(await this.#core.call(`${panes[0].handle}.keys`));
       if (this.preset.value !== 'typed') this.typed.value = this.#keys.join(' ');
-      this.strip.replaceChildren(...this.#keys.map((k, i) => el('li', { textContent: String(k), id: `inside-k${i}` })));
+      this.strip.replaceChildren(...this.#keys.map((k, i) => el('li', { textContent: String(k), id: `inside-k${i}`, title: `request #${i}` })));
       this.panes.replaceChildren(...panes.map((p) => p.root));
       await this.go(-1);
       document.body.dataset.state = 'ready';
@@ -347,7 +349,7 @@ export class InsidePanel {
   }
 
   #mark() {
-    this.position.textContent = `request ${this.#at + 1} of ${this.#keys.length}`;
+    this.position.textContent = this.#at < 0 ? `before request #0 (of ${this.#keys.length})` : `request #${this.#at} (${this.#at + 1} of ${this.#keys.length})`;
     this.position.dataset.at = String(this.#at);
     [...this.strip.children].forEach((li, k) => li.classList.toggle('now', k === this.#at));
     this.back.disabled = this.#at < 0;

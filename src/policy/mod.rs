@@ -17,6 +17,9 @@
 //!   keeps its objects in the hash table's own buckets and queues bucket numbers instead.
 //! - [`replay`]: whole-trace experiments (capacities as fractions or absolute sizes, one pass for
 //!   many policies, the JSON report the faces print).
+//! - [`inspect`], [`step`]: every policy's complete state and the rule behind each eviction, for
+//!   stepping through a small cache one request at a time (free for the replay: see [`inspect`]).
+//! - [`classes`]: each miss as compulsory, capacity or policy (against Belady at the same size).
 //!
 //! ## Driver rules (libCacheSim's `cache_get_base`)
 //!
