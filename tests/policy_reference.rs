@@ -4,11 +4,13 @@
 //! evicted keys in the same order. Object mode and byte mode (sizes 1..=50), capacities from one
 //! object to more than the working set.
 
-use cachelab::policy::inspect::{Item, List, Shape, Snapshot, Value};
+use cachelab::policy::inspect::{Item, List, Shape, Snapshot, Value, LRU_FIRST, OLDEST_FIRST};
 use cachelab::policy::step::{
     requests_of, step_one, step_through, MAX_STEP_CAPACITY, MAX_STEP_REQUESTS,
 };
-use cachelab::policy::{build, Access, Capacity, FrequencySketch, Outcome, Policy};
+use cachelab::policy::{
+    build, Access, Capacity, FrequencySketch, Outcome, Policy, FURTHEST_FIRST, LOWEST_FIRST,
+};
 use cachelab::sim::SimRng;
 use cachelab::workload::{Pattern, Request, Synthetic};
 use std::num::NonZeroU64;
@@ -131,7 +133,8 @@ impl Reference for RefFifo {
         units(&self.q)
     }
     fn snapshot(&self) -> Snapshot {
-        snapshot(vec![drawn("queue", &self.q, None)])
+        let order = if self.lru { LRU_FIRST } else { OLDEST_FIRST };
+        snapshot(vec![drawn("queue", &self.q, None).ordered(order)])
     }
 }
 
@@ -244,7 +247,9 @@ impl Reference for RefLfu {
     fn snapshot(&self) -> Snapshot {
         let mut order = self.q.clone();
         order.sort_by_key(|e| (e.count, e.stamp));
-        snapshot(vec![drawn("by frequency", &order, Some(("freq", count)))])
+        snapshot(vec![
+            drawn("by frequency", &order, Some(("freq", count))).ordered(LOWEST_FIRST)
+        ])
     }
 }
 
@@ -449,12 +454,14 @@ impl Reference for RefArc {
             ..drawn(name, list, None)
         };
         Snapshot {
-            lists: vec![
+            lists: [
                 drawn("T1", &self.t1, None),
                 drawn("T2", &self.t2, None),
                 ghost("B1", &self.b1),
                 ghost("B2", &self.b2),
-            ],
+            ]
+            .map(|list| list.ordered(LRU_FIRST))
+            .into(),
             values: vec![Value {
                 name: "p",
                 value: self.p,
@@ -574,7 +581,7 @@ impl Reference for RefWTinyLfu {
                     mark: Some(u64::from(self.sketch.estimate(e.key))),
                 })
                 .collect(),
-            ..List::row(name, Vec::new())
+            ..List::row(name, Vec::new()).ordered(LRU_FIRST)
         };
         snapshot(vec![
             segment("window", &self.window, self.window_share),
@@ -625,7 +632,9 @@ impl Reference for RefBelady {
                 mark: (e.count != Access::NEVER).then_some(e.count),
             })
             .collect();
-        snapshot(vec![List::row("cached", items).marked("next use")])
+        snapshot(vec![List::row("cached", items)
+            .marked("next use")
+            .ordered(FURTHEST_FIRST)])
     }
 }
 
@@ -714,13 +723,14 @@ fn compare(name: &str, seeds: std::ops::Range<u64>, byte_mode: bool) {
             assert_eq!(fast.used(), slow.used(), "used, {at}");
             // The explaining path is the same code: same outcome and victims, and one rule per
             // victim naming it.
-            let step = step_one(explained.as_mut(), i, a);
-            assert_eq!(step.hit, got.is_hit(), "stepped outcome, {at}");
-            assert_eq!(step.evicted, fast_out, "stepped evictions, {at}");
-            let named: Vec<u64> = step.rules.iter().filter_map(|r| r.evicts()).collect();
+            let (mut victims, mut rules) = (Vec::new(), Vec::new());
+            let explained_outcome = explained.access_explained(a, &mut victims, &mut rules);
+            assert_eq!(explained_outcome, got, "explained outcome, {at}");
+            assert_eq!(victims, fast_out, "explained evictions, {at}");
+            let named: Vec<u64> = rules.iter().filter_map(|r| r.evicts()).collect();
             assert_eq!(named, fast_out, "rules' victims, {at}");
             if small && name != "belady" {
-                assert_eq!(step.state, slow.snapshot(), "snapshot, {at}");
+                assert_eq!(explained.snapshot(), slow.snapshot(), "snapshot, {at}");
             }
         }
     }

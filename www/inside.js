@@ -87,7 +87,7 @@ function drawRow(list, roles, onPick) {
   const width = PER_LINE * (BOX + GAP);
   const s = svg('svg', { width, height, viewBox: `0 0 ${width} ${height}`, class: 'list row', 'data-list': list.name, role: 'group', 'aria-label': `${list.name}: ${list.items.map((i) => i.key).join(' ') || 'empty'}` });
   s.append(svg('text', { x: 0, y: 12, class: 'list-title' }, listTitle(list)));
-  s.append(svg('text', { x: 0, y: 28, class: 'ends' }, list.items.length ? 'evicted first → … → newest' : '(empty)'));
+  s.append(svg('text', { x: 0, y: 28, class: 'ends' }, list.items.length ? list.order : '(empty)'));
   list.items.forEach((item, i) => {
     const x = (i % PER_LINE) * (BOX + GAP);
     const y = top + Math.floor(i / PER_LINE) * (BOX + 26);
@@ -105,7 +105,7 @@ function drawRing(list, roles, onPick) {
   const c = size / 2;
   const s = svg('svg', { width: Math.max(size, 260), height: size + 20, viewBox: `0 0 ${Math.max(size, 260)} ${size + 20}`, class: 'list ring', 'data-list': list.name, role: 'group', 'aria-label': `${list.name}: ${list.items.map((i) => i.key).join(' ') || 'empty'}` });
   s.append(svg('text', { x: 0, y: 12, class: 'list-title' }, listTitle(list)));
-  s.append(svg('text', { x: 0, y: 28, class: 'ends' }, n ? 'clockwise from the hand: oldest → newest' : '(empty)'));
+  s.append(svg('text', { x: 0, y: 28, class: 'ends' }, n ? `clockwise from the hand: ${list.order}` : '(empty)'));
   s.append(svg('circle', { cx: c, cy: c + 20, r: radius, class: 'track' }));
   list.items.forEach((item, i) => {
     // Clockwise from the top; the hand points at the oldest, index 0.

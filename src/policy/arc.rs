@@ -3,7 +3,7 @@
 //! (B1, B2). A ghost hit in B1 says "T1 was too small" and grows the target `p` for T1; a ghost
 //! hit in B2 shrinks it. Sizes are in the cache's units, so the same code runs in byte mode.
 
-use super::inspect::{items, Explain, Item, Rule, Snapshot, Value};
+use super::inspect::{items, Explain, Item, Rule, Snapshot, Value, LRU_FIRST};
 use super::slots::{Queue, Slots};
 use super::{Access, Evictor, FromCapacity};
 
@@ -205,10 +205,14 @@ impl Evictor for Arc {
         use super::inspect::List as Drawn;
         Snapshot {
             lists: vec![
-                Drawn::row("T1", self.keys(&self.t1)),
-                Drawn::row("T2", self.keys(&self.t2)),
-                Drawn::row("B1", self.keys(&self.b1)).ghost(),
-                Drawn::row("B2", self.keys(&self.b2)).ghost(),
+                Drawn::row("T1", self.keys(&self.t1)).ordered(LRU_FIRST),
+                Drawn::row("T2", self.keys(&self.t2)).ordered(LRU_FIRST),
+                Drawn::row("B1", self.keys(&self.b1))
+                    .ghost()
+                    .ordered(LRU_FIRST),
+                Drawn::row("B2", self.keys(&self.b2))
+                    .ghost()
+                    .ordered(LRU_FIRST),
             ],
             values: vec![Value {
                 name: "p",

@@ -7,6 +7,9 @@ use super::slots::Slots;
 use super::{Access, Evictor, FromCapacity};
 use std::collections::BinaryHeap;
 
+/// The order of Belady's snapshot.
+pub const FURTHEST_FIRST: &str = "furthest → soonest next use";
+
 /// The offline optimum (in object-count mode; with sizes it is the classic heuristic).
 #[derive(Clone, Debug)]
 pub struct Belady {
@@ -97,7 +100,9 @@ impl Evictor for Belady {
             .into_iter()
             .map(|(next, key)| (key, (next != Access::NEVER).then_some(next)));
         Snapshot {
-            lists: vec![List::row("cached", items(order)).marked("next use")],
+            lists: vec![List::row("cached", items(order))
+                .marked("next use")
+                .ordered(FURTHEST_FIRST)],
             values: Vec::new(),
         }
     }

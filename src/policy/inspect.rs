@@ -49,12 +49,14 @@ pub struct List {
     /// The objects, the end that is evicted (or examined) first first: oldest, least recently
     /// used, lowest frequency, furthest next use.
     pub items: Vec<Item>,
+    /// What the order of `items` is, first to last (`"oldest → newest"`).
+    pub order: &'static str,
     /// The key the hand points at, where the next eviction starts looking (CLOCK, SIEVE).
     pub hand: Option<u64>,
 }
 
 impl List {
-    /// A plain row of objects.
+    /// A plain row of objects, oldest first.
     pub fn row(name: &'static str, items: Vec<Item>) -> List {
         List {
             name,
@@ -63,8 +65,14 @@ impl List {
             mark: None,
             share: None,
             items,
+            order: OLDEST_FIRST,
             hand: None,
         }
+    }
+
+    /// The same list with its items in another order than oldest first.
+    pub fn ordered(self, order: &'static str) -> List {
+        List { order, ..self }
     }
 
     /// The same list with `mark` naming the items' numbers.
@@ -96,6 +104,11 @@ impl List {
         self.items.iter().map(|i| i.key).collect()
     }
 }
+
+/// The order of a queue of insertions.
+pub const OLDEST_FIRST: &str = "oldest → newest";
+/// The order of an LRU list.
+pub const LRU_FIRST: &str = "least → most recently used";
 
 /// A named number of a policy's state (ARC's `p`).
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]

@@ -12,6 +12,9 @@ use super::inspect::{items, Explain, List, Rule, Snapshot};
 use super::slots::{Queue, Slots, NIL};
 use super::{Access, Evictor, FromCapacity};
 
+/// The order of LFU's snapshot.
+pub const LOWEST_FIRST: &str = "lowest → highest frequency (ties: earliest to reach it first)";
+
 /// One frequency that at least one cached object has.
 #[derive(Clone, Copy, Debug)]
 struct Level {
@@ -185,7 +188,9 @@ impl Evictor for Lfu {
             at = level.higher;
         }
         Snapshot {
-            lists: vec![List::row("by frequency", items(order)).marked("freq")],
+            lists: vec![List::row("by frequency", items(order))
+                .marked("freq")
+                .ordered(LOWEST_FIRST)],
             values: Vec::new(),
         }
     }

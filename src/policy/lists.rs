@@ -1,7 +1,7 @@
 //! FIFO and LRU: one queue each. They differ only in what a hit does, so one type with a
 //! compile-time switch serves both (the branch disappears from the hot loop).
 
-use super::inspect::{items, Explain, List, Rule, Snapshot};
+use super::inspect::{items, Explain, List, Rule, Snapshot, LRU_FIRST, OLDEST_FIRST};
 use super::slots::{Queue, Slots};
 use super::{Access, Evictor, FromCapacity};
 
@@ -78,7 +78,11 @@ impl<const PROMOTE_ON_HIT: bool> Evictor for OneQueue<PROMOTE_ON_HIT> {
     fn snapshot(&self) -> Snapshot {
         let order = self.queue.oldest_first(&self.slots).map(|n| (n.key, None));
         Snapshot {
-            lists: vec![List::row("queue", items(order))],
+            lists: vec![List::row("queue", items(order)).ordered(if PROMOTE_ON_HIT {
+                LRU_FIRST
+            } else {
+                OLDEST_FIRST
+            })],
             values: Vec::new(),
         }
     }

@@ -43,9 +43,9 @@ pub mod step;
 
 pub use crate::fxhash::FxHasher;
 pub use arc::Arc;
-pub use belady::Belady;
+pub use belady::{Belady, FURTHEST_FIRST};
 pub use clock::{Clock, Sieve};
-pub use lfu::Lfu;
+pub use lfu::{Lfu, LOWEST_FIRST};
 pub use lists::{Fifo, Lru};
 pub use s3fifo::S3Fifo;
 pub use slots::FxMap;

@@ -7,7 +7,7 @@
 //! 4-bit counters and conservative ("minimal") increment, halved every 10 × (main capacity)
 //! requests so that old popularity fades (TinyLFU's reset).
 
-use super::inspect::{items, Explain, List, Rule, Snapshot};
+use super::inspect::{items, Explain, List, Rule, Snapshot, LRU_FIRST};
 use super::slots::{Queue, Slots};
 use super::{Access, Evictor, FromCapacity};
 
@@ -171,6 +171,7 @@ impl WTinyLfu {
         List::row(name, items(order))
             .marked("estimate")
             .share(share)
+            .ordered(LRU_FIRST)
     }
 
     /// Main's eviction candidate: probation's LRU, else protected's.

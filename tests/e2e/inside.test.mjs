@@ -73,7 +73,7 @@ const shown = (page) => page.evaluate(() => {
 
 test('steps forward and back with the keyboard and matches `cachelab step`', async () => {
   const { page, errors } = await lesson();
-  for (const policy of ['lru', 's3fifo', 'arc']) {
+  for (const policy of Object.keys(LISTS)) {
     await load(page, { a: policy });
     const cli = JSON.parse(execFileSync('cargo', ['run', '--quiet', '--', 'step', KEYS, '--policy', policy, '--size', '3', '--json'], { cwd: ROOT }));
     await page.locator('body').focus();
