@@ -66,29 +66,12 @@ fn replay_trace_reads_text_and_bytes_and_reports_errors() {
     }
     let names = js_sys::Array::from(&wasm::policies().unwrap());
     assert_eq!(names.length(), 9);
-    assert!(
-        wasm::replay_trace("".into(), "lru".into(), "2".into(), None, None, None, None).is_err()
-    );
-    assert!(wasm::replay_trace(
-        JsValue::NULL,
-        "lru".into(),
-        "2".into(),
-        None,
-        None,
-        None,
-        None
-    )
-    .is_err());
-    assert!(wasm::replay_trace(
-        csv.into(),
-        "nope".into(),
-        "2".into(),
-        None,
-        None,
-        None,
-        None
-    )
-    .is_err());
+    let refused = |data: JsValue, policies: &str| {
+        wasm::replay_trace(data, policies.into(), "2".into(), None, None, None, None).is_err()
+    };
+    assert!(refused("".into(), "lru"));
+    assert!(refused(JsValue::NULL, "lru"));
+    assert!(refused(csv.into(), "nope"));
 }
 
 #[wasm_bindgen_test]
