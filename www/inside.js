@@ -395,14 +395,13 @@ export class InsidePanel {
 
 /**
  * The eviction lesson's stacked bars: for each policy at one cache size, its misses split into
- * compulsory, capacity and policy misses (rows with `compulsory_misses`), as shares of requests.
+ * compulsory, capacity and policy misses (`report.classes`: rows with `compulsory_misses`), as
+ * shares of requests.
  */
 export function missClassBars(report) {
-  const rows = report.rows.filter((r) => r.compulsory_misses !== undefined);
-  if (!rows.length) return null;
-  const caps = [...new Set(rows.map((r) => r.capacity))].sort((a, b) => a - b);
-  const cap = caps[Math.floor(caps.length / 2)];
-  const at = rows.filter((r) => r.capacity === cap);
+  const at = report.classes ?? [];
+  if (!at.length) return null;
+  const cap = at[0].capacity;
   const scale = Math.max(...at.map((r) => r.misses / r.requests), 1e-9);
   const width = 560;
   const label = 90;

@@ -188,7 +188,12 @@ test('the eviction lesson shows a stacked bar of miss classes per policy', async
   await settled(page);
   assert.equal(await page.evaluate(() => document.body.dataset.state), 'ready');
   const report = await page.evaluate(() => window.cachelabLastReport);
-  for (const row of report.rows) {
+  // The classes are asked for at the middle size (0.05 of the keys), for every policy at once,
+  // and equal what `cachelab replay --classes` prints.
+  const cli = JSON.parse(execFileSync('cargo', ['run', '--quiet', '--', 'replay', 'www/traces/cloudphysics.csv',
+    '--policy', 'lru,sieve,belady', '--size', '0.05', '--classes', '--json'], { cwd: ROOT }));
+  assert.deepEqual(report.classes, cli.rows);
+  for (const row of report.classes) {
     assert.equal(row.compulsory_misses + row.capacity_misses + row.policy_misses, row.misses);
   }
   assert.equal(await page.locator('svg.miss-classes rect[data-policy="belady"][data-class="policy"]').getAttribute('width'), '0');

@@ -96,7 +96,7 @@ test('lesson eviction: the bundled trace and a local file give miss-ratio curves
   assert.equal(bundled.rows.length, 6);
   await page.screenshot({ path: join(ROOT, 'target', 'lesson-eviction.png'), fullPage: true });
   const cli = JSON.parse(execFileSync('cargo', ['run', '--quiet', '--', 'replay', 'www/traces/cloudphysics.csv',
-    '--policy', 'lru,sieve,s3fifo', '--size', '0.01,0.1', '--classes', '--json'], { cwd: ROOT }));
+    '--policy', 'lru,sieve,s3fifo', '--size', '0.01,0.1', '--json'], { cwd: ROOT }));
   assert.deepEqual(bundled.rows, cli.rows);
 
   // A local file: read in the worker, never fetched from the server.
