@@ -21,7 +21,9 @@
 //!   the write paths (invalidate, versioned set, write-through, write-behind) and refresh-ahead.
 //! - [`metrics`]: hits per tier, database load, latency percentiles and time series.
 //! - [`policy`]: eviction policies (LRU, FIFO, CLOCK, SIEVE, S3-FIFO, LFU, ARC, W-TinyLFU,
-//!   Belady) behind libCacheSim's driver rules, and trace replay ([`policy::replay`]).
+//!   Belady) behind libCacheSim's driver rules, trace replay ([`policy::replay`]), stepping
+//!   through a small cache with every structure shown ([`policy::step`]) and each miss's cause
+//!   ([`policy::classes`]).
 //! - [`scenario`]: named experiments with validated parameters ([`scenario::ParamSpec`]).
 //! - [`bench`]: benchmark workloads that the faces time (`cachelab bench`, `www/bench.html`).
 //! - [`manager`]: the chapter's cache manager: stable keys for cached functions, typed values,

@@ -246,7 +246,9 @@ pub fn policies() -> Result<JsValue, JsError> {
 /// `"mrc"`); `format` is `csv` (the default), `oracle` or `text`, and `bytes` makes fractions
 /// count bytes. `onProgress(done, total)`, if given, is called every 65,536 requests and at the
 /// end (errors it throws are ignored). Returns `{trace, requests, unique_keys, rows: [{policy,
-/// capacity, unit, requests, misses, miss_ratio, byte_miss_ratio}]}`.
+/// capacity, unit, requests, misses, miss_ratio, byte_miss_ratio}]}`; with `classes`, each row
+/// also has `compulsory_misses`, `capacity_misses` and `policy_misses` (see
+/// `cachelab::policy::classes`).
 #[wasm_bindgen(js_name = replayTrace)]
 pub fn replay_trace(
     data: JsValue,
@@ -255,6 +257,7 @@ pub fn replay_trace(
     format: Option<String>,
     bytes: Option<bool>,
     on_progress: Option<js_sys::Function>,
+    classes: Option<bool>,
 ) -> Result<JsValue, JsError> {
     let data: Vec<u8> = if let Some(text) = data.as_string() {
         replay::check_in_memory_trace(text.len() as u64).map_err(core_error)?;
@@ -285,9 +288,71 @@ pub fn replay_trace(
         }
     };
     let open = || Ok(data.as_slice());
-    let report = replay::run_with_progress("local trace", format, open, &experiment, &mut progress)
-        .map_err(core_error)?;
+    let mut report =
+        replay::run_with_progress("local trace", format, open, &experiment, &mut progress)
+            .map_err(core_error)?;
+    if classes.unwrap_or(false) {
+        let requests = crate::workload::TraceReader::new(data.as_slice(), format)
+            .collect::<crate::Result<Vec<_>>>()
+            .map_err(core_error)?;
+        let trace = crate::policy::Access::from_trace(&requests);
+        crate::policy::classes::add_to_report(&mut report, &trace).map_err(core_error)?;
+    }
     to_js(&report)
+}
+
+/// One key sequence stepped through one small cache, kept in the worker: the page asks for one
+/// step at a time (`at(i)`), so only that step's state crosses to JavaScript.
+#[wasm_bindgen]
+pub struct Stepper(crate::policy::step::Steps);
+
+#[wasm_bindgen]
+impl Stepper {
+    /// Steps `keys` (typed keys, `"1 2 3"`, or a ready-made sequence's name, see `stepPresets`)
+    /// through `policy` with room for `size` objects (1 to 64); `seed` draws a random preset.
+    #[wasm_bindgen(constructor)]
+    pub fn new(policy: &str, size: f64, keys: &str, seed: u64) -> Result<Stepper, JsError> {
+        use crate::policy::step;
+        let size = step::size_from_number(size).map_err(core_error)?;
+        let keys = step::Sequence::parse(keys)
+            .and_then(|s| s.keys(size, seed))
+            .map_err(core_error)?;
+        let steps = step::step_through(policy, size, &keys).map_err(core_error)?;
+        Ok(Stepper(steps))
+    }
+
+    /// The number of steps (requests).
+    #[wasm_bindgen(getter)]
+    pub fn length(&self) -> usize {
+        self.0.steps.len()
+    }
+
+    /// The keys requested, in order.
+    pub fn keys(&self) -> Vec<f64> {
+        self.0.steps.iter().map(|s| s.key as f64).collect()
+    }
+
+    /// Step `index` (from 0): `{index, key, hit, inserted, evicted, reason, rules, state}`.
+    pub fn at(&self, index: usize) -> Result<JsValue, JsError> {
+        let step = self.0.steps.get(index).ok_or_else(|| {
+            JsError::new(&format!(
+                "step must be between 0 and {} (got {index})",
+                self.0.steps.len().saturating_sub(1)
+            ))
+        })?;
+        to_js(step)
+    }
+
+    /// The empty cache's state, before the first request.
+    pub fn initial(&self) -> Result<JsValue, JsError> {
+        to_js(&self.0.initial)
+    }
+}
+
+/// The ready-made key sequences `Stepper` accepts by name.
+#[wasm_bindgen(js_name = stepPresets)]
+pub fn step_presets() -> Result<JsValue, JsError> {
+    to_js(&crate::policy::step::Preset::ALL.map(|p| p.name()))
 }
 
 /// The Redis console over the L2 model, for the page: `exec(line)` answers as `redis-cli

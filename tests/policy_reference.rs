@@ -4,7 +4,13 @@
 //! evicted keys in the same order. Object mode and byte mode (sizes 1..=50), capacities from one
 //! object to more than the working set.
 
-use cachelab::policy::{build, Access, Capacity, FrequencySketch, Outcome, Policy};
+use cachelab::policy::inspect::{Item, List, Shape, Snapshot, Value, LRU_FIRST, OLDEST_FIRST};
+use cachelab::policy::step::{
+    requests_of, step_one, step_through, MAX_STEP_CAPACITY, MAX_STEP_REQUESTS,
+};
+use cachelab::policy::{
+    build, Access, Capacity, FrequencySketch, Outcome, Policy, FURTHEST_FIRST, LOWEST_FIRST,
+};
 use cachelab::sim::SimRng;
 use cachelab::workload::{Pattern, Request, Synthetic};
 use std::num::NonZeroU64;
@@ -38,12 +44,48 @@ fn find(list: &[Entry], key: u64) -> Option<usize> {
     list.iter().position(|e| e.key == key)
 }
 
+/// What a list's numbers are called and how an entry's number is read.
+type Mark = (&'static str, fn(&Entry) -> u64);
+
+/// A list of a reference's snapshot: `mark` reads each entry's number (`None`: no mark).
+fn drawn(name: &'static str, list: &[Entry], mark: Option<Mark>) -> List {
+    let items = list
+        .iter()
+        .map(|e| Item {
+            key: e.key,
+            mark: mark.map(|(_, read)| read(e)),
+        })
+        .collect();
+    List {
+        mark: mark.map(|(name, _)| name),
+        ..List::row(name, items)
+    }
+}
+
+fn snapshot(lists: Vec<List>) -> Snapshot {
+    Snapshot {
+        lists,
+        values: Vec::new(),
+    }
+}
+
+fn count(e: &Entry) -> u64 {
+    e.count
+}
+
+/// S3-FIFO counts at most 3 hits (more are never told apart).
+fn capped(e: &Entry) -> u64 {
+    e.count.min(3)
+}
+
 /// The policy half of a reference cache; `drive` holds the driver rules.
 trait Reference {
     fn lookup(&mut self, a: &Access) -> bool;
     fn evict(&mut self, size: u64, evicted: &mut Vec<u64>);
     fn insert(&mut self, a: &Access, size: u64);
     fn used(&self) -> u64;
+    /// The state as the fast implementation's `snapshot` must show it.
+    fn snapshot(&self) -> Snapshot;
 }
 
 /// libCacheSim's driver: hit → done; too large → not inserted; else evict until it fits, insert.
@@ -90,6 +132,10 @@ impl Reference for RefFifo {
     fn used(&self) -> u64 {
         units(&self.q)
     }
+    fn snapshot(&self) -> Snapshot {
+        let order = if self.lru { LRU_FIRST } else { OLDEST_FIRST };
+        snapshot(vec![drawn("queue", &self.q, None).ordered(order)])
+    }
 }
 
 #[derive(Default)]
@@ -117,6 +163,14 @@ impl Reference for RefClock {
     }
     fn used(&self) -> u64 {
         units(&self.q)
+    }
+    fn snapshot(&self) -> Snapshot {
+        // The ring from the hand (the oldest) round to the newest.
+        snapshot(vec![List {
+            shape: Shape::Ring,
+            hand: self.q.first().map(|e| e.key),
+            ..drawn("ring", &self.q, Some(("bit", count)))
+        }])
     }
 }
 
@@ -146,6 +200,13 @@ impl Reference for RefSieve {
     }
     fn used(&self) -> u64 {
         units(&self.q)
+    }
+    fn snapshot(&self) -> Snapshot {
+        snapshot(vec![List {
+            // No hand yet (or it passed the head): the next eviction starts at the oldest.
+            hand: self.hand.or(self.q.first().map(|e| e.key)),
+            ..drawn("queue", &self.q, Some(("visited", count)))
+        }])
     }
 }
 
@@ -182,6 +243,13 @@ impl Reference for RefLfu {
     }
     fn used(&self) -> u64 {
         units(&self.q)
+    }
+    fn snapshot(&self) -> Snapshot {
+        let mut order = self.q.clone();
+        order.sort_by_key(|e| (e.count, e.stamp));
+        snapshot(vec![
+            drawn("by frequency", &order, Some(("freq", count))).ordered(LOWEST_FIRST)
+        ])
     }
 }
 
@@ -267,6 +335,22 @@ impl Reference for RefS3Fifo {
     }
     fn used(&self) -> u64 {
         units(&self.small) + units(&self.main)
+    }
+    fn snapshot(&self) -> Snapshot {
+        let main = List {
+            share: Some(self.main_share),
+            ..drawn("main", &self.main, Some(("freq", capped)))
+        };
+        let ghost = List {
+            share: Some(self.ghost_capacity),
+            ghost: true,
+            ..drawn("ghost", &self.ghost, None)
+        };
+        snapshot(vec![
+            drawn("small", &self.small, Some(("freq", capped))),
+            main,
+            ghost,
+        ])
     }
 }
 
@@ -363,6 +447,26 @@ impl Reference for RefArc {
     }
     fn used(&self) -> u64 {
         units(&self.t1) + units(&self.t2)
+    }
+    fn snapshot(&self) -> Snapshot {
+        let ghost = |name, list| List {
+            ghost: true,
+            ..drawn(name, list, None)
+        };
+        Snapshot {
+            lists: [
+                drawn("T1", &self.t1, None),
+                drawn("T2", &self.t2, None),
+                ghost("B1", &self.b1),
+                ghost("B2", &self.b2),
+            ]
+            .map(|list| list.ordered(LRU_FIRST))
+            .into(),
+            values: vec![Value {
+                name: "p",
+                value: self.p,
+            }],
+        }
     }
 }
 
@@ -466,6 +570,29 @@ impl Reference for RefWTinyLfu {
     fn used(&self) -> u64 {
         units(&self.window) + self.main_units()
     }
+    fn snapshot(&self) -> Snapshot {
+        let segment = |name, list: &[Entry], share| List {
+            share: Some(share),
+            mark: Some("estimate"),
+            items: list
+                .iter()
+                .map(|e| Item {
+                    key: e.key,
+                    mark: Some(u64::from(self.sketch.estimate(e.key))),
+                })
+                .collect(),
+            ..List::row(name, Vec::new()).ordered(LRU_FIRST)
+        };
+        snapshot(vec![
+            segment("window", &self.window, self.window_share),
+            segment(
+                "probation",
+                &self.probation,
+                self.main_share - self.protected_share,
+            ),
+            segment("protected", &self.protected, self.protected_share),
+        ])
+    }
 }
 
 /// Belady: evict the object whose next access is furthest away.
@@ -494,6 +621,20 @@ impl Reference for RefBelady {
     }
     fn used(&self) -> u64 {
         units(&self.q)
+    }
+    fn snapshot(&self) -> Snapshot {
+        let mut order = self.q.clone();
+        order.sort_by(|a, b| b.count.cmp(&a.count).then(a.key.cmp(&b.key)));
+        let items = order
+            .iter()
+            .map(|e| Item {
+                key: e.key,
+                mark: (e.count != Access::NEVER).then_some(e.count),
+            })
+            .collect();
+        snapshot(vec![List::row("cached", items)
+            .marked("next use")
+            .ordered(FURTHEST_FIRST)])
     }
 }
 
@@ -563,8 +704,11 @@ fn compare(name: &str, seeds: std::ops::Range<u64>, byte_mode: bool) {
             Capacity::Objects(NonZeroU64::new(1 + rng.below(unique + 2)).unwrap())
         };
         let mut fast: Box<dyn Policy> = build(name, capacity).unwrap();
+        let mut explained: Box<dyn Policy> = build(name, capacity).unwrap();
         let mut slow = reference(name, capacity);
         let (mut fast_out, mut slow_out) = (Vec::new(), Vec::new());
+        // Snapshots read every object: checked on caches the stepper accepts.
+        let small = !byte_mode && capacity.units() <= MAX_STEP_CAPACITY && seed < 100;
         for (i, a) in trace.iter().enumerate() {
             fast_out.clear();
             slow_out.clear();
@@ -577,11 +721,79 @@ fn compare(name: &str, seeds: std::ops::Range<u64>, byte_mode: bool) {
                 assert_eq!(fast_out, slow_out, "evicted, {at}");
             }
             assert_eq!(fast.used(), slow.used(), "used, {at}");
+            // The explaining path is the same code: same outcome and victims, and one rule per
+            // victim naming it.
+            let (mut victims, mut rules) = (Vec::new(), Vec::new());
+            let explained_outcome = explained.access_explained(a, &mut victims, &mut rules);
+            assert_eq!(explained_outcome, got, "explained outcome, {at}");
+            assert_eq!(victims, fast_out, "explained evictions, {at}");
+            let named: Vec<u64> = rules.iter().filter_map(|r| r.evicts()).collect();
+            assert_eq!(named, fast_out, "rules' victims, {at}");
+            if small && name != "belady" {
+                assert_eq!(explained.snapshot(), slow.snapshot(), "snapshot, {at}");
+            }
         }
     }
 }
 
 const SEEDS: std::ops::Range<u64> = 0..300;
+
+#[test]
+fn belady_snapshots_match_its_reference_without_ties() {
+    // Ties among objects never requested again may be broken either way, so Belady's snapshots
+    // are compared on traces where every object is requested again until the end: loops.
+    for seed in 0..100 {
+        let mut rng = SimRng::fork(seed, 13);
+        let keys = 2 + rng.below(60);
+        let requests: Vec<Request> = Synthetic::new(Pattern::Loop { keys }, 5 * keys, seed)
+            .unwrap()
+            .collect();
+        // Next uses from the whole trace, so that even the last request of each key in the
+        // stepped prefix has one: no two objects share a next use.
+        let trace = &Access::from_trace(&requests)[..4 * keys as usize];
+        let capacity = Capacity::Objects(NonZeroU64::new(1 + rng.below(keys)).unwrap());
+        let mut fast = build("belady", capacity).unwrap();
+        let mut slow = reference("belady", capacity);
+        for (i, a) in trace.iter().enumerate() {
+            let step = step_one(fast.as_mut(), i, a);
+            drive(slow.as_mut(), a, capacity, &mut Vec::new());
+            assert_eq!(step.state, slow.snapshot(), "seed {seed} request {i}");
+        }
+    }
+}
+
+#[test]
+fn the_stepper_sees_the_hits_and_evictions_of_the_plain_replay() {
+    // Random key sequences through `step_through` (what the CLI and the page show) and through
+    // a cache served by `access` (what the replay runs), for every policy.
+    for seed in 0..20 {
+        let mut rng = SimRng::fork(seed, 14);
+        let trace = random_trace(&mut rng, seed, false);
+        let keys: Vec<u64> = trace
+            .iter()
+            .map(|a| a.key)
+            .take(MAX_STEP_REQUESTS)
+            .collect();
+        let trace = Access::from_trace(&requests_of(&keys));
+        let size = 1 + rng.below(MAX_STEP_CAPACITY);
+        for name in cachelab::policy::POLICY_NAMES {
+            let steps = step_through(name, size, &keys).unwrap();
+            let mut plain = build(name, Capacity::Objects(NonZeroU64::new(size).unwrap())).unwrap();
+            let mut evicted = Vec::new();
+            for (step, a) in steps.steps.iter().zip(&trace) {
+                evicted.clear();
+                let hit = plain.access(a, &mut evicted).is_hit();
+                assert_eq!(
+                    (step.hit, &step.evicted),
+                    (hit, &evicted),
+                    "{name} seed {seed} request {}",
+                    step.index
+                );
+                assert!(!step.reason.is_empty());
+            }
+        }
+    }
+}
 
 /// One test per policy, in object mode and in byte mode.
 macro_rules! matches_its_reference {

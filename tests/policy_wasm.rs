@@ -39,6 +39,7 @@ fn replay_trace_reads_text_and_bytes_and_reports_errors() {
         None,
         None,
         Some(record),
+        None,
     )
     .unwrap();
     assert_eq!(
@@ -54,6 +55,7 @@ fn replay_trace_reads_text_and_bytes_and_reports_errors() {
         None,
         None,
         None,
+        None,
     )
     .unwrap();
     for report in [&from_text, &from_bytes] {
@@ -64,7 +66,69 @@ fn replay_trace_reads_text_and_bytes_and_reports_errors() {
     }
     let names = js_sys::Array::from(&wasm::policies().unwrap());
     assert_eq!(names.length(), 9);
-    assert!(wasm::replay_trace("".into(), "lru".into(), "2".into(), None, None, None).is_err());
-    assert!(wasm::replay_trace(JsValue::NULL, "lru".into(), "2".into(), None, None, None).is_err());
-    assert!(wasm::replay_trace(csv.into(), "nope".into(), "2".into(), None, None, None).is_err());
+    let refused = |data: JsValue, policies: &str| {
+        wasm::replay_trace(data, policies.into(), "2".into(), None, None, None, None).is_err()
+    };
+    assert!(refused("".into(), "lru"));
+    assert!(refused(JsValue::NULL, "lru"));
+    assert!(refused(csv.into(), "nope"));
+}
+
+#[wasm_bindgen_test]
+fn replay_trace_splits_the_misses_by_cause_when_asked() {
+    let csv = "time,key,size\n1,1,10\n2,2,10\n3,3,10\n4,1,10\n5,2,10\n6,3,10\n";
+    let report = wasm::replay_trace(
+        csv.into(),
+        "lru,belady".into(),
+        "2".into(),
+        None,
+        None,
+        None,
+        Some(true),
+    )
+    .unwrap();
+    let rows = js_sys::Array::from(&js_sys::Reflect::get(&report, &"rows".into()).unwrap());
+    let field = |row: usize, name: &str| {
+        js_sys::Reflect::get(&rows.get(row as u32), &name.into())
+            .unwrap()
+            .as_f64()
+    };
+    // A loop of 3 keys through 2 slots: LRU misses all 6 (3 compulsory, then 1 that Belady also
+    // misses and 2 it hits); Belady misses 4.
+    assert_eq!(field(0, "compulsory_misses"), Some(3.0));
+    assert_eq!(field(0, "capacity_misses"), Some(1.0));
+    assert_eq!(field(0, "policy_misses"), Some(2.0));
+    assert_eq!(field(1, "policy_misses"), Some(0.0));
+}
+
+#[wasm_bindgen_test]
+fn the_stepper_keeps_the_steps_and_hands_out_one_at_a_time() {
+    let stepper = wasm::Stepper::new("lru", 2.0, "1 2 1 3", 1).unwrap();
+    assert_eq!(stepper.keys(), [1.0, 2.0, 1.0, 3.0]);
+    let step = stepper.at(3).unwrap();
+    let evicted = js_sys::Array::from(&js_sys::Reflect::get(&step, &"evicted".into()).unwrap());
+    assert_eq!(evicted.get(0).as_f64(), Some(2.0));
+    assert!(stepper.at(4).is_err(), "past the last step");
+    assert!(stepper.initial().is_ok());
+    let presets = js_sys::Array::from(&wasm::step_presets().unwrap());
+    assert_eq!(presets.length(), 4);
+    assert_eq!(
+        wasm::Stepper::new("sieve", 5.0, "loop", 1)
+            .unwrap()
+            .keys()
+            .len(),
+        18
+    );
+    for (size, keys) in [
+        (0.0, "1"),
+        (65.0, "1"),
+        (2.5, "1"),
+        (f64::NAN, "1"),
+        (2.0, "x"),
+    ] {
+        assert!(
+            wasm::Stepper::new("lru", size, keys, 1).is_err(),
+            "{size} {keys}"
+        );
+    }
 }

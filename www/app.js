@@ -7,11 +7,13 @@ import { ConsolePanel } from './console.js';
 import { buildReplayFields, runReplay } from './replay.js';
 import { addressFor, setUpEmbed } from './embed.js';
 import { registerServiceWorker } from './offline.js';
+import { InsidePanel } from './inside.js';
 
 const $ = (id) => document.getElementById(id);
 const MAX_SEED = (1n << 64n) - 1n;
 const runs = new Core();
 const consolePanel = new ConsolePanel(new Core());
+const insidePanel = new InsidePanel(new Core());
 
 // Runs shorter than this show no progress bar or Cancel button: they would only flicker.
 const SHOW_PROGRESS_AFTER_MS = 100;
@@ -43,6 +45,13 @@ async function loadLessons() {
   for (const l of LESSONS) {
     if (l.kind === 'console') {
       if (hasConsole) available.push({ ...l, specs: [] });
+    } else if (l.kind === 'inside') {
+      const policies = await runs.call('policies').catch(() => null);
+      if (policies) {
+        await insidePanel.start(policies);
+        $('lesson').append(insidePanel.root);
+        available.push({ ...l, specs: [] });
+      }
     } else if (l.kind === 'replay') {
       const policies = await runs.call('policies').catch(() => null);
       if (policies) available.push({ ...l, specs: [], policies });
@@ -200,6 +209,7 @@ async function run() {
     window.cachelabLastReport = report;
     writeUrl(settings);
     drawCharts(lesson.charts(report));
+    lesson.decorate?.($('charts'), report);
     renderTable(lesson.table(report));
     renderEvents(report);
     $('notice-line').textContent = lesson.notice(report);
@@ -292,13 +302,16 @@ async function selectLesson(next, query) {
   $('lesson-text').replaceChildren(...lesson.text.map((t) => Object.assign(document.createElement('p'), { textContent: t })));
   specs = lesson.specs;
   const isConsole = lesson.kind === 'console';
+  const isInside = lesson.kind === 'inside';
   $('console').hidden = !isConsole;
-  $('knobs').hidden = isConsole;
-  $('results').hidden = isConsole;
+  insidePanel.show(isInside);
+  $('knobs').hidden = isConsole || isInside;
+  $('results').hidden = isConsole || isInside;
   $('notice-line').textContent = '';
-  if (isConsole) {
+  if (isConsole || isInside) {
     writeUrl({});
     setStatus('ready', '');
+    if (isInside) await insidePanel.load();
     return;
   }
   const isReplay = lesson.kind === 'replay';

@@ -3,6 +3,8 @@
 // sum up its report. Scenario lessons share one shape (`scenarioLesson`); a new lesson is a new
 // entry in LESSONS.
 
+import { missClassBars } from './inside.js';
+
 const pct = (x) => `${(100 * x).toFixed(1)} %`;
 const num = (x) => (Number.isInteger(x) ? String(x) : x.toFixed(2));
 
@@ -258,6 +260,10 @@ export const LESSONS = [
       };
     },
     csv: (r) => `policy,capacity,requests,misses,miss_ratio,byte_miss_ratio\n${r.rows.map((row) => [row.policy, row.capacity, row.requests, row.misses, row.miss_ratio, row.byte_miss_ratio].join(',')).join('\n')}\n`,
+    decorate: (charts, r) => {
+      const bars = missClassBars(r);
+      if (bars) charts.append(bars);
+    },
     notice: (r) => {
       const caps = [...new Set(r.rows.map((row) => row.capacity))].sort((a, b) => a - b);
       const mid = caps[Math.floor(caps.length / 2)];
@@ -267,6 +273,16 @@ export const LESSONS = [
       const vsLru = lru && at[0].policy !== 'lru' ? `, against ${pct(lru.miss_ratio)} for LRU` : '';
       return `${r.requests} requests for ${r.unique_keys} keys. At ${mid} ${r.rows[0].unit}, the best policy you can run is ${at[0].policy} with a miss ratio of ${pct(at[0].miss_ratio)}${vsLru}.`;
     },
+  },
+  {
+    id: 'inside',
+    title: 'Inside a policy',
+    kind: 'inside',
+    text: [
+      'A miss-ratio curve shows which policy wins, not why. Here you send a short sequence of keys to a small cache one request at a time and watch the structures each policy keeps: LRU\'s and FIFO\'s queue, CLOCK\'s ring with its reference bits and hand, SIEVE\'s queue with visited bits and a hand that stays where it stopped, S3-FIFO\'s small, main and ghost queues, LFU\'s counts, ARC\'s four lists and its target p, W-TinyLFU\'s window and main segments with the frequency sketch\'s estimates, and Belady\'s knowledge of when each object comes back.',
+      'Each step says whether the request hit, what came in, what went out, and the rule that chose it. Put two policies side by side on the same sequence. In a loop one key larger than the cache, nothing is requested twice before it goes, so LRU, FIFO, CLOCK and SIEVE miss every request while Belady hits about half. A scan of new keys washes LRU\'s hot set out; SIEVE, S3-FIFO, LFU and ARC keep it. Bursts of one-hit wonders push LRU\'s and FIFO\'s popular keys out at every burst; SIEVE, LFU and ARC keep them.',
+      'Turn on “predict the victim” to guess before each evicting miss which object will go.',
+    ],
   },
   {
     id: 'console',

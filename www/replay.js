@@ -48,5 +48,11 @@ export async function runReplay(core, onProgress) {
     report = report ? { ...report, rows: [...report.rows, ...part.rows] } : { ...part, trace: file ? file.name : 'cloudphysics (sample)' };
     onProgress((i + 1) / policies.length);
   }
+  // Why each miss happened, at the middle size: one more call with every policy at once, so that
+  // Belady, whom the classes are measured against, runs once (the last argument asks for them).
+  const caps = [...new Set(report.rows.map((r) => r.capacity))].sort((a, b) => a - b);
+  const mid = caps[Math.floor(caps.length / 2)];
+  const size = report.rows[0].unit === 'bytes' ? `${mid}B` : String(mid);
+  report.classes = (await core.call('replayTrace', [trace, policies.join(','), size, format, false, undefined, true])).rows;
   return { report, query: { policies: policies.join(','), sizes } };
 }

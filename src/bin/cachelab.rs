@@ -33,8 +33,9 @@ fn stop_quietly_on_closed_pipe() {}
 mod cli {
     use cachelab::bench;
     use cachelab::policy::replay::{self, Experiment};
+    use cachelab::policy::{classes, step, Access};
     use cachelab::scenario::{self, l1_curve, split_assignment};
-    use cachelab::workload::TraceFormat;
+    use cachelab::workload::{TraceFormat, TraceReader};
     use clap::{Args, Parser, Subcommand};
     use std::process::ExitCode;
 
@@ -116,7 +117,32 @@ mod cli {
             /// The trace's format: csv, oracle or text (default: from the file's extension).
             #[arg(long)]
             format: Option<String>,
+            /// Also split each row's misses into compulsory (first request of a key), capacity
+            /// (Belady at the same size misses too) and policy (Belady hits); holds the trace in
+            /// memory and replays it again per row.
+            #[arg(long)]
+            classes: bool,
             /// Print the report as JSON instead of a table.
+            #[arg(long)]
+            json: bool,
+        },
+        /// Step through a small cache one request at a time: hit or miss, what was inserted and
+        /// evicted, the rule that chose each victim, and the policy's whole state after it.
+        Step {
+            /// The keys: a trace file (its first requests, at most 2000), keys typed inline
+            /// ("1 2 3 1 4" or "1,2,3"), or a ready-made sequence: loop, scan, zipf,
+            /// one-hit-wonders.
+            trace: String,
+            /// The policy (lru, fifo, clock, sieve, s3fifo, lfu, arc, wtinylfu, belady).
+            #[arg(long)]
+            policy: String,
+            /// The cache size in objects (1 to 64).
+            #[arg(long)]
+            size: u64,
+            /// The seed of a random ready-made sequence (zipf).
+            #[arg(long, default_value_t = 1)]
+            seed: u64,
+            /// Print the steps as JSON (one entry per request) instead of text.
             #[arg(long)]
             json: bool,
         },
@@ -259,6 +285,7 @@ mod cli {
                 mrc,
                 bytes,
                 format,
+                classes,
                 json,
             } => {
                 let sizes = if mrc { "mrc" } else { size.as_str() };
@@ -277,8 +304,15 @@ mod cli {
                             detail: e.to_string(),
                         })
                 };
-                let report =
+                let mut report =
                     replay::run(&name, format, open, &experiment).map_err(|e| e.to_string())?;
+                if classes {
+                    let requests = TraceReader::new(open().map_err(|e| e.to_string())?, format)
+                        .collect::<cachelab::Result<Vec<_>>>()
+                        .map_err(|e| e.to_string())?;
+                    let trace = Access::from_trace(&requests);
+                    classes::add_to_report(&mut report, &trace).map_err(|e| e.to_string())?;
+                }
                 if json {
                     println!(
                         "{}",
@@ -290,14 +324,62 @@ mod cli {
                         report.trace, report.requests, report.unique_keys
                     );
                     println!(
-                        "{:<10} {:>14} {:>8} {:>10} {:>10} {:>10}",
-                        "policy", "capacity", "unit", "misses", "miss ratio", "byte miss"
+                        "{:<10} {:>14} {:>8} {:>10} {:>10} {:>10}{}",
+                        "policy",
+                        "capacity",
+                        "unit",
+                        "misses",
+                        "miss ratio",
+                        "byte miss",
+                        if classes {
+                            "  compulsory   capacity     policy"
+                        } else {
+                            ""
+                        }
                     );
                     for r in &report.rows {
+                        let split = r.classes.map_or(String::new(), |c| {
+                            format!(
+                                " {:>11} {:>10} {:>10}",
+                                c.compulsory_misses, c.capacity_misses, c.policy_misses
+                            )
+                        });
                         println!(
-                            "{:<10} {:>14} {:>8} {:>10} {:>10.4} {:>10.4}",
+                            "{:<10} {:>14} {:>8} {:>10} {:>10.4} {:>10.4}{split}",
                             r.policy, r.capacity, r.unit, r.misses, r.miss_ratio, r.byte_miss_ratio
                         );
+                    }
+                }
+                Ok(())
+            }
+            Command::Step {
+                trace,
+                policy,
+                size,
+                seed,
+                json,
+            } => {
+                let path = std::path::Path::new(&trace);
+                let keys = if path.is_file() {
+                    let file = std::fs::File::open(path).map_err(|e| format!("{trace}: {e}"))?;
+                    let format = TraceFormat::from_file_name(&trace);
+                    step::keys_from_trace(TraceReader::new(std::io::BufReader::new(file), format))
+                } else {
+                    step::Sequence::parse(&trace).and_then(|s| s.keys(size, seed))
+                }
+                .map_err(|e| e.to_string())?;
+                let steps = step::step_through(&policy, size, &keys).map_err(|e| e.to_string())?;
+                if json {
+                    println!("{}", to_json(&steps.steps)?);
+                } else {
+                    println!(
+                        "{} with room for {} objects, {} requests",
+                        steps.policy,
+                        steps.capacity,
+                        steps.steps.len()
+                    );
+                    for s in &steps.steps {
+                        println!("{s}");
                     }
                 }
                 Ok(())

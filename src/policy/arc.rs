@@ -3,6 +3,7 @@
 //! (B1, B2). A ghost hit in B1 says "T1 was too small" and grows the target `p` for T1; a ghost
 //! hit in B2 shrinks it. Sizes are in the cache's units, so the same code runs in byte mode.
 
+use super::inspect::{items, Explain, Item, Rule, Snapshot, Value, LRU_FIRST};
 use super::slots::{Queue, Slots};
 use super::{Access, Evictor, FromCapacity};
 
@@ -62,16 +63,16 @@ impl Arc {
     }
 
     /// Moves the LRU object of `from` (a data list) to the MRU end of its ghost list `to`.
-    fn demote(&mut self, from: List, to: List, evicted: &mut Vec<u64>) {
+    fn demote(&mut self, from: List, to: List, evicted: &mut Vec<u64>) -> Option<u64> {
         let (queue, slots) = self.parts(from);
-        let Some(slot) = queue.pop_tail(slots) else {
-            return;
-        };
+        let slot = queue.pop_tail(slots)?;
         let node = slots.node_mut(slot);
         node.meta = to;
-        evicted.push(node.key);
+        let key = node.key;
+        evicted.push(key);
         let (queue, slots) = self.parts(to);
         queue.push_head(slots, slot);
+        Some(key)
     }
 
     /// Forgets the LRU entry of a list entirely.
@@ -84,22 +85,40 @@ impl Arc {
     }
 
     /// The paper's REPLACE: evict from T1 if it is over its target (or T2 is empty).
-    fn replace(&mut self, evicted: &mut Vec<u64>) {
+    fn replace(&mut self, evicted: &mut Vec<u64>, why: &mut impl Explain) {
         let t1 = self.t1.units();
         let t1_over_target =
             t1 > 0 && ((t1 as f64) > self.p || ((t1 as f64) == self.p && self.last_ghost_in_b2));
-        if t1_over_target || self.t2.is_empty() {
-            self.demote(List::T1, List::B1, evicted);
+        let from_t1 = t1_over_target || self.t2.is_empty();
+        let victim = if from_t1 {
+            self.demote(List::T1, List::B1, evicted)
         } else {
-            self.demote(List::T2, List::B2, evicted);
+            self.demote(List::T2, List::B2, evicted)
+        };
+        if let Some(victim) = victim {
+            why.note(|| Rule::ArcReplace {
+                victim,
+                from_t1,
+                t1,
+                p: self.p,
+            });
         }
+    }
+
+    /// A list's keys from the LRU end, for snapshots.
+    fn keys(&self, queue: &Queue) -> Vec<Item> {
+        items(queue.oldest_first(&self.slots).map(|n| (n.key, None)))
     }
 }
 
 impl Evictor for Arc {
     const NAME: &'static str = "arc";
+    const ON_HIT: &'static str =
+        "ARC moves the object to the MRU end of T2, the list of objects seen at least twice";
+    const ON_INSERT: &'static str =
+        "the object enters at the MRU end of T1 (of T2 after a ghost hit)";
 
-    fn lookup(&mut self, request: &Access) -> bool {
+    fn lookup(&mut self, request: &Access, why: &mut impl Explain) -> bool {
         self.ghost_hit_now = false;
         let Some(slot) = self.slots.find(request.key) else {
             return false;
@@ -131,28 +150,34 @@ impl Evictor for Arc {
         queue.unlink(slots, slot);
         slots.remove(slot);
         self.ghost_hit_now = true;
+        why.note(|| Rule::ArcGhost {
+            key: request.key,
+            in_b2: list == List::B2,
+            p: self.p,
+        });
         false
     }
 
-    fn evict(&mut self, size: u32, evicted: &mut Vec<u64>) {
+    fn evict(&mut self, size: u32, evicted: &mut Vec<u64>, why: &mut impl Explain) {
         if self.ghost_hit_now {
-            return self.replace(evicted);
+            return self.replace(evicted, why);
         }
         let size = u64::from(size);
         let (t1, b1) = (self.t1.units(), self.b1.units());
         if t1 + b1 + size > self.capacity {
             if b1 > 0 {
                 self.drop_tail(List::B1);
-                self.replace(evicted);
-            } else if let Some(key) = self.drop_tail(List::T1) {
-                evicted.push(key);
+                self.replace(evicted, why);
+            } else if let Some(victim) = self.drop_tail(List::T1) {
+                evicted.push(victim);
+                why.note(|| Rule::ArcDropT1 { victim });
             }
         } else {
             let all = t1 + b1 + self.t2.units() + self.b2.units();
             if all >= 2 * self.capacity && !self.b2.is_empty() {
                 self.drop_tail(List::B2);
             }
-            self.replace(evicted);
+            self.replace(evicted, why);
         }
     }
 
@@ -175,6 +200,26 @@ impl Evictor for Arc {
     fn memory_bytes(&self) -> usize {
         self.slots.memory_bytes()
     }
+
+    fn snapshot(&self) -> Snapshot {
+        use super::inspect::List as Drawn;
+        Snapshot {
+            lists: vec![
+                Drawn::row("T1", self.keys(&self.t1)).ordered(LRU_FIRST),
+                Drawn::row("T2", self.keys(&self.t2)).ordered(LRU_FIRST),
+                Drawn::row("B1", self.keys(&self.b1))
+                    .ghost()
+                    .ordered(LRU_FIRST),
+                Drawn::row("B2", self.keys(&self.b2))
+                    .ghost()
+                    .ordered(LRU_FIRST),
+            ],
+            values: vec![Value {
+                name: "p",
+                value: self.p,
+            }],
+        }
+    }
 }
 
 #[cfg(test)]
@@ -183,11 +228,11 @@ mod tests {
 
     fn request(arc: &mut Arc, key: u64, evicted: &mut Vec<u64>) -> bool {
         let a = Access::new(key, 1);
-        if arc.lookup(&a) {
+        if arc.lookup(&a, &mut ()) {
             return true;
         }
         while arc.used() + 1 > arc.capacity {
-            arc.evict(1, evicted);
+            arc.evict(1, evicted, &mut ());
         }
         arc.insert(&a, 1);
         false

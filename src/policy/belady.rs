@@ -2,9 +2,13 @@
 //! whole trace in advance (each request's `next_access`), so it is the lower bound an online
 //! policy is measured against, not a policy one can deploy.
 
+use super::inspect::{items, Explain, List, Rule, Snapshot};
 use super::slots::Slots;
 use super::{Access, Evictor, FromCapacity};
 use std::collections::BinaryHeap;
+
+/// The order of Belady's snapshot.
+pub const FURTHEST_FIRST: &str = "furthest → soonest next use";
 
 /// The offline optimum (in object-count mode; with sizes it is the classic heuristic).
 #[derive(Clone, Debug)]
@@ -46,8 +50,10 @@ impl Belady {
 
 impl Evictor for Belady {
     const NAME: &'static str = "belady";
+    const ON_HIT: &'static str = "Belady notes when the object is requested next";
+    const ON_INSERT: &'static str = "the object enters with the time of its next request";
 
-    fn lookup(&mut self, request: &Access) -> bool {
+    fn lookup(&mut self, request: &Access, _why: &mut impl Explain) -> bool {
         let Some(slot) = self.slots.find(request.key) else {
             return false;
         };
@@ -56,12 +62,16 @@ impl Evictor for Belady {
         true
     }
 
-    fn evict(&mut self, _size: u32, evicted: &mut Vec<u64>) {
+    fn evict(&mut self, _size: u32, evicted: &mut Vec<u64>, why: &mut impl Explain) {
         while let Some((next, slot)) = self.heap.pop() {
             if Belady::is_current(&self.slots, next, slot) {
                 let node = *self.slots.node(slot);
                 self.used -= u64::from(node.size);
                 evicted.push(node.key);
+                why.note(|| Rule::FurthestNext {
+                    victim: node.key,
+                    next: (next != Access::NEVER).then_some(next),
+                });
                 self.slots.remove(slot);
                 return;
             }
@@ -80,6 +90,21 @@ impl Evictor for Belady {
 
     fn memory_bytes(&self) -> usize {
         self.slots.memory_bytes() + self.heap.capacity() * std::mem::size_of::<(u64, u32)>()
+    }
+
+    /// The cached objects, the furthest next use first (never-again ones first, by key).
+    fn snapshot(&self) -> Snapshot {
+        let mut order: Vec<(u64, u64)> = self.slots.iter().map(|n| (n.meta, n.key)).collect();
+        order.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        let order = order
+            .into_iter()
+            .map(|(next, key)| (key, (next != Access::NEVER).then_some(next)));
+        Snapshot {
+            lists: vec![List::row("cached", items(order))
+                .marked("next use")
+                .ordered(FURTHEST_FIRST)],
+            values: Vec::new(),
+        }
     }
 }
 

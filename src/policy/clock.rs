@@ -6,6 +6,7 @@
 //! they are and moves a hand instead: new objects keep arriving at the head while survivors stay
 //! put, which sorts popular objects away from the eviction point without any reordering.
 
+use super::inspect::{items, Explain, List, Rule, Shape, Snapshot};
 use super::slots::{Queue, Ring, Slots, NIL};
 use super::{Access, Evictor, FromCapacity};
 
@@ -40,20 +41,30 @@ fn mark_visited(slots: &mut Slots<bool>, key: u64) -> bool {
 
 impl Evictor for Clock {
     const NAME: &'static str = "clock";
+    const ON_HIT: &'static str = "CLOCK sets the object's reference bit to 1 and moves nothing";
+    const ON_INSERT: &'static str =
+        "the object enters the ring just behind the hand with its bit at 0";
 
     #[inline]
-    fn lookup(&mut self, request: &Access) -> bool {
+    fn lookup(&mut self, request: &Access, _why: &mut impl Explain) -> bool {
         mark_visited(&mut self.slots, request.key)
     }
 
-    fn evict(&mut self, _size: u32, evicted: &mut Vec<u64>) {
+    fn evict(&mut self, _size: u32, evicted: &mut Vec<u64>, why: &mut impl Explain) {
+        let mut second_chances = 0;
         while let Some(slot) = self.ring.oldest() {
             let node = self.slots.node_mut(slot);
             if node.meta {
                 node.meta = false;
+                second_chances += 1;
                 self.ring.rotate(&self.slots);
             } else {
-                evicted.push(node.key);
+                let victim = node.key;
+                evicted.push(victim);
+                why.note(|| Rule::Clock {
+                    victim,
+                    second_chances,
+                });
                 self.ring.unlink(&mut self.slots, slot);
                 self.slots.remove(slot);
                 return;
@@ -73,6 +84,22 @@ impl Evictor for Clock {
 
     fn memory_bytes(&self) -> usize {
         self.slots.memory_bytes()
+    }
+
+    fn snapshot(&self) -> Snapshot {
+        let ring = self.ring.oldest_first(&self.slots);
+        let ring = List {
+            shape: Shape::Ring,
+            hand: self.ring.oldest().map(|slot| self.slots.node(slot).key),
+            ..List::row(
+                "ring",
+                items(ring.map(|n| (n.key, Some(u64::from(n.meta))))),
+            )
+        };
+        Snapshot {
+            lists: vec![ring.marked("bit")],
+            values: Vec::new(),
+        }
     }
 }
 
@@ -98,23 +125,27 @@ impl FromCapacity for Sieve {
 
 impl Evictor for Sieve {
     const NAME: &'static str = "sieve";
+    const ON_HIT: &'static str = "SIEVE sets the object's visited bit to 1 and moves nothing";
+    const ON_INSERT: &'static str = "the object enters at the head with its visited bit at 0";
 
     #[inline]
-    fn lookup(&mut self, request: &Access) -> bool {
+    fn lookup(&mut self, request: &Access, _why: &mut impl Explain) -> bool {
         mark_visited(&mut self.slots, request.key)
     }
 
-    fn evict(&mut self, _size: u32, evicted: &mut Vec<u64>) {
+    fn evict(&mut self, _size: u32, evicted: &mut Vec<u64>, why: &mut impl Explain) {
         let Some(tail) = self.queue.tail() else {
             return;
         };
         let mut at = if self.hand == NIL { tail } else { self.hand };
+        let mut cleared = 0;
         loop {
             let node = self.slots.node_mut(at);
             if !node.meta {
                 break;
             }
             node.meta = false;
+            cleared += 1;
             // Toward the head; past the head the hand wraps around to the tail.
             at = if node.prev == NIL { tail } else { node.prev };
         }
@@ -122,6 +153,10 @@ impl Evictor for Sieve {
         self.hand = victim.prev;
         self.queue.unlink(&mut self.slots, at);
         evicted.push(victim.key);
+        why.note(|| Rule::Sieve {
+            victim: victim.key,
+            cleared,
+        });
         self.slots.remove(at);
     }
 
@@ -137,6 +172,25 @@ impl Evictor for Sieve {
 
     fn memory_bytes(&self) -> usize {
         self.slots.memory_bytes()
+    }
+
+    fn snapshot(&self) -> Snapshot {
+        let queue = self.queue.oldest_first(&self.slots);
+        let queue = List {
+            // Where the next eviction starts looking: the hand, or the tail when it has none.
+            hand: match self.hand {
+                NIL => self.queue.tail().map(|slot| self.slots.node(slot).key),
+                slot => Some(self.slots.node(slot).key),
+            },
+            ..List::row(
+                "queue",
+                items(queue.map(|n| (n.key, Some(u64::from(n.meta))))),
+            )
+        };
+        Snapshot {
+            lists: vec![queue.marked("visited")],
+            values: Vec::new(),
+        }
     }
 }
 

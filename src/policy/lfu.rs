@@ -8,8 +8,12 @@
 //! Only frequencies that some cached object has get a level, so memory stays proportional to the
 //! cache, however often a key is requested.
 
+use super::inspect::{items, Explain, List, Rule, Snapshot};
 use super::slots::{Queue, Slots, NIL};
 use super::{Access, Evictor, FromCapacity};
+
+/// The order of LFU's snapshot.
+pub const LOWEST_FIRST: &str = "lowest → highest frequency (ties: earliest to reach it first)";
 
 /// One frequency that at least one cached object has.
 #[derive(Clone, Copy, Debug)]
@@ -99,9 +103,11 @@ impl Lfu {
 
 impl Evictor for Lfu {
     const NAME: &'static str = "lfu";
+    const ON_HIT: &'static str = "LFU adds one to the object's frequency";
+    const ON_INSERT: &'static str = "the object enters with frequency 1";
 
     #[inline]
-    fn lookup(&mut self, request: &Access) -> bool {
+    fn lookup(&mut self, request: &Access, _why: &mut impl Explain) -> bool {
         let Some(slot) = self.slots.find(request.key) else {
             return false;
         };
@@ -123,7 +129,7 @@ impl Evictor for Lfu {
         true
     }
 
-    fn evict(&mut self, _size: u32, evicted: &mut Vec<u64>) {
+    fn evict(&mut self, _size: u32, evicted: &mut Vec<u64>, why: &mut impl Explain) {
         let lowest = self.lowest;
         if lowest == NIL {
             return;
@@ -135,6 +141,10 @@ impl Evictor for Lfu {
             let node = *self.slots.node(slot);
             self.used -= u64::from(node.size);
             evicted.push(node.key);
+            why.note(|| Rule::LeastFrequent {
+                victim: node.key,
+                freq: self.levels[lowest as usize].freq,
+            });
             self.slots.remove(slot);
         }
         self.drop_if_empty(lowest);
@@ -162,6 +172,28 @@ impl Evictor for Lfu {
     fn memory_bytes(&self) -> usize {
         self.slots.memory_bytes() + self.levels.capacity() * std::mem::size_of::<Level>()
     }
+
+    fn snapshot(&self) -> Snapshot {
+        let mut order = Vec::new();
+        let mut at = self.lowest;
+        while at != NIL {
+            let level = &self.levels[at as usize];
+            let freq = u64::from(level.freq);
+            order.extend(
+                level
+                    .objects
+                    .oldest_first(&self.slots)
+                    .map(|n| (n.key, Some(freq))),
+            );
+            at = level.higher;
+        }
+        Snapshot {
+            lists: vec![List::row("by frequency", items(order))
+                .marked("freq")
+                .ordered(LOWEST_FIRST)],
+            values: Vec::new(),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -185,7 +217,7 @@ mod tests {
         use crate::policy::{Evictor, FromCapacity};
         let mut lfu = super::Lfu::with_capacity(2);
         for _ in 0..100_000 {
-            if !lfu.lookup(&Access::new(7, 1)) {
+            if !lfu.lookup(&Access::new(7, 1), &mut ()) {
                 lfu.insert(&Access::new(7, 1), 1);
             }
         }

@@ -1,6 +1,7 @@
 //! FIFO and LRU: one queue each. They differ only in what a hit does, so one type with a
 //! compile-time switch serves both (the branch disappears from the hot loop).
 
+use super::inspect::{items, Explain, List, Rule, Snapshot, LRU_FIRST, OLDEST_FIRST};
 use super::slots::{Queue, Slots};
 use super::{Access, Evictor, FromCapacity};
 
@@ -27,9 +28,15 @@ impl<const P: bool> FromCapacity for OneQueue<P> {
 
 impl<const PROMOTE_ON_HIT: bool> Evictor for OneQueue<PROMOTE_ON_HIT> {
     const NAME: &'static str = if PROMOTE_ON_HIT { "lru" } else { "fifo" };
+    const ON_HIT: &'static str = if PROMOTE_ON_HIT {
+        "LRU moves the object to the head, the most recently used end"
+    } else {
+        "FIFO changes nothing, the object keeps its place in the queue"
+    };
+    const ON_INSERT: &'static str = "the object enters at the head of the queue";
 
     #[inline]
-    fn lookup(&mut self, request: &Access) -> bool {
+    fn lookup(&mut self, request: &Access, _why: &mut impl Explain) -> bool {
         match self.slots.find(request.key) {
             Some(slot) => {
                 if PROMOTE_ON_HIT {
@@ -42,9 +49,14 @@ impl<const PROMOTE_ON_HIT: bool> Evictor for OneQueue<PROMOTE_ON_HIT> {
     }
 
     #[inline]
-    fn evict(&mut self, _size: u32, evicted: &mut Vec<u64>) {
+    fn evict(&mut self, _size: u32, evicted: &mut Vec<u64>, why: &mut impl Explain) {
         if let Some(slot) = self.queue.pop_tail(&mut self.slots) {
-            evicted.push(self.slots.node(slot).key);
+            let victim = self.slots.node(slot).key;
+            evicted.push(victim);
+            why.note(|| match PROMOTE_ON_HIT {
+                true => Rule::LeastRecent { victim },
+                false => Rule::Oldest { victim },
+            });
             self.slots.remove(slot);
         }
     }
@@ -61,6 +73,18 @@ impl<const PROMOTE_ON_HIT: bool> Evictor for OneQueue<PROMOTE_ON_HIT> {
 
     fn memory_bytes(&self) -> usize {
         self.slots.memory_bytes()
+    }
+
+    fn snapshot(&self) -> Snapshot {
+        let order = self.queue.oldest_first(&self.slots).map(|n| (n.key, None));
+        Snapshot {
+            lists: vec![List::row("queue", items(order)).ordered(if PROMOTE_ON_HIT {
+                LRU_FIRST
+            } else {
+                OLDEST_FIRST
+            })],
+            values: Vec::new(),
+        }
     }
 }
 

@@ -17,6 +17,9 @@
 //!   keeps its objects in the hash table's own buckets and queues bucket numbers instead.
 //! - [`replay`]: whole-trace experiments (capacities as fractions or absolute sizes, one pass for
 //!   many policies, the JSON report the faces print).
+//! - [`inspect`], [`step`]: every policy's complete state and the rule behind each eviction, for
+//!   stepping through a small cache one request at a time (free for the replay: see [`inspect`]).
+//! - [`classes`]: each miss as compulsory, capacity or policy (against Belady at the same size).
 //!
 //! ## Driver rules (libCacheSim's `cache_get_base`)
 //!
@@ -27,25 +30,29 @@
 mod arc;
 mod belady;
 mod clock;
+pub mod inspect;
 mod lfu;
 mod lists;
 mod s3fifo;
 mod slots;
 mod tinylfu;
 
+pub mod classes;
 pub mod replay;
+pub mod step;
 
 pub use crate::fxhash::FxHasher;
 pub use arc::Arc;
-pub use belady::Belady;
+pub use belady::{Belady, FURTHEST_FIRST};
 pub use clock::{Clock, Sieve};
-pub use lfu::Lfu;
+pub use lfu::{Lfu, LOWEST_FIRST};
 pub use lists::{Fifo, Lru};
 pub use s3fifo::S3Fifo;
 pub use slots::FxMap;
 pub use tinylfu::{FrequencySketch, WTinyLfu};
 
 use crate::error::{Error, Result};
+use inspect::{Explain, Rule, Snapshot};
 use std::num::NonZeroU64;
 
 /// One request as a policy sees it.
@@ -161,6 +168,16 @@ pub trait Policy {
     fn used(&self) -> u64;
     /// Bytes its data structures have allocated (capacities × element sizes).
     fn memory_bytes(&self) -> usize;
+    /// [`Policy::access`], also appending to `rules` what the policy did and why (see
+    /// [`inspect`]). Slower; for stepping through small caches, never for replays.
+    fn access_explained(
+        &mut self,
+        request: &Access,
+        evicted: &mut Vec<u64>,
+        rules: &mut Vec<Rule>,
+    ) -> Outcome;
+    /// The policy's complete state (see [`inspect`]); reads every object, so for small caches.
+    fn snapshot(&self) -> Snapshot;
 }
 
 /// The policy-specific part of a cache: what the driver in [`Cache`] calls.
@@ -171,13 +188,20 @@ pub trait Policy {
 pub trait Evictor {
     /// The policy's name.
     const NAME: &'static str;
+    /// What a hit does, for [`Rule::Hit`] (`"the object moves to the head"`).
+    const ON_HIT: &'static str;
+    /// Where a miss is inserted, for [`Rule::Insert`].
+    const ON_INSERT: &'static str;
     /// Looks `request.key` up; on a hit updates the metadata and returns true. A miss may record
-    /// state for the `insert` that follows (a ghost hit).
-    fn lookup(&mut self, request: &Access) -> bool;
-    /// Evicts at least one cached object to make room for an object of `size` units.
-    fn evict(&mut self, size: u32, evicted: &mut Vec<u64>);
+    /// state for the `insert` that follows (a ghost hit), and tell `why` about it.
+    fn lookup(&mut self, request: &Access, why: &mut impl Explain) -> bool;
+    /// Evicts at least one cached object to make room for an object of `size` units, telling
+    /// `why` the rule that chose each victim.
+    fn evict(&mut self, size: u32, evicted: &mut Vec<u64>, why: &mut impl Explain);
     /// Inserts the object of the last failed lookup.
     fn insert(&mut self, request: &Access, size: u32);
+    /// Every structure and per-object number the policy keeps.
+    fn snapshot(&self) -> Snapshot;
     /// Units cached now.
     fn used(&self) -> u64;
     /// Bytes allocated by its data structures.
@@ -221,6 +245,35 @@ impl<E: Evictor + FromCapacity> Cache<E> {
     }
 }
 
+impl<E: Evictor> Cache<E> {
+    /// The driver rules, telling `why` what happened: `()` for replays (free), a `Vec<Rule>`
+    /// for the stepper.
+    #[inline]
+    fn serve(
+        &mut self,
+        request: &Access,
+        evicted: &mut Vec<u64>,
+        why: &mut impl Explain,
+    ) -> Outcome {
+        if self.evictor.lookup(request, why) {
+            why.note(|| Rule::Hit { what: E::ON_HIT });
+            return Outcome::Hit;
+        }
+        let size = self.capacity.charge(request.size);
+        let capacity = self.capacity.units();
+        if u64::from(size) > capacity {
+            why.note(|| Rule::TooLarge);
+            return Outcome::TooLarge;
+        }
+        while self.evictor.used() + u64::from(size) > capacity {
+            self.evictor.evict(size, evicted, why);
+        }
+        self.evictor.insert(request, size);
+        why.note(|| Rule::Insert { what: E::ON_INSERT });
+        Outcome::Inserted
+    }
+}
+
 impl<E: Evictor> Policy for Cache<E> {
     fn name(&self) -> &'static str {
         E::NAME
@@ -232,19 +285,20 @@ impl<E: Evictor> Policy for Cache<E> {
 
     #[inline]
     fn access(&mut self, request: &Access, evicted: &mut Vec<u64>) -> Outcome {
-        if self.evictor.lookup(request) {
-            return Outcome::Hit;
-        }
-        let size = self.capacity.charge(request.size);
-        let capacity = self.capacity.units();
-        if u64::from(size) > capacity {
-            return Outcome::TooLarge;
-        }
-        while self.evictor.used() + u64::from(size) > capacity {
-            self.evictor.evict(size, evicted);
-        }
-        self.evictor.insert(request, size);
-        Outcome::Inserted
+        self.serve(request, evicted, &mut ())
+    }
+
+    fn access_explained(
+        &mut self,
+        request: &Access,
+        evicted: &mut Vec<u64>,
+        rules: &mut Vec<Rule>,
+    ) -> Outcome {
+        self.serve(request, evicted, rules)
+    }
+
+    fn snapshot(&self) -> Snapshot {
+        self.evictor.snapshot()
     }
 
     fn used(&self) -> u64 {

@@ -291,6 +291,9 @@ pub struct Row {
     pub miss_ratio: f64,
     /// Missed bytes over requested bytes.
     pub byte_miss_ratio: f64,
+    /// The misses by cause, when asked for (see [`super::classes`]).
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub classes: Option<super::classes::MissClasses>,
 }
 
 /// The result of an experiment, as the CLI's `--json` and the page's `replayTrace` give it.
@@ -425,6 +428,7 @@ pub fn run_with_progress<R: BufRead>(
                 misses: counts.misses,
                 miss_ratio: counts.miss_ratio(),
                 byte_miss_ratio: counts.byte_miss_ratio(),
+                classes: None,
             })
             .collect(),
     })

@@ -6,6 +6,7 @@
 //! while in small, or whose key is still in the ghost, earn a place in main, which evicts like
 //! CLOCK with a 2-bit counter.
 
+use super::inspect::{items, Explain, List, Rule, Snapshot};
 use super::slots::NIL;
 use super::{Access, Evictor, FromCapacity};
 use crate::fxhash::FxHasher;
@@ -160,7 +161,8 @@ impl S3Fifo {
 
     /// Pops small's oldest objects, promoting those hit often enough, until one is dropped (its
     /// key goes to the ghost) or small is empty.
-    fn evict_small(&mut self, evicted: &mut Vec<u64>) {
+    fn evict_small(&mut self, evicted: &mut Vec<u64>, why: &mut impl Explain) {
+        let mut promoted = 0;
         while let Some(bucket) = self.small.buckets.pop_front() {
             let entry = self.entry(bucket);
             let (key, size) = (entry.key, entry.size);
@@ -172,9 +174,14 @@ impl S3Fifo {
             if promote {
                 self.main.buckets.push_back(bucket);
                 self.main.units += u64::from(size);
+                promoted += 1;
                 continue;
             }
             evicted.push(key);
+            why.note(|| Rule::SmallOut {
+                victim: key,
+                promoted,
+            });
             self.remember(bucket, size);
             return;
         }
@@ -232,16 +239,22 @@ impl S3Fifo {
 
     /// Pops main's oldest objects, reinserting those hit since their last pass with a lower
     /// count, until one with no hits is dropped.
-    fn evict_main(&mut self, evicted: &mut Vec<u64>) {
+    fn evict_main(&mut self, evicted: &mut Vec<u64>, why: &mut impl Explain) {
+        let mut reinserted = 0;
         while let Some(bucket) = self.main.buckets.pop_front() {
             let entry = self.entry(bucket);
             if entry.word >= 1 {
                 entry.word -= 1;
                 self.main.buckets.push_back(bucket);
+                reinserted += 1;
                 continue;
             }
             let (key, size) = (entry.key, entry.size);
             evicted.push(key);
+            why.note(|| Rule::MainOut {
+                victim: key,
+                reinserted,
+            });
             self.main.units -= u64::from(size);
             self.remove(bucket);
             return;
@@ -251,9 +264,13 @@ impl S3Fifo {
 
 impl Evictor for S3Fifo {
     const NAME: &'static str = "s3fifo";
+    const ON_HIT: &'static str =
+        "S3-FIFO adds one to the object's frequency (counted up to 3) and moves nothing";
+    const ON_INSERT: &'static str =
+        "the object enters small (or main, after a ghost hit) with frequency 0";
 
     #[inline]
-    fn lookup(&mut self, request: &Access) -> bool {
+    fn lookup(&mut self, request: &Access, why: &mut impl Explain) -> bool {
         if self.ghost_hit != NIL {
             // The previous ghost hit was too large to insert: forget it now.
             let bucket = std::mem::replace(&mut self.ghost_hit, NIL);
@@ -271,14 +288,15 @@ impl Evictor for S3Fifo {
         let bucket = found.bucket_index() as u32;
         self.unghost(bucket);
         self.ghost_hit = bucket;
+        why.note(|| Rule::GhostToMain { key });
         false
     }
 
-    fn evict(&mut self, _size: u32, evicted: &mut Vec<u64>) {
+    fn evict(&mut self, _size: u32, evicted: &mut Vec<u64>, why: &mut impl Explain) {
         if self.main.units > self.main_share || self.small.buckets.is_empty() {
-            self.evict_main(evicted);
+            self.evict_main(evicted, why);
         } else {
-            self.evict_small(evicted);
+            self.evict_small(evicted, why);
         }
     }
 
@@ -317,6 +335,38 @@ impl Evictor for S3Fifo {
             + self.ghost.buckets.capacity();
         self.table.allocation_size() + queued * std::mem::size_of::<u32>()
     }
+
+    fn snapshot(&self) -> Snapshot {
+        let entries = |buckets: &VecDeque<u32>| -> Vec<Entry> {
+            buckets
+                .iter()
+                .filter_map(|&b| self.table.get_bucket(b as usize).copied())
+                .collect()
+        };
+        let counted = |buckets| {
+            items(
+                entries(buckets)
+                    .iter()
+                    .map(|e| (e.key, Some(u64::from(e.word)))),
+            )
+        };
+        let ghost = entries(&self.ghost.buckets)
+            .iter()
+            .map(|e| (e.key, None))
+            .collect::<Vec<_>>();
+        Snapshot {
+            lists: vec![
+                List::row("small", counted(&self.small.buckets)).marked("freq"),
+                List::row("main", counted(&self.main.buckets))
+                    .marked("freq")
+                    .share(self.main_share),
+                List::row("ghost", items(ghost))
+                    .ghost()
+                    .share(self.ghost.capacity),
+            ],
+            values: Vec::new(),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -327,9 +377,9 @@ mod tests {
         let mut evicted = Vec::new();
         for &key in keys {
             let a = Access::new(key, 1);
-            if !cache.lookup(&a) {
+            if !cache.lookup(&a, &mut ()) {
                 while cache.used() + 1 > capacity {
-                    cache.evict(1, &mut evicted);
+                    cache.evict(1, &mut evicted, &mut ());
                 }
                 cache.insert(&a, 1);
             }

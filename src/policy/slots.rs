@@ -97,6 +97,11 @@ impl<M: Copy> Slots<M> {
         &mut self.nodes[slot as usize]
     }
 
+    /// Every stored node, in no particular order (for snapshots).
+    pub fn iter(&self) -> impl Iterator<Item = &Node<M>> {
+        self.map.values().map(|&slot| self.node(slot))
+    }
+
     /// Nodes stored, ghosts included.
     pub fn live(&self) -> usize {
         self.live
@@ -206,6 +211,21 @@ impl Queue {
         Some(slot)
     }
 
+    /// The nodes from the oldest to the newest (for snapshots).
+    pub fn oldest_first<'a, M: Copy>(
+        &self,
+        slots: &'a Slots<M>,
+    ) -> impl Iterator<Item = &'a Node<M>> + 'a {
+        let mut at = self.tail;
+        std::iter::from_fn(move || {
+            (at != NIL).then(|| {
+                let node = slots.node(at);
+                at = node.prev;
+                node
+            })
+        })
+    }
+
     /// Makes `slot` (in this queue) the newest.
     #[inline]
     pub fn move_to_head<M: Copy>(&mut self, slots: &mut Slots<M>, slot: u32) {
@@ -251,6 +271,19 @@ impl Ring {
     #[inline]
     pub fn units(&self) -> u64 {
         self.units
+    }
+
+    /// The nodes from the oldest (the hand) round to the newest (for snapshots).
+    pub fn oldest_first<'a, M: Copy>(
+        &self,
+        slots: &'a Slots<M>,
+    ) -> impl Iterator<Item = &'a Node<M>> + 'a {
+        let mut at = self.hand;
+        (0..self.len).map(move |_| {
+            let node = slots.node(at);
+            at = node.prev;
+            node
+        })
     }
 
     /// Links `slot` in as the newest node (just behind the hand).

@@ -7,6 +7,7 @@
 //! 4-bit counters and conservative ("minimal") increment, halved every 10 × (main capacity)
 //! requests so that old popularity fades (TinyLFU's reset).
 
+use super::inspect::{items, Explain, List, Rule, Snapshot, LRU_FIRST};
 use super::slots::{Queue, Slots};
 use super::{Access, Evictor, FromCapacity};
 
@@ -153,11 +154,24 @@ impl WTinyLfu {
         queue.push_head(slots, slot);
     }
 
-    fn drop_slot(&mut self, slot: u32, evicted: &mut Vec<u64>) {
+    fn drop_slot(&mut self, slot: u32, evicted: &mut Vec<u64>) -> u64 {
         let (queue, slots) = self.parts(self.slots.node(slot).meta);
         queue.unlink(slots, slot);
-        evicted.push(slots.node(slot).key);
+        let key = slots.node(slot).key;
+        evicted.push(key);
         slots.remove(slot);
+        key
+    }
+
+    /// A segment's objects from the LRU end with their sketch estimates, for snapshots.
+    fn segment(&self, name: &'static str, queue: &Queue, share: u64) -> List {
+        let order = queue
+            .oldest_first(&self.slots)
+            .map(|n| (n.key, Some(u64::from(self.sketch.estimate(n.key)))));
+        List::row(name, items(order))
+            .marked("estimate")
+            .share(share)
+            .ordered(LRU_FIRST)
     }
 
     /// Main's eviction candidate: probation's LRU, else protected's.
@@ -168,8 +182,11 @@ impl WTinyLfu {
 
 impl Evictor for WTinyLfu {
     const NAME: &'static str = "wtinylfu";
+    const ON_HIT: &'static str = "the sketch counts the request; the object moves to the MRU end of its segment (from probation into protected)";
+    const ON_INSERT: &'static str =
+        "the sketch counts the request; the object enters the window at its MRU end";
 
-    fn lookup(&mut self, request: &Access) -> bool {
+    fn lookup(&mut self, request: &Access, _why: &mut impl Explain) -> bool {
         self.sketch.increment(request.key);
         let Some(slot) = self.slots.find(request.key) else {
             return false;
@@ -194,7 +211,7 @@ impl Evictor for WTinyLfu {
     /// share, its LRU object (the candidate) leaves: into main's probation segment if main has
     /// room, else through a duel with main's victim that the more frequent one (by the sketch)
     /// wins, ties going to the incumbent. With the window within its share, main's victim goes.
-    fn evict(&mut self, size: u32, evicted: &mut Vec<u64>) {
+    fn evict(&mut self, size: u32, evicted: &mut Vec<u64>, why: &mut impl Explain) {
         while self.window.units() + u64::from(size) > self.window_share {
             let Some(candidate) = self.window.tail() else {
                 break;
@@ -205,20 +222,34 @@ impl Evictor for WTinyLfu {
                 continue;
             }
             let Some(victim) = self.main_victim() else {
-                return self.drop_slot(candidate, evicted);
+                let victim = self.drop_slot(candidate, evicted);
+                return why.note(|| Rule::WindowOut { victim });
             };
-            let candidate_freq = self.sketch.estimate(self.slots.node(candidate).key);
-            let victim_freq = self.sketch.estimate(self.slots.node(victim).key);
-            if candidate_freq > victim_freq {
+            let (candidate_key, victim_key) =
+                (self.slots.node(candidate).key, self.slots.node(victim).key);
+            let candidate_freq = self.sketch.estimate(candidate_key);
+            let victim_freq = self.sketch.estimate(victim_key);
+            let admitted = candidate_freq > victim_freq;
+            if admitted {
                 self.drop_slot(victim, evicted);
                 self.shift(candidate, Segment::Probation);
             } else {
                 self.drop_slot(candidate, evicted);
             }
-            return;
+            return why.note(|| Rule::Admission {
+                candidate: candidate_key,
+                victim: victim_key,
+                candidate_estimate: candidate_freq,
+                victim_estimate: victim_freq,
+                admitted,
+            });
         }
-        if let Some(victim) = self.main_victim().or(self.window.tail()) {
-            self.drop_slot(victim, evicted);
+        if let Some(victim) = self.main_victim() {
+            let victim = self.drop_slot(victim, evicted);
+            why.note(|| Rule::MainVictim { victim });
+        } else if let Some(victim) = self.window.tail() {
+            let victim = self.drop_slot(victim, evicted);
+            why.note(|| Rule::WindowOut { victim });
         }
     }
 
@@ -233,6 +264,18 @@ impl Evictor for WTinyLfu {
 
     fn memory_bytes(&self) -> usize {
         self.slots.memory_bytes() + self.sketch.memory_bytes()
+    }
+
+    fn snapshot(&self) -> Snapshot {
+        let probation_share = self.main_share - self.protected_share;
+        Snapshot {
+            lists: vec![
+                self.segment("window", &self.window, self.window_share),
+                self.segment("probation", &self.probation, probation_share),
+                self.segment("protected", &self.protected, self.protected_share),
+            ],
+            values: Vec::new(),
+        }
     }
 }
 
