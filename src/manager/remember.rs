@@ -147,7 +147,8 @@ where
 mod tests {
     use super::*;
     use crate::sim::{Executor, Sim};
-    use crate::strategy::SimL2;
+    use crate::strategy::{Cmd, Script, SimL2};
+    use crate::tiers::l2::Reply;
     use crate::tiers::L2;
     use serde::Deserialize;
     use std::cell::Cell;
@@ -193,6 +194,19 @@ mod tests {
     }
 
     impl Store for Failing {
+        // Everything but GET writes in these tests.
+        async fn pipeline(&self, cmds: &[Cmd<'_>]) -> Result<Vec<Reply>> {
+            if self.writes_fail {
+                return Err(down());
+            }
+            self.inner.pipeline(cmds).await
+        }
+        async fn eval(&self, script: &dyn Script) -> Result<Reply> {
+            if self.writes_fail {
+                return Err(down());
+            }
+            self.inner.eval(script).await
+        }
         async fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
             if self.reads_fail {
                 return Err(down());

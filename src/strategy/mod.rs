@@ -24,16 +24,21 @@
 
 mod bloom;
 mod entry;
+mod faults;
 pub mod http;
 mod store;
 mod write;
 
 pub use bloom::Bloom;
 pub use entry::CachedEntry;
-pub use store::{SimL2, Store};
+pub use faults::{FaultCounts, Faults, Faulty, Window};
+pub use store::{
+    all_ok, bad_reply, block_on_store, bulk_of, bulks_of, count_of, int_of, Cmd, Script, Server,
+    SetWhen, SimL2, Store,
+};
 pub use write::{
-    read_with, start_flush_worker, write_with, Observed, Slot, VersionedStore, WritePath,
-    WritePaths, WriteStats,
+    read_with, start_flush_worker, write_with, Observed, SetIfNewer, Slot, WritePath, WritePaths,
+    WriteStats,
 };
 
 use crate::error::{Error, Result};
@@ -319,11 +324,8 @@ impl Ctx<SimL2> {
     /// (no network time passes), as if it had been loaded in `load_time`.
     pub fn warm(&self, key: u64, load_time: SimDuration) -> Result<()> {
         if let Some((entry, kept)) = self.warm_entry(key, load_time) {
-            let mut model = self.l2.model().borrow_mut();
-            model.advance_to(self.now());
-            model
-                .set(&data_key(key), &entry.encode(), Some(kept))
-                .map_err(store::l2_error)?;
+            self.l2
+                .preload(&data_key(key), &entry.encode(), Some(kept))?;
         }
         Ok(())
     }
@@ -643,6 +645,14 @@ mod tests {
     }
 
     impl Store for Switchable {
+        async fn pipeline(&self, cmds: &[Cmd<'_>]) -> Result<Vec<crate::tiers::l2::Reply>> {
+            self.check()?;
+            self.l2.pipeline(cmds).await
+        }
+        async fn eval(&self, script: &dyn Script) -> Result<crate::tiers::l2::Reply> {
+            self.check()?;
+            self.l2.eval(script).await
+        }
         async fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
             self.check()?;
             self.l2.get(key).await
