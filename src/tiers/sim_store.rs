@@ -65,6 +65,13 @@ impl SimL2 {
         &self.model
     }
 
+    /// Brings the model's clock to the client's now. A real server's clock runs on its own (its
+    /// background expiry works whether or not commands arrive); the model's moves when a
+    /// command arrives, or when a loop that drives time itself says so here.
+    pub fn sync_clock(&self) {
+        self.model.borrow_mut().advance_to(self.sim.now());
+    }
+
     /// `SET key value [PX ttl]` straight into the model at the current time, with no network
     /// time: for warming a cache before traffic starts.
     pub fn preload(&self, key: &[u8], value: &[u8], ttl: Option<SimDuration>) -> Result<()> {
