@@ -108,21 +108,26 @@ pub async fn decide<S: Store + ?Sized>(
 ) -> Result<Decision> {
     let step = limiter.step(now, key);
     let reply = store.eval(&*step).await?;
-    let limit = limiter.limit();
-    let decision = match &reply {
+    let decision = decision_of(limiter.limit(), step.name(), &reply)?;
+    limiter.decided(&decision);
+    Ok(decision)
+}
+
+/// The decision in the reply of a limiter's step named `step`, `[allowed, remaining,
+/// reset_ms]`, for a quota of `limit`.
+pub fn decision_of(limit: u64, step: &str, reply: &Reply) -> Result<Decision> {
+    match reply {
         Reply::Array(items) => match items.as_slice() {
-            [Reply::Int(allowed), Reply::Int(remaining), Reply::Int(reset_ms)] => Decision {
+            [Reply::Int(allowed), Reply::Int(remaining), Reply::Int(reset_ms)] => Ok(Decision {
                 allowed: *allowed == 1,
                 limit,
                 remaining: u64::try_from(*remaining).unwrap_or(0),
                 reset_ms: u64::try_from(*reset_ms).unwrap_or(0),
-            },
-            _ => return Err(bad_reply(step.name(), &reply)),
+            }),
+            _ => Err(bad_reply(step, reply)),
         },
-        _ => return Err(bad_reply(step.name(), &reply)),
-    };
-    limiter.decided(&decision);
-    Ok(decision)
+        _ => Err(bad_reply(step, reply)),
+    }
 }
 
 /// The reply of a limiter's step on the model.

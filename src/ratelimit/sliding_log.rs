@@ -18,6 +18,8 @@ pub struct SlidingLog {
     quota: Quota,
     /// Makes members unique when two requests share a timestamp (a sorted set would merge them).
     sequence: u64,
+    /// Tells this limiter's members from other app instances' on a shared server.
+    instance: Option<u64>,
 }
 
 impl SlidingLog {
@@ -44,7 +46,19 @@ impl SlidingLog {
     /// assert!(check(1_900).allowed); // the 900 ms entry left
     /// ```
     pub fn new(quota: Quota) -> SlidingLog {
-        SlidingLog { quota, sequence: 0 }
+        SlidingLog {
+            quota,
+            sequence: 0,
+            instance: None,
+        }
+    }
+
+    /// The same limiter for one of several app instances sharing a server: `instance` goes into
+    /// every member, so two instances logging a request at the same microsecond with the same
+    /// sequence number still log two members.
+    pub fn shared_by(mut self, instance: u64) -> SlidingLog {
+        self.instance = Some(instance);
+        self
     }
 }
 
@@ -54,18 +68,28 @@ impl Limiter for SlidingLog {
     }
 
     fn step(&mut self, now: SimTime, key: &str) -> Box<dyn Script> {
+        if self.instance.is_some() {
+            // Shared: steps may be in flight together, so each takes its own number now.
+            self.sequence += 1;
+        }
+        let number = self.sequence + u64::from(self.instance.is_none());
         Box::new(SlidingLogStep {
             key: key.to_string(),
             now_us: now.as_micros(),
             window: self.quota.window().as_micros(),
             limit: self.quota.limit(),
-            // The next number, taken only if the request is admitted (see `decided`).
-            member: format!("{}-{}", now.as_micros(), self.sequence + 1),
+            // Alone, the next number is taken only if the request is admitted (`decided`).
+            member: match self.instance {
+                None => format!("{}-{number}", now.as_micros()),
+                Some(i) => format!("{}-{i:x}-{number}", now.as_micros()),
+            },
         })
     }
 
     fn decided(&mut self, decision: &Decision) {
-        self.sequence += u64::from(decision.allowed);
+        if self.instance.is_none() {
+            self.sequence += u64::from(decision.allowed);
+        }
     }
 }
 
