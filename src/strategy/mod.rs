@@ -15,12 +15,14 @@
 //! answers with an error (Redis stopped, a timeout), a read treats it as a miss and asks the
 //! database, a failed fill or lock release is skipped, and a write that could not invalidate
 //! still succeeds (the database has the new row). Every such error is counted
-//! ([`Summary::l2_errors`](crate::metrics::Summary::l2_errors)); the L2 model never fails, so a
-//! simulation counts none.
+//! ([`Summary::l2_errors`](crate::metrics::Summary::l2_errors)); the L2 model itself never
+//! fails, so a simulation counts none unless a [`Faulty`] store injects outages, slow replies or
+//! timeouts.
 //!
-//! Layout: `store` (the [`Store`] trait and the simulated L2), `entry` ([`CachedEntry`], what a
-//! cache holds), `bloom` ([`Bloom`]), [`http`] (an HTTP response cache's keys and storage rules),
-//! and this module (the policies and the request paths).
+//! Layout: `store` (the [`Store`] trait: commands, pipelines, scripts), `faults` ([`Faulty`]),
+//! `entry` ([`CachedEntry`], what a cache holds), `bloom` ([`Bloom`]), [`http`] (an HTTP response
+//! cache's keys and storage rules), `write` (the write paths) and this module (the policies and
+//! the request paths). The simulated L2 behind the trait is [`SimL2`], in `tiers`.
 
 mod bloom;
 mod entry;
