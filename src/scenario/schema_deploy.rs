@@ -334,20 +334,12 @@ fn run(p: &Params, variant: &str, seed: u64) -> Result<VariantReport> {
         }),
     });
     // The old code filled the cache before the run starts.
-    {
-        let mut model = bench.store.model().borrow_mut();
-        for id in 0..keys {
-            let bytes = storage.encode(&ProductV1::from_row(id));
-            model
-                .set(
-                    storage.key(id, ProductV1::VERSION).as_bytes(),
-                    &bytes,
-                    Some(bench.ttl),
-                )
-                .map_err(|e| crate::error::Error::Store {
-                    detail: e.to_string(),
-                })?;
-        }
+    for id in 0..keys {
+        let bytes = storage.encode(&ProductV1::from_row(id));
+        let key = storage.key(id, ProductV1::VERSION);
+        bench
+            .store
+            .preload(key.as_bytes(), &bytes, Some(bench.ttl))?;
     }
     bench
         .metrics
