@@ -59,6 +59,11 @@ impl SimL2 {
         }
     }
 
+    /// The clock this store's round trips run on.
+    pub fn sim(&self) -> &Sim {
+        &self.sim
+    }
+
     /// The model itself, for setting up a run (warming keys) without network time, and for the
     /// lab's instruments (the monitor reads its counters as `INFO` would).
     pub fn model(&self) -> &RefCell<L2> {
