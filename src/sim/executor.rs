@@ -711,6 +711,56 @@ mod tests {
     }
 
     #[test]
+    fn block_on_runs_the_tasks_it_waits_for_and_gives_up_on_what_never_comes() {
+        let exec = Executor::new();
+        let sim = exec.sim().clone();
+        let flag = Rc::new(Cell::new(false));
+        let (s, f) = (sim.clone(), flag.clone());
+        exec.sim().spawn_detached(async move {
+            s.sleep(ms(5)).await;
+            f.set(true);
+        });
+        let seen = exec.block_on(async {
+            sim.sleep(ms(10)).await;
+            (flag.get(), sim.now())
+        });
+        assert_eq!(seen, Some((true, SimTime(10_000))));
+        // Nothing will ever wake this one: no task, no timer.
+        assert_eq!(exec.block_on(std::future::pending::<()>()), None);
+        // A task's output, awaited from outside.
+        let child = sim.spawn({
+            let sim = sim.clone();
+            async move {
+                sim.sleep(ms(1)).await;
+                7
+            }
+        });
+        assert_eq!(exec.block_on(child), Some(7));
+        assert_eq!(sim.now(), SimTime(11_000));
+    }
+
+    #[test]
+    fn advance_to_fires_the_timers_on_the_way_and_stops_the_clock_there() {
+        let exec = Executor::new();
+        let log = Rc::new(RefCell::new(Vec::new()));
+        for at in [3, 8] {
+            let (sim, log) = (exec.sim().clone(), log.clone());
+            exec.sim().spawn_detached(async move {
+                sim.sleep(ms(at)).await;
+                log.borrow_mut().push(sim.now());
+            });
+        }
+        exec.advance_to(SimTime(5_000));
+        assert_eq!(*log.borrow(), [SimTime(3_000)]);
+        assert_eq!(exec.sim().now(), SimTime(5_000));
+        // Never backwards.
+        exec.advance_to(SimTime(1_000));
+        assert_eq!(exec.sim().now(), SimTime(5_000));
+        exec.run();
+        assert_eq!(*log.borrow(), [SimTime(3_000), SimTime(8_000)]);
+    }
+
+    #[test]
     fn simultaneous_timers_fire_in_registration_order() {
         let exec = Executor::new();
         let log = Rc::new(RefCell::new(Vec::new()));
