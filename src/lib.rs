@@ -37,6 +37,10 @@
 //!   the same strategies and lab bench on the wall clock against a real Redis — `cachelab live` —
 //!   through the [`sim::Runtime`] and [`strategy::Store`] traits).
 //!
+//! Everything above the tiers reaches the shared cache through [`strategy::Store`] alone (typed
+//! commands, pipelines, atomic scripts), implemented by [`tiers::SimL2`] and, under `redis`, by
+//! `RedisStore`; [`strategy::Faulty`] injects outages, slow replies and timeouts behind it.
+//!
 //! ## Features
 //!
 //! | feature | default | what it adds |

@@ -1,11 +1,15 @@
 //! Rate limiters against the L2 model: the claims the lesson makes, checked at fixed seeds.
 
+#[path = "support/model_store.rs"]
+mod model_store;
+
 use cachelab::ratelimit::{
-    reset_subject, FailMode, FixedWindow, Limiter, Quota, RateLimiter, Rule, Scope, SlidingCounter,
-    SlidingLog, TokenBucket,
+    decide, reset_subject, FailMode, FixedWindow, Limiter, Quota, RateLimiter, Rule, Scope,
+    SlidingCounter, SlidingLog, TokenBucket,
 };
 use cachelab::sim::{SimDuration, SimRng, SimTime};
-use cachelab::tiers::L2;
+use cachelab::strategy::{Faults, Window};
+use model_store::ModelStore;
 
 const SEEDS: [u64; 2] = [7, 2026];
 
@@ -23,11 +27,15 @@ fn random_times(seed: u64, n: u64, span_us: u64) -> Vec<u64> {
 
 /// The times at which `limiter` admitted a request, for requests at `times` (µs).
 fn admitted(limiter: &mut dyn Limiter, times: &[u64]) -> Vec<u64> {
-    let mut l2 = L2::new();
+    let l2 = ModelStore::new();
     times
         .iter()
         .copied()
-        .filter(|&t| limiter.check(&mut l2, SimTime(t), "k").unwrap().allowed)
+        .filter(|&t| {
+            let at = SimTime(t);
+            let decision = l2.run(at, decide(&mut *limiter, &l2.store, at, "k"));
+            decision.unwrap().allowed
+        })
         .collect()
 }
 
@@ -141,11 +149,14 @@ fn headers_are_consistent() {
         ];
         let mut rng = SimRng::new(seed);
         for (name, mut limiter) in limiters {
-            let mut l2 = L2::new();
+            let l2 = ModelStore::new();
             let mut now = SimTime(rng.below(5_000_000));
             for round in 0..5 {
                 let burst: Vec<_> = (0..9)
-                    .map(|_| limiter.check(&mut l2, now, "k").unwrap())
+                    .map(|_| {
+                        l2.run(now, decide(&mut *limiter, &l2.store, now, "k"))
+                            .unwrap()
+                    })
                     .collect();
                 let remaining: Vec<u64> = burst.iter().map(|d| d.remaining).collect();
                 assert_eq!(
@@ -166,7 +177,7 @@ fn headers_are_consistent() {
 
 #[test]
 fn admin_reset_clears_one_subject_on_every_endpoint() {
-    let mut l2 = L2::new();
+    let l2 = ModelStore::new();
     let reads = Rule::new(Scope::User, "reads");
     let writes = Rule::new(Scope::User, "writes");
     let mut read_limit = RateLimiter::new(
@@ -179,25 +190,24 @@ fn admin_reset_clears_one_subject_on_every_endpoint() {
         Box::new(FixedWindow::new(Quota::new(10, 60_000).unwrap())),
         FailMode::Open,
     );
+    let check = |guard: &mut RateLimiter, t, user| l2.at(t, guard.check(&l2.store, t, user));
     for user in ["42", "43"] {
         for _ in 0..12 {
-            write_limit.check(Some(&mut l2), ms(5), user);
-            read_limit.check(Some(&mut l2), ms(5), user);
+            check(&mut write_limit, ms(5), user);
+            check(&mut read_limit, ms(5), user);
         }
     }
-    assert!(!write_limit.check(Some(&mut l2), ms(6), "42").allowed);
-    assert_eq!(
-        read_limit.check(Some(&mut l2), ms(6), "42").remaining,
-        100 - 13
-    );
+    assert!(!check(&mut write_limit, ms(6), "42").allowed);
+    assert_eq!(check(&mut read_limit, ms(6), "42").remaining, 100 - 13);
     // An id that looks like a glob or a key prefix must not reach other subjects.
-    assert_eq!(reset_subject(&mut l2, Scope::User, "4*"), 0);
-    assert_eq!(reset_subject(&mut l2, Scope::Ip, "42"), 0);
-    assert_eq!(reset_subject(&mut l2, Scope::User, "42"), 2);
-    assert!(write_limit.check(Some(&mut l2), ms(7), "42").allowed);
-    assert_eq!(read_limit.check(Some(&mut l2), ms(7), "42").remaining, 99);
+    let reset = |scope, id| l2.run(ms(6), reset_subject(&l2.store, scope, id)).unwrap();
+    assert_eq!(reset(Scope::User, "4*"), 0);
+    assert_eq!(reset(Scope::Ip, "42"), 0);
+    assert_eq!(reset(Scope::User, "42"), 2);
+    assert!(check(&mut write_limit, ms(7), "42").allowed);
+    assert_eq!(check(&mut read_limit, ms(7), "42").remaining, 99);
     assert!(
-        !write_limit.check(Some(&mut l2), ms(7), "43").allowed,
+        !check(&mut write_limit, ms(7), "43").allowed,
         "43 untouched"
     );
 }
@@ -205,7 +215,12 @@ fn admin_reset_clears_one_subject_on_every_endpoint() {
 #[test]
 fn an_outage_fails_open_or_closed_and_is_counted() {
     for (mode, expected_allowed) in [(FailMode::Open, 10 + 40), (FailMode::Closed, 10)] {
-        let mut l2 = L2::new();
+        // The store refuses every command from 30 ms to 70 ms.
+        let outage = Window::new(ms(30), SimDuration::from_millis(40));
+        let l2 = ModelStore::failing(Faults {
+            outages: vec![outage],
+            ..Faults::default()
+        });
         let rule = Rule::new(Scope::Ip, "writes");
         let mut guard = RateLimiter::new(
             rule,
@@ -216,13 +231,10 @@ fn an_outage_fails_open_or_closed_and_is_counted() {
         // 30 requests with the store up, 40 while it is down, 30 after it is back; all in one
         // minute, so the store's own answers admit only the first 10.
         for i in 0..100u64 {
-            let store = if (30..70).contains(&i) {
-                None
-            } else {
-                Some(&mut l2)
-            };
-            allowed += u64::from(guard.check(store, ms(i), "10.0.0.1").allowed);
+            let decision = l2.at(ms(i), guard.check(&l2.store, ms(i), "10.0.0.1"));
+            allowed += u64::from(decision.allowed);
         }
+        assert_eq!(l2.store.counts().refused, 40);
         let outages = guard.outages();
         assert_eq!(outages.allowed + outages.denied, 40, "{mode:?}");
         assert_eq!(allowed, expected_allowed, "{mode:?}");
@@ -235,14 +247,14 @@ fn an_outage_fails_open_or_closed_and_is_counted() {
 
 #[test]
 fn a_store_error_counts_as_an_outage() {
-    let mut l2 = L2::new();
+    let l2 = ModelStore::new();
     let rule = Rule::new(Scope::User, "reads");
-    l2.exec(&format!("SET {} oops", rule.key("7"))).unwrap();
+    l2.console(&format!("SET {} oops", rule.key("7")));
     let mut guard = RateLimiter::new(
         rule,
         Box::new(SlidingLog::new(Quota::new(3, 1_000).unwrap())),
         FailMode::Closed,
     );
-    assert!(!guard.check(Some(&mut l2), ms(1), "7").allowed);
+    assert!(!l2.at(ms(1), guard.check(&l2.store, ms(1), "7")).allowed);
     assert_eq!(guard.outages().denied, 1);
 }

@@ -3,16 +3,18 @@
 //! server is down, then recovery when it returns.
 #![cfg(feature = "redis")]
 
+#[path = "support/model_store.rs"]
+mod model_store;
 #[path = "support/redis_env.rs"]
 mod redis_env;
 
 use cachelab::ratelimit::{
-    Decision, FailMode, Limiter, OutageCounts, Quota, Rule, Scope, SlidingLog, TokenBucket,
+    decide, Decision, FailMode, Limiter, OutageCounts, Quota, Rule, Scope, SlidingLog, TokenBucket,
 };
 use cachelab::redis::ratelimit::{unix_time, Algorithm, RedisRateLimiter};
 use cachelab::redis::{connect, Connection, Target};
 use cachelab::sim::SimTime;
-use cachelab::tiers::L2;
+use model_store::ModelStore;
 use std::time::{Duration, Instant};
 
 /// 400 requests from three subjects, `(time, subject)`, with irregular gaps of 0 to 0.6 s (some
@@ -38,10 +40,13 @@ fn scripted_requests() -> Vec<(SimTime, &'static str)> {
 async fn same_decisions(conn: &Connection, model: &mut dyn Limiter, algorithm: Algorithm) -> usize {
     let rule = Rule::new(Scope::User, &redis_env::unique_name("limits"));
     let live = RedisRateLimiter::new(conn.clone(), rule.clone(), algorithm, FailMode::Closed);
-    let mut l2 = L2::new();
+    let l2 = ModelStore::new();
     let mut admitted = 0;
     for (index, (now, subject)) in scripted_requests().into_iter().enumerate() {
-        let expected = model.check(&mut l2, now, &rule.key(subject)).unwrap();
+        let key = rule.key(subject);
+        let expected = l2
+            .run(now, decide(&mut *model, &l2.store, now, &key))
+            .unwrap();
         let got = live.try_check(now, subject).await.expect("Redis answers");
         assert_eq!(got, expected, "request {index} by {subject} at {now:?}");
         admitted += usize::from(got.allowed);

@@ -11,6 +11,6 @@ mod typed;
 
 pub use key::{function_key, DIGEST_HEX_LEN};
 pub use monitor::{run_monitored, Alert, AlertKind, AlertThresholds, Monitor, Monitoring};
-pub use remember::{cached_call, remember, Remembered};
+pub use remember::{cached_call, remember, Recalled, Remembered};
 pub use tags::{Tags, PRUNE_FLOOR};
 pub use typed::{decode, encode, Decoded, Schema};

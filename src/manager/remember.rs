@@ -4,6 +4,11 @@
 //!
 //! Bytes that do not decode as a current value (written by an older deploy, or corrupt) count as a
 //! miss and are replaced by the loader's value; they never reach the caller.
+//!
+//! A cache is an optimisation, so a cache error never becomes the caller's error: a read that
+//! fails (Redis down, a timeout) is answered by the loader, a fill that fails is skipped, and
+//! both are counted in [`Recalled::store_errors`] for the caller's metrics. Only the loader's own
+//! error is the caller's.
 
 use super::key::function_key;
 use super::typed::{decode, encode, Decoded, Schema};
@@ -24,9 +29,23 @@ pub enum Remembered {
     OldSchema,
     /// Bytes that were no value of this type were there: the loader ran and replaced them.
     Corrupt,
+    /// The cache could not be read: the loader answered (and its value was offered to the cache).
+    Unavailable,
 }
 
-/// The value under `key`, or `load()`'s, which is then cached for `ttl`.
+/// The answer of a [`remember`] call.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Recalled<T> {
+    /// The value: the cache's, or the loader's.
+    pub value: T,
+    /// How it was found.
+    pub how: Remembered,
+    /// Commands the cache failed (the read, the fill): 0, 1 or 2. None of them failed the call.
+    pub store_errors: u64,
+}
+
+/// The value under `key`, or `load()`'s, which is then cached for `ttl`. Fails only with the
+/// loader's error: a store error counts as a miss (or a skipped fill), see the module docs.
 ///
 /// ```
 /// use cachelab::manager::{remember, Remembered, Schema};
@@ -49,34 +68,55 @@ pub enum Remembered {
 /// });
 /// exec.run();
 /// let (first, second) = answers.try_take().unwrap();
-/// assert_eq!(first, (Price { cents: 250 }, Remembered::Miss));
-/// assert_eq!(second, (Price { cents: 250 }, Remembered::Hit));
+/// assert_eq!((first.value, first.how), (Price { cents: 250 }, Remembered::Miss));
+/// assert_eq!((second.value, second.how), (Price { cents: 250 }, Remembered::Hit));
 /// ```
 pub async fn remember<S, T, F, Fut>(
     store: &S,
     key: &str,
     ttl: SimDuration,
     load: F,
-) -> Result<(T, Remembered)>
+) -> Result<Recalled<T>>
 where
     S: Store,
     T: Schema,
     F: FnOnce() -> Fut,
     Fut: Future<Output = Result<T>>,
 {
-    let how = match store.get(key.as_bytes()).await? {
-        None => Remembered::Miss,
-        Some(bytes) => match decode::<T>(&bytes) {
-            Decoded::Value(value) => return Ok((value, Remembered::Hit)),
+    let mut store_errors = 0;
+    let how = match store.get(key.as_bytes()).await {
+        Err(_) => {
+            store_errors += 1;
+            Remembered::Unavailable
+        }
+        Ok(None) => Remembered::Miss,
+        Ok(Some(bytes)) => match decode::<T>(&bytes) {
+            Decoded::Value(value) => {
+                return Ok(Recalled {
+                    value,
+                    how: Remembered::Hit,
+                    store_errors,
+                })
+            }
             Decoded::OldSchema { .. } => Remembered::OldSchema,
             Decoded::Corrupt(_) => Remembered::Corrupt,
         },
     };
     let value = load().await?;
-    store
+    // The fill is tried even after a failed read (the cache may be back); a failed fill is
+    // skipped: the caller has its value either way.
+    if store
         .set(key.as_bytes(), &encode(&value), Some(ttl))
-        .await?;
-    Ok((value, how))
+        .await
+        .is_err()
+    {
+        store_errors += 1;
+    }
+    Ok(Recalled {
+        value,
+        how,
+        store_errors,
+    })
 }
 
 /// [`remember`] for a function's result: the key is [`function_key`]`(prefix, function, args)`,
@@ -88,7 +128,7 @@ pub async fn cached_call<S, A, T, F, Fut>(
     args: &A,
     ttl: SimDuration,
     load: F,
-) -> Result<(T, Remembered)>
+) -> Result<Recalled<T>>
 where
     S: Store,
     A: Serialize + ?Sized,
@@ -107,7 +147,8 @@ where
 mod tests {
     use super::*;
     use crate::sim::{Executor, Sim};
-    use crate::strategy::SimL2;
+    use crate::strategy::{Cmd, Script, SimL2};
+    use crate::tiers::l2::Reply;
     use crate::tiers::L2;
     use serde::Deserialize;
     use std::cell::Cell;
@@ -138,6 +179,139 @@ mod tests {
         handle.try_take().expect("the task finished")
     }
 
+    /// A store whose reads and writes fail on demand, as a Redis that is down (or times out)
+    /// answers every command with an error.
+    struct Failing {
+        inner: Rc<SimL2>,
+        reads_fail: bool,
+        writes_fail: bool,
+    }
+
+    fn down() -> Error {
+        Error::Store {
+            detail: "connection refused".into(),
+        }
+    }
+
+    impl Store for Failing {
+        // Everything but GET writes in these tests.
+        async fn pipeline(&self, cmds: &[Cmd<'_>]) -> Result<Vec<Reply>> {
+            if self.writes_fail {
+                return Err(down());
+            }
+            self.inner.pipeline(cmds).await
+        }
+        async fn eval(&self, script: &dyn Script) -> Result<Reply> {
+            if self.writes_fail {
+                return Err(down());
+            }
+            self.inner.eval(script).await
+        }
+        async fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
+            if self.reads_fail {
+                return Err(down());
+            }
+            self.inner.get(key).await
+        }
+        async fn set(&self, key: &[u8], value: &[u8], ttl: Option<SimDuration>) -> Result<()> {
+            if self.writes_fail {
+                return Err(down());
+            }
+            self.inner.set(key, value, ttl).await
+        }
+        async fn set_nx(&self, key: &[u8], value: &[u8], ttl: Option<SimDuration>) -> Result<bool> {
+            if self.writes_fail {
+                return Err(down());
+            }
+            self.inner.set_nx(key, value, ttl).await
+        }
+        async fn del(&self, key: &[u8]) -> Result<bool> {
+            if self.writes_fail {
+                return Err(down());
+            }
+            self.inner.del(key).await
+        }
+    }
+
+    fn profile() -> ProfileV2 {
+        ProfileV2 {
+            id: 7,
+            display_name: "Ada".into(),
+        }
+    }
+
+    #[test]
+    fn a_cache_that_is_down_falls_back_to_the_loader_and_counts_both_errors() {
+        let seen = with_store(|inner, _| async move {
+            let store = Failing {
+                inner,
+                reads_fail: true,
+                writes_fail: true,
+            };
+            let ttl = SimDuration::from_secs(60);
+            let plain = remember(&store, "profile:7", ttl, || async { Ok(profile()) }).await;
+            let call = cached_call(&store, "app", "profile", &(7,), ttl, || async {
+                Ok(profile())
+            })
+            .await;
+            (plain, call)
+        });
+        let (plain, call) = seen;
+        for answer in [plain, call] {
+            let answer = answer.expect("a cache error never becomes the caller's error");
+            assert_eq!(answer.value, profile());
+            assert_eq!(answer.how, Remembered::Unavailable);
+            // The failed read and the skipped fill.
+            assert_eq!(answer.store_errors, 2);
+        }
+    }
+
+    #[test]
+    fn a_fill_that_fails_is_skipped_and_counted() {
+        let seen = with_store(|inner, _| async move {
+            let store = Failing {
+                inner: inner.clone(),
+                reads_fail: false,
+                writes_fail: true,
+            };
+            let ttl = SimDuration::from_secs(60);
+            let first = remember(&store, "p", ttl, || async { Ok(profile()) }).await;
+            // Nothing was stored, so the next caller (whose writes work) misses too.
+            let healthy = Failing {
+                inner,
+                reads_fail: false,
+                writes_fail: false,
+            };
+            let second = remember(&healthy, "p", ttl, || async { Ok(profile()) }).await;
+            let third = remember::<_, ProfileV2, _, _>(&healthy, "p", ttl, || async {
+                Err(Error::LoadAbandoned)
+            })
+            .await;
+            (first.unwrap(), second.unwrap(), third.unwrap())
+        });
+        let (first, second, third) = seen;
+        assert_eq!((first.how, first.store_errors), (Remembered::Miss, 1));
+        assert_eq!((second.how, second.store_errors), (Remembered::Miss, 0));
+        assert_eq!((third.how, third.store_errors), (Remembered::Hit, 0));
+    }
+
+    #[test]
+    fn a_loader_error_is_still_the_callers_error_when_the_cache_is_down() {
+        let failed = with_store(|inner, _| async move {
+            let store = Failing {
+                inner,
+                reads_fail: true,
+                writes_fail: true,
+            };
+            remember::<_, ProfileV2, _, _>(&store, "p", SimDuration::from_secs(1), || async {
+                Err(Error::LoadAbandoned)
+            })
+            .await
+            .is_err()
+        });
+        assert!(failed);
+    }
+
     #[test]
     fn a_deploy_that_changes_the_schema_misses_once_then_hits() {
         let loads = Rc::new(Cell::new(0));
@@ -156,10 +330,10 @@ mod tests {
                             display_name: "Ada".into(),
                         })
                     };
-                    let (_, how) = remember(&*store, "profile:7", SimDuration::from_secs(60), load)
+                    let answer = remember(&*store, "profile:7", SimDuration::from_secs(60), load)
                         .await
                         .unwrap();
-                    seen.push(how);
+                    seen.push(answer.how);
                 }
                 seen
             }
@@ -180,7 +354,7 @@ mod tests {
                     Err(Error::LoadAbandoned)
                 })
                 .await;
-            let (_, after_failure) = remember(&*store, "k", SimDuration::from_secs(5), || async {
+            let after_failure = remember(&*store, "k", SimDuration::from_secs(5), || async {
                 Ok(ProfileV2 {
                     id: 1,
                     display_name: "x".into(),
@@ -188,7 +362,7 @@ mod tests {
             })
             .await
             .unwrap();
-            (failed.is_err(), after_failure)
+            (failed.is_err(), after_failure.how)
         });
         assert_eq!(seen, (true, Remembered::Corrupt));
     }
@@ -203,20 +377,20 @@ mod tests {
                     display_name: "x".into(),
                 })
             };
-            let (_, first) = cached_call(&*store, "app", "profile", &(1,), ttl, load)
+            let first = cached_call(&*store, "app", "profile", &(1,), ttl, load)
                 .await
                 .unwrap();
-            let (_, second) = cached_call(&*store, "app", "profile", &(1,), ttl, load)
+            let second = cached_call(&*store, "app", "profile", &(1,), ttl, load)
                 .await
                 .unwrap();
-            let (_, other_args) = cached_call(&*store, "app", "profile", &(2,), ttl, load)
+            let other_args = cached_call(&*store, "app", "profile", &(2,), ttl, load)
                 .await
                 .unwrap();
             sim.sleep(SimDuration::from_secs(11)).await;
-            let (_, later) = cached_call(&*store, "app", "profile", &(1,), ttl, load)
+            let later = cached_call(&*store, "app", "profile", &(1,), ttl, load)
                 .await
                 .unwrap();
-            [first, second, other_args, later]
+            [first.how, second.how, other_args.how, later.how]
         });
         assert_eq!(
             seen,

@@ -24,18 +24,21 @@
 //! The alternative — checking a few members on every add — needs `SRANDMEMBER` or `SSCAN` to pick
 //! them cheaply and gives no firm bound on the size; the amortised rule gives both with `SMEMBERS`.
 //!
-//! ## Synchronous, on the model
+//! ## Through the shared-cache interface, across slots
 //!
-//! Tags run their commands directly on the [`L2`] model (as the rate limiters do), because the
-//! [`Store`](crate::strategy::Store) trait that [`remember`](super::remember) uses speaks only
-//! strings. Each call's commands therefore run at one instant with nothing in between, as a
-//! `MULTI`/`EXEC` block or a Lua script would run them on a real Redis. The caller moves the
-//! model's clock ([`L2::advance_to`]) as the rest of the simulation does.
+//! Tags speak to any [`Store`]: the model, or a real Redis. A tag's set and the keys it names
+//! live in different slots of a Redis Cluster (a key is tagged by many tags), so no step here is
+//! a script over all of them: each call sends its commands as pipelines (one round trip each),
+//! and a pipeline's commands may go to different masters. That makes the pruning correct across
+//! slots without being atomic — nor does it need to be: a member checked dead while another
+//! client re-tags it is merely re-added by that client's `SADD`, and an `invalidate_tag` that
+//! races an add leaves the new key in a set that is deleted with it (the key lives until its TTL,
+//! as any key whose tag flush came first).
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::sim::SimDuration;
+use crate::strategy::{all_ok, bulk_of, count_of, int_of, Cmd, SetWhen, Store};
 use crate::tiers::l2::Reply;
-use crate::tiers::L2;
 
 /// Tag sets up to this size are never pruned: pruning tiny sets would cost more than it saves.
 pub const PRUNE_FLOOR: u64 = 32;
@@ -44,19 +47,25 @@ pub const PRUNE_FLOOR: u64 = 32;
 ///
 /// ```
 /// use cachelab::manager::Tags;
-/// use cachelab::sim::SimDuration;
+/// use cachelab::sim::{Executor, SimDuration};
+/// use cachelab::strategy::{SimL2, Store};
 /// use cachelab::tiers::L2;
 ///
-/// let mut l2 = L2::new();
+/// let exec = Executor::new();
+/// let store = SimL2::new(exec.sim().clone(), L2::new(), SimDuration::from_millis(1));
 /// let tags = Tags::new("app");
 /// let ttl = Some(SimDuration::from_secs(60));
-/// tags.set(&mut l2, b"product:7", b"{..}", ttl, &["product:7", "catalog"]).unwrap();
-/// tags.set(&mut l2, b"price:7", b"250", ttl, &["product:7"]).unwrap();
-/// tags.set(&mut l2, b"product:8", b"{..}", ttl, &["catalog"]).unwrap();
-/// // Product 7 changed: drop everything cached about it, whatever the keys are called.
-/// assert_eq!(tags.invalidate_tag(&mut l2, "product:7").unwrap(), 2);
-/// assert_eq!(l2.get(b"price:7").unwrap(), None);
-/// assert!(l2.get(b"product:8").unwrap().is_some());
+/// let run = exec.block_on(async {
+///     tags.set(&store, b"product:7", b"{..}", ttl, &["product:7", "catalog"]).await?;
+///     tags.set(&store, b"price:7", b"250", ttl, &["product:7"]).await?;
+///     tags.set(&store, b"product:8", b"{..}", ttl, &["catalog"]).await?;
+///     // Product 7 changed: drop everything cached about it, whatever the keys are called.
+///     let flushed = tags.invalidate_tag(&store, "product:7").await?;
+///     Ok::<_, cachelab::Error>((flushed, store.get(b"price:7").await?, store.get(b"product:8").await?))
+/// });
+/// let (flushed, price, other) = run.unwrap().unwrap();
+/// assert_eq!((flushed, price), (2, None));
+/// assert!(other.is_some());
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Tags {
@@ -81,224 +90,271 @@ impl Tags {
     }
 
     /// `SET key value [PX ttl]`, then tags `key` with every tag in `tags`.
-    pub fn set(
+    pub async fn set<S: Store + ?Sized>(
         &self,
-        l2: &mut L2,
+        store: &S,
         key: &[u8],
         value: &[u8],
         ttl: Option<SimDuration>,
         tags: &[&str],
     ) -> Result<()> {
-        l2.set(key, value, ttl)
-            .map_err(|e| store_error(e.to_string()))?;
-        tags.iter().try_for_each(|tag| self.tag(l2, key, ttl, tag))
+        store.set(key, value, ttl).await?;
+        for tag in tags {
+            self.tag(store, key, ttl, tag).await?;
+        }
+        Ok(())
     }
 
     /// Adds `key`, cached for `ttl` (`None`: no TTL), to `tag`'s set: extends the set's TTL to
     /// cover the key and prunes dead members when the set has doubled since the last pruning.
-    pub fn tag(&self, l2: &mut L2, key: &[u8], ttl: Option<SimDuration>, tag: &str) -> Result<()> {
+    pub async fn tag<S: Store + ?Sized>(
+        &self,
+        store: &S,
+        key: &[u8],
+        ttl: Option<SimDuration>,
+        tag: &str,
+    ) -> Result<()> {
         let set = self.set_key(tag);
-        let existed = int_of(run(l2, &[b"EXISTS", set.as_bytes()]))? == 1;
-        let before = l2.ttl(set.as_bytes());
-        int_of(run(l2, &[b"SADD", set.as_bytes(), key]))?;
-        match ttl {
-            None => {
-                run(l2, &[b"PERSIST", set.as_bytes()]);
-            }
+        let set = set.as_bytes();
+        let members: &[&[u8]] = &[key];
+        let [existed, before, added] = all_ok(
+            "SADD",
+            store
+                .pipeline(&[Cmd::Exists(set), Cmd::Ttl(set), Cmd::SAdd(set, members)])
+                .await?,
+        )?
+        .try_into()
+        .map_err(|_| crate::strategy::bad_reply("SADD", &Reply::Nil))?;
+        let existed = int_of("EXISTS", existed)? == 1;
+        let before = u64::try_from(int_of("PTTL", before)?).ok().map(SimDuration);
+        count_of("SADD", added)?;
+        let lifetime = match ttl {
+            None => Some(Cmd::Persist(set)),
             // A new set, or one whose TTL is shorter than the key's: raise it. A persistent set
             // (`before` is `None` although it existed) stays persistent.
-            Some(ttl) if !existed || before.is_some_and(|b| b < ttl) => {
-                l2.expire(set.as_bytes(), ttl);
-            }
-            Some(_) => {}
-        }
-        let size = int_of(run(l2, &[b"SCARD", set.as_bytes()]))? as u64;
+            Some(ttl) if !existed || before.is_some_and(|b| b < ttl) => Some(Cmd::Expire(set, ttl)),
+            Some(_) => None,
+        };
         let pruned_key = self.pruned_key(tag);
-        let last = l2
-            .get(pruned_key.as_bytes())
-            .map_err(|e| store_error(e.to_string()))?
+        let mut cmds: Vec<Cmd> = lifetime.into_iter().collect();
+        cmds.extend([Cmd::SCard(set), Cmd::Get(pruned_key.as_bytes())]);
+        let mut replies = all_ok("SCARD", store.pipeline(&cmds).await?)?;
+        let last = bulk_of("GET", replies.pop().unwrap_or(Reply::Nil))?
             .and_then(|b| std::str::from_utf8(&b).ok()?.parse::<u64>().ok())
             .unwrap_or(0);
+        let size = count_of("SCARD", replies.pop().unwrap_or(Reply::Nil))?;
         if size > (2 * last).max(PRUNE_FLOOR) {
-            self.prune(l2, tag)?;
+            self.prune(store, tag).await?;
         }
         Ok(())
     }
 
     /// The keys tagged `tag` (dead ones included until the next pruning), sorted.
-    pub fn members(&self, l2: &mut L2, tag: &str) -> Result<Vec<Vec<u8>>> {
-        match run(l2, &[b"SMEMBERS", self.set_key(tag).as_bytes()]) {
-            Reply::Array(items) => Ok(items
-                .into_iter()
-                .filter_map(|r| match r {
-                    Reply::Bulk(b) => Some(b),
-                    _ => None,
-                })
-                .collect()),
-            other => Err(store_error(other.to_cli_string())),
-        }
+    pub async fn members<S: Store + ?Sized>(&self, store: &S, tag: &str) -> Result<Vec<Vec<u8>>> {
+        store.smembers(self.set_key(tag).as_bytes()).await
     }
 
     /// Removes the members of `tag`'s set whose keys no longer exist, and records the size left
     /// for the next add's pruning rule. Returns how many were removed.
-    pub fn prune(&self, l2: &mut L2, tag: &str) -> Result<u64> {
+    pub async fn prune<S: Store + ?Sized>(&self, store: &S, tag: &str) -> Result<u64> {
         let set = self.set_key(tag);
-        let members = self.members(l2, tag)?;
-        let mut srem: Vec<&[u8]> = vec![b"SREM", set.as_bytes()];
-        for m in &members {
-            if int_of(run(l2, &[b"EXISTS", m]))? == 0 {
-                srem.push(m);
+        let set = set.as_bytes();
+        let members = self.members(store, tag).await?;
+        // One EXISTS per member, in one pipeline: the members may sit on any master.
+        let checks: Vec<Cmd> = members.iter().map(|m| Cmd::Exists(m)).collect();
+        let alive = all_ok("EXISTS", store.pipeline(&checks).await?)?;
+        let mut dead: Vec<&[u8]> = Vec::new();
+        for (member, alive) in members.iter().zip(alive) {
+            if int_of("EXISTS", alive)? == 0 {
+                dead.push(member);
             }
         }
-        let removed = (srem.len() - 2) as u64;
-        if removed > 0 {
-            int_of(run(l2, &srem))?;
-        }
+        let removed = dead.len() as u64;
         let live = members.len() as u64 - removed;
         let pruned_key = self.pruned_key(tag);
+        let pruned_key = pruned_key.as_bytes();
+        let mut cmds: Vec<Cmd> = Vec::new();
+        if removed > 0 {
+            cmds.push(Cmd::SRem(set, &dead));
+        }
         if live == 0 {
-            // The last SREM removed the set itself.
-            l2.del(pruned_key.as_bytes());
+            // The SREM removed the set itself.
+            cmds.push(Cmd::Del(pruned_key));
+            all_ok("SREM", store.pipeline(&cmds).await?)?;
         } else {
-            let ttl = l2.ttl(set.as_bytes());
-            l2.set(pruned_key.as_bytes(), live.to_string().as_bytes(), ttl)
-                .map_err(|e| store_error(e.to_string()))?;
+            cmds.push(Cmd::Ttl(set));
+            let replies = all_ok("SREM", store.pipeline(&cmds).await?)?;
+            let ttl = replies.last().cloned().unwrap_or(Reply::Nil);
+            let ttl = u64::try_from(int_of("PTTL", ttl)?).ok().map(SimDuration);
+            let size = live.to_string();
+            let record = Cmd::Set {
+                key: pruned_key,
+                value: size.as_bytes(),
+                ttl,
+                when: SetWhen::Always,
+            };
+            store.exec(record).await?;
         }
         Ok(removed)
     }
 
     /// Deletes every key tagged `tag`, then the tag's set. Returns how many keys were deleted
     /// (members that had already expired do not count).
-    pub fn invalidate_tag(&self, l2: &mut L2, tag: &str) -> Result<u64> {
-        let members = self.members(l2, tag)?;
-        let deleted = members.iter().filter(|m| l2.del(m)).count() as u64;
-        l2.del(self.set_key(tag).as_bytes());
-        l2.del(self.pruned_key(tag).as_bytes());
+    pub async fn invalidate_tag<S: Store + ?Sized>(&self, store: &S, tag: &str) -> Result<u64> {
+        let members = self.members(store, tag).await?;
+        let (set, pruned_key) = (self.set_key(tag), self.pruned_key(tag));
+        // One DEL per key, not one DEL of all: on a cluster the keys sit in different slots.
+        let mut cmds: Vec<Cmd> = members.iter().map(|m| Cmd::Del(m)).collect();
+        cmds.extend([Cmd::Del(set.as_bytes()), Cmd::Del(pruned_key.as_bytes())]);
+        let replies = all_ok("DEL", store.pipeline(&cmds).await?)?;
+        let mut deleted = 0;
+        for reply in replies.into_iter().take(members.len()) {
+            deleted += count_of("DEL", reply)?;
+        }
         Ok(deleted)
     }
-}
-
-/// Runs one command given as byte strings.
-fn run(l2: &mut L2, args: &[&[u8]]) -> Reply {
-    let args: Vec<Vec<u8>> = args.iter().map(|a| a.to_vec()).collect();
-    l2.exec_args(&args)
-}
-
-/// The integer in an integer reply; anything else (an error reply, say `WRONGTYPE` when the tag's
-/// key holds a string) is a store error.
-fn int_of(reply: Reply) -> Result<i64> {
-    match reply {
-        Reply::Int(n) => Ok(n),
-        other => Err(store_error(other.to_cli_string())),
-    }
-}
-
-fn store_error(detail: String) -> Error {
-    Error::Store { detail }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sim::SimTime;
+    use crate::sim::{Executor, SimTime};
+    use crate::strategy::SimL2;
+    use crate::tiers::L2;
+    use std::future::Future;
 
     fn secs(s: u64) -> Option<SimDuration> {
         Some(SimDuration::from_secs(s))
     }
 
-    fn exists(l2: &mut L2, key: &str) -> bool {
-        int_of(run(l2, &[b"EXISTS", key.as_bytes()])).unwrap() == 1
+    /// The model at zero round trip, on a clock the test moves.
+    struct Lab {
+        exec: Executor,
+        store: SimL2,
+        tags: Tags,
+    }
+
+    impl Lab {
+        fn new() -> Lab {
+            let exec = Executor::new();
+            let store = SimL2::new(exec.sim().clone(), L2::new(), SimDuration::ZERO);
+            Lab {
+                exec,
+                store,
+                tags: Tags::new("t"),
+            }
+        }
+
+        fn run<T>(&self, f: impl Future<Output = Result<T>>) -> Result<T> {
+            self.exec.block_on(f).expect("the store answers")
+        }
+
+        fn set(&self, key: &[u8], ttl: Option<SimDuration>, tags: &[&str]) {
+            self.run(self.tags.set(&self.store, key, b"v", ttl, tags))
+                .unwrap();
+        }
+
+        fn at(&self, t: SimTime) {
+            self.exec.advance_to(t);
+        }
+
+        fn exists(&self, key: &str) -> bool {
+            self.run(self.store.exists(key.as_bytes())).unwrap()
+        }
+
+        fn ttl(&self, key: &str) -> Option<SimDuration> {
+            self.run(self.store.ttl(key.as_bytes())).unwrap()
+        }
     }
 
     #[test]
     fn flushing_a_tag_removes_exactly_its_keys() {
-        let mut l2 = L2::new();
-        let tags = Tags::new("t");
-        tags.set(&mut l2, b"a", b"1", secs(60), &["x"]).unwrap();
-        tags.set(&mut l2, b"b", b"2", secs(60), &["x", "y"])
-            .unwrap();
-        tags.set(&mut l2, b"c", b"3", secs(60), &["y"]).unwrap();
-        l2.set(b"d", b"4", None).unwrap();
-        assert_eq!(tags.invalidate_tag(&mut l2, "x").unwrap(), 2);
+        let lab = Lab::new();
+        lab.set(b"a", secs(60), &["x"]);
+        lab.set(b"b", secs(60), &["x", "y"]);
+        lab.set(b"c", secs(60), &["y"]);
+        lab.run(lab.store.set(b"d", b"4", None)).unwrap();
+        let flush = |tag| lab.run(lab.tags.invalidate_tag(&lab.store, tag)).unwrap();
+        assert_eq!(flush("x"), 2);
         let left: Vec<bool> = ["a", "b", "c", "d", "t:tag:x", "t:tag:y"]
             .iter()
-            .map(|k| exists(&mut l2, k))
+            .map(|k| lab.exists(k))
             .collect();
         assert_eq!(left, [false, false, true, true, false, true]);
         // y still names b until it is pruned; flushing it deletes only what is there.
-        assert_eq!(tags.invalidate_tag(&mut l2, "y").unwrap(), 1);
-        assert_eq!(l2.dbsize(), 1);
+        assert_eq!(flush("y"), 1);
+        assert_eq!(lab.store.model().borrow().dbsize(), 1);
         // An unknown tag flushes nothing.
-        assert_eq!(tags.invalidate_tag(&mut l2, "nope").unwrap(), 0);
+        assert_eq!(flush("nope"), 0);
     }
 
     #[test]
     fn a_tag_set_lives_as_long_as_its_longest_member_and_no_longer() {
-        let mut l2 = L2::new();
-        let tags = Tags::new("t");
-        tags.set(&mut l2, b"a", b"1", secs(5), &["x"]).unwrap();
-        tags.set(&mut l2, b"b", b"2", secs(10), &["x"]).unwrap();
+        let lab = Lab::new();
+        lab.set(b"a", secs(5), &["x"]);
+        lab.set(b"b", secs(10), &["x"]);
         // A shorter-lived member never shortens the set's TTL.
-        tags.set(&mut l2, b"c", b"3", secs(2), &["x"]).unwrap();
-        assert_eq!(l2.ttl(b"t:tag:x"), secs(10));
-        l2.advance_to(SimTime(9_900_000));
-        assert!(exists(&mut l2, "t:tag:x"));
-        l2.advance_to(SimTime(10_000_001));
-        assert!(!exists(&mut l2, "t:tag:x"));
-        assert!(!exists(&mut l2, "b"));
+        lab.set(b"c", secs(2), &["x"]);
+        assert_eq!(lab.ttl("t:tag:x"), secs(10));
+        lab.at(SimTime(9_900_000));
+        assert!(lab.exists("t:tag:x"));
+        lab.at(SimTime(10_000_001));
+        assert!(!lab.exists("t:tag:x"));
+        assert!(!lab.exists("b"));
     }
 
     #[test]
     fn a_member_without_ttl_makes_the_set_persistent() {
-        let mut l2 = L2::new();
-        let tags = Tags::new("t");
-        tags.set(&mut l2, b"a", b"1", secs(5), &["x"]).unwrap();
-        tags.set(&mut l2, b"b", b"2", None, &["x"]).unwrap();
-        tags.set(&mut l2, b"c", b"3", secs(50), &["x"]).unwrap();
-        assert_eq!(l2.ttl(b"t:tag:x"), None);
-        l2.advance_to(SimTime(100_000_000));
-        assert_eq!(tags.members(&mut l2, "x").unwrap(), [b"a", b"b", b"c"]);
-        assert_eq!(tags.prune(&mut l2, "x").unwrap(), 2);
-        assert_eq!(tags.members(&mut l2, "x").unwrap(), [b"b"]);
+        let lab = Lab::new();
+        lab.set(b"a", secs(5), &["x"]);
+        lab.set(b"b", None, &["x"]);
+        lab.set(b"c", secs(50), &["x"]);
+        assert_eq!(lab.ttl("t:tag:x"), None);
+        lab.at(SimTime(100_000_000));
+        let members = || lab.run(lab.tags.members(&lab.store, "x")).unwrap();
+        assert_eq!(members(), [b"a", b"b", b"c"]);
+        assert_eq!(lab.run(lab.tags.prune(&lab.store, "x")).unwrap(), 2);
+        assert_eq!(members(), [b"b"]);
     }
 
     #[test]
     fn many_short_lived_keys_keep_the_tag_set_bounded() {
-        let mut l2 = L2::new();
-        let tags = Tags::new("t");
+        let lab = Lab::new();
         let adds = 10_000u64;
         let mut largest = 0;
         for i in 0..adds {
             // A key every 10 ms, each living 100 ms: eleven are alive after each add (the
             // deadline instant itself still counts as alive).
-            l2.advance_to(SimTime(i * 10_000));
+            lab.at(SimTime(i * 10_000));
             let key = format!("k{i}");
-            let ttl = Some(SimDuration::from_millis(100));
-            tags.set(&mut l2, key.as_bytes(), b"v", ttl, &["hot"])
-                .unwrap();
-            let size = int_of(run(&mut l2, &[b"SCARD", b"t:tag:hot"])).unwrap() as u64;
+            lab.set(
+                key.as_bytes(),
+                Some(SimDuration::from_millis(100)),
+                &["hot"],
+            );
+            let size = lab.run(lab.store.scard(b"t:tag:hot")).unwrap();
             largest = largest.max(size);
         }
         let live = 11;
-        assert!(exists(&mut l2, &format!("k{}", adds - live)));
-        assert!(!exists(&mut l2, &format!("k{}", adds - live - 1)));
+        assert!(lab.exists(&format!("k{}", adds - live)));
+        assert!(!lab.exists(&format!("k{}", adds - live - 1)));
         // Without pruning the set would name all 10,000 keys.
         assert!(largest <= (2 * live).max(PRUNE_FLOOR), "{largest}");
         assert!(largest > live, "pruning is lazy: {largest}");
         // Every add looks up four keys (EXISTS and SCARD on the set, GET of its size record, the
         // test's SCARD) and the checks above two more; pruning (an SMEMBERS and one EXISTS per
         // member) adds at most two per add on top.
-        let stats = l2.stats();
+        let stats = lab.store.model().borrow().stats();
         let pruning = stats.keyspace_hits + stats.keyspace_misses - 4 * adds - 2;
         assert!(pruning <= 2 * adds, "{pruning}");
     }
 
     #[test]
     fn a_tag_key_holding_another_type_is_an_error_not_a_panic() {
-        let mut l2 = L2::new();
-        l2.set(b"t:tag:x", b"oops", None).unwrap();
-        let err = Tags::new("t")
-            .set(&mut l2, b"a", b"1", secs(5), &["x"])
+        let lab = Lab::new();
+        lab.run(lab.store.set(b"t:tag:x", b"oops", None)).unwrap();
+        let err = lab
+            .run(lab.tags.set(&lab.store, b"a", b"1", secs(5), &["x"]))
             .unwrap_err();
         assert!(err.to_string().contains("WRONGTYPE"), "{err}");
     }

@@ -4,10 +4,10 @@
 //! the clock, not to the client, so a client that spends its quota at the end of one window and
 //! again at the start of the next gets twice the limit through in a span shorter than a window.
 
-use super::{ceil_ms, Decision, Limiter, Quota};
-use crate::error::Result;
+use super::{ceil_ms, decided, model_step, Limiter, Quota};
 use crate::sim::{SimDuration, SimTime};
-use crate::tiers::L2;
+use crate::strategy::{int_of, Cmd, Script, Server};
+use crate::tiers::l2::Reply;
 
 /// `limit` requests per clock-aligned window; state: `INCR` on `{key}:{window number}`, which
 /// expires when its window ends.
@@ -21,17 +21,21 @@ impl FixedWindow {
     ///
     /// ```
     /// use cachelab::ratelimit::{FixedWindow, Limiter, Quota};
-    /// use cachelab::{sim::SimTime, tiers::L2};
-    /// let mut l2 = L2::new();
+    /// use cachelab::{sim::{Executor, SimDuration, SimTime}, strategy::SimL2, tiers::L2};
+    /// let exec = Executor::new();
+    /// let store = SimL2::new(exec.sim().clone(), L2::new(), SimDuration::ZERO);
     /// let mut fw = FixedWindow::new(Quota::new(2, 1_000).unwrap()); // 2 per second
-    /// let at = |ms: u64| SimTime(ms * 1_000);
-    /// assert!(fw.check(&mut l2, at(900), "k").unwrap().allowed);
-    /// assert!(fw.check(&mut l2, at(950), "k").unwrap().allowed);
-    /// let third = fw.check(&mut l2, at(990), "k").unwrap();
+    /// let mut check = |ms: u64| {
+    ///     exec.advance_to(SimTime(ms * 1_000));
+    ///     exec.block_on(fw.check(&store, SimTime(ms * 1_000), "k")).unwrap().unwrap()
+    /// };
+    /// assert!(check(900).allowed);
+    /// assert!(check(950).allowed);
+    /// let third = check(990);
     /// assert!(!third.allowed);
     /// assert_eq!(third.reset_ms, 10); // the window ends at 1000 ms
     /// // A new window: the counter starts again, although only 110 ms have passed.
-    /// assert!(fw.check(&mut l2, at(1_010), "k").unwrap().allowed);
+    /// assert!(check(1_010).allowed);
     /// ```
     pub fn new(quota: Quota) -> FixedWindow {
         FixedWindow { quota }
@@ -43,26 +47,70 @@ impl Limiter for FixedWindow {
         self.quota.limit()
     }
 
-    fn check(&mut self, l2: &mut L2, now: SimTime, key: &str) -> Result<Decision> {
-        l2.advance_to(now);
+    fn step(&mut self, now: SimTime, key: &str) -> Box<dyn Script> {
         let window_us = self.quota.window().as_micros();
         let number = now.as_micros() / window_us;
-        let ends_in = (number + 1) * window_us - now.as_micros();
-        let counter = format!("{key}:{number}");
-        // INCR first, as a Redis script would: one round trip, and refused requests count too
-        // (a client hammering a closed window does not get a discount).
-        let count = super::incr(l2, &counter)?;
-        if count == 1 {
-            // The first request of the window sets its expiry; the key dies with the window.
-            l2.expire(counter.as_bytes(), SimDuration(ends_in));
-        }
-        let count = count.max(0) as u64;
-        let limit = self.quota.limit();
-        Ok(Decision {
-            allowed: count <= limit,
-            limit,
-            remaining: limit.saturating_sub(count),
-            reset_ms: ceil_ms(ends_in),
+        Box::new(FixedWindowStep {
+            counter: format!("{key}:{number}"),
+            ends_in: SimDuration((number + 1) * window_us - now.as_micros()),
+            limit: self.quota.limit(),
+        })
+    }
+}
+
+/// One request of a fixed window: count it in its window's counter.
+struct FixedWindowStep {
+    counter: String,
+    /// Until the window ends.
+    ends_in: SimDuration,
+    limit: u64,
+}
+
+impl Script for FixedWindowStep {
+    fn name(&self) -> &'static str {
+        "fixed-window"
+    }
+
+    fn lua(&self) -> &'static str {
+        r"
+local count = redis.call('INCR', KEYS[1])
+local ends_in = tonumber(ARGV[1])
+if count == 1 then
+  redis.call('PEXPIRE', KEYS[1], math.max(math.ceil(ends_in / 1000), 1))
+end
+local limit = tonumber(ARGV[2])
+local allowed = 0
+if count <= limit then allowed = 1 end
+return {allowed, math.max(limit - count, 0), math.ceil(ends_in / 1000)}
+"
+    }
+
+    fn keys(&self) -> Vec<&[u8]> {
+        vec![self.counter.as_bytes()]
+    }
+
+    fn args(&self) -> Vec<Vec<u8>> {
+        [self.ends_in.as_micros(), self.limit]
+            .map(|n| n.to_string().into_bytes())
+            .to_vec()
+    }
+
+    fn run(&self, server: &mut dyn Server) -> Reply {
+        model_step(|| {
+            let counter = self.counter.as_bytes();
+            // INCR first, as the script does: one round trip, and refused requests count too
+            // (a client hammering a closed window does not get a discount).
+            let count = int_of("INCR", server.call(Cmd::IncrBy(counter, 1)))?;
+            if count == 1 {
+                // The first request of the window sets its expiry; the key dies with the window.
+                server.call(Cmd::Expire(counter, self.ends_in));
+            }
+            let count = count.max(0) as u64;
+            Ok(decided(
+                count <= self.limit,
+                self.limit.saturating_sub(count),
+                ceil_ms(self.ends_in.as_micros()),
+            ))
         })
     }
 }
@@ -70,6 +118,7 @@ impl Limiter for FixedWindow {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ratelimit::lab::Lab;
     use crate::tiers::l2::Reply;
 
     fn ms(t: u64) -> SimTime {
@@ -78,35 +127,35 @@ mod tests {
 
     #[test]
     fn remaining_counts_down_and_refusals_keep_it_at_zero() {
-        let mut l2 = L2::new();
+        let lab = Lab::new();
         let mut fw = FixedWindow::new(Quota::new(3, 1_000).unwrap());
         let remaining: Vec<u64> = (0..5)
-            .map(|i| fw.check(&mut l2, ms(i), "k").unwrap().remaining)
+            .map(|i| lab.check(&mut fw, ms(i), "k").unwrap().remaining)
             .collect();
         assert_eq!(remaining, [2, 1, 0, 0, 0]);
         let denied = (0..5)
-            .filter(|&i| !fw.check(&mut l2, ms(10 + i), "k").unwrap().allowed)
+            .filter(|&i| !lab.check(&mut fw, ms(10 + i), "k").unwrap().allowed)
             .count();
         assert_eq!(denied, 5);
     }
 
     #[test]
     fn the_counter_key_expires_with_its_window() {
-        let mut l2 = L2::new();
+        let lab = Lab::new();
         let mut fw = FixedWindow::new(Quota::new(3, 1_000).unwrap());
-        fw.check(&mut l2, ms(250), "k").unwrap();
-        assert_eq!(l2.dbsize(), 1);
-        l2.advance_to(ms(1_000));
-        assert_eq!(l2.exec("EXISTS k:0").unwrap(), Some(Reply::Int(1)));
-        l2.advance_to(ms(1_000) + SimDuration(1));
-        assert_eq!(l2.exec("EXISTS k:0").unwrap(), Some(Reply::Int(0)));
+        lab.check(&mut fw, ms(250), "k").unwrap();
+        assert_eq!(lab.dbsize(), 1);
+        lab.at(ms(1_000));
+        assert_eq!(lab.exec("EXISTS k:0").unwrap(), Some(Reply::Int(1)));
+        lab.at(ms(1_000) + SimDuration(1));
+        assert_eq!(lab.exec("EXISTS k:0").unwrap(), Some(Reply::Int(0)));
     }
 
     #[test]
     fn a_key_of_another_type_is_a_store_error() {
-        let mut l2 = L2::new();
-        l2.exec("SADD k:0 x").unwrap();
+        let lab = Lab::new();
+        lab.exec("SADD k:0 x").unwrap();
         let mut fw = FixedWindow::new(Quota::new(3, 1_000).unwrap());
-        assert!(fw.check(&mut l2, ms(1), "k").is_err());
+        assert!(lab.check(&mut fw, ms(1), "k").is_err());
     }
 }

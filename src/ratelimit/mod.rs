@@ -23,8 +23,15 @@
 //! - `token_bucket.rs`, `fixed_window.rs`, `sliding_log.rs`, `sliding_counter.rs`: one algorithm
 //!   each.
 //!
-//! Every limiter moves L2's clock to the request's time first, so the store's expiry and the
-//! limiter's arithmetic agree on what "now" is.
+//! ## One atomic step
+//!
+//! Each limiter decides a request in one [`Script`]: read the subject's state, decide, write it
+//! back, with nothing in between — a Lua script against a real Redis, the same step in Rust on
+//! the model (see [`Store::eval`]). Two app instances sharing a limit can therefore never both
+//! admit the last request. Every key a step touches is the subject's ([`Rule::key`] and keys
+//! that start with it), so on a Redis Cluster they can share the subject's hash tag. The caller
+//! passes the request's time, which the steps use for their arithmetic; the store's clock (the
+//! model's simulated one, or a real server's) runs the expiry.
 
 mod fixed_window;
 mod sliding_counter;
@@ -38,8 +45,8 @@ pub use token_bucket::TokenBucket;
 
 use crate::error::{Error, Result};
 use crate::sim::{SimDuration, SimTime};
+use crate::strategy::{bad_reply, bulks_of, Cmd, Script, Server, Store};
 use crate::tiers::l2::Reply;
-use crate::tiers::L2;
 
 /// The largest limit a quota accepts (a bound that keeps all arithmetic far from overflow).
 pub const MAX_LIMIT: u64 = 1_000_000_000;
@@ -61,15 +68,76 @@ pub struct Decision {
     pub reset_ms: u64,
 }
 
-/// An algorithm that decides requests for any number of subjects, keeping its state in L2.
+/// An algorithm that decides requests for any number of subjects, keeping its state in the shared
+/// cache.
 pub trait Limiter {
     /// The quota this limiter enforces (what `X-RateLimit-Limit` says).
     fn limit(&self) -> u64;
 
-    /// Decides one request for the subject stored under `key` at time `now` (which must not go
-    /// back). Fails with [`Error::Store`] if L2 answers with an error (say, `key` holds a value of
-    /// another type).
-    fn check(&mut self, l2: &mut L2, now: SimTime, key: &str) -> Result<Decision>;
+    /// The atomic step that decides one request for the subject stored under `key` at time
+    /// `now` (which must not go back). Its reply is `[allowed (0/1), remaining, reset_ms]`.
+    fn step(&mut self, now: SimTime, key: &str) -> Box<dyn Script>;
+
+    /// Learns what its step decided (a limiter that numbers what it stores counts here).
+    fn decided(&mut self, _decision: &Decision) {}
+
+    /// Decides one request on `store` (see [`decide`]).
+    // Single-threaded executor: the future need not be `Send` (see `Store`).
+    #[allow(async_fn_in_trait)]
+    async fn check<S: Store + ?Sized>(
+        &mut self,
+        store: &S,
+        now: SimTime,
+        key: &str,
+    ) -> Result<Decision>
+    where
+        Self: Sized,
+    {
+        decide(self, store, now, key).await
+    }
+}
+
+/// Decides one request for the subject stored under `key` at `now`: runs `limiter`'s step on
+/// `store`. Fails with [`Error::Store`] if the store cannot answer, or answers with an error
+/// (say, `key` holds a value of another type).
+pub async fn decide<S: Store + ?Sized>(
+    limiter: &mut dyn Limiter,
+    store: &S,
+    now: SimTime,
+    key: &str,
+) -> Result<Decision> {
+    let step = limiter.step(now, key);
+    let reply = store.eval(&*step).await?;
+    let decision = decision_of(limiter.limit(), step.name(), &reply)?;
+    limiter.decided(&decision);
+    Ok(decision)
+}
+
+/// The decision in the reply of a limiter's step named `step`, `[allowed, remaining,
+/// reset_ms]`, for a quota of `limit`.
+pub fn decision_of(limit: u64, step: &str, reply: &Reply) -> Result<Decision> {
+    match reply {
+        Reply::Array(items) => match items.as_slice() {
+            [Reply::Int(allowed), Reply::Int(remaining), Reply::Int(reset_ms)] => Ok(Decision {
+                allowed: *allowed == 1,
+                limit,
+                remaining: u64::try_from(*remaining).unwrap_or(0),
+                reset_ms: u64::try_from(*reset_ms).unwrap_or(0),
+            }),
+            _ => Err(bad_reply(step, reply)),
+        },
+        _ => Err(bad_reply(step, reply)),
+    }
+}
+
+/// The reply of a limiter's step on the model.
+fn decided(allowed: bool, remaining: u64, reset_ms: u64) -> Reply {
+    let int = |n: u64| Reply::Int(i64::try_from(n).unwrap_or(i64::MAX));
+    Reply::Array(vec![
+        Reply::Int(i64::from(allowed)),
+        int(remaining),
+        int(reset_ms),
+    ])
 }
 
 /// A limit of `limit` requests per `window`, validated: `limit` in 1..=[`MAX_LIMIT`], `window` in
@@ -189,42 +257,88 @@ fn escape(s: &str) -> String {
 }
 
 /// Admin reset: deletes every limiter key of subject `id` in `scope`, for all endpoints and
-/// algorithms, and returns how many keys went. (The model answers `KEYS`; against a real Redis a
-/// reset would walk `SCAN` instead, so as not to block the server.)
+/// algorithms, in one atomic step, and returns how many keys went. The subject's keys all start
+/// with `rl:{scope}:{id}:`, which is also the step's key, so on a Redis Cluster the step runs on
+/// the master that holds them (they share the subject's hash tag); there it walks the keys with
+/// `SCAN`, never `KEYS`. (The model answers `KEYS`.)
 ///
 /// ```
 /// use cachelab::ratelimit::{reset_subject, FixedWindow, Limiter, Quota, Rule, Scope};
-/// use cachelab::{sim::SimTime, tiers::L2};
-/// let mut l2 = L2::new();
+/// use cachelab::{sim::{Executor, SimDuration, SimTime}, strategy::SimL2, tiers::L2};
+/// let exec = Executor::new();
+/// let store = SimL2::new(exec.sim().clone(), L2::new(), SimDuration::ZERO);
 /// let mut limiter = FixedWindow::new(Quota::new(1, 60_000).unwrap());
 /// let key = Rule::new(Scope::User, "writes").key("42");
-/// assert!(limiter.check(&mut l2, SimTime::ZERO, &key).unwrap().allowed);
-/// assert!(!limiter.check(&mut l2, SimTime::ZERO, &key).unwrap().allowed); // quota spent
-/// assert_eq!(reset_subject(&mut l2, Scope::User, "42"), 1);
-/// assert!(limiter.check(&mut l2, SimTime::ZERO, &key).unwrap().allowed);  // fresh again
+/// let mut check = || exec.block_on(limiter.check(&store, SimTime::ZERO, &key)).unwrap().unwrap();
+/// assert!(check().allowed);
+/// assert!(!check().allowed); // quota spent
+/// assert_eq!(exec.block_on(reset_subject(&store, Scope::User, "42")).unwrap().unwrap(), 1);
+/// assert!(check().allowed);  // fresh again
 /// ```
-pub fn reset_subject(l2: &mut L2, scope: Scope, id: &str) -> u64 {
-    let prefix = format!("{}:", subject_prefix(scope, id));
-    // Glob-escape the prefix: ids may hold `*`, `?`, `[` or `\`.
-    let mut pattern = Vec::with_capacity(prefix.len() + 1);
-    for b in prefix.bytes() {
-        if matches!(b, b'*' | b'?' | b'[' | b']' | b'\\') {
-            pattern.push(b'\\');
-        }
-        pattern.push(b);
-    }
-    pattern.push(b'*');
-    let keys = match l2.exec_args(&[b"KEYS".to_vec(), pattern.clone()]) {
-        Reply::Array(keys) => keys,
-        _ => return 0,
+pub async fn reset_subject<S: Store + ?Sized>(store: &S, scope: Scope, id: &str) -> Result<u64> {
+    let step = ResetSubject {
+        prefix: format!("{}:", subject_prefix(scope, id)),
     };
-    let mut deleted = 0;
-    for key in keys {
-        if let Reply::Bulk(key) = key {
-            deleted += u64::from(l2.del(&key));
-        }
+    match store.eval(&step).await? {
+        Reply::Int(n) => Ok(u64::try_from(n).unwrap_or(0)),
+        other => Err(bad_reply(step.name(), &other)),
     }
-    deleted
+}
+
+/// The admin reset's step: deletes every key that starts with `prefix`.
+struct ResetSubject {
+    prefix: String,
+}
+
+impl Script for ResetSubject {
+    fn name(&self) -> &'static str {
+        "ratelimit-reset"
+    }
+
+    fn lua(&self) -> &'static str {
+        r"
+local pattern = string.gsub(KEYS[1], '[%*%?%[%]\\]', '\\%0') .. '*'
+local cursor, deleted = '0', 0
+repeat
+  local page = redis.call('SCAN', cursor, 'MATCH', pattern, 'COUNT', 1000)
+  cursor = page[1]
+  for _, key in ipairs(page[2]) do deleted = deleted + redis.call('DEL', key) end
+until cursor == '0'
+return deleted
+"
+    }
+
+    fn keys(&self) -> Vec<&[u8]> {
+        vec![self.prefix.as_bytes()]
+    }
+
+    fn args(&self) -> Vec<Vec<u8>> {
+        Vec::new()
+    }
+
+    fn run(&self, server: &mut dyn Server) -> Reply {
+        // Glob-escape the prefix: ids may hold `*`, `?`, `[` or `\`.
+        let mut pattern = Vec::with_capacity(self.prefix.len() + 1);
+        for b in self.prefix.bytes() {
+            if matches!(b, b'*' | b'?' | b'[' | b']' | b'\\') {
+                pattern.push(b'\\');
+            }
+            pattern.push(b);
+        }
+        pattern.push(b'*');
+        let keys = match bulks_of("KEYS", server.call(Cmd::Keys(&pattern))) {
+            Ok(keys) => keys,
+            Err(e) => return Reply::Error(e.to_string()),
+        };
+        let deleted: i64 = keys
+            .iter()
+            .map(|key| match server.call(Cmd::Del(key)) {
+                Reply::Int(n) => n,
+                _ => 0,
+            })
+            .sum();
+        Reply::Int(deleted)
+    }
 }
 
 /// What a limiter does when L2 cannot be reached.
@@ -296,29 +410,43 @@ impl RateLimiter {
         }
     }
 
-    /// Decides a request by subject `id` at `now`. `l2` is `None` while the store is unreachable;
-    /// then (and when the store answers with an error) the decision follows the fail mode and is
-    /// counted in [`RateLimiter::outages`].
+    /// Decides a request by subject `id` at `now` on `store`. When the store cannot answer (or
+    /// answers with an error), the decision follows the fail mode and is counted in
+    /// [`RateLimiter::outages`].
     ///
     /// ```
     /// use cachelab::ratelimit::{FailMode, Quota, RateLimiter, Rule, Scope, SlidingLog};
-    /// use cachelab::{sim::SimTime, tiers::L2};
+    /// use cachelab::sim::{Executor, SimDuration, SimTime};
+    /// use cachelab::strategy::{Faults, Faulty, SimL2, Window};
+    /// use cachelab::tiers::L2;
     /// let quota = Quota::new(10, 60_000).unwrap();
     /// let rule = Rule::new(Scope::Ip, "writes");
     /// let mut guard = RateLimiter::new(rule, Box::new(SlidingLog::new(quota)), FailMode::Closed);
-    /// let mut l2 = L2::new();
-    /// let d = guard.check(Some(&mut l2), SimTime::ZERO, "10.0.0.1");
+    /// let exec = Executor::new();
+    /// let sim = exec.sim().clone();
+    /// // The store goes away for a second at t = 1 s.
+    /// let outage = Window::new(SimTime(1_000_000), SimDuration::from_secs(1));
+    /// let faults = Faults { outages: vec![outage], ..Faults::default() };
+    /// let l2 = SimL2::new(sim.clone(), L2::new(), SimDuration::ZERO);
+    /// let store = Faulty::new(l2, sim, faults);
+    /// let d = exec.block_on(guard.check(&store, SimTime::ZERO, "10.0.0.1")).unwrap();
     /// assert!(d.allowed);
     /// assert_eq!((d.limit, d.remaining), (10, 9));
-    /// // The store goes away: fail-closed refuses, and says so in its counters.
-    /// assert!(!guard.check(None, SimTime::ZERO, "10.0.0.1").allowed);
+    /// // During the outage fail-closed refuses, and says so in its counters.
+    /// exec.advance_to(SimTime(1_500_000));
+    /// assert!(!exec.block_on(guard.check(&store, SimTime(1_500_000), "10.0.0.1")).unwrap().allowed);
     /// assert_eq!(guard.outages().denied, 1);
     /// ```
-    pub fn check(&mut self, l2: Option<&mut L2>, now: SimTime, id: &str) -> Decision {
+    pub async fn check<S: Store + ?Sized>(
+        &mut self,
+        store: &S,
+        now: SimTime,
+        id: &str,
+    ) -> Decision {
         let key = self.rule.key(id);
-        match l2.map(|l2| self.limiter.check(l2, now, &key)) {
-            Some(Ok(decision)) => decision,
-            None | Some(Err(_)) => self.outage_decision(),
+        match decide(&mut *self.limiter, store, now, &key).await {
+            Ok(decision) => decision,
+            Err(_) => self.outage_decision(),
         }
     }
 
@@ -342,12 +470,6 @@ impl RateLimiter {
 
 // ----- small helpers the algorithms share -----
 
-/// Runs one command given as text arguments.
-fn run(l2: &mut L2, args: &[&str]) -> Reply {
-    let args: Vec<Vec<u8>> = args.iter().map(|a| a.as_bytes().to_vec()).collect();
-    l2.exec_args(&args)
-}
-
 /// The integer in a reply: an integer reply, a bulk string holding digits, or nil (as 0). Anything
 /// else (an error reply, a wrong type) is a store error.
 fn int_of(reply: Reply) -> Result<i64> {
@@ -362,12 +484,6 @@ fn int_of(reply: Reply) -> Result<i64> {
     }
 }
 
-/// `INCR key`: the counter's new value (a key holding a non-integer is a store error).
-fn incr(l2: &mut L2, key: &str) -> Result<i64> {
-    l2.incr_by(key.as_bytes(), 1)
-        .map_err(|reply| store_error(reply.to_cli_string()))
-}
-
 /// An [`Error::Store`] with `detail`.
 fn store_error(detail: impl Into<String>) -> Error {
     Error::Store {
@@ -375,9 +491,69 @@ fn store_error(detail: impl Into<String>) -> Error {
     }
 }
 
+/// A step's model twin: `body` with `?` on replies, its error as an error reply.
+fn model_step(body: impl FnOnce() -> Result<Reply>) -> Reply {
+    body().unwrap_or_else(|e| Reply::Error(e.to_string()))
+}
+
 /// Microseconds as milliseconds, rounded up (a client that waits this long is never early).
 pub(crate) fn ceil_ms(us: u64) -> u64 {
     us.div_ceil(1_000)
+}
+
+/// A model store at zero round trip whose clock the test moves, for the limiters' tests.
+#[cfg(test)]
+pub(crate) mod lab {
+    use super::{Decision, Limiter};
+    use crate::error::Result;
+    use crate::sim::{Executor, SimDuration, SimTime};
+    use crate::strategy::SimL2;
+    use crate::tiers::l2::{InvalidArguments, Reply};
+    use crate::tiers::L2;
+
+    pub(crate) struct Lab {
+        exec: Executor,
+        store: SimL2,
+    }
+
+    impl Lab {
+        pub(crate) fn new() -> Lab {
+            let exec = Executor::new();
+            let store = SimL2::new(exec.sim().clone(), L2::new(), SimDuration::ZERO);
+            Lab { exec, store }
+        }
+
+        /// Moves the clock to `t` (the model's too).
+        pub(crate) fn at(&self, t: SimTime) {
+            self.exec.advance_to(t);
+            self.store.model().borrow_mut().advance_to(t);
+        }
+
+        /// Decides a request at `t`.
+        pub(crate) fn check(
+            &self,
+            limiter: &mut impl Limiter,
+            t: SimTime,
+            key: &str,
+        ) -> Result<Decision> {
+            self.at(t);
+            self.exec
+                .block_on(limiter.check(&self.store, t, key))
+                .expect("a zero-round-trip store answers at once")
+        }
+
+        /// A console command on the model, now.
+        pub(crate) fn exec(
+            &self,
+            line: &str,
+        ) -> std::result::Result<Option<Reply>, InvalidArguments> {
+            self.store.model().borrow_mut().exec(line)
+        }
+
+        pub(crate) fn dbsize(&self) -> u64 {
+            self.store.model().borrow().dbsize()
+        }
+    }
 }
 
 #[cfg(test)]

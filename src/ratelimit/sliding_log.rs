@@ -5,11 +5,11 @@
 //! no span of one window's length ever holds more than the limit — exact, at the cost of one
 //! set member per admitted request.
 
-use super::{ceil_ms, int_of, run, store_error, Decision, Limiter, Quota};
+use super::{ceil_ms, decided, int_of, model_step, store_error, Decision, Limiter, Quota};
 use crate::error::Result;
 use crate::sim::{SimDuration, SimTime};
+use crate::strategy::{Cmd, Script, Server};
 use crate::tiers::l2::Reply;
-use crate::tiers::L2;
 
 /// An exact sliding window; state: a sorted set at the subject's key, scored by admission time in
 /// microseconds, expiring one window after the newest entry.
@@ -18,6 +18,8 @@ pub struct SlidingLog {
     quota: Quota,
     /// Makes members unique when two requests share a timestamp (a sorted set would merge them).
     sequence: u64,
+    /// Tells this limiter's members from other app instances' on a shared server.
+    instance: Option<u64>,
 }
 
 impl SlidingLog {
@@ -26,21 +28,37 @@ impl SlidingLog {
     ///
     /// ```
     /// use cachelab::ratelimit::{Limiter, Quota, SlidingLog};
-    /// use cachelab::{sim::SimTime, tiers::L2};
-    /// let mut l2 = L2::new();
+    /// use cachelab::{sim::{Executor, SimDuration, SimTime}, strategy::SimL2, tiers::L2};
+    /// let exec = Executor::new();
+    /// let store = SimL2::new(exec.sim().clone(), L2::new(), SimDuration::ZERO);
     /// let mut log = SlidingLog::new(Quota::new(2, 1_000).unwrap());
-    /// let at = |ms: u64| SimTime(ms * 1_000);
-    /// assert!(log.check(&mut l2, at(900), "k").unwrap().allowed);
-    /// assert!(log.check(&mut l2, at(950), "k").unwrap().allowed);
+    /// let mut check = |ms: u64| {
+    ///     exec.advance_to(SimTime(ms * 1_000));
+    ///     exec.block_on(log.check(&store, SimTime(ms * 1_000), "k")).unwrap().unwrap()
+    /// };
+    /// assert!(check(900).allowed);
+    /// assert!(check(950).allowed);
     /// // Unlike a fixed window, a clock boundary at 1000 ms frees nothing: the last second
     /// // already holds two requests.
-    /// let d = log.check(&mut l2, at(1_010), "k").unwrap();
+    /// let d = check(1_010);
     /// assert!(!d.allowed);
     /// assert_eq!(d.reset_ms, 940); // the 950 ms entry leaves at 1950 ms
-    /// assert!(log.check(&mut l2, at(1_900), "k").unwrap().allowed); // the 900 ms entry left
+    /// assert!(check(1_900).allowed); // the 900 ms entry left
     /// ```
     pub fn new(quota: Quota) -> SlidingLog {
-        SlidingLog { quota, sequence: 0 }
+        SlidingLog {
+            quota,
+            sequence: 0,
+            instance: None,
+        }
+    }
+
+    /// The same limiter for one of several app instances sharing a server: `instance` goes into
+    /// every member, so two instances logging a request at the same microsecond with the same
+    /// sequence number still log two members.
+    pub fn shared_by(mut self, instance: u64) -> SlidingLog {
+        self.instance = Some(instance);
+        self
     }
 }
 
@@ -49,42 +67,110 @@ impl Limiter for SlidingLog {
         self.quota.limit()
     }
 
-    fn check(&mut self, l2: &mut L2, now: SimTime, key: &str) -> Result<Decision> {
-        l2.advance_to(now);
-        let now_us = now.as_micros();
-        let window = self.quota.window().as_micros();
-        let limit = self.quota.limit();
-        // Trim: an entry at `s` leaves the window once `s <= now - window`.
-        let oldest_kept = now_us as i64 - window as i64;
-        int_of(run(
-            l2,
-            &["ZREMRANGEBYSCORE", key, "-inf", &oldest_kept.to_string()],
-        ))?;
-        let count = int_of(run(l2, &["ZCARD", key]))?.max(0) as u64;
-        let allowed = count < limit;
-        let newest = if allowed {
+    fn step(&mut self, now: SimTime, key: &str) -> Box<dyn Script> {
+        if self.instance.is_some() {
+            // Shared: steps may be in flight together, so each takes its own number now.
             self.sequence += 1;
-            let member = format!("{now_us}-{}", self.sequence);
-            int_of(run(l2, &["ZADD", key, &now_us.to_string(), &member]))?;
-            l2.expire(key.as_bytes(), SimDuration(window));
-            now_us
-        } else {
-            newest_score(l2, key)?
-        };
-        let logged = count + u64::from(allowed);
-        Ok(Decision {
-            allowed,
-            limit,
-            remaining: limit - logged,
+        }
+        let number = self.sequence + u64::from(self.instance.is_none());
+        Box::new(SlidingLogStep {
+            key: key.to_string(),
+            now_us: now.as_micros(),
+            window: self.quota.window().as_micros(),
+            limit: self.quota.limit(),
+            // Alone, the next number is taken only if the request is admitted (`decided`).
+            member: match self.instance {
+                None => format!("{}-{number}", now.as_micros()),
+                Some(i) => format!("{}-{i:x}-{number}", now.as_micros()),
+            },
+        })
+    }
+
+    fn decided(&mut self, decision: &Decision) {
+        if self.instance.is_none() {
+            self.sequence += u64::from(decision.allowed);
+        }
+    }
+}
+
+/// One request of a sliding log: trim, count, and log it if it fits.
+struct SlidingLogStep {
+    key: String,
+    now_us: u64,
+    window: u64,
+    limit: u64,
+    member: String,
+}
+
+impl Script for SlidingLogStep {
+    fn name(&self) -> &'static str {
+        "sliding-log"
+    }
+
+    fn lua(&self) -> &'static str {
+        r"
+local now, window, limit = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+local count = redis.call('ZCARD', KEYS[1])
+local newest
+if count < limit then
+  redis.call('ZADD', KEYS[1], now, ARGV[4])
+  redis.call('PEXPIRE', KEYS[1], math.max(math.ceil(window / 1000), 1))
+  count = count + 1
+  newest = now
+  return {1, limit - count, math.ceil((newest + window - now) / 1000)}
+end
+local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+newest = tonumber(last[2])
+return {0, limit - count, math.ceil((newest + window - now) / 1000)}
+"
+    }
+
+    fn keys(&self) -> Vec<&[u8]> {
+        vec![self.key.as_bytes()]
+    }
+
+    fn args(&self) -> Vec<Vec<u8>> {
+        vec![
+            self.now_us.to_string().into_bytes(),
+            self.window.to_string().into_bytes(),
+            self.limit.to_string().into_bytes(),
+            self.member.clone().into_bytes(),
+        ]
+    }
+
+    fn run(&self, server: &mut dyn Server) -> Reply {
+        model_step(|| {
+            let key = self.key.as_bytes();
+            let (now_us, window, limit) = (self.now_us, self.window, self.limit);
+            // Trim: an entry at `s` leaves the window once `s <= now - window`.
+            let oldest_kept = now_us as i64 - window as i64;
+            int_of(server.call(Cmd::ZRemUpTo(key, oldest_kept)))?;
+            let count = int_of(server.call(Cmd::ZCard(key)))?.max(0) as u64;
+            let allowed = count < limit;
+            let newest = if allowed {
+                let member = self.member.as_bytes();
+                let score = now_us as i64;
+                int_of(server.call(Cmd::ZAdd { key, score, member }))?;
+                server.call(Cmd::Expire(key, SimDuration(window)));
+                now_us
+            } else {
+                newest_score(server.call(Cmd::ZLast(key)))?
+            };
+            let logged = count + u64::from(allowed);
             // Every entry is gone once the newest leaves, one window after it was logged.
-            reset_ms: ceil_ms(newest + window - now_us),
+            Ok(decided(
+                allowed,
+                limit - logged,
+                ceil_ms(newest + window - now_us),
+            ))
         })
     }
 }
 
-/// The largest score in the set at `key` (the newest admitted request's time).
-fn newest_score(l2: &mut L2, key: &str) -> Result<u64> {
-    match run(l2, &["ZRANGEBYSCORE", key, "-inf", "+inf", "WITHSCORES"]) {
+/// The score of a `[member, score]` reply (the newest admitted request's time).
+fn newest_score(reply: Reply) -> Result<u64> {
+    match reply {
         Reply::Array(items) => match items.last() {
             Some(Reply::Bulk(score)) => std::str::from_utf8(score)
                 .ok()
@@ -99,6 +185,7 @@ fn newest_score(l2: &mut L2, key: &str) -> Result<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ratelimit::lab::Lab;
 
     fn ms(t: u64) -> SimTime {
         SimTime(t * 1_000)
@@ -106,21 +193,21 @@ mod tests {
 
     #[test]
     fn same_instant_requests_are_all_logged() {
-        let mut l2 = L2::new();
+        let lab = Lab::new();
         let mut log = SlidingLog::new(Quota::new(5, 1_000).unwrap());
         let admitted = (0..8)
-            .filter(|_| log.check(&mut l2, ms(7), "k").unwrap().allowed)
+            .filter(|_| lab.check(&mut log, ms(7), "k").unwrap().allowed)
             .count();
         assert_eq!(admitted, 5);
-        assert_eq!(l2.exec("ZCARD k").unwrap(), Some(Reply::Int(5)));
+        assert_eq!(lab.exec("ZCARD k").unwrap(), Some(Reply::Int(5)));
     }
 
     #[test]
     fn an_entry_leaves_exactly_one_window_later() {
-        let mut l2 = L2::new();
+        let lab = Lab::new();
         let mut log = SlidingLog::new(Quota::new(1, 1_000).unwrap());
-        assert!(log.check(&mut l2, ms(0), "k").unwrap().allowed);
-        assert!(!log.check(&mut l2, SimTime(999_999), "k").unwrap().allowed);
-        assert!(log.check(&mut l2, ms(1_000), "k").unwrap().allowed);
+        assert!(lab.check(&mut log, ms(0), "k").unwrap().allowed);
+        assert!(!lab.check(&mut log, SimTime(999_999), "k").unwrap().allowed);
+        assert!(lab.check(&mut log, ms(1_000), "k").unwrap().allowed);
     }
 }

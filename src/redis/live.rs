@@ -159,7 +159,8 @@ impl Live {
         config: &LabConfig,
         seed: u64,
     ) -> Result<VariantReport> {
-        let store = RedisStore::new(conn.clone(), run_prefix(&self.run_id, variant))?;
+        let store = RedisStore::new(conn.clone(), run_prefix(&self.run_id, variant))?
+            .on_cluster(matches!(conn, Connection::Cluster(_)));
         let local = LocalSet::new();
         let started = local.block_on(rt, start(store.clone(), config, seed));
         // The LocalSet completes when its last task does: every request, refresh and load.

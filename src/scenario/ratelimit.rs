@@ -34,7 +34,8 @@ use crate::ratelimit::{
     reset_subject, Decision, FailMode, FixedWindow, Limiter, Quota, RateLimiter, Rule, Scope,
     SlidingCounter, SlidingLog, TokenBucket,
 };
-use crate::sim::{SimDuration, SimRng, SimTime};
+use crate::sim::{Executor, SimDuration, SimRng, SimTime};
+use crate::strategy::{block_on_store, Faults, Faulty, SimL2, Window};
 use crate::tiers::L2;
 use crate::workload::{Arrivals, Op};
 use serde::Serialize;
@@ -535,8 +536,25 @@ fn run(p: &Params, name: &str, seed: u64) -> Result<VariantReport> {
     let mut metrics = Metrics::new(bucket, end, u64::MAX, 0, None);
     let mut rejected_per_bucket = vec![0u64; end.as_micros().div_ceil(bucket.as_micros()) as usize];
 
-    let mut l2 = L2::new();
-    let mut monitor = Monitor::new(bucket, alert_thresholds(p), &l2);
+    // The model at zero round trip on a clock this loop moves; the outage is the store's, a
+    // fault window in which every command is refused (L2 keeps its state).
+    let exec = Executor::new();
+    let sim = exec.sim().clone();
+    let outages = vec![Window {
+        from: outage_from,
+        to: outage_to,
+    }];
+    let faults = Faults {
+        outages,
+        ..Faults::default()
+    };
+    let store = Faulty::new(
+        SimL2::new(sim.clone(), L2::new(), SimDuration::ZERO),
+        sim,
+        faults,
+    );
+    let model = || store.inner().model().borrow();
+    let mut monitor = Monitor::new(bucket, alert_thresholds(p), &model());
     let mut counts: BTreeMap<Kind, SubjectCounts> = BTreeMap::new();
     // Times the limiter itself admitted, per (rule, client); reset on an admin reset.
     let mut admitted_at: BTreeMap<(RuleId, usize), Vec<SimTime>> = BTreeMap::new();
@@ -561,11 +579,13 @@ fn run(p: &Params, name: &str, seed: u64) -> Result<VariantReport> {
     let reset_client = clients.iter().position(|c| c.id == RESET_USER);
 
     for request in requests {
-        monitor.catch_up(&l2, request.at);
+        monitor.catch_up(&model(), request.at);
         if !reset_done && request.at >= reset_at {
             reset_done = true;
-            l2.advance_to(reset_at);
-            reset.keys_deleted = reset_subject(&mut l2, Scope::User, RESET_USER);
+            exec.advance_to(reset_at);
+            // A reset the store cannot run (during the outage) deletes nothing.
+            let reset_run = block_on_store(&exec, reset_subject(&store, Scope::User, RESET_USER));
+            reset.keys_deleted = reset_run.unwrap_or(0);
             if let Some(c) = reset_client {
                 for rule in RuleId::ALL {
                     let times = admitted_at.remove(&(rule, c)).unwrap_or_default();
@@ -576,8 +596,9 @@ fn run(p: &Params, name: &str, seed: u64) -> Result<VariantReport> {
         let client = &clients[request.client];
         let in_outage = outage_from <= request.at && request.at < outage_to;
         let guard = &mut guards[request.rule as usize];
-        let store = (!in_outage).then_some(&mut l2);
-        let decision = guard.check(store, request.at, &client.id);
+        exec.advance_to(request.at);
+        let check = async { Ok(guard.check(&store, request.at, &client.id).await) };
+        let decision = block_on_store(&exec, check)?;
         let sample = || header(request.at, client, request.rule, decision);
         if Some(request.client) == reset_client && request.rule == RuleId::UserReads {
             match reset_done {
@@ -626,7 +647,7 @@ fn run(p: &Params, name: &str, seed: u64) -> Result<VariantReport> {
         note_peak(&mut peaks, *rule, *client, times, window);
     }
 
-    monitor.catch_up(&l2, end);
+    monitor.catch_up(&model(), end);
     let (summary, series) = metrics.finish(0);
     let n = burst_decisions.len();
     let mut picks = vec![0, 1, (n / 2).saturating_sub(1), n / 2, n.saturating_sub(1)];
@@ -673,9 +694,10 @@ fn run(p: &Params, name: &str, seed: u64) -> Result<VariantReport> {
             .map(|&r| r as f64 * per_sec)
             .collect(),
     };
+    let monitoring = monitor.finish(&model());
     Ok(VariantReport {
         ratelimit: Some(report),
-        monitoring: Some(monitor.finish(&l2)),
+        monitoring: Some(monitoring),
         ..VariantReport::basic(name, summary, series)
     })
 }

@@ -38,8 +38,9 @@ use super::params::Params;
 use crate::error::Result;
 use crate::manager::Monitor;
 use crate::metrics::{Metrics, Outcome, Purpose, Served};
-use crate::sim::{SimDuration, SimRng, SimTime};
+use crate::sim::{Executor, SimDuration, SimRng, SimTime};
 use crate::strategy::http::CacheRules;
+use crate::strategy::{block_on_store, SimL2, Store};
 use crate::tiers::{LatencyModel, L2};
 use crate::workload::{Arrivals, Op, Zipf};
 use serde::Serialize;
@@ -530,8 +531,12 @@ fn run(p: &Params, name: &str, seed: u64) -> Result<VariantReport> {
     let end = SimTime::ZERO + workload.duration;
     let bucket = SimDuration::from_secs_f64(p.get("bucket_ms") / 1e3);
     let mut metrics = Metrics::new(bucket, end, u64::MAX, 0, None);
-    let mut l2 = L2::new();
-    let mut monitor = Monitor::new(bucket, alert_thresholds(p), &l2);
+    // The model at zero round trip on a clock this loop moves (the lookup's round trip is
+    // added to each request's time below).
+    let exec = Executor::new();
+    let store = SimL2::new(exec.sim().clone(), L2::new(), SimDuration::ZERO);
+    let model = || store.model().borrow();
+    let mut monitor = Monitor::new(bucket, alert_thresholds(p), &model());
     let mut backend = Backend {
         products: workload.products.keys(),
         orders: vec![0; workload.users as usize],
@@ -553,8 +558,9 @@ fn run(p: &Params, name: &str, seed: u64) -> Result<VariantReport> {
     let mut in_flight: BinaryHeap<Reverse<SimTime>> = BinaryHeap::new();
     let mut max_in_flight = 0u64;
     for request in workload.requests(seed) {
-        monitor.catch_up(&l2, request.at);
-        l2.advance_to(request.at);
+        monitor.catch_up(&model(), request.at);
+        exec.advance_to(request.at);
+        store.sync_clock();
         let endpoint = request.endpoint;
         let method = endpoint.method();
         let key = rules.key(
@@ -566,7 +572,7 @@ fn run(p: &Params, name: &str, seed: u64) -> Result<VariantReport> {
         let truth = backend.answer(&request);
         let looks_up = rules.may_store(method, 200);
         let cached = if looks_up {
-            l2.get(key.as_bytes())
+            block_on_store(&exec, store.get(key.as_bytes()))
                 .ok()
                 .flatten()
                 .and_then(|bytes| Response::decode(&bytes))
@@ -621,12 +627,13 @@ fn run(p: &Params, name: &str, seed: u64) -> Result<VariantReport> {
             if endpoint == Endpoint::PlaceOrder {
                 // The application drops the user's cached order list, which has just changed.
                 let orders = rules.key("GET", "/me/orders", "", Some(request.user));
-                l2.del(orders.as_bytes());
+                block_on_store(&exec, store.del(orders.as_bytes()))?;
             }
             if rules.may_store(method, answer.status) {
+                let bytes = answer.encode();
                 // The model's only failure is a value over 512 MiB; these are a few bytes.
-                l2.set(key.as_bytes(), &answer.encode(), Some(ttl)).ok();
-                report.max_entries = report.max_entries.max(l2.dbsize());
+                block_on_store(&exec, store.set(key.as_bytes(), &bytes, Some(ttl))).ok();
+                report.max_entries = report.max_entries.max(model().dbsize());
             }
             let outcome = match (method, answer.status) {
                 (_, 500) => {
@@ -659,11 +666,12 @@ fn run(p: &Params, name: &str, seed: u64) -> Result<VariantReport> {
             });
         }
     }
-    monitor.catch_up(&l2, end);
+    monitor.catch_up(&model(), end);
     let (summary, series) = metrics.finish(max_in_flight);
+    let monitoring = monitor.finish(&model());
     Ok(VariantReport {
         response_cache: Some(report),
-        monitoring: Some(monitor.finish(&l2)),
+        monitoring: Some(monitoring),
         ..VariantReport::basic(name, summary, series)
     })
 }

@@ -213,12 +213,16 @@ impl Bench {
         let key = self.storage.key(id, T::VERSION);
         let (value, served) = match self.storage {
             Storage::Versioned | Storage::PrefixBump => {
-                let (value, how) = remember(&self.store, &key, self.ttl, || self.load(id)).await?;
+                let answer = remember(&self.store, &key, self.ttl, || self.load(id)).await?;
+                let (value, how) = (answer.value, answer.how);
+                for _ in 0..answer.store_errors {
+                    self.metrics.borrow_mut().record_l2_error(self.sim.now());
+                }
                 let mut tally = self.tally.borrow_mut();
                 match how {
                     Remembered::OldSchema => tally.old_schema_misses += 1,
                     Remembered::Corrupt => tally.decode_errors += 1,
-                    Remembered::Hit | Remembered::Miss => {}
+                    Remembered::Hit | Remembered::Miss | Remembered::Unavailable => {}
                 }
                 let served = if how == Remembered::Hit {
                     Served::L2
@@ -330,20 +334,12 @@ fn run(p: &Params, variant: &str, seed: u64) -> Result<VariantReport> {
         }),
     });
     // The old code filled the cache before the run starts.
-    {
-        let mut model = bench.store.model().borrow_mut();
-        for id in 0..keys {
-            let bytes = storage.encode(&ProductV1::from_row(id));
-            model
-                .set(
-                    storage.key(id, ProductV1::VERSION).as_bytes(),
-                    &bytes,
-                    Some(bench.ttl),
-                )
-                .map_err(|e| crate::error::Error::Store {
-                    detail: e.to_string(),
-                })?;
-        }
+    for id in 0..keys {
+        let bytes = storage.encode(&ProductV1::from_row(id));
+        let key = storage.key(id, ProductV1::VERSION);
+        bench
+            .store
+            .preload(key.as_bytes(), &bytes, Some(bench.ttl))?;
     }
     bench
         .metrics

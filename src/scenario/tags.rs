@@ -33,8 +33,8 @@ use super::params::Params;
 use crate::error::{Error, Result};
 use crate::manager::{Monitor, Tags};
 use crate::metrics::{Metrics, Outcome, Purpose, Served};
-use crate::sim::{SimDuration, SimRng, SimTime};
-use crate::tiers::l2::Reply;
+use crate::sim::{Executor, SimDuration, SimRng, SimTime};
+use crate::strategy::{block_on_store, SimL2, Store};
 use crate::tiers::L2;
 use crate::workload::{Arrivals, Op, Zipf};
 use serde::Serialize;
@@ -288,8 +288,12 @@ fn run(p: &Params, name: &str, seed: u64) -> Result<VariantReport> {
     let bucket = ms(p, "bucket_ms");
     let end = SimTime::ZERO + duration;
     let mut metrics = Metrics::new(bucket, end, u64::MAX, 0, None);
-    let mut l2 = L2::new();
-    let mut monitor = Monitor::new(bucket, alert_thresholds(p), &l2);
+    // The model at zero round trip on a clock this loop moves (the round trip is added to each
+    // request's time below).
+    let exec = Executor::new();
+    let store = SimL2::new(exec.sim().clone(), L2::new(), SimDuration::ZERO);
+    let model = || store.model().borrow_mut();
+    let mut monitor = Monitor::new(bucket, alert_thresholds(p), &model());
     let tags = Tags::new(TAG_PREFIX);
     let tag_keys: Vec<String> = catalogue.all_tags().map(|t| tags.set_key(&t)).collect();
     let mut report = TagsReport {
@@ -333,9 +337,9 @@ fn run(p: &Params, name: &str, seed: u64) -> Result<VariantReport> {
         if at >= end {
             break;
         }
-        monitor.catch_up(&l2, at);
-        measure_until(&mut l2, &mut report, at);
-        l2.advance_to(at);
+        monitor.catch_up(&model(), at);
+        measure_until(&mut model(), &mut report, at);
+        exec.advance_to(at);
         if rng.chance(update_share) {
             let product = rng.below(catalogue.products);
             last_update[product as usize] = at;
@@ -344,9 +348,13 @@ fn run(p: &Params, name: &str, seed: u64) -> Result<VariantReport> {
             metrics.record_request(Op::Write(product), at, at + rtt, Outcome::Write);
             report.flushed_pages += match tagging {
                 Tagging::NoTags => {
-                    u64::from(l2.del(catalogue.key(Page::Product(product)).as_bytes()))
+                    let key = catalogue.key(Page::Product(product));
+                    u64::from(block_on_store(&exec, store.del(key.as_bytes()))?)
                 }
-                _ => tags.invalidate_tag(&mut l2, &format!("product:{product}"))?,
+                _ => {
+                    let tag = format!("product:{product}");
+                    block_on_store(&exec, tags.invalidate_tag(&store, &tag))?
+                }
             };
             continue;
         }
@@ -360,7 +368,9 @@ fn run(p: &Params, name: &str, seed: u64) -> Result<VariantReport> {
         };
         let key = catalogue.key(page);
         let number = catalogue.number(page);
-        let cached = l2.get(key.as_bytes()).ok().flatten();
+        let cached = block_on_store(&exec, store.get(key.as_bytes()))
+            .ok()
+            .flatten();
         match cached.as_deref().and_then(rendered_at) {
             Some(rendered) => {
                 let stale = catalogue
@@ -382,33 +392,28 @@ fn run(p: &Params, name: &str, seed: u64) -> Result<VariantReport> {
                     stale: false,
                 };
                 metrics.record_request(Op::Read(number), at, done, outcome);
-                cache_page(
-                    &mut l2,
-                    &tags,
-                    tagging,
-                    &key,
-                    &catalogue.tags(page),
-                    at,
-                    ttl,
-                )?;
+                let page_tags = catalogue.tags(page);
+                let fill = cache_page(&store, &tags, tagging, &key, &page_tags, at, ttl);
+                block_on_store(&exec, fill)?;
                 report.pages_cached += 1;
             }
         }
     }
-    monitor.catch_up(&l2, end);
-    measure_until(&mut l2, &mut report, end);
+    monitor.catch_up(&model(), end);
+    measure_until(&mut model(), &mut report, end);
     // No database pool here: each render runs on its own connection.
     let (summary, series) = metrics.finish(0);
+    let monitoring = monitor.finish(&model());
     Ok(VariantReport {
         tags: Some(report),
-        monitoring: Some(monitor.finish(&l2)),
+        monitoring: Some(monitoring),
         ..VariantReport::basic(name, summary, series)
     })
 }
 
 /// Caches the page rendered at `at` under `key` for `ttl`, tagged as the variant tags.
-fn cache_page(
-    l2: &mut L2,
+async fn cache_page(
+    store: &SimL2,
     tags: &Tags,
     tagging: Tagging,
     key: &str,
@@ -420,21 +425,20 @@ fn cache_page(
     match tagging {
         Tagging::Bounded => {
             let names: Vec<&str> = page_tags.iter().map(String::as_str).collect();
-            tags.set(l2, key.as_bytes(), &page, Some(ttl), &names)
+            tags.set(store, key.as_bytes(), &page, Some(ttl), &names)
+                .await
         }
         Tagging::Unbounded => {
-            tags.set(l2, key.as_bytes(), &page, Some(ttl), &[])?;
-            page_tags.iter().try_for_each(|tag| {
-                let sadd = [b"SADD".to_vec(), tags.set_key(tag).into_bytes(), key.into()];
-                match l2.exec_args(&sadd) {
-                    Reply::Int(_) => Ok(()),
-                    other => Err(Error::Store {
-                        detail: other.to_cli_string(),
-                    }),
-                }
-            })
+            tags.set(store, key.as_bytes(), &page, Some(ttl), &[])
+                .await?;
+            for tag in page_tags {
+                store
+                    .sadd(tags.set_key(tag).as_bytes(), &[key.as_bytes()])
+                    .await?;
+            }
+            Ok(())
         }
-        Tagging::NoTags => tags.set(l2, key.as_bytes(), &page, Some(ttl), &[]),
+        Tagging::NoTags => tags.set(store, key.as_bytes(), &page, Some(ttl), &[]).await,
     }
 }
 

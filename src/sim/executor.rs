@@ -43,6 +43,10 @@ thread_local! {
 
 type Task = Pin<Box<dyn Future<Output = ()>>>;
 
+/// The waker slot of the future of [`Executor::block_on`], which is no task (task slots count up
+/// from zero and never reach it).
+const BLOCKED_ON: u32 = u32::MAX;
+
 /// The waker of task slot `slot`: the slot number is the waker's data, never dereferenced.
 fn slot_waker(slot: u32) -> Waker {
     let raw = RawWaker::new(std::ptr::without_provenance(slot as usize), &SLOT_WAKER);
@@ -229,16 +233,75 @@ impl Executor {
     /// Runs until no task can make progress or the next timer lies after `end`; the clock then
     /// reads the last timer that fired (never more than `end`).
     pub fn run_until(&self, end: SimTime) {
+        self.run_inner(end, false);
+    }
+
+    /// Runs every task and timer up to `at`, then sets the clock to `at`: for a caller that
+    /// drives time itself (a loop over arrivals) between [`Executor::block_on`] calls.
+    ///
+    /// ```
+    /// use cachelab::sim::{Executor, SimTime};
+    /// let exec = Executor::new();
+    /// exec.advance_to(SimTime(7_000));
+    /// assert_eq!(exec.sim().now(), SimTime(7_000));
+    /// ```
+    pub fn advance_to(&self, at: SimTime) {
+        self.run_inner(at, false);
+        let core = &self.sim.core;
+        core.now.set(core.now.get().max(at));
+    }
+
+    /// Runs `future` to completion from outside the executor, running the executor's tasks and
+    /// timers while it waits (the clock moves as it would for a task). `None` if it can never
+    /// finish: it waits for something no task or timer will ever do.
+    ///
+    /// ```
+    /// use cachelab::sim::{Executor, SimDuration, SimTime};
+    /// let exec = Executor::new();
+    /// let sim = exec.sim().clone();
+    /// let woke = exec.block_on(async {
+    ///     sim.sleep(SimDuration::from_millis(3)).await;
+    ///     sim.now()
+    /// });
+    /// assert_eq!(woke, Some(SimTime(3_000)));
+    /// ```
+    pub fn block_on<F: Future>(&self, future: F) -> Option<F::Output> {
+        let mut future = pin!(future);
+        let waker = slot_waker(BLOCKED_ON);
+        let mut cx = Context::from_waker(&waker);
+        let core = &self.sim.core;
+        loop {
+            let outer = RUNNING.with(|r| r.replace(core.id));
+            let polled = future.as_mut().poll(&mut cx);
+            RUNNING.with(|r| r.set(outer));
+            if let Poll::Ready(output) = polled {
+                return Some(output);
+            }
+            if !self.run_inner(SimTime(u64::MAX), true) {
+                return None;
+            }
+        }
+    }
+
+    /// The run loop: tasks, then timers in order, up to `end`. With `until_woken`, it stops as
+    /// soon as the future of [`Executor::block_on`] is woken, and says whether it was.
+    fn run_inner(&self, end: SimTime, until_woken: bool) -> bool {
         let core = &self.sim.core;
         let outer = RUNNING.with(|r| r.replace(core.id));
         let mut foreign = Vec::new();
+        let mut woken = false;
         loop {
             while let Some((executor, slot)) = WOKEN.with(|q| q.borrow_mut().pop_front()) {
-                if executor == core.id {
-                    self.poll_slot(slot);
-                } else {
+                if executor != core.id {
                     foreign.push((executor, slot));
+                } else if slot == BLOCKED_ON {
+                    woken = true;
+                } else {
+                    self.poll_slot(slot);
                 }
+            }
+            if woken && until_woken {
+                break;
             }
             let Some(timer) = self.next_timer(end) else {
                 break;
@@ -259,6 +322,7 @@ impl Executor {
         // Wakes meant for another executor (not ours to run) go back for it to find.
         WOKEN.with(|q| q.borrow_mut().extend(foreign));
         RUNNING.with(|r| r.set(outer));
+        woken
     }
 
     /// Takes the earliest timer, from the heap or a lane, if it fires by `end`.
@@ -644,6 +708,56 @@ mod tests {
 
     fn ms(n: u64) -> SimDuration {
         SimDuration::from_millis(n)
+    }
+
+    #[test]
+    fn block_on_runs_the_tasks_it_waits_for_and_gives_up_on_what_never_comes() {
+        let exec = Executor::new();
+        let sim = exec.sim().clone();
+        let flag = Rc::new(Cell::new(false));
+        let (s, f) = (sim.clone(), flag.clone());
+        exec.sim().spawn_detached(async move {
+            s.sleep(ms(5)).await;
+            f.set(true);
+        });
+        let seen = exec.block_on(async {
+            sim.sleep(ms(10)).await;
+            (flag.get(), sim.now())
+        });
+        assert_eq!(seen, Some((true, SimTime(10_000))));
+        // Nothing will ever wake this one: no task, no timer.
+        assert_eq!(exec.block_on(std::future::pending::<()>()), None);
+        // A task's output, awaited from outside.
+        let child = sim.spawn({
+            let sim = sim.clone();
+            async move {
+                sim.sleep(ms(1)).await;
+                7
+            }
+        });
+        assert_eq!(exec.block_on(child), Some(7));
+        assert_eq!(sim.now(), SimTime(11_000));
+    }
+
+    #[test]
+    fn advance_to_fires_the_timers_on_the_way_and_stops_the_clock_there() {
+        let exec = Executor::new();
+        let log = Rc::new(RefCell::new(Vec::new()));
+        for at in [3, 8] {
+            let (sim, log) = (exec.sim().clone(), log.clone());
+            exec.sim().spawn_detached(async move {
+                sim.sleep(ms(at)).await;
+                log.borrow_mut().push(sim.now());
+            });
+        }
+        exec.advance_to(SimTime(5_000));
+        assert_eq!(*log.borrow(), [SimTime(3_000)]);
+        assert_eq!(exec.sim().now(), SimTime(5_000));
+        // Never backwards.
+        exec.advance_to(SimTime(1_000));
+        assert_eq!(exec.sim().now(), SimTime(5_000));
+        exec.run();
+        assert_eq!(*log.borrow(), [SimTime(3_000), SimTime(8_000)]);
     }
 
     #[test]

@@ -15,25 +15,32 @@
 //! answers with an error (Redis stopped, a timeout), a read treats it as a miss and asks the
 //! database, a failed fill or lock release is skipped, and a write that could not invalidate
 //! still succeeds (the database has the new row). Every such error is counted
-//! ([`Summary::l2_errors`](crate::metrics::Summary::l2_errors)); the L2 model never fails, so a
-//! simulation counts none.
+//! ([`Summary::l2_errors`](crate::metrics::Summary::l2_errors)); the L2 model itself never
+//! fails, so a simulation counts none unless a [`Faulty`] store injects outages, slow replies or
+//! timeouts.
 //!
-//! Layout: `store` (the [`Store`] trait and the simulated L2), `entry` ([`CachedEntry`], what a
-//! cache holds), `bloom` ([`Bloom`]), [`http`] (an HTTP response cache's keys and storage rules),
-//! and this module (the policies and the request paths).
+//! Layout: `store` (the [`Store`] trait: commands, pipelines, scripts), `faults` ([`Faulty`]),
+//! `entry` ([`CachedEntry`], what a cache holds), `bloom` ([`Bloom`]), [`http`] (an HTTP response
+//! cache's keys and storage rules), `write` (the write paths) and this module (the policies and
+//! the request paths). The simulated L2 behind the trait is [`SimL2`], in `tiers`.
 
 mod bloom;
 mod entry;
+mod faults;
 pub mod http;
 mod store;
 mod write;
 
 pub use bloom::Bloom;
 pub use entry::CachedEntry;
-pub use store::{SimL2, Store};
+pub use faults::{FaultCounts, Faults, Faulty, Window};
+pub use store::{
+    all_ok, bad_reply, block_on_store, bulk_of, bulks_of, count_of, int_of, Cmd, Script, Server,
+    SetWhen, SimL2, Store,
+};
 pub use write::{
-    read_with, start_flush_worker, write_with, Observed, Slot, VersionedStore, WritePath,
-    WritePaths, WriteStats,
+    read_with, start_flush_worker, write_with, Observed, SetIfNewer, Slot, WritePath, WritePaths,
+    WriteStats,
 };
 
 use crate::error::{Error, Result};
@@ -319,11 +326,8 @@ impl Ctx<SimL2> {
     /// (no network time passes), as if it had been loaded in `load_time`.
     pub fn warm(&self, key: u64, load_time: SimDuration) -> Result<()> {
         if let Some((entry, kept)) = self.warm_entry(key, load_time) {
-            let mut model = self.l2.model().borrow_mut();
-            model.advance_to(self.now());
-            model
-                .set(&data_key(key), &entry.encode(), Some(kept))
-                .map_err(store::l2_error)?;
+            self.l2
+                .preload(&data_key(key), &entry.encode(), Some(kept))?;
         }
         Ok(())
     }
@@ -624,40 +628,11 @@ mod tests {
         exec.run();
     }
 
-    /// The L2 model behind a switch: while `down`, every command fails, as against a stopped
-    /// server.
-    struct Switchable {
-        l2: SimL2,
-        down: std::cell::Cell<bool>,
-    }
-
-    impl Switchable {
-        fn check(&self) -> Result<()> {
-            match self.down.get() {
-                true => Err(Error::Store {
-                    detail: "connection refused".to_string(),
-                }),
-                false => Ok(()),
-            }
-        }
-    }
-
-    impl Store for Switchable {
-        async fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
-            self.check()?;
-            self.l2.get(key).await
-        }
-        async fn set(&self, key: &[u8], value: &[u8], ttl: Option<SimDuration>) -> Result<()> {
-            self.check()?;
-            self.l2.set(key, value, ttl).await
-        }
-        async fn set_nx(&self, key: &[u8], value: &[u8], ttl: Option<SimDuration>) -> Result<bool> {
-            self.check()?;
-            self.l2.set_nx(key, value, ttl).await
-        }
-        async fn del(&self, key: &[u8]) -> Result<bool> {
-            self.check()?;
-            self.l2.del(key).await
+    /// The lab's L2 behind fault injection on its clock.
+    fn faulty(faults: Faults) -> impl FnOnce(SimL2) -> Faulty<SimL2, Sim> {
+        |l2| {
+            let sim = l2.sim().clone();
+            Faulty::new(l2, sim, faults)
         }
     }
 
@@ -668,10 +643,15 @@ mod tests {
             poll: SimDuration::from_millis(10),
             polls: 20,
         };
-        let (exec, ctx) = lab_with(lock, 20, 1000, |l2| Switchable {
-            l2,
-            down: std::cell::Cell::new(true),
-        });
+        let second = SimTime(1_000_000);
+        let outage = Faults {
+            outages: vec![Window {
+                from: SimTime::ZERO,
+                to: second,
+            }],
+            ..Faults::default()
+        };
+        let (exec, ctx) = lab_with(lock, 20, 1000, faulty(outage));
         burst(&exec, &ctx, 10);
         let t = ctx.metrics.borrow().totals();
         // Each read: GET fails, SET NX fails (no lock to coordinate with), it loads, and the
@@ -680,7 +660,8 @@ mod tests {
             (t.misses, t.db_queries, t.errors, t.l2_errors),
             (10, 10, 0, 30)
         );
-        ctx.l2.down.set(false);
+        assert_eq!(ctx.l2.counts().refused, 30);
+        exec.advance_to(second);
         burst(&exec, &ctx, 10);
         let t = ctx.metrics.borrow().totals();
         // Back up: one lock holder loads, the nine others find its fill.
@@ -688,6 +669,31 @@ mod tests {
             (t.misses, t.l2_hits, t.db_queries, t.errors, t.l2_errors),
             (11, 9, 11, 0, 30)
         );
+    }
+
+    #[test]
+    fn replies_slower_than_the_client_timeout_fail_open_too() {
+        // Every reply 50 ms late, a client that waits 10 ms: the GET and the fill time out.
+        let slow = Faults {
+            slow: vec![(
+                Window {
+                    from: SimTime::ZERO,
+                    to: SimTime(1_000_000),
+                },
+                SimDuration::from_millis(50),
+            )],
+            timeout: Some(SimDuration::from_millis(10)),
+            ..Faults::default()
+        };
+        let (exec, ctx) = lab_with(Protection::None, 20, 1000, faulty(slow));
+        burst(&exec, &ctx, 10);
+        let t = ctx.metrics.borrow().totals();
+        assert_eq!(
+            (t.misses, t.db_queries, t.errors, t.l2_errors),
+            (10, 10, 0, 20)
+        );
+        let counts = ctx.l2.counts();
+        assert_eq!((counts.delayed, counts.timed_out), (20, 20));
     }
 
     #[test]

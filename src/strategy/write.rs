@@ -34,11 +34,12 @@
 //! write, and write-behind hands out the next number when it queues, so that a report can say
 //! exactly which writes a crash lost and how far behind a read was.
 
-use super::store::l2_error;
-use super::{data_key, CachedEntry, Ctx, Response, SimL2, Store};
+use super::store::{bad_reply, bulk_of};
+use super::{data_key, CachedEntry, Cmd, Ctx, Response, Script, Server, SetWhen, Store};
 use crate::error::Result;
 use crate::metrics::{Purpose, Served};
 use crate::sim::{SimDuration, SimTime};
+use crate::tiers::l2::Reply;
 use crate::tiers::Row;
 use std::cell::RefCell;
 use std::collections::{BTreeMap, VecDeque};
@@ -197,7 +198,7 @@ impl WritePaths {
 
     /// Stores a loaded `entry` the way this path fills (stamping its freshness), counting
     /// put-backs and refusals; true if the cache took it.
-    async fn fill<S: VersionedStore + 'static>(
+    async fn fill<S: Store + 'static>(
         &self,
         ctx: &Ctx<S>,
         key: u64,
@@ -219,9 +220,13 @@ impl WritePaths {
                 // Kept past its freshness (reads treat it as a miss then) for as long as a reader
                 // can be in flight, so that its version still turns older fills away.
                 let keep = ttl.max(ctx.policy.request_timeout);
-                ctx.l2
-                    .set_if_newer(&k, Slot::Entry(*entry), Some(keep))
-                    .await?
+                SetIfNewer {
+                    key: &k,
+                    slot: Slot::Entry(*entry),
+                    ttl: Some(keep),
+                }
+                .run_on(&ctx.l2)
+                .await?
             }
             WritePath::WriteThrough | WritePath::WriteBehind { .. } => {
                 ctx.l2.set_nx(&k, &entry.encode(), Some(ttl)).await?
@@ -396,34 +401,107 @@ impl Slot {
     }
 }
 
-/// A shared cache that can store a [`Slot`] only if it is newer than what it holds, in one
-/// atomic step at the server (in Redis: `EVAL` of a script that reads, compares and sets).
-// Single-threaded executor: the futures need not be `Send` (see `Store`).
-#[allow(async_fn_in_trait)]
-pub trait VersionedStore: Store {
-    /// Stores `slot` under `key` with `ttl` unless the key holds a slot it does not replace
-    /// ([`Slot::replaces`]); true if it stored. Bytes that are no slot count as absent.
-    async fn set_if_newer(&self, key: &[u8], slot: Slot, ttl: Option<SimDuration>) -> Result<bool>;
+/// Stores a [`Slot`] only if it is newer than what the key holds, in one atomic step at the
+/// server: a Lua script that reads, compares and sets. A version is a little-endian `u64` inside
+/// the encoded slot, read in Lua byte by byte (exact below 2^53).
+pub struct SetIfNewer<'a> {
+    /// The key.
+    pub key: &'a [u8],
+    /// What to store.
+    pub slot: Slot,
+    /// Its TTL.
+    pub ttl: Option<SimDuration>,
 }
 
-impl VersionedStore for SimL2 {
-    async fn set_if_newer(&self, key: &[u8], slot: Slot, ttl: Option<SimDuration>) -> Result<bool> {
-        self.call(|model| {
-            let current = model.get(key)?.as_deref().and_then(Slot::decode);
-            let wins = current.is_none_or(|c| slot.replaces(&c));
-            if wins {
-                model.set(key, &slot.encode(), ttl)?;
-            }
-            Ok(wins)
-        })
-        .await
-        .map_err(l2_error)
+impl SetIfNewer<'_> {
+    /// Runs the step on `store`: true if it stored. Bytes that are no slot count as absent.
+    pub async fn run_on<S: Store + ?Sized>(&self, store: &S) -> Result<bool> {
+        match store.eval(self).await? {
+            Reply::Int(stored) => Ok(stored == 1),
+            other => Err(bad_reply("set-if-newer", &other)),
+        }
+    }
+}
+
+impl Script for SetIfNewer<'_> {
+    fn name(&self) -> &'static str {
+        "set-if-newer"
+    }
+
+    fn lua(&self) -> &'static str {
+        r"
+local function version(bytes, at)
+  local v = 0
+  for i = at + 7, at, -1 do v = v * 256 + string.byte(bytes, i) end
+  return v
+end
+local current = redis.call('GET', KEYS[1])
+local wins = true
+if current then
+  local have = nil
+  if #current == 25 and string.byte(current, 1) == 1 then have = version(current, 2)
+  elseif #current == 25 and string.byte(current, 1) == 0 then have = 0
+  elseif #current == 9 and string.sub(current, 1, 1) == 'M' then have = version(current, 2)
+  end
+  if have then
+    local new = tonumber(ARGV[2])
+    if ARGV[3] == 'entry' then wins = new >= have else wins = new > have end
+  end
+end
+if not wins then return 0 end
+if ARGV[4] == '' then
+  redis.call('SET', KEYS[1], ARGV[1])
+else
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[4])
+end
+return 1
+"
+    }
+
+    fn keys(&self) -> Vec<&[u8]> {
+        vec![self.key]
+    }
+
+    fn args(&self) -> Vec<Vec<u8>> {
+        let kind = match self.slot {
+            Slot::Entry(_) => "entry",
+            Slot::Marker(_) => "marker",
+        };
+        let ttl_ms = self.ttl.map_or(String::new(), |t| {
+            t.as_micros().div_ceil(1_000).max(1).to_string()
+        });
+        vec![
+            self.slot.encode(),
+            self.slot.version().to_string().into_bytes(),
+            kind.as_bytes().to_vec(),
+            ttl_ms.into_bytes(),
+        ]
+    }
+
+    fn run(&self, server: &mut dyn Server) -> Reply {
+        let current = match bulk_of("GET", server.call(Cmd::Get(self.key))) {
+            Ok(current) => current.as_deref().and_then(Slot::decode),
+            Err(e) => return Reply::Error(e.to_string()),
+        };
+        if current.is_some_and(|c| !self.slot.replaces(&c)) {
+            return Reply::Int(0);
+        }
+        let set = Cmd::Set {
+            key: self.key,
+            value: &self.slot.encode(),
+            ttl: self.ttl,
+            when: SetWhen::Always,
+        };
+        match server.call(set) {
+            Reply::Error(e) => Reply::Error(e),
+            _ => Reply::Int(1),
+        }
     }
 }
 
 /// Reads `key` through L1 and L2 to the database, filling the caches the way `paths` fills, and
 /// starting a refresh-ahead reload when one is due.
-pub async fn read_with<S: VersionedStore + 'static>(
+pub async fn read_with<S: Store + 'static>(
     ctx: &Rc<Ctx<S>>,
     paths: &Rc<WritePaths>,
     key: u64,
@@ -466,11 +544,7 @@ pub async fn read_with<S: VersionedStore + 'static>(
 }
 
 /// Starts a reload of `key` unless one is already running.
-fn refresh_in_background<S: VersionedStore + 'static>(
-    ctx: &Rc<Ctx<S>>,
-    paths: &Rc<WritePaths>,
-    key: u64,
-) {
+fn refresh_in_background<S: Store + 'static>(ctx: &Rc<Ctx<S>>, paths: &Rc<WritePaths>, key: u64) {
     if !ctx.refreshing.borrow_mut().insert(key) {
         return;
     }
@@ -511,7 +585,7 @@ fn refresh_in_background<S: VersionedStore + 'static>(
 /// assert_eq!((seen.response.entry.version, seen.db_version), (Some(2), Some(2)));
 /// assert_eq!(paths.stats().db_writes, 1);
 /// ```
-pub async fn write_with<S: VersionedStore + 'static>(
+pub async fn write_with<S: Store + 'static>(
     ctx: &Ctx<S>,
     paths: &WritePaths,
     key: u64,
@@ -531,9 +605,13 @@ pub async fn write_with<S: VersionedStore + 'static>(
                 // The marker must outlive any read that loaded an older row: reads give up
                 // after the request timeout, and cached entries live a TTL.
                 let keep = ctx.policy.ttl.max(ctx.policy.request_timeout);
-                ctx.l2
-                    .set_if_newer(&data_key(key), Slot::Marker(version), Some(keep))
-                    .await?;
+                SetIfNewer {
+                    key: &data_key(key),
+                    slot: Slot::Marker(version),
+                    ttl: Some(keep),
+                }
+                .run_on(&ctx.l2)
+                .await?;
                 true
             }
             None => false,
@@ -603,7 +681,7 @@ mod tests {
     use super::*;
     use crate::metrics::Metrics;
     use crate::sim::{Executor, SimRng};
-    use crate::strategy::{Policy, Protection};
+    use crate::strategy::{Policy, Protection, SimL2};
     use crate::tiers::{Db, LatencyModel, L1, L2};
     use std::num::NonZeroU64;
 

@@ -84,6 +84,7 @@ mod fuzz;
 mod info;
 mod parse;
 mod reply;
+mod serve;
 mod value;
 
 pub use command::args::{format_double, glob_match, parse_i64};
