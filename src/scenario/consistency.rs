@@ -11,7 +11,8 @@
 //! The bench is the lab's ([`super::lab::prepare`], [`super::lab::drive`]); only the request
 //! handler is this scenario's own, because it must judge every read as it happens.
 
-use super::catalog::{base_lab, param, secs, variant, with_defaults, zipf, Runner, Scenario};
+use super::common::{base_lab, param, secs, with_defaults, zipf};
+use super::contract::{variant, Runner, Scenario};
 use super::lab::{self, VariantReport};
 use super::params::Params;
 use crate::error::{Error, Result};

@@ -2,7 +2,10 @@
 //!
 //! - `params`: [`ParamSpec`] and its validation, shared by every experiment and face.
 //! - [`l1_curve`]: the L1 capacity curve.
-//! - `catalog`: the failure scenarios — `stampede`, `avalanche`, `penetration` — and [`run`].
+//! - `contract`: what every scenario declares ([`Scenario`]), its [`Report`], and [`run`].
+//! - `common`: the parameters every scenario shares and the lab bench they describe.
+//! - `catalog`: the registry, one line per scenario ([`scenarios`], [`find`]).
+//! - `stampede`, `avalanche`, `penetration`: the lab bench's scenarios, one module each.
 //! - `schema_deploy`: the `schema-deploy` scenario, on its own bench ([`SchemaDeployReport`]).
 //! - `lab`: the bench every scenario variant runs on ([`LabConfig`] → [`VariantReport`]), on the
 //!   simulator or (through [`LabRun`]) on any other runtime.
@@ -14,20 +17,27 @@
 //! - `tags`: scenario `tags`, cached pages flushed by tag, and tag sets bounded or not
 //!   ([`TagsReport`]).
 
+mod avalanche;
 mod catalog;
+mod common;
 mod consistency;
+mod contract;
 pub mod l1_curve;
 mod lab;
 mod link;
 mod multilayer;
 mod params;
+mod penetration;
 mod ratelimit;
 mod response_cache;
 mod schema_deploy;
+mod stampede;
 mod tags;
 
-pub use catalog::{find, run, scenarios, Report, Runner, Scenario, ScenarioRun, Variant, COMMON};
+pub use catalog::{find, scenarios};
+pub use common::COMMON;
 pub use consistency::{ConsistencyReport, LostWrite, WriteBehindReport};
+pub use contract::{run, Report, Runner, Scenario, ScenarioRun, Variant};
 pub use lab::{
     run_variant, BloomReport, KeyQueries, LabConfig, LabRun, VariantReport, MAX_REQUESTS,
 };

@@ -26,7 +26,8 @@
 //! accounting of stale reads — answers older than the row the database held at that moment — by
 //! the layer that gave them and by how long the database had moved on.
 
-use super::catalog::{base_lab, ms, param, variant, with_defaults, zipf, Runner, Scenario};
+use super::common::{base_lab, ms, param, with_defaults, zipf};
+use super::contract::{variant, Runner, Scenario};
 use super::lab::{busiest_keys, check_request_budget, drive, LabConfig, VariantReport};
 use super::params::Params;
 use crate::error::{Error, Result};

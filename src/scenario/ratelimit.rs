@@ -24,7 +24,8 @@
 //! application), `summary.errors` rejected ones (`429`), so `series.db_qps` is admissions per
 //! second; latencies are not modelled.
 
-use super::catalog::{alert_thresholds, param, variant, with_common, Runner, Scenario};
+use super::common::{alert_thresholds, param, with_common};
+use super::contract::{variant, Runner, Scenario};
 use super::lab::{check_request_budget, VariantReport};
 use super::params::Params;
 use crate::error::Result;

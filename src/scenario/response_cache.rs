@@ -30,9 +30,8 @@
 //! wrong responses, `summary.errors` `500`s served fresh from the backend, `summary.hit_ratio` the
 //! share of successful answers that came from the cache.
 
-use super::catalog::{
-    alert_thresholds, db_latency, param, variant, with_common, Runner, Scenario, SERVICE_PARAMS,
-};
+use super::common::{alert_thresholds, db_latency, param, with_common, SERVICE_PARAMS};
+use super::contract::{variant, Runner, Scenario};
 use super::lab::{check_request_budget, VariantReport};
 use super::params::Params;
 use crate::error::Result;

@@ -24,12 +24,10 @@
 //! Reads are cache-aside over the simulated L2 and database of the lab; `stale_reads` stays 0,
 //! because a wrong value here is a misreading, counted in the report's `schema_deploy` section.
 
-use super::catalog::{
-    alert_thresholds, db_latency, ms, param, secs, variant, with_defaults, Scenario,
-};
+use super::common::{alert_thresholds, db_latency, ms, param, secs, with_defaults};
+use super::contract::{variant, Runner, Scenario};
 use super::lab::{busiest_keys, check_request_budget, VariantReport};
 use super::params::Params;
-use super::Runner;
 use crate::error::Result;
 use crate::manager::{remember, run_monitored, Monitor, Remembered, Schema};
 use crate::metrics::{Metrics, Outcome, Purpose, Served};

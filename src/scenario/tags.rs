@@ -24,10 +24,8 @@
 //! - `no-tags`: an update deletes only the product's own page; listings and searches that show it
 //!   stay stale until their TTL ends.
 
-use super::catalog::{
-    alert_thresholds, db_latency, ms, param, secs, variant, with_common, Runner, Scenario,
-    SERVICE_PARAMS,
-};
+use super::common::{alert_thresholds, db_latency, ms, param, secs, with_common, SERVICE_PARAMS};
+use super::contract::{variant, Runner, Scenario};
 use super::lab::{check_request_budget, VariantReport};
 use super::params::Params;
 use crate::error::{Error, Result};
