@@ -28,7 +28,10 @@ fn the_sliding_log_never_admits_more_than_the_limit_in_any_window() {
                     "seed {seed} {name}"
                 );
             }
-            assert_eq!(l.burst_max_in_window, r.params.get("read_limit") as u64);
+            assert_eq!(
+                l.burst_max_in_window,
+                r.params.get("read_limit").unwrap() as u64
+            );
         }
     }
 }
@@ -37,7 +40,7 @@ fn the_sliding_log_never_admits_more_than_the_limit_in_any_window() {
 fn the_fixed_window_admits_twice_the_limit_across_a_boundary() {
     for seed in SEEDS {
         let r = run("ratelimit", &[], seed).unwrap();
-        let limit = r.params.get("read_limit") as u64;
+        let limit = r.params.get("read_limit").unwrap() as u64;
         let fixed = limits(&r, "fixed-window");
         println!(
             "seed {seed}: burst admitted in one window: fixed {}, log {}, counter {}, bucket {}",
@@ -94,7 +97,7 @@ fn fail_open_admits_and_fail_closed_refuses_during_the_outage() {
 fn an_admin_reset_restores_the_quota() {
     for seed in SEEDS {
         let r = run("ratelimit", &[], seed).unwrap();
-        let limit = r.params.get("read_limit") as u64;
+        let limit = r.params.get("read_limit").unwrap() as u64;
         for name in ALGORITHMS {
             let reset = &limits(&r, name).reset;
             let (before, after) = (

@@ -12,7 +12,7 @@ fn tags<'a>(r: &'a Report, name: &str) -> &'a TagsReport {
 /// sets hold every name written in one TTL — as many as can be alive at once, since the cache
 /// starts cold and fills fastest at first.
 fn one_ttl_bucket(r: &Report) -> usize {
-    (r.params.get("ttl_s") / (r.params.get("bucket_ms") / 1e3)) as usize - 1
+    (r.params.get("ttl_s").unwrap() / (r.params.get("bucket_ms").unwrap() / 1e3)) as usize - 1
 }
 
 #[test]

@@ -126,6 +126,9 @@ mod cli {
             /// multilayer, response-cache, ratelimit or tags (`cachelab scenarios` lists their
             /// parameters).
             scenario: String,
+            /// Run only these variants (comma-separated or repeated; default: all).
+            #[arg(long = "variant", value_name = "NAME", value_delimiter = ',')]
+            variants: Vec<String>,
             #[command(flatten)]
             args: RunArgs,
         },
@@ -222,10 +225,11 @@ mod cli {
             }
             Command::Run {
                 scenario: name,
+                variants,
                 args: RunArgs { set, seed, json },
             } => {
-                let report =
-                    scenario::run(&name, &assignments(&set)?, seed).map_err(|e| e.to_string())?;
+                let report = scenario::run_only(&name, &assignments(&set)?, seed, &variants)
+                    .map_err(|e| e.to_string())?;
                 if json {
                     println!("{}", to_json(&report)?);
                 } else {

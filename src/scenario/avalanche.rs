@@ -2,15 +2,33 @@
 //! refresh spreads their reloads.
 
 use super::common::{base_lab, param, with_defaults, zipf};
-use super::contract::{variant, Runner, Scenario};
+use super::contract::{variants, Experiment, VariantSet};
+use super::lab::{run_variant, LabConfig, VariantReport};
+use super::params::{ParamSpec, Params};
+use crate::error::Result;
 use crate::strategy::Protection;
 
-pub(super) fn scenario() -> Scenario {
-    Scenario {
-        name: "avalanche",
-        about: "Many keys cached at the same moment with the same TTL expire together, and the \
-                database takes all their reloads at once; jitter or early refresh spreads them.",
-        params: with_defaults(
+/// Scenario `avalanche`.
+pub(super) struct Avalanche;
+
+variants! {
+    /// How the keys' expiries are spread, or not.
+    pub(super) enum Spread {
+        FixedTtl = "fixed-ttl": "every key gets the same TTL",
+        Jitter = "jitter": "TTLs spread by a random factor",
+        EarlyRefresh = "early-refresh": "XFetch refreshes each key a random while before it expires",
+    }
+}
+
+impl Experiment for Avalanche {
+    type Variant = Spread;
+    const NAME: &'static str = "avalanche";
+    const ABOUT: &'static str =
+        "Many keys cached at the same moment with the same TTL expire together, and the \
+                database takes all their reloads at once; jitter or early refresh spreads them.";
+
+    fn params() -> Vec<ParamSpec> {
+        with_defaults(
             &[
                 ("keys", 5_000.0),
                 ("ttl_s", 20.0),
@@ -39,27 +57,29 @@ pub(super) fn scenario() -> Scenario {
                     false,
                 ),
             ],
-        ),
-        variants: vec![
-            variant("fixed-ttl", "every key gets the same TTL"),
-            variant("jitter", "TTLs spread by a random factor"),
-            variant(
-                "early-refresh",
-                "XFetch refreshes each key a random while before it expires",
-            ),
-        ],
-        runner: Runner::Lab(|p, variant| {
-            let mut lab = base_lab(p, zipf(p))?;
-            match variant {
-                "jitter" => lab.policy.jitter = p.get("jitter"),
-                "early-refresh" => {
-                    lab.policy.protection = Protection::XFetch {
-                        beta: p.get("early_beta"),
-                    }
-                }
-                _ => {}
-            }
-            Ok(lab)
-        }),
+        )
     }
+
+    fn run(p: &Params, variant: Spread, seed: u64) -> Result<VariantReport> {
+        run_variant(variant.name(), &configure(p, variant)?, seed)
+    }
+
+    fn lab_config(p: &Params, variant: Spread) -> Option<Result<LabConfig>> {
+        Some(configure(p, variant))
+    }
+}
+
+/// The lab bench of `variant`.
+fn configure(p: &Params, variant: Spread) -> Result<LabConfig> {
+    let mut lab = base_lab(p, zipf(p)?)?;
+    match variant {
+        Spread::FixedTtl => {}
+        Spread::Jitter => lab.policy.jitter = p.get("jitter")?,
+        Spread::EarlyRefresh => {
+            lab.policy.protection = Protection::XFetch {
+                beta: p.get("early_beta")?,
+            }
+        }
+    }
+    Ok(lab)
 }

@@ -7,15 +7,15 @@ use crate::error::{Error, Result};
 /// Every scenario, in the order the faces list them.
 pub fn scenarios() -> Vec<Scenario> {
     vec![
-        super::stampede::scenario(),
-        super::avalanche::scenario(),
-        super::penetration::scenario(),
-        super::schema_deploy::scenario(),
-        super::consistency::scenario(),
-        super::multilayer::scenario(),
-        super::response_cache::scenario(),
-        super::ratelimit::scenario(),
-        super::tags::scenario(),
+        Scenario::of::<super::stampede::Stampede>(),
+        Scenario::of::<super::avalanche::Avalanche>(),
+        Scenario::of::<super::penetration::Penetration>(),
+        Scenario::of::<super::schema_deploy::SchemaDeploy>(),
+        Scenario::of::<super::consistency::Consistency>(),
+        Scenario::of::<super::multilayer::MultiLayer>(),
+        Scenario::of::<super::response_cache::ResponseCache>(),
+        Scenario::of::<super::ratelimit::RateLimit>(),
+        Scenario::of::<super::tags::TaggedPages>(),
     ]
 }
 

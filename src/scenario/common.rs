@@ -255,84 +255,87 @@ pub(super) fn with_common(
     specs
 }
 
-pub(super) fn ms(p: &Params, name: &str) -> SimDuration {
-    SimDuration::from_secs_f64(p.get(name) / 1e3)
+pub(super) fn ms(p: &Params, name: &str) -> Result<SimDuration> {
+    Ok(SimDuration::from_secs_f64(p.get(name)? / 1e3))
 }
 
-pub(super) fn secs(p: &Params, name: &str) -> SimDuration {
-    SimDuration::from_secs_f64(p.get(name))
+pub(super) fn secs(p: &Params, name: &str) -> Result<SimDuration> {
+    Ok(SimDuration::from_secs_f64(p.get(name)?))
 }
 
 /// The lab every scenario starts from: the common parameters, the given key popularity, plain
 /// cache-aside with a fixed TTL, everything warmed at time zero.
 pub(super) fn base_lab(p: &Params, popularity: Popularity) -> Result<LabConfig> {
     let db_latency = db_latency(p)?;
-    let arrivals = match p.get_u64("clients") {
+    let arrivals = match p.get_u64("clients")? {
         0 => Arrivals::Poisson {
-            per_sec: p.get("rate"),
+            per_sec: p.get("rate")?,
         },
         clients => Arrivals::ClosedLoop {
             clients,
-            think: ms(p, "think_ms"),
+            think: ms(p, "think_ms")?,
         },
     };
     Ok(LabConfig {
-        duration: secs(p, "duration_s"),
-        bucket: ms(p, "bucket_ms"),
+        duration: secs(p, "duration_s")?,
+        bucket: ms(p, "bucket_ms")?,
         arrivals,
         mix: Mix {
             popularity,
-            write_share: p.get("write_share"),
+            write_share: p.get("write_share")?,
             missing_share: 0.0,
             missing_keys: 0,
         },
         // The parameter caps it at a million, which fits any usize.
-        l1: NonZeroUsize::new(p.get_u64("l1_keys") as usize),
-        l2_rtt: ms(p, "l2_rtt_ms"),
+        l1: NonZeroUsize::new(p.get_u64("l1_keys")? as usize),
+        l2_rtt: ms(p, "l2_rtt_ms")?,
         db_latency,
-        db_pool: NonZeroU64::new(p.get_u64("db_pool")).unwrap_or(NonZeroU64::MIN),
+        db_pool: NonZeroU64::new(p.get_u64("db_pool")?).unwrap_or(NonZeroU64::MIN),
         policy: Policy {
-            ttl: secs(p, "ttl_s"),
+            ttl: secs(p, "ttl_s")?,
             jitter: 0.0,
             negative_ttl: None,
-            l1_ttl: ms(p, "l1_ttl_ms"),
+            l1_ttl: ms(p, "l1_ttl_ms")?,
             protection: Protection::None,
-            request_timeout: ms(p, "timeout_ms"),
+            request_timeout: ms(p, "timeout_ms")?,
         },
         bloom_bits_per_key: None,
         warm: true,
         hot_key: None,
-        event_log: p.get_u64("event_log") as usize,
-        alerts: alert_thresholds(p),
+        event_log: p.get_u64("event_log")? as usize,
+        alerts: alert_thresholds(p)?,
     })
 }
 
 /// The database's query times from `db_p50_ms` and `db_p99_ms`, which must not be below the
 /// median.
 pub(super) fn db_latency(p: &Params) -> Result<LatencyModel> {
-    if p.get("db_p99_ms") < p.get("db_p50_ms") {
+    if p.get("db_p99_ms")? < p.get("db_p50_ms")? {
         return Err(Error::OutOfRange {
             name: "db_p99_ms".to_string(),
-            value: p.get("db_p99_ms"),
-            min: p.get("db_p50_ms"),
+            value: p.get("db_p99_ms")?,
+            min: p.get("db_p50_ms")?,
             max: 60_000.0,
             unit: "ms",
         });
     }
     Ok(LatencyModel::from_percentiles(
-        ms(p, "db_p50_ms"),
-        ms(p, "db_p99_ms"),
+        ms(p, "db_p50_ms")?,
+        ms(p, "db_p99_ms")?,
     ))
 }
 
 /// The monitor's thresholds from the common parameters `alert_hit_ratio` and `alert_memory_mb`.
-pub(super) fn alert_thresholds(p: &Params) -> AlertThresholds {
-    AlertThresholds {
-        hit_ratio: p.get("alert_hit_ratio"),
-        memory_mb: p.get("alert_memory_mb"),
-    }
+pub(super) fn alert_thresholds(p: &Params) -> Result<AlertThresholds> {
+    Ok(AlertThresholds {
+        hit_ratio: p.get("alert_hit_ratio")?,
+        memory_mb: p.get("alert_memory_mb")?,
+    })
 }
 
-pub(super) fn zipf(p: &Params) -> Popularity {
-    Popularity::Zipf(Zipf::new(p.get_u64("keys"), p.get("skew")))
+pub(super) fn zipf(p: &Params) -> Result<Popularity> {
+    Ok(Popularity::Zipf(Zipf::new(
+        p.get_u64("keys")?,
+        p.get("skew")?,
+    )))
 }

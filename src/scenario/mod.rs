@@ -37,7 +37,7 @@ mod tags;
 pub use catalog::{find, scenarios};
 pub use common::COMMON;
 pub use consistency::{ConsistencyReport, LostWrite, WriteBehindReport};
-pub use contract::{run, Report, Runner, Scenario, ScenarioRun, Variant};
+pub use contract::{run, run_only, Experiment, Report, Scenario, ScenarioRun, Variant, VariantSet};
 pub use lab::{
     run_variant, BloomReport, KeyQueries, LabConfig, LabRun, VariantReport, MAX_REQUESTS,
 };

@@ -2,14 +2,32 @@
 //! filter of the existing keys.
 
 use super::common::{base_lab, param, secs, with_defaults, zipf};
-use super::contract::{variant, Runner, Scenario};
+use super::contract::{variants, Experiment, VariantSet};
+use super::lab::{run_variant, LabConfig, VariantReport};
+use super::params::{ParamSpec, Params};
+use crate::error::Result;
 
-pub(super) fn scenario() -> Scenario {
-    Scenario {
-        name: "penetration",
-        about: "Requests for keys that do not exist miss every cache and reach the database, \
-                unless 'not found' is cached or a Bloom filter of existing keys turns them away.",
-        params: with_defaults(
+/// Scenario `penetration`.
+pub(super) struct Penetration;
+
+variants! {
+    /// What stands between a read for a missing key and the database.
+    pub(super) enum Screen {
+        None = "none": "a miss for a missing key always queries the database",
+        NullCache = "null-cache": "'not found' is cached for a short TTL",
+        Bloom = "bloom": "a Bloom filter of existing keys screens queries",
+    }
+}
+
+impl Experiment for Penetration {
+    type Variant = Screen;
+    const NAME: &'static str = "penetration";
+    const ABOUT: &'static str =
+        "Requests for keys that do not exist miss every cache and reach the database, \
+                unless 'not found' is cached or a Bloom filter of existing keys turns them away.";
+
+    fn params() -> Vec<ParamSpec> {
+        with_defaults(
             &[
                 ("keys", 10_000.0),
                 ("skew", 1.0),
@@ -58,25 +76,27 @@ pub(super) fn scenario() -> Scenario {
                     true,
                 ),
             ],
-        ),
-        variants: vec![
-            variant(
-                "none",
-                "a miss for a missing key always queries the database",
-            ),
-            variant("null-cache", "'not found' is cached for a short TTL"),
-            variant("bloom", "a Bloom filter of existing keys screens queries"),
-        ],
-        runner: Runner::Lab(|p, variant| {
-            let mut lab = base_lab(p, zipf(p))?;
-            lab.mix.missing_share = p.get("missing_share");
-            lab.mix.missing_keys = p.get_u64("missing_keys");
-            match variant {
-                "null-cache" => lab.policy.negative_ttl = Some(secs(p, "negative_ttl_s")),
-                "bloom" => lab.bloom_bits_per_key = Some(p.get_u64("bloom_bits_per_key")),
-                _ => {}
-            }
-            Ok(lab)
-        }),
+        )
     }
+
+    fn run(p: &Params, variant: Screen, seed: u64) -> Result<VariantReport> {
+        run_variant(variant.name(), &configure(p, variant)?, seed)
+    }
+
+    fn lab_config(p: &Params, variant: Screen) -> Option<Result<LabConfig>> {
+        Some(configure(p, variant))
+    }
+}
+
+/// The lab bench of `variant`.
+fn configure(p: &Params, variant: Screen) -> Result<LabConfig> {
+    let mut lab = base_lab(p, zipf(p)?)?;
+    lab.mix.missing_share = p.get("missing_share")?;
+    lab.mix.missing_keys = p.get_u64("missing_keys")?;
+    match variant {
+        Screen::None => {}
+        Screen::NullCache => lab.policy.negative_ttl = Some(secs(p, "negative_ttl_s")?),
+        Screen::Bloom => lab.bloom_bits_per_key = Some(p.get_u64("bloom_bits_per_key")?),
+    }
+    Ok(lab)
 }

@@ -25,9 +25,9 @@
 //!   stay stale until their TTL ends.
 
 use super::common::{alert_thresholds, db_latency, ms, param, secs, with_common, SERVICE_PARAMS};
-use super::contract::{variant, Runner, Scenario};
+use super::contract::{variants, Experiment, VariantSet};
 use super::lab::{check_request_budget, VariantReport};
-use super::params::Params;
+use super::params::{ParamSpec, Params};
 use crate::error::{Error, Result};
 use crate::manager::{Monitor, Tags};
 use crate::metrics::{Metrics, Outcome, Purpose, Served};
@@ -59,24 +59,6 @@ pub const MAX_TAG_MEASUREMENTS: u64 = 20_000_000;
 
 /// The prefix of the tag sets' keys.
 const TAG_PREFIX: &str = "shop";
-
-/// How a variant tags pages and flushes them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Tagging {
-    Bounded,
-    Unbounded,
-    NoTags,
-}
-
-impl Tagging {
-    fn of(variant: &str) -> Tagging {
-        match variant {
-            "unbounded" => Tagging::Unbounded,
-            "no-tags" => Tagging::NoTags,
-            _ => Tagging::Bounded,
-        }
-    }
-}
 
 /// A cacheable page.
 #[derive(Clone, Copy, Debug)]
@@ -136,7 +118,9 @@ impl Catalogue {
         let shown = self.shown(page);
         let mut categories: Vec<u64> = match page {
             Page::Listing(c) => vec![c],
-            _ => shown.iter().map(|p| p % self.categories).collect(),
+            Page::Product(_) | Page::Search(_) => {
+                shown.iter().map(|p| p % self.categories).collect()
+            }
         };
         categories.sort_unstable();
         categories.dedup();
@@ -174,14 +158,28 @@ pub struct TagsReport {
     pub stale_reads: u64,
 }
 
-/// The scenario's definition.
-pub(super) fn scenario() -> Scenario {
-    Scenario {
-        name: "tags",
-        about: "Cached pages tagged with the products and categories they show, flushed by tag \
+/// Scenario `tags`.
+pub(super) struct TaggedPages;
+
+variants! {
+    /// How a variant tags pages and flushes them.
+    pub(super) enum Tagging {
+        Bounded = "bounded": "tag sets with a TTL that follows their members, pruned when they double",
+        Unbounded = "unbounded": "a plain SADD per tag: no TTL, no pruning, dead names pile up",
+        NoTags = "no-tags": "an update deletes only the product's own page; listings stay stale",
+    }
+}
+
+impl Experiment for TaggedPages {
+    type Variant = Tagging;
+    const NAME: &'static str = "tags";
+    const ABOUT: &'static str =
+        "Cached pages tagged with the products and categories they show, flushed by tag \
                 when a product changes: tag sets bounded by a TTL and pruning, against plain \
-                SADD (sets that grow for ever) and against no tags (stale listings).",
-        params: with_common(
+                SADD (sets that grow for ever) and against no tags (stale listings).";
+
+    fn params() -> Vec<ParamSpec> {
+        with_common(
             &SERVICE_PARAMS,
             &[
                 ("duration_s", 120.0),
@@ -230,22 +228,11 @@ pub(super) fn scenario() -> Scenario {
                     false,
                 ),
             ],
-        ),
-        variants: vec![
-            variant(
-                "bounded",
-                "tag sets with a TTL that follows their members, pruned when they double",
-            ),
-            variant(
-                "unbounded",
-                "a plain SADD per tag: no TTL, no pruning, dead names pile up",
-            ),
-            variant(
-                "no-tags",
-                "an update deletes only the product's own page; listings stay stale",
-            ),
-        ],
-        runner: Runner::Custom(run),
+        )
+    }
+
+    fn run(p: &Params, variant: Tagging, seed: u64) -> Result<VariantReport> {
+        run(p, variant, seed)
     }
 }
 
@@ -262,32 +249,31 @@ fn rendered_at(page: &[u8]) -> Option<SimTime> {
     text.parse().ok().map(SimTime)
 }
 
-/// Runs variant `name`.
-fn run(p: &Params, name: &str, seed: u64) -> Result<VariantReport> {
-    let rate = p.get("rate");
-    let update_rate = p.get("update_rate");
-    let duration = secs(p, "duration_s");
+/// Runs variant `tagging`.
+fn run(p: &Params, tagging: Tagging, seed: u64) -> Result<VariantReport> {
+    let rate = p.get("rate")?;
+    let update_rate = p.get("update_rate")?;
+    let duration = secs(p, "duration_s")?;
     check_request_budget(
         Arrivals::Poisson {
             per_sec: rate + update_rate,
         },
         duration,
     )?;
-    let tagging = Tagging::of(name);
     let catalogue = Catalogue {
-        products: p.get_u64("products"),
-        categories: p.get_u64("categories"),
+        products: p.get_u64("products")?,
+        categories: p.get_u64("categories")?,
     };
-    let popularity = Zipf::new(catalogue.products, p.get("skew"));
-    let queries = p.get_u64("queries");
+    let popularity = Zipf::new(catalogue.products, p.get("skew")?);
+    let queries = p.get_u64("queries")?;
     let database = db_latency(p)?;
-    let ttl = secs(p, "ttl_s");
-    let rtt = ms(p, "l2_rtt_ms");
-    let bucket = ms(p, "bucket_ms");
+    let ttl = secs(p, "ttl_s")?;
+    let rtt = ms(p, "l2_rtt_ms")?;
+    let bucket = ms(p, "bucket_ms")?;
     let end = SimTime::ZERO + duration;
     let mut metrics = Metrics::new(bucket, end, u64::MAX, 0, None);
     let mut l2 = L2::new();
-    let mut monitor = Monitor::new(bucket, alert_thresholds(p), &l2);
+    let mut monitor = Monitor::new(bucket, alert_thresholds(p)?, &l2);
     let tags = Tags::new(TAG_PREFIX);
     let tag_keys: Vec<String> = catalogue.all_tags().map(|t| tags.set_key(&t)).collect();
     let mut report = TagsReport {
@@ -344,7 +330,9 @@ fn run(p: &Params, name: &str, seed: u64) -> Result<VariantReport> {
                 Tagging::NoTags => {
                     u64::from(l2.del(catalogue.key(Page::Product(product)).as_bytes()))
                 }
-                _ => tags.invalidate_tag(&mut l2, &format!("product:{product}"))?,
+                Tagging::Bounded | Tagging::Unbounded => {
+                    tags.invalidate_tag(&mut l2, &format!("product:{product}"))?
+                }
             };
             continue;
         }
@@ -400,7 +388,7 @@ fn run(p: &Params, name: &str, seed: u64) -> Result<VariantReport> {
     Ok(VariantReport {
         tags: Some(report),
         monitoring: Some(monitor.finish(&l2)),
-        ..VariantReport::basic(name, summary, series)
+        ..VariantReport::basic(tagging.name(), summary, series)
     })
 }
 
