@@ -8,7 +8,8 @@ use cachelab::scenario::{run, MultiLayerReport, VariantReport};
 const SEEDS: [u64; 2] = [1, 2];
 
 fn layers(v: &VariantReport) -> &MultiLayerReport {
-    v.multilayer.as_ref().expect("a multilayer report")
+    v.section::<MultiLayerReport>()
+        .expect("a multilayer report")
 }
 
 fn set(pairs: &[(&str, &str)]) -> Vec<(String, String)> {

@@ -11,7 +11,10 @@ const ALGORITHMS: [&str; 4] = [
 ];
 
 fn limits<'a>(r: &'a Report, name: &str) -> &'a RateLimitReport {
-    r.variant(name).unwrap().ratelimit.as_ref().unwrap()
+    r.variant(name)
+        .unwrap()
+        .section::<RateLimitReport>()
+        .unwrap()
 }
 
 #[test]
@@ -118,7 +121,7 @@ fn well_behaved_users_are_never_refused_and_counts_add_up() {
     for seed in SEEDS {
         let r = run("ratelimit", &[], seed).unwrap();
         for v in &r.variants {
-            let l = v.ratelimit.as_ref().unwrap();
+            let l = v.section::<RateLimitReport>().unwrap();
             assert_eq!(l.admitted + l.rejected, v.summary.requests);
             assert_eq!(l.admitted, v.summary.db_queries);
             let by_clients: u64 = l.clients.iter().map(|c| c.requests).sum();

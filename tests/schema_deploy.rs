@@ -15,7 +15,7 @@ fn run_with(params: &[(&str, &str)], seed: u64) -> Report {
 }
 
 fn deploy(v: &VariantReport) -> &SchemaDeployReport {
-    v.schema_deploy.as_ref().unwrap()
+    v.section::<SchemaDeployReport>().unwrap()
 }
 
 #[test]

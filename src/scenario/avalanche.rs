@@ -3,8 +3,9 @@
 
 use super::common::{base_lab, param, with_defaults, zipf};
 use super::contract::{variants, Experiment, VariantSet};
-use super::lab::{run_variant, LabConfig, VariantReport};
+use super::lab::{run_variant, LabConfig};
 use super::params::{ParamSpec, Params};
+use super::report::VariantReport;
 use crate::error::Result;
 use crate::strategy::Protection;
 

@@ -1,8 +1,78 @@
-//! The registry of scenarios: one line per scenario, in the order the faces list them. Each
-//! scenario lives in its own module and follows the contract of `contract.rs`.
+//! The registry of scenarios: one line per scenario in [`scenarios`], in the order the faces
+//! list them, and one line per scenario that has numbers of its own in [`Section`]. Each
+//! scenario lives in its own module and follows the contract of `contract.rs`; nothing else
+//! names it.
 
 use super::contract::Scenario;
+use super::{consistency, multilayer, ratelimit, response_cache, schema_deploy, tags};
 use crate::error::{Error, Result};
+use serde::Serialize;
+
+/// Declares [`Section`] with one variant per scenario report type, and for each type the
+/// conversion into a section, the typed read-back ([`SectionOf`]) and its one-line summary.
+macro_rules! sections {
+    ($($(#[$meta:meta])* $variant:ident($report:ty),)+) => {
+        /// A scenario's own numbers in a variant's report: one tagged section, serialised under
+        /// the scenario's key (`"tags": {..}`) beside the numbers every run has.
+        // One section exists per variant run, so the size of the largest report costs nothing
+        // worth a box.
+        #[allow(clippy::large_enum_variant)]
+        #[derive(Clone, Debug, PartialEq, Serialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum Section {
+            $($(#[$meta])* $variant($report),)+
+        }
+
+        impl Section {
+            /// What the section says in one line (the CLI prints it after a variant's numbers).
+            pub fn headline(&self) -> String {
+                match self {
+                    $(Section::$variant(report) => report.headline(),)+
+                }
+            }
+        }
+
+        $(
+            impl From<$report> for Section {
+                fn from(report: $report) -> Section {
+                    Section::$variant(report)
+                }
+            }
+
+            impl SectionOf for $report {
+                fn of(section: &Section) -> Option<&Self> {
+                    if let Section::$variant(report) = section {
+                        Some(report)
+                    } else {
+                        None
+                    }
+                }
+            }
+        )+
+    };
+}
+
+/// A report type that is one of [`Section`]'s variants: how
+/// [`VariantReport::section`](super::VariantReport::section) reads it back.
+pub trait SectionOf: Sized {
+    /// The report, if `section` holds one of this type.
+    fn of(section: &Section) -> Option<&Self>;
+}
+
+sections! {
+    /// What a schema deploy did to the cache.
+    SchemaDeploy(schema_deploy::SchemaDeployReport),
+    /// Stale reads, put-backs, write load and lost writes.
+    Consistency(consistency::ConsistencyReport),
+    /// Several app instances over shared tiers: per-layer and per-instance numbers.
+    Multilayer(multilayer::MultiLayerReport),
+    /// The HTTP response cache's own numbers.
+    ResponseCache(response_cache::ResponseCacheReport),
+    /// The rate limiter's own numbers.
+    Ratelimit(ratelimit::RateLimitReport),
+    /// Tag sets over time, pages flushed by tag and stale reads.
+    Tags(tags::TagsReport),
+}
 
 /// Every scenario, in the order the faces list them.
 pub fn scenarios() -> Vec<Scenario> {

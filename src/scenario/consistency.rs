@@ -13,8 +13,9 @@
 
 use super::common::{base_lab, param, secs, with_defaults, zipf};
 use super::contract::{variants, Experiment, VariantSet};
-use super::lab::{self, VariantReport};
+use super::lab::{self};
 use super::params::{ParamSpec, Params};
+use super::report::VariantReport;
 use crate::error::{Error, Result};
 use crate::metrics::Outcome;
 use crate::sim::{SimDuration, SimTime};
@@ -54,6 +55,36 @@ pub struct ConsistencyReport {
     /// The write-behind queue: batching, and what a crash lost.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub write_behind: Option<WriteBehindReport>,
+}
+
+impl ConsistencyReport {
+    /// What the section says in one line (after a variant's numbers in `cachelab run`).
+    pub fn headline(&self) -> String {
+        let mut line = format!(
+            "writes {} -> db statements {}; put-backs {}, refused fills {}; \
+             stale reads up to {} versions / {:.0} ms behind",
+            self.writes,
+            self.db_writes,
+            self.put_backs,
+            self.refused_fills,
+            self.max_versions_behind,
+            self.max_stale_ms
+        );
+        if let Some(w) = &self.write_behind {
+            let lost: Vec<String> = w
+                .lost
+                .iter()
+                .map(|l| format!("{}:v{}", l.key, l.version))
+                .collect();
+            line += &format!(
+                "; lost {} [{}], unflushed at end {}",
+                w.lost_writes,
+                lost.join(" "),
+                w.unflushed_at_end
+            );
+        }
+        line
+    }
 }
 
 /// Write-behind's queue over the run.
@@ -233,7 +264,7 @@ fn run_variant(p: &Params, variant: WriteVariant, seed: u64) -> Result<VariantRe
         serve(c.clone(), w.clone(), j.clone(), op)
     })?;
     let mut report = lab::report(variant.name(), &ctx, &config, Some(monitoring));
-    report.consistency = Some(judge.report(&ctx, &paths, crashed_at));
+    report.section = Some(judge.report(&ctx, &paths, crashed_at).into());
     Ok(report)
 }
 

@@ -6,8 +6,9 @@
 //! the variants on the same traffic into one [`Report`].
 
 use super::catalog::find;
-use super::lab::{LabConfig, VariantReport};
+use super::lab::LabConfig;
 use super::params::{resolve, ParamSpec, Params};
+use super::report::VariantReport;
 use crate::error::{Error, Result};
 use serde::Serialize;
 

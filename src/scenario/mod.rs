@@ -9,6 +9,7 @@
 //! - `schema_deploy`: the `schema-deploy` scenario, on its own bench ([`SchemaDeployReport`]).
 //! - `lab`: the bench every scenario variant runs on ([`LabConfig`] → [`VariantReport`]), on the
 //!   simulator or (through [`LabRun`]) on any other runtime.
+//! - `report`: one variant's [`VariantReport`], whose scenario-specific part is one [`Section`].
 //! - `multilayer`: several app instances with their own L1s over one L2 ([`MultiLayerReport`]).
 //! - `response_cache`: scenario `response-cache`, an HTTP response cache and its pitfalls.
 //! - `ratelimit`: scenario `ratelimit`, the four rate limiters on shared traffic, an L2 outage
@@ -29,22 +30,22 @@ mod multilayer;
 mod params;
 mod penetration;
 mod ratelimit;
+mod report;
 mod response_cache;
 mod schema_deploy;
 mod stampede;
 mod tags;
 
-pub use catalog::{find, scenarios};
+pub use catalog::{find, scenarios, Section, SectionOf};
 pub use common::COMMON;
 pub use consistency::{ConsistencyReport, LostWrite, WriteBehindReport};
 pub use contract::{run, run_only, Experiment, Report, Scenario, ScenarioRun, Variant, VariantSet};
-pub use lab::{
-    run_variant, BloomReport, KeyQueries, LabConfig, LabRun, VariantReport, MAX_REQUESTS,
-};
+pub use lab::{run_variant, LabConfig, LabRun, MAX_REQUESTS};
 pub use link::{decode_link, LinkKnob, LinkState};
 pub use multilayer::{BroadcastReport, InstanceReport, LayerReport, MultiLayerReport};
 pub use params::{check, resolve, split_assignment, ParamSpec, Params};
 pub use ratelimit::{HeaderSample, OutageReport, RateLimitReport, ResetReport, SubjectCounts};
+pub use report::{BloomReport, KeyQueries, VariantReport};
 pub use response_cache::{EndpointReport, RequestSample, ResponseCacheReport};
 pub use schema_deploy::SchemaDeployReport;
 pub use tags::{TagsReport, LISTING_SIZE, MAX_TAG_MEASUREMENTS, SEARCH_RESULTS};

@@ -28,8 +28,9 @@
 
 use super::common::{base_lab, ms, param, with_defaults, zipf};
 use super::contract::{variants, Experiment, VariantSet};
-use super::lab::{busiest_keys, check_request_budget, drive, LabConfig, VariantReport};
+use super::lab::{busiest_keys, check_request_budget, drive, LabConfig};
 use super::params::{ParamSpec, Params};
+use super::report::VariantReport;
 use crate::error::{Error, Result};
 use crate::metrics::{Metrics, Outcome, Served};
 use crate::sim::{Executor, Sim, SimDuration, SimRng, SimTime};
@@ -156,6 +157,24 @@ pub struct MultiLayerReport {
     pub max_stale_ms: f64,
     /// Stale reads in each bucket of the series (by arrival).
     pub stale_reads: Vec<u64>,
+}
+
+impl MultiLayerReport {
+    /// What the section says in one line (after a variant's numbers in `cachelab run`).
+    pub fn headline(&self) -> String {
+        let hit = |i: usize| 100.0 * self.layers[i].hit_ratio;
+        let mut line = format!(
+            "L1 {:.1} % / L2 {:.1} % own hit ratio; stale from L1 {}, longest {:.1} ms",
+            hit(0),
+            hit(1),
+            self.layers[0].stale_reads,
+            self.max_stale_ms
+        );
+        if let Some(b) = &self.broadcast {
+            line += &format!("; messages {} sent, {} delivered", b.sent, b.delivered);
+        }
+        line
+    }
 }
 
 /// How one layer did across all instances.
@@ -518,7 +537,7 @@ impl Cluster {
             missing_keys: metrics.missing_keys(),
             db_busiest_keys: busiest_keys(&db),
             events: metrics.take_events(),
-            multilayer: Some(multilayer),
+            section: Some(multilayer.into()),
             ..VariantReport::basic(name, summary, series)
         }
     }

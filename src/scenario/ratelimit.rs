@@ -26,8 +26,9 @@
 
 use super::common::{alert_thresholds, param, with_common};
 use super::contract::{variants, Experiment, VariantSet};
-use super::lab::{check_request_budget, VariantReport};
+use super::lab::check_request_budget;
 use super::params::{ParamSpec, Params};
+use super::report::VariantReport;
 use crate::error::Result;
 use crate::manager::Monitor;
 use crate::metrics::{Metrics, Outcome, Purpose, Served};
@@ -235,6 +236,22 @@ pub struct RateLimitReport {
     pub reset: ResetReport,
     /// Refusals per second, per time-series bucket (admissions are `series.db_qps`).
     pub rejected_per_s: Vec<f64>,
+}
+
+impl RateLimitReport {
+    /// What the section says in one line (after a variant's numbers in `cachelab run`).
+    pub fn headline(&self) -> String {
+        format!(
+            "{} fail-{}: admitted {}, refused {}, burst in one window {}, outage admitted {} refused {}",
+            self.algorithm,
+            self.fail_mode,
+            self.admitted,
+            self.rejected,
+            self.burst_max_in_window,
+            self.outage.admitted,
+            self.outage.rejected
+        )
+    }
 }
 
 /// Scenario `ratelimit`.
@@ -684,7 +701,7 @@ fn run(p: &Params, variant: Algorithm, seed: u64) -> Result<VariantReport> {
             .collect(),
     };
     Ok(VariantReport {
-        ratelimit: Some(report),
+        section: Some(report.into()),
         monitoring: Some(monitor.finish(&l2)),
         ..VariantReport::basic(variant.name(), summary, series)
     })

@@ -32,8 +32,9 @@
 
 use super::common::{alert_thresholds, db_latency, param, with_common, SERVICE_PARAMS};
 use super::contract::{variants, Experiment, VariantSet};
-use super::lab::{check_request_budget, VariantReport};
+use super::lab::check_request_budget;
 use super::params::{ParamSpec, Params};
+use super::report::VariantReport;
 use crate::error::Result;
 use crate::manager::Monitor;
 use crate::metrics::{Metrics, Outcome, Purpose, Served};
@@ -406,6 +407,20 @@ pub struct ResponseCacheReport {
     pub samples: Vec<RequestSample>,
 }
 
+impl ResponseCacheReport {
+    /// What the section says in one line (after a variant's numbers in `cachelab run`).
+    pub fn headline(&self) -> String {
+        format!(
+            "wrong answers {} (orders skipped {}, stored errors {}, other users' data {}, stale {})",
+            self.wrong_responses,
+            self.skipped_posts,
+            self.stale_errors,
+            self.other_users_data,
+            self.stale_data
+        )
+    }
+}
+
 /// Scenario `response-cache`.
 pub(super) struct ResponseCache;
 
@@ -663,7 +678,7 @@ fn run(p: &Params, variant: Rules, seed: u64) -> Result<VariantReport> {
     monitor.catch_up(&l2, end);
     let (summary, series) = metrics.finish(max_in_flight);
     Ok(VariantReport {
-        response_cache: Some(report),
+        section: Some(report.into()),
         monitoring: Some(monitor.finish(&l2)),
         ..VariantReport::basic(variant.name(), summary, series)
     })

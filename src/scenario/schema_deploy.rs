@@ -26,8 +26,9 @@
 
 use super::common::{alert_thresholds, db_latency, ms, param, secs, with_defaults};
 use super::contract::{variants, Experiment, VariantSet};
-use super::lab::{busiest_keys, check_request_budget, VariantReport};
+use super::lab::{busiest_keys, check_request_budget};
 use super::params::{ParamSpec, Params};
+use super::report::VariantReport;
 use crate::error::Result;
 use crate::manager::{remember, run_monitored, Monitor, Remembered, Schema};
 use crate::metrics::{Metrics, Outcome, Purpose, Served};
@@ -74,6 +75,19 @@ pub struct SchemaDeployReport {
     pub db_queries_before_deploy: u64,
     /// Database queries issued from the deploy on.
     pub db_queries_after_deploy: u64,
+}
+
+impl SchemaDeployReport {
+    /// What the section says in one line (after a variant's numbers in `cachelab run`).
+    pub fn headline(&self) -> String {
+        format!(
+            "after the deploy: {} reloads, {} old-schema misses, {} decode errors, {} wrong values",
+            self.db_queries_after_deploy,
+            self.old_schema_misses,
+            self.decode_errors,
+            self.wrong_values
+        )
+    }
 }
 
 /// The product as the old code (schema version 1) caches it.
@@ -368,7 +382,7 @@ fn run(p: &Params, storage: Storage, seed: u64) -> Result<VariantReport> {
         db_busiest_keys: busiest_keys(&db),
         events: metrics.take_events(),
         monitoring: Some(monitoring),
-        schema_deploy: Some(tally),
+        section: Some(tally.into()),
         ..VariantReport::basic(storage.name(), summary, series)
     })
 }

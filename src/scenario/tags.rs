@@ -26,8 +26,9 @@
 
 use super::common::{alert_thresholds, db_latency, ms, param, secs, with_common, SERVICE_PARAMS};
 use super::contract::{variants, Experiment, VariantSet};
-use super::lab::{check_request_budget, VariantReport};
+use super::lab::check_request_budget;
 use super::params::{ParamSpec, Params};
+use super::report::VariantReport;
 use crate::error::{Error, Result};
 use crate::manager::{Monitor, Tags};
 use crate::metrics::{Metrics, Outcome, Purpose, Served};
@@ -156,6 +157,20 @@ pub struct TagsReport {
     pub flushed_pages: u64,
     /// Reads served a page rendered before the last update of a product it shows.
     pub stale_reads: u64,
+}
+
+impl TagsReport {
+    /// What the section says in one line (after a variant's numbers in `cachelab run`).
+    pub fn headline(&self) -> String {
+        format!(
+            "tag sets {} names at the end, largest {}; {} updates flushed {} pages; stale reads {}",
+            self.tag_members.last().copied().unwrap_or(0),
+            self.largest_tag_set,
+            self.updates,
+            self.flushed_pages,
+            self.stale_reads
+        )
+    }
 }
 
 /// Scenario `tags`.
@@ -386,7 +401,7 @@ fn run(p: &Params, tagging: Tagging, seed: u64) -> Result<VariantReport> {
     // No database pool here: each render runs on its own connection.
     let (summary, series) = metrics.finish(0);
     Ok(VariantReport {
-        tags: Some(report),
+        section: Some(report.into()),
         monitoring: Some(monitor.finish(&l2)),
         ..VariantReport::basic(tagging.name(), summary, series)
     })
