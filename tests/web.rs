@@ -23,12 +23,9 @@ fn js_params(pairs: &[(&str, &str)]) -> JsValue {
 
 #[wasm_bindgen_test]
 fn the_page_functions_give_the_native_golden_numbers() {
-    let case = golden_cases::cases()
-        .into_iter()
-        .find(|c| c.file == "l1_curve.json")
-        .unwrap();
+    let case = golden_cases::case("l1_curve.json");
     let json = wasm::l1_curve_json(js_params(case.params), case.seed).unwrap();
-    assert_eq!(json, case.expected);
+    assert_eq!(json, golden_cases::compact(case.expected));
 }
 
 #[wasm_bindgen_test]
@@ -48,7 +45,7 @@ fn scenario_reports_from_the_page_functions_match_the_native_golden_json() {
             continue;
         };
         let json = wasm::run_scenario_json(name, js_params(case.params), case.seed, None).unwrap();
-        assert_eq!(json, case.expected, "{name}");
+        assert_eq!(json, golden_cases::compact(case.expected), "{}", case.file);
     }
 }
 
