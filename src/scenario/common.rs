@@ -240,6 +240,18 @@ pub(super) const SERVICE_PARAMS: [&str; 10] = [
     "bucket_ms",
 ];
 
+/// Products in a shop's catalogue: the response cache's shop and the tagged pages' shop have the
+/// same knob (a scenario may narrow its range with struct update syntax).
+pub(super) const PRODUCTS: ParamSpec = param(
+    "products",
+    "products in the catalogue",
+    "products",
+    500.0,
+    1.0,
+    1_000_000.0,
+    true,
+);
+
 /// Only the named common parameters (`bucket_ms` among them), some defaults replaced, followed by
 /// the scenario's own: for scenarios on their own bench, which use few of the lab's knobs.
 pub(super) fn with_common(

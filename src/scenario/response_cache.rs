@@ -30,7 +30,7 @@
 //! wrong responses, `summary.errors` `500`s served fresh from the backend, `summary.hit_ratio` the
 //! share of successful answers that came from the cache.
 
-use super::common::{alert_thresholds, db_latency, param, with_common, SERVICE_PARAMS};
+use super::common::{alert_thresholds, db_latency, param, with_common, PRODUCTS, SERVICE_PARAMS};
 use super::contract::{variants, Experiment, VariantSet};
 use super::lab::check_request_budget;
 use super::params::{ParamSpec, Params};
@@ -464,15 +464,7 @@ impl Experiment for ResponseCache {
                     100_000.0,
                     true,
                 ),
-                param(
-                    "products",
-                    "products in the catalogue",
-                    "products",
-                    500.0,
-                    1.0,
-                    1_000_000.0,
-                    true,
-                ),
+                PRODUCTS,
                 param(
                     "missing_share",
                     "share of product-page requests for ids that do not exist (404)",

@@ -24,7 +24,9 @@
 //! - `no-tags`: an update deletes only the product's own page; listings and searches that show it
 //!   stay stale until their TTL ends.
 
-use super::common::{alert_thresholds, db_latency, ms, param, secs, with_common, SERVICE_PARAMS};
+use super::common::{
+    alert_thresholds, db_latency, ms, param, secs, with_common, PRODUCTS, SERVICE_PARAMS,
+};
 use super::contract::{variants, Experiment, VariantSet};
 use super::lab::check_request_budget;
 use super::params::{ParamSpec, Params};
@@ -206,15 +208,11 @@ impl Experiment for TaggedPages {
                 ("bucket_ms", 5_000.0),
             ],
             &[
-                param(
-                    "products",
-                    "products in the catalogue",
-                    "products",
-                    500.0,
-                    1.0,
-                    10_000.0,
-                    true,
-                ),
+                // Every product is a tag whose set is measured at each bucket's end.
+                ParamSpec {
+                    max: 10_000.0,
+                    ..PRODUCTS
+                },
                 param(
                     "categories",
                     "categories the products fall into (product p is in p mod categories)",
