@@ -382,7 +382,7 @@ impl Cluster {
                 served: response.served,
                 stale: self.judge(at, arrived, key, &response),
             },
-            _ => {
+            Ok(Err(_)) | Err(_) => {
                 self.tally.borrow_mut().failed_reads += 1;
                 Outcome::Error
             }
