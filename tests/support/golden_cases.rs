@@ -41,6 +41,8 @@ impl GoldenCase {
 /// Declares one test per golden case, named after it, that calls `$check(file)`; `$attr` is the
 /// suite's test attribute (`test`, `wasm_bindgen_test`). A last test checks that every case of
 /// [`cases`] has its test here.
+// tests/web.rs checks the page's exports instead, in one loop.
+#[allow(unused_macros)]
 macro_rules! golden_case_tests {
     ($attr:meta, $check:path) => {
         golden_case_tests!(@each $attr, $check;
