@@ -133,20 +133,45 @@ pub fn scenarios() -> Result<JsValue, JsError> {
     to_js(&crate::scenario::scenarios())
 }
 
-/// Runs scenario `name` with `params` (`{name: value}`, any subset) and `seed`; returns the
-/// report `{scenario, seed, params, variants: [{name, summary, series, ...}]}`.
+/// The variant names of a comma-separated list (`"lock,none"`); none or empty means all.
+fn read_variants(variants: Option<String>) -> Vec<String> {
+    variants
+        .iter()
+        .flat_map(|list| list.split(','))
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// Runs scenario `name` with `params` (`{name: value}`, any subset) and `seed`, and only the
+/// `variants` named (`"lock,none"`; all if omitted); returns the report `{scenario, seed,
+/// params, variants: [{name, summary, series, ...}]}`. An unknown variant is an error that
+/// lists the scenario's variants.
 #[wasm_bindgen(js_name = runScenario)]
-pub fn run_scenario(name: &str, params: JsValue, seed: u64) -> Result<JsValue, JsError> {
-    let report = crate::scenario::run(name, &read_params(params)?, seed)
-        .map_err(|e| JsError::new(&e.to_string()))?;
+pub fn run_scenario(
+    name: &str,
+    params: JsValue,
+    seed: u64,
+    variants: Option<String>,
+) -> Result<JsValue, JsError> {
+    let report =
+        crate::scenario::run_only(name, &read_params(params)?, seed, &read_variants(variants))
+            .map_err(core_error)?;
     to_js(&report)
 }
 
 /// The same report as JSON text, byte for byte what `cachelab run NAME --json` prints.
 #[wasm_bindgen(js_name = runScenarioJson)]
-pub fn run_scenario_json(name: &str, params: JsValue, seed: u64) -> Result<String, JsError> {
-    let report = crate::scenario::run(name, &read_params(params)?, seed)
-        .map_err(|e| JsError::new(&e.to_string()))?;
+pub fn run_scenario_json(
+    name: &str,
+    params: JsValue,
+    seed: u64,
+    variants: Option<String>,
+) -> Result<String, JsError> {
+    let report =
+        crate::scenario::run_only(name, &read_params(params)?, seed, &read_variants(variants))
+            .map_err(core_error)?;
     serde_json::to_string(&report).map_err(|e| JsError::new(&e.to_string()))
 }
 
@@ -203,15 +228,22 @@ pub fn bench_run(name: &str, ops: u64) -> Result<u64, JsError> {
 #[wasm_bindgen]
 pub struct ScenarioRunHandle(Option<crate::scenario::ScenarioRun>);
 
-/// Starts scenario `name` with `params` (`{name: value}`, any subset) and `seed`.
+/// Starts scenario `name` with `params` (`{name: value}`, any subset) and `seed`, for the
+/// `variants` named (`"lock,none"`; all if omitted).
 #[wasm_bindgen(js_name = scenarioStart)]
 pub fn scenario_start(
     name: &str,
     params: JsValue,
     seed: u64,
+    variants: Option<String>,
 ) -> Result<ScenarioRunHandle, JsError> {
-    let run =
-        crate::scenario::ScenarioRun::new(name, &read_params(params)?, seed).map_err(core_error)?;
+    let run = crate::scenario::ScenarioRun::only(
+        name,
+        &read_params(params)?,
+        seed,
+        &read_variants(variants),
+    )
+    .map_err(core_error)?;
     Ok(ScenarioRunHandle(Some(run)))
 }
 

@@ -3,7 +3,7 @@
 #[path = "support/cli.rs"]
 mod cli;
 
-use cli::cachelab;
+use cli::{cachelab, cachelab_json};
 use std::io::Read;
 use std::process::{Command, Stdio};
 
@@ -44,6 +44,43 @@ fn a_bad_flag_value_names_the_parameter_and_its_range() {
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("`rate` must be between 1 and"), "{stderr}");
+}
+
+#[test]
+fn unknown_parameter_and_variant_names_are_errors_that_list_the_known_ones() {
+    for (args, expected) in [
+        (
+            &["run", "ratelimit", "--set", "rtae=5"][..],
+            "unknown parameter `rtae`; known: duration_s, ",
+        ),
+        (
+            &["run", "ratelimit", "--variant", "sliding_log"][..],
+            "unknown variant `sliding_log`; known: token-bucket, fixed-window, sliding-log, \
+             sliding-counter, fail-closed",
+        ),
+    ] {
+        let out = cachelab(args);
+        assert_eq!(out.status.code(), Some(2));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(expected), "{stderr}");
+    }
+    // The variants named run, and only they, in the scenario's order.
+    let report = cachelab_json(&[
+        "run",
+        "ratelimit",
+        "--json",
+        "--variant",
+        "fail-closed,sliding-log",
+        "--set",
+        "duration_s=20",
+    ]);
+    let names: Vec<&str> = report["variants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["sliding-log", "fail-closed"]);
 }
 
 #[test]

@@ -7,7 +7,10 @@ use cachelab::sim::SimRng;
 const SEEDS: [u64; 2] = [1, 2];
 
 fn consistency<'a>(r: &'a Report, name: &str) -> &'a ConsistencyReport {
-    r.variant(name).unwrap().consistency.as_ref().unwrap()
+    r.variant(name)
+        .unwrap()
+        .section::<ConsistencyReport>()
+        .unwrap()
 }
 
 fn write_behind(r: &Report) -> &WriteBehindReport {
@@ -31,7 +34,7 @@ fn invalidation_goes_stale_only_through_slow_readers_putting_old_rows_back() {
     for seed in SEEDS {
         let r = run("consistency", &[], seed).unwrap();
         let v = r.variant("invalidate").unwrap();
-        let c = v.consistency.as_ref().unwrap();
+        let c = v.section::<ConsistencyReport>().unwrap();
         assert!(c.put_backs > 100, "seed {seed}: {c:?}");
         assert!(c.stale_reads > c.put_backs, "seed {seed}: {c:?}");
         // Every stale read was served from an entry that was outdated when it was stored.
@@ -49,7 +52,7 @@ fn the_versioned_fix_has_no_stale_reads_and_pays_in_database_reads() {
     for seed in SEEDS {
         let r = run("consistency", &[], seed).unwrap();
         let fixed = r.variant("versioned").unwrap();
-        let c = fixed.consistency.as_ref().unwrap();
+        let c = fixed.section::<ConsistencyReport>().unwrap();
         assert_eq!((c.stale_reads, c.put_backs), (0, 0), "seed {seed}");
         assert_eq!((c.max_versions_behind, c.max_stale_ms), (0, 0.0));
         assert_eq!(fixed.summary.stale_reads, 0);
@@ -65,7 +68,7 @@ fn write_through_writes_the_database_once_per_write_and_serves_no_stale_reads() 
     for seed in SEEDS {
         let r = run("consistency", &[], seed).unwrap();
         let through = r.variant("write-through").unwrap();
-        let c = through.consistency.as_ref().unwrap();
+        let c = through.section::<ConsistencyReport>().unwrap();
         assert_eq!(c.db_writes, c.writes, "seed {seed}");
         assert_eq!(c.db_rows_written, c.writes);
         assert_eq!((c.stale_reads, c.put_backs), (0, 0), "seed {seed}");
@@ -149,7 +152,7 @@ fn refresh_ahead_reloads_in_the_background_but_still_races_with_writes() {
     for seed in SEEDS {
         let r = run("consistency", &[], seed).unwrap();
         let ahead = r.variant("refresh-ahead").unwrap();
-        let c = ahead.consistency.as_ref().unwrap();
+        let c = ahead.section::<ConsistencyReport>().unwrap();
         assert!(c.refreshes > 50, "seed {seed}: {c:?}");
         assert!(ahead.summary.hit_ratio > r.variant("invalidate").unwrap().summary.hit_ratio);
         assert!(c.put_backs > 0 && c.stale_reads == c.stale_from_put_backs);
@@ -208,7 +211,7 @@ fn the_fix_and_the_write_behind_accounting_hold_over_random_settings() {
         let given = random_settings(&mut rng);
         let r = run("consistency", &given, seed).unwrap();
         for v in &r.variants {
-            let c = v.consistency.as_ref().unwrap();
+            let c = v.section::<ConsistencyReport>().unwrap();
             assert_eq!(c.stale_reads, v.summary.stale_reads, "{given:?}");
             if v.name == "versioned" {
                 assert_eq!((c.stale_reads, c.put_backs), (0, 0), "{given:?}");

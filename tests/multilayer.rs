@@ -8,7 +8,8 @@ use cachelab::scenario::{run, MultiLayerReport, VariantReport};
 const SEEDS: [u64; 2] = [1, 2];
 
 fn layers(v: &VariantReport) -> &MultiLayerReport {
-    v.multilayer.as_ref().expect("a multilayer report")
+    v.section::<MultiLayerReport>()
+        .expect("a multilayer report")
 }
 
 fn set(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
@@ -44,17 +45,17 @@ fn without_broadcast_no_read_is_staler_than_the_l1_ttl_plus_one_round_trip() {
     // arrive is one L2 round trip after the commit (a GET sent just before it).
     for seed in SEEDS {
         let r = run("multilayer", &[], seed).unwrap();
-        let bound = r.params.get("l1_ttl_ms") + r.params.get("l2_rtt_ms");
+        let bound = r.params.get("l1_ttl_ms").unwrap() + r.params.get("l2_rtt_ms").unwrap();
         let m = layers(r.variant("l1-ttl-only").unwrap());
         assert!(m.max_stale_ms <= bound, "seed {seed}: {m:?}");
         // ... and the bound is reached: entries really do outlive the writes for that long.
         assert!(
-            m.max_stale_ms > 0.95 * r.params.get("l1_ttl_ms"),
+            m.max_stale_ms > 0.95 * r.params.get("l1_ttl_ms").unwrap(),
             "seed {seed}"
         );
         for l in &m.layers[1..] {
             assert!(
-                l.max_stale_ms <= r.params.get("l2_rtt_ms"),
+                l.max_stale_ms <= r.params.get("l2_rtt_ms").unwrap(),
                 "seed {seed}: {l:?}"
             );
         }
@@ -69,7 +70,7 @@ fn with_broadcast_l1_staleness_ends_when_the_message_arrives() {
         for delay in [0.0, 50.0] {
             let given = set(&[("broadcast_delay_ms", &delay.to_string())]);
             let r = run("multilayer", &given, seed).unwrap();
-            let rtt = r.params.get("l2_rtt_ms");
+            let rtt = r.params.get("l2_rtt_ms").unwrap();
             for name in ["broadcast", "cold-start", "warm-start"] {
                 let l1 = &layers(r.variant(name).unwrap()).layers[0];
                 assert!(
@@ -106,7 +107,7 @@ fn a_later_broadcast_lets_more_stale_reads_through() {
 fn a_warm_start_spares_the_database_in_the_first_seconds() {
     for seed in SEEDS {
         let r = run("multilayer", &[], seed).unwrap();
-        let bucket_s = r.params.get("bucket_ms") / 1e3;
+        let bucket_s = r.params.get("bucket_ms").unwrap() / 1e3;
         let first_two = |name: &str| -> f64 {
             r.variant(name).unwrap().series.db_qps[..2]
                 .iter()
@@ -128,7 +129,7 @@ fn a_warm_start_spares_the_database_in_the_first_seconds() {
 fn every_request_is_counted_once_by_layer_and_by_instance() {
     for seed in SEEDS {
         let r = run("multilayer", &[], seed).unwrap();
-        let instances = r.params.get("instances") as u64;
+        let instances = r.params.get("instances").unwrap() as u64;
         for v in &r.variants {
             let (s, m) = (&v.summary, layers(v));
             let [l1, l2, db] = &m.layers[..] else {
@@ -205,7 +206,7 @@ fn even_one_instance_can_put_an_old_row_back_into_its_own_l1() {
     // until the L1 TTL; the writer's own copy of the message drops it.
     for seed in SEEDS {
         let r = run("multilayer", &set(&[("instances", "1")]), seed).unwrap();
-        let rtt = r.params.get("l2_rtt_ms");
+        let rtt = r.params.get("l2_rtt_ms").unwrap();
         let ttl_only = &layers(r.variant("l1-ttl-only").unwrap()).layers[0];
         assert!(
             ttl_only.stale_reads > 0 && ttl_only.max_stale_ms > 10.0 * rtt,

@@ -2,23 +2,24 @@
 //! `tests/golden.rs` checks on the native side). Run by `cargo test --target wasm32-unknown-unknown`.
 #![cfg(target_arch = "wasm32")]
 
+#[macro_use]
 #[path = "support/golden_cases.rs"]
 mod golden_cases;
 
 use cachelab::sim::SimRng;
 use wasm_bindgen_test::wasm_bindgen_test;
 
-#[wasm_bindgen_test]
-fn reports_match_the_native_golden_files() {
-    for case in golden_cases::cases() {
-        assert_eq!(
-            case.actual(),
-            case.expected,
-            "{} differs in wasm",
-            case.file
-        );
-    }
+/// The case's report in wasm is the native golden file, to the byte.
+fn check(case: &golden_cases::GoldenCase) {
+    assert_eq!(
+        case.actual(),
+        case.expected,
+        "{} differs in wasm",
+        case.file
+    );
 }
+
+golden_case_tests!(wasm_bindgen_test, check);
 
 /// The first draws of seed 1; `sim::rng`'s unit tests pin the same values natively.
 const SEED_1_DRAWS: (u64, u64, f64) = (14971601782005023387, 747, 0.10015090353378375);

@@ -11,7 +11,10 @@ const ALGORITHMS: [&str; 4] = [
 ];
 
 fn limits<'a>(r: &'a Report, name: &str) -> &'a RateLimitReport {
-    r.variant(name).unwrap().ratelimit.as_ref().unwrap()
+    r.variant(name)
+        .unwrap()
+        .section::<RateLimitReport>()
+        .unwrap()
 }
 
 #[test]
@@ -28,7 +31,10 @@ fn the_sliding_log_never_admits_more_than_the_limit_in_any_window() {
                     "seed {seed} {name}"
                 );
             }
-            assert_eq!(l.burst_max_in_window, r.params.get("read_limit") as u64);
+            assert_eq!(
+                l.burst_max_in_window,
+                r.params.get("read_limit").unwrap() as u64
+            );
         }
     }
 }
@@ -37,7 +43,7 @@ fn the_sliding_log_never_admits_more_than_the_limit_in_any_window() {
 fn the_fixed_window_admits_twice_the_limit_across_a_boundary() {
     for seed in SEEDS {
         let r = run("ratelimit", &[], seed).unwrap();
-        let limit = r.params.get("read_limit") as u64;
+        let limit = r.params.get("read_limit").unwrap() as u64;
         let fixed = limits(&r, "fixed-window");
         println!(
             "seed {seed}: burst admitted in one window: fixed {}, log {}, counter {}, bucket {}",
@@ -94,7 +100,7 @@ fn fail_open_admits_and_fail_closed_refuses_during_the_outage() {
 fn an_admin_reset_restores_the_quota() {
     for seed in SEEDS {
         let r = run("ratelimit", &[], seed).unwrap();
-        let limit = r.params.get("read_limit") as u64;
+        let limit = r.params.get("read_limit").unwrap() as u64;
         for name in ALGORITHMS {
             let reset = &limits(&r, name).reset;
             let (before, after) = (
@@ -115,7 +121,7 @@ fn well_behaved_users_are_never_refused_and_counts_add_up() {
     for seed in SEEDS {
         let r = run("ratelimit", &[], seed).unwrap();
         for v in &r.variants {
-            let l = v.ratelimit.as_ref().unwrap();
+            let l = v.section::<RateLimitReport>().unwrap();
             assert_eq!(l.admitted + l.rejected, v.summary.requests);
             assert_eq!(l.admitted, v.summary.db_queries);
             let by_clients: u64 = l.clients.iter().map(|c| c.requests).sum();

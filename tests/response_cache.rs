@@ -6,7 +6,10 @@ use cachelab::scenario::{run, Report, ResponseCacheReport};
 const SEEDS: [u64; 2] = [1, 2];
 
 fn cache<'a>(r: &'a Report, name: &str) -> &'a ResponseCacheReport {
-    r.variant(name).unwrap().response_cache.as_ref().unwrap()
+    r.variant(name)
+        .unwrap()
+        .section::<ResponseCacheReport>()
+        .unwrap()
 }
 
 #[test]
@@ -106,7 +109,7 @@ fn raw_query_strings_lower_the_hit_ratio_and_escape_invalidation() {
 fn counters_add_up() {
     let r = run("response-cache", &[], 1).unwrap();
     for v in &r.variants {
-        let c = v.response_cache.as_ref().unwrap();
+        let c = v.section::<ResponseCacheReport>().unwrap();
         assert_eq!(c.gets + c.posts, v.summary.requests, "{}", v.name);
         assert_eq!(c.cache_hits + c.backend_calls, v.summary.requests);
         assert_eq!(c.backend_calls, v.summary.db_queries);

@@ -11,7 +11,7 @@ fn peak(v: &VariantReport) -> f64 {
 }
 
 fn param(r: &Report, name: &str) -> f64 {
-    r.params.get(name)
+    r.params.get(name).unwrap()
 }
 
 #[test]

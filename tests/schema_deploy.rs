@@ -15,14 +15,14 @@ fn run_with(params: &[(&str, &str)], seed: u64) -> Report {
 }
 
 fn deploy(v: &VariantReport) -> &SchemaDeployReport {
-    v.schema_deploy.as_ref().unwrap()
+    v.section::<SchemaDeployReport>().unwrap()
 }
 
 #[test]
 fn versioned_values_are_replaced_once_and_never_misread() {
     for seed in SEEDS {
         let r = run_with(&[], seed);
-        let keys = r.params.get("keys") as u64;
+        let keys = r.params.get("keys").unwrap() as u64;
         let v = r.variant("versioned").unwrap();
         let d = deploy(v);
         assert_eq!((d.wrong_values, d.decode_errors), (0, 0), "seed {seed}");

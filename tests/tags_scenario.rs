@@ -5,14 +5,14 @@ use cachelab::scenario::{run, Report, TagsReport};
 const SEEDS: [u64; 2] = [1, 2];
 
 fn tags<'a>(r: &'a Report, name: &str) -> &'a TagsReport {
-    r.variant(name).unwrap().tags.as_ref().unwrap()
+    r.variant(name).unwrap().section::<TagsReport>().unwrap()
 }
 
 /// The bucket that ends one TTL into the run: by then no page has expired yet, so the unbounded
 /// sets hold every name written in one TTL — as many as can be alive at once, since the cache
 /// starts cold and fills fastest at first.
 fn one_ttl_bucket(r: &Report) -> usize {
-    (r.params.get("ttl_s") / (r.params.get("bucket_ms") / 1e3)) as usize - 1
+    (r.params.get("ttl_s").unwrap() / (r.params.get("bucket_ms").unwrap() / 1e3)) as usize - 1
 }
 
 #[test]
@@ -76,8 +76,8 @@ fn bounded_and_unbounded_flush_the_same_pages() {
             r.variant("unbounded").unwrap(),
         );
         let (b, u) = (
-            bounded.tags.as_ref().unwrap(),
-            unbounded.tags.as_ref().unwrap(),
+            bounded.section::<TagsReport>().unwrap(),
+            unbounded.section::<TagsReport>().unwrap(),
         );
         assert_eq!(b.updates, u.updates);
         assert!(b.updates > 0);

@@ -23,12 +23,9 @@ fn js_params(pairs: &[(&str, &str)]) -> JsValue {
 
 #[wasm_bindgen_test]
 fn the_page_functions_give_the_native_golden_numbers() {
-    let case = golden_cases::cases()
-        .into_iter()
-        .find(|c| c.file == "l1_curve.json")
-        .unwrap();
+    let case = golden_cases::case("l1_curve.json");
     let json = wasm::l1_curve_json(js_params(case.params), case.seed).unwrap();
-    assert_eq!(json, case.expected);
+    assert_eq!(json, golden_cases::compact(case.expected));
 }
 
 #[wasm_bindgen_test]
@@ -47,8 +44,8 @@ fn scenario_reports_from_the_page_functions_match_the_native_golden_json() {
         let Some(name) = stored["scenario"].as_str() else {
             continue;
         };
-        let json = wasm::run_scenario_json(name, js_params(case.params), case.seed).unwrap();
-        assert_eq!(json, case.expected, "{name}");
+        let json = wasm::run_scenario_json(name, js_params(case.params), case.seed, None).unwrap();
+        assert_eq!(json, golden_cases::compact(case.expected), "{}", case.file);
     }
 }
 
@@ -58,10 +55,31 @@ fn scenario_exports_list_parameters_and_refuse_bad_input() {
     let native = cachelab::scenario::scenarios().len();
     assert_eq!(js_sys::Array::from(&list).length() as usize, native);
     let quick = js_params(&[("duration_s", "1"), ("rate", "200")]);
-    assert!(wasm::run_scenario("stampede", quick, 1)
+    assert!(wasm::run_scenario("stampede", quick.clone(), 1, None)
         .unwrap()
         .is_object());
-    assert!(wasm::run_scenario("stampede", js_params(&[("rate", "0")]), 1).is_err());
-    assert!(wasm::run_scenario("nope", JsValue::UNDEFINED, 1).is_err());
-    assert!(wasm::run_scenario("avalanche", JsValue::from_str("x"), 1).is_err());
+    let one = wasm::run_scenario("stampede", quick.clone(), 1, Some("lock".into())).unwrap();
+    let variants = js_sys::Reflect::get(&one, &JsValue::from_str("variants")).unwrap();
+    assert_eq!(js_sys::Array::from(&variants).length(), 1);
+    assert!(wasm::run_scenario("stampede", js_params(&[("rate", "0")]), 1, None).is_err());
+    assert!(wasm::run_scenario("nope", JsValue::UNDEFINED, 1, None).is_err());
+    assert!(wasm::run_scenario("avalanche", JsValue::from_str("x"), 1, None).is_err());
+    // Unknown names are errors that list what is allowed (a JsError's message is its `message`).
+    for (params, variants, allowed) in [
+        (js_params(&[("rtae", "5")]), None, "known: "),
+        (
+            quick,
+            Some("lcok".to_string()),
+            "known: none, lock, singleflight, xfetch, swr",
+        ),
+    ] {
+        let err = wasm::scenario_start("stampede", params, 1, variants)
+            .err()
+            .unwrap();
+        let message = js_sys::Reflect::get(&JsValue::from(err), &JsValue::from_str("message"))
+            .unwrap()
+            .as_string()
+            .unwrap();
+        assert!(message.contains(allowed), "{message}");
+    }
 }

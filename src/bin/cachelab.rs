@@ -152,6 +152,9 @@ mod cli {
             /// multilayer, response-cache, ratelimit or tags (`cachelab scenarios` lists their
             /// parameters).
             scenario: String,
+            /// Run only these variants (comma-separated or repeated; default: all).
+            #[arg(long = "variant", value_name = "NAME", value_delimiter = ',')]
+            variants: Vec<String>,
             #[command(flatten)]
             args: RunArgs,
         },
@@ -248,10 +251,11 @@ mod cli {
             }
             Command::Run {
                 scenario: name,
+                variants,
                 args: RunArgs { set, seed, json },
             } => {
-                let report =
-                    scenario::run(&name, &assignments(&set)?, seed).map_err(|e| e.to_string())?;
+                let report = scenario::run_only(&name, &assignments(&set)?, seed, &variants)
+                    .map_err(|e| e.to_string())?;
                 if json {
                     println!("{}", to_json(&report)?);
                 } else {
@@ -535,47 +539,9 @@ mod cli {
                     b.measured_fpr, b.expected_fpr
                 );
             }
-            if let Some(m) = &v.multilayer {
-                let hit = |i: usize| 100.0 * m.layers[i].hit_ratio;
-                print!(
-                    "; L1 {:.1} % / L2 {:.1} % own hit ratio; stale from L1 {}, longest {:.1} ms",
-                    hit(0),
-                    hit(1),
-                    m.layers[0].stale_reads,
-                    m.max_stale_ms
-                );
-                if let Some(b) = &m.broadcast {
-                    print!("; messages {} sent, {} delivered", b.sent, b.delivered);
-                }
-            }
-            if let Some(c) = &v.response_cache {
-                print!(
-                    "; wrong answers {} (orders skipped {}, stored errors {}, other users' data {}, stale {})",
-                    c.wrong_responses, c.skipped_posts, c.stale_errors, c.other_users_data, c.stale_data
-                );
-            }
-            if let Some(l) = &v.ratelimit {
-                print!(
-                    "; {} fail-{}: admitted {}, refused {}, burst in one window {}, outage admitted {} refused {}",
-                    l.algorithm, l.fail_mode, l.admitted, l.rejected, l.burst_max_in_window,
-                    l.outage.admitted, l.outage.rejected
-                );
-            }
-            if let Some(t) = &v.tags {
-                print!(
-                    "; tag sets {} names at the end, largest {}; {} updates flushed {} pages; stale reads {}",
-                    t.tag_members.last().copied().unwrap_or(0),
-                    t.largest_tag_set,
-                    t.updates,
-                    t.flushed_pages,
-                    t.stale_reads
-                );
-            }
-            if let Some(d) = &v.schema_deploy {
-                print!(
-                    "; after the deploy: {} reloads, {} old-schema misses, {} decode errors, {} wrong values",
-                    d.db_queries_after_deploy, d.old_schema_misses, d.decode_errors, d.wrong_values
-                );
+            // The scenario's own numbers, in the line its report type writes.
+            if let Some(section) = &v.section {
+                print!("; {}", section.headline());
             }
             if let Some(m) = &v.monitoring {
                 print!(
@@ -590,31 +556,6 @@ mod cli {
                     print!(
                         "; ALERT at {} s: {what} {:.3} past {}",
                         a.time_s, a.value, a.threshold
-                    );
-                }
-            }
-            if let Some(c) = &v.consistency {
-                print!(
-                    "; writes {} -> db statements {}; put-backs {}, refused fills {}; \
-                     stale reads up to {} versions / {:.0} ms behind",
-                    c.writes,
-                    c.db_writes,
-                    c.put_backs,
-                    c.refused_fills,
-                    c.max_versions_behind,
-                    c.max_stale_ms
-                );
-                if let Some(w) = &c.write_behind {
-                    let lost: Vec<String> = w
-                        .lost
-                        .iter()
-                        .map(|l| format!("{}:v{}", l.key, l.version))
-                        .collect();
-                    print!(
-                        "; lost {} [{}], unflushed at end {}",
-                        w.lost_writes,
-                        lost.join(" "),
-                        w.unflushed_at_end
                     );
                 }
             }

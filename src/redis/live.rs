@@ -98,16 +98,13 @@ impl Live {
     ) -> Result<Report> {
         let scenario = scenario::find(name)?;
         let params = scenario::resolve(&scenario.params, given)?;
-        let known: Vec<&str> = scenario.variants.iter().map(|v| v.name).collect();
-        if let Some(unknown) = variants.iter().find(|v| !known.contains(v)) {
-            return Err(Error::UnknownName {
-                kind: "variant",
-                name: unknown.to_string(),
-                known: known.iter().map(|v| v.to_string()).collect(),
-            });
+        for unknown in variants {
+            scenario.variant_index(unknown)?;
         }
-        let chosen: Vec<&str> = known
-            .into_iter()
+        let chosen: Vec<&str> = scenario
+            .variants
+            .iter()
+            .map(|v| v.name)
             .filter(|v| variants.is_empty() || variants.contains(v))
             .collect();
         let mut configs = Vec::new();
@@ -225,14 +222,14 @@ fn check_live_limits(params: &Params) -> Result<()> {
         }
         Ok(())
     };
-    let duration = params.get("duration_s");
+    let duration = params.get("duration_s")?;
     limit("`duration_s`", MAX_LIVE_SECONDS, duration)?;
-    limit("`keys`", MAX_LIVE_KEYS as f64, params.get("keys"))?;
-    match params.get_u64("clients") {
+    limit("`keys`", MAX_LIVE_KEYS as f64, params.get("keys")?)?;
+    match params.get_u64("clients")? {
         0 => limit(
             "the expected requests per variant (`rate` × `duration_s`)",
             MAX_LIVE_REQUESTS as f64,
-            params.get("rate") * duration,
+            params.get("rate")? * duration,
         ),
         clients => limit("`clients`", MAX_LIVE_CLIENTS as f64, clients as f64),
     }

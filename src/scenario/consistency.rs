@@ -11,9 +11,11 @@
 //! The bench is the lab's ([`super::lab::prepare`], [`super::lab::drive`]); only the request
 //! handler is this scenario's own, because it must judge every read as it happens.
 
-use super::catalog::{base_lab, param, secs, variant, with_defaults, zipf, Runner, Scenario};
-use super::lab::{self, VariantReport};
-use super::params::Params;
+use super::common::{base_lab, param, secs, with_defaults, zipf};
+use super::contract::{variants, Experiment, VariantSet};
+use super::lab::{self};
+use super::params::{ParamSpec, Params};
+use super::report::VariantReport;
 use crate::error::{Error, Result};
 use crate::metrics::Outcome;
 use crate::sim::{SimDuration, SimTime};
@@ -55,6 +57,36 @@ pub struct ConsistencyReport {
     pub write_behind: Option<WriteBehindReport>,
 }
 
+impl ConsistencyReport {
+    /// What the section says in one line (after a variant's numbers in `cachelab run`).
+    pub fn headline(&self) -> String {
+        let mut line = format!(
+            "writes {} -> db statements {}; put-backs {}, refused fills {}; \
+             stale reads up to {} versions / {:.0} ms behind",
+            self.writes,
+            self.db_writes,
+            self.put_backs,
+            self.refused_fills,
+            self.max_versions_behind,
+            self.max_stale_ms
+        );
+        if let Some(w) = &self.write_behind {
+            let lost: Vec<String> = w
+                .lost
+                .iter()
+                .map(|l| format!("{}:v{}", l.key, l.version))
+                .collect();
+            line += &format!(
+                "; lost {} [{}], unflushed at end {}",
+                w.lost_writes,
+                lost.join(" "),
+                w.unflushed_at_end
+            );
+        }
+        line
+    }
+}
+
 /// Write-behind's queue over the run.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct WriteBehindReport {
@@ -89,13 +121,30 @@ pub struct LostWrite {
 /// How many lost writes a report lists (all are counted).
 const LOST_LISTED: usize = 20;
 
-pub(super) fn scenario() -> Scenario {
-    Scenario {
-        name: "consistency",
-        about: "Readers and writers at once: how each write path keeps the cache in step with the \
+/// Scenario `consistency`.
+pub(super) struct Consistency;
+
+variants! {
+    /// Which write path the writers take.
+    pub(super) enum WriteVariant {
+        Invalidate = "invalidate": "update the database, delete the entry; a slow reader can put the old row back",
+        Versioned = "versioned": "the fix: the write leaves a version marker, fills only store newer versions",
+        WriteThrough = "write-through": "update the database, then set the cache; fills only add (SET NX)",
+        WriteBehind = "write-behind": "set the cache, queue the write; a worker flushes batches",
+        RefreshAhead = "refresh-ahead": "invalidate, and reload entries read shortly before they expire",
+    }
+}
+
+impl Experiment for Consistency {
+    type Variant = WriteVariant;
+    const NAME: &'static str = "consistency";
+    const ABOUT: &'static str =
+        "Readers and writers at once: how each write path keeps the cache in step with the \
                 database, what a slow reader puts back after an invalidation, what the database \
-                pays for the writes, and what a write-behind crash loses.",
-        params: with_defaults(
+                pays for the writes, and what a write-behind crash loses.";
+
+    fn params() -> Vec<ParamSpec> {
+        with_defaults(
             &[
                 ("rate", 2_000.0),
                 ("keys", 200.0),
@@ -144,51 +193,38 @@ pub(super) fn scenario() -> Scenario {
                     false,
                 ),
             ],
-        ),
-        variants: vec![
-            variant(
-                "invalidate",
-                "update the database, delete the entry; a slow reader can put the old row back",
-            ),
-            variant(
-                "versioned",
-                "the fix: the write leaves a version marker, fills only store newer versions",
-            ),
-            variant(
-                "write-through",
-                "update the database, then set the cache; fills only add (SET NX)",
-            ),
-            variant(
-                "write-behind",
-                "set the cache, queue the write; a worker flushes batches",
-            ),
-            variant(
-                "refresh-ahead",
-                "invalidate, and reload entries read shortly before they expire",
-            ),
-        ],
-        runner: Runner::Custom(run_variant),
+        )
+    }
+
+    fn run(p: &Params, variant: WriteVariant, seed: u64) -> Result<VariantReport> {
+        run_variant(p, variant, seed)
     }
 }
 
 /// The write path and refresh-ahead window of `variant`.
-fn paths_for(p: &Params, variant: &str) -> WritePaths {
+fn paths_for(p: &Params, variant: WriteVariant) -> Result<WritePaths> {
     let path = match variant {
-        "versioned" => WritePath::Versioned,
-        "write-through" => WritePath::WriteThrough,
-        "write-behind" => WritePath::WriteBehind {
-            batch_size: p.get_u64("batch_size"),
-            flush_every: SimDuration::from_secs_f64(p.get("flush_ms") / 1e3),
+        WriteVariant::Invalidate | WriteVariant::RefreshAhead => WritePath::Invalidate,
+        WriteVariant::Versioned => WritePath::Versioned,
+        WriteVariant::WriteThrough => WritePath::WriteThrough,
+        WriteVariant::WriteBehind => WritePath::WriteBehind {
+            batch_size: p.get_u64("batch_size")?,
+            flush_every: SimDuration::from_secs_f64(p.get("flush_ms")? / 1e3),
         },
-        _ => WritePath::Invalidate,
     };
-    let refresh_ahead = (variant == "refresh-ahead").then(|| secs(p, "refresh_ahead_s"));
-    WritePaths::new(path, refresh_ahead)
+    let refresh_ahead = match variant {
+        WriteVariant::RefreshAhead => Some(secs(p, "refresh_ahead_s")?),
+        WriteVariant::Invalidate
+        | WriteVariant::Versioned
+        | WriteVariant::WriteThrough
+        | WriteVariant::WriteBehind => None,
+    };
+    Ok(WritePaths::new(path, refresh_ahead))
 }
 
 /// The crash time, if any; it must fall while requests arrive.
 fn crash_at(p: &Params) -> Result<Option<SimTime>> {
-    let (crash, duration) = (p.get("crash_at_s"), p.get("duration_s"));
+    let (crash, duration) = (p.get("crash_at_s")?, p.get("duration_s")?);
     if crash == 0.0 {
         return Ok(None);
     }
@@ -201,36 +237,34 @@ fn crash_at(p: &Params) -> Result<Option<SimTime>> {
             unit: "s (0 = no crash; a crash must come before duration_s)",
         });
     }
-    Ok(Some(SimTime::ZERO + secs(p, "crash_at_s")))
+    Ok(Some(SimTime::ZERO + secs(p, "crash_at_s")?))
 }
 
-fn run_variant(p: &Params, variant: &str, seed: u64) -> Result<VariantReport> {
-    let config = base_lab(p, zipf(p))?;
+fn run_variant(p: &Params, variant: WriteVariant, seed: u64) -> Result<VariantReport> {
+    let config = base_lab(p, zipf(p)?)?;
     let crash = crash_at(p)?;
     let (exec, ctx) = lab::prepare(&config, seed)?;
     ctx.db.keep_history();
     ctx.db.snapshot_reads();
-    let paths = Rc::new(paths_for(p, variant));
+    let paths = Rc::new(paths_for(p, variant)?);
     let judge = Rc::new(Judge::default());
     let end = SimTime::ZERO + config.duration;
     let (sim, watching) = (ctx.sim.clone(), judge.clone());
     start_flush_worker(&ctx, &paths, move || {
         sim.now() >= end && watching.in_flight.get() == 0
     });
-    let crashed_at = match (crash, paths.is_write_behind()) {
-        (Some(at), true) => {
-            let (c, w) = (ctx.clone(), paths.clone());
-            ctx.sim.spawn_at(at, async move { w.crash(&c) });
-            Some(at)
-        }
-        _ => None,
-    };
+    // Only write-behind has a process whose queue a crash can lose.
+    let crashed_at = crash.filter(|_| paths.is_write_behind());
+    if let Some(at) = crashed_at {
+        let (c, w) = (ctx.clone(), paths.clone());
+        ctx.sim.spawn_at(at, async move { w.crash(&c) });
+    }
     let (c, w, j) = (ctx.clone(), paths.clone(), judge.clone());
     let monitoring = lab::drive(&exec, ctx.l2.model(), &config, seed, move |op| {
         serve(c.clone(), w.clone(), j.clone(), op)
     })?;
-    let mut report = lab::report(variant, &ctx, &config, Some(monitoring));
-    report.consistency = Some(judge.report(&ctx, &paths, crashed_at));
+    let mut report = lab::report(variant.name(), &ctx, &config, Some(monitoring));
+    report.section = Some(judge.report(&ctx, &paths, crashed_at).into());
     Ok(report)
 }
 
@@ -245,11 +279,11 @@ async fn serve(ctx: Rc<Ctx<SimL2>>, paths: Rc<WritePaths>, judge: Rc<Judge>, op:
                 served: seen.response.served,
                 stale: judge.is_stale(&ctx, key, &seen),
             },
-            _ => Outcome::Error,
+            Ok(Err(_)) | Err(_) => Outcome::Error,
         },
         Op::Write(key) => match ctx.sim.timeout(limit, write_with(&ctx, &paths, key)).await {
             Ok(Ok(())) => Outcome::Write,
-            _ => Outcome::Error,
+            Ok(Err(_)) | Err(_) => Outcome::Error,
         },
     };
     ctx.metrics

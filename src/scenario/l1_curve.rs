@@ -103,11 +103,11 @@ impl CurveRun {
     /// Validates the parameters and prepares the run; no requests are replayed yet.
     pub fn new(given: &[(String, String)], seed: u64) -> Result<Self> {
         let params = resolve(&PARAMS, given)?;
-        let keys = params.get_u64("keys");
+        let keys = params.get_u64("keys")?;
         Ok(CurveRun {
-            zipf: Zipf::new(keys, params.get("skew")),
-            requests: params.get_u64("requests"),
-            capacities: capacities(keys, params.get_u64("points")),
+            zipf: Zipf::new(keys, params.get("skew")?),
+            requests: params.get_u64("requests")?,
+            capacities: capacities(keys, params.get_u64("points")?),
             curve: Curve {
                 seed,
                 params,

@@ -5,19 +5,14 @@
 //! Every variant of a scenario sees the same arrivals and keys (the workload has its own random
 //! stream), so variants differ only by what their strategy does.
 
-use super::consistency::ConsistencyReport;
-use super::multilayer::MultiLayerReport;
-use super::ratelimit::RateLimitReport;
-use super::response_cache::ResponseCacheReport;
-use super::tags::TagsReport;
+use super::report::{BloomReport, KeyQueries, VariantReport};
 use crate::error::{Error, Result};
 use crate::manager::{run_monitored, AlertThresholds, Monitor, Monitoring};
-use crate::metrics::{Event, HotKeyReport, Metrics, MissingKeysReport, Series, Summary};
+use crate::metrics::Metrics;
 use crate::sim::{Executor, Runtime, SimDuration, SimRng, SimTime};
 use crate::strategy::{self, Bloom, Ctx, Policy, SimL2, Store};
 use crate::tiers::{Db, DbStats, LatencyModel, L1, L2};
 use crate::workload::{Arrivals, Mix, Op};
-use serde::Serialize;
 use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::num::{NonZeroU64, NonZeroUsize};
@@ -66,105 +61,6 @@ pub struct LabConfig {
     pub event_log: usize,
     /// When the monitor of L2 raises an alert.
     pub alerts: AlertThresholds,
-}
-
-/// A Bloom filter's size and how it did on keys that do not exist.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct BloomReport {
-    /// Size in bits.
-    pub bits: u64,
-    /// Probes per key.
-    pub hashes: u32,
-    /// The textbook false-positive rate for its size and contents.
-    pub expected_fpr: f64,
-    /// Share of lookups for missing keys that it let through.
-    pub measured_fpr: f64,
-    /// Lookups for missing keys.
-    pub missing_checked: u64,
-    /// Of those, let through to the database.
-    pub missing_passed: u64,
-}
-
-/// One variant's results.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct VariantReport {
-    /// The variant.
-    pub name: String,
-    /// Headline numbers.
-    pub summary: Summary,
-    /// Per-bucket numbers.
-    pub series: Series,
-    /// The traced hot key's loads per expiry.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub hot_key: Option<HotKeyReport>,
-    /// Reads for keys that do not exist.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub missing_keys: Option<MissingKeysReport>,
-    /// The Bloom filter's false-positive rate.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub bloom: Option<BloomReport>,
-    /// Stale reads, put-backs, write load and lost writes (scenario `consistency`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub consistency: Option<ConsistencyReport>,
-    /// The HTTP response cache's own numbers (scenario `response-cache`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub response_cache: Option<ResponseCacheReport>,
-    /// The rate limiter's own numbers (scenario `ratelimit`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub ratelimit: Option<RateLimitReport>,
-    /// The keys the database was queried for most, busiest first.
-    pub db_busiest_keys: Vec<KeyQueries>,
-    /// Step mode: the first events of the run in time order (absent unless asked for).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub events: Vec<Event>,
-    /// The shared cache's counters and alerts, as a monitor polling `INFO` saw them (every lab
-    /// run has it; a custom runner fills it with [`crate::manager::run_monitored`]).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub monitoring: Option<Monitoring>,
-    /// What a schema deploy did to the cache (the `schema-deploy` scenario only).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub schema_deploy: Option<crate::scenario::SchemaDeployReport>,
-    /// Several app instances over shared tiers: per-layer and per-instance numbers (the
-    /// `multilayer` scenario).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub multilayer: Option<MultiLayerReport>,
-    /// Tag sets over time, pages flushed by tag and stale reads (the `tags` scenario).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub tags: Option<TagsReport>,
-}
-
-impl VariantReport {
-    /// A report with only the headline numbers and series; a bench fills in the sections it
-    /// has with struct update syntax (`VariantReport { multilayer: Some(..), ..basic }`), so that
-    /// a new section never touches the other benches.
-    pub(super) fn basic(name: &str, summary: Summary, series: Series) -> VariantReport {
-        VariantReport {
-            name: name.to_string(),
-            summary,
-            series,
-            hot_key: None,
-            missing_keys: None,
-            bloom: None,
-            consistency: None,
-            response_cache: None,
-            ratelimit: None,
-            db_busiest_keys: Vec::new(),
-            events: Vec::new(),
-            monitoring: None,
-            schema_deploy: None,
-            multilayer: None,
-            tags: None,
-        }
-    }
-}
-
-/// Database queries for one key.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-pub struct KeyQueries {
-    /// The key.
-    pub key: u64,
-    /// Queries issued for it.
-    pub queries: u64,
 }
 
 /// How many of the busiest keys a report lists.

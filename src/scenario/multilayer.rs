@@ -26,9 +26,11 @@
 //! accounting of stale reads — answers older than the row the database held at that moment — by
 //! the layer that gave them and by how long the database had moved on.
 
-use super::catalog::{base_lab, ms, param, variant, with_defaults, zipf, Runner, Scenario};
-use super::lab::{busiest_keys, check_request_budget, drive, LabConfig, VariantReport};
-use super::params::Params;
+use super::common::{base_lab, ms, param, with_defaults, zipf};
+use super::contract::{variants, Experiment, VariantSet};
+use super::lab::{busiest_keys, check_request_budget, drive, LabConfig};
+use super::params::{ParamSpec, Params};
+use super::report::VariantReport;
 use crate::error::{Error, Result};
 use crate::metrics::{Metrics, Outcome, Served};
 use crate::sim::{Executor, Sim, SimDuration, SimRng, SimTime};
@@ -53,14 +55,29 @@ const MAX_L1_ENTRIES: u64 = 1_000_000;
 /// instances at the finest series one lab allows.
 const MAX_BUCKETS: u64 = 240_000;
 
-/// The scenario's description, parameters and variants.
-pub(super) fn scenario() -> Scenario {
-    Scenario {
-        name: "multilayer",
-        about: "Several app instances, each with its own L1, share one L2 and one database. A \
+/// Scenario `multilayer`.
+pub(super) struct MultiLayer;
+
+variants! {
+    /// What keeps the instances' L1s in step, and how the cluster starts.
+    pub(super) enum Coherence {
+        L1TtlOnly = "l1-ttl-only": "other instances keep an outdated L1 entry until its L1 TTL ends",
+        Broadcast = "broadcast": "each write publishes an invalidation that every instance's L1 obeys",
+        ColdStart = "cold-start": "broadcast, and every cache starts empty",
+        WarmStart = "warm-start": "broadcast, and the hot keys are loaded into L2 and every L1 at start-up",
+    }
+}
+
+impl Experiment for MultiLayer {
+    type Variant = Coherence;
+    const NAME: &'static str = "multilayer";
+    const ABOUT: &'static str =
+        "Several app instances, each with its own L1, share one L2 and one database. A \
                 write reaches the other instances' L1s only by an invalidation broadcast, or \
-                not at all until their L1 TTL ends; a new cluster starts cold, or warmed.",
-        params: with_defaults(
+                not at all until their L1 TTL ends; a new cluster starts cold, or warmed.";
+
+    fn params() -> Vec<ParamSpec> {
+        with_defaults(
             &[
                 ("duration_s", 20.0),
                 ("rate", 5_000.0),
@@ -104,23 +121,11 @@ pub(super) fn scenario() -> Scenario {
                     true,
                 ),
             ],
-        ),
-        variants: vec![
-            variant(
-                "l1-ttl-only",
-                "other instances keep an outdated L1 entry until its L1 TTL ends",
-            ),
-            variant(
-                "broadcast",
-                "each write publishes an invalidation that every instance's L1 obeys",
-            ),
-            variant("cold-start", "broadcast, and every cache starts empty"),
-            variant(
-                "warm-start",
-                "broadcast, and the hot keys are loaded into L2 and every L1 at start-up",
-            ),
-        ],
-        runner: Runner::Custom(run),
+        )
+    }
+
+    fn run(p: &Params, variant: Coherence, seed: u64) -> Result<VariantReport> {
+        run(p, variant, seed)
     }
 }
 
@@ -152,6 +157,24 @@ pub struct MultiLayerReport {
     pub max_stale_ms: f64,
     /// Stale reads in each bucket of the series (by arrival).
     pub stale_reads: Vec<u64>,
+}
+
+impl MultiLayerReport {
+    /// What the section says in one line (after a variant's numbers in `cachelab run`).
+    pub fn headline(&self) -> String {
+        let hit = |i: usize| 100.0 * self.layers[i].hit_ratio;
+        let mut line = format!(
+            "L1 {:.1} % / L2 {:.1} % own hit ratio; stale from L1 {}, longest {:.1} ms",
+            hit(0),
+            hit(1),
+            self.layers[0].stale_reads,
+            self.max_stale_ms
+        );
+        if let Some(b) = &self.broadcast {
+            line += &format!("; messages {} sent, {} delivered", b.sent, b.delivered);
+        }
+        line
+    }
 }
 
 /// How one layer did across all instances.
@@ -359,7 +382,7 @@ impl Cluster {
                 served: response.served,
                 stale: self.judge(at, arrived, key, &response),
             },
-            _ => {
+            Ok(Err(_)) | Err(_) => {
                 self.tally.borrow_mut().failed_reads += 1;
                 Outcome::Error
             }
@@ -514,7 +537,7 @@ impl Cluster {
             missing_keys: metrics.missing_keys(),
             db_busiest_keys: busiest_keys(&db),
             events: metrics.take_events(),
-            multilayer: Some(multilayer),
+            section: Some(multilayer.into()),
             ..VariantReport::basic(name, summary, series)
         }
     }
@@ -556,28 +579,39 @@ fn check_cluster_size(config: &LabConfig, instances: u64) -> Result<()> {
 }
 
 /// Runs one variant: builds the cluster, warms what the variant warms, and lets the traffic in.
-fn run(p: &Params, name: &str, seed: u64) -> Result<VariantReport> {
-    let mut config = base_lab(p, zipf(p))?;
+fn run(p: &Params, variant: Coherence, seed: u64) -> Result<VariantReport> {
+    let mut config = base_lab(p, zipf(p)?)?;
     check_request_budget(config.arrivals, config.duration)?;
     let keys = config.mix.popularity.keys();
     // An L1 never needs room for more keys than exist.
     config.l1 = config
         .l1
         .and_then(|c| NonZeroUsize::new(c.get().min(keys as usize)));
-    check_cluster_size(&config, p.get_u64("instances"))?;
+    check_cluster_size(&config, p.get_u64("instances")?)?;
     let exec = Executor::new();
-    let broadcast = (name != "l1-ttl-only").then(|| ms(p, "broadcast_delay_ms"));
-    let cluster = Cluster::new(exec.sim(), &config, p.get_u64("instances"), broadcast, seed);
+    let broadcast = match variant {
+        Coherence::L1TtlOnly => None,
+        Coherence::Broadcast | Coherence::ColdStart | Coherence::WarmStart => {
+            Some(ms(p, "broadcast_delay_ms")?)
+        }
+    };
+    let cluster = Cluster::new(
+        exec.sim(),
+        &config,
+        p.get_u64("instances")?,
+        broadcast,
+        seed,
+    );
     // What L2 holds at time zero (keys are numbered by popularity), and what each L1 loads.
-    let (warm_l2_keys, warm_l1_keys) = match name {
-        "cold-start" => (0, 0),
-        "warm-start" => {
-            let hot = p.get_u64("warm_keys").min(keys);
+    let (warm_l2_keys, warm_l1_keys) = match variant {
+        Coherence::L1TtlOnly | Coherence::Broadcast => (keys, 0),
+        Coherence::ColdStart => (0, 0),
+        Coherence::WarmStart => {
+            let hot = p.get_u64("warm_keys")?.min(keys);
             // An L1 keeps only the hottest that fit.
             let fits = config.l1.map_or(0, |c| c.get() as u64);
             (hot, hot.min(fits))
         }
-        _ => (keys, 0),
     };
     cluster.warm(warm_l2_keys, warm_l1_keys, config.db_latency.median())?;
     for ctx in &cluster.instances {
@@ -592,7 +626,7 @@ fn run(p: &Params, name: &str, seed: u64) -> Result<VariantReport> {
         seed,
         move |op| serving.dispatch(op),
     )?;
-    let mut report = cluster.report(name, warm_l2_keys, warm_l1_keys);
+    let mut report = cluster.report(variant.name(), warm_l2_keys, warm_l1_keys);
     report.monitoring = Some(monitoring);
     Ok(report)
 }
@@ -612,8 +646,8 @@ mod tests {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
-        let p = resolve(&scenario().params, &given).unwrap();
-        let config = base_lab(&p, zipf(&p)).unwrap();
+        let p = resolve(&MultiLayer::params(), &given).unwrap();
+        let config = base_lab(&p, zipf(&p).unwrap()).unwrap();
         let exec = Executor::new();
         let cluster = Cluster::new(exec.sim(), &config, 2, broadcast, 1);
         cluster.warm(1, 0, SimDuration::from_millis(10)).unwrap();

@@ -29,23 +29,29 @@ pub struct ParamSpec {
 
 /// Resolved parameter values: every spec's name, with the caller's value or its default.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
-pub struct Params(BTreeMap<String, f64>);
+pub struct Params(BTreeMap<&'static str, f64>);
 
 impl Params {
-    /// The value of a parameter that `resolve` filled in. Unknown names read as NaN, which no
-    /// range check would let through, so a typo in a scenario shows up in its tests.
-    pub fn get(&self, name: &str) -> f64 {
-        self.0.get(name).copied().unwrap_or(f64::NAN)
+    /// The value of a parameter that `resolve` filled in. A name the scenario does not declare
+    /// is an error that lists the ones it does (never a NaN that later reads as 0).
+    pub fn get(&self, name: &str) -> Result<f64> {
+        self.0
+            .get(name)
+            .copied()
+            .ok_or_else(|| Error::UnknownParam {
+                name: name.to_string(),
+                known: self.0.keys().copied().collect(),
+            })
     }
 
     /// The value as an unsigned integer (the spec guaranteed it is whole and in range).
-    pub fn get_u64(&self, name: &str) -> u64 {
-        self.get(name) as u64
+    pub fn get_u64(&self, name: &str) -> Result<u64> {
+        Ok(self.get(name)? as u64)
     }
 
     /// All values, by name.
     pub fn iter(&self) -> impl Iterator<Item = (&str, f64)> {
-        self.0.iter().map(|(k, v)| (k.as_str(), *v))
+        self.0.iter().map(|(k, v)| (*k, *v))
     }
 }
 
@@ -76,15 +82,14 @@ pub fn check(spec: &ParamSpec, value: f64) -> Result<f64> {
 /// let specs = [ParamSpec { name: "keys", meaning: "distinct keys", unit: "keys",
 ///                          default: 100.0, min: 1.0, max: 1e6, integer: true }];
 /// let p = resolve(&specs, &[("keys".into(), "250".into())]).unwrap();
-/// assert_eq!(p.get("keys"), 250.0);
+/// assert_eq!(p.get("keys").unwrap(), 250.0);
+/// assert!(p.get("kyes").is_err());
 /// let err = resolve(&specs, &[("keys".into(), "0".into())]).unwrap_err();
 /// assert_eq!(err.to_string(), "parameter `keys` must be between 1 and 1000000 keys (got 0)");
 /// ```
 pub fn resolve(specs: &[ParamSpec], given: &[(String, String)]) -> Result<Params> {
-    let mut values: BTreeMap<String, f64> = specs
-        .iter()
-        .map(|s| (s.name.to_string(), s.default))
-        .collect();
+    let mut values: BTreeMap<&'static str, f64> =
+        specs.iter().map(|s| (s.name, s.default)).collect();
     for (name, text) in given {
         let spec = specs
             .iter()
@@ -97,7 +102,7 @@ pub fn resolve(specs: &[ParamSpec], given: &[(String, String)]) -> Result<Params
             name: name.clone(),
             value: text.clone(),
         })?;
-        values.insert(name.clone(), check(spec, value)?);
+        values.insert(spec.name, check(spec, value)?);
     }
     Ok(Params(values))
 }
@@ -143,7 +148,9 @@ mod tests {
     #[test]
     fn defaults_fill_the_gaps() {
         let p = resolve(&SPECS, &[]).unwrap();
-        assert_eq!((p.get("a"), p.get("n")), (1.0, 5.0));
+        assert_eq!((p.get("a").unwrap(), p.get("n").unwrap()), (1.0, 5.0));
+        let e = p.get("zz").unwrap_err();
+        assert_eq!(e.to_string(), "unknown parameter `zz`; known: a, n");
     }
 
     #[test]

@@ -24,9 +24,11 @@
 //! application), `summary.errors` rejected ones (`429`), so `series.db_qps` is admissions per
 //! second; latencies are not modelled.
 
-use super::catalog::{alert_thresholds, param, variant, with_common, Runner, Scenario};
-use super::lab::{check_request_budget, VariantReport};
-use super::params::Params;
+use super::common::{alert_thresholds, param, with_common};
+use super::contract::{variants, Experiment, VariantSet};
+use super::lab::check_request_budget;
+use super::params::{ParamSpec, Params};
+use super::report::VariantReport;
 use crate::error::Result;
 use crate::manager::Monitor;
 use crate::metrics::{Metrics, Outcome, Purpose, Served};
@@ -83,7 +85,7 @@ impl Client {
     fn scope(&self) -> Scope {
         match self.kind {
             Kind::Scraper => Scope::Ip,
-            _ => Scope::User,
+            Kind::User | Kind::Abuser | Kind::Burst => Scope::User,
         }
     }
 }
@@ -237,18 +239,52 @@ pub struct RateLimitReport {
     pub rejected_per_s: Vec<f64>,
 }
 
-/// The scenario's definition.
-pub(super) fn scenario() -> Scenario {
-    let per_window =
-        |name, meaning, default| param(name, meaning, "requests", default, 1.0, 1_000_000.0, true);
-    let seconds = |name, meaning, default| param(name, meaning, "s", default, 0.0, 3_600.0, false);
-    Scenario {
-        name: "ratelimit",
-        about: "Token bucket, fixed window, sliding-window log and sliding-window counter limit \
+impl RateLimitReport {
+    /// What the section says in one line (after a variant's numbers in `cachelab run`).
+    pub fn headline(&self) -> String {
+        format!(
+            "{} fail-{}: admitted {}, refused {}, burst in one window {}, outage admitted {} refused {}",
+            self.algorithm,
+            self.fail_mode,
+            self.admitted,
+            self.rejected,
+            self.burst_max_in_window,
+            self.outage.admitted,
+            self.outage.rejected
+        )
+    }
+}
+
+/// Scenario `ratelimit`.
+pub(super) struct RateLimit;
+
+variants! {
+    /// Which limiter counts, and what it does while L2 is down.
+    pub(super) enum Algorithm {
+        TokenBucket = "token-bucket": "a bucket of `limit` tokens, one back every window / limit",
+        FixedWindow = "fixed-window": "a counter per window: up to twice the limit across an edge",
+        SlidingLog = "sliding-log": "a sorted set of admitted times: never more than the limit in any window",
+        SlidingCounter = "sliding-counter": "this and the last window's counters, weighted: about the limit",
+        FailClosed = "fail-closed": "the sliding log again, refusing everything while L2 is down",
+    }
+}
+
+impl Experiment for RateLimit {
+    type Variant = Algorithm;
+    const NAME: &'static str = "ratelimit";
+    const ABOUT: &'static str =
+        "Token bucket, fixed window, sliding-window log and sliding-window counter limit \
                 the same users, abusers and scrapers per user, per IP and per endpoint; a burst \
                 across a window boundary, an L2 outage (fail-open against fail-closed) and an \
-                admin reset.",
-        params: with_common(
+                admin reset.";
+
+    fn params() -> Vec<ParamSpec> {
+        let per_window = |name, meaning, default| {
+            param(name, meaning, "requests", default, 1.0, 1_000_000.0, true)
+        };
+        let seconds =
+            |name, meaning, default| param(name, meaning, "s", default, 0.0, 3_600.0, false);
+        with_common(
             &["duration_s", "bucket_ms", "alert_hit_ratio", "alert_memory_mb"],
             &[("duration_s", 180.0)],
             &[
@@ -357,60 +393,47 @@ pub(super) fn scenario() -> Scenario {
                 seconds("outage_s", "how long L2 stays unreachable", 10.0),
                 seconds("reset_at_s", "when the admin resets user a1", 170.0),
             ],
-        ),
-        variants: vec![
-            variant(
-                "token-bucket",
-                "a bucket of `limit` tokens, one back every window / limit",
-            ),
-            variant(
-                "fixed-window",
-                "a counter per window: up to twice the limit across an edge",
-            ),
-            variant(
-                "sliding-log",
-                "a sorted set of admitted times: never more than the limit in any window",
-            ),
-            variant(
-                "sliding-counter",
-                "this and the last window's counters, weighted: about the limit",
-            ),
-            variant(
-                "fail-closed",
-                "the sliding log again, refusing everything while L2 is down",
-            ),
-        ],
-        runner: Runner::Custom(run),
+        )
+    }
+
+    fn run(p: &Params, variant: Algorithm, seed: u64) -> Result<VariantReport> {
+        run(p, variant, seed)
     }
 }
 
 /// The algorithm's name and a limiter of it for `limit` per `window_ms`.
-fn limiter(variant: &str, limit: u64, window_ms: u64) -> Result<(&'static str, Box<dyn Limiter>)> {
+fn limiter(
+    variant: Algorithm,
+    limit: u64,
+    window_ms: u64,
+) -> Result<(&'static str, Box<dyn Limiter>)> {
     let quota = Quota::new(limit, window_ms)?;
     Ok(match variant {
-        "token-bucket" => (
+        Algorithm::TokenBucket => (
             "token bucket",
             Box::new(TokenBucket::new(limit, (window_ms / limit).max(1))?),
         ),
-        "fixed-window" => ("fixed window", Box::new(FixedWindow::new(quota))),
-        "sliding-counter" => ("sliding counter", Box::new(SlidingCounter::new(quota))),
-        _ => ("sliding log", Box::new(SlidingLog::new(quota))),
+        Algorithm::FixedWindow => ("fixed window", Box::new(FixedWindow::new(quota))),
+        Algorithm::SlidingCounter => ("sliding counter", Box::new(SlidingCounter::new(quota))),
+        Algorithm::SlidingLog | Algorithm::FailClosed => {
+            ("sliding log", Box::new(SlidingLog::new(quota)))
+        }
     })
 }
 
 /// The clients and their requests, in time order; the same for every variant.
-fn traffic(p: &Params, seed: u64) -> (Vec<Client>, Vec<Request>) {
-    let end = SimTime::ZERO + SimDuration::from_secs_f64(p.get("duration_s"));
+fn traffic(p: &Params, seed: u64) -> Result<(Vec<Client>, Vec<Request>)> {
+    let end = SimTime::ZERO + SimDuration::from_secs_f64(p.get("duration_s")?);
     let mut rng = SimRng::fork(seed, WORKLOAD_STREAM);
     let mut clients = Vec::new();
     let mut requests = Vec::new();
-    let abuser_rate = p.get("abuser_rate");
+    let abuser_rate = p.get("abuser_rate")?;
     let mut poisson = |clients: &mut Vec<Client>, kind, id: String, reads: f64, writes: f64| {
         let index = clients.len();
         clients.push(Client { kind, id });
         let (read_rule, write_rule) = match kind {
             Kind::Scraper => (RuleId::IpReads, RuleId::IpReads),
-            _ => (RuleId::UserReads, RuleId::UserWrites),
+            Kind::User | Kind::Abuser | Kind::Burst => (RuleId::UserReads, RuleId::UserWrites),
         };
         let total = reads + writes;
         if total <= 0.0 {
@@ -433,11 +456,11 @@ fn traffic(p: &Params, seed: u64) -> (Vec<Client>, Vec<Request>) {
             });
         }
     };
-    for i in 1..=p.get_u64("users") {
-        let (r, w) = (p.get("user_read_rate"), p.get("user_write_rate"));
+    for i in 1..=p.get_u64("users")? {
+        let (r, w) = (p.get("user_read_rate")?, p.get("user_write_rate")?);
         poisson(&mut clients, Kind::User, format!("u{i}"), r, w);
     }
-    for i in 1..=p.get_u64("abusers") {
+    for i in 1..=p.get_u64("abusers")? {
         let writes = abuser_rate * ABUSER_WRITE_FRACTION;
         poisson(
             &mut clients,
@@ -447,7 +470,7 @@ fn traffic(p: &Params, seed: u64) -> (Vec<Client>, Vec<Request>) {
             writes,
         );
     }
-    for i in 1..=p.get_u64("scrapers") {
+    for i in 1..=p.get_u64("scrapers")? {
         let ip = format!("203.0.113.{i}");
         poisson(&mut clients, Kind::Scraper, ip, abuser_rate, 0.0);
     }
@@ -456,9 +479,9 @@ fn traffic(p: &Params, seed: u64) -> (Vec<Client>, Vec<Request>) {
         kind: Kind::Burst,
         id: "b1".to_string(),
     });
-    let n = p.get_u64("burst_requests");
-    let span_us = p.get("burst_span_ms") * 1e3;
-    let start_us = p.get("burst_at_s") * 1e6 - span_us / 2.0;
+    let n = p.get_u64("burst_requests")?;
+    let span_us = p.get("burst_span_ms")? * 1e3;
+    let start_us = p.get("burst_at_s")? * 1e6 - span_us / 2.0;
     for i in 0..n {
         let t = start_us + span_us * i as f64 / n as f64;
         let at = SimTime(libm::round(t.max(0.0)) as u64);
@@ -471,15 +494,15 @@ fn traffic(p: &Params, seed: u64) -> (Vec<Client>, Vec<Request>) {
         }
     }
     requests.sort_by_key(|r| (r.at, r.client));
-    (clients, requests)
+    Ok((clients, requests))
 }
 
 /// Requests a second the traffic will send on average, to refuse oversized runs up front.
-fn expected_rate(p: &Params) -> f64 {
-    let users = p.get("users") * (p.get("user_read_rate") + p.get("user_write_rate"));
-    let abusers = p.get("abusers") * p.get("abuser_rate") * (1.0 + ABUSER_WRITE_FRACTION);
-    let scrapers = p.get("scrapers") * p.get("abuser_rate");
-    users + abusers + scrapers + p.get("burst_requests") / p.get("duration_s")
+fn expected_rate(p: &Params) -> Result<f64> {
+    let users = p.get("users")? * (p.get("user_read_rate")? + p.get("user_write_rate")?);
+    let abusers = p.get("abusers")? * p.get("abuser_rate")? * (1.0 + ABUSER_WRITE_FRACTION);
+    let scrapers = p.get("scrapers")? * p.get("abuser_rate")?;
+    Ok(users + abusers + scrapers + p.get("burst_requests")? / p.get("duration_s")?)
 }
 
 /// The header values of `decision` for `client`'s request under `rule` at `at`.
@@ -506,33 +529,37 @@ fn max_in_any_window(times: &[SimTime], window: SimDuration) -> u64 {
         .unwrap_or(0)
 }
 
-/// Runs variant `name` over the scenario's traffic.
-fn run(p: &Params, name: &str, seed: u64) -> Result<VariantReport> {
-    let duration = SimDuration::from_secs_f64(p.get("duration_s"));
+/// Runs `variant` over the scenario's traffic.
+fn run(p: &Params, variant: Algorithm, seed: u64) -> Result<VariantReport> {
+    let duration = SimDuration::from_secs_f64(p.get("duration_s")?);
     let arrivals = Arrivals::Poisson {
-        per_sec: expected_rate(p),
+        per_sec: expected_rate(p)?,
     };
     check_request_budget(arrivals, duration)?;
-    let window_ms = p.get_u64("window_s") * 1_000;
+    let window_ms = p.get_u64("window_s")? * 1_000;
     let window = SimDuration::from_millis(window_ms);
-    let fail_mode = match name {
-        "fail-closed" => FailMode::Closed,
-        _ => FailMode::Open,
+    let fail_mode = match variant {
+        Algorithm::FailClosed => FailMode::Closed,
+        Algorithm::TokenBucket
+        | Algorithm::FixedWindow
+        | Algorithm::SlidingLog
+        | Algorithm::SlidingCounter => FailMode::Open,
     };
     let mut algorithm = "";
     let mut guards = Vec::new();
     for rule in RuleId::ALL {
-        let (label, limiter) = limiter(name, p.get_u64(rule.limit_param()), window_ms)?;
+        let (label, limiter) = limiter(variant, p.get_u64(rule.limit_param())?, window_ms)?;
         algorithm = label;
         guards.push(RateLimiter::new(rule.rule(), limiter, fail_mode));
     }
-    let (clients, requests) = traffic(p, seed);
-    let secs = |name| SimTime::ZERO + SimDuration::from_secs_f64(p.get(name));
-    let outage_from = secs("outage_from_s");
-    let outage_to = outage_from + SimDuration::from_secs_f64(p.get("outage_s"));
-    let reset_at = secs("reset_at_s");
+    let (clients, requests) = traffic(p, seed)?;
+    let secs =
+        |name| Ok::<_, crate::Error>(SimTime::ZERO + SimDuration::from_secs_f64(p.get(name)?));
+    let outage_from = secs("outage_from_s")?;
+    let outage_to = outage_from + SimDuration::from_secs_f64(p.get("outage_s")?);
+    let reset_at = secs("reset_at_s")?;
     let end = SimTime::ZERO + duration;
-    let bucket = SimDuration::from_secs_f64(p.get("bucket_ms") / 1e3);
+    let bucket = SimDuration::from_secs_f64(p.get("bucket_ms")? / 1e3);
     let mut metrics = Metrics::new(bucket, end, u64::MAX, 0, None);
     let mut rejected_per_bucket = vec![0u64; end.as_micros().div_ceil(bucket.as_micros()) as usize];
 
@@ -554,7 +581,7 @@ fn run(p: &Params, name: &str, seed: u64) -> Result<VariantReport> {
         faults,
     );
     let model = || store.inner().model().borrow();
-    let mut monitor = Monitor::new(bucket, alert_thresholds(p), &model());
+    let mut monitor = Monitor::new(bucket, alert_thresholds(p)?, &model());
     let mut counts: BTreeMap<Kind, SubjectCounts> = BTreeMap::new();
     // Times the limiter itself admitted, per (rule, client); reset on an admin reset.
     let mut admitted_at: BTreeMap<(RuleId, usize), Vec<SimTime>> = BTreeMap::new();
@@ -677,14 +704,14 @@ fn run(p: &Params, name: &str, seed: u64) -> Result<VariantReport> {
             .iter()
             .map(|&rule| {
                 let (max, client) = peaks.get(&rule).copied().unwrap_or((0, usize::MAX));
-                WindowPeak {
+                Ok(WindowPeak {
                     rule: rule.label(),
-                    limit: p.get_u64(rule.limit_param()),
+                    limit: p.get_u64(rule.limit_param())?,
                     max_admitted_in_window: max,
                     subject: clients.get(client).map_or(String::new(), |c| c.id.clone()),
-                }
+                })
             })
-            .collect(),
+            .collect::<Result<_>>()?,
         burst_max_in_window: max_in_any_window(&burst_admitted, window),
         headers,
         outage,
@@ -696,9 +723,9 @@ fn run(p: &Params, name: &str, seed: u64) -> Result<VariantReport> {
     };
     let monitoring = monitor.finish(&model());
     Ok(VariantReport {
-        ratelimit: Some(report),
+        section: Some(report.into()),
         monitoring: Some(monitoring),
-        ..VariantReport::basic(name, summary, series)
+        ..VariantReport::basic(variant.name(), summary, series)
     })
 }
 
@@ -737,9 +764,9 @@ mod tests {
 
     #[test]
     fn the_burst_is_centred_on_its_moment() {
-        let specs = scenario().params;
+        let specs = RateLimit::params();
         let p = crate::scenario::resolve(&specs, &[]).unwrap();
-        let (clients, requests) = traffic(&p, 1);
+        let (clients, requests) = traffic(&p, 1).unwrap();
         let burst: Vec<SimTime> = requests
             .iter()
             .filter(|r| clients[r.client].kind == Kind::Burst)

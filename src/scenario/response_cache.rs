@@ -30,11 +30,11 @@
 //! wrong responses, `summary.errors` `500`s served fresh from the backend, `summary.hit_ratio` the
 //! share of successful answers that came from the cache.
 
-use super::catalog::{
-    alert_thresholds, db_latency, param, variant, with_common, Runner, Scenario, SERVICE_PARAMS,
-};
-use super::lab::{check_request_budget, VariantReport};
-use super::params::Params;
+use super::common::{alert_thresholds, db_latency, param, with_common, PRODUCTS, SERVICE_PARAMS};
+use super::contract::{variants, Experiment, VariantSet};
+use super::lab::check_request_budget;
+use super::params::{ParamSpec, Params};
+use super::report::VariantReport;
 use crate::error::Result;
 use crate::manager::Monitor;
 use crate::metrics::{Metrics, Outcome, Purpose, Served};
@@ -155,17 +155,17 @@ struct Workload {
 
 impl Workload {
     fn from_params(p: &Params) -> Result<Workload> {
-        let skew = p.get("skew");
+        let skew = p.get("skew")?;
         Ok(Workload {
-            rate: p.get("rate"),
-            duration: SimDuration::from_secs_f64(p.get("duration_s")),
-            users: p.get_u64("users"),
-            products: Zipf::new(p.get_u64("products"), skew),
+            rate: p.get("rate")?,
+            duration: SimDuration::from_secs_f64(p.get("duration_s")?),
+            users: p.get_u64("users")?,
+            products: Zipf::new(p.get_u64("products")?, skew),
             terms: Zipf::new(SEARCH_TERMS, skew),
             pages: Zipf::new(PAGES, skew),
-            missing_share: p.get("missing_share"),
-            tracking_share: p.get("tracking_share"),
-            error_share: p.get("error_share"),
+            missing_share: p.get("missing_share")?,
+            tracking_share: p.get("tracking_share")?,
+            error_share: p.get("error_share")?,
             backend: db_latency(p)?,
         })
     }
@@ -408,15 +408,44 @@ pub struct ResponseCacheReport {
     pub samples: Vec<RequestSample>,
 }
 
-/// The scenario's definition.
-pub(super) fn scenario() -> Scenario {
-    Scenario {
-        name: "response-cache",
-        about:
-            "An HTTP response cache in L2 keyed by method, path and normalised query: the right \
+impl ResponseCacheReport {
+    /// What the section says in one line (after a variant's numbers in `cachelab run`).
+    pub fn headline(&self) -> String {
+        format!(
+            "wrong answers {} (orders skipped {}, stored errors {}, other users' data {}, stale {})",
+            self.wrong_responses,
+            self.skipped_posts,
+            self.stale_errors,
+            self.other_users_data,
+            self.stale_data
+        )
+    }
+}
+
+/// Scenario `response-cache`.
+pub(super) struct ResponseCache;
+
+variants! {
+    /// Which caching rule the variant gets wrong, if any.
+    pub(super) enum Rules {
+        Correct = "correct": "GET and 200 only, normalised query, per-user answers keyed by user",
+        NoNormalise = "no-normalise": "the raw query string is the key: parameter order and tracking split entries",
+        CachePost = "cache-post": "POST answers are stored and replayed too",
+        CacheErrors = "cache-errors": "404 and 500 answers are stored too",
+        IgnoreUser = "ignore-user": "per-user answers are stored under the shared key",
+    }
+}
+
+impl Experiment for ResponseCache {
+    type Variant = Rules;
+    const NAME: &'static str = "response-cache";
+    const ABOUT: &'static str =
+        "An HTTP response cache in L2 keyed by method, path and normalised query: the right \
                 rules (GET and 200 only, per-user answers keyed by user) against caching POSTs, \
-                errors or per-user pages under a shared key, and against raw query strings.",
-        params: with_common(
+                errors or per-user pages under a shared key, and against raw query strings.";
+
+    fn params() -> Vec<ParamSpec> {
+        with_common(
             &SERVICE_PARAMS,
             &[
                 ("duration_s", 30.0),
@@ -436,15 +465,7 @@ pub(super) fn scenario() -> Scenario {
                     100_000.0,
                     true,
                 ),
-                param(
-                    "products",
-                    "products in the catalogue",
-                    "products",
-                    500.0,
-                    1.0,
-                    1_000_000.0,
-                    true,
-                ),
+                PRODUCTS,
                 param(
                     "missing_share",
                     "share of product-page requests for ids that do not exist (404)",
@@ -473,70 +494,57 @@ pub(super) fn scenario() -> Scenario {
                     false,
                 ),
             ],
-        ),
-        variants: vec![
-            variant(
-                "correct",
-                "GET and 200 only, normalised query, per-user answers keyed by user",
-            ),
-            variant(
-                "no-normalise",
-                "the raw query string is the key: parameter order and tracking split entries",
-            ),
-            variant("cache-post", "POST answers are stored and replayed too"),
-            variant("cache-errors", "404 and 500 answers are stored too"),
-            variant(
-                "ignore-user",
-                "per-user answers are stored under the shared key",
-            ),
-        ],
-        runner: Runner::Custom(run),
+        )
+    }
+
+    fn run(p: &Params, variant: Rules, seed: u64) -> Result<VariantReport> {
+        run(p, variant, seed)
     }
 }
 
-/// The rules of variant `name`.
-fn rules(name: &str) -> CacheRules {
+/// The cache rules of `variant`: the correct ones, or with one of them wrong.
+fn rules(variant: Rules) -> CacheRules {
     let correct = CacheRules::CORRECT;
-    match name {
-        "no-normalise" => CacheRules {
+    match variant {
+        Rules::Correct => correct,
+        Rules::NoNormalise => CacheRules {
             normalise: false,
             ..correct
         },
-        "cache-post" => CacheRules {
+        Rules::CachePost => CacheRules {
             cache_any_method: true,
             ..correct
         },
-        "cache-errors" => CacheRules {
+        Rules::CacheErrors => CacheRules {
             cache_errors: true,
             ..correct
         },
-        "ignore-user" => CacheRules {
+        Rules::IgnoreUser => CacheRules {
             key_by_user: false,
             ..correct
         },
-        _ => correct,
     }
 }
 
-/// Runs variant `name`: every request through the cache with the variant's rules.
-fn run(p: &Params, name: &str, seed: u64) -> Result<VariantReport> {
+/// Runs `variant`: every request through the cache with the variant's rules.
+fn run(p: &Params, variant: Rules, seed: u64) -> Result<VariantReport> {
     let workload = Workload::from_params(p)?;
     let arrivals = Arrivals::Poisson {
         per_sec: workload.rate,
     };
     check_request_budget(arrivals, workload.duration)?;
-    let rules = rules(name);
-    let ttl = SimDuration::from_secs_f64(p.get("ttl_s"));
-    let rtt = SimDuration::from_secs_f64(p.get("l2_rtt_ms") / 1e3);
+    let rules = rules(variant);
+    let ttl = SimDuration::from_secs_f64(p.get("ttl_s")?);
+    let rtt = SimDuration::from_secs_f64(p.get("l2_rtt_ms")? / 1e3);
     let end = SimTime::ZERO + workload.duration;
-    let bucket = SimDuration::from_secs_f64(p.get("bucket_ms") / 1e3);
+    let bucket = SimDuration::from_secs_f64(p.get("bucket_ms")? / 1e3);
     let mut metrics = Metrics::new(bucket, end, u64::MAX, 0, None);
     // The model at zero round trip on a clock this loop moves (the lookup's round trip is
     // added to each request's time below).
     let exec = Executor::new();
     let store = SimL2::new(exec.sim().clone(), L2::new(), SimDuration::ZERO);
     let model = || store.model().borrow();
-    let mut monitor = Monitor::new(bucket, alert_thresholds(p), &model());
+    let mut monitor = Monitor::new(bucket, alert_thresholds(p)?, &model());
     let mut backend = Backend {
         products: workload.products.keys(),
         orders: vec![0; workload.users as usize],
@@ -670,8 +678,8 @@ fn run(p: &Params, name: &str, seed: u64) -> Result<VariantReport> {
     let (summary, series) = metrics.finish(max_in_flight);
     let monitoring = monitor.finish(&model());
     Ok(VariantReport {
-        response_cache: Some(report),
+        section: Some(report.into()),
         monitoring: Some(monitoring),
-        ..VariantReport::basic(name, summary, series)
+        ..VariantReport::basic(variant.name(), summary, series)
     })
 }

@@ -24,12 +24,11 @@
 //! Reads are cache-aside over the simulated L2 and database of the lab; `stale_reads` stays 0,
 //! because a wrong value here is a misreading, counted in the report's `schema_deploy` section.
 
-use super::catalog::{
-    alert_thresholds, db_latency, ms, param, secs, variant, with_defaults, Scenario,
-};
-use super::lab::{busiest_keys, check_request_budget, VariantReport};
-use super::params::Params;
-use super::Runner;
+use super::common::{alert_thresholds, db_latency, ms, param, secs, with_defaults};
+use super::contract::{variants, Experiment, VariantSet};
+use super::lab::{busiest_keys, check_request_budget};
+use super::params::{ParamSpec, Params};
+use super::report::VariantReport;
 use crate::error::Result;
 use crate::manager::{remember, run_monitored, Monitor, Remembered, Schema};
 use crate::metrics::{Metrics, Outcome, Purpose, Served};
@@ -76,6 +75,19 @@ pub struct SchemaDeployReport {
     pub db_queries_before_deploy: u64,
     /// Database queries issued from the deploy on.
     pub db_queries_after_deploy: u64,
+}
+
+impl SchemaDeployReport {
+    /// What the section says in one line (after a variant's numbers in `cachelab run`).
+    pub fn headline(&self) -> String {
+        format!(
+            "after the deploy: {} reloads, {} old-schema misses, {} decode errors, {} wrong values",
+            self.db_queries_after_deploy,
+            self.old_schema_misses,
+            self.decode_errors,
+            self.wrong_values
+        )
+    }
 }
 
 /// The product as the old code (schema version 1) caches it.
@@ -143,28 +155,21 @@ impl Product for ProductV2 {
     }
 }
 
-/// How a variant stores products.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Storage {
-    Versioned,
-    Unversioned,
-    PrefixBump,
+variants! {
+    /// How a variant stores products.
+    pub(super) enum Storage {
+        Versioned = "versioned": "values carry their schema version; another version is a miss, then replaced",
+        Unversioned = "unversioned": "plain JSON: the new code decodes old bytes as best it can, wrong or failing",
+        PrefixBump = "prefix-bump": "the version is in the key: each version has its own keys, cold after the deploy",
+    }
 }
 
 impl Storage {
-    fn of(variant: &str) -> Storage {
-        match variant {
-            "unversioned" => Storage::Unversioned,
-            "prefix-bump" => Storage::PrefixBump,
-            _ => Storage::Versioned,
-        }
-    }
-
     /// The cache key of product `id` for code of schema version `version`.
     fn key(self, id: u64, version: u32) -> String {
         match self {
             Storage::PrefixBump => format!("product:v{version}:{id}"),
-            _ => format!("product:{id}"),
+            Storage::Versioned | Storage::Unversioned => format!("product:{id}"),
         }
     }
 
@@ -172,7 +177,7 @@ impl Storage {
     fn encode<T: Schema>(self, value: &T) -> Vec<u8> {
         match self {
             Storage::Unversioned => serde_json::to_vec(value).unwrap_or_default(),
-            _ => crate::manager::encode(value),
+            Storage::Versioned | Storage::PrefixBump => crate::manager::encode(value),
         }
     }
 }
@@ -294,33 +299,32 @@ fn new_code_share(t: SimTime, deploy_at: SimTime, rollout: SimDuration) -> f64 {
 }
 
 /// Runs one variant.
-fn run(p: &Params, variant: &str, seed: u64) -> Result<VariantReport> {
-    let keys = p.get_u64("keys");
-    let duration = secs(p, "duration_s");
-    let bucket = ms(p, "bucket_ms");
+fn run(p: &Params, storage: Storage, seed: u64) -> Result<VariantReport> {
+    let keys = p.get_u64("keys")?;
+    let duration = secs(p, "duration_s")?;
+    let bucket = ms(p, "bucket_ms")?;
     let arrivals = Arrivals::Poisson {
-        per_sec: p.get("rate"),
+        per_sec: p.get("rate")?,
     };
-    let popularity = Popularity::Zipf(Zipf::new(keys, p.get("skew")));
+    let popularity = Popularity::Zipf(Zipf::new(keys, p.get("skew")?));
     let latency = db_latency(p)?;
     check_request_budget(arrivals, duration)?;
     let exec = Executor::new();
     let sim = exec.sim().clone();
-    let storage = Storage::of(variant);
     let end = SimTime::ZERO + duration;
-    let deploy_at = SimTime::ZERO + secs(p, "deploy_at_s");
-    let rollout = secs(p, "rollout_s");
+    let deploy_at = SimTime::ZERO + secs(p, "deploy_at_s")?;
+    let rollout = secs(p, "rollout_s")?;
     let bench = Rc::new(Bench {
         sim: sim.clone(),
-        store: SimL2::new(sim.clone(), L2::new(), ms(p, "l2_rtt_ms")),
+        store: SimL2::new(sim.clone(), L2::new(), ms(p, "l2_rtt_ms")?),
         db: Db::new(
             keys,
-            NonZeroU64::new(p.get_u64("db_pool")).unwrap_or(NonZeroU64::MIN),
+            NonZeroU64::new(p.get_u64("db_pool")?).unwrap_or(NonZeroU64::MIN),
             latency,
             SimRng::fork(seed, DB_STREAM),
         ),
         storage,
-        ttl: secs(p, "ttl_s"),
+        ttl: secs(p, "ttl_s")?,
         deploy_at,
         metrics: RefCell::new(Metrics::new(bucket, end, keys, 0, None)),
         tally: RefCell::new(SchemaDeployReport {
@@ -344,7 +348,7 @@ fn run(p: &Params, variant: &str, seed: u64) -> Result<VariantReport> {
     bench
         .metrics
         .borrow_mut()
-        .start_event_log(p.get_u64("event_log") as usize);
+        .start_event_log(p.get_u64("event_log")? as usize);
     let driver = bench.clone();
     sim.spawn_detached(async move {
         let mut traffic = SimRng::fork(seed, WORKLOAD_STREAM);
@@ -364,7 +368,7 @@ fn run(p: &Params, variant: &str, seed: u64) -> Result<VariantReport> {
         }
     });
     let model = bench.store.model();
-    let monitor = Monitor::new(bucket, alert_thresholds(p), &model.borrow());
+    let monitor = Monitor::new(bucket, alert_thresholds(p)?, &model.borrow());
     let monitoring = run_monitored(&exec, model, end, monitor);
     let mut metrics = bench.metrics.borrow_mut();
     let db = bench.db.stats();
@@ -374,67 +378,61 @@ fn run(p: &Params, variant: &str, seed: u64) -> Result<VariantReport> {
         db_busiest_keys: busiest_keys(&db),
         events: metrics.take_events(),
         monitoring: Some(monitoring),
-        schema_deploy: Some(tally),
-        ..VariantReport::basic(variant, summary, series)
+        section: Some(tally.into()),
+        ..VariantReport::basic(storage.name(), summary, series)
     })
 }
 
-/// The scenario's entry in the catalog.
-pub(super) fn scenario() -> Scenario {
-    let mut params = with_defaults(
-        &[
-            ("keys", 2_000.0),
-            ("skew", 1.0),
-            ("rate", 2_000.0),
-            ("duration_s", 30.0),
-            ("ttl_s", 300.0),
-            ("db_p50_ms", 10.0),
-            ("db_p99_ms", 50.0),
-            ("db_pool", 32.0),
-        ],
-        &[
-            param(
-                "deploy_at_s",
-                "when the new code (schema version 2) starts to serve",
-                "s",
-                10.0,
-                0.0,
-                600.0,
-                false,
-            ),
-            param(
-                "rollout_s",
-                "how long until the new code serves every request (0 = all at once)",
-                "s",
-                0.0,
-                0.0,
-                600.0,
-                false,
-            ),
-        ],
-    );
-    params.retain(|s| !UNUSED_COMMON.contains(&s.name));
-    Scenario {
-        name: "schema-deploy",
-        about: "A deploy changes the cached struct while L2 still holds the old code's values: \
+/// Scenario `schema-deploy`.
+pub(super) struct SchemaDeploy;
+
+impl Experiment for SchemaDeploy {
+    type Variant = Storage;
+    const NAME: &'static str = "schema-deploy";
+    const ABOUT: &'static str =
+        "A deploy changes the cached struct while L2 still holds the old code's values: \
                 with versioned values they are misses and get replaced, without a version the \
-                new code misreads them, and a versioned key prefix starts from a cold cache.",
-        params,
-        variants: vec![
-            variant(
-                "versioned",
-                "values carry their schema version; another version is a miss, then replaced",
-            ),
-            variant(
-                "unversioned",
-                "plain JSON: the new code decodes old bytes as best it can, wrong or failing",
-            ),
-            variant(
-                "prefix-bump",
-                "the version is in the key: each version has its own keys, cold after the deploy",
-            ),
-        ],
-        runner: Runner::Custom(run),
+                new code misreads them, and a versioned key prefix starts from a cold cache.";
+
+    fn params() -> Vec<ParamSpec> {
+        let mut params = with_defaults(
+            &[
+                ("keys", 2_000.0),
+                ("skew", 1.0),
+                ("rate", 2_000.0),
+                ("duration_s", 30.0),
+                ("ttl_s", 300.0),
+                ("db_p50_ms", 10.0),
+                ("db_p99_ms", 50.0),
+                ("db_pool", 32.0),
+            ],
+            &[
+                param(
+                    "deploy_at_s",
+                    "when the new code (schema version 2) starts to serve",
+                    "s",
+                    10.0,
+                    0.0,
+                    600.0,
+                    false,
+                ),
+                param(
+                    "rollout_s",
+                    "how long until the new code serves every request (0 = all at once)",
+                    "s",
+                    0.0,
+                    0.0,
+                    600.0,
+                    false,
+                ),
+            ],
+        );
+        params.retain(|s| !UNUSED_COMMON.contains(&s.name));
+        params
+    }
+
+    fn run(p: &Params, variant: Storage, seed: u64) -> Result<VariantReport> {
+        run(p, variant, seed)
     }
 }
 

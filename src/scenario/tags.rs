@@ -24,12 +24,13 @@
 //! - `no-tags`: an update deletes only the product's own page; listings and searches that show it
 //!   stay stale until their TTL ends.
 
-use super::catalog::{
-    alert_thresholds, db_latency, ms, param, secs, variant, with_common, Runner, Scenario,
-    SERVICE_PARAMS,
+use super::common::{
+    alert_thresholds, db_latency, ms, param, secs, with_common, PRODUCTS, SERVICE_PARAMS,
 };
-use super::lab::{check_request_budget, VariantReport};
-use super::params::Params;
+use super::contract::{variants, Experiment, VariantSet};
+use super::lab::check_request_budget;
+use super::params::{ParamSpec, Params};
+use super::report::VariantReport;
 use crate::error::{Error, Result};
 use crate::manager::{Monitor, Tags};
 use crate::metrics::{Metrics, Outcome, Purpose, Served};
@@ -61,24 +62,6 @@ pub const MAX_TAG_MEASUREMENTS: u64 = 20_000_000;
 
 /// The prefix of the tag sets' keys.
 const TAG_PREFIX: &str = "shop";
-
-/// How a variant tags pages and flushes them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Tagging {
-    Bounded,
-    Unbounded,
-    NoTags,
-}
-
-impl Tagging {
-    fn of(variant: &str) -> Tagging {
-        match variant {
-            "unbounded" => Tagging::Unbounded,
-            "no-tags" => Tagging::NoTags,
-            _ => Tagging::Bounded,
-        }
-    }
-}
 
 /// A cacheable page.
 #[derive(Clone, Copy, Debug)]
@@ -138,7 +121,9 @@ impl Catalogue {
         let shown = self.shown(page);
         let mut categories: Vec<u64> = match page {
             Page::Listing(c) => vec![c],
-            _ => shown.iter().map(|p| p % self.categories).collect(),
+            Page::Product(_) | Page::Search(_) => {
+                shown.iter().map(|p| p % self.categories).collect()
+            }
         };
         categories.sort_unstable();
         categories.dedup();
@@ -176,14 +161,42 @@ pub struct TagsReport {
     pub stale_reads: u64,
 }
 
-/// The scenario's definition.
-pub(super) fn scenario() -> Scenario {
-    Scenario {
-        name: "tags",
-        about: "Cached pages tagged with the products and categories they show, flushed by tag \
+impl TagsReport {
+    /// What the section says in one line (after a variant's numbers in `cachelab run`).
+    pub fn headline(&self) -> String {
+        format!(
+            "tag sets {} names at the end, largest {}; {} updates flushed {} pages; stale reads {}",
+            self.tag_members.last().copied().unwrap_or(0),
+            self.largest_tag_set,
+            self.updates,
+            self.flushed_pages,
+            self.stale_reads
+        )
+    }
+}
+
+/// Scenario `tags`.
+pub(super) struct TaggedPages;
+
+variants! {
+    /// How a variant tags pages and flushes them.
+    pub(super) enum Tagging {
+        Bounded = "bounded": "tag sets with a TTL that follows their members, pruned when they double",
+        Unbounded = "unbounded": "a plain SADD per tag: no TTL, no pruning, dead names pile up",
+        NoTags = "no-tags": "an update deletes only the product's own page; listings stay stale",
+    }
+}
+
+impl Experiment for TaggedPages {
+    type Variant = Tagging;
+    const NAME: &'static str = "tags";
+    const ABOUT: &'static str =
+        "Cached pages tagged with the products and categories they show, flushed by tag \
                 when a product changes: tag sets bounded by a TTL and pruning, against plain \
-                SADD (sets that grow for ever) and against no tags (stale listings).",
-        params: with_common(
+                SADD (sets that grow for ever) and against no tags (stale listings).";
+
+    fn params() -> Vec<ParamSpec> {
+        with_common(
             &SERVICE_PARAMS,
             &[
                 ("duration_s", 120.0),
@@ -195,15 +208,11 @@ pub(super) fn scenario() -> Scenario {
                 ("bucket_ms", 5_000.0),
             ],
             &[
-                param(
-                    "products",
-                    "products in the catalogue",
-                    "products",
-                    500.0,
-                    1.0,
-                    10_000.0,
-                    true,
-                ),
+                // Every product is a tag whose set is measured at each bucket's end.
+                ParamSpec {
+                    max: 10_000.0,
+                    ..PRODUCTS
+                },
                 param(
                     "categories",
                     "categories the products fall into (product p is in p mod categories)",
@@ -232,22 +241,11 @@ pub(super) fn scenario() -> Scenario {
                     false,
                 ),
             ],
-        ),
-        variants: vec![
-            variant(
-                "bounded",
-                "tag sets with a TTL that follows their members, pruned when they double",
-            ),
-            variant(
-                "unbounded",
-                "a plain SADD per tag: no TTL, no pruning, dead names pile up",
-            ),
-            variant(
-                "no-tags",
-                "an update deletes only the product's own page; listings stay stale",
-            ),
-        ],
-        runner: Runner::Custom(run),
+        )
+    }
+
+    fn run(p: &Params, variant: Tagging, seed: u64) -> Result<VariantReport> {
+        run(p, variant, seed)
     }
 }
 
@@ -264,28 +262,27 @@ fn rendered_at(page: &[u8]) -> Option<SimTime> {
     text.parse().ok().map(SimTime)
 }
 
-/// Runs variant `name`.
-fn run(p: &Params, name: &str, seed: u64) -> Result<VariantReport> {
-    let rate = p.get("rate");
-    let update_rate = p.get("update_rate");
-    let duration = secs(p, "duration_s");
+/// Runs variant `tagging`.
+fn run(p: &Params, tagging: Tagging, seed: u64) -> Result<VariantReport> {
+    let rate = p.get("rate")?;
+    let update_rate = p.get("update_rate")?;
+    let duration = secs(p, "duration_s")?;
     check_request_budget(
         Arrivals::Poisson {
             per_sec: rate + update_rate,
         },
         duration,
     )?;
-    let tagging = Tagging::of(name);
     let catalogue = Catalogue {
-        products: p.get_u64("products"),
-        categories: p.get_u64("categories"),
+        products: p.get_u64("products")?,
+        categories: p.get_u64("categories")?,
     };
-    let popularity = Zipf::new(catalogue.products, p.get("skew"));
-    let queries = p.get_u64("queries");
+    let popularity = Zipf::new(catalogue.products, p.get("skew")?);
+    let queries = p.get_u64("queries")?;
     let database = db_latency(p)?;
-    let ttl = secs(p, "ttl_s");
-    let rtt = ms(p, "l2_rtt_ms");
-    let bucket = ms(p, "bucket_ms");
+    let ttl = secs(p, "ttl_s")?;
+    let rtt = ms(p, "l2_rtt_ms")?;
+    let bucket = ms(p, "bucket_ms")?;
     let end = SimTime::ZERO + duration;
     let mut metrics = Metrics::new(bucket, end, u64::MAX, 0, None);
     // The model at zero round trip on a clock this loop moves (the round trip is added to each
@@ -293,7 +290,7 @@ fn run(p: &Params, name: &str, seed: u64) -> Result<VariantReport> {
     let exec = Executor::new();
     let store = SimL2::new(exec.sim().clone(), L2::new(), SimDuration::ZERO);
     let model = || store.model().borrow_mut();
-    let mut monitor = Monitor::new(bucket, alert_thresholds(p), &model());
+    let mut monitor = Monitor::new(bucket, alert_thresholds(p)?, &model());
     let tags = Tags::new(TAG_PREFIX);
     let tag_keys: Vec<String> = catalogue.all_tags().map(|t| tags.set_key(&t)).collect();
     let mut report = TagsReport {
@@ -351,7 +348,7 @@ fn run(p: &Params, name: &str, seed: u64) -> Result<VariantReport> {
                     let key = catalogue.key(Page::Product(product));
                     u64::from(block_on_store(&exec, store.del(key.as_bytes()))?)
                 }
-                _ => {
+                Tagging::Bounded | Tagging::Unbounded => {
                     let tag = format!("product:{product}");
                     block_on_store(&exec, tags.invalidate_tag(&store, &tag))?
                 }
@@ -405,9 +402,9 @@ fn run(p: &Params, name: &str, seed: u64) -> Result<VariantReport> {
     let (summary, series) = metrics.finish(0);
     let monitoring = monitor.finish(&model());
     Ok(VariantReport {
-        tags: Some(report),
+        section: Some(report.into()),
         monitoring: Some(monitoring),
-        ..VariantReport::basic(name, summary, series)
+        ..VariantReport::basic(tagging.name(), summary, series)
     })
 }
 

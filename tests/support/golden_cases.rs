@@ -1,6 +1,8 @@
 //! The golden cases, shared by the native test (`tests/golden.rs`) and the wasm suites
-//! (`tests/node.rs`, `tests/web.rs`): each names its file, the JSON stored there, and how the
-//! core produces it now. Adding a case here checks it in all three worlds.
+//! (`tests/node.rs`, `tests/web.rs`): each names its file, the JSON stored there (pretty-printed,
+//! one field a line, so that a re-bless shows a readable diff), and how the core produces it now.
+//! Adding a case here and one line in [`golden_case_tests!`] checks it in all three worlds, as a
+//! test of its own named after the case.
 
 // Each test binary that includes this file uses a different part of it.
 #![allow(dead_code)]
@@ -36,6 +38,72 @@ impl GoldenCase {
     }
 }
 
+/// Declares one test per golden case, named after it, that calls `$check(file)`; `$attr` is the
+/// suite's test attribute (`test`, `wasm_bindgen_test`). A last test checks that every case of
+/// [`cases`] has its test here.
+// tests/web.rs checks the page's exports instead, in one loop.
+#[allow(unused_macros)]
+macro_rules! golden_case_tests {
+    ($attr:meta, $check:path) => {
+        golden_case_tests!(@each $attr, $check;
+            l1_curve "l1_curve.json",
+            stampede "stampede.json",
+            avalanche "avalanche.json",
+            penetration "penetration.json",
+            schema_deploy "schema_deploy.json",
+            multilayer "multilayer.json",
+            response_cache "response-cache.json",
+            ratelimit "ratelimit.json",
+            consistency "consistency.json",
+            tags "tags.json",
+        );
+    };
+    (@each $attr:meta, $check:path; $($test:ident $file:literal,)+) => {
+        $(
+            #[$attr]
+            fn $test() {
+                $check(&golden_cases::case($file));
+            }
+        )+
+
+        #[$attr]
+        fn every_golden_case_has_a_test_of_its_own() {
+            let files: Vec<&str> = golden_cases::cases().iter().map(|c| c.file).collect();
+            assert_eq!(files, [$($file),+]);
+        }
+    };
+}
+
+/// The case stored in `file`.
+pub fn case(file: &str) -> GoldenCase {
+    cases()
+        .into_iter()
+        .find(|c| c.file == file)
+        .unwrap_or_else(|| panic!("no golden case {file}"))
+}
+
+/// `json` without the whitespace between its tokens: the compact form `serde_json::to_string`
+/// (and the wasm export `runScenarioJson`) print.
+pub fn compact(json: &str) -> String {
+    let mut out = String::with_capacity(json.len());
+    let (mut in_string, mut escaped) = (false, false);
+    for c in json.chars() {
+        if in_string {
+            out.push(c);
+            match (escaped, c) {
+                (true, _) => escaped = false,
+                (false, '\\') => escaped = true,
+                (false, '"') => in_string = false,
+                (false, _) => {}
+            }
+        } else if !c.is_whitespace() {
+            in_string = c == '"';
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// Every golden case.
 pub fn cases() -> Vec<GoldenCase> {
     vec![
@@ -44,7 +112,7 @@ pub fn cases() -> Vec<GoldenCase> {
             params: &[("keys", "3000"), ("requests", "50000")],
             seed: 2024,
             expected: include_str!("../golden/l1_curve.json"),
-            produce: |p, seed| serde_json::to_string(&l1_curve::run(p, seed).unwrap()).unwrap(),
+            produce: |p, seed| pretty(&l1_curve::run(p, seed).unwrap()),
         },
         GoldenCase {
             file: "stampede.json",
@@ -164,7 +232,13 @@ pub fn cases() -> Vec<GoldenCase> {
     ]
 }
 
-/// A scenario report as JSON, the form `cachelab run NAME --json` prints.
+/// A scenario report as JSON, pretty-printed (`cachelab run NAME --json` prints the compact form
+/// of the same text).
 fn scenario_json(name: &str, params: &[(String, String)], seed: u64) -> String {
-    serde_json::to_string(&scenario::run(name, params, seed).unwrap()).unwrap()
+    pretty(&scenario::run(name, params, seed).unwrap())
+}
+
+/// The golden files' form: one field a line, and a final newline.
+fn pretty<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_string_pretty(value).unwrap() + "\n"
 }

@@ -1,6 +1,10 @@
 //! One replay per policy on a seeded synthetic trace, with its miss count pinned: the native
 //! suite (`tests/policy_platforms.rs`) and the wasm suite (`tests/policy_wasm.rs`) assert the same
-//! numbers, so the policies give identical results natively and in the browser.
+//! numbers, through the one body [`assert_pinned`], so the policies give identical results
+//! natively and in the browser.
+
+// Each test binary that includes this file uses a different part of it.
+#![allow(dead_code)]
 
 use cachelab::policy::{build, replay::replay, Access, Capacity};
 use cachelab::workload::{Pattern, Request, Synthetic};
@@ -46,4 +50,12 @@ pub fn misses(policy: &str, trace: &[Access]) -> (u64, u64) {
         run(Capacity::Objects(NonZeroU64::new(200).unwrap())),
         run(Capacity::Bytes(NonZeroU64::new(10_000).unwrap())),
     )
+}
+
+/// The test body both suites run: every policy's misses on [`trace`] are the [`PINNED`] ones.
+pub fn assert_pinned() {
+    let trace = trace();
+    for (policy, objects, bytes) in PINNED {
+        assert_eq!(misses(policy, &trace), (objects, bytes), "{policy}");
+    }
 }

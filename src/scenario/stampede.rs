@@ -1,0 +1,131 @@
+//! Scenario `stampede`: one hot key expires under heavy concurrency, and the strategies that make
+//! the requests that miss at once share one load.
+
+use super::common::{base_lab, ms, param, secs, with_defaults};
+use super::contract::{variants, Experiment, VariantSet};
+use super::lab::{run_variant, LabConfig};
+use super::params::{ParamSpec, Params};
+use super::report::VariantReport;
+use crate::error::Result;
+use crate::strategy::Protection;
+use crate::workload::Popularity;
+
+/// Scenario `stampede`.
+pub(super) struct Stampede;
+
+variants! {
+    /// How the requests that find the hot key missing are kept from all loading it.
+    pub(super) enum Protect {
+        None = "none": "plain cache-aside: every miss queries the database",
+        Lock = "lock": "SET NX lock: one loads, the others poll, then fall back",
+        Singleflight = "singleflight": "in-process coalescing: concurrent misses share one load",
+        XFetch = "xfetch": "probabilistic early expiration with beta",
+        Swr = "swr": "serve stale within the grace while one refresh runs",
+    }
+}
+
+impl Experiment for Stampede {
+    type Variant = Protect;
+    const NAME: &'static str = "stampede";
+    const ABOUT: &'static str =
+        "One hot key expires under heavy concurrency: every request that misses at once \
+                goes to the database, unless the strategy makes them share one load.";
+
+    fn params() -> Vec<ParamSpec> {
+        with_defaults(
+            &[("duration_s", 24.0)],
+            &[
+                param(
+                    "hot_share",
+                    "share of requests for the hot key (the rest are uniform)",
+                    "",
+                    1.0,
+                    0.0,
+                    1.0,
+                    false,
+                ),
+                param(
+                    "lock_ttl_ms",
+                    "lock: expiry of the lock key",
+                    "ms",
+                    2_000.0,
+                    1.0,
+                    600_000.0,
+                    false,
+                ),
+                param(
+                    "lock_poll_ms",
+                    "lock: pause between a waiter's polls",
+                    "ms",
+                    50.0,
+                    0.1,
+                    60_000.0,
+                    false,
+                ),
+                param(
+                    "lock_polls",
+                    "lock: polls before falling back to the database",
+                    "polls",
+                    20.0,
+                    0.0,
+                    10_000.0,
+                    true,
+                ),
+                param(
+                    "beta",
+                    "xfetch: eagerness of early recomputation (1 = standard)",
+                    "",
+                    1.0,
+                    0.0,
+                    1_000.0,
+                    false,
+                ),
+                param(
+                    "grace_s",
+                    "swr: how long past freshness an entry may be served",
+                    "s",
+                    5.0,
+                    0.0,
+                    86_400.0,
+                    false,
+                ),
+            ],
+        )
+    }
+
+    fn run(p: &Params, variant: Protect, seed: u64) -> Result<VariantReport> {
+        run_variant(variant.name(), &configure(p, variant)?, seed)
+    }
+
+    fn lab_config(p: &Params, variant: Protect) -> Option<Result<LabConfig>> {
+        Some(configure(p, variant))
+    }
+}
+
+/// The lab bench of `variant`.
+fn configure(p: &Params, variant: Protect) -> Result<LabConfig> {
+    let mut lab = base_lab(
+        p,
+        Popularity::OneHot {
+            keys: p.get_u64("keys")?,
+            hot_share: p.get("hot_share")?,
+        },
+    )?;
+    lab.hot_key = Some(0);
+    lab.policy.protection = match variant {
+        Protect::None => Protection::None,
+        Protect::Lock => Protection::Lock {
+            lock_ttl: ms(p, "lock_ttl_ms")?,
+            poll: ms(p, "lock_poll_ms")?,
+            polls: p.get_u64("lock_polls")?,
+        },
+        Protect::Singleflight => Protection::Singleflight,
+        Protect::XFetch => Protection::XFetch {
+            beta: p.get("beta")?,
+        },
+        Protect::Swr => Protection::StaleWhileRevalidate {
+            grace: secs(p, "grace_s")?,
+        },
+    };
+    Ok(lab)
+}
