@@ -430,7 +430,7 @@ fn stampede() -> Scenario {
             &[
                 param(
                     "hot_share",
-                    "share of requests for the hot key (the rest are uniform)",
+                    "share of requests for the hot key (the rest follow `skew`)",
                     "",
                     1.0,
                     0.0,
@@ -501,8 +501,11 @@ fn stampede() -> Scenario {
             let mut lab = base_lab(
                 p,
                 Popularity::OneHot {
-                    keys: p.get_u64("keys"),
                     hot_share: p.get("hot_share"),
+                    others: Box::new(Popularity::zipf_or_uniform(
+                        p.get_u64("keys"),
+                        p.get("skew"),
+                    )),
                 },
             )?;
             lab.hot_key = Some(0);

@@ -36,7 +36,7 @@ use crate::ratelimit::{
 };
 use crate::sim::{SimDuration, SimRng, SimTime};
 use crate::tiers::L2;
-use crate::workload::{Arrivals, Op};
+use crate::workload::{Arrivals, Op, PoissonClock};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -415,9 +415,9 @@ fn traffic(p: &Params, seed: u64) -> (Vec<Client>, Vec<Request>) {
         if total <= 0.0 {
             return;
         }
-        let mut at = SimTime::ZERO;
+        let mut clock = PoissonClock::new(total);
         loop {
-            at += SimDuration::from_secs_f64(rng.exponential(1.0 / total));
+            let at = clock.next(&mut rng);
             if at >= end {
                 return;
             }

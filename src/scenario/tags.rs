@@ -32,11 +32,11 @@ use super::lab::{check_request_budget, VariantReport};
 use super::params::Params;
 use crate::error::{Error, Result};
 use crate::manager::{Monitor, Tags};
-use crate::metrics::{Metrics, Outcome, Purpose, Served};
+use crate::metrics::{Metrics, Outcome, PeakInFlight, Purpose, Served};
 use crate::sim::{SimDuration, SimRng, SimTime};
 use crate::tiers::l2::Reply;
 use crate::tiers::L2;
-use crate::workload::{Arrivals, Op, Zipf};
+use crate::workload::{Arrivals, Op, PoissonClock, Zipf};
 use serde::Serialize;
 
 /// Random streams: the requests, and the database's response times.
@@ -327,9 +327,10 @@ fn run(p: &Params, name: &str, seed: u64) -> Result<VariantReport> {
     let mut rng = SimRng::fork(seed, WORKLOAD_STREAM);
     let mut db_rng = SimRng::fork(seed, DB_STREAM);
     let update_share = update_rate / (rate + update_rate);
-    let mut at = SimTime::ZERO;
+    let mut in_flight = PeakInFlight::default();
+    let mut clock = PoissonClock::new(rate + update_rate);
     loop {
-        at += SimDuration::from_secs_f64(rng.exponential(1.0 / (rate + update_rate)));
+        let at = clock.next(&mut rng);
         if at >= end {
             break;
         }
@@ -377,6 +378,7 @@ fn run(p: &Params, name: &str, seed: u64) -> Result<VariantReport> {
             None => {
                 metrics.record_db_query(at + rtt, number, Purpose::Load);
                 let done = at + rtt + database.sample(&mut db_rng);
+                in_flight.add(at + rtt, done);
                 let outcome = Outcome::Read {
                     served: Served::Db,
                     stale: false,
@@ -398,7 +400,7 @@ fn run(p: &Params, name: &str, seed: u64) -> Result<VariantReport> {
     monitor.catch_up(&l2, end);
     measure_until(&mut l2, &mut report, end);
     // No database pool here: each render runs on its own connection.
-    let (summary, series) = metrics.finish(0);
+    let (summary, series) = metrics.finish(in_flight.peak());
     Ok(VariantReport {
         tags: Some(report),
         monitoring: Some(monitor.finish(&l2)),
