@@ -241,19 +241,15 @@ impl LatencyMs {
     }
 }
 
-/// The headline numbers of one variant.
+/// The headline numbers of one variant: the run's counters (flattened into the same JSON object,
+/// and read through `Deref`: `summary.requests`), its database peak, hit ratio and latencies.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Summary {
-    /// Requests that arrived.
-    pub requests: u64,
-    /// Reads answered by L1.
-    pub l1_hits: u64,
-    /// Reads answered by L2.
-    pub l2_hits: u64,
-    /// Reads answered by neither cache.
-    pub misses: u64,
-    /// Database queries issued.
-    pub db_queries: u64,
+    /// Requests, hits per tier, misses, database queries, errors, stale reads, fallbacks,
+    /// coalesced reads and shared-cache errors over the whole run. `l2_errors` is always 0 on
+    /// the model (see the strategy module's "Failing open"), and then left out of the JSON.
+    #[serde(flatten)]
+    pub counts: Counters,
     /// The most database queries in flight at once (waiting for a connection or running).
     pub max_db_in_flight: u64,
     /// `(l1_hits + l2_hits) / reads`.
@@ -266,19 +262,13 @@ pub struct Summary {
     /// Time until failure of the failed requests alone (only when some failed).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub failed_latency_ms: Option<LatencyMs>,
-    /// Requests that failed.
-    pub errors: u64,
-    /// Reads answered with stale data.
-    pub stale_reads: u64,
-    /// Lock waiters that gave up and queried the database (not counted as loads).
-    pub fallbacks: u64,
-    /// Reads that waited for another request's load.
-    pub coalesced: u64,
-    /// Shared-cache commands that failed, after which the request carried on without the cache
-    /// (see the strategy module's "Failing open"). Always 0 on the model, and then left out of
-    /// the JSON, so the simulator's reports read as before.
-    #[serde(skip_serializing_if = "is_zero")]
-    pub l2_errors: u64,
+}
+
+impl std::ops::Deref for Summary {
+    type Target = Counters;
+    fn deref(&self) -> &Counters {
+        &self.counts
+    }
 }
 
 /// One value per bucket of simulated time. Every bucket is as wide as configured except the last,
@@ -579,21 +569,12 @@ impl Metrics {
         let mut all = [answered.as_slice(), failed.as_slice()].concat();
         let apart = !failed.is_empty();
         let summary = Summary {
-            requests: t.requests,
-            l1_hits: t.l1_hits,
-            l2_hits: t.l2_hits,
-            misses: t.misses,
-            db_queries: t.db_queries,
+            counts: t,
             max_db_in_flight,
             hit_ratio: Counters::ratio(t.l1_hits + t.l2_hits, t.reads()),
             latency_ms: LatencyMs::of(&mut all),
             answered_latency_ms: apart.then(|| LatencyMs::of(&mut answered)),
             failed_latency_ms: apart.then(|| LatencyMs::of(&mut failed)),
-            errors: t.errors,
-            stale_reads: t.stale_reads,
-            fallbacks: t.fallbacks,
-            coalesced: t.coalesced,
-            l2_errors: t.l2_errors,
         };
         let mut series = Series::default();
         let width = self.bucket.as_micros();
