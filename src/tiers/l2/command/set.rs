@@ -32,9 +32,7 @@ pub fn smembers(l2: &mut L2, args: &[Vec<u8>]) -> Reply {
     let access = Access::Read {
         missing: Reply::Array(vec![]),
     };
-    on_set(l2, &args[1], access, |s| {
-        Reply::bulks(s.sorted().into_iter())
-    })
+    on_set(l2, &args[1], access, |s| Reply::bulks(s.sorted()))
 }
 
 /// `SISMEMBER key member`.
