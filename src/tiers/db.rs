@@ -363,6 +363,28 @@ mod tests {
     }
 
     #[test]
+    fn an_executor_dropped_mid_query_lets_go_of_the_database() {
+        // A run abandoned at 5 ms, in the middle of a 10 ms query: dropping its task hands the
+        // connection to a task of its own, and dropping the executor must drop that one too (it
+        // would otherwise keep the executor's core, and all it holds, alive).
+        let exec = Executor::new();
+        let db = Rc::new(Db::new(10, NonZeroU64::MIN, fixed(10), SimRng::new(1)));
+        let (sim, d) = (exec.sim().clone(), db.clone());
+        exec.sim().spawn_detached(async move {
+            d.query(&sim, 1).await;
+        });
+        exec.run_until(SimTime(5_000));
+        assert_eq!(
+            Rc::strong_count(&db.pool),
+            2,
+            "the query holds a connection"
+        );
+        drop(exec);
+        assert_eq!(Rc::strong_count(&db.pool), 1);
+        assert_eq!(db.in_flight.get(), 0);
+    }
+
+    #[test]
     fn a_query_that_gives_up_while_queued_leaves_the_queue() {
         let exec = Executor::new();
         let db = Rc::new(Db::new(10, NonZeroU64::MIN, fixed(10), SimRng::new(1)));
