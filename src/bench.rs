@@ -58,6 +58,7 @@ pub fn cases() -> Vec<BenchCase> {
         }),
     );
     all.extend(kv_cases());
+    all.extend(corner_cases());
     all.sort_by_key(|c| c.group);
     all
 }
@@ -266,6 +267,145 @@ fn scenario_requests(name: &str, ops: u64) -> u64 {
         .unwrap_or(0)
 }
 
+/// A scenario at the corner of its parameter ranges that the request budget allows, where a
+/// cost that grows faster than the requests (a queue scanned per waiter, a set re-measured per
+/// member) shows up as a low rate rather than a hung page. The traffic knob sits at its top (a
+/// million requests a second where the scenario allows it), and the structures that grow with it
+/// at theirs: a pool of one connection, long tag sets, a sliding log of a million entries. (Keys
+/// stay at 100,000: warming a million costs more than a second of traffic, which would hide it.)
+struct Corner {
+    scenario: &'static str,
+    /// Fixed parameters at the corner.
+    params: &'static [(&'static str, &'static str)],
+    /// The parameter that sets the traffic, and its value at the corner.
+    knob: (&'static str, f64),
+    /// Simulated requests per simulated second per unit of the knob, all variants together.
+    per_knob: f64,
+}
+
+const CORNERS: [Corner; 9] = [
+    Corner {
+        scenario: "stampede",
+        params: &[
+            ("keys", "1000000"),
+            ("hot_share", "0.1"),
+            ("skew", "1"),
+            ("l1_keys", "10000"),
+        ],
+        knob: ("rate", 1_000_000.0),
+        per_knob: 5.0,
+    },
+    Corner {
+        scenario: "avalanche",
+        params: &[("keys", "100000"), ("ttl_s", "1"), ("db_pool", "1")],
+        knob: ("rate", 1_000_000.0),
+        per_knob: 3.0,
+    },
+    Corner {
+        scenario: "penetration",
+        params: &[
+            ("keys", "1000000"),
+            ("missing_keys", "1000000"),
+            ("missing_share", "1"),
+        ],
+        knob: ("rate", 1_000_000.0),
+        per_knob: 3.0,
+    },
+    Corner {
+        scenario: "schema-deploy",
+        params: &[("keys", "100000")],
+        knob: ("rate", 1_000_000.0),
+        per_knob: 3.0,
+    },
+    Corner {
+        scenario: "consistency",
+        params: &[("write_share", "0.5"), ("db_pool", "1")],
+        knob: ("rate", 600_000.0),
+        per_knob: 5.0,
+    },
+    Corner {
+        scenario: "multilayer",
+        params: &[("instances", "32"), ("write_share", "0.1")],
+        knob: ("rate", 1_000_000.0),
+        per_knob: 4.0,
+    },
+    Corner {
+        scenario: "response-cache",
+        params: &[("users", "100000")],
+        knob: ("rate", 1_000_000.0),
+        per_knob: 5.0,
+    },
+    Corner {
+        scenario: "ratelimit",
+        params: &[("abusers", "1000"), ("read_limit", "1000000")],
+        knob: ("abuser_rate", 1_000.0),
+        per_knob: 5_500.0,
+    },
+    Corner {
+        scenario: "tags",
+        params: &[("queries", "10000000"), ("update_rate", "100")],
+        knob: ("rate", 100_000.0),
+        per_knob: 3.0,
+    },
+];
+
+/// One case per scenario at its corner (see [`Corner`]), in simulated requests.
+fn corner_cases() -> Vec<BenchCase> {
+    fn case(name: &'static str, run: fn(u64) -> u64) -> BenchCase {
+        BenchCase {
+            name,
+            group: "corner",
+            unit: "requests",
+            default_ops: 1_000_000,
+            run,
+        }
+    }
+    // One function per case, as the faces call a plain `fn(u64) -> u64`.
+    vec![
+        case("corner/stampede", |ops| corner_requests(&CORNERS[0], ops)),
+        case("corner/avalanche", |ops| corner_requests(&CORNERS[1], ops)),
+        case("corner/penetration", |ops| {
+            corner_requests(&CORNERS[2], ops)
+        }),
+        case("corner/schema-deploy", |ops| {
+            corner_requests(&CORNERS[3], ops)
+        }),
+        case("corner/consistency", |ops| {
+            corner_requests(&CORNERS[4], ops)
+        }),
+        case("corner/multilayer", |ops| corner_requests(&CORNERS[5], ops)),
+        case("corner/response-cache", |ops| {
+            corner_requests(&CORNERS[6], ops)
+        }),
+        case("corner/ratelimit", |ops| corner_requests(&CORNERS[7], ops)),
+        case("corner/tags", |ops| corner_requests(&CORNERS[8], ops)),
+    ]
+}
+
+/// Runs `corner` for about `ops` simulated requests: the knob at its corner for as long as that
+/// takes, or, when `ops` is less than one simulated second of it, the knob turned down to fit one
+/// second. Returns the requests simulated (0 if the corner's parameters were refused, which a
+/// test rules out).
+fn corner_requests(corner: &Corner, ops: u64) -> u64 {
+    let (knob, top) = corner.knob;
+    let per_second = top * corner.per_knob;
+    let (value, duration) = if (ops as f64) < per_second {
+        (ops as f64 / corner.per_knob, 1.0)
+    } else {
+        (top, (ops as f64 / per_second).min(600.0))
+    };
+    let mut given: Vec<(String, String)> = corner
+        .params
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    given.push((knob.to_string(), format!("{}", value.max(1.0))));
+    given.push(("duration_s".to_string(), format!("{duration}")));
+    scenario::run(corner.scenario, &given, 1)
+        .map(|r| r.variants.iter().map(|v| v.summary.requests).sum())
+        .unwrap_or(0)
+}
+
 /// The key-value group: the same GET/SET mix against a plain `HashMap` (the baseline), the `lru`
 /// crate, the L2 model's typed API and the L2 model through `exec` text.
 fn kv_cases() -> Vec<BenchCase> {
@@ -383,8 +523,32 @@ mod tests {
         assert_eq!(names.len(), all.len());
         for c in all {
             assert!(c.name.starts_with(c.group));
-            (c.run)(100);
+            // The corners warm 100,000 keys: their parameters are checked below instead.
+            if c.group != "corner" {
+                (c.run)(100);
+            }
         }
+    }
+
+    #[test]
+    fn every_scenario_has_a_corner_and_its_parameters_are_valid() {
+        let names: Vec<&str> = CORNERS.iter().map(|c| c.scenario).collect();
+        let all: Vec<&str> = scenario::scenarios().iter().map(|s| s.name).collect();
+        assert_eq!(names, all);
+        for corner in &CORNERS {
+            let mut given: Vec<(String, String)> = corner
+                .params
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+            let (knob, top) = corner.knob;
+            given.push((knob.to_string(), top.to_string()));
+            let run = scenario::ScenarioRun::new(corner.scenario, &given, 1);
+            assert!(run.is_ok(), "{}: {run:?}", corner.scenario);
+        }
+        // One small corner end to end: about the requests asked for.
+        let tags = corner_requests(&CORNERS[8], 30_000);
+        assert!((28_000..32_000).contains(&tags), "{tags}");
     }
 
     #[test]

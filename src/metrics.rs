@@ -4,7 +4,11 @@
 //!
 //! Requests are counted in the bucket in which they *arrived*, so a second of overload shows up
 //! in that second's p99 even if its requests finished much later. Database queries are counted in
-//! the bucket in which they were issued.
+//! the bucket in which they were issued; those issued after the last request arrived (late loads,
+//! lock fallbacks, write-behind flushes) count in the summary and in the series'
+//! `late_db_queries`, not in a bucket. A rate is divided by the time its bucket covers, so the
+//! last, partial bucket is not diluted. A bucket in which no request arrived has no hit ratio and
+//! no latency (`null`), not a zero that a chart would draw as a collapse.
 
 use crate::sim::{SimDuration, SimTime};
 use crate::workload::Op;
@@ -225,57 +229,74 @@ pub struct LatencyMs {
     pub max: f64,
 }
 
-/// The headline numbers of one variant.
+impl LatencyMs {
+    /// The percentiles of `values` (microseconds), reordering them; all 0 when empty.
+    fn of(values: &mut [u32]) -> LatencyMs {
+        LatencyMs {
+            p50: percentile_ms(values, 0.50),
+            p95: percentile_ms(values, 0.95),
+            p99: percentile_ms(values, 0.99),
+            max: values.iter().max().map_or(0.0, |&m| m as f64 / 1e3),
+        }
+    }
+}
+
+/// The headline numbers of one variant: the run's counters (flattened into the same JSON object,
+/// and read through `Deref`: `summary.requests`), its database peak, hit ratio and latencies.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Summary {
-    /// Requests that arrived.
-    pub requests: u64,
-    /// Reads answered by L1.
-    pub l1_hits: u64,
-    /// Reads answered by L2.
-    pub l2_hits: u64,
-    /// Reads answered by neither cache.
-    pub misses: u64,
-    /// Database queries issued.
-    pub db_queries: u64,
+    /// Requests, hits per tier, misses, database queries, errors, stale reads, fallbacks,
+    /// coalesced reads and shared-cache errors over the whole run. `l2_errors` is always 0 on
+    /// the model (see the strategy module's "Failing open"), and then left out of the JSON.
+    #[serde(flatten)]
+    pub counts: Counters,
     /// The most database queries in flight at once (waiting for a connection or running).
     pub max_db_in_flight: u64,
     /// `(l1_hits + l2_hits) / reads`.
     pub hit_ratio: f64,
-    /// Latency of completed requests.
+    /// Latency of every request: an answered one until its answer, a failed one until it failed.
     pub latency_ms: LatencyMs,
-    /// Requests that failed.
-    pub errors: u64,
-    /// Reads answered with stale data.
-    pub stale_reads: u64,
-    /// Lock waiters that gave up and queried the database (not counted as loads).
-    pub fallbacks: u64,
-    /// Reads that waited for another request's load.
-    pub coalesced: u64,
-    /// Shared-cache commands that failed, after which the request carried on without the cache
-    /// (see the strategy module's "Failing open"). Always 0 on the model, and then left out of
-    /// the JSON, so the simulator's reports read as before.
-    #[serde(skip_serializing_if = "is_zero")]
-    pub l2_errors: u64,
+    /// Latency of the answered requests alone (only when some failed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub answered_latency_ms: Option<LatencyMs>,
+    /// Time until failure of the failed requests alone (only when some failed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failed_latency_ms: Option<LatencyMs>,
 }
 
-/// One value per bucket of simulated time.
+impl std::ops::Deref for Summary {
+    type Target = Counters;
+    fn deref(&self) -> &Counters {
+        &self.counts
+    }
+}
+
+/// One value per bucket of simulated time. Every bucket is as wide as configured except the last,
+/// which ends with the arrivals; rates are per second of the time a bucket covers.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Series {
     /// Start of each bucket, in seconds.
     pub t_s: Vec<f64>,
-    /// Hit ratio of both caches together.
-    pub hit_ratio: Vec<f64>,
+    /// Hit ratio of both caches together (`None`: no read was answered in the bucket).
+    pub hit_ratio: Vec<Option<f64>>,
     /// Database queries per second.
     pub db_qps: Vec<f64>,
-    /// 99th-percentile latency of the requests that arrived in the bucket.
-    pub p99_ms: Vec<f64>,
-    /// Share of reads answered by L1.
-    pub l1_hit_ratio: Vec<f64>,
-    /// Share of reads answered by L2.
-    pub l2_hit_ratio: Vec<f64>,
+    /// 99th-percentile latency of the requests that arrived in the bucket, failed ones until they
+    /// failed (`None`: no request arrived).
+    pub p99_ms: Vec<Option<f64>>,
+    /// Share of reads answered by L1 (`None`: no read was answered).
+    pub l1_hit_ratio: Vec<Option<f64>>,
+    /// Share of reads answered by L2 (`None`: no read was answered).
+    pub l2_hit_ratio: Vec<Option<f64>>,
     /// Requests that arrived in the bucket.
     pub requests: Vec<u64>,
+    /// Reads among them that were answered (by any tier): the whole of the hit ratios.
+    pub reads: Vec<u64>,
+    /// Requests among them that failed.
+    pub errors: Vec<u64>,
+    /// Database queries issued after the last request arrived (late loads, lock fallbacks,
+    /// write-behind flushes): in the summary's count, in no bucket.
+    pub late_db_queries: u64,
 }
 
 /// Database work for the watched hot key, cut at the moments its cached entry expired.
@@ -311,7 +332,10 @@ pub struct MissingKeysReport {
 
 struct Bucket {
     counters: Counters,
+    /// Latencies of the answered requests.
     latencies_us: Vec<u32>,
+    /// Times until failure of the failed ones.
+    failed_us: Vec<u32>,
 }
 
 struct HotTrace {
@@ -327,6 +351,7 @@ struct HotTrace {
 pub struct Metrics {
     events: EventLog,
     bucket: SimDuration,
+    horizon: SimTime,
     existing_keys: u64,
     buckets: Vec<Bucket>,
     hot: Option<HotTrace>,
@@ -354,11 +379,13 @@ impl Metrics {
         Metrics {
             events: EventLog::default(),
             bucket,
+            horizon,
             existing_keys,
             buckets: (0..=series_len)
                 .map(|_| Bucket {
                     counters: Counters::default(),
                     latencies_us: Vec::new(),
+                    failed_us: Vec::new(),
                 })
                 .collect(),
             hot: hot.map(|key| HotTrace {
@@ -438,8 +465,9 @@ impl Metrics {
             Outcome::Write => {}
             Outcome::Error => c.errors += 1,
         }
-        if outcome != Outcome::Error {
-            b.latencies_us.push(took);
+        match outcome {
+            Outcome::Error => b.failed_us.push(took),
+            Outcome::Read { .. } | Outcome::Write => b.latencies_us.push(took),
         }
     }
 
@@ -502,6 +530,7 @@ impl Metrics {
         for (mine, theirs) in self.buckets.iter_mut().zip(&other.buckets) {
             mine.counters.add(&theirs.counters);
             mine.latencies_us.extend_from_slice(&theirs.latencies_us);
+            mine.failed_us.extend_from_slice(&theirs.failed_us);
         }
         // Each part kept its own first events; the first of all of them are among those.
         self.events.events.extend_from_slice(&other.events.events);
@@ -526,50 +555,55 @@ impl Metrics {
     }
 
     /// The summary and the series (the bucket after the horizon counts in the summary but gets
-    /// no point of its own).
+    /// no point of its own: its queries are the series' `late_db_queries`).
     pub fn finish(&mut self, max_db_in_flight: u64) -> (Summary, Series) {
         let t = self.totals();
-        let mut all: Vec<u32> = self
-            .buckets
-            .iter()
-            .flat_map(|b| b.latencies_us.iter().copied())
-            .collect();
+        let collect = |pick: fn(&Bucket) -> &Vec<u32>| -> Vec<u32> {
+            self.buckets
+                .iter()
+                .flat_map(|b| pick(b).iter().copied())
+                .collect()
+        };
+        let mut answered = collect(|b| &b.latencies_us);
+        let mut failed = collect(|b| &b.failed_us);
+        let mut all = [answered.as_slice(), failed.as_slice()].concat();
+        let apart = !failed.is_empty();
         let summary = Summary {
-            requests: t.requests,
-            l1_hits: t.l1_hits,
-            l2_hits: t.l2_hits,
-            misses: t.misses,
-            db_queries: t.db_queries,
+            counts: t,
             max_db_in_flight,
             hit_ratio: Counters::ratio(t.l1_hits + t.l2_hits, t.reads()),
-            latency_ms: LatencyMs {
-                p50: percentile_ms(&mut all, 0.50),
-                p95: percentile_ms(&mut all, 0.95),
-                p99: percentile_ms(&mut all, 0.99),
-                max: all.iter().max().map_or(0.0, |&m| m as f64 / 1e3),
-            },
-            errors: t.errors,
-            stale_reads: t.stale_reads,
-            fallbacks: t.fallbacks,
-            coalesced: t.coalesced,
-            l2_errors: t.l2_errors,
+            latency_ms: LatencyMs::of(&mut all),
+            answered_latency_ms: apart.then(|| LatencyMs::of(&mut answered)),
+            failed_latency_ms: apart.then(|| LatencyMs::of(&mut failed)),
         };
-        let per_sec = 1.0 / self.bucket.as_secs_f64();
         let mut series = Series::default();
         let width = self.bucket.as_micros();
-        for (i, b) in self.buckets.iter_mut().enumerate().rev().skip(1).rev() {
-            let start = SimTime(i as u64 * width);
+        let (last, in_time) = self
+            .buckets
+            .split_last_mut()
+            .expect("at least the late bucket");
+        series.late_db_queries = last.counters.db_queries;
+        for (i, b) in in_time.iter_mut().enumerate() {
+            let start = i as u64 * width;
+            // The last bucket ends with the arrivals: its rate is per second it covers.
+            let covered = SimDuration((start + width).min(self.horizon.as_micros()) - start);
             let c = b.counters;
             let reads = c.reads();
-            series.t_s.push(start.as_secs_f64());
+            let share = |part: u64| (reads > 0).then(|| Counters::ratio(part, reads));
+            series.t_s.push(SimTime(start).as_secs_f64());
+            series.hit_ratio.push(share(c.l1_hits + c.l2_hits));
+            series.l1_hit_ratio.push(share(c.l1_hits));
+            series.l2_hit_ratio.push(share(c.l2_hits));
             series
-                .hit_ratio
-                .push(Counters::ratio(c.l1_hits + c.l2_hits, reads));
-            series.l1_hit_ratio.push(Counters::ratio(c.l1_hits, reads));
-            series.l2_hit_ratio.push(Counters::ratio(c.l2_hits, reads));
-            series.db_qps.push(c.db_queries as f64 * per_sec);
-            series.p99_ms.push(percentile_ms(&mut b.latencies_us, 0.99));
+                .db_qps
+                .push(c.db_queries as f64 / covered.as_secs_f64());
+            b.latencies_us.extend_from_slice(&b.failed_us);
+            series.p99_ms.push(
+                (!b.latencies_us.is_empty()).then(|| percentile_ms(&mut b.latencies_us, 0.99)),
+            );
             series.requests.push(c.requests);
+            series.reads.push(reads);
+            series.errors.push(c.errors);
         }
         (summary, series)
     }
@@ -613,6 +647,41 @@ impl Metrics {
     /// Reads for keys that do not exist, if the workload had any.
     pub fn missing_keys(&self) -> Option<MissingKeysReport> {
         (!self.missing_seen.is_empty()).then(|| self.missing.clone())
+    }
+}
+
+/// The most database queries in flight at once, for a bench without a connection pool that
+/// knows each query's start and end as it issues it, in order of start (every query on its own
+/// connection, as the tagged pages are rendered).
+#[derive(Default)]
+pub struct PeakInFlight {
+    /// Ends of the queries still running, soonest first.
+    ends: std::collections::BinaryHeap<std::cmp::Reverse<SimTime>>,
+    peak: u64,
+}
+
+impl PeakInFlight {
+    /// A query runs over `[start, end)`; `start` is never before an earlier call's.
+    ///
+    /// ```
+    /// use cachelab::{metrics::PeakInFlight, sim::SimTime};
+    /// let mut p = PeakInFlight::default();
+    /// p.add(SimTime(0), SimTime(10));
+    /// p.add(SimTime(5), SimTime(20));
+    /// p.add(SimTime(10), SimTime(30)); // the first has ended
+    /// assert_eq!(p.peak(), 2);
+    /// ```
+    pub fn add(&mut self, start: SimTime, end: SimTime) {
+        while self.ends.peek().is_some_and(|e| e.0 <= start) {
+            self.ends.pop();
+        }
+        self.ends.push(std::cmp::Reverse(end));
+        self.peak = self.peak.max(self.ends.len() as u64);
+    }
+
+    /// The most that ran at once.
+    pub fn peak(&self) -> u64 {
+        self.peak
     }
 }
 
@@ -672,13 +741,62 @@ mod tests {
         assert_eq!(sum.max_db_in_flight, 3);
         assert!((sum.hit_ratio - 2.0 / 3.0).abs() < 1e-12);
         assert_eq!(series.requests, [2, 2]);
+        assert_eq!((series.reads, series.errors), (vec![2, 1], vec![0, 1]));
         assert_eq!(series.db_qps, [1.0, 1.0]);
-        assert_eq!(series.p99_ms[0], 1499.99);
+        assert_eq!(series.late_db_queries, 1);
+        assert_eq!(series.p99_ms[0], Some(1499.99));
         let missing = m.missing_keys().unwrap();
         assert_eq!(
             (missing.requests, missing.db_queries, missing.distinct_keys),
             (2, 1, 1)
         );
+    }
+
+    #[test]
+    fn the_last_partial_bucket_is_divided_by_the_time_it_covers() {
+        // 2.5 s of arrivals in 1 s buckets: the last covers half a second.
+        let mut m = Metrics::new(SimDuration::from_secs(1), SimTime(2_500_000), 1, 0, None);
+        for t in [0, 1_200_000, 2_100_000, 2_400_000] {
+            m.record_db_query(SimTime(t), 0, Purpose::Load);
+        }
+        let (_, series) = m.finish(1);
+        assert_eq!(series.t_s, [0.0, 1.0, 2.0]);
+        assert_eq!(series.db_qps, [1.0, 1.0, 4.0]);
+    }
+
+    #[test]
+    fn a_bucket_without_requests_has_no_ratio_and_no_latency() {
+        let mut m = Metrics::new(SimDuration::from_secs(1), SimTime(3_000_000), 1, 0, None);
+        let at = SimTime(2_000_000);
+        m.record_request(Op::Read(0), SimTime(0), SimTime(1_000), read(Served::L1));
+        m.record_request(Op::Read(0), at, at, Outcome::Error);
+        let (_, series) = m.finish(0);
+        assert_eq!(series.hit_ratio, [Some(1.0), None, None]);
+        assert_eq!(series.l2_hit_ratio, [Some(0.0), None, None]);
+        // A bucket with only a failed request has its latency, but no hit ratio.
+        assert_eq!(series.p99_ms, [Some(1.0), None, Some(0.0)]);
+        let json = serde_json::to_string(&series).unwrap();
+        assert!(json.contains(r#""hit_ratio":[1.0,null,null]"#), "{json}");
+    }
+
+    #[test]
+    fn failed_requests_count_in_the_latency_until_they_failed() {
+        let mut m = Metrics::new(SimDuration::from_secs(1), SimTime(1_000_000), 1, 0, None);
+        let ms = |x: u64| SimTime(x * 1_000);
+        m.record_request(Op::Read(0), ms(0), ms(1), read(Served::L2));
+        for _ in 0..3 {
+            m.record_request(Op::Read(0), ms(0), ms(3_000), Outcome::Error);
+        }
+        let (summary, series) = m.finish(0);
+        assert_eq!(summary.latency_ms.p50, 3_000.0);
+        assert_eq!(summary.answered_latency_ms.map(|l| l.max), Some(1.0));
+        assert_eq!(summary.failed_latency_ms.map(|l| l.p50), Some(3_000.0));
+        assert_eq!(series.p99_ms, [Some(3_000.0)]);
+        // Without failures, the latencies are not repeated apart.
+        let mut ok = Metrics::new(SimDuration::from_secs(1), SimTime(1_000_000), 1, 0, None);
+        ok.record_request(Op::Read(0), ms(0), ms(1), read(Served::L2));
+        let (summary, _) = ok.finish(0);
+        assert_eq!(summary.answered_latency_ms, None);
     }
 
     #[test]

@@ -117,7 +117,7 @@ fn a_warm_start_spares_the_database_in_the_first_seconds() {
         let (cold, warm) = (first_two("cold-start"), first_two("warm-start"));
         assert!(warm * 1.5 < cold, "seed {seed}: warm {warm}, cold {cold}");
         // And the caches answer more of the first reads.
-        let hit = |name: &str| r.variant(name).unwrap().series.hit_ratio[0];
+        let hit = |name: &str| r.variant(name).unwrap().series.hit_ratio[0].unwrap();
         assert!(hit("warm-start") > hit("cold-start") + 0.1, "seed {seed}");
         let warm = layers(r.variant("warm-start").unwrap());
         assert_eq!((warm.warm_l2_keys, warm.warm_l1_keys), (500, 500));

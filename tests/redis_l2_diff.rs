@@ -426,6 +426,14 @@ impl Gen {
                 a.push(b(self.pick(&RANGES)));
                 a.push(b(self.pick(&RANGES)));
             }
+            "zrange" => {
+                a.push(k);
+                a.push(b(self.pick(&INTS)));
+                a.push(b(self.pick(&INTS)));
+                if self.chance(0.4) {
+                    a.push(b("WITHSCORES"));
+                }
+            }
             "zrangebyscore" => {
                 a.push(k);
                 a.push(b(self.pick(&RANGES)));

@@ -235,12 +235,12 @@ fn killing_redis_mid_run_fails_open_to_the_database_and_the_client_reconnects() 
     // answered by the database.
     for i in [4, 5] {
         assert!(series.requests[i] > 0);
-        assert_eq!(series.hit_ratio[i], 0.0, "bucket {i}: {series:?}");
+        assert_eq!(series.hit_ratio[i], Some(0.0), "bucket {i}: {series:?}");
     }
     // From 4.5 s on, the client has reconnected to the restarted (empty) server and hits again.
     for i in [9, 10, 11] {
-        assert!(series.l2_hit_ratio[i] > 0.5, "bucket {i}: {series:?}");
+        assert!(series.l2_hit_ratio[i] > Some(0.5), "bucket {i}: {series:?}");
     }
     // Before the outage, too.
-    assert!(series.l2_hit_ratio[1] > 0.5, "{series:?}");
+    assert!(series.l2_hit_ratio[1] > Some(0.5), "{series:?}");
 }

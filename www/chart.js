@@ -6,7 +6,7 @@ export const PALETTE = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '
 
 /**
  * Draws `spec` into `el`, replacing any previous chart:
- * {x: number[], xLabel, yLabel, xLog?: bool, series: [{label, values: number[]}],
+ * {x: number[], xLabel, yLabel, xLog?: bool, series: [{label, values: (number|null)[]}] (null: a gap),
  *  marks?: [{x, label}]} — marks are dashed vertical lines, such as the moments keys expired.
  */
 export function draw(el, spec) {

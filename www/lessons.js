@@ -81,12 +81,15 @@ const consistencyTable = (r) => ({
 /** The moments the hot key expired (in the first variant, which has no protection), as chart marks. */
 const expiryMarks = (r) => (r.variants[0]?.hot_key?.expiries_s ?? []).map((x) => ({ x, label: 'expired' }));
 
+/** `f` of a bucket's value, or null (a gap in the chart) for a bucket without one: no requests. */
+const orGap = (f) => (x) => (x === null ? null : f(x));
+
 /** Hit ratio, database load and p99 latency over simulated time, every variant overlaid. */
 function timeCharts(r) {
   return [
-    ['hit_ratio', 'hit ratio (%)', (x) => 100 * x],
+    ['hit_ratio', 'hit ratio (%)', orGap((x) => 100 * x)],
     ['db_qps', 'database queries per second', (x) => x],
-    ['p99_ms', 'p99 latency (ms)', (x) => x],
+    ['p99_ms', 'p99 latency (ms)', orGap((x) => x)],
   ].map(([field, yLabel, scale]) => ({
     title: yLabel,
     x: r.variants[0]?.series.t_s ?? [],
@@ -105,9 +108,9 @@ function layerCharts(r) {
     xLabel: 'simulated time (s)',
     yLabel: 'share of reads (%)',
     series: [
-      { label: 'L1', values: v.series.l1_hit_ratio.map((x) => 100 * x) },
-      { label: 'L2', values: v.series.l2_hit_ratio.map((x) => 100 * x) },
-      { label: 'database', values: v.series.hit_ratio.map((x) => 100 * (1 - x)) },
+      { label: 'L1', values: v.series.l1_hit_ratio.map(orGap((x) => 100 * x)) },
+      { label: 'L2', values: v.series.l2_hit_ratio.map(orGap((x) => 100 * x)) },
+      { label: 'database', values: v.series.hit_ratio.map(orGap((x) => 100 * (1 - x))) },
     ],
   }));
 }

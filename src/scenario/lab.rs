@@ -12,7 +12,7 @@ use crate::metrics::Metrics;
 use crate::sim::{Executor, Runtime, SimDuration, SimRng, SimTime};
 use crate::strategy::{self, Bloom, Ctx, Policy, SimL2, Store};
 use crate::tiers::{Db, DbStats, LatencyModel, L1, L2};
-use crate::workload::{Arrivals, Mix, Op};
+use crate::workload::{Arrivals, Mix, Op, PoissonClock};
 use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::num::{NonZeroU64, NonZeroUsize};
@@ -242,13 +242,19 @@ fn limit_error(got: u64) -> Error {
     }
 }
 
-/// Refuses open-loop runs that would exceed [`MAX_REQUESTS`] before starting them; closed-loop
-/// runs are stopped by the arrival loop when they reach it.
+/// Refuses open-loop runs that could exceed [`MAX_REQUESTS`] before starting them, on the count
+/// their arrivals never pass ([`PoissonClock::most_arrivals`]); closed-loop runs are stopped by
+/// the arrival loop when they reach it.
 pub(super) fn check_request_budget(arrivals: Arrivals, duration: SimDuration) -> Result<()> {
     if let Arrivals::Poisson { per_sec } = arrivals {
-        let expected = per_sec * duration.as_secs_f64();
-        if expected > MAX_REQUESTS as f64 {
-            return Err(limit_error(libm::ceil(expected) as u64));
+        let most = PoissonClock::most_arrivals(per_sec, duration);
+        if most > MAX_REQUESTS {
+            return Err(Error::LimitExceeded {
+                what: "simulated requests in one variant (at most, for this rate × duration)"
+                    .to_string(),
+                limit: MAX_REQUESTS,
+                got: most,
+            });
         }
     }
     Ok(())
@@ -307,16 +313,19 @@ fn start_arrivals<R: Runtime, F, Fut>(
     let end = SimTime::ZERO + config.duration;
     let rng = Rc::new(std::cell::RefCell::new(SimRng::fork(seed, WORKLOAD_STREAM)));
     match config.arrivals {
-        Arrivals::Poisson { .. } => {
+        Arrivals::Poisson { per_sec } => {
             let (sim, config) = (sim.clone(), config.clone());
+            // The budget was checked on this bound, which the loop never passes.
+            let most = PoissonClock::most_arrivals(per_sec, config.duration);
+            let mut clock = PoissonClock::new(per_sec);
             sim.clone().spawn_detached(async move {
                 let mut at = SimTime::ZERO;
                 // Arrivals are released in batches, each request a task that starts at its own
                 // arrival time: the loop wakes once a batch rather than once a request.
-                while at < end && issued.get() <= MAX_REQUESTS {
+                while at < end && issued.get() < most {
                     for _ in 0..ARRIVAL_BATCH {
-                        at += config.arrivals.next_gap(&mut rng.borrow_mut());
-                        if at >= end || issued.get() > MAX_REQUESTS {
+                        at = clock.next(&mut rng.borrow_mut());
+                        if at >= end || issued.get() >= most {
                             break;
                         }
                         issued.set(issued.get() + 1);

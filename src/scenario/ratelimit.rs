@@ -39,7 +39,7 @@ use crate::ratelimit::{
 use crate::sim::{Executor, SimDuration, SimRng, SimTime};
 use crate::strategy::{block_on_store, Faults, Faulty, SimL2, Window};
 use crate::tiers::L2;
-use crate::workload::{Arrivals, Op};
+use crate::workload::{Arrivals, Op, PoissonClock};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -439,9 +439,9 @@ fn traffic(p: &Params, seed: u64) -> Result<(Vec<Client>, Vec<Request>)> {
         if total <= 0.0 {
             return;
         }
-        let mut at = SimTime::ZERO;
+        let mut clock = PoissonClock::new(total);
         loop {
-            at += SimDuration::from_secs_f64(rng.exponential(1.0 / total));
+            let at = clock.next(&mut rng);
             if at >= end {
                 return;
             }

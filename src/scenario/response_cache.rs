@@ -42,7 +42,7 @@ use crate::sim::{Executor, SimDuration, SimRng, SimTime};
 use crate::strategy::http::CacheRules;
 use crate::strategy::{block_on_store, SimL2, Store};
 use crate::tiers::{LatencyModel, L2};
-use crate::workload::{Arrivals, Op, Zipf};
+use crate::workload::{Arrivals, Op, PoissonClock, Zipf};
 use serde::Serialize;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -176,9 +176,9 @@ impl Workload {
         let mut rng = SimRng::fork(seed, WORKLOAD_STREAM);
         let mut luck = SimRng::fork(seed, BACKEND_STREAM);
         let end = SimTime::ZERO + self.duration;
-        let mut at = SimTime::ZERO;
+        let mut clock = PoissonClock::new(self.rate);
         std::iter::from_fn(move || {
-            at += SimDuration::from_secs_f64(rng.exponential(1.0 / self.rate));
+            let at = clock.next(&mut rng);
             if at >= end {
                 return None;
             }

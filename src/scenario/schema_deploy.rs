@@ -35,7 +35,7 @@ use crate::metrics::{Metrics, Outcome, Purpose, Served};
 use crate::sim::{Executor, Sim, SimDuration, SimRng, SimTime};
 use crate::strategy::{SimL2, Store};
 use crate::tiers::{Db, L2};
-use crate::workload::{Arrivals, Op, Popularity, Zipf};
+use crate::workload::{Arrivals, Op, PoissonClock, Popularity, Zipf};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
@@ -350,12 +350,12 @@ fn run(p: &Params, storage: Storage, seed: u64) -> Result<VariantReport> {
         .borrow_mut()
         .start_event_log(p.get_u64("event_log")? as usize);
     let driver = bench.clone();
+    let mut clock = PoissonClock::new(p.get("rate")?);
     sim.spawn_detached(async move {
         let mut traffic = SimRng::fork(seed, WORKLOAD_STREAM);
         let mut rollout_draws = SimRng::fork(seed, ROLLOUT_STREAM);
-        let mut at = SimTime::ZERO;
         loop {
-            at += arrivals.next_gap(&mut traffic);
+            let at = clock.next(&mut traffic);
             if at >= end {
                 break;
             }

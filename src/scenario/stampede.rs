@@ -37,7 +37,7 @@ impl Experiment for Stampede {
             &[
                 param(
                     "hot_share",
-                    "share of requests for the hot key (the rest are uniform)",
+                    "share of requests for the hot key (the rest follow `skew`)",
                     "",
                     1.0,
                     0.0,
@@ -107,8 +107,11 @@ fn configure(p: &Params, variant: Protect) -> Result<LabConfig> {
     let mut lab = base_lab(
         p,
         Popularity::OneHot {
-            keys: p.get_u64("keys")?,
             hot_share: p.get("hot_share")?,
+            others: Box::new(Popularity::zipf_or_uniform(
+                p.get_u64("keys")?,
+                p.get("skew")?,
+            )),
         },
     )?;
     lab.hot_key = Some(0);

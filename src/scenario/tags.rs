@@ -33,11 +33,11 @@ use super::params::{ParamSpec, Params};
 use super::report::VariantReport;
 use crate::error::{Error, Result};
 use crate::manager::{Monitor, Tags};
-use crate::metrics::{Metrics, Outcome, Purpose, Served};
+use crate::metrics::{Metrics, Outcome, PeakInFlight, Purpose, Served};
 use crate::sim::{Executor, SimDuration, SimRng, SimTime};
 use crate::strategy::{block_on_store, SimL2, Store};
 use crate::tiers::L2;
-use crate::workload::{Arrivals, Op, Zipf};
+use crate::workload::{Arrivals, Op, PoissonClock, Zipf};
 use serde::Serialize;
 
 /// Random streams: the requests, and the database's response times.
@@ -328,9 +328,10 @@ fn run(p: &Params, tagging: Tagging, seed: u64) -> Result<VariantReport> {
     let mut rng = SimRng::fork(seed, WORKLOAD_STREAM);
     let mut db_rng = SimRng::fork(seed, DB_STREAM);
     let update_share = update_rate / (rate + update_rate);
-    let mut at = SimTime::ZERO;
+    let mut in_flight = PeakInFlight::default();
+    let mut clock = PoissonClock::new(rate + update_rate);
     loop {
-        at += SimDuration::from_secs_f64(rng.exponential(1.0 / (rate + update_rate)));
+        let at = clock.next(&mut rng);
         if at >= end {
             break;
         }
@@ -384,6 +385,7 @@ fn run(p: &Params, tagging: Tagging, seed: u64) -> Result<VariantReport> {
             None => {
                 metrics.record_db_query(at + rtt, number, Purpose::Load);
                 let done = at + rtt + database.sample(&mut db_rng);
+                in_flight.add(at + rtt, done);
                 let outcome = Outcome::Read {
                     served: Served::Db,
                     stale: false,
@@ -399,7 +401,7 @@ fn run(p: &Params, tagging: Tagging, seed: u64) -> Result<VariantReport> {
     monitor.catch_up(&model(), end);
     measure_until(&mut model(), &mut report, end);
     // No database pool here: each render runs on its own connection.
-    let (summary, series) = metrics.finish(0);
+    let (summary, series) = metrics.finish(in_flight.peak());
     let monitoring = monitor.finish(&model());
     Ok(VariantReport {
         section: Some(report.into()),

@@ -387,6 +387,18 @@ impl Drop for Executor {
         drop(tasks);
         drop(timers);
         drop(lanes);
+        // Dropping a task may spawn another (a database query hands its connection to a task of
+        // its own when its caller goes away): drop those too, or they would keep the core alive.
+        loop {
+            let spawned = std::mem::take(&mut *core.tasks.borrow_mut());
+            if spawned.is_empty() {
+                break;
+            }
+            drop(spawned);
+            drop(std::mem::take(&mut *core.timers.borrow_mut()));
+            drop(std::mem::take(&mut *core.lanes.borrow_mut()));
+        }
+        core.free.borrow_mut().clear();
         core.cancelled.borrow_mut().clear();
         let id = core.id;
         WOKEN.with(|q| q.borrow_mut().retain(|(e, _)| *e != id));

@@ -18,5 +18,5 @@ mod time;
 pub use executor::{join, Elapsed, Executor, JoinHandle, Sim, Sleep, Timeout};
 pub use rng::SimRng;
 pub use runtime::Runtime;
-pub use sync::{Acquire, Flight, Permit, Semaphore};
+pub use sync::{Acquire, Flight, OwnedPermit, Permit, Semaphore};
 pub use time::{SimDuration, SimTime};

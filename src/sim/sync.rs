@@ -18,13 +18,18 @@ pub struct Semaphore {
 
 struct SemaphoreState {
     available: u64,
+    /// Waiters in arrival order, with those that gave up still in place (skipped on release):
+    /// leaving is O(1), so a crowd of timed-out waiters costs linear time, not quadratic.
     queue: VecDeque<Rc<QueuedAcquire>>,
+    /// Waiters in the queue that have not given up.
+    waiting: u64,
 }
 
 /// One task waiting in the queue. `granted` is set by the releasing task, which hands its permit
-/// over directly so that nobody can overtake the queue.
+/// over directly so that nobody can overtake the queue; `gone` by a waiter that gave up.
 struct QueuedAcquire {
     granted: Cell<bool>,
+    gone: Cell<bool>,
     waker: RefCell<Waker>,
 }
 
@@ -35,13 +40,14 @@ impl Semaphore {
             state: RefCell::new(SemaphoreState {
                 available: permits,
                 queue: VecDeque::new(),
+                waiting: 0,
             }),
         }
     }
 
     /// Tasks waiting for a permit.
     pub fn queued(&self) -> u64 {
-        self.state.borrow().queue.len() as u64
+        self.state.borrow().waiting
     }
 
     /// Waits for a permit, which is given back when the returned [`Permit`] is dropped.
@@ -72,14 +78,28 @@ impl Semaphore {
         }
     }
 
+    /// [`Semaphore::acquire`] for a permit that does not borrow the semaphore.
+    pub async fn acquire_owned(self: Rc<Self>) -> OwnedPermit {
+        let permit = self.acquire().await;
+        // The owned permit takes over the release.
+        std::mem::forget(permit);
+        OwnedPermit { semaphore: self }
+    }
+
     fn release(&self) {
         let next = {
             let mut state = self.state.borrow_mut();
-            match state.queue.pop_front() {
-                Some(next) => Some(next),
-                None => {
-                    state.available += 1;
-                    None
+            loop {
+                match state.queue.pop_front() {
+                    Some(next) if next.gone.get() => continue,
+                    Some(next) => {
+                        state.waiting -= 1;
+                        break Some(next);
+                    }
+                    None => {
+                        state.available += 1;
+                        break None;
+                    }
                 }
             }
         };
@@ -105,7 +125,7 @@ impl<'a> Future for Acquire<'a> {
         match &self.queued {
             None => {
                 let mut state = semaphore.state.borrow_mut();
-                if state.available > 0 && state.queue.is_empty() {
+                if state.available > 0 && state.waiting == 0 {
                     state.available -= 1;
                     drop(state);
                     self.done = true;
@@ -113,9 +133,11 @@ impl<'a> Future for Acquire<'a> {
                 }
                 let entry = Rc::new(QueuedAcquire {
                     granted: Cell::new(false),
+                    gone: Cell::new(false),
                     waker: RefCell::new(cx.waker().clone()),
                 });
                 state.queue.push_back(entry.clone());
+                state.waiting += 1;
                 drop(state);
                 self.queued = Some(entry);
                 Poll::Pending
@@ -143,11 +165,8 @@ impl Drop for Acquire<'_> {
         if entry.granted.get() {
             self.semaphore.release();
         } else {
-            self.semaphore
-                .state
-                .borrow_mut()
-                .queue
-                .retain(|e| !Rc::ptr_eq(e, &entry));
+            entry.gone.set(true);
+            self.semaphore.state.borrow_mut().waiting -= 1;
         }
     }
 }
@@ -158,6 +177,18 @@ pub struct Permit<'a> {
 }
 
 impl Drop for Permit<'_> {
+    fn drop(&mut self) {
+        self.semaphore.release();
+    }
+}
+
+/// A permit that holds its semaphore by `Rc` ([`Semaphore::acquire_owned`]), so that a task of
+/// its own may keep it.
+pub struct OwnedPermit {
+    semaphore: Rc<Semaphore>,
+}
+
+impl Drop for OwnedPermit {
     fn drop(&mut self) {
         self.semaphore.release();
     }

@@ -403,7 +403,9 @@ pub async fn read<S: Store + 'static, R: Runtime>(
         } => get_with_lock(ctx, key, lock_ttl, poll, polls).await,
         Protection::Singleflight => get_singleflight(ctx, key).await,
         Protection::XFetch { beta } => get_xfetch(ctx, key, beta).await,
-        Protection::StaleWhileRevalidate { .. } => get_stale_while_revalidate(ctx, key).await,
+        Protection::StaleWhileRevalidate { grace } => {
+            get_stale_while_revalidate(ctx, key, grace).await
+        }
     }?;
     ctx.l1_fill(key, &response.entry);
     Ok(response)
@@ -534,20 +536,25 @@ pub async fn get_xfetch<S: Store + 'static, R: Runtime>(
 
 /// Stale-while-revalidate: an entry past its freshness is still served during its grace while
 /// one background refresh (per key, in this process) loads the new row.
+///
+/// Freshness and grace are judged on one clock, the reader's, against the freshness stamped at
+/// the fill: L2 counts its TTL from when the SET arrives, half a round trip later, so an entry
+/// it still returns may be past its grace — that one is a miss, not a stale answer.
 pub async fn get_stale_while_revalidate<S: Store + 'static, R: Runtime>(
     ctx: &Rc<Ctx<S, R>>,
     key: u64,
+    grace: SimDuration,
 ) -> Result<Response> {
     match ctx.l2_get(key).await {
         Some(entry) if entry.fresh_until > ctx.now() => Ok(l2_hit(entry)),
-        Some(entry) => {
+        Some(entry) if entry.fresh_until + grace > ctx.now() => {
             refresh_in_background(ctx, key);
             Ok(Response {
                 served: Served::L2Stale,
                 entry,
             })
         }
-        None => Ok(from_db(ctx.load_and_fill(key).await?)),
+        Some(_) | None => Ok(from_db(ctx.load_and_fill(key).await?)),
     }
 }
 

@@ -4,17 +4,21 @@
 //! (a query for it costs as much as any other and finds nothing). A query waits for one of `pool`
 //! connections — requests queue first come, first served when all are busy, so overload shows up
 //! as latency — then holds it for a time drawn from a log-normal distribution fitted to the
-//! configured median and 99th percentile.
+//! configured median and 99th percentile. A query that started keeps its connection until it
+//! ends, even if the request that sent it gave up (timed out): the database does not notice a
+//! client leaving, which is why a timeout does not relieve an overloaded database. A query still
+//! waiting for a connection leaves the queue with its request.
 //!
 //! On request it also remembers when each version was committed ([`Db::keep_history`]), so that a
 //! report can say how long a stale read had been behind, and lets a query see the row as it was
 //! when the query began executing ([`Db::snapshot_reads`]), as a statement in an MVCC database
 //! does — so a slow query can return a row that a write replaced while it ran.
 
-use crate::sim::{Runtime, Semaphore, SimDuration, SimRng, SimTime};
+use crate::sim::{OwnedPermit, Runtime, Semaphore, SimDuration, SimRng, SimTime};
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::num::NonZeroU64;
+use std::rc::Rc;
 
 /// The one-sided 99 % quantile of the standard normal distribution.
 const Z_99: f64 = 2.326_347_874_040_841;
@@ -91,10 +95,10 @@ pub struct DbStats {
 /// The database model.
 pub struct Db {
     versions: RefCell<Vec<u64>>,
-    pool: Semaphore,
+    pool: Rc<Semaphore>,
     latency: LatencyModel,
     rng: RefCell<SimRng>,
-    in_flight: Cell<u64>,
+    in_flight: Rc<Cell<u64>>,
     stats: RefCell<DbStats>,
     /// Every commit per key, once [`Db::keep_history`] was called.
     history: RefCell<Option<BTreeMap<u64, Vec<Commit>>>>,
@@ -109,10 +113,10 @@ impl Db {
         Db {
             // Callers bound `rows` (see the scenario limits), so this allocation is bounded too.
             versions: RefCell::new(vec![1; rows as usize]),
-            pool: Semaphore::new(pool.get()),
+            pool: Rc::new(Semaphore::new(pool.get())),
             latency,
             rng: RefCell::new(rng),
-            in_flight: Cell::new(0),
+            in_flight: Rc::new(Cell::new(0)),
             stats: RefCell::new(DbStats::default()),
             history: RefCell::new(None),
             snapshot_reads: Cell::new(false),
@@ -242,11 +246,18 @@ impl Db {
             self.in_flight.set(self.in_flight.get() + 1);
             stats.max_in_flight = stats.max_in_flight.max(self.in_flight.get());
         }
-        // Leaves the in-flight count even if the caller gives up (a timeout drops this future).
-        let _leave = InFlight(&self.in_flight);
-        let _connection = self.pool.acquire().await;
+        // Leaves the in-flight count if the caller gives up while queued (a timeout drops this
+        // future): such a query never reached the database.
+        let leave = InFlight(self.in_flight.clone());
+        let connection = self.pool.clone().acquire_owned().await;
         let seen = at_start();
         let took = self.latency.sample(&mut self.rng.borrow_mut());
+        // From here the query runs to its end, whether or not anyone waits for it.
+        let _running = Running {
+            sim: sim.clone(),
+            until: sim.now() + took,
+            held: Some((connection, leave)),
+        };
         sim.sleep(took).await;
         seen
     }
@@ -260,11 +271,32 @@ impl Db {
 /// `(version, committed at)`.
 type Commit = (u64, SimTime);
 
-struct InFlight<'a>(&'a Cell<u64>);
+struct InFlight(Rc<Cell<u64>>);
 
-impl Drop for InFlight<'_> {
+impl Drop for InFlight {
     fn drop(&mut self) {
         self.0.set(self.0.get() - 1);
+    }
+}
+
+/// A running query's connection and in-flight place, held until `until` — by a task of its own
+/// if the caller stops waiting first.
+struct Running<R: Runtime> {
+    sim: R,
+    until: SimTime,
+    held: Option<(OwnedPermit, InFlight)>,
+}
+
+impl<R: Runtime> Drop for Running<R> {
+    fn drop(&mut self) {
+        let Some(held) = self.held.take() else { return };
+        if self.sim.now() < self.until {
+            let (sim, until) = (self.sim.clone(), self.until);
+            self.sim.spawn_detached(async move {
+                sim.sleep_until(until).await;
+                drop(held);
+            });
+        }
     }
 }
 
@@ -302,6 +334,74 @@ mod tests {
         let stats = db.stats();
         assert_eq!((stats.queries, stats.max_in_flight), (5, 5));
         assert_eq!(db.in_flight.get(), 0);
+    }
+
+    #[test]
+    fn a_query_keeps_its_connection_after_its_caller_gave_up() {
+        // One connection, 10 ms queries: the first caller gives up after 2 ms, a second query
+        // arrives at 3 ms and must wait for the first to end at 10 ms.
+        let exec = Executor::new();
+        let db = Rc::new(Db::new(10, NonZeroU64::MIN, fixed(10), SimRng::new(1)));
+        let (sim, d) = (exec.sim().clone(), db.clone());
+        let gave_up = exec.sim().spawn(async move {
+            sim.timeout(SimDuration::from_millis(2), d.query(&sim, 1))
+                .await
+                .is_err()
+        });
+        let (sim, d) = (exec.sim().clone(), db.clone());
+        let second = exec.sim().spawn(async move {
+            sim.sleep(SimDuration::from_millis(3)).await;
+            let in_flight = d.in_flight.get();
+            d.query(&sim, 2).await;
+            (in_flight, sim.now())
+        });
+        exec.run();
+        assert_eq!(gave_up.try_take(), Some(true));
+        // Still counted in flight at 3 ms, and the second query ran from 10 to 20 ms.
+        assert_eq!(second.try_take(), Some((1, SimTime(20_000))));
+        assert_eq!(db.in_flight.get(), 0);
+    }
+
+    #[test]
+    fn an_executor_dropped_mid_query_lets_go_of_the_database() {
+        // A run abandoned at 5 ms, in the middle of a 10 ms query: dropping its task hands the
+        // connection to a task of its own, and dropping the executor must drop that one too (it
+        // would otherwise keep the executor's core, and all it holds, alive).
+        let exec = Executor::new();
+        let db = Rc::new(Db::new(10, NonZeroU64::MIN, fixed(10), SimRng::new(1)));
+        let (sim, d) = (exec.sim().clone(), db.clone());
+        exec.sim().spawn_detached(async move {
+            d.query(&sim, 1).await;
+        });
+        exec.run_until(SimTime(5_000));
+        assert_eq!(
+            Rc::strong_count(&db.pool),
+            2,
+            "the query holds a connection"
+        );
+        drop(exec);
+        assert_eq!(Rc::strong_count(&db.pool), 1);
+        assert_eq!(db.in_flight.get(), 0);
+    }
+
+    #[test]
+    fn a_query_that_gives_up_while_queued_leaves_the_queue() {
+        let exec = Executor::new();
+        let db = Rc::new(Db::new(10, NonZeroU64::MIN, fixed(10), SimRng::new(1)));
+        let finished = Rc::new(RefCell::new(Vec::new()));
+        for (key, patience_ms) in [(0, 100), (1, 5), (2, 100)] {
+            let (sim, d, finished) = (exec.sim().clone(), db.clone(), finished.clone());
+            exec.sim().spawn_detached(async move {
+                let limit = SimDuration::from_millis(patience_ms);
+                if sim.timeout(limit, d.query(&sim, key)).await.is_ok() {
+                    finished.borrow_mut().push((key, sim.now().as_millis()));
+                }
+            });
+        }
+        exec.run();
+        // Key 1 gave up at 5 ms without ever running: key 2 follows key 0 directly.
+        assert_eq!(*finished.borrow(), [(0, 10), (2, 20)]);
+        assert_eq!(db.pool.queued(), 0);
     }
 
     #[test]

@@ -15,7 +15,7 @@ mod synthetic;
 mod trace;
 mod zipf;
 
-pub use mix::{Arrivals, Mix, Op};
+pub use mix::{Arrivals, Mix, Op, PoissonClock};
 pub use popularity::Popularity;
 pub use synthetic::{Pattern, Synthetic};
 pub use trace::{next_accesses, Request, TraceFormat, TraceReader, TraceStats};

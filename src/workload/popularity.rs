@@ -22,23 +22,33 @@ pub enum Popularity {
         /// Share of requests for the hot spot, in `[0, 1]`.
         hot_share: f64,
     },
-    /// Key 0 gets `hot_share` of the requests; the others are uniform.
+    /// Key 0 gets `hot_share` of the requests; the others are drawn from `others` (which key 0
+    /// belongs to as well).
     OneHot {
-        /// Number of keys, the hot one included.
-        keys: u64,
         /// Share of requests for key 0, in `[0, 1]`.
         hot_share: f64,
+        /// How the rest of the requests pick among all keys, the hot one included.
+        others: Box<Popularity>,
     },
 }
 
 impl Popularity {
+    /// Zipf over `keys` keys at `skew`, drawn as plain uniform when the skew is 0 (the same
+    /// distribution, without the table).
+    pub fn zipf_or_uniform(keys: u64, skew: f64) -> Popularity {
+        if skew == 0.0 {
+            Popularity::Uniform { keys }
+        } else {
+            Popularity::Zipf(Zipf::new(keys, skew))
+        }
+    }
+
     /// How many keys it draws from.
     pub fn keys(&self) -> u64 {
         match self {
-            Popularity::Uniform { keys }
-            | Popularity::HotSpot { keys, .. }
-            | Popularity::OneHot { keys, .. } => *keys,
+            Popularity::Uniform { keys } | Popularity::HotSpot { keys, .. } => *keys,
             Popularity::Zipf(z) => z.keys(),
+            Popularity::OneHot { others, .. } => others.keys(),
         }
     }
 
@@ -67,11 +77,11 @@ impl Popularity {
                     rng.below(*keys)
                 }
             }
-            Popularity::OneHot { keys, hot_share } => {
+            Popularity::OneHot { hot_share, others } => {
                 if rng.chance(*hot_share) {
                     0
                 } else {
-                    rng.below(*keys)
+                    others.sample(rng)
                 }
             }
         }
@@ -85,8 +95,8 @@ mod tests {
     #[test]
     fn one_hot_key_takes_its_share() {
         let p = Popularity::OneHot {
-            keys: 100,
             hot_share: 0.5,
+            others: Box::new(Popularity::Uniform { keys: 100 }),
         };
         let mut rng = SimRng::new(1);
         let draws: Vec<u64> = (0..10_000).map(|_| p.sample(&mut rng)).collect();
@@ -94,6 +104,21 @@ mod tests {
         assert!((4_900..5_200).contains(&zeros), "{zeros}");
         assert!(draws.iter().all(|&k| k < 100));
         assert_eq!(p.keys(), 100);
+    }
+
+    #[test]
+    fn the_keys_besides_the_hot_one_follow_their_skew() {
+        let share_of_top_ten = |skew: f64| {
+            let p = Popularity::OneHot {
+                hot_share: 0.0,
+                others: Box::new(Popularity::zipf_or_uniform(1_000, skew)),
+            };
+            let mut rng = SimRng::new(1);
+            (0..10_000).filter(|_| p.sample(&mut rng) < 10).count()
+        };
+        // Uniform: 1 % on the first ten keys; Zipf at skew 1 over 1000 keys: about 39 %.
+        assert!(share_of_top_ten(0.0) < 200);
+        assert!(share_of_top_ten(1.0) > 3_500);
     }
 
     #[test]

@@ -57,6 +57,20 @@ for (const [lesson, scenario, quick = QUICK] of SCENARIO_LESSONS) {
   });
 }
 
+test('buckets without requests are gaps in the charts, not zeros and not a crash', async () => {
+  // 2 requests/s in quarter-second buckets: most buckets are empty (issue 15, item 7).
+  const url = `${server.url}?${new URLSearchParams({ lesson: 'layers', rate: '2', duration_s: '3', bucket_ms: '250', seed: 1 })}`;
+  const { page, errors } = await open(browser, url);
+  await settled(page);
+  assert.equal(await page.evaluate(() => document.body.dataset.state), 'ready');
+  const series = await page.evaluate(() => window.cachelabLastReport.variants[0].series);
+  const empty = series.requests.flatMap((n, i) => (n === 0 ? [i] : []));
+  assert.ok(empty.length > 0);
+  for (const i of empty) assert.deepEqual([series.hit_ratio[i], series.p99_ms[i]], [null, null]);
+  assert.ok((await page.locator('#charts canvas').count()) >= 1);
+  assert.deepEqual(errors, []);
+});
+
 test('a shared link reproduces the same run', async () => {
   const first = await open(browser, `${server.url}?lesson=penetration&duration_s=5&rate=2000&seed=3`);
   await settled(first.page);

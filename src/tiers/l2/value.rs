@@ -3,8 +3,10 @@
 //!
 //! (The memory estimate is described in the module docs of `tiers::l2`.)
 
+use crate::fxhash::FxHasher;
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::hash::BuildHasherDefault;
 
 /// Fixed cost of every key: its dict entry and the value object header.
 pub const KEY_OVERHEAD: u64 = 40;
@@ -58,11 +60,76 @@ impl Ord for Score {
     }
 }
 
-/// A sorted set: members by name, and the same members ordered by (score, name).
+/// A sorted-set member's share of the memory estimate.
+fn zset_member_memory(member: &[u8]) -> u64 {
+    64 + sds_size(member.len())
+}
+
+/// A set member's share of the memory estimate.
+fn set_member_memory(member: &[u8]) -> u64 {
+    24 + sds_size(member.len())
+}
+
+/// A set's members, with their share of the memory estimate kept up to date as they change:
+/// summing it over the whole set after every `SADD` made a growing set cost quadratic time. The
+/// members are hashed (a tag set of thousands of similar names costs one hash per `SADD`, not a
+/// dozen comparisons of their common prefix) and sorted only when listed.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Members {
+    members: HashSet<Vec<u8>, BuildHasherDefault<FxHasher>>,
+    memory: u64,
+}
+
+impl Members {
+    /// Adds `member`; true if it was new.
+    pub fn insert(&mut self, member: Vec<u8>) -> bool {
+        let cost = set_member_memory(&member);
+        let added = self.members.insert(member);
+        self.memory += if added { cost } else { 0 };
+        added
+    }
+
+    /// Removes `member`; true if it was there.
+    pub fn remove(&mut self, member: &[u8]) -> bool {
+        let removed = self.members.remove(member);
+        self.memory -= if removed {
+            set_member_memory(member)
+        } else {
+            0
+        };
+        removed
+    }
+
+    /// Whether `member` is in the set.
+    pub fn contains(&self, member: &[u8]) -> bool {
+        self.members.contains(member)
+    }
+
+    /// Number of members.
+    pub fn len(&self) -> usize {
+        self.members.len()
+    }
+
+    /// True when there are no members.
+    pub fn is_empty(&self) -> bool {
+        self.members.is_empty()
+    }
+
+    /// The members, sorted (so that listings are the same on every platform and run).
+    pub fn sorted(&self) -> Vec<&Vec<u8>> {
+        let mut all: Vec<&Vec<u8>> = self.members.iter().collect();
+        all.sort_unstable();
+        all
+    }
+}
+
+/// A sorted set: members by name, and the same members ordered by (score, name), with their share
+/// of the memory estimate kept up to date.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SortedSet {
     scores: BTreeMap<Vec<u8>, Score>,
     ordered: BTreeSet<(Score, Vec<u8>)>,
+    memory: u64,
 }
 
 impl SortedSet {
@@ -73,8 +140,11 @@ impl SortedSet {
 
     /// Sets `member`'s score, adding it if absent.
     pub fn insert(&mut self, member: &[u8], score: Score) {
-        if let Some(old) = self.scores.insert(member.to_vec(), score) {
-            self.ordered.remove(&(old, member.to_vec()));
+        match self.scores.insert(member.to_vec(), score) {
+            Some(old) => {
+                self.ordered.remove(&(old, member.to_vec()));
+            }
+            None => self.memory += zset_member_memory(member),
         }
         self.ordered.insert((score, member.to_vec()));
     }
@@ -82,9 +152,25 @@ impl SortedSet {
     /// Removes `member`; true if it was there.
     pub fn remove(&mut self, member: &[u8]) -> bool {
         match self.scores.remove(member) {
-            Some(old) => self.ordered.remove(&(old, member.to_vec())),
+            Some(old) => {
+                self.memory -= zset_member_memory(member);
+                self.ordered.remove(&(old, member.to_vec()))
+            }
             None => false,
         }
+    }
+
+    /// Members whose score is at least `min`, in (score, member) order: found in logarithmic
+    /// time, so a range near one end does not walk the whole set.
+    pub fn iter_from(&self, min: f64) -> impl DoubleEndedIterator<Item = (f64, &[u8])> {
+        use std::ops::Bound;
+        let start = match Score::new(min) {
+            Some(score) => Bound::Included((score, Vec::new())),
+            None => Bound::Unbounded,
+        };
+        self.ordered
+            .range((start, Bound::Unbounded))
+            .map(|(s, m)| (s.get(), m.as_slice()))
     }
 
     /// Number of members.
@@ -98,7 +184,7 @@ impl SortedSet {
     }
 
     /// Members in (score, member) order.
-    pub fn iter(&self) -> impl Iterator<Item = (f64, &[u8])> {
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = (f64, &[u8])> + ExactSizeIterator {
         self.ordered.iter().map(|(s, m)| (s.get(), m.as_slice()))
     }
 }
@@ -109,7 +195,7 @@ pub enum Value {
     /// A Redis string: any bytes.
     Str(Vec<u8>),
     /// A set of distinct members.
-    Set(BTreeSet<Vec<u8>>),
+    Set(Members),
     /// A hash: field to value.
     Hash(BTreeMap<Vec<u8>, Vec<u8>>),
     /// A sorted set.
@@ -128,7 +214,7 @@ impl Value {
     }
 
     /// The set, if this is one.
-    pub fn as_set_mut(&mut self) -> Option<&mut BTreeSet<Vec<u8>>> {
+    pub fn as_set_mut(&mut self) -> Option<&mut Members> {
         match self {
             Value::Set(s) => Some(s),
             _ => None,
@@ -155,12 +241,12 @@ impl Value {
     pub fn memory(&self) -> u64 {
         match self {
             Value::Str(s) => sds_size(s.len()),
-            Value::Set(s) => s.iter().map(|m| 24 + sds_size(m.len())).sum(),
+            Value::Set(s) => s.memory,
             Value::Hash(h) => h
                 .iter()
                 .map(|(f, v)| 24 + sds_size(f.len()) + sds_size(v.len()))
                 .sum(),
-            Value::ZSet(z) => z.scores.keys().map(|m| 64 + sds_size(m.len())).sum(),
+            Value::ZSet(z) => z.memory,
         }
     }
 }
@@ -173,6 +259,28 @@ pub fn key_memory(key: &[u8], value: &Value, has_ttl: bool) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn collections_keep_their_memory_as_they_change() {
+        let mut set = Members::default();
+        assert!(set.insert(b"a".to_vec()) && set.insert(b"bb".to_vec()));
+        assert!(!set.insert(b"a".to_vec()) && set.remove(b"a") && !set.remove(b"a"));
+        let sum = |v: &Value| match v {
+            Value::Set(s) => s.sorted().iter().map(|m| set_member_memory(m)).sum::<u64>(),
+            Value::ZSet(z) => z.iter().map(|(_, m)| zset_member_memory(m)).sum(),
+            _ => 0,
+        };
+        let set = Value::Set(set);
+        assert_eq!(set.memory(), sum(&set));
+        let mut z = SortedSet::default();
+        for (score, m) in [(1.0, &b"x"[..]), (2.0, b"y"), (3.0, b"x")] {
+            z.insert(m, Score::new(score).unwrap());
+        }
+        z.remove(b"y");
+        let z = Value::ZSet(z);
+        assert_eq!(z.memory(), sum(&z));
+        assert_eq!(z.memory(), zset_member_memory(b"x"));
+    }
 
     #[test]
     fn sds_headers_grow_with_length() {

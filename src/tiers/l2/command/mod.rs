@@ -89,6 +89,7 @@ const COMMANDS: &[Command] = &[
     cmd("zrem", -3, false, zset::zrem),
     cmd("zcard", 2, false, zset::zcard),
     cmd("zcount", 4, false, zset::zcount),
+    cmd("zrange", -4, false, zset::zrange),
     cmd("zrangebyscore", -4, false, zset::zrangebyscore),
     cmd("zremrangebyscore", 4, false, zset::zremrangebyscore),
 ];

@@ -1,22 +1,17 @@
 //! Set commands: SADD SREM SMEMBERS SISMEMBER SCARD.
 
 use super::{on_collection, Access};
+use crate::tiers::l2::value::Members;
 use crate::tiers::l2::{Reply, Value, L2};
-use std::collections::BTreeSet;
 
 /// Runs `f` on the set under `key` (see `on_collection`).
-fn on_set(
-    l2: &mut L2,
-    key: &[u8],
-    access: Access,
-    f: impl FnOnce(&mut BTreeSet<Vec<u8>>) -> Reply,
-) -> Reply {
+fn on_set(l2: &mut L2, key: &[u8], access: Access, f: impl FnOnce(&mut Members) -> Reply) -> Reply {
     on_collection(l2, key, "set", access, Value::as_set_mut, f)
 }
 
 /// `SADD key member...`: how many were new.
 pub fn sadd(l2: &mut L2, args: &[Vec<u8>]) -> Reply {
-    let create = Access::Create(Value::Set(BTreeSet::new()));
+    let create = Access::Create(Value::Set(Members::default()));
     on_set(l2, &args[1], create, |set| {
         Reply::Int(args[2..].iter().filter(|m| set.insert(m.to_vec())).count() as i64)
     })
@@ -37,7 +32,7 @@ pub fn smembers(l2: &mut L2, args: &[Vec<u8>]) -> Reply {
     let access = Access::Read {
         missing: Reply::Array(vec![]),
     };
-    on_set(l2, &args[1], access, |s| Reply::bulks(s.iter()))
+    on_set(l2, &args[1], access, |s| Reply::bulks(s.sorted()))
 }
 
 /// `SISMEMBER key member`.

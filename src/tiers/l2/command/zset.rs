@@ -1,4 +1,4 @@
-//! Sorted-set commands: ZADD ZREM ZCARD ZCOUNT ZRANGEBYSCORE ZREMRANGEBYSCORE.
+//! Sorted-set commands: ZADD ZREM ZCARD ZCOUNT ZRANGE (by index) ZRANGEBYSCORE ZREMRANGEBYSCORE.
 
 use super::args::{float_arg, format_double, int_arg, is, parse_f64, syntax_error};
 use super::{on_collection, Access};
@@ -182,18 +182,19 @@ impl Range {
         }
     }
 
-    fn contains(&self, x: f64) -> bool {
-        let above = if self.min_exclusive {
-            x > self.min
-        } else {
-            x >= self.min
-        };
-        let below = if self.max_exclusive {
-            x < self.max
-        } else {
-            x <= self.max
-        };
-        above && below
+    /// The members of `z` in the range, in order: starts at `min` in logarithmic time and stops
+    /// past `max`, so a short range costs its length, not the set's.
+    fn scan<'a>(&self, z: &'a SortedSet) -> impl Iterator<Item = (f64, &'a [u8])> + 'a {
+        let range = *self;
+        z.iter_from(range.min)
+            .skip_while(move |(s, _)| range.min_exclusive && *s <= range.min)
+            .take_while(move |(s, _)| {
+                if range.max_exclusive {
+                    *s < range.max
+                } else {
+                    *s <= range.max
+                }
+            })
     }
 }
 
@@ -207,7 +208,63 @@ pub fn zcount(l2: &mut L2, args: &[Vec<u8>]) -> Reply {
         missing: Reply::Int(0),
     };
     on_zset(l2, &args[1], access, |z| {
-        Reply::Int(z.iter().filter(|(s, _)| range.contains(*s)).count() as i64)
+        Reply::Int(range.scan(z).count() as i64)
+    })
+}
+
+/// `ZRANGE key start stop [WITHSCORES]`: members by rank, negative ranks counting from the end
+/// (the model has only this, the index form, of Redis 7's ZRANGE). A range at either end costs
+/// its length, not the set's.
+pub fn zrange(l2: &mut L2, args: &[Vec<u8>]) -> Reply {
+    let with_scores = match &args[4..] {
+        [] => false,
+        [w] if is(w, "withscores") => true,
+        _ => return syntax_error(),
+    };
+    let (start, stop) = match (int_arg(&args[2]), int_arg(&args[3])) {
+        (Ok(start), Ok(stop)) => (start, stop),
+        (Err(e), _) | (_, Err(e)) => return e,
+    };
+    let access = Access::Read {
+        missing: Reply::Array(vec![]),
+    };
+    on_zset(l2, &args[1], access, |z| {
+        // Redis's zrangeGenericCommand: negative ranks from the end, then clamped.
+        let len = z.len() as i64;
+        let start = if start < 0 {
+            (len + start).max(0)
+        } else {
+            start
+        };
+        let stop = if stop < 0 {
+            len + stop
+        } else {
+            stop.min(len - 1)
+        };
+        if start > stop || start >= len {
+            return Reply::Array(vec![]);
+        }
+        let count = (stop - start + 1) as usize;
+        let picked: Vec<(f64, &[u8])> = if start > len / 2 {
+            let mut from_end: Vec<_> = z
+                .iter()
+                .rev()
+                .skip((len - 1 - stop) as usize)
+                .take(count)
+                .collect();
+            from_end.reverse();
+            from_end
+        } else {
+            z.iter().skip(start as usize).take(count).collect()
+        };
+        let mut out = Vec::with_capacity(picked.len() * (1 + usize::from(with_scores)));
+        for (score, member) in picked {
+            out.push(Reply::bulk(member));
+            if with_scores {
+                out.push(Reply::bulk(format_double(score)));
+            }
+        }
+        Reply::Array(out)
     })
 }
 
@@ -245,12 +302,7 @@ pub fn zrangebyscore(l2: &mut L2, args: &[Vec<u8>]) -> Reply {
         let offset = usize::try_from(offset).unwrap_or(usize::MAX);
         let limit = usize::try_from(limit).unwrap_or(usize::MAX);
         let mut out = Vec::new();
-        for (score, member) in z
-            .iter()
-            .filter(|(s, _)| range.contains(*s))
-            .skip(offset)
-            .take(limit)
-        {
+        for (score, member) in range.scan(z).skip(offset).take(limit) {
             out.push(Reply::bulk(member));
             if with_scores {
                 out.push(Reply::bulk(format_double(score)));
@@ -270,11 +322,7 @@ pub fn zremrangebyscore(l2: &mut L2, args: &[Vec<u8>]) -> Reply {
         missing: Reply::Int(0),
     };
     on_zset(l2, &args[1], access, |z| {
-        let doomed: Vec<Vec<u8>> = z
-            .iter()
-            .filter(|(s, _)| range.contains(*s))
-            .map(|(_, m)| m.to_vec())
-            .collect();
+        let doomed: Vec<Vec<u8>> = range.scan(z).map(|(_, m)| m.to_vec()).collect();
         for m in &doomed {
             z.remove(m);
         }
