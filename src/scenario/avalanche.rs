@@ -2,10 +2,9 @@
 //! refresh spreads their reloads.
 
 use super::common::{base_lab, param, with_defaults, zipf};
-use super::contract::{variants, Experiment, VariantSet};
-use super::lab::{run_variant, LabConfig};
+use super::contract::{variants, Experiment};
+use super::lab::LabConfig;
 use super::params::{ParamSpec, Params};
-use super::report::VariantReport;
 use crate::error::Result;
 use crate::strategy::Protection;
 
@@ -59,10 +58,6 @@ impl Experiment for Avalanche {
                 ),
             ],
         )
-    }
-
-    fn run(p: &Params, variant: Spread, seed: u64) -> Result<VariantReport> {
-        run_variant(variant.name(), &configure(p, variant)?, seed)
     }
 
     fn lab_config(p: &Params, variant: Spread) -> Option<Result<LabConfig>> {

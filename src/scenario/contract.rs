@@ -6,7 +6,7 @@
 //! the variants on the same traffic into one [`Report`].
 
 use super::catalog::find;
-use super::lab::LabConfig;
+use super::lab::{run_variant, LabConfig};
 use super::params::{resolve, ParamSpec, Params};
 use super::report::VariantReport;
 use crate::error::{Error, Result};
@@ -89,13 +89,23 @@ pub trait Experiment {
     const ABOUT: &'static str;
     /// Its knobs.
     fn params() -> Vec<ParamSpec>;
-    /// Runs one variant with resolved parameters on the simulator.
-    fn run(p: &Params, variant: Self::Variant, seed: u64) -> Result<VariantReport>;
-    /// The lab bench of `variant`, if the scenario runs on it: how other runtimes (the `redis`
-    /// feature's live mode) reuse the scenario's setup. `None` for a bench of its own.
+    /// The lab bench of `variant`, if the scenario runs on it: then this is all the scenario
+    /// writes (the default [`Experiment::run`] runs that bench), and other runtimes (the `redis`
+    /// feature's live mode) reuse it. `None` for a scenario with a bench of its own.
     fn lab_config(p: &Params, variant: Self::Variant) -> Option<Result<LabConfig>> {
         let _ = (p, variant);
         None
+    }
+    /// Runs one variant with resolved parameters on the simulator: by default on the lab bench
+    /// of [`Experiment::lab_config`]; a scenario with a bench of its own implements this.
+    fn run(p: &Params, variant: Self::Variant, seed: u64) -> Result<VariantReport> {
+        match Self::lab_config(p, variant) {
+            Some(config) => run_variant(variant.name(), &config?, seed),
+            None => Err(Error::Parse {
+                what: format!("scenario `{}`", Self::NAME),
+                detail: "it declares neither a lab bench nor a run of its own".to_string(),
+            }),
+        }
     }
 }
 

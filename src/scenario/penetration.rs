@@ -2,10 +2,9 @@
 //! filter of the existing keys.
 
 use super::common::{base_lab, param, secs, with_defaults, zipf};
-use super::contract::{variants, Experiment, VariantSet};
-use super::lab::{run_variant, LabConfig};
+use super::contract::{variants, Experiment};
+use super::lab::LabConfig;
 use super::params::{ParamSpec, Params};
-use super::report::VariantReport;
 use crate::error::Result;
 
 /// Scenario `penetration`.
@@ -78,10 +77,6 @@ impl Experiment for Penetration {
                 ),
             ],
         )
-    }
-
-    fn run(p: &Params, variant: Screen, seed: u64) -> Result<VariantReport> {
-        run_variant(variant.name(), &configure(p, variant)?, seed)
     }
 
     fn lab_config(p: &Params, variant: Screen) -> Option<Result<LabConfig>> {

@@ -2,10 +2,9 @@
 //! the requests that miss at once share one load.
 
 use super::common::{base_lab, ms, param, secs, with_defaults};
-use super::contract::{variants, Experiment, VariantSet};
-use super::lab::{run_variant, LabConfig};
+use super::contract::{variants, Experiment};
+use super::lab::LabConfig;
 use super::params::{ParamSpec, Params};
-use super::report::VariantReport;
 use crate::error::Result;
 use crate::strategy::Protection;
 use crate::workload::Popularity;
@@ -91,10 +90,6 @@ impl Experiment for Stampede {
                 ),
             ],
         )
-    }
-
-    fn run(p: &Params, variant: Protect, seed: u64) -> Result<VariantReport> {
-        run_variant(variant.name(), &configure(p, variant)?, seed)
     }
 
     fn lab_config(p: &Params, variant: Protect) -> Option<Result<LabConfig>> {
