@@ -4,12 +4,16 @@
 //! (The memory estimate is described in the module docs of `tiers::l2`.)
 
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 /// Fixed cost of every key: its dict entry and the value object header.
 pub const KEY_OVERHEAD: u64 = 40;
 /// Extra cost of a key with a TTL: its entry in the `expires` dict.
 pub const TTL_OVERHEAD: u64 = 24;
+
+/// Extra cost of a list element over its bytes: its share of a quicklist node and its listpack
+/// entry header.
+pub const LIST_ELEMENT_OVERHEAD: u64 = 8;
 
 /// Bytes an sds string of `len` bytes occupies (header + NUL, rounded up to 8).
 ///
@@ -71,8 +75,11 @@ impl SortedSet {
         self.scores.get(member).copied()
     }
 
-    /// Sets `member`'s score, adding it if absent.
+    /// Sets `member`'s score, adding it if absent. A score of -0 is stored as 0: Redis keeps a
+    /// small sorted set in a listpack, which stores "-0" as the integer 0 (a sorted set that has
+    /// outgrown it, which the model does not tell apart, would keep -0).
     pub fn insert(&mut self, member: &[u8], score: Score) {
+        let score = Score(score.0 + 0.0);
         if let Some(old) = self.scores.insert(member.to_vec(), score) {
             self.ordered.remove(&(old, member.to_vec()));
         }
@@ -98,7 +105,7 @@ impl SortedSet {
     }
 
     /// Members in (score, member) order.
-    pub fn iter(&self) -> impl Iterator<Item = (f64, &[u8])> {
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = (f64, &[u8])> {
         self.ordered.iter().map(|(s, m)| (s.get(), m.as_slice()))
     }
 }
@@ -114,6 +121,8 @@ pub enum Value {
     Hash(BTreeMap<Vec<u8>, Vec<u8>>),
     /// A sorted set.
     ZSet(SortedSet),
+    /// A list: elements in order, pushed and popped at both ends.
+    List(VecDeque<Vec<u8>>),
 }
 
 impl Value {
@@ -124,6 +133,7 @@ impl Value {
             Value::Set(_) => "set",
             Value::Hash(_) => "hash",
             Value::ZSet(_) => "zset",
+            Value::List(_) => "list",
         }
     }
 
@@ -140,6 +150,26 @@ impl Value {
         match self {
             Value::Hash(h) => Some(h),
             _ => None,
+        }
+    }
+
+    /// The list, if this is one.
+    pub fn as_list_mut(&mut self) -> Option<&mut VecDeque<Vec<u8>>> {
+        match self {
+            Value::List(l) => Some(l),
+            _ => None,
+        }
+    }
+
+    /// True for a collection with no elements (Redis deletes those; a string is never empty in
+    /// this sense).
+    pub fn is_empty_collection(&self) -> bool {
+        match self {
+            Value::Str(_) => false,
+            Value::Set(s) => s.is_empty(),
+            Value::Hash(h) => h.is_empty(),
+            Value::ZSet(z) => z.is_empty(),
+            Value::List(l) => l.is_empty(),
         }
     }
 
@@ -161,6 +191,10 @@ impl Value {
                 .map(|(f, v)| 24 + sds_size(f.len()) + sds_size(v.len()))
                 .sum(),
             Value::ZSet(z) => z.scores.keys().map(|m| 64 + sds_size(m.len())).sum(),
+            Value::List(l) => l
+                .iter()
+                .map(|e| LIST_ELEMENT_OVERHEAD + sds_size(e.len()))
+                .sum(),
         }
     }
 }
