@@ -164,6 +164,7 @@ pub fn hincrby(l2: &mut L2, args: &[Vec<u8>]) -> Reply {
 /// `HINCRBYFLOAT key field increment`: the new value (see `format_long_double` for precision).
 pub fn hincrbyfloat(l2: &mut L2, args: &[Vec<u8>]) -> Reply {
     let by = match float_arg(&args[3]) {
+        Ok(x) if !x.is_finite() => return Reply::err("value is NaN or Infinity"),
         Ok(x) => x,
         Err(e) => return e,
     };

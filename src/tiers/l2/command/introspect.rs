@@ -5,8 +5,8 @@
 //! - `OBJECT ENCODING` follows Redis 7.0's rules from the value as it is now (`int` / `embstr` up
 //!   to 44 bytes / `raw`; `quicklist`; `intset` / `hashtable`; `listpack` / `hashtable` and
 //!   `listpack` / `skiplist` up to 128 entries of at most 64 bytes). Redis never converts back
-//!   to the compact form and keeps a string that APPEND or SETRANGE wrote as `raw`; the model
-//!   does not remember that history.
+//!   to the compact form, keeps a string that APPEND or SETRANGE wrote as `raw` and one that MSET
+//!   wrote as `embstr` even when it is a number; the model does not remember that history.
 //! - `OBJECT IDLETIME` is whole seconds since the last access on the simulated clock (Redis's
 //!   LRU clock has one-second ticks, so it can read one second more).
 //! - `OBJECT FREQ` is the LFU counter after its decay, as Redis reports it; the counter grows

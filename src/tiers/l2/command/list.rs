@@ -7,7 +7,7 @@
 //! that much simulated time pass and answers nil, as Redis would after the wait; with timeout 0
 //! (wait forever) it refuses, naming why.
 
-use super::args::{int_arg, is, parse_f64, syntax_error};
+use super::args::{int_arg, is, strtod, syntax_error};
 use super::{on_collection, Access};
 use crate::sim::SimDuration;
 use crate::tiers::l2::{Lookup, Reply, Value, L2};
@@ -179,29 +179,27 @@ fn position(index: i64, len: usize) -> Option<usize> {
 }
 
 /// `LINDEX key index`.
+/// (Redis reads the key before the index here, unlike LRANGE.)
 pub fn lindex(l2: &mut L2, args: &[Vec<u8>]) -> Reply {
-    let index = match int_arg(&args[2]) {
-        Ok(i) => i,
-        Err(e) => return e,
-    };
     let access = Access::Read {
         missing: Reply::Nil,
     };
-    on_list(l2, &args[1], access, |list| {
-        position(index, list.len()).map_or(Reply::Nil, |i| Reply::bulk(&list[i]))
+    on_list(l2, &args[1], access, |list| match int_arg(&args[2]) {
+        Ok(index) => position(index, list.len()).map_or(Reply::Nil, |i| Reply::bulk(&list[i])),
+        Err(e) => e,
     })
 }
 
 /// `LSET key index element`.
 pub fn lset(l2: &mut L2, args: &[Vec<u8>]) -> Reply {
-    let index = match int_arg(&args[2]) {
-        Ok(i) => i,
-        Err(e) => return e,
-    };
     let access = Access::Write {
         missing: Reply::err("no such key"),
     };
     on_list(l2, &args[1], access, |list| {
+        let index = match int_arg(&args[2]) {
+            Ok(i) => i,
+            Err(e) => return e,
+        };
         match position(index, list.len()) {
             Some(i) => {
                 list[i] = args[3].clone();
@@ -335,18 +333,23 @@ pub fn lmove(l2: &mut L2, args: &[Vec<u8>]) -> Reply {
     }
 }
 
-/// Redis's `getTimeoutFromObjectOrReply` for seconds: the wait, or the error.
+/// Redis 7.0's `getTimeoutFromObjectOrReply` for seconds: read as a long double, times 1,000,
+/// rounded up to whole milliseconds. A value too large for a 64-bit count (`1e400`, `inf`)
+/// converts to its most negative value on x86-64, so Redis calls it negative, and so does the
+/// model.
 fn timeout_arg(arg: &[u8]) -> Result<SimDuration, Reply> {
-    let seconds = parse_f64(arg)
-        .filter(|s| s.is_finite())
-        .ok_or_else(|| Reply::err("timeout is not a float or out of range"))?;
-    if seconds < 0.0 {
+    let (seconds, read, _) = strtod(arg);
+    let blank = arg
+        .first()
+        .is_some_and(|b| b.is_ascii_whitespace() || *b == 0x0b);
+    if arg.is_empty() || blank || read != arg.len() || seconds.is_nan() {
+        return Err(Reply::err("timeout is not a float or out of range"));
+    }
+    let ms = (seconds * 1e3).ceil();
+    if !(0.0..i64::MAX as f64).contains(&ms) {
         return Err(Reply::err("timeout is negative"));
     }
-    if seconds * 1e3 > i64::MAX as f64 {
-        return Err(Reply::err("timeout is out of range"));
-    }
-    Ok(SimDuration::from_secs_f64(seconds))
+    Ok(SimDuration::from_millis(ms as u64))
 }
 
 fn bpop_generic(l2: &mut L2, args: &[Vec<u8>], end: End) -> Reply {

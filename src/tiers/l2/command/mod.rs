@@ -301,6 +301,85 @@ fn unknown_command(args: &[Vec<u8>]) -> Reply {
     ))
 }
 
+/// Subcommands of container commands, with Redis 7.0's arities: Redis looks these up (and
+/// checks their arity) before running or queuing anything, as it does for commands.
+const SUBCOMMANDS: &[(&str, &str, i32)] = &[
+    ("config", "get", -3),
+    ("config", "set", -4),
+    ("config", "resetstat", 2),
+    ("object", "encoding", 3),
+    ("object", "freq", 3),
+    ("object", "idletime", 3),
+    ("object", "refcount", 3),
+    ("client", "setname", 3),
+    ("client", "getname", 2),
+    ("command", "count", 2),
+    ("memory", "usage", -3),
+];
+
+/// Real Redis subcommands the model leaves out, refused with a sentence rather than as unknown.
+const SUBCOMMANDS_NOT_MODELLED: &[(&str, &[&str], &str)] = &[
+    (
+        "client",
+        &["id", "list", "info", "kill", "pause", "unpause", "reply", "tracking", "trackinginfo", "caching", "getredir", "unblock", "no-evict", "help"],
+        "the console is the playground's only client; it models CLIENT SETNAME and GETNAME",
+    ),
+    (
+        "memory",
+        &["stats", "doctor", "malloc-stats", "purge", "help"],
+        "the playground has no allocator to report on; MEMORY USAGE gives its estimate per key and INFO memory the total",
+    ),
+    (
+        "command",
+        &["docs", "info", "list", "getkeys", "getkeysandflags", "help"],
+        "the playground answers COMMAND COUNT; HELP lists its command table",
+    ),
+    (
+        "config",
+        &["rewrite", "help"],
+        "the playground has no configuration file; CONFIG GET, SET and RESETSTAT are modelled",
+    ),
+    (
+        "object",
+        &["help"],
+        "the playground models OBJECT ENCODING, FREQ and IDLETIME",
+    ),
+];
+
+/// Redis's subcommand lookup for a container command (any other command passes): the
+/// subcommand must exist and have a valid arity.
+fn check_subcommand(command: &Command, args: &[Vec<u8>]) -> Result<(), Reply> {
+    if args.len() < 2 || !SUBCOMMANDS.iter().any(|(c, ..)| *c == command.name) {
+        return Ok(());
+    }
+    let sub = &args[1];
+    let found = SUBCOMMANDS
+        .iter()
+        .find(|(c, s, _)| *c == command.name && args::is_name(sub, s));
+    match found {
+        Some((_, _, arity)) if arity_ok(*arity, args.len()) => Ok(()),
+        Some((c, s, _)) => Err(arity_error(&format!("{c}|{s}"))),
+        None => {
+            let refusal = SUBCOMMANDS_NOT_MODELLED
+                .iter()
+                .filter(|(c, ..)| *c == command.name)
+                .find(|(_, subs, _)| subs.iter().any(|s| args::is_name(sub, s)));
+            Err(match refusal {
+                Some((_, _, why)) => Reply::err(format!(
+                    "{} {} is not available here: {why}",
+                    command.name.to_ascii_uppercase(),
+                    for_error(sub, 128).to_ascii_uppercase()
+                )),
+                None => Reply::err(format!(
+                    "unknown subcommand '{}'. Try {} HELP.",
+                    for_error(sub, 128),
+                    String::from_utf8_lossy(&args[0]).to_ascii_uppercase()
+                )),
+            })
+        }
+    }
+}
+
 /// Commands a learner may type that the model deliberately lacks, with the reason it gives.
 const NOT_MODELLED: &[(&[&str], &str)] = &[
     (
@@ -370,6 +449,10 @@ pub(super) fn dispatch(l2: &mut L2, args: &[Vec<u8>]) -> Reply {
     if !arity_ok(command.arity, args.len()) {
         flag_transaction(l2);
         return reject(l2, command, arity_error(command.name));
+    }
+    if let Err(e) = check_subcommand(command, args) {
+        flag_transaction(l2);
+        return e;
     }
     let in_multi = l2.client.queued.is_some();
     let controls_tx = matches!(command.name, "exec" | "discard" | "multi" | "watch");

@@ -263,8 +263,11 @@ pub fn config(l2: &mut L2, args: &[Vec<u8>]) -> Reply {
             ))
         }
     };
-    if !arity_ok(arity, args.len()) || (full_name == "config|set" && args.len() % 2 == 1) {
+    if !arity_ok(arity, args.len()) {
         return arity_error(full_name);
+    }
+    if full_name == "config|set" && args.len() % 2 == 1 {
+        return super::args::syntax_error();
     }
     match full_name {
         "config|get" => config_get(l2, &args[2..]),
