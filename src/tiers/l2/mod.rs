@@ -22,12 +22,39 @@
 //!
 //! ## Commands
 //!
-//! PING ECHO GET SET (EX PX EXAT PXAT NX XX KEEPTTL GET) SETNX SETEX PSETEX GETDEL GETEX MGET MSET
-//! DEL UNLINK EXISTS EXPIRE PEXPIRE EXPIREAT PEXPIREAT (NX XX GT LT) TTL PTTL PERSIST TYPE INCR
-//! INCRBY DECR DECRBY APPEND STRLEN SADD SREM SMEMBERS SISMEMBER SCARD HSET HGET HDEL HGETALL
-//! HINCRBY ZADD ZREM ZCARD ZCOUNT ZRANGEBYSCORE ZREMRANGEBYSCORE KEYS SCAN (MATCH COUNT TYPE) DBSIZE
-//! FLUSHDB FLUSHALL INFO CONFIG (GET SET RESETSTAT) DEBUG SLEEP — with Redis 7.0's replies and error
-//! texts, checked against a real `redis-server` by `tests/redis_l2_diff.rs`.
+//! The table in `command/mod.rs` (which `HELP` prints) has every command, with Redis 7.0's
+//! arities, replies and error texts, checked against a real `redis-server` by
+//! `tests/redis_l2_diff.rs`:
+//!
+//! - strings: GET SET (EX PX EXAT PXAT NX XX KEEPTTL GET) SETNX SETEX PSETEX GETSET GETDEL GETEX
+//!   MGET MSET MSETNX INCR INCRBY DECR DECRBY INCRBYFLOAT APPEND STRLEN GETRANGE SETRANGE;
+//! - keys: DEL UNLINK EXISTS EXPIRE PEXPIRE EXPIREAT PEXPIREAT (NX XX GT LT) TTL PTTL EXPIRETIME
+//!   PEXPIRETIME PERSIST TYPE KEYS SCAN (MATCH COUNT TYPE) RENAME RENAMENX COPY (DB REPLACE)
+//!   RANDOMKEY TOUCH OBJECT (ENCODING FREQ IDLETIME);
+//! - lists: LPUSH RPUSH LPUSHX RPUSHX LPOP RPOP (count) LLEN LRANGE LINDEX LSET LINSERT LREM LTRIM
+//!   RPOPLPUSH LMOVE BLPOP BRPOP; sets: SADD SREM SMEMBERS SISMEMBER SCARD SPOP SRANDMEMBER SMOVE
+//!   SINTER SUNION SDIFF; hashes: HSET HMSET HSETNX HGET HMGET HDEL HEXISTS HLEN HSTRLEN HKEYS
+//!   HVALS HGETALL HINCRBY HINCRBYFLOAT; sorted sets: ZADD ZINCRBY ZREM ZCARD ZCOUNT ZSCORE ZRANK
+//!   ZREVRANK ZRANGE (BYSCORE BYLEX REV LIMIT WITHSCORES) ZREVRANGE ZRANGEBYSCORE ZREVRANGEBYSCORE
+//!   ZREMRANGEBYSCORE ZPOPMIN ZPOPMAX;
+//! - transactions: MULTI EXEC DISCARD WATCH UNWATCH (with `QUEUED`, EXECABORT and nil on a changed
+//!   watched key); connection and server: PING ECHO SELECT (16 databases) CLIENT SETNAME/GETNAME
+//!   DBSIZE FLUSHDB FLUSHALL INFO CONFIG (GET SET RESETSTAT) DEBUG SLEEP TIME COMMAND COUNT
+//!   MEMORY USAGE.
+//!
+//! ## Left out, on purpose (each answers with an error that says why)
+//!
+//! - **Persistence** (SAVE BGSAVE BGREWRITEAOF LASTSAVE; `CONFIG SET save`/`appendonly` other
+//!   than `""`/`no`): the model keeps data in memory only.
+//! - **Lua and functions** (EVAL EVALSHA SCRIPT FUNCTION FCALL): no interpreter.
+//! - **Waits that could never end**: BLPOP/BRPOP with timeout 0 on empty lists (the console is
+//!   the only client, so nobody could push; with a timeout the model lets that much simulated
+//!   time pass and answers nil), and the other blocking commands (BLMOVE BRPOPLPUSH BZPOPMIN
+//!   BZPOPMAX BLMPOP BZMPOP WAIT).
+//! - **Other clients and servers**: pub/sub, MONITOR, replication, cluster, SHUTDOWN; CLIENT
+//!   subcommands other than SETNAME/GETNAME, MEMORY other than USAGE, COMMAND other than COUNT.
+//! - Settings the model runs at one value (`hz 10`, `maxmemory-clients 0`,
+//!   `maxmemory-eviction-tenacity 10`) accept that value and refuse others with the reason.
 //!
 //! ## Where the model differs from Redis (on purpose)
 //!
@@ -43,7 +70,8 @@
 //!   to 10 %, with an effort knob); a cycle does at most [`MAX_EXPIRE_ROUNDS`] rounds, standing in
 //!   for Redis's CPU-time limit, and a jump over many cycles runs only the last
 //!   [`MAX_CYCLES_PER_ADVANCE`] of them.
-//! - **Order** of `KEYS`, `SMEMBERS`, `HGETALL` and `CONFIG GET` differs (Redis: hash order; the
+//! - **Order** of `KEYS`, `SMEMBERS`, `SINTER`/`SUNION`/`SDIFF`, `HGETALL`/`HKEYS`/`HVALS`,
+//!   `CONFIG GET` and the members `SPOP`/`SRANDMEMBER` pick differs (Redis: hash order; the
 //!   model: sorted or array order). `SCAN`'s cursor is a position in a hash order of the model's own
 //!   (with Redis's guarantee: a key present for the whole scan is returned), so cursor values and
 //!   how keys split over calls differ; a scan to cursor 0 returns the same keys.
@@ -51,6 +79,16 @@
 //!   named in `info.rs`; `avg_ttl` is exact rather than Redis's running estimate.
 //! - Error texts for bytes that are not UTF-8 inside *error messages* (say, an unknown command
 //!   named with such bytes) are shown lossily; values themselves are binary-safe.
+//! - **Random picks** (SPOP, SRANDMEMBER, RANDOMKEY) come from the model's seeded generator:
+//!   the same seed picks the same members on every run, unlike Redis.
+//! - **Databases**: a model that never runs `SELECT` has one database, as before. After a
+//!   `SELECT`, the active expiry cycle and eviction work on the selected database only (Redis
+//!   visits all); keys in the others expire when looked up there.
+//! - **Long doubles**: INCRBYFLOAT and HINCRBYFLOAT add in `f64` where Redis uses 80-bit long
+//!   doubles, so results that need more than 53 bits differ in their last digits.
+//! - **OBJECT and MEMORY**: see `command/introspect.rs` (encodings from the current value, idle
+//!   time on the simulated clock, the memory estimate below rather than an allocator's count).
+//! - **SETRANGE** builds strings of at most 64 MiB (Redis: 512 MiB), to keep the page responsive.
 //! - Values and arguments longer than [`L2Config::max_value_len`] (default 512 MiB, Redis's
 //!   `proto-max-bulk-len`) are refused with Redis's `string exceeds maximum allowed size` error.
 //!

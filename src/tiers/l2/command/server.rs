@@ -171,6 +171,9 @@ fn parse_memory(arg: &[u8]) -> Option<u64> {
     n.checked_mul(multiplier)
 }
 
+/// How a validated CONFIG SET pair changes the model.
+type Apply = Box<dyn FnOnce(&mut L2)>;
+
 /// An integer setting within `min..=max`, with Redis's two error texts.
 fn int_in(arg: &[u8], min: i64, max: i64) -> Result<u32, String> {
     let n = parse_i64(arg).ok_or("argument couldn't be parsed into an integer")?;
@@ -184,9 +187,9 @@ fn int_in(arg: &[u8], min: i64, max: i64) -> Result<u32, String> {
 
 /// Validates one CONFIG SET pair (Redis's checks, then the playground's for fixed settings) and
 /// returns how to apply it.
-fn validate(name: &str, value: &[u8]) -> Result<Box<dyn FnOnce(&mut L2)>, String> {
+fn validate(name: &str, value: &[u8]) -> Result<Apply, String> {
     const INT_MAX: i64 = i32::MAX as i64;
-    let setting: Box<dyn FnOnce(&mut L2)> = match name {
+    let setting: Apply = match name {
         "maxmemory" => {
             let n = parse_memory(value).ok_or("argument must be a memory value")?;
             Box::new(move |l2: &mut L2| l2.config.maxmemory = n)
