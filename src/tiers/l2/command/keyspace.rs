@@ -11,11 +11,12 @@ pub fn del(l2: &mut L2, args: &[Vec<u8>]) -> Reply {
 
 /// `EXISTS key...`: how many of the arguments exist (a repeated key counts each time).
 pub fn exists(l2: &mut L2, args: &[Vec<u8>]) -> Reply {
-    let n = args[1..]
-        .iter()
-        .filter(|k| l2.lookup(k, Lookup::ReadNoTouch).is_some())
-        .count();
-    Reply::Int(n as i64)
+    count_found(l2, &args[1..], Lookup::ReadNoTouch)
+}
+
+/// How many of `keys` a lookup of kind `how` finds (a repeated key counts each time).
+fn count_found(l2: &mut L2, keys: &[Vec<u8>], how: Lookup) -> Reply {
+    Reply::Int(keys.iter().filter(|k| l2.lookup(k, how).is_some()).count() as i64)
 }
 
 /// The NX/XX/GT/LT flags of the EXPIRE family.
@@ -444,9 +445,5 @@ pub fn randomkey(l2: &mut L2, _args: &[Vec<u8>]) -> Reply {
 
 /// `TOUCH key...`: how many exist (each read updates its LRU/LFU data).
 pub fn touch(l2: &mut L2, args: &[Vec<u8>]) -> Reply {
-    let n = args[1..]
-        .iter()
-        .filter(|k| l2.lookup(k, Lookup::Read).is_some())
-        .count();
-    Reply::Int(n as i64)
+    count_found(l2, &args[1..], Lookup::Read)
 }

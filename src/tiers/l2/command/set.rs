@@ -88,14 +88,17 @@ pub fn spop(l2: &mut L2, args: &[Vec<u8>]) -> Reply {
         },
         _ => return syntax_error(),
     };
-    let missing = if count.is_some() {
-        Reply::Array(vec![])
-    } else {
-        Reply::Nil
-    };
-    let mut rng = std::mem::replace(&mut l2.command_rng, SimRng::new(0));
-    let reply = on_set(l2, &args[1], Access::Write { missing }, |set| {
-        let picked = pick_distinct(set, count.unwrap_or(1), &mut rng);
+    let missing = nothing(count.is_some());
+    with_rng(l2, |l2, rng| {
+        on_set(l2, &args[1], Access::Write { missing }, |set| {
+            spop_from(set, count, rng)
+        })
+    })
+}
+
+fn spop_from(set: &mut BTreeSet<Vec<u8>>, count: Option<usize>, rng: &mut SimRng) -> Reply {
+    {
+        let picked = pick_distinct(set, count.unwrap_or(1), rng);
         for m in &picked {
             set.remove(m);
         }
@@ -103,7 +106,23 @@ pub fn spop(l2: &mut L2, args: &[Vec<u8>]) -> Reply {
             None => picked.into_iter().next().map_or(Reply::Nil, Reply::Bulk),
             Some(_) => Reply::bulks(picked),
         }
-    });
+    }
+}
+
+/// What a random pick answers for a missing key: an empty array with a count, nil without.
+fn nothing(with_count: bool) -> Reply {
+    if with_count {
+        Reply::Array(vec![])
+    } else {
+        Reply::Nil
+    }
+}
+
+/// Runs `f` with the model's command generator lent out (the collection closure cannot borrow
+/// it from the model it also changes).
+fn with_rng(l2: &mut L2, f: impl FnOnce(&mut L2, &mut SimRng) -> Reply) -> Reply {
+    let mut rng = std::mem::replace(&mut l2.command_rng, SimRng::new(0));
+    let reply = f(l2, &mut rng);
     l2.command_rng = rng;
     reply
 }
@@ -126,31 +145,39 @@ pub fn srandmember(l2: &mut L2, args: &[Vec<u8>]) -> Reply {
         },
         _ => return syntax_error(),
     };
-    let missing = if count.is_some() {
-        Reply::Array(vec![])
-    } else {
-        Reply::Nil
-    };
-    let mut rng = std::mem::replace(&mut l2.command_rng, SimRng::new(0));
-    let reply = on_set(l2, &args[1], Access::Read { missing }, |set| match count {
-        None => pick_distinct(set, 1, &mut rng)
+    let missing = nothing(count.is_some());
+    with_rng(l2, |l2, rng| {
+        on_set(l2, &args[1], Access::Read { missing }, |set| {
+            srandmember_from(set, count, rng)
+        })
+    })
+}
+
+fn srandmember_from(set: &BTreeSet<Vec<u8>>, count: Option<i64>, rng: &mut SimRng) -> Reply {
+    match count {
+        None => pick_distinct(set, 1, rng)
             .into_iter()
             .next()
             .map_or(Reply::Nil, Reply::Bulk),
         Some(n) if n >= 0 => Reply::bulks(pick_distinct(
             set,
             usize::try_from(n).unwrap_or(usize::MAX),
-            &mut rng,
+            rng,
+        )),
+        Some(n) if n.unsigned_abs() > MAX_REPEATED_PICKS => Reply::err(format!(
+            "the playground answers at most {MAX_REPEATED_PICKS} repeated picks, to keep the page responsive"
         )),
         Some(n) => {
             let members: Vec<&Vec<u8>> = set.iter().collect();
-            let n = usize::try_from(n.unsigned_abs()).unwrap_or(usize::MAX);
-            Reply::bulks((0..n).map(|_| members[rng.below(members.len() as u64) as usize]))
+            Reply::bulks(
+                (0..n.unsigned_abs()).map(|_| members[rng.below(members.len() as u64) as usize]),
+            )
         }
-    });
-    l2.command_rng = rng;
-    reply
+    }
 }
+
+/// The most members a negative SRANDMEMBER count may ask for (Redis has no limit but memory).
+pub const MAX_REPEATED_PICKS: u64 = 1_000_000;
 
 /// `SMOVE source destination member`: 1 if moved.
 pub fn smove(l2: &mut L2, args: &[Vec<u8>]) -> Reply {
