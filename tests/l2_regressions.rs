@@ -233,6 +233,13 @@ fn transactions_queue_watch_and_abort_as_redis_does() {
         "(error) EXECABORT Transaction discarded because of previous errors.\n"
     );
     assert_eq!(line("EXEC"), "(error) ERR EXEC without MULTI\n");
+    // Diff seed 2269: inside EXEC the clock that decides expiry stands still.
+    line("MULTI");
+    line("SET k v PX 100");
+    line("DEBUG SLEEP 0.2");
+    line("GET k");
+    assert_eq!(line("EXEC"), "1) OK\n2) OK\n3) \"v\"\n");
+    assert_eq!(line("GET k"), "(nil)\n");
 }
 
 /// SPOP, SRANDMEMBER and RANDOMKEY draw from the model's seeded generator: the same seed picks

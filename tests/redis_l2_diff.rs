@@ -858,22 +858,26 @@ fn the_model_answers_like_redis_server() {
         let len = 5 + gen.rng.below(35);
         let mut seq: Vec<Vec<Vec<u8>>> = (0..len).map(|_| gen.command()).collect();
         if !gen.timed && gen.chance(0.1) {
-            // SCAN's side effects on the counters: MATCH and TYPE filter, TYPE reads.
+            // SCAN's side effects on the counters (MATCH and TYPE filter, TYPE reads), at the
+            // start, on keys without TTLs: Redis's background cycle removes expired keys in real
+            // time, which would race with the counters. (SCAN MATCH expiring only matching keys
+            // is a fixed case in tests/l2_regressions.rs.)
             let words = |line: &str| line.split(' ').map(|w| w.as_bytes().to_vec()).collect();
             let pattern = gen.pick(&["s*", "[a-n]", "*"]);
             let type_name = gen.pick(&["string", "set", "list", "none"]);
-            let at = gen.rng.below(seq.len() as u64) as usize;
-            seq.splice(
-                at..at,
-                [
-                    words("CONFIG RESETSTAT"),
-                    words(&format!(
-                        "SCAN 0 COUNT 1000 MATCH {pattern} TYPE {type_name}"
-                    )),
-                    words("INFO stats"),
-                    words("DBSIZE"),
-                ],
-            );
+            let block: Vec<Vec<Vec<u8>>> = [
+                "SET s v".to_string(),
+                "SADD c m1".into(),
+                "RPUSH n a".into(),
+                "CONFIG RESETSTAT".into(),
+                format!("SCAN 0 COUNT 1000 MATCH {pattern} TYPE {type_name}"),
+                "INFO stats".into(),
+                "DBSIZE".into(),
+            ]
+            .iter()
+            .map(|l| words(l))
+            .collect();
+            seq.splice(0..0, block);
         }
 
         // A fresh server state, and the model on the server's clock.

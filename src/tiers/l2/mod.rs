@@ -248,6 +248,9 @@ struct Client {
     queue_failed: bool,
     /// `EXEC` is running its queue (blocking pops answer at once).
     executing: bool,
+    /// Simulated time slept (DEBUG SLEEP) inside the running EXEC: Redis freezes the clock
+    /// that decides expiry for the whole transaction, so the model lets it pass afterwards.
+    slept_in_exec: SimDuration,
     /// `WATCH`ed keys: database, key, and whether it had already expired when watched.
     watched: Vec<(usize, Vec<u8>, bool)>,
     /// A watched key was changed, so `EXEC` will answer nil.
@@ -545,6 +548,16 @@ impl L2 {
             e.lfu_minute = minute;
         } else {
             self.db.entry_mut(i).lru_ms = now_ms;
+        }
+    }
+
+    /// Lets `d` of simulated time pass, as a blocking command does (after the transaction, if
+    /// inside EXEC).
+    fn sleep(&mut self, d: SimDuration) {
+        if self.client.executing {
+            self.client.slept_in_exec = self.client.slept_in_exec + d;
+        } else {
+            self.advance_to(self.now + d);
         }
     }
 

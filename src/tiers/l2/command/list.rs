@@ -383,7 +383,7 @@ fn bpop_generic(l2: &mut L2, args: &[Vec<u8>], end: End) -> Reply {
              never end; give a timeout to let that much simulated time pass",
         );
     }
-    l2.advance_to(l2.now + timeout);
+    l2.sleep(timeout);
     Reply::Nil
 }
 

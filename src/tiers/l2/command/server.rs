@@ -367,7 +367,7 @@ pub fn debug(l2: &mut L2, args: &[Vec<u8>]) -> Reply {
                 s.clamp(0.0, MAX_SLEEP_SECS)
             };
             let us = (s * 1e6) as u64;
-            l2.advance_to(l2.now + SimDuration::from_micros(us));
+            l2.sleep(SimDuration::from_micros(us));
             Reply::OK
         }
         _ => Reply::err(format!(

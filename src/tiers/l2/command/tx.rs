@@ -2,7 +2,9 @@
 //!
 //! After `MULTI` every command except `EXEC`, `DISCARD`, `MULTI` and `WATCH` is checked (name,
 //! arity, memory) and queued with the reply `QUEUED`; a command refused while queuing makes
-//! `EXEC` abort. `WATCH` marks keys; any change to one (a write, an expiry, an eviction, a flush)
+//! `EXEC` abort. While `EXEC` runs, the clock that decides expiry stands still (Redis's
+//! `fixed_time_expire`): a `DEBUG SLEEP` inside lets its time pass after the last reply.
+//! `WATCH` marks keys; any change to one (a write, an expiry, an eviction, a flush)
 //! before `EXEC` makes `EXEC` answer nil and run nothing.
 
 use crate::tiers::l2::{Reply, L2};
@@ -62,6 +64,8 @@ pub fn exec(l2: &mut L2, _args: &[Vec<u8>]) -> Reply {
         .map(|args| super::run_queued(l2, args))
         .collect();
     l2.client.executing = false;
+    let slept = std::mem::take(&mut l2.client.slept_in_exec);
+    l2.advance_to(l2.now + slept);
     Reply::Array(replies)
 }
 
