@@ -427,6 +427,11 @@ impl Console {
     pub fn now_ms(&self) -> f64 {
         self.0.l2().now().as_micros() as f64 / 1e3
     }
+
+    /// redis-cli's prompt for the next line: `127.0.0.1:6379[db](TX)> `.
+    pub fn prompt(&self) -> String {
+        self.0.prompt()
+    }
 }
 
 /// Decodes a shared link's query string for a lesson whose numeric knobs are `knobs`

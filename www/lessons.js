@@ -292,7 +292,8 @@ export const LESSONS = [
     title: 'Redis console',
     kind: 'console',
     text: [
-      'L2 in cachelab is a model of Redis that runs inside this page. Type commands as you would in redis-cli: SET, GET, EXPIRE, TTL, INCR, SADD, HSET, ZADD, SCAN, INFO and more; replies look as redis-cli prints them.',
+      'L2 in cachelab is a model of Redis 7.0 that runs inside this page. Type commands as you would in redis-cli: strings, lists, sets, hashes, sorted sets, SCAN, MULTI/EXEC, SELECT, INFO, OBJECT and MEMORY USAGE; replies look as redis-cli prints them. HELP lists every command the model knows, HELP SET explains one; what it leaves out (persistence, Lua, blocking waits without a timeout) answers with an error that says why.',
+      'The buttons below the console are the commands of the chapter\'s CacheService (SETEX, SET … NX EX, EXISTS, SCAN, INFO stats), a write-behind queue and a transaction: click one and read the replies.',
       'Time here is simulated: it stands still until you advance it with the buttons or with DEBUG SLEEP seconds. Give a key a TTL (SET k v EX 10), advance, and watch it count down and vanish — Redis removes expired keys lazily when they are touched, and in a background cycle ten times a second.',
     ],
   },

@@ -3,9 +3,13 @@
 //! [`Console::line`] behaves as `redis-cli --no-raw` does when it reads commands from a pipe: a
 //! blank line prints nothing; a line it cannot split prints `Invalid argument(s)`; a leading
 //! number repeats the command (`3 INCR n`); `quit` and `exit` end the session; anything else is
-//! sent to the model and the reply printed. (redis-cli's own `help`, `connect`, `clear` and
-//! `:set` lines are not emulated: here they are sent as commands.)
+//! sent to the model and the reply printed. Two things come from redis-cli's interactive mode:
+//! a command (with its repeats) that took half a second or more of simulated time is followed
+//! by its duration, `(0.60s)`; and `HELP`, `HELP command` and `HELP @group` are answered by the
+//! console from the model's own command table (redis-cli answers from its built-in table). Its
+//! `connect`, `clear` and `:set` lines are not emulated: here they are sent as commands.
 
+use super::command::{command_help, not_modelled_names, CommandHelp, Group};
 use super::{split_args, L2};
 use crate::sim::SimDuration;
 use serde::Serialize;
@@ -87,6 +91,10 @@ impl Console {
             out.quit = true;
             return out;
         }
+        if first.eq_ignore_ascii_case(b"help") {
+            out.text = help_text(args.get(1).map(|a| &a[..])).into_bytes();
+            return out;
+        }
         let (repeat, command) = match repeat_count(&args) {
             Some(Ok(n)) => (n, &args[1..]),
             Some(Err(())) => {
@@ -95,10 +103,35 @@ impl Console {
             }
             None => (1, &args[..]),
         };
+        let before = self.l2.now();
         for _ in 0..repeat {
             out.text.extend(self.l2.exec_args(command).to_cli());
         }
+        // redis-cli measures in whole milliseconds and prints from 500 ms on.
+        let elapsed_ms = (self.l2.now() - before).as_micros() / 1_000;
+        if elapsed_ms >= 500 {
+            out.text
+                .extend(format!("({:.2}s)\n", elapsed_ms as f64 / 1e3).into_bytes());
+        }
         out
+    }
+
+    /// redis-cli's prompt: the database when not 0, and `(TX)` inside MULTI.
+    ///
+    /// ```
+    /// use cachelab::tiers::l2::Console;
+    /// let mut c = Console::new();
+    /// c.line(b"SELECT 2");
+    /// c.line(b"MULTI");
+    /// assert_eq!(c.prompt(), "127.0.0.1:6379[2](TX)> ");
+    /// ```
+    pub fn prompt(&self) -> String {
+        let db = match self.l2.selected_db() {
+            0 => String::new(),
+            n => format!("[{n}]"),
+        };
+        let tx = if self.l2.in_transaction() { "(TX)" } else { "" };
+        format!("127.0.0.1:6379{db}{tx}> ")
     }
 
     /// Runs one line and returns its output as text without the final newline (for the page).
@@ -117,6 +150,55 @@ impl Console {
     pub fn keys(&self) -> Vec<KeyRow> {
         self.l2.key_rows()
     }
+}
+
+/// The console's `HELP` text: an overview, one command (`HELP set`) or a family (`HELP @list`).
+pub fn help_text(topic: Option<&[u8]>) -> String {
+    let all: Vec<CommandHelp> = command_help().collect();
+    let block = |c: &CommandHelp| {
+        format!(
+            "\n  {} {}\n  summary: {}\n  group: {}\n",
+            c.name.to_ascii_uppercase(),
+            c.syntax,
+            c.summary,
+            c.group.name()
+        )
+    };
+    let Some(topic) = topic else {
+        let mut out = format!(
+            "This console runs cachelab's model of Redis 7.0 on simulated time: {} commands.\n\
+             Type HELP <command> for one of them, or HELP @<group> for a family:\n",
+            all.len()
+        );
+        for group in Group::ALL {
+            let names: Vec<String> = all
+                .iter()
+                .filter(|c| c.group == group)
+                .map(|c| c.name.to_ascii_uppercase())
+                .collect();
+            out.push_str(&format!("  @{}: {}\n", group.name(), names.join(" ")));
+        }
+        out.push_str(&format!(
+            "Not modelled, answered with an error that says why: {}\n\
+             Simulated time moves only with DEBUG SLEEP, a BLPOP/BRPOP timeout or the page's buttons.\n",
+            not_modelled_names().join(" ")
+        ));
+        return out;
+    };
+    let text = String::from_utf8_lossy(topic).to_ascii_lowercase();
+    if let Some(group) = text.strip_prefix('@') {
+        let blocks: String = all
+            .iter()
+            .filter(|c| c.group.name() == group)
+            .map(block)
+            .collect();
+        if !blocks.is_empty() {
+            return blocks;
+        }
+    } else if let Some(c) = all.iter().find(|c| c.name == text) {
+        return block(c);
+    }
+    format!("No help for '{text}': the playground does not know it. Type HELP for the list.\n")
 }
 
 /// redis-cli's repeat prefix: `Some(Ok(n))` when the first of several words is a whole number
@@ -191,6 +273,31 @@ mod tests {
             .line(b"3x PING")
             .text
             .starts_with(b"(error) ERR unknown command '3x'"));
+    }
+
+    #[test]
+    fn slow_commands_print_their_duration_like_redis_cli() {
+        let mut c = Console::new();
+        assert_eq!(c.line(b"DEBUG SLEEP 0.6").text, b"OK\n(0.60s)\n");
+        assert_eq!(c.line(b"DEBUG SLEEP 0.4").text, b"OK\n");
+        assert_eq!(c.line(b"2 DEBUG SLEEP 0.3").text, b"OK\nOK\n(0.60s)\n");
+        assert_eq!(c.line(b"BLPOP q 1.5").text, b"(nil)\n(1.50s)\n");
+    }
+
+    #[test]
+    fn help_comes_from_the_command_table() {
+        let mut c = Console::new();
+        let all = String::from_utf8(c.line(b"HELP").text).unwrap();
+        assert!(all.contains("@list: LPUSH RPUSH"), "{all}");
+        assert!(all.contains("EVAL"), "{all}");
+        let set = String::from_utf8(c.line(b"help SET").text).unwrap();
+        assert!(set.starts_with("\n  SET key value [NX|XX]"), "{set}");
+        assert!(set.contains("group: string"));
+        let tx = String::from_utf8(c.line(b"HELP @transactions").text).unwrap();
+        assert!(tx.contains("MULTI") && tx.contains("WATCH"));
+        assert!(String::from_utf8(c.line(b"HELP nope").text)
+            .unwrap()
+            .starts_with("No help for 'nope'"));
     }
 
     #[test]

@@ -14,14 +14,50 @@ use std::hash::BuildHasherDefault;
 /// Marks a slot that is not in the `volatile` array.
 const NOT_VOLATILE: u32 = u32::MAX;
 
+/// When a key expires, in microseconds on the simulated timeline, kept as Redis keeps it (a
+/// signed 64-bit count of milliseconds) plus the microseconds within that millisecond: a
+/// 64-bit count of microseconds would cap TTLs at about 292,000 years, which `EXPIRE k
+/// 10000000000000` exceeds. Negative values lie before the timeline's start, as an `EXPIREAT`
+/// in the past gives.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Deadline {
+    ms: i64,
+    us: u16,
+}
+
+impl Deadline {
+    /// The deadline `us` microseconds into the timeline (saturating at Redis's range).
+    pub fn from_us(us: i128) -> Deadline {
+        let ms = us.div_euclid(1_000);
+        let clamped = ms.clamp(i64::MIN as i128, i64::MAX as i128);
+        Deadline {
+            ms: clamped as i64,
+            us: if clamped == ms {
+                us.rem_euclid(1_000) as u16
+            } else {
+                0
+            },
+        }
+    }
+
+    /// Microseconds into the timeline.
+    pub fn as_us(self) -> i128 {
+        self.ms as i128 * 1_000 + self.us as i128
+    }
+
+    /// Whole milliseconds into the timeline (rounded down).
+    pub fn as_ms(self) -> i64 {
+        self.ms
+    }
+}
+
 /// What the model keeps per key besides its name.
 #[derive(Clone, Debug)]
 pub struct Entry {
     /// The value.
     pub value: Value,
-    /// When the key expires, in microseconds on the simulated timeline (negative: before its
-    /// start, as an `EXPIREAT` in the past gives). The key is gone once the clock is strictly past.
-    pub expires_at: Option<i64>,
+    /// When the key expires. The key is gone once the clock is strictly past.
+    pub expires_at: Option<Deadline>,
     /// Last access, in simulated milliseconds (the approximate-LRU clock).
     pub lru_ms: u64,
     /// Redis's logarithmic access counter (LFU).
@@ -102,7 +138,7 @@ impl Db {
     }
 
     /// Sets or clears the TTL of slot `i`, keeping the `volatile` array in step.
-    pub fn set_expiry(&mut self, i: usize, at: Option<i64>) {
+    pub fn set_expiry(&mut self, i: usize, at: Option<Deadline>) {
         self.slots[i].entry.expires_at = at;
         let pos = self.slots[i].volatile_pos;
         match (at.is_some(), pos == NOT_VOLATILE) {
@@ -153,10 +189,10 @@ impl Db {
 mod tests {
     use super::*;
 
-    fn entry(ttl: Option<i64>) -> Entry {
+    fn entry(ttl: Option<i128>) -> Entry {
         Entry {
             value: Value::Str(Vec::new()),
-            expires_at: ttl,
+            expires_at: ttl.map(Deadline::from_us),
             lru_ms: 0,
             lfu_counter: 0,
             lfu_minute: 0,
@@ -190,6 +226,18 @@ mod tests {
         let c = db.find(b"c").unwrap();
         db.set_expiry(c, None);
         assert_eq!(db.volatile_len(), 1);
-        assert_eq!(db.entry(db.volatile_slot(0)).expires_at, Some(4));
+        assert_eq!(
+            db.entry(db.volatile_slot(0)).expires_at,
+            Some(Deadline::from_us(4))
+        );
+    }
+
+    #[test]
+    fn deadlines_keep_microseconds_over_redis_range() {
+        let far = 10_000_000_000_000_000i128 * 1_000 + 7;
+        assert_eq!(Deadline::from_us(far).as_us(), far);
+        assert_eq!(Deadline::from_us(-1).as_us(), -1);
+        assert_eq!(Deadline::from_us(-1).as_ms(), -1);
+        assert_eq!(Deadline::from_us(i128::MAX).as_ms(), i64::MAX);
     }
 }

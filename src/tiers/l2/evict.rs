@@ -210,7 +210,10 @@ fn victim_score(l2: &L2, i: usize) -> u64 {
     match l2.config.policy {
         // Sooner deadlines score higher; i64 to u64 keeps the order when shifted by 2^63.
         MaxmemoryPolicy::VolatileTtl => {
-            u64::MAX - e.expires_at.map_or(u64::MAX, |t| (t as u64) ^ (1 << 63))
+            u64::MAX
+                - e.expires_at.map_or(u64::MAX, |t| {
+                    (t.as_us().clamp(i64::MIN as i128, i64::MAX as i128) as i64 as u64) ^ (1 << 63)
+                })
         }
         p if p.is_lfu() => 255 - lfu_decayed(e, now_ms / 60_000, l2.config.lfu_decay_time) as u64,
         _ => now_ms.saturating_sub(e.lru_ms),

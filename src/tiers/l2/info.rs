@@ -67,19 +67,24 @@ fn stats(l2: &L2) -> String {
 }
 
 fn keyspace(l2: &L2) -> String {
-    let keys = l2.db.len();
-    if keys == 0 {
-        return "# Keyspace\r\n".into();
+    let mut out = String::from("# Keyspace\r\n");
+    for n in 0..super::DATABASES {
+        let Some(db) = l2.db_at(n).filter(|d| d.len() > 0) else {
+            continue;
+        };
+        let (keys, expires) = (db.len(), db.volatile_len());
+        let total_ms: u128 = (0..expires)
+            .filter_map(|j| db.entry(db.volatile_slot(j)).expires_at)
+            .map(|d| (l2.remaining_us(d) / 1_000) as u128)
+            .sum();
+        let avg_ttl = if expires == 0 {
+            0
+        } else {
+            total_ms / expires as u128
+        };
+        out.push_str(&format!(
+            "db{n}:keys={keys},expires={expires},avg_ttl={avg_ttl}\r\n"
+        ));
     }
-    let expires = l2.db.volatile_len();
-    let total_ms: u128 = (0..expires)
-        .filter_map(|j| l2.db.entry(l2.db.volatile_slot(j)).expires_at)
-        .map(|d| (l2.remaining_us(d) / 1_000) as u128)
-        .sum();
-    let avg_ttl = if expires == 0 {
-        0
-    } else {
-        total_ms / expires as u128
-    };
-    format!("# Keyspace\r\ndb0:keys={keys},expires={expires},avg_ttl={avg_ttl}\r\n")
+    out
 }

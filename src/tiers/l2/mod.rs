@@ -22,12 +22,39 @@
 //!
 //! ## Commands
 //!
-//! PING ECHO GET SET (EX PX EXAT PXAT NX XX KEEPTTL GET) SETNX SETEX PSETEX GETDEL GETEX MGET MSET
-//! DEL UNLINK EXISTS EXPIRE PEXPIRE EXPIREAT PEXPIREAT (NX XX GT LT) TTL PTTL PERSIST TYPE INCR
-//! INCRBY DECR DECRBY APPEND STRLEN SADD SREM SMEMBERS SISMEMBER SCARD HSET HGET HDEL HGETALL
-//! HINCRBY ZADD ZREM ZCARD ZCOUNT ZRANGE (index form) ZRANGEBYSCORE ZREMRANGEBYSCORE KEYS SCAN (MATCH COUNT TYPE) DBSIZE
-//! FLUSHDB FLUSHALL INFO CONFIG (GET SET RESETSTAT) DEBUG SLEEP — with Redis 7.0's replies and error
-//! texts, checked against a real `redis-server` by `tests/redis_l2_diff.rs`.
+//! The table in `command/mod.rs` (which `HELP` prints) has every command, with Redis 7.0's
+//! arities, replies and error texts, checked against a real `redis-server` by
+//! `tests/redis_l2_diff.rs`:
+//!
+//! - strings: GET SET (EX PX EXAT PXAT NX XX KEEPTTL GET) SETNX SETEX PSETEX GETSET GETDEL GETEX
+//!   MGET MSET MSETNX INCR INCRBY DECR DECRBY INCRBYFLOAT APPEND STRLEN GETRANGE SETRANGE;
+//! - keys: DEL UNLINK EXISTS EXPIRE PEXPIRE EXPIREAT PEXPIREAT (NX XX GT LT) TTL PTTL EXPIRETIME
+//!   PEXPIRETIME PERSIST TYPE KEYS SCAN (MATCH COUNT TYPE) RENAME RENAMENX COPY (DB REPLACE)
+//!   RANDOMKEY TOUCH OBJECT (ENCODING FREQ IDLETIME);
+//! - lists: LPUSH RPUSH LPUSHX RPUSHX LPOP RPOP (count) LLEN LRANGE LINDEX LSET LINSERT LREM LTRIM
+//!   RPOPLPUSH LMOVE BLPOP BRPOP; sets: SADD SREM SMEMBERS SISMEMBER SCARD SPOP SRANDMEMBER SMOVE
+//!   SINTER SUNION SDIFF; hashes: HSET HMSET HSETNX HGET HMGET HDEL HEXISTS HLEN HSTRLEN HKEYS
+//!   HVALS HGETALL HINCRBY HINCRBYFLOAT; sorted sets: ZADD ZINCRBY ZREM ZCARD ZCOUNT ZSCORE ZRANK
+//!   ZREVRANK ZRANGE (BYSCORE BYLEX REV LIMIT WITHSCORES) ZREVRANGE ZRANGEBYSCORE ZREVRANGEBYSCORE
+//!   ZREMRANGEBYSCORE ZPOPMIN ZPOPMAX;
+//! - transactions: MULTI EXEC DISCARD WATCH UNWATCH (with `QUEUED`, EXECABORT and nil on a changed
+//!   watched key); connection and server: PING ECHO SELECT (16 databases) CLIENT SETNAME/GETNAME
+//!   DBSIZE FLUSHDB FLUSHALL INFO CONFIG (GET SET RESETSTAT) DEBUG SLEEP TIME COMMAND COUNT
+//!   MEMORY USAGE.
+//!
+//! ## Left out, on purpose (each answers with an error that says why)
+//!
+//! - **Persistence** (SAVE BGSAVE BGREWRITEAOF LASTSAVE; `CONFIG SET save`/`appendonly` other
+//!   than `""`/`no`): the model keeps data in memory only.
+//! - **Lua and functions** (EVAL EVALSHA SCRIPT FUNCTION FCALL): no interpreter.
+//! - **Waits that could never end**: BLPOP/BRPOP with timeout 0 on empty lists (the console is
+//!   the only client, so nobody could push; with a timeout the model lets that much simulated
+//!   time pass and answers nil), and the other blocking commands (BLMOVE BRPOPLPUSH BZPOPMIN
+//!   BZPOPMAX BLMPOP BZMPOP WAIT).
+//! - **Other clients and servers**: pub/sub, MONITOR, replication, cluster, SHUTDOWN; CLIENT
+//!   subcommands other than SETNAME/GETNAME, MEMORY other than USAGE, COMMAND other than COUNT.
+//! - Settings the model runs at one value (`hz 10`, `maxmemory-clients 0`,
+//!   `maxmemory-eviction-tenacity 10`) accept that value and refuse others with the reason.
 //!
 //! ## Where the model differs from Redis (on purpose)
 //!
@@ -43,7 +70,8 @@
 //!   to 10 %, with an effort knob); a cycle does at most [`MAX_EXPIRE_ROUNDS`] rounds, standing in
 //!   for Redis's CPU-time limit, and a jump over many cycles runs only the last
 //!   [`MAX_CYCLES_PER_ADVANCE`] of them.
-//! - **Order** of `KEYS`, `SMEMBERS`, `HGETALL` and `CONFIG GET` differs (Redis: hash order; the
+//! - **Order** of `KEYS`, `SMEMBERS`, `SINTER`/`SUNION`/`SDIFF`, `HGETALL`/`HKEYS`/`HVALS`,
+//!   `CONFIG GET` and the members `SPOP`/`SRANDMEMBER` pick differs (Redis: hash order; the
 //!   model: sorted or array order). `SCAN`'s cursor is a position in a hash order of the model's own
 //!   (with Redis's guarantee: a key present for the whole scan is returned), so cursor values and
 //!   how keys split over calls differ; a scan to cursor 0 returns the same keys.
@@ -51,6 +79,16 @@
 //!   named in `info.rs`; `avg_ttl` is exact rather than Redis's running estimate.
 //! - Error texts for bytes that are not UTF-8 inside *error messages* (say, an unknown command
 //!   named with such bytes) are shown lossily; values themselves are binary-safe.
+//! - **Random picks** (SPOP, SRANDMEMBER, RANDOMKEY) come from the model's seeded generator:
+//!   the same seed picks the same members on every run, unlike Redis.
+//! - **Databases**: a model that never runs `SELECT` has one database, as before. After a
+//!   `SELECT`, the active expiry cycle and eviction work on the selected database only (Redis
+//!   visits all); keys in the others expire when looked up there.
+//! - **Long doubles**: INCRBYFLOAT and HINCRBYFLOAT add in `f64` where Redis uses 80-bit long
+//!   doubles, so results that need more than 53 bits differ in their last digits.
+//! - **OBJECT and MEMORY**: see `command/introspect.rs` (encodings from the current value, idle
+//!   time on the simulated clock, the memory estimate below rather than an allocator's count).
+//! - **SETRANGE** builds strings of at most 64 MiB (Redis: 512 MiB), to keep the page responsive.
 //! - Values and arguments longer than [`L2Config::max_value_len`] (default 512 MiB, Redis's
 //!   `proto-max-bulk-len`) are refused with Redis's `string exceeds maximum allowed size` error.
 //!
@@ -87,9 +125,9 @@ mod reply;
 mod serve;
 mod value;
 
-pub use command::args::{format_double, glob_match, parse_i64};
-pub use command::command_names;
-pub use console::{Console, KeyRow, LineOutput, MAX_REPEAT};
+pub use command::args::{format_double, format_long_double, glob_match, parse_i64};
+pub use command::{command_help, command_names, CommandHelp, Group};
+pub use console::{help_text, Console, KeyRow, LineOutput, MAX_REPEAT};
 pub use evict::{MaxmemoryPolicy, MAX_SAMPLES};
 pub use expire::{MAX_CYCLES_PER_ADVANCE, MAX_EXPIRE_ROUNDS};
 pub use fuzz::fuzz_console;
@@ -98,7 +136,7 @@ pub use reply::Reply;
 pub use value::{sds_size, Value};
 
 use crate::sim::{SimDuration, SimRng, SimTime};
-use db::{Db, Entry};
+use db::{Db, Deadline, Entry};
 
 /// Errors the typed API can return (the same conditions Redis reports as error replies).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -199,18 +237,50 @@ enum Lookup {
     Write,
 }
 
+/// Databases `SELECT` can choose from (Redis's default `databases 16`).
+pub const DATABASES: usize = 16;
+
+/// The connection's own state: Redis keeps it per client; the model has one client, the console.
+#[derive(Debug, Default)]
+struct Client {
+    /// Commands queued since `MULTI`; `None` outside a transaction.
+    queued: Option<Vec<Vec<Vec<u8>>>>,
+    /// A command was refused while queuing (unknown, wrong arity), so `EXEC` will abort.
+    queue_failed: bool,
+    /// `EXEC` is running its queue (blocking pops answer at once).
+    executing: bool,
+    /// Simulated time slept (DEBUG SLEEP) inside the running EXEC: Redis freezes the clock
+    /// that decides expiry for the whole transaction, so the model lets it pass afterwards.
+    slept_in_exec: SimDuration,
+    /// `WATCH`ed keys: database, key, and whether it had already expired when watched.
+    watched: Vec<(usize, Vec<u8>, bool)>,
+    /// A watched key was changed, so `EXEC` will answer nil.
+    dirty: bool,
+    /// `CLIENT SETNAME`.
+    name: Option<Vec<u8>>,
+}
+
 /// The Redis model.
 #[derive(Debug)]
 pub struct L2 {
     config: L2Config,
     now: SimTime,
+    /// The selected database (`SELECT`); the others wait in `parked`.
     db: Db,
+    /// The selected database's number.
+    selected: usize,
+    /// The other databases, by number (the selected one's place holds an empty stand-in). Empty
+    /// until the first `SELECT`, so a model that never selects carries nothing extra.
+    parked: Vec<Db>,
+    client: Client,
     stats: L2Stats,
     used_memory: u64,
     expire: expire::ActiveExpiry,
     evict: evict::Evictor,
     /// Draws for the LFU counter's probabilistic increment.
     lfu_rng: SimRng,
+    /// Draws for the commands that pick at random (SPOP, SRANDMEMBER, RANDOMKEY).
+    command_rng: SimRng,
 }
 
 impl Default for L2 {
@@ -246,9 +316,13 @@ impl L2 {
             expire: expire::ActiveExpiry::new(SimRng::fork(config.seed, 1)),
             evict: evict::Evictor::new(SimRng::fork(config.seed, 2)),
             lfu_rng: SimRng::fork(config.seed, 3),
+            command_rng: SimRng::fork(config.seed, 4),
             config,
             now: SimTime::ZERO,
             db: Db::default(),
+            selected: 0,
+            parked: Vec::new(),
+            client: Client::default(),
             stats: L2Stats::default(),
             used_memory: 0,
         }
@@ -308,6 +382,16 @@ impl L2 {
         }
     }
 
+    /// The database `SELECT` chose (0 until then).
+    pub fn selected_db(&self) -> usize {
+        self.selected
+    }
+
+    /// True between `MULTI` and `EXEC`/`DISCARD` (redis-cli's `(TX)` prompt).
+    pub fn in_transaction(&self) -> bool {
+        self.client.queued.is_some()
+    }
+
     /// The memory estimate of all keys, in bytes (see the module docs).
     pub fn used_memory(&self) -> u64 {
         self.used_memory
@@ -346,34 +430,29 @@ impl L2 {
         (self.config.epoch_ms as i64).saturating_add(self.now.as_millis() as i64)
     }
 
-    /// A Unix time in milliseconds as a deadline on the simulated timeline (microseconds).
-    fn deadline_of_unix_ms(&self, unix_ms: i64) -> i64 {
-        let us = (unix_ms as i128 - self.config.epoch_ms as i128) * 1_000;
-        us.clamp(i64::MIN as i128, i64::MAX as i128) as i64
+    /// A Unix time in milliseconds as a deadline on the simulated timeline.
+    fn deadline_of_unix_ms(&self, unix_ms: i64) -> Deadline {
+        Deadline::from_us((unix_ms as i128 - self.config.epoch_ms as i128) * 1_000)
     }
 
     /// A deadline as a Unix time in milliseconds.
-    fn unix_ms_of_deadline(&self, deadline: i64) -> i64 {
-        (self.config.epoch_ms as i64).saturating_add(deadline.div_euclid(1_000))
+    fn unix_ms_of_deadline(&self, deadline: Deadline) -> i64 {
+        (self.config.epoch_ms as i64).saturating_add(deadline.as_ms())
     }
 
     /// Microseconds from now until `deadline`, at least zero.
-    fn remaining_us(&self, deadline: i64) -> u64 {
-        (deadline as i128 - self.now.as_micros() as i128).max(0) as u64
+    fn remaining_us(&self, deadline: Deadline) -> u64 {
+        (deadline.as_us() - self.now.as_micros() as i128).clamp(0, u64::MAX as i128) as u64
     }
 
     /// The deadline `ttl` from now.
-    fn deadline_after(&self, ttl: SimDuration) -> i64 {
-        (self.now + ttl).as_micros().min(i64::MAX as u64) as i64
+    fn deadline_after(&self, ttl: SimDuration) -> Deadline {
+        Deadline::from_us((self.now + ttl).as_micros() as i128)
     }
 
-    /// True when slot `i`'s TTL has passed (the instant itself still counts as alive, as in
-    /// Redis, whose check is `now > when`).
+    /// True when slot `i`'s TTL has passed.
     fn is_expired(&self, i: usize) -> bool {
-        self.db
-            .entry(i)
-            .expires_at
-            .is_some_and(|t| self.now.as_micros() as i128 > t as i128)
+        self.passed(self.db.entry(i))
     }
 
     /// The slot of `key`, after removing it if its TTL has passed (lazy expiry).
@@ -385,6 +464,61 @@ impl L2 {
             return None;
         }
         Some(i)
+    }
+
+    /// Database `n`, if it exists and holds anything (the selected one always exists).
+    fn db_at(&self, n: usize) -> Option<&Db> {
+        if n == self.selected {
+            Some(&self.db)
+        } else {
+            self.parked.get(n)
+        }
+    }
+
+    /// True once the clock is strictly past `entry`'s TTL (the instant itself still counts as
+    /// alive, as in Redis, whose check is `now > when`).
+    fn passed(&self, entry: &Entry) -> bool {
+        entry
+            .expires_at
+            .is_some_and(|t| self.now.as_micros() as i128 > t.as_us())
+    }
+
+    /// True if `key` is in database `db` with a TTL that has passed (not yet removed).
+    fn key_expired_in(&self, db: usize, key: &[u8]) -> bool {
+        self.db_at(db)
+            .and_then(|d| d.find(key).map(|i| self.passed(d.entry(i))))
+            .unwrap_or(false)
+    }
+
+    /// Makes database `n` (below [`DATABASES`]) the selected one. The eviction pool is cleared:
+    /// its candidates name keys of the database it sampled.
+    fn select_db(&mut self, n: usize) {
+        if n == self.selected {
+            return;
+        }
+        if self.parked.is_empty() {
+            self.parked.resize_with(DATABASES, Db::default);
+        }
+        std::mem::swap(&mut self.db, &mut self.parked[self.selected]);
+        std::mem::swap(&mut self.db, &mut self.parked[n]);
+        self.selected = n;
+        self.evict.clear_pool();
+    }
+
+    /// Empties the selected database, releasing its memory; watched keys it held count as
+    /// changed (Redis's `touchAllWatchedKeysInDb`).
+    fn flush_selected(&mut self) {
+        let db = self.selected;
+        let touched = self
+            .client
+            .watched
+            .iter()
+            .any(|(d, k, _)| *d == db && self.db.find(k).is_some());
+        self.client.dirty |= touched;
+        let freed: u64 = self.db.slots().map(|i| self.db.entry(i).memory).sum();
+        self.used_memory = self.used_memory.saturating_sub(freed);
+        self.db.clear();
+        self.evict.clear_pool();
     }
 
     /// Looks `key` up for a command, with Redis's statistics and access tracking.
@@ -418,9 +552,42 @@ impl L2 {
         }
     }
 
+    /// Lets `d` of simulated time pass, as a blocking command does (after the transaction, if
+    /// inside EXEC).
+    fn sleep(&mut self, d: SimDuration) {
+        if self.client.executing {
+            self.client.slept_in_exec = self.client.slept_in_exec + d;
+        } else {
+            self.advance_to(self.now + d);
+        }
+    }
+
+    /// Notes that `key` of the selected database changed (Redis's `signalModifiedKey`): a
+    /// transaction watching it will not run. Free when nothing is watched.
+    /// A key that had already expired when watched and is now gone changed nothing (Redis
+    /// 7.0's `touchWatchedKey`): its mark is cleared instead.
+    fn signal_modified(&mut self, key: &[u8]) {
+        let (db, exists) = (self.selected, self.db.find(key).is_some());
+        let mut dirty = false;
+        for (d, k, expired_when_watched) in &mut self.client.watched {
+            if *d != db || k.as_slice() != key {
+                continue;
+            }
+            if *expired_when_watched && !exists {
+                *expired_when_watched = false;
+            } else {
+                dirty = true;
+            }
+        }
+        self.client.dirty |= dirty;
+    }
+
     /// Removes slot `i` and its memory.
     fn delete_slot(&mut self, i: usize) {
-        let (_, entry) = self.db.remove(i);
+        let (key, entry) = self.db.remove(i);
+        if !self.client.watched.is_empty() {
+            self.signal_modified(&key);
+        }
         self.used_memory = self.used_memory.saturating_sub(entry.memory);
     }
 
@@ -468,13 +635,20 @@ impl L2 {
             ),
         };
         self.remeasure(i);
+        if !self.client.watched.is_empty() {
+            self.signal_modified(key);
+        }
         i
     }
 
     /// Sets or clears slot `i`'s TTL.
-    fn set_expiry(&mut self, i: usize, at: Option<i64>) {
+    fn set_expiry(&mut self, i: usize, at: Option<Deadline>) {
         self.db.set_expiry(i, at);
         self.remeasure(i);
+        if !self.client.watched.is_empty() {
+            let key = self.db.key(i).to_vec();
+            self.signal_modified(&key);
+        }
     }
 
     /// Evicts if over `maxmemory` (Redis does this before every command).

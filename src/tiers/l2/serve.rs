@@ -60,15 +60,8 @@ impl Server for L2 {
                 max.to_string().as_bytes(),
             ]),
             Cmd::ZCard(key) => self.run(&[b"ZCARD", key]),
-            Cmd::ZLast(key) => {
-                match self.run(&[b"ZRANGEBYSCORE", key, b"-inf", b"+inf", b"WITHSCORES"]) {
-                    Reply::Array(mut items) => {
-                        let keep = items.len().saturating_sub(2);
-                        Reply::Array(items.split_off(keep))
-                    }
-                    other => other,
-                }
-            }
+            // By rank from the end: a full log of thousands is not walked on every request.
+            Cmd::ZLast(key) => self.run(&[b"ZRANGE", key, b"-1", b"-1", b"WITHSCORES"]),
             Cmd::HSet(key, pairs) => {
                 let mut args: Vec<&[u8]> = vec![b"HSET", key];
                 for (field, value) in pairs {

@@ -5,13 +5,17 @@
 
 use crate::fxhash::FxHasher;
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet, VecDeque};
 use std::hash::BuildHasherDefault;
 
 /// Fixed cost of every key: its dict entry and the value object header.
 pub const KEY_OVERHEAD: u64 = 40;
 /// Extra cost of a key with a TTL: its entry in the `expires` dict.
 pub const TTL_OVERHEAD: u64 = 24;
+
+/// Extra cost of a list element over its bytes: its share of a quicklist node and its listpack
+/// entry header.
+pub const LIST_ELEMENT_OVERHEAD: u64 = 8;
 
 /// Bytes an sds string of `len` bytes occupies (header + NUL, rounded up to 8).
 ///
@@ -115,6 +119,11 @@ impl Members {
         self.members.is_empty()
     }
 
+    /// The members in no particular order (for questions about all of them).
+    pub fn iter(&self) -> impl Iterator<Item = &Vec<u8>> {
+        self.members.iter()
+    }
+
     /// The members, sorted (so that listings are the same on every platform and run).
     pub fn sorted(&self) -> Vec<&Vec<u8>> {
         let mut all: Vec<&Vec<u8>> = self.members.iter().collect();
@@ -138,8 +147,11 @@ impl SortedSet {
         self.scores.get(member).copied()
     }
 
-    /// Sets `member`'s score, adding it if absent.
+    /// Sets `member`'s score, adding it if absent. A score of -0 is stored as 0: Redis keeps a
+    /// small sorted set in a listpack, which stores "-0" as the integer 0 (a sorted set that has
+    /// outgrown it, which the model does not tell apart, would keep -0).
     pub fn insert(&mut self, member: &[u8], score: Score) {
+        let score = Score(score.0 + 0.0);
         match self.scores.insert(member.to_vec(), score) {
             Some(old) => {
                 self.ordered.remove(&(old, member.to_vec()));
@@ -200,6 +212,8 @@ pub enum Value {
     Hash(BTreeMap<Vec<u8>, Vec<u8>>),
     /// A sorted set.
     ZSet(SortedSet),
+    /// A list: elements in order, pushed and popped at both ends.
+    List(VecDeque<Vec<u8>>),
 }
 
 impl Value {
@@ -210,6 +224,7 @@ impl Value {
             Value::Set(_) => "set",
             Value::Hash(_) => "hash",
             Value::ZSet(_) => "zset",
+            Value::List(_) => "list",
         }
     }
 
@@ -226,6 +241,26 @@ impl Value {
         match self {
             Value::Hash(h) => Some(h),
             _ => None,
+        }
+    }
+
+    /// The list, if this is one.
+    pub fn as_list_mut(&mut self) -> Option<&mut VecDeque<Vec<u8>>> {
+        match self {
+            Value::List(l) => Some(l),
+            _ => None,
+        }
+    }
+
+    /// True for a collection with no elements (Redis deletes those; a string is never empty in
+    /// this sense).
+    pub fn is_empty_collection(&self) -> bool {
+        match self {
+            Value::Str(_) => false,
+            Value::Set(s) => s.is_empty(),
+            Value::Hash(h) => h.is_empty(),
+            Value::ZSet(z) => z.is_empty(),
+            Value::List(l) => l.is_empty(),
         }
     }
 
@@ -247,6 +282,10 @@ impl Value {
                 .map(|(f, v)| 24 + sds_size(f.len()) + sds_size(v.len()))
                 .sum(),
             Value::ZSet(z) => z.memory,
+            Value::List(l) => l
+                .iter()
+                .map(|e| LIST_ELEMENT_OVERHEAD + sds_size(e.len()))
+                .sum(),
         }
     }
 }

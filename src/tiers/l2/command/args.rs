@@ -17,9 +17,23 @@ pub fn not_an_integer() -> Reply {
     Reply::err("value is not an integer or out of range")
 }
 
-/// True if `arg` is `word`, ignoring ASCII case.
+/// True if `arg` is `word`, ignoring ASCII case, compared as C's `strcasecmp` compares: up to
+/// the first NUL byte. Redis reads options this way, so `"NX\x00zz"` is the option `NX`.
 pub fn is(arg: &[u8], word: &str) -> bool {
-    arg.eq_ignore_ascii_case(word.as_bytes())
+    c_str(arg).eq_ignore_ascii_case(word.as_bytes())
+}
+
+/// True if `arg` is `name` over its whole length, ignoring ASCII case: how Redis finds commands
+/// and subcommands (a dictionary of length-aware strings, where a NUL byte is just a byte).
+pub fn is_name(arg: &[u8], name: &str) -> bool {
+    arg.eq_ignore_ascii_case(name.as_bytes())
+}
+
+/// The bytes up to the first NUL (all of them if there is none): what C's string functions see.
+pub fn c_str(arg: &[u8]) -> &[u8] {
+    arg.iter()
+        .position(|&b| b == 0)
+        .map_or(arg, |end| &arg[..end])
 }
 
 /// Redis's `string2ll`: an optional `-`, then digits without leading zeros; no `+`, no blanks.
@@ -47,20 +61,142 @@ pub fn int_arg(s: &[u8]) -> Result<i64, Reply> {
     parse_i64(s).ok_or_else(not_an_integer)
 }
 
-/// C's `strtod` over the whole argument, as Redis uses it: `inf`, `-inf`, exponents; rejects
-/// NaN, leading blanks, trailing text and values that overflow or underflow. (Hexadecimal
-/// floats, which `strtod` also reads, are not accepted.)
-pub fn parse_f64(s: &[u8]) -> Option<f64> {
-    let text = std::str::from_utf8(s).ok()?;
-    if text.starts_with(|c: char| c.is_ascii_whitespace()) {
-        return None;
+/// C's `strtod` on a prefix of `s`: the value, how many bytes it read (0 if no number starts
+/// there) and whether it set `ERANGE` (the value overflowed to infinity or underflowed to zero).
+/// It skips leading blanks and reads decimal and hexadecimal (`0x1p3`) numbers, `inf`,
+/// `infinity` and `nan` in any case. Hexadecimal mantissas keep their first 16 digits.
+pub fn strtod(s: &[u8]) -> (f64, usize, bool) {
+    let blanks = s
+        .iter()
+        .take_while(|b| matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r'))
+        .count();
+    let mut i = blanks;
+    let negative = s.get(i) == Some(&b'-');
+    if matches!(s.get(i), Some(b'-' | b'+')) {
+        i += 1;
     }
-    let x: f64 = text.parse().ok()?;
-    let lower = text.to_ascii_lowercase();
-    let spelled_infinite = lower.trim_start_matches(['+', '-']).starts_with("inf");
-    let mantissa = lower.split('e').next().unwrap_or("");
-    let underflow = x == 0.0 && mantissa.bytes().any(|b| (b'1'..=b'9').contains(&b));
-    if x.is_nan() || (x.is_infinite() && !spelled_infinite) || underflow {
+    let sign = if negative { -1.0 } else { 1.0 };
+    let rest = &s[i..];
+    let starts =
+        |word: &[u8]| rest.len() >= word.len() && rest[..word.len()].eq_ignore_ascii_case(word);
+    if starts(b"infinity") {
+        return (sign * f64::INFINITY, i + 8, false);
+    }
+    if starts(b"inf") {
+        return (sign * f64::INFINITY, i + 3, false);
+    }
+    if starts(b"nan") {
+        let mut end = i + 3;
+        if s.get(end) == Some(&b'(') {
+            let inner = s[end + 1..]
+                .iter()
+                .take_while(|b| b.is_ascii_alphanumeric() || **b == b'_')
+                .count();
+            if s.get(end + 1 + inner) == Some(&b')') {
+                end += inner + 2;
+            }
+        }
+        return (f64::NAN, end, false);
+    }
+    let hex_digits = |from: usize| {
+        s[from..]
+            .iter()
+            .take_while(|b| b.is_ascii_hexdigit())
+            .count()
+    };
+    if (starts(b"0x"))
+        && (hex_digits(i + 2) > 0 || (s.get(i + 2) == Some(&b'.') && hex_digits(i + 3) > 0))
+    {
+        return strtod_hex(s, i + 2, sign);
+    }
+    let digits = |from: usize| s[from..].iter().take_while(|b| b.is_ascii_digit()).count();
+    let int = digits(i);
+    let mut end = i + int;
+    let mut frac = 0;
+    if s.get(end) == Some(&b'.') {
+        frac = digits(end + 1);
+        if int + frac > 0 {
+            end += 1 + frac;
+        }
+    }
+    if int + frac == 0 {
+        return (0.0, 0, false);
+    }
+    if matches!(s.get(end), Some(b'e' | b'E')) {
+        let mut e = end + 1;
+        if matches!(s.get(e), Some(b'-' | b'+')) {
+            e += 1;
+        }
+        let exp = digits(e);
+        if exp > 0 {
+            end = e + exp;
+        }
+    }
+    let text = std::str::from_utf8(&s[i..end]).unwrap_or("0");
+    let x: f64 = text.parse().unwrap_or(0.0);
+    let nonzero = s[i..end]
+        .iter()
+        .take_while(|b| !matches!(b, b'e' | b'E'))
+        .any(|b| (b'1'..=b'9').contains(b));
+    let erange = x.is_infinite() || (x == 0.0 && nonzero);
+    (sign * x, end, erange)
+}
+
+/// The hexadecimal part of [`strtod`], from the first digit after `0x`.
+fn strtod_hex(s: &[u8], mut i: usize, sign: f64) -> (f64, usize, bool) {
+    let (mut mantissa, mut exp2, mut kept, mut seen_point) = (0u64, 0i64, 0, false);
+    let mut nonzero = false;
+    while let Some(&b) = s.get(i) {
+        if b == b'.' && !seen_point {
+            seen_point = true;
+        } else if let Some(d) = (b as char).to_digit(16) {
+            nonzero |= d != 0;
+            if kept < 16 {
+                if mantissa != 0 || d != 0 {
+                    kept += 1;
+                }
+                mantissa = mantissa * 16 + d as u64;
+                if seen_point {
+                    exp2 -= 4;
+                }
+            } else if !seen_point {
+                exp2 += 4;
+            }
+        } else {
+            break;
+        }
+        i += 1;
+    }
+    if matches!(s.get(i), Some(b'p' | b'P')) {
+        let mut e = i + 1;
+        let negative = s.get(e) == Some(&b'-');
+        if matches!(s.get(e), Some(b'-' | b'+')) {
+            e += 1;
+        }
+        let n = s[e..].iter().take_while(|b| b.is_ascii_digit()).count();
+        if n > 0 {
+            let p: i64 = std::str::from_utf8(&s[e..e + n])
+                .ok()
+                .and_then(|t| t.parse().ok())
+                .unwrap_or(i64::MAX / 2);
+            exp2 = exp2.saturating_add(if negative { -p } else { p });
+            i = e + n;
+        }
+    }
+    let x = mantissa as f64 * 2f64.powi(exp2.clamp(-2_000, 2_000) as i32);
+    let erange = x.is_infinite() || (x == 0.0 && nonzero);
+    (sign * x, i, erange)
+}
+
+/// Redis's `string2d`: [`strtod`] over the whole argument, refusing leading blanks, trailing
+/// text, NaN and values that overflow or underflow to zero.
+pub fn parse_f64(s: &[u8]) -> Option<f64> {
+    let (x, read, erange) = strtod(s);
+    let blank = s
+        .first()
+        .is_some_and(|b| b.is_ascii_whitespace() || *b == 0x0b);
+    let out_of_range = erange && (x.is_infinite() || x == 0.0);
+    if s.is_empty() || blank || read != s.len() || out_of_range || x.is_nan() {
         return None;
     }
     Some(x)
@@ -95,6 +231,26 @@ pub fn format_double(x: f64) -> String {
         return (x as i64).to_string();
     }
     format_g17(x)
+}
+
+/// Redis's `ld2string` in its human mode (`%.17Lf`, trailing zeros trimmed), as INCRBYFLOAT
+/// and HINCRBYFLOAT print. Redis computes these in `long double` (80-bit on x86-64); the model
+/// in `f64`, so results that are not exact in 53 bits differ in their last digits.
+///
+/// ```
+/// use cachelab::tiers::l2::format_long_double;
+/// assert_eq!(format_long_double(2.5), "2.5");
+/// assert_eq!(format_long_double(-0.0), "0");
+/// assert_eq!(format_long_double(1e20), "100000000000000000000");
+/// ```
+pub fn format_long_double(x: f64) -> String {
+    let text = format!("{x:.17}");
+    let trimmed = text.trim_end_matches('0').trim_end_matches('.');
+    if trimmed == "-0" {
+        "0".into()
+    } else {
+        trimmed.to_string()
+    }
 }
 
 /// C's `%.17g`.
@@ -137,6 +293,11 @@ fn glob_from(mut p: &[u8], mut s: &[u8], depth: u32, give_up: &mut bool) -> bool
     // Redis bounds the recursion too (its `nesting` limit).
     if depth > 1_000 {
         return false;
+    }
+    // Redis's loop runs only while both are non-empty: an empty name matches only an empty
+    // pattern (so `KEYS **` skips a key named ""; `KEYS *` and `SCAN` without MATCH never ask).
+    if s.is_empty() {
+        return p.is_empty();
     }
     while let Some(&c) = p.first() {
         match c {
@@ -239,6 +400,32 @@ mod tests {
         assert_eq!(parse_f64(b"nan"), None);
         assert_eq!(parse_f64(b" 1"), None);
         assert_eq!(parse_f64(b"1x"), None);
+        assert_eq!(parse_f64(b"0x10"), Some(16.0));
+        assert_eq!(parse_f64(b"-0x1.8p1"), Some(-3.0));
+        assert_eq!(parse_f64(b"1."), Some(1.0));
+        assert_eq!(parse_f64(b".5e1"), Some(5.0));
+        assert_eq!(parse_f64(b"1e"), None);
+        assert_eq!(parse_f64(b""), None);
+    }
+
+    #[test]
+    fn strtod_reads_prefixes_like_c() {
+        assert_eq!(strtod(b" 1"), (1.0, 2, false));
+        assert_eq!(strtod(b""), (0.0, 0, false));
+        assert_eq!(strtod(b"("), (0.0, 0, false));
+        assert_eq!(strtod(b"-1e400"), (f64::NEG_INFINITY, 6, true));
+        assert!(strtod(b"1e-400").2);
+        assert_eq!(strtod(b"0x1"), (1.0, 3, false));
+        assert_eq!(strtod(b"0x"), (0.0, 1, false));
+        assert_eq!(strtod(b"1e+"), (1.0, 1, false));
+        assert_eq!(strtod(b"Infinity!").1, 8);
+        assert!(strtod(b"nan(x1)").0.is_nan() && strtod(b"nan(x1)").1 == 7);
+    }
+
+    #[test]
+    fn options_compare_as_c_strings() {
+        assert!(is(b"NX\x00zz", "nx") && !is_name(b"NX\x00zz", "nx"));
+        assert_eq!(c_str(b"ab"), b"ab");
     }
 
     #[test]
@@ -256,7 +443,8 @@ mod tests {
 
     #[test]
     fn glob_edge_cases() {
-        assert!(glob_match(b"*", b""));
+        assert!(!glob_match(b"*", b"") && !glob_match(b"**", b""));
+        assert!(glob_match(b"", b""));
         assert!(glob_match(b"a*b*c", b"axxbyyc"));
         assert!(!glob_match(b"a?", b"a"));
         assert!(glob_match(b"[a-c]x", b"bx"));

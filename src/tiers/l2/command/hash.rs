@@ -1,6 +1,7 @@
-//! Hash commands: HSET HGET HDEL HGETALL HINCRBY.
+//! Hash commands: HSET HMSET HSETNX HGET HMGET HDEL HEXISTS HLEN HSTRLEN HKEYS HVALS HGETALL
+//! HINCRBY HINCRBYFLOAT.
 
-use super::args::{int_arg, parse_i64};
+use super::args::{float_arg, format_long_double, int_arg, parse_f64, parse_i64};
 use super::{arity_error, on_collection, Access};
 use crate::tiers::l2::{Reply, Value, L2};
 use std::collections::BTreeMap;
@@ -28,6 +29,81 @@ pub fn hset(l2: &mut L2, args: &[Vec<u8>]) -> Reply {
             .count();
         Reply::Int(new as i64)
     })
+}
+
+/// `HMSET key field value [field value...]`: HSET answering OK.
+pub fn hmset(l2: &mut L2, args: &[Vec<u8>]) -> Reply {
+    if args.len() % 2 == 1 {
+        return arity_error("hmset");
+    }
+    match hset(l2, args) {
+        Reply::Int(_) => Reply::OK,
+        other => other,
+    }
+}
+
+/// `HSETNX key field value`: 1 if the field was new and set.
+pub fn hsetnx(l2: &mut L2, args: &[Vec<u8>]) -> Reply {
+    on_hash(l2, &args[1], create(), |h| {
+        if h.contains_key(&args[2]) {
+            return Reply::Int(0);
+        }
+        h.insert(args[2].clone(), args[3].clone());
+        Reply::Int(1)
+    })
+}
+
+/// Runs a read `f` on the hash under `key`, answering `missing` without one.
+fn read_hash(
+    l2: &mut L2,
+    args: &[Vec<u8>],
+    missing: Reply,
+    f: impl FnOnce(&mut Fields) -> Reply,
+) -> Reply {
+    on_hash(l2, &args[1], Access::Read { missing }, f)
+}
+
+/// `HMGET key field...`: each value or nil.
+pub fn hmget(l2: &mut L2, args: &[Vec<u8>]) -> Reply {
+    let fields = &args[2..];
+    let missing = Reply::Array(vec![Reply::Nil; fields.len()]);
+    read_hash(l2, args, missing, |h| {
+        Reply::Array(
+            fields
+                .iter()
+                .map(|f| h.get(f).map_or(Reply::Nil, Reply::bulk))
+                .collect(),
+        )
+    })
+}
+
+/// `HEXISTS key field`.
+pub fn hexists(l2: &mut L2, args: &[Vec<u8>]) -> Reply {
+    read_hash(l2, args, Reply::Int(0), |h| {
+        Reply::Int(h.contains_key(&args[2]) as i64)
+    })
+}
+
+/// `HLEN key`.
+pub fn hlen(l2: &mut L2, args: &[Vec<u8>]) -> Reply {
+    read_hash(l2, args, Reply::Int(0), |h| Reply::Int(h.len() as i64))
+}
+
+/// `HSTRLEN key field`.
+pub fn hstrlen(l2: &mut L2, args: &[Vec<u8>]) -> Reply {
+    read_hash(l2, args, Reply::Int(0), |h| {
+        Reply::Int(h.get(&args[2]).map_or(0, |v| v.len() as i64))
+    })
+}
+
+/// `HKEYS key` (sorted by field, as HGETALL).
+pub fn hkeys(l2: &mut L2, args: &[Vec<u8>]) -> Reply {
+    read_hash(l2, args, Reply::Array(vec![]), |h| Reply::bulks(h.keys()))
+}
+
+/// `HVALS key` (in field order).
+pub fn hvals(l2: &mut L2, args: &[Vec<u8>]) -> Reply {
+    read_hash(l2, args, Reply::Array(vec![]), |h| Reply::bulks(h.values()))
 }
 
 /// `HGET key field`.
@@ -82,5 +158,30 @@ pub fn hincrby(l2: &mut L2, args: &[Vec<u8>]) -> Reply {
             }
             None => Reply::err("increment or decrement would overflow"),
         }
+    })
+}
+
+/// `HINCRBYFLOAT key field increment`: the new value (see `format_long_double` for precision).
+pub fn hincrbyfloat(l2: &mut L2, args: &[Vec<u8>]) -> Reply {
+    let by = match float_arg(&args[3]) {
+        Ok(x) if !x.is_finite() => return Reply::err("value is NaN or Infinity"),
+        Ok(x) => x,
+        Err(e) => return e,
+    };
+    on_hash(l2, &args[1], create(), |h| {
+        let current = match h.get(&args[2]) {
+            Some(v) => match parse_f64(v) {
+                Some(x) => x,
+                None => return Reply::err("hash value is not a float"),
+            },
+            None => 0.0,
+        };
+        let new = current + by;
+        if !new.is_finite() {
+            return Reply::err("increment would produce NaN or Infinity");
+        }
+        let text = format_long_double(new);
+        h.insert(args[2].clone(), text.clone().into_bytes());
+        Reply::bulk(text)
     })
 }

@@ -11,11 +11,12 @@ pub fn del(l2: &mut L2, args: &[Vec<u8>]) -> Reply {
 
 /// `EXISTS key...`: how many of the arguments exist (a repeated key counts each time).
 pub fn exists(l2: &mut L2, args: &[Vec<u8>]) -> Reply {
-    let n = args[1..]
-        .iter()
-        .filter(|k| l2.lookup(k, Lookup::ReadNoTouch).is_some())
-        .count();
-    Reply::Int(n as i64)
+    count_found(l2, &args[1..], Lookup::ReadNoTouch)
+}
+
+/// How many of `keys` a lookup of kind `how` finds (a repeated key counts each time).
+fn count_found(l2: &mut L2, keys: &[Vec<u8>], how: Lookup) -> Reply {
+    Reply::Int(keys.iter().filter(|k| l2.lookup(k, how).is_some()).count() as i64)
 }
 
 /// The NX/XX/GT/LT flags of the EXPIRE family.
@@ -180,8 +181,12 @@ fn scan_hash(key: &[u8]) -> u64 {
     h.max(1)
 }
 
-/// C's `strtoul` as SCAN reads its cursor: optional sign (a minus wraps), decimal digits.
+/// C's `strtoul` as SCAN reads its cursor: optional sign (a minus wraps), decimal digits. An
+/// empty argument is cursor 0 (`strtoul` reads nothing and stops at the end).
 fn parse_cursor(arg: &[u8]) -> Option<u64> {
+    if arg.is_empty() {
+        return Some(0);
+    }
     let (negative, digits) = match arg.first() {
         Some(b'-') => (true, &arg[1..]),
         Some(b'+') => (false, &arg[1..]),
@@ -199,7 +204,9 @@ fn parse_cursor(arg: &[u8]) -> Option<u64> {
 /// Keys are visited in the order of a hash of their names, and the cursor is the hash to resume
 /// from: a key present for the whole scan is returned exactly once (Redis's guarantee), though
 /// cursors and how keys are spread over calls differ from Redis's. As in Redis, COUNT is how many
-/// keys to visit, and MATCH and TYPE filter what was visited; expired keys found are removed.
+/// keys to visit, and MATCH and TYPE filter what was visited, in that order. Only a key that passes
+/// MATCH is looked at further: TYPE reads it as `TYPE` would (a keyspace hit, or a miss that
+/// removes it if expired), and an expired key that passed both filters is removed.
 pub fn scan(l2: &mut L2, args: &[Vec<u8>]) -> Reply {
     let Some(cursor) = parse_cursor(&args[1]) else {
         return Reply::err("invalid cursor");
@@ -248,14 +255,23 @@ pub fn scan(l2: &mut L2, args: &[Vec<u8>]) -> Reply {
         .collect();
     let mut found = Vec::new();
     for key in visited {
-        let Some(i) = l2.live_slot(&key) else {
+        if pattern.is_some_and(|p| !glob_match(p, &key)) {
             continue;
-        };
-        let type_ok = type_name.is_none_or(|t| is(t, l2.db.entry(i).value.type_name()));
-        let pattern_ok = pattern.is_none_or(|p| glob_match(p, &key));
-        if type_ok && pattern_ok {
-            found.push(key);
         }
+        if let Some(wanted) = type_name {
+            // A key this read removed has type "none", which `TYPE none` then lets through
+            // (Redis's `getObjectTypeName(NULL)`).
+            let actual = l2
+                .lookup(&key, Lookup::ReadNoTouch)
+                .map_or("none", |i| l2.db.entry(i).value.type_name());
+            if !is(wanted, actual) {
+                continue;
+            }
+        }
+        if l2.db.find(&key).is_some() && l2.live_slot(&key).is_none() {
+            continue;
+        }
+        found.push(key);
     }
     Reply::Array(vec![Reply::bulk(next.to_string()), Reply::bulks(found)])
 }
@@ -265,15 +281,169 @@ pub fn dbsize(l2: &mut L2, _args: &[Vec<u8>]) -> Reply {
     Reply::Int(l2.dbsize() as i64)
 }
 
-/// `FLUSHDB [ASYNC|SYNC]` and `FLUSHALL [ASYNC|SYNC]`.
-pub fn flush(l2: &mut L2, args: &[Vec<u8>]) -> Reply {
+/// The optional `ASYNC|SYNC` of FLUSHDB and FLUSHALL.
+fn flush_mode(args: &[Vec<u8>]) -> Result<(), Reply> {
     match &args[1..] {
-        [] => {}
-        [mode] if is(mode, "async") || is(mode, "sync") => {}
-        _ => return syntax_error(),
+        [] => Ok(()),
+        [mode] if is(mode, "async") || is(mode, "sync") => Ok(()),
+        _ => Err(syntax_error()),
     }
-    l2.db.clear();
-    l2.used_memory = 0;
-    l2.evict.clear_pool();
+}
+
+/// `FLUSHDB [ASYNC|SYNC]`: empties the selected database.
+pub fn flush(l2: &mut L2, args: &[Vec<u8>]) -> Reply {
+    if let Err(e) = flush_mode(args) {
+        return e;
+    }
+    l2.flush_selected();
     Reply::OK
+}
+
+/// `FLUSHALL [ASYNC|SYNC]`: empties every database.
+pub fn flush_all(l2: &mut L2, args: &[Vec<u8>]) -> Reply {
+    if let Err(e) = flush_mode(args) {
+        return e;
+    }
+    let selected = l2.selected;
+    for n in 0..l2.parked.len() {
+        l2.select_db(n);
+        l2.flush_selected();
+    }
+    l2.select_db(selected);
+    l2.flush_selected();
+    l2.used_memory = 0;
+    Reply::OK
+}
+
+/// EXPIRETIME and PEXPIRETIME: the deadline as a Unix time (-1 no TTL, -2 no key).
+fn expire_time(l2: &mut L2, key: &[u8], millis: bool) -> Reply {
+    let Some(i) = l2.lookup(key, Lookup::ReadNoTouch) else {
+        return Reply::Int(-2);
+    };
+    match l2.db.entry(i).expires_at {
+        None => Reply::Int(-1),
+        Some(d) => {
+            let ms = l2.unix_ms_of_deadline(d).max(0);
+            Reply::Int(if millis { ms } else { (ms + 500) / 1_000 })
+        }
+    }
+}
+
+/// `EXPIRETIME key`: Unix seconds.
+pub fn expiretime(l2: &mut L2, args: &[Vec<u8>]) -> Reply {
+    expire_time(l2, &args[1], false)
+}
+
+/// `PEXPIRETIME key`: Unix milliseconds.
+pub fn pexpiretime(l2: &mut L2, args: &[Vec<u8>]) -> Reply {
+    expire_time(l2, &args[1], true)
+}
+
+/// RENAME and RENAMENX (Redis's `renameGenericCommand`): the value keeps its TTL and its
+/// LRU/LFU data; whatever `dst` held is deleted.
+fn rename_generic(l2: &mut L2, src: &[u8], dst: &[u8], nx: bool) -> Reply {
+    let Some(i) = l2.lookup(src, Lookup::Write) else {
+        return Reply::err("no such key");
+    };
+    if src == dst {
+        return if nx { Reply::Int(0) } else { Reply::OK };
+    }
+    if l2.lookup(dst, Lookup::Write).is_some() {
+        if nx {
+            return Reply::Int(0);
+        }
+        l2.delete_key(dst);
+    }
+    let i = l2.db.find(src).unwrap_or(i);
+    let entry = l2.db.entry(i).clone();
+    l2.delete_slot(i);
+    let j = l2.store(dst, entry.value.clone(), false);
+    let moved = l2.db.entry_mut(j);
+    (moved.lru_ms, moved.lfu_counter, moved.lfu_minute) =
+        (entry.lru_ms, entry.lfu_counter, entry.lfu_minute);
+    if entry.expires_at.is_some() {
+        l2.set_expiry(j, entry.expires_at);
+    }
+    if nx {
+        Reply::Int(1)
+    } else {
+        Reply::OK
+    }
+}
+
+/// `RENAME key newkey`.
+pub fn rename(l2: &mut L2, args: &[Vec<u8>]) -> Reply {
+    rename_generic(l2, &args[1], &args[2], false)
+}
+
+/// `RENAMENX key newkey`: 0 if `newkey` exists.
+pub fn renamenx(l2: &mut L2, args: &[Vec<u8>]) -> Reply {
+    rename_generic(l2, &args[1], &args[2], true)
+}
+
+/// `COPY source destination [DB index] [REPLACE]`: 1 if copied (with its TTL, as a new key).
+pub fn copy(l2: &mut L2, args: &[Vec<u8>]) -> Reply {
+    let (mut replace, mut target) = (false, l2.selected);
+    let mut j = 3;
+    while j < args.len() {
+        if is(&args[j], "replace") {
+            replace = true;
+        } else if is(&args[j], "db") && j + 1 < args.len() {
+            let n = match int_arg(&args[j + 1]) {
+                Ok(n) if i32::try_from(n).is_ok() => n,
+                _ => return crate::tiers::l2::command::args::not_an_integer(),
+            };
+            match usize::try_from(n) {
+                Ok(n) if n < crate::tiers::l2::DATABASES => target = n,
+                _ => return Reply::err("DB index is out of range"),
+            }
+            j += 1;
+        } else {
+            return syntax_error();
+        }
+        j += 1;
+    }
+    let (src, dst) = (&args[1], &args[2]);
+    if target == l2.selected && src == dst {
+        return Reply::err("source and destination objects are the same");
+    }
+    let Some(i) = l2.lookup(src, Lookup::Read) else {
+        return Reply::Int(0);
+    };
+    let (value, expires_at) = {
+        let e = l2.db.entry(i);
+        (e.value.clone(), e.expires_at)
+    };
+    let home = l2.selected;
+    l2.select_db(target);
+    let reply = if l2.lookup(dst, Lookup::Write).is_some() && !replace {
+        Reply::Int(0)
+    } else {
+        l2.delete_key(dst);
+        let k = l2.store(dst, value, false);
+        if expires_at.is_some() {
+            l2.set_expiry(k, expires_at);
+        }
+        Reply::Int(1)
+    };
+    l2.select_db(home);
+    reply
+}
+
+/// `RANDOMKEY`: a key drawn with the model's seeded generator; an expired key drawn is removed
+/// and another drawn, as in Redis.
+pub fn randomkey(l2: &mut L2, _args: &[Vec<u8>]) -> Reply {
+    while l2.db.len() > 0 {
+        let i = l2.command_rng.below(l2.db.len() as u64) as usize;
+        let key = l2.db.key(i).to_vec();
+        if l2.live_slot(&key).is_some() {
+            return Reply::Bulk(key);
+        }
+    }
+    Reply::Nil
+}
+
+/// `TOUCH key...`: how many exist (each read updates its LRU/LFU data).
+pub fn touch(l2: &mut L2, args: &[Vec<u8>]) -> Reply {
+    count_found(l2, &args[1..], Lookup::Read)
 }

@@ -6,16 +6,72 @@
 
 pub mod args;
 mod hash;
+mod introspect;
 mod keyspace;
+mod list;
 mod server;
 mod set;
 pub mod string;
+mod tx;
 mod zset;
 
 use super::{L2Error, Reply, L2};
 
 /// A command's implementation: `args[0]` is the command name.
 type Run = fn(&mut L2, &[Vec<u8>]) -> Reply;
+
+/// The families `HELP` groups commands by (Redis's command groups).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Group {
+    /// GET, SET, INCR, ...
+    String,
+    /// Commands on any key: DEL, EXPIRE, SCAN, ...
+    Keyspace,
+    /// LPUSH, RPOP, ...
+    List,
+    /// SADD, SMEMBERS, ...
+    Set,
+    /// HSET, HGET, ...
+    Hash,
+    /// ZADD, ZRANGE, ...
+    SortedSet,
+    /// MULTI, EXEC, WATCH, ...
+    Transactions,
+    /// PING, SELECT, CLIENT, ...
+    Connection,
+    /// INFO, CONFIG, DEBUG, ...
+    Server,
+}
+
+impl Group {
+    /// Every group, in `HELP`'s order.
+    pub const ALL: [Group; 9] = [
+        Group::String,
+        Group::Keyspace,
+        Group::List,
+        Group::Set,
+        Group::Hash,
+        Group::SortedSet,
+        Group::Transactions,
+        Group::Connection,
+        Group::Server,
+    ];
+
+    /// The group's name as redis-cli's `help @group` spells it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Group::String => "string",
+            Group::Keyspace => "generic",
+            Group::List => "list",
+            Group::Set => "set",
+            Group::Hash => "hash",
+            Group::SortedSet => "sorted-set",
+            Group::Transactions => "transactions",
+            Group::Connection => "connection",
+            Group::Server => "server",
+        }
+    }
+}
 
 /// One row of the command table.
 struct Command {
@@ -26,77 +82,182 @@ struct Command {
     /// May grow memory, so refused when `maxmemory` cannot be honoured.
     deny_oom: bool,
     run: Run,
+    group: Group,
+    /// The arguments, in Redis's documentation syntax.
+    syntax: &'static str,
+    /// One line on what it does (in the model).
+    summary: &'static str,
 }
 
-const fn cmd(name: &'static str, arity: i32, deny_oom: bool, run: Run) -> Command {
+/// Every command the model knows, with Redis 7.0's arities.
+#[rustfmt::skip]
+const COMMANDS: &[Command] = &[
+    cmd("ping", -1, false, server::ping, Group::Connection, "[message]", "Answers PONG, or the message"),
+    cmd("echo", 2, false, server::echo, Group::Connection, "message", "Answers the message"),
+    cmd("select", 2, false, server::select, Group::Connection, "index", "Switches to database 0-15 (the prompt shows [index])"),
+    cmd("client", -2, false, server::client, Group::Connection, "SETNAME name | GETNAME", "Names this connection, or reads the name back"),
+    cmd("info", -1, false, server::info, Group::Server, "[section ...]", "The memory, stats and keyspace sections"),
+    cmd("config", -2, false, server::config, Group::Server, "GET pattern ... | SET name value ... | RESETSTAT", "Reads or changes the eviction settings; RESETSTAT zeroes INFO stats"),
+    cmd("debug", -2, false, server::debug, Group::Server, "SLEEP seconds", "Lets simulated time pass (real Redis blocks the whole server, and 7.0 disables DEBUG unless enable-debug-command is set)"),
+    cmd("time", 1, false, server::time, Group::Server, "", "The simulated clock as Unix seconds and microseconds"),
+    cmd("command", -1, false, server::command, Group::Server, "COUNT", "How many commands the playground knows"),
+    cmd("dbsize", 1, false, keyspace::dbsize, Group::Server, "", "Keys in the selected database (expired ones not yet removed included)"),
+    cmd("flushdb", -1, false, keyspace::flush, Group::Server, "[ASYNC|SYNC]", "Deletes every key of the selected database"),
+    cmd("flushall", -1, false, keyspace::flush_all, Group::Server, "[ASYNC|SYNC]", "Deletes every key of every database"),
+    cmd("get", 2, false, string::get, Group::String, "key", "The string under key, or nil"),
+    cmd("set", -3, true, string::set, Group::String, "key value [NX|XX] [GET] [EX s|PX ms|EXAT t|PXAT t|KEEPTTL]", "Stores a string, with options for a TTL and conditions"),
+    cmd("setnx", 3, true, string::setnx, Group::String, "key value", "Stores only if the key is absent"),
+    cmd("setex", 4, true, string::setex, Group::String, "key seconds value", "Stores with a TTL in seconds"),
+    cmd("psetex", 4, true, string::psetex, Group::String, "key milliseconds value", "Stores with a TTL in milliseconds"),
+    cmd("getdel", 2, false, string::getdel, Group::String, "key", "Reads and deletes"),
+    cmd("getex", -2, false, string::getex, Group::String, "key [EX s|PX ms|EXAT t|PXAT t|PERSIST]", "Reads and changes the TTL"),
+    cmd("mget", -2, false, string::mget, Group::String, "key [key ...]", "Several GETs in one round trip"),
+    cmd("mset", -3, true, string::mset, Group::String, "key value [key value ...]", "Several SETs in one round trip"),
+    cmd("incr", 2, true, string::incr, Group::String, "key", "Adds 1 to an integer string"),
+    cmd("decr", 2, true, string::decr, Group::String, "key", "Subtracts 1"),
+    cmd("incrby", 3, true, string::incrby, Group::String, "key increment", "Adds an integer"),
+    cmd("decrby", 3, true, string::decrby, Group::String, "key decrement", "Subtracts an integer"),
+    cmd("append", 3, true, string::append, Group::String, "key value", "Appends to a string"),
+    cmd("strlen", 2, false, string::strlen, Group::String, "key", "Length of a string"),
+    cmd("getset", 3, true, string::getset, Group::String, "key value", "Stores and answers the old value"),
+    cmd("msetnx", -3, true, string::msetnx, Group::String, "key value [key value ...]", "Sets all only if none exists"),
+    cmd("incrbyfloat", 3, true, string::incrbyfloat, Group::String, "key increment", "Adds a float (the model computes in 64-bit floats, Redis in long double)"),
+    cmd("getrange", 4, false, string::getrange, Group::String, "key start end", "A substring by byte positions"),
+    cmd("setrange", 4, true, string::setrange, Group::String, "key offset value", "Overwrites part of a string"),
+    cmd("del", -2, false, keyspace::del, Group::Keyspace, "key [key ...]", "Deletes keys"),
+    cmd("unlink", -2, false, keyspace::del, Group::Keyspace, "key [key ...]", "Deletes keys (Redis frees them in the background)"),
+    cmd("exists", -2, false, keyspace::exists, Group::Keyspace, "key [key ...]", "How many of the keys exist"),
+    cmd("expire", -3, false, keyspace::expire, Group::Keyspace, "key seconds [NX|XX|GT|LT]", "Sets a TTL in seconds"),
+    cmd("pexpire", -3, false, keyspace::pexpire, Group::Keyspace, "key milliseconds [NX|XX|GT|LT]", "Sets a TTL in milliseconds"),
+    cmd("expireat", -3, false, keyspace::expireat, Group::Keyspace, "key unix-seconds [NX|XX|GT|LT]", "Sets an expiry time"),
+    cmd("pexpireat", -3, false, keyspace::pexpireat, Group::Keyspace, "key unix-milliseconds [NX|XX|GT|LT]", "Sets an expiry time in milliseconds"),
+    cmd("ttl", 2, false, keyspace::ttl, Group::Keyspace, "key", "Seconds left (-1 no TTL, -2 no key)"),
+    cmd("pttl", 2, false, keyspace::pttl, Group::Keyspace, "key", "Milliseconds left"),
+    cmd("persist", 2, false, keyspace::persist, Group::Keyspace, "key", "Removes the TTL"),
+    cmd("type", 2, false, keyspace::type_of, Group::Keyspace, "key", "The value's type"),
+    cmd("keys", 2, false, keyspace::keys, Group::Keyspace, "pattern", "Every key matching a glob pattern (blocks real Redis on big databases: prefer SCAN)"),
+    cmd("scan", -2, false, keyspace::scan, Group::Keyspace, "cursor [MATCH pattern] [COUNT n] [TYPE type]", "Walks the keyspace a few keys per call"),
+    cmd("expiretime", 2, false, keyspace::expiretime, Group::Keyspace, "key", "The expiry as Unix seconds (-1 no TTL, -2 no key)"),
+    cmd("pexpiretime", 2, false, keyspace::pexpiretime, Group::Keyspace, "key", "The expiry as Unix milliseconds"),
+    cmd("rename", 3, false, keyspace::rename, Group::Keyspace, "key newkey", "Renames a key, keeping its TTL"),
+    cmd("renamenx", 3, false, keyspace::renamenx, Group::Keyspace, "key newkey", "Renames only if newkey is absent"),
+    cmd("copy", -3, true, keyspace::copy, Group::Keyspace, "source destination [DB index] [REPLACE]", "Copies a value (and its TTL)"),
+    cmd("randomkey", 1, false, keyspace::randomkey, Group::Keyspace, "", "A random key (from the model's seeded generator)"),
+    cmd("touch", -2, false, keyspace::touch, Group::Keyspace, "key [key ...]", "Counts existing keys, marking them as used"),
+    cmd("object", -2, false, introspect::object, Group::Keyspace, "ENCODING|FREQ|IDLETIME key", "How a key is stored, its LFU counter, its seconds since last use"),
+    cmd("memory", -2, false, introspect::memory, Group::Server, "USAGE key", "The model's memory estimate for one key, in bytes"),
+    cmd("lpush", -3, true, list::lpush, Group::List, "key element [element ...]", "Pushes onto the head of a list"),
+    cmd("rpush", -3, true, list::rpush, Group::List, "key element [element ...]", "Pushes onto the tail"),
+    cmd("lpushx", -3, true, list::lpushx, Group::List, "key element [element ...]", "Pushes onto the head of an existing list only"),
+    cmd("rpushx", -3, true, list::rpushx, Group::List, "key element [element ...]", "Pushes onto the tail of an existing list only"),
+    cmd("lpop", -2, false, list::lpop, Group::List, "key [count]", "Pops from the head"),
+    cmd("rpop", -2, false, list::rpop, Group::List, "key [count]", "Pops from the tail (with LPUSH: a queue)"),
+    cmd("llen", 2, false, list::llen, Group::List, "key", "Length of a list"),
+    cmd("lrange", 4, false, list::lrange, Group::List, "key start stop", "Elements by position (0 -1: all)"),
+    cmd("lindex", 3, false, list::lindex, Group::List, "key index", "One element by position"),
+    cmd("lset", 4, true, list::lset, Group::List, "key index element", "Replaces one element"),
+    cmd("linsert", 5, true, list::linsert, Group::List, "key BEFORE|AFTER pivot element", "Inserts next to the first pivot"),
+    cmd("lrem", 4, false, list::lrem, Group::List, "key count element", "Removes matching elements"),
+    cmd("ltrim", 4, false, list::ltrim, Group::List, "key start stop", "Keeps only a range (a capped list)"),
+    cmd("rpoplpush", 3, true, list::rpoplpush, Group::List, "source destination", "Moves the tail of one list to the head of another"),
+    cmd("lmove", 5, true, list::lmove, Group::List, "source destination LEFT|RIGHT LEFT|RIGHT", "Moves an element between lists (a reliable queue)"),
+    cmd("blpop", -3, false, list::blpop, Group::List, "key [key ...] timeout", "Pops from the first non-empty list; an empty wait lets the timeout pass in simulated time"),
+    cmd("brpop", -3, false, list::brpop, Group::List, "key [key ...] timeout", "BLPOP from the tail"),
+    cmd("sadd", -3, true, set::sadd, Group::Set, "key member [member ...]", "Adds members"),
+    cmd("srem", -3, false, set::srem, Group::Set, "key member [member ...]", "Removes members"),
+    cmd("smembers", 2, false, set::smembers, Group::Set, "key", "Every member"),
+    cmd("sismember", 3, false, set::sismember, Group::Set, "key member", "1 if a member"),
+    cmd("scard", 2, false, set::scard, Group::Set, "key", "Number of members"),
+    cmd("spop", -2, false, set::spop, Group::Set, "key [count]", "Removes and answers random members (seeded)"),
+    cmd("srandmember", -2, false, set::srandmember, Group::Set, "key [count]", "Random members without removing them (seeded; a negative count may repeat)"),
+    cmd("smove", 4, false, set::smove, Group::Set, "source destination member", "Moves a member between sets"),
+    cmd("sinter", -2, false, set::sinter, Group::Set, "key [key ...]", "Members in every set"),
+    cmd("sunion", -2, false, set::sunion, Group::Set, "key [key ...]", "Members in any set"),
+    cmd("sdiff", -2, false, set::sdiff, Group::Set, "key [key ...]", "Members of the first set in none of the others"),
+    cmd("hset", -4, true, hash::hset, Group::Hash, "key field value [field value ...]", "Sets fields"),
+    cmd("hget", 3, false, hash::hget, Group::Hash, "key field", "One field"),
+    cmd("hdel", -3, false, hash::hdel, Group::Hash, "key field [field ...]", "Removes fields"),
+    cmd("hgetall", 2, false, hash::hgetall, Group::Hash, "key", "Every field and value"),
+    cmd("hincrby", 4, true, hash::hincrby, Group::Hash, "key field increment", "Adds an integer to a field"),
+    cmd("hincrbyfloat", 4, true, hash::hincrbyfloat, Group::Hash, "key field increment", "Adds a float to a field"),
+    cmd("hmset", -4, true, hash::hmset, Group::Hash, "key field value [field value ...]", "HSET answering OK (the older name)"),
+    cmd("hsetnx", 4, true, hash::hsetnx, Group::Hash, "key field value", "Sets a field only if it is absent"),
+    cmd("hmget", -3, false, hash::hmget, Group::Hash, "key field [field ...]", "Several fields"),
+    cmd("hexists", 3, false, hash::hexists, Group::Hash, "key field", "1 if the field exists"),
+    cmd("hlen", 2, false, hash::hlen, Group::Hash, "key", "Number of fields"),
+    cmd("hstrlen", 3, false, hash::hstrlen, Group::Hash, "key field", "Length of a field's value"),
+    cmd("hkeys", 2, false, hash::hkeys, Group::Hash, "key", "Every field"),
+    cmd("hvals", 2, false, hash::hvals, Group::Hash, "key", "Every value"),
+    cmd("zadd", -4, true, zset::zadd, Group::SortedSet, "key [NX|XX] [GT|LT] [CH] [INCR] score member [score member ...]", "Adds members with scores"),
+    cmd("zrem", -3, false, zset::zrem, Group::SortedSet, "key member [member ...]", "Removes members"),
+    cmd("zcard", 2, false, zset::zcard, Group::SortedSet, "key", "Number of members"),
+    cmd("zcount", 4, false, zset::zcount, Group::SortedSet, "key min max", "Members with a score in the range"),
+    cmd("zrangebyscore", -4, false, zset::zrangebyscore, Group::SortedSet, "key min max [WITHSCORES] [LIMIT offset count]", "Members by score"),
+    cmd("zremrangebyscore", 4, false, zset::zremrangebyscore, Group::SortedSet, "key min max", "Removes members by score"),
+    cmd("zrevrangebyscore", -4, false, zset::zrevrangebyscore, Group::SortedSet, "key max min [WITHSCORES] [LIMIT offset count]", "Members by score, highest first"),
+    cmd("zrange", -4, false, zset::zrange, Group::SortedSet, "key start stop [BYSCORE|BYLEX] [REV] [LIMIT offset count] [WITHSCORES]", "Members by rank, score or name (a leaderboard's top N: 0 9 REV)"),
+    cmd("zrevrange", -4, false, zset::zrevrange, Group::SortedSet, "key start stop [WITHSCORES]", "Members by rank, highest first"),
+    cmd("zscore", 3, false, zset::zscore, Group::SortedSet, "key member", "One member's score"),
+    cmd("zrank", 3, false, zset::zrank, Group::SortedSet, "key member", "Position by ascending score"),
+    cmd("zrevrank", 3, false, zset::zrevrank, Group::SortedSet, "key member", "Position by descending score"),
+    cmd("zincrby", 4, true, zset::zincrby, Group::SortedSet, "key increment member", "Adds to a member's score"),
+    cmd("zpopmin", -2, false, zset::zpopmin, Group::SortedSet, "key [count]", "Removes and answers the lowest-scored members"),
+    cmd("zpopmax", -2, false, zset::zpopmax, Group::SortedSet, "key [count]", "Removes and answers the highest-scored members"),
+    cmd("multi", 1, false, tx::multi, Group::Transactions, "", "Starts a transaction: later commands are QUEUED"),
+    cmd("exec", 1, false, tx::exec, Group::Transactions, "", "Runs the queued commands, or nil if a WATCHed key changed"),
+    cmd("discard", 1, false, tx::discard, Group::Transactions, "", "Drops the queued commands"),
+    cmd("watch", -2, false, tx::watch, Group::Transactions, "key [key ...]", "EXEC will run only if these keys stay unchanged"),
+    cmd("unwatch", 1, false, tx::unwatch, Group::Transactions, "", "Forgets the WATCHed keys"),
+];
+
+/// A table row (a function so that the table stays one line per command).
+#[allow(clippy::too_many_arguments)]
+const fn cmd(
+    name: &'static str,
+    arity: i32,
+    deny_oom: bool,
+    run: Run,
+    group: Group,
+    syntax: &'static str,
+    summary: &'static str,
+) -> Command {
     Command {
         name,
         arity,
         deny_oom,
         run,
+        group,
+        syntax,
+        summary,
     }
 }
-
-/// Every command the model knows, with Redis 7.0's arities.
-const COMMANDS: &[Command] = &[
-    cmd("ping", -1, false, server::ping),
-    cmd("echo", 2, false, server::echo),
-    cmd("info", -1, false, server::info),
-    cmd("config", -2, false, server::config),
-    cmd("debug", -2, false, server::debug),
-    cmd("get", 2, false, string::get),
-    cmd("set", -3, true, string::set),
-    cmd("setnx", 3, true, string::setnx),
-    cmd("setex", 4, true, string::setex),
-    cmd("psetex", 4, true, string::psetex),
-    cmd("getdel", 2, false, string::getdel),
-    cmd("getex", -2, false, string::getex),
-    cmd("mget", -2, false, string::mget),
-    cmd("mset", -3, true, string::mset),
-    cmd("incr", 2, true, string::incr),
-    cmd("decr", 2, true, string::decr),
-    cmd("incrby", 3, true, string::incrby),
-    cmd("decrby", 3, true, string::decrby),
-    cmd("append", 3, true, string::append),
-    cmd("strlen", 2, false, string::strlen),
-    cmd("del", -2, false, keyspace::del),
-    cmd("unlink", -2, false, keyspace::del),
-    cmd("exists", -2, false, keyspace::exists),
-    cmd("expire", -3, false, keyspace::expire),
-    cmd("pexpire", -3, false, keyspace::pexpire),
-    cmd("expireat", -3, false, keyspace::expireat),
-    cmd("pexpireat", -3, false, keyspace::pexpireat),
-    cmd("ttl", 2, false, keyspace::ttl),
-    cmd("pttl", 2, false, keyspace::pttl),
-    cmd("persist", 2, false, keyspace::persist),
-    cmd("type", 2, false, keyspace::type_of),
-    cmd("keys", 2, false, keyspace::keys),
-    cmd("scan", -2, false, keyspace::scan),
-    cmd("dbsize", 1, false, keyspace::dbsize),
-    cmd("flushdb", -1, false, keyspace::flush),
-    cmd("flushall", -1, false, keyspace::flush),
-    cmd("sadd", -3, true, set::sadd),
-    cmd("srem", -3, false, set::srem),
-    cmd("smembers", 2, false, set::smembers),
-    cmd("sismember", 3, false, set::sismember),
-    cmd("scard", 2, false, set::scard),
-    cmd("hset", -4, true, hash::hset),
-    cmd("hget", 3, false, hash::hget),
-    cmd("hdel", -3, false, hash::hdel),
-    cmd("hgetall", 2, false, hash::hgetall),
-    cmd("hincrby", 4, true, hash::hincrby),
-    cmd("zadd", -4, true, zset::zadd),
-    cmd("zrem", -3, false, zset::zrem),
-    cmd("zcard", 2, false, zset::zcard),
-    cmd("zcount", 4, false, zset::zcount),
-    cmd("zrange", -4, false, zset::zrange),
-    cmd("zrangebyscore", -4, false, zset::zrangebyscore),
-    cmd("zremrangebyscore", 4, false, zset::zremrangebyscore),
-];
 
 /// The names of every command the model implements, lower-case.
 pub fn command_names() -> impl Iterator<Item = &'static str> {
     COMMANDS.iter().map(|c| c.name)
+}
+
+/// What `HELP` shows of one command.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CommandHelp {
+    /// Lower-case name.
+    pub name: &'static str,
+    /// Its family.
+    pub group: Group,
+    /// Its arguments.
+    pub syntax: &'static str,
+    /// What it does in the model.
+    pub summary: &'static str,
+}
+
+/// The help of every command, in table order.
+pub fn command_help() -> impl Iterator<Item = CommandHelp> {
+    COMMANDS.iter().map(|c| CommandHelp {
+        name: c.name,
+        group: c.group,
+        syntax: c.syntax,
+        summary: c.summary,
+    })
 }
 
 /// `ERR wrong number of arguments for '<name>' command`.
@@ -140,7 +301,137 @@ fn unknown_command(args: &[Vec<u8>]) -> Reply {
     ))
 }
 
-/// Runs one command.
+/// Subcommands of container commands, with Redis 7.0's arities: Redis looks these up (and
+/// checks their arity) before running or queuing anything, as it does for commands.
+const SUBCOMMANDS: &[(&str, &str, i32)] = &[
+    ("config", "get", -3),
+    ("config", "set", -4),
+    ("config", "resetstat", 2),
+    ("object", "encoding", 3),
+    ("object", "freq", 3),
+    ("object", "idletime", 3),
+    ("object", "refcount", 3),
+    ("client", "setname", 3),
+    ("client", "getname", 2),
+    ("command", "count", 2),
+    ("memory", "usage", -3),
+];
+
+/// Real Redis subcommands the model leaves out, refused with a sentence rather than as unknown.
+const SUBCOMMANDS_NOT_MODELLED: &[(&str, &[&str], &str)] = &[
+    (
+        "client",
+        &["id", "list", "info", "kill", "pause", "unpause", "reply", "tracking", "trackinginfo", "caching", "getredir", "unblock", "no-evict", "help"],
+        "the console is the playground's only client; it models CLIENT SETNAME and GETNAME",
+    ),
+    (
+        "memory",
+        &["stats", "doctor", "malloc-stats", "purge", "help"],
+        "the playground has no allocator to report on; MEMORY USAGE gives its estimate per key and INFO memory the total",
+    ),
+    (
+        "command",
+        &["docs", "info", "list", "getkeys", "getkeysandflags", "help"],
+        "the playground answers COMMAND COUNT; HELP lists its command table",
+    ),
+    (
+        "config",
+        &["rewrite", "help"],
+        "the playground has no configuration file; CONFIG GET, SET and RESETSTAT are modelled",
+    ),
+    (
+        "object",
+        &["help"],
+        "the playground models OBJECT ENCODING, FREQ and IDLETIME",
+    ),
+];
+
+/// Redis's subcommand lookup for a container command (any other command passes): the
+/// subcommand must exist and have a valid arity.
+fn check_subcommand(command: &Command, args: &[Vec<u8>]) -> Result<(), Reply> {
+    if args.len() < 2 || !SUBCOMMANDS.iter().any(|(c, ..)| *c == command.name) {
+        return Ok(());
+    }
+    let sub = &args[1];
+    let found = SUBCOMMANDS
+        .iter()
+        .find(|(c, s, _)| *c == command.name && args::is_name(sub, s));
+    match found {
+        Some((_, _, arity)) if arity_ok(*arity, args.len()) => Ok(()),
+        Some((c, s, _)) => Err(arity_error(&format!("{c}|{s}"))),
+        None => {
+            let refusal = SUBCOMMANDS_NOT_MODELLED
+                .iter()
+                .filter(|(c, ..)| *c == command.name)
+                .find(|(_, subs, _)| subs.iter().any(|s| args::is_name(sub, s)));
+            Err(match refusal {
+                Some((_, _, why)) => Reply::err(format!(
+                    "{} {} is not available here: {why}",
+                    command.name.to_ascii_uppercase(),
+                    for_error(sub, 128).to_ascii_uppercase()
+                )),
+                None => Reply::err(format!(
+                    "unknown subcommand '{}'. Try {} HELP.",
+                    for_error(sub, 128),
+                    String::from_utf8_lossy(&args[0]).to_ascii_uppercase()
+                )),
+            })
+        }
+    }
+}
+
+/// Commands a learner may type that the model deliberately lacks, with the reason it gives.
+const NOT_MODELLED: &[(&[&str], &str)] = &[
+    (
+        &["save", "bgsave", "bgrewriteaof", "lastsave"],
+        "the playground keeps its data in memory only and does not model persistence (RDB or AOF)",
+    ),
+    (
+        &["eval", "evalsha", "eval_ro", "evalsha_ro", "script", "function", "fcall", "fcall_ro"],
+        "the playground does not model Lua scripting or functions; use MULTI/EXEC for commands that must run together",
+    ),
+    (
+        &["blmove", "brpoplpush", "bzpopmin", "bzpopmax", "blmpop", "bzmpop", "wait", "waitaof"],
+        "the playground does not model this blocking wait; BLPOP and BRPOP are modelled",
+    ),
+    (
+        &["subscribe", "psubscribe", "ssubscribe", "unsubscribe", "punsubscribe", "publish", "spublish", "pubsub", "monitor"],
+        "the playground has a single client and does not model pub/sub or MONITOR",
+    ),
+    (
+        &["replicaof", "slaveof", "sync", "psync", "failover", "cluster", "readonly", "readwrite", "shutdown", "migrate"],
+        "the playground is one in-memory server and does not model replication, cluster or shutdown",
+    ),
+];
+
+/// The commands the playground deliberately leaves out, upper-case (for `HELP`).
+pub fn not_modelled_names() -> Vec<String> {
+    NOT_MODELLED
+        .iter()
+        .flat_map(|(names, _)| names.iter().map(|n| n.to_ascii_uppercase()))
+        .collect()
+}
+
+/// The playground's refusal for a command it deliberately leaves out, if `name` is one.
+fn not_modelled(name: &[u8]) -> Option<Reply> {
+    NOT_MODELLED.iter().find_map(|(names, why)| {
+        let found = names.iter().find(|n| args::is_name(name, n))?;
+        Some(Reply::err(format!(
+            "'{}' is not available here: {why}",
+            found.to_ascii_uppercase()
+        )))
+    })
+}
+
+/// Marks the open transaction, if any, as failed (Redis's `flagTransaction`).
+fn flag_transaction(l2: &mut L2) {
+    if l2.client.queued.is_some() {
+        l2.client.queue_failed = true;
+    }
+}
+
+/// Runs one command, as Redis's `processCommand` does: unknown name, arity, then memory, then
+/// either queue it (inside MULTI) or run it.
 pub(super) fn dispatch(l2: &mut L2, args: &[Vec<u8>]) -> Reply {
     let Some(name) = args.first() else {
         return Reply::err("empty command");
@@ -151,16 +442,66 @@ pub(super) fn dispatch(l2: &mut L2, args: &[Vec<u8>]) -> Reply {
     {
         return L2Error::ValueTooLarge.into();
     }
-    let Some(command) = COMMANDS.iter().find(|c| args::is(name, c.name)) else {
-        return unknown_command(args);
+    let Some(command) = COMMANDS.iter().find(|c| args::is_name(name, c.name)) else {
+        flag_transaction(l2);
+        return not_modelled(name).unwrap_or_else(|| unknown_command(args));
     };
     if !arity_ok(command.arity, args.len()) {
-        return arity_error(command.name);
+        flag_transaction(l2);
+        return reject(l2, command, arity_error(command.name));
     }
-    if l2.make_room().is_err() && command.deny_oom {
-        return L2Error::OutOfMemory.into();
+    if let Err(e) = check_subcommand(command, args) {
+        flag_transaction(l2);
+        return e;
+    }
+    let in_multi = l2.client.queued.is_some();
+    let controls_tx = matches!(command.name, "exec" | "discard" | "multi" | "watch");
+    // Inside MULTI any queued command may grow memory; EXEC only if it would run one that can.
+    let may_grow = match command.name {
+        "exec" => l2.client.queued.iter().flatten().any(|queued| {
+            COMMANDS
+                .iter()
+                .any(|c| c.deny_oom && args::is_name(&queued[0], c.name))
+        }),
+        "discard" => false,
+        _ => command.deny_oom || in_multi,
+    };
+    if l2.make_room().is_err() && may_grow {
+        flag_transaction(l2);
+        return reject(l2, command, L2Error::OutOfMemory.into());
+    }
+    if in_multi && !controls_tx {
+        if let Some(queue) = &mut l2.client.queued {
+            queue.push(args.to_vec());
+        }
+        return Reply::Status("QUEUED");
     }
     (command.run)(l2, args)
+}
+
+/// Redis's `rejectCommand`: the error, except that a refused EXEC (even outside MULTI) also
+/// drops the transaction and says so.
+fn reject(l2: &mut L2, command: &Command, error: Reply) -> Reply {
+    if command.name != "exec" {
+        return error;
+    }
+    tx::discard_transaction(l2);
+    let Reply::Error(text) = error else {
+        return error;
+    };
+    let text = text.strip_prefix("ERR ").unwrap_or(&text);
+    Reply::Error(format!(
+        "EXECABORT Transaction discarded because of: {text}"
+    ))
+}
+
+/// Runs a command EXEC took from its queue (checked when it was queued; no eviction in between,
+/// as in Redis, which evicts before EXEC and not inside it).
+fn run_queued(l2: &mut L2, args: &[Vec<u8>]) -> Reply {
+    match COMMANDS.iter().find(|c| args::is_name(&args[0], c.name)) {
+        Some(command) => (command.run)(l2, args),
+        None => unknown_command(args),
+    }
 }
 
 /// The slot of `key` if it holds a value of type `type_name`; `Ok(None)` if missing; WRONGTYPE
@@ -208,21 +549,21 @@ fn on_collection<T>(
         (Ok(None), Access::Create(empty)) => l2.store(key, empty, false),
         (Ok(None), Access::Read { missing } | Access::Write { missing }) => return missing,
     };
+    // Only a transaction's WATCH needs to know whether the write changed anything.
+    let watching = how == super::Lookup::Write && !l2.client.watched.is_empty();
+    let before = watching.then(|| l2.db.entry(i).value.clone());
     let Some(collection) = view(&mut l2.db.entry_mut(i).value) else {
         return args::wrong_type();
     };
     let reply = f(collection);
     if how == super::Lookup::Write {
-        let empty = match &l2.db.entry(i).value {
-            super::Value::Set(s) => s.is_empty(),
-            super::Value::Hash(h) => h.is_empty(),
-            super::Value::ZSet(z) => z.is_empty(),
-            super::Value::Str(_) => false,
-        };
-        if empty {
+        if l2.db.entry(i).value.is_empty_collection() {
             l2.delete_slot(i);
         } else {
             l2.remeasure(i);
+            if before.is_some_and(|b| b != l2.db.entry(i).value) {
+                l2.signal_modified(key);
+            }
         }
     }
     reply

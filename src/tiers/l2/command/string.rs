@@ -1,7 +1,10 @@
-//! String commands: GET SET SETNX SETEX PSETEX GETDEL GETEX MGET MSET INCR DECR INCRBY DECRBY
-//! APPEND STRLEN.
+//! String commands: GET SET SETNX SETEX PSETEX GETSET GETDEL GETEX MGET MSET MSETNX INCR DECR
+//! INCRBY DECRBY INCRBYFLOAT APPEND STRLEN GETRANGE SETRANGE.
 
-use super::args::{int_arg, is, not_an_integer, parse_i64, syntax_error, wrong_type};
+use super::args::{
+    float_arg, format_long_double, int_arg, is, not_an_integer, parse_f64, parse_i64, syntax_error,
+    wrong_type,
+};
 use crate::tiers::l2::{L2Error, Lookup, Reply, Value, L2};
 
 /// Which command is parsing the SET-style options (they accept different sets).
@@ -315,4 +318,126 @@ pub fn strlen(l2: &mut L2, args: &[Vec<u8>]) -> Reply {
         None => Reply::Int(0),
         Some(i) => string_at(l2, i).map_or_else(|e| e, |v| Reply::Int(v.len() as i64)),
     }
+}
+
+/// `GETSET key value`: SET with GET, dropping any TTL.
+pub fn getset(l2: &mut L2, args: &[Vec<u8>]) -> Reply {
+    let o = StringOptions {
+        get: true,
+        ..StringOptions::default()
+    };
+    set_generic(l2, &args[1], &args[2], &o, "getset")
+}
+
+/// `MSETNX key value [key value...]`: sets all (1) only if none exists (else 0).
+pub fn msetnx(l2: &mut L2, args: &[Vec<u8>]) -> Reply {
+    if args.len() % 2 == 0 {
+        return super::arity_error("msetnx");
+    }
+    let pairs = args[1..].chunks_exact(2);
+    if pairs
+        .clone()
+        .any(|p| l2.lookup(&p[0], Lookup::Write).is_some())
+    {
+        return Reply::Int(0);
+    }
+    for pair in pairs {
+        l2.store(&pair[0], Value::Str(pair[1].clone()), false);
+    }
+    Reply::Int(1)
+}
+
+/// `INCRBYFLOAT key increment`: the new value as text (see `format_long_double` for the
+/// precision), keeping the TTL.
+pub fn incrbyfloat(l2: &mut L2, args: &[Vec<u8>]) -> Reply {
+    let key = &args[1];
+    let current = match l2.lookup(key, Lookup::Write) {
+        Some(i) => match string_at(l2, i) {
+            Ok(v) => match parse_f64(v) {
+                Some(x) => x,
+                None => return Reply::err("value is not a valid float"),
+            },
+            Err(e) => return e,
+        },
+        None => 0.0,
+    };
+    let by = match float_arg(&args[2]) {
+        Ok(x) => x,
+        Err(e) => return e,
+    };
+    let new = current + by;
+    if !new.is_finite() {
+        return Reply::err("increment would produce NaN or Infinity");
+    }
+    let text = format_long_double(new);
+    l2.store(key, Value::Str(text.clone().into_bytes()), true);
+    Reply::bulk(text)
+}
+
+/// `GETRANGE key start end`: the bytes in that inclusive range (negative from the end).
+pub fn getrange(l2: &mut L2, args: &[Vec<u8>]) -> Reply {
+    let (start, end) = match (int_arg(&args[2]), int_arg(&args[3])) {
+        (Ok(s), Ok(e)) => (s, e),
+        (Err(e), _) | (_, Err(e)) => return e,
+    };
+    let value = match l2.lookup(&args[1], Lookup::Read) {
+        None => return Reply::bulk(""),
+        Some(i) => match string_at(l2, i) {
+            Ok(v) => v,
+            Err(e) => return e,
+        },
+    };
+    let len = value.len() as i64;
+    if start < 0 && end < 0 && start > end {
+        return Reply::bulk("");
+    }
+    let start = if start < 0 { start + len } else { start }.max(0);
+    let end = if end < 0 { end + len } else { end }.max(0).min(len - 1);
+    if start > end || len == 0 {
+        return Reply::bulk("");
+    }
+    Reply::bulk(&value[start as usize..=end as usize])
+}
+
+/// The longest string SETRANGE may build: a few bytes of input can ask for up to 512 MiB, which
+/// the page cannot spare.
+pub const MAX_SETRANGE_LEN: u64 = 64 << 20;
+
+/// `SETRANGE key offset value`: overwrites from `offset` (padding with zero bytes); the new
+/// length.
+pub fn setrange(l2: &mut L2, args: &[Vec<u8>]) -> Reply {
+    let offset = match int_arg(&args[2]) {
+        Ok(n) if n < 0 => return Reply::err("offset is out of range"),
+        Ok(n) => n as u64,
+        Err(e) => return e,
+    };
+    let patch = &args[3];
+    let key = &args[1];
+    let (mut value, exists) = match l2.lookup(key, Lookup::Write) {
+        Some(i) => match string_at(l2, i) {
+            Ok(v) => (v.to_vec(), true),
+            Err(e) => return e,
+        },
+        None => (Vec::new(), false),
+    };
+    if patch.is_empty() {
+        return Reply::Int(value.len() as i64);
+    }
+    let total = offset.saturating_add(patch.len() as u64);
+    if total > l2.config.max_value_len {
+        return L2Error::ValueTooLarge.into();
+    }
+    if total > MAX_SETRANGE_LEN {
+        return Reply::err(format!(
+            "the playground limits SETRANGE to strings of {MAX_SETRANGE_LEN} bytes, to keep the page responsive"
+        ));
+    }
+    let offset = offset as usize;
+    if value.len() < offset + patch.len() {
+        value.resize(offset + patch.len(), 0);
+    }
+    value[offset..offset + patch.len()].copy_from_slice(patch);
+    let len = value.len() as i64;
+    l2.store(key, Value::Str(value), exists);
+    Reply::Int(len)
 }
