@@ -1,13 +1,15 @@
 //! Whole-trace experiments: parse which policies and sizes to try, stream the trace through all of
 //! them in one pass, and report misses per (policy, capacity).
 //!
-//! A trace is read twice, never held in memory: once to count its unique keys and bytes (which
-//! turn fractions into capacities), once to replay. Only Belady, which must know each request's
-//! next access, loads the whole trace.
+//! [`run`] streams: a trace is read twice, never held in memory: once to count its unique keys
+//! and bytes (which turn fractions into capacities), once to replay. Only Belady, which must know
+//! each request's next access, loads the whole trace. When the trace fits in memory,
+//! [`super::sweep::run_decoded`] parses it once and replays it on every core instead.
 
+use super::sweep::Job;
 use super::{build, canonical_name, Access, Capacity, Policy, POLICY_NAMES};
 use crate::error::{Error, Result};
-use crate::workload::{Request, TraceFormat, TraceReader, TraceStats};
+use crate::workload::{open as open_trace, ReadOptions, Request, TraceStats};
 use serde::Serialize;
 use std::io::BufRead;
 use std::num::NonZeroU64;
@@ -186,6 +188,18 @@ impl Experiment {
             fractions_of_bytes,
         })
     }
+
+    /// Its caches for a trace of `stats`, policies outermost.
+    pub fn jobs(&self, stats: &TraceStats) -> Result<Vec<Job>> {
+        let mut jobs = Vec::new();
+        for &policy in &self.policies {
+            for size in &self.sizes {
+                let capacity = size.capacity(stats, self.fractions_of_bytes)?;
+                jobs.push(Job { policy, capacity });
+            }
+        }
+        Ok(jobs)
+    }
 }
 
 /// Splits `a,b,c`, refusing empty lists, empty items and lists longer than [`MAX_LIST`].
@@ -293,6 +307,21 @@ pub struct Row {
     pub byte_miss_ratio: f64,
 }
 
+impl Row {
+    /// The row of `policy` at `capacity` that counted `counts`.
+    pub fn new(policy: &str, capacity: Capacity, counts: &Counts) -> Row {
+        Row {
+            policy: policy.to_string(),
+            capacity: capacity.units(),
+            unit: capacity.unit_name(),
+            requests: counts.requests,
+            misses: counts.misses,
+            miss_ratio: counts.miss_ratio(),
+            byte_miss_ratio: counts.byte_miss_ratio(),
+        }
+    }
+}
+
 /// The result of an experiment, as the CLI's `--json` and the page's `replayTrace` give it.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Report {
@@ -322,7 +351,7 @@ pub struct Report {
 /// ```
 pub fn run<R: BufRead>(
     trace: &str,
-    format: TraceFormat,
+    format: impl Into<ReadOptions>,
     open: impl FnMut() -> Result<R>,
     experiment: &Experiment,
 ) -> Result<Report> {
@@ -375,18 +404,16 @@ pub const PROGRESS_EVERY: u64 = 1 << 16;
 /// ```
 pub fn run_with_progress<R: BufRead>(
     trace: &str,
-    format: TraceFormat,
+    format: impl Into<ReadOptions>,
     mut open: impl FnMut() -> Result<R>,
     experiment: &Experiment,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<Report> {
-    let stats = TraceStats::scan(TraceReader::new(open()?, format))?;
+    let options = format.into();
+    let stats = TraceStats::scan(open_trace(open()?, trace, options)?)?;
     let mut caches = Vec::new();
-    for &name in &experiment.policies {
-        for size in &experiment.sizes {
-            let capacity = size.capacity(&stats, experiment.fractions_of_bytes)?;
-            caches.push((build(name, capacity)?, Counts::default()));
-        }
+    for job in experiment.jobs(&stats)? {
+        caches.push((build(job.policy, job.capacity)?, Counts::default()));
     }
     let mut evicted = Vec::new();
     let mut done = 0;
@@ -402,10 +429,10 @@ pub fn run_with_progress<R: BufRead>(
         }
     };
     if experiment.policies.contains(&"belady") {
-        let requests = TraceReader::new(open()?, format).collect::<Result<Vec<Request>>>()?;
+        let requests = open_trace(open()?, trace, options)?.collect::<Result<Vec<Request>>>()?;
         Access::from_trace(&requests).into_iter().for_each(serve);
     } else {
-        for request in TraceReader::new(open()?, format) {
+        for request in open_trace(open()?, trace, options)? {
             let request = request?;
             serve(Access::new(request.key, request.size));
         }
@@ -417,15 +444,7 @@ pub fn run_with_progress<R: BufRead>(
         unique_keys: stats.unique_keys,
         rows: caches
             .iter()
-            .map(|(cache, counts)| Row {
-                policy: cache.name().to_string(),
-                capacity: cache.capacity().units(),
-                unit: cache.capacity().unit_name(),
-                requests: counts.requests,
-                misses: counts.misses,
-                miss_ratio: counts.miss_ratio(),
-                byte_miss_ratio: counts.byte_miss_ratio(),
-            })
+            .map(|(cache, counts)| Row::new(cache.name(), cache.capacity(), counts))
             .collect(),
     })
 }
