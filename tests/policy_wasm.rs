@@ -68,3 +68,53 @@ fn replay_trace_reads_text_and_bytes_and_reports_errors() {
     assert!(wasm::replay_trace(JsValue::NULL, "lru".into(), "2".into(), None, None, None).is_err());
     assert!(wasm::replay_trace(csv.into(), "nope".into(), "2".into(), None, None, None).is_err());
 }
+
+/// The bundled sample twice: as CSV text and as zstd-compressed oracleGeneral bytes.
+const SAMPLE_CSV: &str = include_str!("../www/traces/cloudphysics.csv");
+const SAMPLE_ZST: &[u8] = include_bytes!("../www/traces/cloudphysics.oracleGeneral.zst");
+
+#[wasm_bindgen_test]
+fn the_zst_sample_replays_as_its_csv_and_as_natively() {
+    let replay = |data: JsValue| {
+        let report = wasm::replay_trace(
+            data,
+            "lru,sieve,s3fifo".into(),
+            "0.1".into(),
+            None,
+            None,
+            None,
+        )
+        .unwrap();
+        js_sys::JSON::stringify(&report)
+            .unwrap()
+            .as_string()
+            .unwrap()
+    };
+    let from_csv = replay(SAMPLE_CSV.into());
+    let from_zst = replay(js_sys::Uint8Array::from(SAMPLE_ZST).into());
+    assert_eq!(from_csv, from_zst);
+    // LRU at 10 % of the 48,974 keys: the native CLI's count (`cachelab replay ... --size 0.1`).
+    assert!(
+        from_zst.contains(r#""capacity":4897,"unit":"objects","requests":113872,"misses":91657"#),
+        "{from_zst}"
+    );
+    let curve = wasm::lru_curve(js_sys::Uint8Array::from(SAMPLE_ZST).into(), None).unwrap();
+    let curve = js_sys::JSON::stringify(&curve)
+        .unwrap()
+        .as_string()
+        .unwrap();
+    assert!(
+        curve.contains(r#""capacity":4897,"unit":"objects","miss_ratio":"#),
+        "{curve}"
+    );
+    assert!(curve.contains(r#""misses":91657"#));
+    let analysis = wasm::analyze_trace(js_sys::Uint8Array::from(SAMPLE_ZST).into(), None).unwrap();
+    let analysis = js_sys::JSON::stringify(&analysis)
+        .unwrap()
+        .as_string()
+        .unwrap();
+    assert!(
+        analysis.contains(r#""one_hit_wonders":21049"#),
+        "{analysis}"
+    );
+}
