@@ -39,26 +39,28 @@ const BYTE_UNITS: [(&str, u64); 9] = [
 ];
 
 impl SizeSpec {
-    /// Parses `0.05` (a fraction: it has a decimal point), `5000` (objects) or `64MiB` (bytes;
-    /// units B, KB, MB, GB, TB and KiB, MiB, GiB, TiB, case-insensitive).
+    /// Parses `0.05` (a fraction: it has a decimal point), `10%` (a percentage, the same as
+    /// `0.1`), `5000` (objects) or `64MiB` (bytes; units B, KB, MB, GB, TB and KiB, MiB, GiB,
+    /// TiB, case-insensitive). Limits are printed as the integers they are.
     ///
     /// ```
     /// use cachelab::policy::replay::SizeSpec;
     /// use std::num::NonZeroU64;
     /// assert_eq!(SizeSpec::parse("0.05").unwrap(), SizeSpec::Fraction(0.05));
+    /// assert_eq!(SizeSpec::parse("10%").unwrap(), SizeSpec::Fraction(0.1));
     /// assert_eq!(SizeSpec::parse("5000").unwrap(), SizeSpec::Objects(NonZeroU64::new(5000).unwrap()));
     /// assert_eq!(SizeSpec::parse("1.5KiB").unwrap(), SizeSpec::Bytes(NonZeroU64::new(1536).unwrap()));
     /// assert!(SizeSpec::parse("1.5").is_err());
+    /// let zero = SizeSpec::parse("0").unwrap_err().to_string();
+    /// assert!(zero.contains("between 1 and 18446744073709551615 objects"), "{zero}");
+    /// assert!(SizeSpec::parse("150%").unwrap_err().to_string().contains("between 0 and 100 %"));
     /// ```
     pub fn parse(text: &str) -> Result<SizeSpec> {
         let trimmed = text.trim();
         let lower = trimmed.to_ascii_lowercase();
-        let out_of_range = |value: f64, min: f64, max: f64, unit: &'static str| Error::OutOfRange {
-            name: "size".into(),
-            value,
-            min,
-            max,
-            unit,
+        let out_of_range = |range: &str| Error::Parse {
+            what: format!("size {trimmed:?}"),
+            detail: format!("must be between {range}"),
         };
         let number = |digits: &str| -> Result<f64> {
             digits
@@ -71,6 +73,14 @@ impl SizeSpec {
                     value: text.to_string(),
                 })
         };
+        let max = u64::MAX;
+        if let Some(digits) = lower.strip_suffix('%') {
+            let percent = number(digits)?;
+            if percent > 0.0 && percent <= 100.0 {
+                return Ok(SizeSpec::Fraction(percent / 100.0));
+            }
+            return Err(out_of_range("0 and 100 % (0 excluded) of the unique keys"));
+        }
         if let Some((digits, scale)) = BYTE_UNITS
             .iter()
             .find_map(|(unit, scale)| lower.strip_suffix(unit).map(|d| (d, *scale)))
@@ -80,21 +90,34 @@ impl SizeSpec {
             return NonZeroU64::new(bytes as u64)
                 .filter(|_| bytes < u64::MAX as f64 && value > 0.0)
                 .map(SizeSpec::Bytes)
-                .ok_or_else(|| out_of_range(bytes, 1.0, u64::MAX as f64, "bytes"));
+                .ok_or_else(|| out_of_range(&format!("1 and {max} bytes")));
         }
         let value = number(&lower)?;
         if lower.contains('.') || lower.contains('e') {
             if value > 0.0 && value <= 1.0 {
                 return Ok(SizeSpec::Fraction(value));
             }
-            return Err(out_of_range(value, 0.0, 1.0, "of the unique keys"));
+            return Err(out_of_range(
+                "0 and 1 (0 excluded), a fraction of the unique keys",
+            ));
         }
         lower
             .parse::<u64>()
             .ok()
             .and_then(NonZeroU64::new)
             .map(SizeSpec::Objects)
-            .ok_or_else(|| out_of_range(value, 1.0, u64::MAX as f64, "objects"))
+            .ok_or_else(|| out_of_range(&format!("1 and {max} objects")))
+    }
+
+    /// The unit this size counts in: `"objects"`, or `"bytes"` (absolute bytes, or fractions
+    /// of the unique bytes when `fractions_of_bytes`).
+    pub fn unit(self, fractions_of_bytes: bool) -> &'static str {
+        match self {
+            SizeSpec::Objects(_) => "objects",
+            SizeSpec::Bytes(_) => "bytes",
+            SizeSpec::Fraction(_) if fractions_of_bytes => "bytes",
+            SizeSpec::Fraction(_) => "objects",
+        }
     }
 
     /// The capacity this size means for a trace: a fraction becomes
@@ -155,8 +178,13 @@ impl Experiment {
     /// assert_eq!(e.sizes.len(), 2);
     /// assert!(Experiment::parse("lru", "", false).is_err());
     /// assert_eq!(Experiment::parse("all", "mrc", false).unwrap().sizes.len(), 16);
+    /// // One unit per run: objects (counts, fractions, percentages) or bytes.
+    /// let mixed = Experiment::parse("lru", "0.5,5000,64MiB", false).unwrap_err().to_string();
+    /// assert!(mixed.contains("mixes objects (0.5, 5000) and bytes (64MiB)"), "{mixed}");
+    /// assert!(Experiment::parse("lru", "0.5,64MiB", true).is_ok());
     /// ```
     pub fn parse(policies: &str, sizes: &str, fractions_of_bytes: bool) -> Result<Experiment> {
+        let sizes_text = sizes;
         let mut names = Vec::new();
         for item in split_list("policy", policies)? {
             if item.eq_ignore_ascii_case("all") {
@@ -182,11 +210,49 @@ impl Experiment {
                 .map(SizeSpec::parse)
                 .collect::<Result<Vec<_>>>()?
         };
+        let first = sizes
+            .first()
+            .map_or("objects", |s: &SizeSpec| s.unit(fractions_of_bytes));
+        if let Some(other) = sizes.iter().find(|s| s.unit(fractions_of_bytes) != first) {
+            let of = |unit: &str| {
+                split_list("size", sizes_text)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .zip(&sizes)
+                    .filter(|(_, s)| s.unit(fractions_of_bytes) == unit)
+                    .map(|(t, _)| t)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            let unit = other.unit(fractions_of_bytes);
+            return Err(Error::Parse {
+                what: format!("size list {sizes_text:?}"),
+                detail: format!(
+                    "it mixes {first} ({}) and {unit} ({}): give every size of a run in one unit \
+                     (fractions and percentages count {}; use --bytes / byte mode for fractions \
+                     of the unique bytes)",
+                    of(first),
+                    of(unit),
+                    if fractions_of_bytes {
+                        "bytes"
+                    } else {
+                        "objects"
+                    }
+                ),
+            });
+        }
         Ok(Experiment {
             policies: unique,
             sizes,
             fractions_of_bytes,
         })
+    }
+
+    /// The unit every capacity of the experiment counts in.
+    pub fn unit(&self) -> &'static str {
+        self.sizes
+            .first()
+            .map_or("objects", |s| s.unit(self.fractions_of_bytes))
     }
 
     /// Its caches for a trace of `stats`, policies outermost.
