@@ -267,8 +267,8 @@ fn trace_options(format: Option<String>) -> Result<ReadOptions, JsError> {
 }
 
 /// LRU's exact miss-ratio curve of a trace (stack distances, object mode): `{requests,
-/// unique_keys, points: [{capacity, unit, miss_ratio, misses}] at the 16 sizes of "mrc", curve:
-/// [...] at up to 200 capacities}`. `data` and `format` as for `replayTrace`.
+/// unique_keys, curve: [{capacity, unit, miss_ratio}] at up to 200 capacities from 1 object to
+/// all the keys}`. `data` and `format` as for `replayTrace`.
 #[wasm_bindgen(js_name = lruCurve)]
 pub fn lru_curve(data: JsValue, format: Option<String>) -> Result<JsValue, JsError> {
     let data = trace_bytes(data)?;
@@ -279,7 +279,9 @@ pub fn lru_curve(data: JsValue, format: Option<String>) -> Result<JsValue, JsErr
         &trace,
         "lru",
         mrc::Method::Exact,
-        &mrc::sizes_or_default(None),
+        // The dense curve only: the 16 fractions of a replay's "mrc" are 0 objects on a trace of
+        // fewer than a thousand keys.
+        &[],
         false,
         1,
     )
