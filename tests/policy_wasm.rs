@@ -73,6 +73,11 @@ fn replay_trace_reads_text_and_bytes_and_reports_errors() {
 const SAMPLE_CSV: &str = include_str!("../www/traces/cloudphysics.csv");
 const SAMPLE_ZST: &[u8] = include_bytes!("../www/traces/cloudphysics.oracleGeneral.zst");
 
+/// A report as the JSON text `JSON.stringify` makes of it.
+fn json(value: &JsValue) -> String {
+    js_sys::JSON::stringify(value).unwrap().as_string().unwrap()
+}
+
 #[wasm_bindgen_test]
 fn the_zst_sample_replays_as_its_csv_and_as_natively() {
     let replay = |data: JsValue| {
@@ -85,10 +90,7 @@ fn the_zst_sample_replays_as_its_csv_and_as_natively() {
             None,
         )
         .unwrap();
-        js_sys::JSON::stringify(&report)
-            .unwrap()
-            .as_string()
-            .unwrap()
+        json(&report)
     };
     let from_csv = replay(SAMPLE_CSV.into());
     let from_zst = replay(js_sys::Uint8Array::from(SAMPLE_ZST).into());
@@ -98,11 +100,7 @@ fn the_zst_sample_replays_as_its_csv_and_as_natively() {
         from_zst.contains(r#""capacity":4897,"unit":"objects","requests":113872,"misses":91657"#),
         "{from_zst}"
     );
-    let curve = wasm::lru_curve(js_sys::Uint8Array::from(SAMPLE_ZST).into(), None).unwrap();
-    let curve = js_sys::JSON::stringify(&curve)
-        .unwrap()
-        .as_string()
-        .unwrap();
+    let curve = json(&wasm::lru_curve(js_sys::Uint8Array::from(SAMPLE_ZST).into(), None).unwrap());
     // The dense curve from 1 object to every key; at all 48,974 keys only first requests miss.
     assert!(
         curve.contains(r#""curve":[{"capacity":1,"unit":"objects","miss_ratio":"#),
@@ -112,11 +110,8 @@ fn the_zst_sample_replays_as_its_csv_and_as_natively() {
         curve.contains(r#"{"capacity":48974,"unit":"objects","miss_ratio":0.430079387382324}"#),
         "{curve}"
     );
-    let analysis = wasm::analyze_trace(js_sys::Uint8Array::from(SAMPLE_ZST).into(), None).unwrap();
-    let analysis = js_sys::JSON::stringify(&analysis)
-        .unwrap()
-        .as_string()
-        .unwrap();
+    let analysis =
+        json(&wasm::analyze_trace(js_sys::Uint8Array::from(SAMPLE_ZST).into(), None).unwrap());
     assert!(
         analysis.contains(r#""one_hit_wonders":21049"#),
         "{analysis}"
