@@ -49,6 +49,7 @@ fn the_zst_sample_replays_as_the_csv_it_was_made_from() {
             "all",
             "--size",
             "0.01,0.1,64MiB",
+            "--bytes",
             "--json",
         ])
     };
@@ -65,6 +66,7 @@ fn the_zst_sample_replays_as_the_csv_it_was_made_from() {
         "all",
         "--size",
         "0.01,0.1,64MiB",
+        "--bytes",
         "--stream",
         "--json",
     ]);

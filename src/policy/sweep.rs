@@ -228,7 +228,7 @@ mod tests {
         let trace = DecodedTrace::decode(requests.into_iter().map(Ok), u64::MAX)
             .unwrap()
             .unwrap();
-        let experiment = Experiment::parse("all", "0.01,0.1,50KiB", false).unwrap();
+        let experiment = Experiment::parse("all", "0.01,0.1,50", false).unwrap();
         let one = run_decoded("z", &trace, &experiment, 1).unwrap();
         let three = run_decoded("z", &trace, &experiment, 3).unwrap();
         assert_eq!(one, three);
