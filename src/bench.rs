@@ -6,6 +6,8 @@
 //! throughput as a ratio to that baseline measured in the same run, so results compare across
 //! machines.
 
+mod traces;
+
 use crate::error::{Error, Result};
 use crate::policy::replay::check_in_memory_trace;
 use crate::policy::{
@@ -59,6 +61,7 @@ pub fn cases() -> Vec<BenchCase> {
     );
     all.extend(kv_cases());
     all.extend(corner_cases());
+    all.extend(traces::cases());
     all.sort_by_key(|c| c.group);
     all
 }

@@ -18,7 +18,7 @@ pub fn trace_replay(data: &[u8]) {
         return;
     };
     let format = [TraceFormat::Csv, TraceFormat::Oracle, TraceFormat::Text][(pick % 3) as usize];
-    let sizes = ["0.5,3", "1,1KiB", "mrc", "0.01,64"][((pick >> 2) % 4) as usize];
+    let sizes = ["0.5,3", "1KiB,64B", "mrc", "0.01,64"][((pick >> 2) % 4) as usize];
     let Ok(experiment) = Experiment::parse("all", sizes, pick & 0x80 != 0) else {
         return;
     };

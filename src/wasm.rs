@@ -2,9 +2,10 @@
 //! results with serde. No logic lives here, and nothing here may panic: every export returns
 //! `Result<_, JsError>` with the core's message.
 
+use crate::policy::{mrc, sweep};
 use crate::policy::{replay, POLICY_NAMES};
 use crate::scenario::{l1_curve, ParamSpec};
-use crate::workload::TraceFormat;
+use crate::workload::{CsvOptions, ReadOptions, TraceFormat};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
@@ -267,6 +268,69 @@ impl ScenarioRunHandle {
     }
 }
 
+/// A trace handed over by the page: CSV or text as a string, any format as a `Uint8Array`, at most
+/// [`replay::MAX_IN_MEMORY_TRACE_BYTES`].
+fn trace_bytes(data: JsValue) -> Result<Vec<u8>, JsError> {
+    if let Some(text) = data.as_string() {
+        replay::check_in_memory_trace(text.len() as u64).map_err(core_error)?;
+        Ok(text.into_bytes())
+    } else if data.is_instance_of::<js_sys::Uint8Array>() {
+        let array = js_sys::Uint8Array::new(&data);
+        replay::check_in_memory_trace(u64::from(array.length())).map_err(core_error)?;
+        Ok(array.to_vec())
+    } else {
+        Err(JsError::new(
+            "the trace must be a string (CSV or text) or a Uint8Array (any format)",
+        ))
+    }
+}
+
+/// `format` as the page names it (`csv`, `oracle`, `text`), or `None`/`"auto"`: from the first
+/// bytes (zstd compression is always recognised by them).
+fn trace_options(format: Option<String>) -> Result<ReadOptions, JsError> {
+    let format = match format.as_deref().map(str::trim) {
+        None | Some("auto") | Some("") => None,
+        Some(name) => Some(TraceFormat::parse(name).map_err(core_error)?),
+    };
+    Ok(ReadOptions {
+        format,
+        csv: CsvOptions::default(),
+    })
+}
+
+/// LRU's exact miss-ratio curve of a trace (stack distances, object mode): `{requests,
+/// unique_keys, curve: [{capacity, unit, miss_ratio}] at up to 200 capacities from 1 object to
+/// all the keys}`. `data` and `format` as for `replayTrace`.
+#[wasm_bindgen(js_name = lruCurve)]
+pub fn lru_curve(data: JsValue, format: Option<String>) -> Result<JsValue, JsError> {
+    let data = trace_bytes(data)?;
+    let trace = sweep::decode_file("local trace", trace_options(format)?, data.as_slice())
+        .map_err(core_error)?;
+    let report = mrc::curve(
+        "local trace",
+        &trace,
+        "lru",
+        mrc::Method::Exact,
+        // The dense curve only: the 16 fractions of a replay's "mrc" are 0 objects on a trace of
+        // fewer than a thousand keys.
+        &[],
+        false,
+        1,
+    )
+    .map_err(core_error)?;
+    to_js(&report)
+}
+
+/// What a trace is made of (`cachelab analyze`'s JSON). `data` and `format` as for
+/// `replayTrace`.
+#[wasm_bindgen(js_name = analyzeTrace)]
+pub fn analyze_trace(data: JsValue, format: Option<String>) -> Result<JsValue, JsError> {
+    let data = trace_bytes(data)?;
+    let trace = sweep::decode_file("local trace", trace_options(format)?, data.as_slice())
+        .map_err(core_error)?;
+    to_js(&crate::workload::analyze::analyze("local trace", &trace))
+}
+
 /// The eviction policies `replayTrace` knows, by name.
 #[wasm_bindgen]
 pub fn policies() -> Result<JsValue, JsError> {
@@ -275,7 +339,8 @@ pub fn policies() -> Result<JsValue, JsError> {
 
 /// Replays a trace (CSV text as a string, or the file's bytes as a `Uint8Array`) through
 /// `policies` (`"lru,sieve"`, or `"all"`) at `sizes` (`"0.01,0.05"`, `"5000"`, `"64MiB"`, or
-/// `"mrc"`); `format` is `csv` (the default), `oracle` or `text`, and `bytes` makes fractions
+/// `"mrc"`); `format` is `csv`, `oracle` or `text` (default: from the first bytes; zstd-compressed
+/// traces are recognised by them), and `bytes` makes fractions
 /// count bytes. `onProgress(done, total)`, if given, is called every 65,536 requests and at the
 /// end (errors it throws are ignored). Returns `{trace, requests, unique_keys, rows: [{policy,
 /// capacity, unit, requests, misses, miss_ratio, byte_miss_ratio}]}`; with `classes`, each row
@@ -291,22 +356,8 @@ pub fn replay_trace(
     on_progress: Option<js_sys::Function>,
     classes: Option<bool>,
 ) -> Result<JsValue, JsError> {
-    let data: Vec<u8> = if let Some(text) = data.as_string() {
-        replay::check_in_memory_trace(text.len() as u64).map_err(core_error)?;
-        text.into_bytes()
-    } else if data.is_instance_of::<js_sys::Uint8Array>() {
-        let array = js_sys::Uint8Array::new(&data);
-        replay::check_in_memory_trace(u64::from(array.length())).map_err(core_error)?;
-        array.to_vec()
-    } else {
-        return Err(JsError::new(
-            "the trace must be a string (CSV or text) or a Uint8Array (any format)",
-        ));
-    };
-    let format = match format {
-        Some(name) => TraceFormat::parse(&name).map_err(core_error)?,
-        None => TraceFormat::Csv,
-    };
+    let data = trace_bytes(data)?;
+    let format = trace_options(format)?;
     let experiment =
         replay::Experiment::parse(&policies, &sizes, bytes.unwrap_or(false)).map_err(core_error)?;
     let mut progress = |done: u64, total: u64| {

@@ -31,39 +31,54 @@ const TINY: &str = "time,key,size\n1,1,10\n2,2,10\n3,1,10\n4,3,10\n5,1,10\n";
 #[test]
 fn json_report_has_one_row_per_policy_and_size() {
     let path = trace_file("tiny.csv", TINY.as_bytes());
-    let report = cachelab_json(&[
-        "replay",
-        path.to_str().unwrap(),
-        "--policy",
-        "lru,fifo",
-        "--size",
-        "2,20B",
-        "--json",
-    ]);
-    assert_eq!(report["requests"], 5);
-    assert_eq!(report["unique_keys"], 3);
-    let rows = report["rows"].as_array().unwrap();
-    let summary: Vec<(String, u64, u64)> = rows
-        .iter()
-        .map(|r| {
-            (
-                r["policy"].as_str().unwrap().to_string(),
-                r["capacity"].as_u64().unwrap(),
-                r["misses"].as_u64().unwrap(),
-            )
-        })
-        .collect();
+    // One unit per run: objects in one, bytes in the other.
+    let run = |sizes: &str| {
+        cachelab_json(&[
+            "replay",
+            path.to_str().unwrap(),
+            "--policy",
+            "lru,fifo",
+            "--size",
+            sizes,
+            "--json",
+        ])
+    };
+    let (objects, bytes) = (run("2"), run("20B"));
+    assert_eq!(objects["requests"], 5);
+    assert_eq!(objects["unique_keys"], 3);
+    let summary = |report: &serde_json::Value| -> Vec<(String, u64, u64, String)> {
+        report["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r["policy"].as_str().unwrap().to_string(),
+                    r["capacity"].as_u64().unwrap(),
+                    r["misses"].as_u64().unwrap(),
+                    r["unit"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
     // Two objects (or 20 bytes of 10-byte objects) hold 1 under LRU, not under FIFO.
-    let expected = [
-        ("lru", 2, 3),
-        ("lru", 20, 3),
-        ("fifo", 2, 4),
-        ("fifo", 20, 4),
-    ];
-    for (got, want) in summary.iter().zip(expected) {
-        assert_eq!((got.0.as_str(), got.1, got.2), want);
-    }
-    assert_eq!(rows[0]["miss_ratio"], 0.6);
+    let row = |p: &str, c, m, u: &str| (p.to_string(), c, m, u.to_string());
+    assert_eq!(
+        summary(&objects),
+        [row("lru", 2, 3, "objects"), row("fifo", 2, 4, "objects")]
+    );
+    assert_eq!(
+        summary(&bytes),
+        [row("lru", 20, 3, "bytes"), row("fifo", 20, 4, "bytes")]
+    );
+    assert_eq!(objects["rows"][0]["miss_ratio"], 0.6);
+    // Mixed units are refused, naming both.
+    let out = cachelab(&["replay", path.to_str().unwrap(), "--size", "2,20B"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("mixes objects (2) and bytes (20B)"),
+        "{stderr}"
+    );
 }
 
 #[test]

@@ -125,3 +125,52 @@ fn the_stepper_keeps_the_steps_and_hands_out_one_at_a_time() {
         );
     }
 }
+
+/// The bundled sample twice: as CSV text and as zstd-compressed oracleGeneral bytes.
+const SAMPLE_CSV: &str = include_str!("../www/traces/cloudphysics.csv");
+const SAMPLE_ZST: &[u8] = include_bytes!("../www/traces/cloudphysics.oracleGeneral.zst");
+
+/// A report as the JSON text `JSON.stringify` makes of it.
+fn json(value: &JsValue) -> String {
+    js_sys::JSON::stringify(value).unwrap().as_string().unwrap()
+}
+
+#[wasm_bindgen_test]
+fn the_zst_sample_replays_as_its_csv_and_as_natively() {
+    let replay = |data: JsValue| {
+        let report = wasm::replay_trace(
+            data,
+            "lru,sieve,s3fifo".into(),
+            "0.1".into(),
+            None,
+            None,
+            None,
+        )
+        .unwrap();
+        json(&report)
+    };
+    let from_csv = replay(SAMPLE_CSV.into());
+    let from_zst = replay(js_sys::Uint8Array::from(SAMPLE_ZST).into());
+    assert_eq!(from_csv, from_zst);
+    // LRU at 10 % of the 48,974 keys: the native CLI's count (`cachelab replay ... --size 0.1`).
+    assert!(
+        from_zst.contains(r#""capacity":4897,"unit":"objects","requests":113872,"misses":91657"#),
+        "{from_zst}"
+    );
+    let curve = json(&wasm::lru_curve(js_sys::Uint8Array::from(SAMPLE_ZST).into(), None).unwrap());
+    // The dense curve from 1 object to every key; at all 48,974 keys only first requests miss.
+    assert!(
+        curve.contains(r#""curve":[{"capacity":1,"unit":"objects","miss_ratio":"#),
+        "{curve}"
+    );
+    assert!(
+        curve.contains(r#"{"capacity":48974,"unit":"objects","miss_ratio":0.430079387382324}"#),
+        "{curve}"
+    );
+    let analysis =
+        json(&wasm::analyze_trace(js_sys::Uint8Array::from(SAMPLE_ZST).into(), None).unwrap());
+    assert!(
+        analysis.contains(r#""one_hit_wonders":21049"#),
+        "{analysis}"
+    );
+}

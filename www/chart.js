@@ -6,8 +6,11 @@ export const PALETTE = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '
 
 /**
  * Draws `spec` into `el`, replacing any previous chart:
- * {x: number[], xLabel, yLabel, xLog?: bool, series: [{label, values: (number|null)[]}] (null: a gap),
- *  marks?: [{x, label}]} — marks are dashed vertical lines, such as the moments keys expired.
+ * {x: number[], xLabel, yLabel, xLog?: bool, yLog?: bool, spanGaps?: bool, series: [{label,
+ *  values: (number|null)[], line?: bool}], marks?: [{x, label}]} — marks are dashed vertical lines,
+ * such as the moments keys expired. A null value is a gap (a bucket without requests has no hit
+ * ratio), unless `spanGaps` joins the points across it (curves measured at different sizes). A
+ * series with `line: true` is drawn as a continuous line without points.
  */
 export function draw(el, spec) {
   el.replaceChildren();
@@ -15,12 +18,12 @@ export function draw(el, spec) {
   const opts = {
     width,
     height: 320,
-    scales: { x: { time: false, distr: spec.xLog ? 3 : 1 } },
+    scales: { x: { time: false, distr: spec.xLog ? 3 : 1 }, ...(spec.yLog ? { y: { distr: 3 } } : {}) },
     axes: [{ label: spec.xLabel }, { label: spec.yLabel }],
     plugins: spec.marks?.length ? [marksPlugin(spec.marks)] : [],
     series: [
       { label: spec.xLabel },
-      ...spec.series.map((s, i) => ({ label: s.label, stroke: PALETTE[i % PALETTE.length], width: 2, points: { show: true } })),
+      ...spec.series.map((s, i) => ({ label: s.label, stroke: PALETTE[i % PALETTE.length], width: 2, spanGaps: spec.spanGaps === true, points: { show: !s.line } })),
     ],
   };
   return new uPlot(opts, [spec.x, ...spec.series.map((s) => s.values)], el);

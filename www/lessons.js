@@ -239,18 +239,62 @@ export const LESSONS = [
     ],
     charts: (r) => {
       const policies = [...new Set(r.rows.map((row) => row.policy))];
-      const x = [...new Set(r.rows.map((row) => row.capacity))].sort((a, b) => a - b);
-      return [{
+      const unit = r.rows[0]?.unit ?? 'objects';
+      // LRU's exact curve (every capacity, from stack distances) is drawn as a line over the
+      // policies' points; the x axis holds both sets of capacities.
+      const exact = r.lru_exact ?? [];
+      const x = [...new Set([...r.rows.map((row) => row.capacity), ...exact.map((p) => p.capacity)])].sort((a, b) => a - b);
+      const at = (points, c) => points.find((p) => p.capacity === c);
+      const charts = [{
         title: `miss ratio against cache size — ${r.trace}`,
         x,
-        xLabel: `cache size (${r.rows[0]?.unit ?? 'objects'}, log scale)`,
+        xLabel: `cache size (${unit}, log scale)`,
         yLabel: 'miss ratio (%)',
         xLog: true,
-        series: policies.map((p) => ({
-          label: p,
-          values: x.map((c) => 100 * (r.rows.find((row) => row.policy === p && row.capacity === c)?.miss_ratio ?? NaN)),
-        })),
+        // Each policy has values at its own sizes only; join them across the others' sizes.
+        spanGaps: true,
+        series: [
+          ...policies.map((p) => ({
+            label: p,
+            values: x.map((c) => {
+              const row = r.rows.find((row) => row.policy === p && row.capacity === c);
+              return row ? 100 * row.miss_ratio : null;
+            }),
+          })),
+          ...(exact.length ? [{ label: 'LRU, every size (exact)', line: true, values: x.map((c) => (at(exact, c) ? 100 * at(exact, c).miss_ratio : null)) }] : []),
+        ],
       }];
+      const a = r.analysis;
+      if (a) {
+        charts.push({
+          title: `popularity: requests per key by rank (Zipf exponent ${a.zipf_exponent.toFixed(2)})`,
+          x: a.popularity.map((p) => p.rank),
+          xLabel: 'rank of the key (log scale)',
+          yLabel: 'requests (log scale)',
+          xLog: true,
+          yLog: true,
+          series: [{ label: 'requests', values: a.popularity.map((p) => p.requests) }],
+        });
+        charts.push({
+          title: 'reuse distance: distinct keys requested since the same key was last requested',
+          x: a.reuse_distances.map((b) => b.to),
+          xLabel: 'reuse distance, up to (keys, log scale)',
+          yLabel: 'requests',
+          xLog: true,
+          series: [{ label: 'requests', values: a.reuse_distances.map((b) => b.count) }],
+        });
+        charts.push({
+          title: 'working set over the trace',
+          x: a.working_set.map((w) => w.requests),
+          xLabel: 'requests so far',
+          yLabel: 'distinct keys',
+          series: [
+            { label: `in each window of ${Math.round(a.requests / a.working_set.length)} requests`, values: a.working_set.map((w) => w.window_keys) },
+            { label: 'since the start', values: a.working_set.map((w) => w.keys_so_far) },
+          ],
+        });
+      }
+      return charts;
     },
     table: (r) => {
       // One row per cache size, one column per policy: the miss ratio (the CSV has the counts).
@@ -262,7 +306,8 @@ export const LESSONS = [
         rows: caps.map((c) => [c, ...policies.map((p) => (cell(p, c) ? pct(cell(p, c).miss_ratio) : '—'))]),
       };
     },
-    csv: (r) => `policy,capacity,requests,misses,miss_ratio,byte_miss_ratio\n${r.rows.map((row) => [row.policy, row.capacity, row.requests, row.misses, row.miss_ratio, row.byte_miss_ratio].join(',')).join('\n')}\n`,
+    // The unit is a column of its own: a run has one unit, and the file says which.
+    csv: (r) => `policy,capacity,unit,requests,misses,miss_ratio,byte_miss_ratio\n${r.rows.map((row) => [row.policy, row.capacity, row.unit, row.requests, row.misses, row.miss_ratio, row.byte_miss_ratio].join(',')).join('\n')}\n`,
     decorate: (charts, r) => {
       const bars = missClassBars(r);
       if (bars) charts.append(bars);
@@ -274,7 +319,9 @@ export const LESSONS = [
       const lru = at.find((row) => row.policy === 'lru');
       if (!at.length) return '';
       const vsLru = lru && at[0].policy !== 'lru' ? `, against ${pct(lru.miss_ratio)} for LRU` : '';
-      return `${r.requests} requests for ${r.unique_keys} keys. At ${mid} ${r.rows[0].unit}, the best policy you can run is ${at[0].policy} with a miss ratio of ${pct(at[0].miss_ratio)}${vsLru}.`;
+      const a = r.analysis;
+      const shape = a ? ` ${pct(a.one_hit_wonder_share)} of the keys are requested only once; popularity falls with rank like a Zipf law of exponent ${a.zipf_exponent.toFixed(2)}.` : '';
+      return `${r.requests} requests for ${r.unique_keys} keys. At ${mid} ${r.rows[0].unit}, the best policy you can run is ${at[0].policy} with a miss ratio of ${pct(at[0].miss_ratio)}${vsLru}.${shape}`;
     },
   },
   {

@@ -32,9 +32,10 @@ fn stop_quietly_on_closed_pipe() {}
 #[cfg(not(target_arch = "wasm32"))]
 mod cli {
     use cachelab::bench;
-    use cachelab::policy::replay::{self, Experiment};
-    use cachelab::policy::{classes, step, Access};
+    use cachelab::policy::replay::Experiment;
+    use cachelab::policy::{classes, mrc, step, sweep, Access};
     use cachelab::scenario::{self, l1_curve, split_assignment};
+    use cachelab::workload::{analyze, CsvOptions, DecodedTrace, ReadOptions};
     use cachelab::workload::{TraceFormat, TraceReader};
     use clap::{Args, Parser, Subcommand};
     use std::process::ExitCode;
@@ -85,6 +86,62 @@ mod cli {
         args: RunArgs,
     }
 
+    /// Which trace, and how to read it.
+    #[derive(Args)]
+    struct TraceArgs {
+        /// The trace file: CSV, libCacheSim oracleGeneral, or one key a line, each possibly
+        /// zstd-compressed (`.oracleGeneral.zst`, `.bin.zst`).
+        trace: std::path::PathBuf,
+        /// The trace's format: csv, oracle or text (default: from the file's name, else its
+        /// first bytes; zstd compression is always recognised by its first bytes).
+        #[arg(long)]
+        format: Option<String>,
+        /// CSV columns and options, as libCacheSim's `-t` takes them: "time-col=1,
+        /// obj-id-col=2, obj-size-col=3, has-header=true, delimiter=,, obj-id-is-num=true".
+        #[arg(long, value_name = "PARAMS")]
+        trace_params: Option<String>,
+    }
+
+    impl TraceArgs {
+        fn name(&self) -> String {
+            self.trace.display().to_string()
+        }
+
+        fn options(&self) -> Result<ReadOptions, String> {
+            let format = self
+                .format
+                .as_deref()
+                .map(TraceFormat::parse)
+                .transpose()
+                .map_err(|e| e.to_string())?;
+            let csv = match &self.trace_params {
+                Some(text) => CsvOptions::parse(text).map_err(|e| e.to_string())?,
+                None => CsvOptions::default(),
+            };
+            Ok(ReadOptions { format, csv })
+        }
+
+        fn open(&self) -> Result<std::io::BufReader<std::fs::File>, cachelab::Error> {
+            std::fs::File::open(&self.trace)
+                .map(|f| std::io::BufReader::with_capacity(1 << 20, f))
+                .map_err(|e| cachelab::Error::Parse {
+                    what: self.name(),
+                    detail: e.to_string(),
+                })
+        }
+
+        fn decode(&self) -> Result<DecodedTrace, String> {
+            let input = self.open().map_err(|e| e.to_string())?;
+            sweep::decode_file(&self.name(), self.options()?, input).map_err(|e| e.to_string())
+        }
+    }
+
+    fn threads(given: Option<usize>) -> Result<usize, String> {
+        given.map_or(Ok(sweep::default_threads()), |n| {
+            sweep::check_threads(n).map_err(|e| e.to_string())
+        })
+    }
+
     #[derive(Subcommand)]
     enum Command {
         /// Hit ratio of an LRU L1 against its capacity, for a seeded Zipf workload
@@ -98,8 +155,8 @@ mod cli {
         },
         /// Replay a request trace through eviction policies and print their misses.
         Replay {
-            /// The trace file (CSV `time,key,size`, libCacheSim oracleGeneral, or one key a line).
-            trace: std::path::PathBuf,
+            #[command(flatten)]
+            input: TraceArgs,
             /// Policies, comma-separated (lru, fifo, clock, sieve, s3fifo, lfu, arc, wtinylfu,
             /// belady), or `all`.
             #[arg(long, default_value = "lru,fifo,clock,sieve,s3fifo,lfu,arc")]
@@ -114,9 +171,13 @@ mod cli {
             /// Fractions are of the unique bytes (byte-mode capacities) instead of unique keys.
             #[arg(long)]
             bytes: bool,
-            /// The trace's format: csv, oracle or text (default: from the file's extension).
+            /// Threads for the caches of the sweep (default: every core).
             #[arg(long)]
-            format: Option<String>,
+            threads: Option<usize>,
+            /// Stream the trace from the file twice instead of parsing it once into memory
+            /// (one thread; for traces larger than memory, which are streamed anyway).
+            #[arg(long)]
+            stream: bool,
             /// Also split each row's misses into compulsory (first request of a key), capacity
             /// (Belady at the same size misses too) and policy (Belady hits); holds the trace in
             /// memory and replays it again per row.
@@ -145,6 +206,56 @@ mod cli {
             /// Print the steps as JSON (one entry per request) instead of text.
             #[arg(long)]
             json: bool,
+        },
+        /// A miss-ratio curve in one pass: exact LRU stack distances, SHARDS sampling, or
+        /// MiniSim's scaled-down simulations for any policy.
+        Mrc {
+            #[command(flatten)]
+            input: TraceArgs,
+            /// The policy (exact and shards are for lru).
+            #[arg(long, default_value = "lru")]
+            policy: String,
+            /// exact (LRU), shards (LRU, sampled) or minisim (any policy, sampled); default:
+            /// exact for lru, minisim otherwise.
+            #[arg(long)]
+            method: Option<String>,
+            /// The sampling rate of shards and minisim, above 0 and at most 1 (default: 0.01,
+            /// raised to sample about 10,000 keys).
+            #[arg(long)]
+            rate: Option<f64>,
+            /// SHARDS at a fixed size: track at most this many keys (instead of --rate).
+            #[arg(long, conflicts_with = "rate")]
+            sample_keys: Option<u64>,
+            /// Sizes, as `replay --size` takes them (default: the 16 sizes of `replay --mrc`).
+            #[arg(long)]
+            size: Option<String>,
+            /// Fractions are of the unique bytes (minisim only).
+            #[arg(long)]
+            bytes: bool,
+            /// Threads for minisim's caches (default: every core).
+            #[arg(long)]
+            threads: Option<usize>,
+            /// Print the report as JSON (with a 200-point curve) instead of a table.
+            #[arg(long)]
+            json: bool,
+        },
+        /// What a trace is made of: keys, bytes, one-hit wonders, popularity and its Zipf
+        /// exponent, reuse distances, the working set over time, object sizes.
+        Analyze {
+            #[command(flatten)]
+            input: TraceArgs,
+            /// Print the analysis as JSON instead of a summary.
+            #[arg(long)]
+            json: bool,
+        },
+        /// Convert a trace (any format the readers take) to libCacheSim's oracleGeneral binary
+        /// format, next-access fields included; compress it with `zstd` for a `.zst` file.
+        Convert {
+            #[command(flatten)]
+            input: TraceArgs,
+            /// Where to write the oracleGeneral file.
+            #[arg(long, short)]
+            output: std::path::PathBuf,
         },
         /// Run a scenario's variants on the same traffic and compare them.
         Run {
@@ -283,45 +394,43 @@ mod cli {
                 json,
             } => redis_stats(&redis_url, &pattern, limit, json),
             Command::Replay {
-                trace,
+                input,
                 policy,
                 size,
                 mrc,
                 bytes,
-                format,
+                threads: given_threads,
+                stream,
                 classes,
                 json,
             } => {
                 let sizes = if mrc { "mrc" } else { size.as_str() };
                 let experiment =
                     Experiment::parse(&policy, sizes, bytes).map_err(|e| e.to_string())?;
-                let name = trace.display().to_string();
-                let format = match format {
-                    Some(f) => TraceFormat::parse(&f).map_err(|e| e.to_string())?,
-                    None => TraceFormat::from_file_name(&name),
-                };
-                let open = || {
-                    std::fs::File::open(&trace)
-                        .map(|f| std::io::BufReader::with_capacity(1 << 20, f))
-                        .map_err(|e| cachelab::Error::Parse {
-                            what: name.clone(),
-                            detail: e.to_string(),
-                        })
-                };
-                let mut report =
-                    replay::run(&name, format, open, &experiment).map_err(|e| e.to_string())?;
+                let in_memory = if stream { 0 } else { sweep::IN_MEMORY_REQUESTS };
+                let mut report = sweep::run_file(
+                    &input.name(),
+                    input.options()?,
+                    || input.open(),
+                    &experiment,
+                    threads(given_threads)?,
+                    in_memory,
+                )
+                .map_err(|e| e.to_string())?;
                 if classes {
-                    let requests = TraceReader::new(open().map_err(|e| e.to_string())?, format)
-                        .collect::<cachelab::Result<Vec<_>>>()
-                        .map_err(|e| e.to_string())?;
+                    let requests = cachelab::workload::open(
+                        input.open().map_err(|e| e.to_string())?,
+                        &input.name(),
+                        input.options()?,
+                    )
+                    .map_err(|e| e.to_string())?
+                    .collect::<cachelab::Result<Vec<_>>>()
+                    .map_err(|e| e.to_string())?;
                     let trace = Access::from_trace(&requests);
                     classes::add_to_report(&mut report, &trace).map_err(|e| e.to_string())?;
                 }
                 if json {
-                    println!(
-                        "{}",
-                        serde_json::to_string(&report).map_err(|e| e.to_string())?
-                    );
+                    println!("{}", to_json(&report)?);
                 } else {
                     println!(
                         "{}: {} requests, {} unique keys",
@@ -388,6 +497,144 @@ mod cli {
                 }
                 Ok(())
             }
+            Command::Mrc {
+                input,
+                policy,
+                method,
+                rate,
+                sample_keys,
+                size,
+                bytes,
+                threads: given_threads,
+                json,
+            } => {
+                let sizes = match size {
+                    Some(list) => Some(
+                        Experiment::parse(&policy, &list, bytes)
+                            .map_err(|e| e.to_string())?
+                            .sizes,
+                    ),
+                    None => None,
+                };
+                // Checked before the trace is read (the rate's default needs its keys).
+                mrc::Method::parse(method.as_deref(), &policy, rate, sample_keys, 1)
+                    .map_err(|e| e.to_string())?;
+                let trace = input.decode()?;
+                let method = mrc::Method::parse(
+                    method.as_deref(),
+                    &policy,
+                    rate,
+                    sample_keys,
+                    trace.stats().unique_keys,
+                )
+                .map_err(|e| e.to_string())?;
+                let report = mrc::curve(
+                    &input.name(),
+                    &trace,
+                    &policy,
+                    method,
+                    &mrc::sizes_or_default(sizes),
+                    bytes,
+                    threads(given_threads)?,
+                )
+                .map_err(|e| e.to_string())?;
+                if json {
+                    println!("{}", to_json(&report)?);
+                } else {
+                    println!(
+                        "{}: {} requests, {} unique keys; {} by {} (rate {}, {} requests looked at)",
+                        report.trace,
+                        report.requests,
+                        report.unique_keys,
+                        report.policy,
+                        report.method,
+                        report.rate,
+                        report.sampled_requests
+                    );
+                    println!(
+                        "{:>14} {:>8} {:>10} {:>10}",
+                        "capacity", "unit", "misses", "miss ratio"
+                    );
+                    for p in &report.points {
+                        let misses = p.misses.map_or_else(|| "-".to_string(), |m| m.to_string());
+                        println!(
+                            "{:>14} {:>8} {:>10} {:>10.4}",
+                            p.capacity, p.unit, misses, p.miss_ratio
+                        );
+                    }
+                }
+                Ok(())
+            }
+            Command::Convert { input, output } => {
+                let reader = cachelab::workload::open(
+                    input.open().map_err(|e| e.to_string())?,
+                    &input.name(),
+                    input.options()?,
+                )
+                .map_err(|e| e.to_string())?;
+                let requests = reader
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(|e| e.to_string())?;
+                let file = std::fs::File::create(&output)
+                    .map_err(|e| format!("{}: {e}", output.display()))?;
+                let mut out = std::io::BufWriter::new(file);
+                cachelab::workload::write_oracle(&mut out, &requests).map_err(|e| e.to_string())?;
+                std::io::Write::flush(&mut out)
+                    .map_err(|e| format!("{}: {e}", output.display()))?;
+                Ok(())
+            }
+            Command::Analyze { input, json } => {
+                let trace = input.decode()?;
+                let a = analyze::analyze(&input.name(), &trace);
+                if json {
+                    println!("{}", to_json(&a)?);
+                } else {
+                    print_analysis(&a);
+                }
+                Ok(())
+            }
+        }
+    }
+
+    fn print_analysis(a: &analyze::Analysis) {
+        println!("{}", a.trace);
+        println!(
+            "  requests {}  unique keys {}  unique bytes {}  requested bytes {}",
+            a.requests, a.unique_keys, a.unique_bytes, a.total_bytes
+        );
+        println!("  time {} .. {}", a.time_span[0], a.time_span[1]);
+        println!(
+            "  one-hit wonders {} ({:.1} % of the keys)  most requested key {} requests",
+            a.one_hit_wonders,
+            a.one_hit_wonder_share * 100.0,
+            a.top_key_requests
+        );
+        println!(
+            "  Zipf exponent {:.3} (R² {:.3}, least squares over every rank)",
+            a.zipf_exponent, a.zipf_r2
+        );
+        println!("  popularity (rank: requests):");
+        for p in a.popularity.iter().step_by(10) {
+            println!("    {:>10}: {}", p.rank, p.requests);
+        }
+        println!("  reuse distance (distinct keys since the last request of the key):");
+        println!("    {:>23}: {}", "first request", a.first_requests);
+        for b in &a.reuse_distances {
+            println!("    {:>10} .. {:>10}: {}", b.from, b.to, b.count);
+        }
+        println!("  working set (distinct keys per window of requests, and so far):");
+        for w in a.working_set.iter().step_by(5) {
+            println!(
+                "    {:>12}: {:>10} {:>10}",
+                w.requests, w.window_keys, w.keys_so_far
+            );
+        }
+        println!(
+            "  object sizes: {} .. {} bytes, mean {:.1}",
+            a.sizes.min, a.sizes.max, a.sizes.mean
+        );
+        for b in &a.sizes.histogram {
+            println!("    {:>10} .. {:>10}: {}", b.from, b.to, b.count);
         }
     }
 

@@ -15,6 +15,8 @@
 //! - `slots`: the storage most policies share (a key → slot map with a fast hasher, an arena of
 //!   nodes and intrusive queues of `u32` indices). S3-FIFO, whose queues are all plain FIFOs,
 //!   keeps its objects in the hash table's own buckets and queues bucket numbers instead.
+//! - [`sweep`]: the same experiments over a trace decoded once into memory, on every core.
+//! - [`mrc`]: miss-ratio curves in one pass (exact LRU stack distances, SHARDS, MiniSim).
 //! - [`replay`]: whole-trace experiments (capacities as fractions or absolute sizes, one pass for
 //!   many policies, the JSON report the faces print).
 //! - [`inspect`], [`step`]: every policy's complete state and the rule behind each eviction, for
@@ -38,8 +40,10 @@ mod slots;
 mod tinylfu;
 
 pub mod classes;
+pub mod mrc;
 pub mod replay;
 pub mod step;
+pub mod sweep;
 
 pub use crate::fxhash::FxHasher;
 pub use arc::Arc;

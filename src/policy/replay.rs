@@ -1,13 +1,15 @@
 //! Whole-trace experiments: parse which policies and sizes to try, stream the trace through all of
 //! them in one pass, and report misses per (policy, capacity).
 //!
-//! A trace is read twice, never held in memory: once to count its unique keys and bytes (which
-//! turn fractions into capacities), once to replay. Only Belady, which must know each request's
-//! next access, loads the whole trace.
+//! [`run`] streams: a trace is read twice, never held in memory: once to count its unique keys
+//! and bytes (which turn fractions into capacities), once to replay. Only Belady, which must know
+//! each request's next access, loads the whole trace. When the trace fits in memory,
+//! [`super::sweep::run_decoded`] parses it once and replays it on every core instead.
 
+use super::sweep::Job;
 use super::{build, canonical_name, Access, Capacity, Policy, POLICY_NAMES};
 use crate::error::{Error, Result};
-use crate::workload::{Request, TraceFormat, TraceReader, TraceStats};
+use crate::workload::{open as open_trace, ReadOptions, Request, TraceStats};
 use serde::Serialize;
 use std::io::BufRead;
 use std::num::NonZeroU64;
@@ -37,26 +39,28 @@ const BYTE_UNITS: [(&str, u64); 9] = [
 ];
 
 impl SizeSpec {
-    /// Parses `0.05` (a fraction: it has a decimal point), `5000` (objects) or `64MiB` (bytes;
-    /// units B, KB, MB, GB, TB and KiB, MiB, GiB, TiB, case-insensitive).
+    /// Parses `0.05` (a fraction: it has a decimal point), `10%` (a percentage, the same as
+    /// `0.1`), `5000` (objects) or `64MiB` (bytes; units B, KB, MB, GB, TB and KiB, MiB, GiB,
+    /// TiB, case-insensitive). Limits are printed as the integers they are.
     ///
     /// ```
     /// use cachelab::policy::replay::SizeSpec;
     /// use std::num::NonZeroU64;
     /// assert_eq!(SizeSpec::parse("0.05").unwrap(), SizeSpec::Fraction(0.05));
+    /// assert_eq!(SizeSpec::parse("10%").unwrap(), SizeSpec::Fraction(0.1));
     /// assert_eq!(SizeSpec::parse("5000").unwrap(), SizeSpec::Objects(NonZeroU64::new(5000).unwrap()));
     /// assert_eq!(SizeSpec::parse("1.5KiB").unwrap(), SizeSpec::Bytes(NonZeroU64::new(1536).unwrap()));
     /// assert!(SizeSpec::parse("1.5").is_err());
+    /// let zero = SizeSpec::parse("0").unwrap_err().to_string();
+    /// assert!(zero.contains("between 1 and 18446744073709551615 objects"), "{zero}");
+    /// assert!(SizeSpec::parse("150%").unwrap_err().to_string().contains("between 0 and 100 %"));
     /// ```
     pub fn parse(text: &str) -> Result<SizeSpec> {
         let trimmed = text.trim();
         let lower = trimmed.to_ascii_lowercase();
-        let out_of_range = |value: f64, min: f64, max: f64, unit: &'static str| Error::OutOfRange {
-            name: "size".into(),
-            value,
-            min,
-            max,
-            unit,
+        let out_of_range = |range: &str| Error::Parse {
+            what: format!("size {trimmed:?}"),
+            detail: format!("must be between {range}"),
         };
         let number = |digits: &str| -> Result<f64> {
             digits
@@ -69,6 +73,14 @@ impl SizeSpec {
                     value: text.to_string(),
                 })
         };
+        let max = u64::MAX;
+        if let Some(digits) = lower.strip_suffix('%') {
+            let percent = number(digits)?;
+            if percent > 0.0 && percent <= 100.0 {
+                return Ok(SizeSpec::Fraction(percent / 100.0));
+            }
+            return Err(out_of_range("0 and 100 % (0 excluded) of the unique keys"));
+        }
         if let Some((digits, scale)) = BYTE_UNITS
             .iter()
             .find_map(|(unit, scale)| lower.strip_suffix(unit).map(|d| (d, *scale)))
@@ -78,21 +90,34 @@ impl SizeSpec {
             return NonZeroU64::new(bytes as u64)
                 .filter(|_| bytes < u64::MAX as f64 && value > 0.0)
                 .map(SizeSpec::Bytes)
-                .ok_or_else(|| out_of_range(bytes, 1.0, u64::MAX as f64, "bytes"));
+                .ok_or_else(|| out_of_range(&format!("1 and {max} bytes")));
         }
         let value = number(&lower)?;
         if lower.contains('.') || lower.contains('e') {
             if value > 0.0 && value <= 1.0 {
                 return Ok(SizeSpec::Fraction(value));
             }
-            return Err(out_of_range(value, 0.0, 1.0, "of the unique keys"));
+            return Err(out_of_range(
+                "0 and 1 (0 excluded), a fraction of the unique keys",
+            ));
         }
         lower
             .parse::<u64>()
             .ok()
             .and_then(NonZeroU64::new)
             .map(SizeSpec::Objects)
-            .ok_or_else(|| out_of_range(value, 1.0, u64::MAX as f64, "objects"))
+            .ok_or_else(|| out_of_range(&format!("1 and {max} objects")))
+    }
+
+    /// The unit this size counts in: `"objects"`, or `"bytes"` (absolute bytes, or fractions
+    /// of the unique bytes when `fractions_of_bytes`).
+    pub fn unit(self, fractions_of_bytes: bool) -> &'static str {
+        match self {
+            SizeSpec::Objects(_) => "objects",
+            SizeSpec::Bytes(_) => "bytes",
+            SizeSpec::Fraction(_) if fractions_of_bytes => "bytes",
+            SizeSpec::Fraction(_) => "objects",
+        }
     }
 
     /// The capacity this size means for a trace: a fraction becomes
@@ -153,8 +178,13 @@ impl Experiment {
     /// assert_eq!(e.sizes.len(), 2);
     /// assert!(Experiment::parse("lru", "", false).is_err());
     /// assert_eq!(Experiment::parse("all", "mrc", false).unwrap().sizes.len(), 16);
+    /// // One unit per run: objects (counts, fractions, percentages) or bytes.
+    /// let mixed = Experiment::parse("lru", "0.5,5000,64MiB", false).unwrap_err().to_string();
+    /// assert!(mixed.contains("mixes objects (0.5, 5000) and bytes (64MiB)"), "{mixed}");
+    /// assert!(Experiment::parse("lru", "0.5,64MiB", true).is_ok());
     /// ```
     pub fn parse(policies: &str, sizes: &str, fractions_of_bytes: bool) -> Result<Experiment> {
+        let sizes_text = sizes;
         let mut names = Vec::new();
         for item in split_list("policy", policies)? {
             if item.eq_ignore_ascii_case("all") {
@@ -180,11 +210,61 @@ impl Experiment {
                 .map(SizeSpec::parse)
                 .collect::<Result<Vec<_>>>()?
         };
+        let first = sizes
+            .first()
+            .map_or("objects", |s: &SizeSpec| s.unit(fractions_of_bytes));
+        if let Some(other) = sizes.iter().find(|s| s.unit(fractions_of_bytes) != first) {
+            let of = |unit: &str| {
+                split_list("size", sizes_text)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .zip(&sizes)
+                    .filter(|(_, s)| s.unit(fractions_of_bytes) == unit)
+                    .map(|(t, _)| t)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            let unit = other.unit(fractions_of_bytes);
+            return Err(Error::Parse {
+                what: format!("size list {sizes_text:?}"),
+                detail: format!(
+                    "it mixes {first} ({}) and {unit} ({}): give every size of a run in one unit \
+                     (fractions and percentages count {}; use --bytes / byte mode for fractions \
+                     of the unique bytes)",
+                    of(first),
+                    of(unit),
+                    if fractions_of_bytes {
+                        "bytes"
+                    } else {
+                        "objects"
+                    }
+                ),
+            });
+        }
         Ok(Experiment {
             policies: unique,
             sizes,
             fractions_of_bytes,
         })
+    }
+
+    /// The unit every capacity of the experiment counts in.
+    pub fn unit(&self) -> &'static str {
+        self.sizes
+            .first()
+            .map_or("objects", |s| s.unit(self.fractions_of_bytes))
+    }
+
+    /// Its caches for a trace of `stats`, policies outermost.
+    pub fn jobs(&self, stats: &TraceStats) -> Result<Vec<Job>> {
+        let mut jobs = Vec::new();
+        for &policy in &self.policies {
+            for size in &self.sizes {
+                let capacity = size.capacity(stats, self.fractions_of_bytes)?;
+                jobs.push(Job { policy, capacity });
+            }
+        }
+        Ok(jobs)
     }
 }
 
@@ -296,6 +376,22 @@ pub struct Row {
     pub classes: Option<super::classes::MissClasses>,
 }
 
+impl Row {
+    /// The row of `policy` at `capacity` that counted `counts`.
+    pub fn new(policy: &str, capacity: Capacity, counts: &Counts) -> Row {
+        Row {
+            policy: policy.to_string(),
+            capacity: capacity.units(),
+            unit: capacity.unit_name(),
+            requests: counts.requests,
+            misses: counts.misses,
+            miss_ratio: counts.miss_ratio(),
+            byte_miss_ratio: counts.byte_miss_ratio(),
+            classes: None,
+        }
+    }
+}
+
 /// The result of an experiment, as the CLI's `--json` and the page's `replayTrace` give it.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Report {
@@ -325,7 +421,7 @@ pub struct Report {
 /// ```
 pub fn run<R: BufRead>(
     trace: &str,
-    format: TraceFormat,
+    format: impl Into<ReadOptions>,
     open: impl FnMut() -> Result<R>,
     experiment: &Experiment,
 ) -> Result<Report> {
@@ -378,18 +474,16 @@ pub const PROGRESS_EVERY: u64 = 1 << 16;
 /// ```
 pub fn run_with_progress<R: BufRead>(
     trace: &str,
-    format: TraceFormat,
+    format: impl Into<ReadOptions>,
     mut open: impl FnMut() -> Result<R>,
     experiment: &Experiment,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<Report> {
-    let stats = TraceStats::scan(TraceReader::new(open()?, format))?;
+    let options = format.into();
+    let stats = TraceStats::scan(open_trace(open()?, trace, options)?)?;
     let mut caches = Vec::new();
-    for &name in &experiment.policies {
-        for size in &experiment.sizes {
-            let capacity = size.capacity(&stats, experiment.fractions_of_bytes)?;
-            caches.push((build(name, capacity)?, Counts::default()));
-        }
+    for job in experiment.jobs(&stats)? {
+        caches.push((build(job.policy, job.capacity)?, Counts::default()));
     }
     let mut evicted = Vec::new();
     let mut done = 0;
@@ -405,10 +499,10 @@ pub fn run_with_progress<R: BufRead>(
         }
     };
     if experiment.policies.contains(&"belady") {
-        let requests = TraceReader::new(open()?, format).collect::<Result<Vec<Request>>>()?;
+        let requests = open_trace(open()?, trace, options)?.collect::<Result<Vec<Request>>>()?;
         Access::from_trace(&requests).into_iter().for_each(serve);
     } else {
-        for request in TraceReader::new(open()?, format) {
+        for request in open_trace(open()?, trace, options)? {
             let request = request?;
             serve(Access::new(request.key, request.size));
         }
@@ -420,16 +514,7 @@ pub fn run_with_progress<R: BufRead>(
         unique_keys: stats.unique_keys,
         rows: caches
             .iter()
-            .map(|(cache, counts)| Row {
-                policy: cache.name().to_string(),
-                capacity: cache.capacity().units(),
-                unit: cache.capacity().unit_name(),
-                requests: counts.requests,
-                misses: counts.misses,
-                miss_ratio: counts.miss_ratio(),
-                byte_miss_ratio: counts.byte_miss_ratio(),
-                classes: None,
-            })
+            .map(|(cache, counts)| Row::new(cache.name(), cache.capacity(), counts))
             .collect(),
     })
 }
