@@ -375,7 +375,8 @@ pub fn replay_trace(
         replay::run_with_progress("local trace", format, open, &experiment, &mut progress)
             .map_err(core_error)?;
     if classes.unwrap_or(false) {
-        let requests = crate::workload::TraceReader::new(data.as_slice(), format)
+        let requests = crate::workload::open(data.as_slice(), "local trace", format)
+            .map_err(core_error)?
             .collect::<crate::Result<Vec<_>>>()
             .map_err(core_error)?;
         let trace = crate::policy::Access::from_trace(&requests);
