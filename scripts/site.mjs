@@ -36,7 +36,8 @@ const fail = (message) => {
 /**
  * The relative references in a file's text: `[start, end, spec]` for each, where text.slice(start,
  * end) === spec. Only what the page uses: HTML src/href attributes; JS static and dynamic imports
- * and `new URL('…', import.meta.url)`; CSS url(). Absolute URLs, data: and fragments are skipped.
+ * and `new URL('…', import.meta.url)`; CSS url(). Absolute URLs, data:, fragments and
+ * queries on the page itself (`?lesson=…`) are skipped.
  */
 function references(path, text) {
   const patterns = {
@@ -52,7 +53,7 @@ function references(path, text) {
   for (const re of patterns) {
     for (const m of text.matchAll(re)) {
       const spec = m[1];
-      if (/^([a-z][a-z0-9+.-]*:|\/|#)/i.test(spec)) continue;
+      if (/^([a-z][a-z0-9+.-]*:|\/|#|\?)/i.test(spec)) continue;
       const start = m.index + m[0].lastIndexOf(spec);
       found.push([start, start + spec.length, spec]);
     }
