@@ -74,7 +74,8 @@ test('eviction: the exact LRU curve is a line through the replayed LRU points, b
     if (point) assert.equal(point.miss_ratio, row.miss_ratio);
   }
   assert.equal(report.analysis.one_hit_wonders, 21049);
-  assert.equal(await page.locator('#charts figure').count(), 4);
+  // The miss-ratio curves, three analysis charts, and the miss classes' bars.
+  assert.equal(await page.locator('#charts figure').count(), 5);
   assert.match(await page.locator('#charts').textContent(), /LRU, every size \(exact\)/);
   assert.match(await page.locator('#charts').textContent(), /Zipf exponent/);
   assert.match(await page.locator('#notice-line').textContent(), /requested only once/);
