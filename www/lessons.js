@@ -13,10 +13,10 @@ const variant = (report, name) => report.variants.find((v) => v.name === name);
 
 /** The default table of a scenario lesson: each variant's summary. */
 const summaryTable = (r) => ({
-  head: ['variant', 'requests', 'L1 hits', 'L2 hits', 'misses', 'DB queries', 'max DB in flight', 'hit ratio', 'p50 ms', 'p99 ms', 'max ms', 'errors', 'stale reads'],
+  head: ['variant', 'requests', 'L1 hits', 'L2 hits', 'waited', 'misses', 'DB queries', 'max DB in flight', 'hit ratio', 'p50 ms', 'p99 ms', 'max ms', 'errors', 'stale reads', 'fallbacks', 'coalesced'],
   rows: r.variants.map(({ name, summary: s }) => [
-    name, s.requests, s.l1_hits, s.l2_hits, s.misses, s.db_queries, s.max_db_in_flight, pct(s.hit_ratio),
-    num(s.latency_ms.p50), num(s.latency_ms.p99), num(s.latency_ms.max), s.errors, s.stale_reads,
+    name, s.requests, s.l1_hits, s.l2_hits, s.waited, s.misses, s.db_queries, s.max_db_in_flight, pct(s.hit_ratio),
+    num(s.latency_ms.p50), num(s.latency_ms.p99), num(s.latency_ms.max), s.errors, s.stale_reads, s.fallbacks, s.coalesced,
   ]),
 });
 
@@ -44,7 +44,8 @@ function scenarioLesson({ id, scenario = id, title, text, notice, mainParams, de
       }
       return `${lines.join('\n')}\n`;
     },
-    notice: (r) => [notice(r), alertsLine(r)].filter(Boolean).join(' '),
+    // The core's definition of the hit ratio every scenario table shows.
+    notice: (r) => [notice(r), alertsLine(r), r.hit_ratio_definition].filter(Boolean).join(' '),
   };
 }
 

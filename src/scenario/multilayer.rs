@@ -245,7 +245,7 @@ impl Layer {
     fn of(served: Served) -> Layer {
         match served {
             Served::L1 => Layer::L1,
-            Served::L2 | Served::L2Stale => Layer::L2,
+            Served::L2 | Served::L2Stale | Served::AfterLock => Layer::L2,
             Served::Db | Served::Coalesced => Layer::Db,
         }
     }
@@ -481,7 +481,7 @@ impl Cluster {
             .enumerate()
             .map(|(i, (ctx, &stale_reads))| {
                 let t = ctx.metrics.borrow().totals();
-                let reads = t.l1_hits + t.l2_hits + t.misses;
+                let reads = t.reads();
                 InstanceReport {
                     instance: i as u64,
                     requests: t.requests,
@@ -501,7 +501,7 @@ impl Cluster {
         }
         let db = self.db.stats();
         let (summary, series) = metrics.finish(db.max_in_flight);
-        let reads = summary.l1_hits + summary.l2_hits + summary.misses;
+        let reads = summary.reads();
         let looked = [reads, reads - summary.l1_hits, summary.misses];
         let answered = [summary.l1_hits, summary.l2_hits, summary.misses];
         let layers = (0..3)
