@@ -169,7 +169,7 @@ function multilayerCharts(r) {
 
 /** Per variant: each layer's own hit ratio, the instances' L1s, staleness, the messages and the database's load. */
 const multilayerTable = (r) => ({
-  head: ['variant', 'L1 hit ratio', 'L2 hit ratio', 'L1 hit ratio per instance', 'database reads', 'stale reads', 'of those from L1', 'longest staleness ms', 'messages sent / delivered', 'DB queries', 'DB queries in the first second'],
+  head: ['variant', 'L1 hit ratio', 'L2 hit ratio', 'L1 hit ratio per instance', 'DB reads', 'stale reads', 'of those from L1', 'longest staleness ms', 'messages sent / delivered', 'DB queries (the reads + the writes)', 'DB queries in the first second'],
   rows: r.variants.map((v) => {
     const m = v.multilayer;
     const [l1, l2, db] = m.layers;
@@ -470,7 +470,7 @@ export const LESSONS = [
     text: [
       'Run the app on several machines and each process gets its own L1. They all talk to the same Redis (L2) and the same database, but no instance can see into another one\'s memory. A read that misses its L1 and finds the row in L2 copies it into that L1 (promotion), so the next read on the same instance never leaves the process.',
       'Now one instance updates a row. It can delete its own L1 copy and the L2 entry — but the other instances still hold the old row and keep answering with it. Left alone, that copy lives until its L1 TTL ends: the TTL is the only limit on how stale a read can be. The usual cure is a message: after the write, the instance publishes "key changed" on a channel (Redis pub/sub does this), and every instance that hears it drops the key from its L1. The writer listens too, because one of its own reads may have been in flight during the write and put the old row back.',
-      'A cluster that has just started has nothing to promote: every first read of a key goes to the database, right when a deploy has already made things busy. Warming loads the most popular keys into L2 and into each L1 before traffic arrives. Compare the first seconds of cold-start and warm-start, raise broadcast_delay_ms to watch the stale window grow, or lower db_pool to see a cold start overwhelm the database.',
+      'A cluster that has just started has nothing to promote: every first read of a key goes to the database, right when a deploy has already made things busy. Warming loads the most popular keys into L2 and into each L1 before traffic arrives. cold-start and warm-start use the broadcast too. l1-ttl-only and broadcast start as if only the instances had restarted: every key already in L2, the L1s empty; warm-start (at its default warm_keys) starts from that same L2 with the L1s warmed as well, so it differs from broadcast only by warm L1s, while cold-start has nothing at all. Compare the first seconds of cold-start and warm-start, raise broadcast_delay_ms to watch the stale window grow, or lower db_pool to see a cold start overwhelm the database.',
     ],
     table: multilayerTable,
     charts: multilayerCharts,
