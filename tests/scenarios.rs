@@ -356,3 +356,28 @@ fn step_mode_lists_the_first_events_in_time_order_and_only_when_asked() {
     assert!(json.contains(r#""event":"db_query","purpose":"load""#));
     assert!(json.contains(r#""event":"read","served":"l2""#));
 }
+
+#[test]
+fn the_write_share_help_is_true_for_every_variant_of_its_scenario() {
+    // It used to say "(then invalidate it)" everywhere, also above write-through and write-behind.
+    for s in cachelab::scenario::scenarios() {
+        let Some(help) = s.params.iter().find(|p| p.name == "write_share") else {
+            continue;
+        };
+        assert!(!help.meaning.contains("then invalidate it"), "{}", s.name);
+        match s.name {
+            "consistency" => {
+                for v in &s.variants {
+                    assert!(
+                        help.meaning.contains(v.name),
+                        "{}: {}",
+                        v.name,
+                        help.meaning
+                    );
+                }
+            }
+            "multilayer" => assert!(help.meaning.contains("broadcast"), "{}", help.meaning),
+            _ => assert!(help.meaning.contains("deleted from L2"), "{}", s.name),
+        }
+    }
+}

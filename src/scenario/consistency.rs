@@ -11,7 +11,7 @@
 //! The bench is the lab's ([`super::lab::prepare`], [`super::lab::drive`]); only the request
 //! handler is this scenario's own, because it must judge every read as it happens.
 
-use super::common::{base_lab, param, secs, with_defaults, zipf};
+use super::common::{base_lab, explain, param, secs, with_defaults, zipf};
 use super::contract::{variants, Experiment, VariantSet};
 use super::lab::{self};
 use super::params::{ParamSpec, Params};
@@ -144,7 +144,7 @@ impl Experiment for Consistency {
                 pays for the writes, and what a write-behind crash loses.";
 
     fn params() -> Vec<ParamSpec> {
-        with_defaults(
+        let specs = with_defaults(
             &[
                 ("rate", 2_000.0),
                 ("keys", 200.0),
@@ -193,6 +193,14 @@ impl Experiment for Consistency {
                     false,
                 ),
             ],
+        );
+        explain(
+            specs,
+            "write_share",
+            "share of requests that update a key; what a write does to the cache is the \
+             variant's: invalidate and refresh-ahead delete the entry, versioned replaces it by a \
+             marker of the new version, write-through sets it, write-behind sets it and queues \
+             the database write",
         )
     }
 

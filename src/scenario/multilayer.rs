@@ -29,7 +29,7 @@
 //! accounting of stale reads — answers older than the row the database held at that moment — by
 //! the layer that gave them and by how long the database had moved on.
 
-use super::common::{base_lab, ms, param, with_defaults, zipf};
+use super::common::{base_lab, explain, ms, param, with_defaults, zipf};
 use super::contract::{variants, Experiment, VariantSet};
 use super::lab::{busiest_keys, check_request_budget, drive, LabConfig};
 use super::params::{ParamSpec, Params};
@@ -80,7 +80,7 @@ impl Experiment for MultiLayer {
                 not at all until their L1 TTL ends; a new cluster starts cold, or warmed.";
 
     fn params() -> Vec<ParamSpec> {
-        with_defaults(
+        let specs = with_defaults(
             &[
                 ("duration_s", 20.0),
                 ("rate", 5_000.0),
@@ -126,6 +126,13 @@ impl Experiment for MultiLayer {
                     true,
                 ),
             ],
+        );
+        explain(
+            specs,
+            "write_share",
+            "share of requests that update a key: the database row, then the key is deleted \
+             from L2 and from the writer's L1; with the broadcast (every variant but \
+             l1-ttl-only) from every instance's L1 when the message arrives",
         )
     }
 
