@@ -513,12 +513,13 @@ export const LESSONS = [
   }),
   scenarioLesson({
     id: 'ratelimit',
-    title: 'Rate limiting: four algorithms, one burst',
+    title: 'Rate limiting: four algorithms, two fail modes, one burst',
     mainParams: ['duration_s', 'read_limit', 'write_limit', 'ip_limit', 'window_s', 'abuser_rate', 'burst_requests', 'burst_at_s', 'outage_from_s', 'outage_s', 'reset_at_s'],
     text: [
       'A rate limiter decides, per request, whether this client may call now. Keeping its counts in the shared cache lets every app server see the same numbers. Here signed-in users are counted per user — reads and writes separately — and anonymous scrapers per IP address; a few abusers send three times their quota.',
       'The fixed window is the cheapest: one counter per client and minute. Its flaw sits at the edge of the minute. A client that spends its whole quota in the last second of one window gets a fresh quota a moment later, so within two seconds it passes twice the limit. The burst client here does exactly that — watch the tall bar at the boundary. The sliding-window log remembers every admitted request and never lets more than the limit into any window, at the cost of memory per request; the sliding-window counter weighs the previous window\'s count to get close to that for two counters; the token bucket allows a burst of its capacity and then its refill rate.',
       'Each answer also carries the values a response would send as X-RateLimit-Limit, X-RateLimit-Remaining and X-RateLimit-Reset. When the shared cache is unreachable, the limiter has to guess: fail-open admits everything (abusers included), fail-closed refuses everything (honest users included). And an administrator can clear one client\'s counters to give back its quota at once.',
+      'So the table has five rows: the four algorithms, which all fail open, and fail-closed, which is the sliding log again with the other fail mode.',
     ],
     charts: limitCharts,
     table: (r) => ({
