@@ -711,6 +711,27 @@ impl PeakInFlight {
     }
 }
 
+/// How many of `times` fall in each of `buckets` buckets of `width`, the way requests are counted
+/// (the last bucket also takes whatever came after it): a scenario's own events as a column
+/// beside its series.
+///
+/// ```
+/// use cachelab::{metrics::per_bucket, sim::{SimDuration, SimTime}};
+/// let at = [SimTime(0), SimTime(1_500_000), SimTime(9_000_000)];
+/// assert_eq!(per_bucket(&at, SimDuration::from_secs(1), 2), [1, 2]);
+/// ```
+pub fn per_bucket(times: &[SimTime], width: SimDuration, buckets: usize) -> Vec<u64> {
+    let mut counts = vec![0; buckets];
+    let last = buckets.saturating_sub(1) as u64;
+    for t in times {
+        let i = (t.as_micros() / width.as_micros().max(1)).min(last) as usize;
+        if let Some(c) = counts.get_mut(i) {
+            *c += 1;
+        }
+    }
+    counts
+}
+
 /// The nearest-rank percentile `p` of `values` (microseconds) in milliseconds; 0 when empty.
 /// Reorders `values`.
 fn percentile_ms(values: &mut [u32], p: f64) -> f64 {

@@ -154,15 +154,26 @@ const firstSecondQueries = (r, v) => {
 
 /** Stale reads per second next to hit ratio, database load and p99, every variant overlaid. */
 function multilayerCharts(r) {
+  return [perSecondChart(r, 'stale reads per second', (v) => v.multilayer?.stale_reads), ...timeCharts(r)];
+}
+
+/** A chart of a per-bucket count of each variant (`pick`), as a rate per second. */
+function perSecondChart(r, title, pick) {
   const bucketS = r.params.bucket_ms / 1000;
+  return {
+    title,
+    x: r.variants[0]?.series.t_s ?? [],
+    xLabel: 'simulated time (s)',
+    yLabel: title,
+    series: r.variants.map((v) => ({ label: v.name, values: (pick(v) ?? []).map((n) => n / bucketS) })),
+  };
+}
+
+/** The writes lesson's subject over time: stale reads and put-backs per second, then the usual charts. */
+function consistencyCharts(r) {
   return [
-    {
-      title: 'stale reads per second',
-      x: r.variants[0]?.series.t_s ?? [],
-      xLabel: 'simulated time (s)',
-      yLabel: 'stale reads per second',
-      series: r.variants.map((v) => ({ label: v.name, values: (v.multilayer?.stale_reads ?? []).map((n) => n / bucketS) })),
-    },
+    perSecondChart(r, 'stale reads per second', (v) => v.consistency?.stale_reads_per_bucket),
+    perSecondChart(r, 'put-backs per second', (v) => v.consistency?.put_backs_per_bucket),
     ...timeCharts(r),
   ];
 }
@@ -431,6 +442,7 @@ export const LESSONS = [
       'Refresh-ahead reloads an entry in the background when it is read shortly before it expires, so popular keys rarely miss on expiry. Its reloads are readers too, and they race with writes in the same way.',
     ],
     table: consistencyTable,
+    charts: consistencyCharts,
     notice: (r) => {
       const c = (name) => variant(r, name)?.consistency;
       const [inv, ver, through, behind] = ['invalidate', 'versioned', 'write-through', 'write-behind'].map(c);

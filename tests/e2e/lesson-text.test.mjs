@@ -33,3 +33,13 @@ test('the summary table shows waited, fallbacks and coalesced, and the hit ratio
   assert.equal(rows[0][hitRatio], '30.0 %');
   assert.ok(stampede.notice(report).includes('Hit ratio = defined in the core.'));
 });
+
+test('the writes lesson charts stale reads and put-backs over time, per second', () => {
+  const series = { t_s: [0, 0.5], hit_ratio: [1, 1], db_qps: [1, 1], p99_ms: [1, 1] };
+  const consistency = { stale_reads_per_bucket: [1, 2], put_backs_per_bucket: [0, 3] };
+  const report = { params: { bucket_ms: 500 }, variants: [{ name: 'invalidate', series, consistency }] };
+  const charts = lesson('consistency').charts(report);
+  const values = (title) => charts.find((c) => c.title === title)?.series[0].values;
+  assert.deepEqual(values('stale reads per second'), [2, 4]);
+  assert.deepEqual(values('put-backs per second'), [0, 6]);
+});
