@@ -155,6 +155,10 @@ fn every_request_is_counted_once_by_layer_and_by_instance() {
                 (l1.hits, l2.hits, db.hits),
                 (s.l1_hits, s.l2_hits, s.misses)
             );
+            // The page's "DB reads" and "DB queries (the reads + the writes)": the queries are
+            // those reads and one statement per write (none fails at the defaults).
+            assert_eq!(s.errors, 0, "{}", v.name);
+            assert_eq!(s.db_queries, db.hits + m.writes, "{}", v.name);
             // Each layer sees what the one above missed.
             assert_eq!(
                 (l1.lookups, l2.lookups, db.lookups),
