@@ -27,6 +27,8 @@ pub enum Served {
     Db,
     /// Another request's database load, waited for (singleflight).
     Coalesced,
+    /// The shared cache, read after waiting for the lock holder's load to fill it.
+    AfterLock,
 }
 
 /// Why the database was queried.
@@ -98,6 +100,7 @@ fn served_name<S: serde::Serializer>(
         Served::L2Stale => "l2_stale",
         Served::Db => "db",
         Served::Coalesced => "coalesced",
+        Served::AfterLock => "after_lock",
     })
 }
 
@@ -165,9 +168,14 @@ pub struct Counters {
     pub requests: u64,
     /// Reads answered by L1.
     pub l1_hits: u64,
-    /// Reads answered by L2 (stale answers included).
+    /// Reads answered by L2 without waiting for anyone (stale answers included).
     pub l2_hits: u64,
-    /// Reads answered by neither cache: by the database, directly or through another's load.
+    /// Reads answered by the value another request loaded, after waiting for that load:
+    /// singleflight's merged waiters (`coalesced`) and the lock's waiters that then found the
+    /// holder's fill in L2. Neither a hit (the cache did not have it when asked) nor a miss (no
+    /// query of their own).
+    pub waited: u64,
+    /// Reads answered by a database query of their own (lock fallbacks included).
     pub misses: u64,
     /// Database queries issued.
     pub db_queries: u64,
@@ -194,6 +202,7 @@ impl Counters {
         self.requests += other.requests;
         self.l1_hits += other.l1_hits;
         self.l2_hits += other.l2_hits;
+        self.waited += other.waited;
         self.misses += other.misses;
         self.db_queries += other.db_queries;
         self.errors += other.errors;
@@ -203,8 +212,15 @@ impl Counters {
         self.l2_errors += other.l2_errors;
     }
 
-    fn reads(&self) -> u64 {
-        self.l1_hits + self.l2_hits + self.misses
+    /// Answered reads: every read outcome, the whole of the hit ratio.
+    pub fn reads(&self) -> u64 {
+        self.l1_hits + self.l2_hits + self.waited + self.misses
+    }
+
+    /// The hit ratio, `(l1_hits + l2_hits) / (l1_hits + l2_hits + waited + misses)` — see
+    /// [`HIT_RATIO_DEFINITION`]; 0 without reads.
+    pub fn hit_ratio(&self) -> f64 {
+        Counters::ratio(self.l1_hits + self.l2_hits, self.reads())
     }
 
     fn ratio(part: u64, whole: u64) -> f64 {
@@ -215,6 +231,14 @@ impl Counters {
         }
     }
 }
+
+/// What every scenario's hit ratio counts, in one sentence for the tables that show it (the CLI
+/// prints it under its table, the page under its own): the same for every variant, so a
+/// protection that makes requests wait is not scored as a cache that missed, nor as one that hit.
+pub const HIT_RATIO_DEFINITION: &str = "Hit ratio = reads answered by L1 or L2 at once ÷ all \
+answered reads. A read that waited for another request's load (singleflight's merged waiters, \
+the lock's waiters that then read the holder's fill) counts as \"waited\": in the whole, not a \
+hit; a read that queried the database itself (lock fallbacks included) is a miss.";
 
 /// Latency percentiles in milliseconds.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
@@ -252,7 +276,8 @@ pub struct Summary {
     pub counts: Counters,
     /// The most database queries in flight at once (waiting for a connection or running).
     pub max_db_in_flight: u64,
-    /// `(l1_hits + l2_hits) / reads`.
+    /// `(l1_hits + l2_hits) / (l1_hits + l2_hits + waited + misses)`: see
+    /// [`HIT_RATIO_DEFINITION`].
     pub hit_ratio: f64,
     /// Latency of every request: an answered one until its answer, a failed one until it failed.
     pub latency_ms: LatencyMs,
@@ -456,9 +481,10 @@ impl Metrics {
                     Served::L2 | Served::L2Stale => c.l2_hits += 1,
                     Served::Db => c.misses += 1,
                     Served::Coalesced => {
-                        c.misses += 1;
+                        c.waited += 1;
                         c.coalesced += 1;
                     }
+                    Served::AfterLock => c.waited += 1,
                 }
                 c.stale_reads += u64::from(stale);
             }
@@ -571,7 +597,7 @@ impl Metrics {
         let summary = Summary {
             counts: t,
             max_db_in_flight,
-            hit_ratio: Counters::ratio(t.l1_hits + t.l2_hits, t.reads()),
+            hit_ratio: t.hit_ratio(),
             latency_ms: LatencyMs::of(&mut all),
             answered_latency_ms: apart.then(|| LatencyMs::of(&mut answered)),
             failed_latency_ms: apart.then(|| LatencyMs::of(&mut failed)),
@@ -683,6 +709,27 @@ impl PeakInFlight {
     pub fn peak(&self) -> u64 {
         self.peak
     }
+}
+
+/// How many of `times` fall in each of `buckets` buckets of `width`, the way requests are counted
+/// (the last bucket also takes whatever came after it): a scenario's own events as a column
+/// beside its series.
+///
+/// ```
+/// use cachelab::{metrics::per_bucket, sim::{SimDuration, SimTime}};
+/// let at = [SimTime(0), SimTime(1_500_000), SimTime(9_000_000)];
+/// assert_eq!(per_bucket(&at, SimDuration::from_secs(1), 2), [1, 2]);
+/// ```
+pub fn per_bucket(times: &[SimTime], width: SimDuration, buckets: usize) -> Vec<u64> {
+    let mut counts = vec![0; buckets];
+    let last = buckets.saturating_sub(1) as u64;
+    for t in times {
+        let i = (t.as_micros() / width.as_micros().max(1)).min(last) as usize;
+        if let Some(c) = counts.get_mut(i) {
+            *c += 1;
+        }
+    }
+    counts
 }
 
 /// The nearest-rank percentile `p` of `values` (microseconds) in milliseconds; 0 when empty.

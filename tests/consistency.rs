@@ -40,6 +40,14 @@ fn invalidation_goes_stale_only_through_slow_readers_putting_old_rows_back() {
         // Every stale read was served from an entry that was outdated when it was stored.
         assert_eq!(c.stale_reads, c.stale_from_put_backs, "seed {seed}");
         assert_eq!(c.stale_reads, v.summary.stale_reads, "seed {seed}");
+        // The same counts over time, one value per bucket of the series, for the lesson's chart.
+        let n = v.series.t_s.len();
+        assert_eq!(c.stale_reads_per_bucket.len(), n);
+        assert_eq!(c.put_backs_per_bucket.len(), n);
+        assert_eq!(c.stale_reads_per_bucket.iter().sum::<u64>(), c.stale_reads);
+        assert_eq!(c.put_backs_per_bucket.iter().sum::<u64>(), c.put_backs);
+        // Put-backs happen throughout the run, not in one burst.
+        assert!(c.put_backs_per_bucket.iter().filter(|&&p| p > 0).count() * 2 > n);
         assert!(
             c.max_versions_behind >= 2 && c.max_stale_ms > 1_000.0,
             "seed {seed}: {c:?}"

@@ -119,9 +119,18 @@ fn a_warm_start_spares_the_database_in_the_first_seconds() {
         // And the caches answer more of the first reads.
         let hit = |name: &str| r.variant(name).unwrap().series.hit_ratio[0].unwrap();
         assert!(hit("warm-start") > hit("cold-start") + 0.1, "seed {seed}");
+        // Like with like: warm-start's L2 starts as broadcast's (every key), its L1s warmed on
+        // top, so it never needs more of the database at first than broadcast does.
+        let keys = r.params.get_u64("keys").unwrap();
         let warm = layers(r.variant("warm-start").unwrap());
-        assert_eq!((warm.warm_l2_keys, warm.warm_l1_keys), (500, 500));
+        assert_eq!((warm.warm_l2_keys, warm.warm_l1_keys), (keys, 500));
+        assert_eq!(layers(r.variant("broadcast").unwrap()).warm_l2_keys, keys);
         assert_eq!(layers(r.variant("cold-start").unwrap()).warm_l2_keys, 0);
+        let (warm, broadcast) = (first_two("warm-start"), first_two("broadcast"));
+        assert!(
+            warm <= broadcast,
+            "seed {seed}: warm {warm}, broadcast {broadcast}"
+        );
     }
 }
 
@@ -146,6 +155,10 @@ fn every_request_is_counted_once_by_layer_and_by_instance() {
                 (l1.hits, l2.hits, db.hits),
                 (s.l1_hits, s.l2_hits, s.misses)
             );
+            // The page's "DB reads" and "DB queries (the reads + the writes)": the queries are
+            // those reads and one statement per write (none fails at the defaults).
+            assert_eq!(s.errors, 0, "{}", v.name);
+            assert_eq!(s.db_queries, db.hits + m.writes, "{}", v.name);
             // Each layer sees what the one above missed.
             assert_eq!(
                 (l1.lookups, l2.lookups, db.lookups),

@@ -79,7 +79,7 @@ fn check_variant(v: &VariantReport, duration: f64, bucket: f64) -> Result<(), Te
     prop_assert_eq!(s.answered_latency_ms.is_some(), s.errors > 0, "{}", name);
     prop_assert!((0.0..=1.0).contains(&s.hit_ratio), "{name}: {s:?}");
     prop_assert!(
-        s.l1_hits + s.l2_hits + s.misses + s.errors <= s.requests,
+        s.l1_hits + s.l2_hits + s.waited + s.misses + s.errors <= s.requests,
         "{name}: {s:?}"
     );
 
@@ -132,7 +132,16 @@ fn check_variant(v: &VariantReport, duration: f64, bucket: f64) -> Result<(), Te
         requests += r;
     }
     prop_assert_eq!(requests, s.requests, "{}: requests", name);
-    prop_assert_eq!(reads, s.l1_hits + s.l2_hits + s.misses, "{}: reads", name);
+    prop_assert_eq!(
+        reads,
+        s.l1_hits + s.l2_hits + s.waited + s.misses,
+        "{}: reads",
+        name
+    );
+    // The hit ratio is the same quotient for every variant: hits over all answered reads,
+    // the waited ones among them.
+    prop_assert_eq!(s.hit_ratio, s.counts.hit_ratio(), "{}: hit ratio", name);
+    prop_assert!(s.coalesced <= s.waited, "{name}: {s:?}");
     prop_assert_eq!((l1, l2), (s.l1_hits, s.l2_hits), "{}: hits per tier", name);
     prop_assert_eq!(errors, s.errors, "{}: errors", name);
     let in_buckets = queries.round() as u64;

@@ -65,6 +65,40 @@ fn stampede_lock_and_singleflight_load_once_per_expiry() {
 }
 
 #[test]
+fn waiting_for_another_requests_load_is_its_own_outcome_for_lock_and_singleflight_alike() {
+    // Issue 17's case: a 1 s TTL at 20,000 requests/s. Singleflight's merged waiters used to
+    // count as misses (25,014 misses for 22 queries) and the lock's as L2 hits, so the same
+    // behaviour scored 94.8 % and 100 %.
+    let given = [
+        ("duration_s".to_string(), "5".to_string()),
+        ("ttl_s".to_string(), "1".to_string()),
+        ("rate".to_string(), "20000".to_string()),
+    ];
+    let r = run("stampede", &given, 1).unwrap();
+    assert!(r.hit_ratio_definition.contains("waited"));
+    let (lock, flight) = (
+        &r.variant("lock").unwrap().summary,
+        &r.variant("singleflight").unwrap().summary,
+    );
+    for s in [lock, flight] {
+        assert!(s.waited > 1_000, "{s:?}");
+        // A miss is a read that queried the database itself: no more misses than queries.
+        assert!(s.misses <= s.db_queries, "{s:?}");
+        let hits = s.l1_hits + s.l2_hits;
+        assert_eq!(
+            s.hit_ratio,
+            hits as f64 / (hits + s.waited + s.misses) as f64
+        );
+    }
+    assert_eq!((flight.coalesced, lock.coalesced), (flight.waited, 0));
+    // Both make the crowd wait for one load: the same score, within a point.
+    assert!(
+        (lock.hit_ratio - flight.hit_ratio).abs() < 0.01,
+        "{lock:?} {flight:?}"
+    );
+}
+
+#[test]
 fn lock_waiters_that_give_up_fall_back_without_extra_loads() {
     // No polls at all: every waiter falls back to the database at once, yet only the lock
     // holder fills the cache.
@@ -175,7 +209,13 @@ fn the_report_has_the_documented_shape() {
     let given = [("duration_s".to_string(), "3".to_string())];
     let json: serde_json::Value =
         serde_json::to_value(run("penetration", &given, 1).unwrap()).unwrap();
-    for field in ["scenario", "seed", "params", "variants"] {
+    for field in [
+        "scenario",
+        "seed",
+        "params",
+        "variants",
+        "hit_ratio_definition",
+    ] {
         assert!(json.get(field).is_some(), "{field}");
     }
     let v = &json["variants"][0];
@@ -183,12 +223,15 @@ fn the_report_has_the_documented_shape() {
         "requests",
         "l1_hits",
         "l2_hits",
+        "waited",
         "misses",
         "db_queries",
         "max_db_in_flight",
         "hit_ratio",
         "errors",
         "stale_reads",
+        "fallbacks",
+        "coalesced",
     ] {
         assert!(v["summary"][field].is_number(), "{field}");
     }
@@ -312,4 +355,29 @@ fn step_mode_lists_the_first_events_in_time_order_and_only_when_asked() {
     assert!(json.contains(r#""event":"l2_miss""#));
     assert!(json.contains(r#""event":"db_query","purpose":"load""#));
     assert!(json.contains(r#""event":"read","served":"l2""#));
+}
+
+#[test]
+fn the_write_share_help_is_true_for_every_variant_of_its_scenario() {
+    // It used to say "(then invalidate it)" everywhere, also above write-through and write-behind.
+    for s in cachelab::scenario::scenarios() {
+        let Some(help) = s.params.iter().find(|p| p.name == "write_share") else {
+            continue;
+        };
+        assert!(!help.meaning.contains("then invalidate it"), "{}", s.name);
+        match s.name {
+            "consistency" => {
+                for v in &s.variants {
+                    assert!(
+                        help.meaning.contains(v.name),
+                        "{}: {}",
+                        v.name,
+                        help.meaning
+                    );
+                }
+            }
+            "multilayer" => assert!(help.meaning.contains("broadcast"), "{}", help.meaning),
+            _ => assert!(help.meaning.contains("deleted from L2"), "{}", s.name),
+        }
+    }
 }

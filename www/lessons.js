@@ -13,10 +13,10 @@ const variant = (report, name) => report.variants.find((v) => v.name === name);
 
 /** The default table of a scenario lesson: each variant's summary. */
 const summaryTable = (r) => ({
-  head: ['variant', 'requests', 'L1 hits', 'L2 hits', 'misses', 'DB queries', 'max DB in flight', 'hit ratio', 'p50 ms', 'p99 ms', 'max ms', 'errors', 'stale reads'],
+  head: ['variant', 'requests', 'L1 hits', 'L2 hits', 'waited', 'misses', 'DB queries', 'max DB in flight', 'hit ratio', 'p50 ms', 'p99 ms', 'max ms', 'errors', 'stale reads', 'fallbacks', 'coalesced'],
   rows: r.variants.map(({ name, summary: s }) => [
-    name, s.requests, s.l1_hits, s.l2_hits, s.misses, s.db_queries, s.max_db_in_flight, pct(s.hit_ratio),
-    num(s.latency_ms.p50), num(s.latency_ms.p99), num(s.latency_ms.max), s.errors, s.stale_reads,
+    name, s.requests, s.l1_hits, s.l2_hits, s.waited, s.misses, s.db_queries, s.max_db_in_flight, pct(s.hit_ratio),
+    num(s.latency_ms.p50), num(s.latency_ms.p99), num(s.latency_ms.max), s.errors, s.stale_reads, s.fallbacks, s.coalesced,
   ]),
 });
 
@@ -44,7 +44,8 @@ function scenarioLesson({ id, scenario = id, title, text, notice, mainParams, de
       }
       return `${lines.join('\n')}\n`;
     },
-    notice: (r) => [notice(r), alertsLine(r)].filter(Boolean).join(' '),
+    // The core's definition of the hit ratio every scenario table shows.
+    notice: (r) => [notice(r), alertsLine(r), r.hit_ratio_definition].filter(Boolean).join(' '),
   };
 }
 
@@ -153,22 +154,33 @@ const firstSecondQueries = (r, v) => {
 
 /** Stale reads per second next to hit ratio, database load and p99, every variant overlaid. */
 function multilayerCharts(r) {
+  return [perSecondChart(r, 'stale reads per second', (v) => v.multilayer?.stale_reads), ...timeCharts(r)];
+}
+
+/** A chart of a per-bucket count of each variant (`pick`), as a rate per second. */
+function perSecondChart(r, title, pick) {
   const bucketS = r.params.bucket_ms / 1000;
+  return {
+    title,
+    x: r.variants[0]?.series.t_s ?? [],
+    xLabel: 'simulated time (s)',
+    yLabel: title,
+    series: r.variants.map((v) => ({ label: v.name, values: (pick(v) ?? []).map((n) => n / bucketS) })),
+  };
+}
+
+/** The writes lesson's subject over time: stale reads and put-backs per second, then the usual charts. */
+function consistencyCharts(r) {
   return [
-    {
-      title: 'stale reads per second',
-      x: r.variants[0]?.series.t_s ?? [],
-      xLabel: 'simulated time (s)',
-      yLabel: 'stale reads per second',
-      series: r.variants.map((v) => ({ label: v.name, values: (v.multilayer?.stale_reads ?? []).map((n) => n / bucketS) })),
-    },
+    perSecondChart(r, 'stale reads per second', (v) => v.consistency?.stale_reads_per_bucket),
+    perSecondChart(r, 'put-backs per second', (v) => v.consistency?.put_backs_per_bucket),
     ...timeCharts(r),
   ];
 }
 
 /** Per variant: each layer's own hit ratio, the instances' L1s, staleness, the messages and the database's load. */
 const multilayerTable = (r) => ({
-  head: ['variant', 'L1 hit ratio', 'L2 hit ratio', 'L1 hit ratio per instance', 'database reads', 'stale reads', 'of those from L1', 'longest staleness ms', 'messages sent / delivered', 'DB queries', 'DB queries in the first second'],
+  head: ['variant', 'L1 hit ratio', 'L2 hit ratio', 'L1 hit ratio per instance', 'DB reads', 'stale reads', 'of those from L1', 'longest staleness ms', 'messages sent / delivered', 'DB queries (the reads + the writes)', 'DB queries in the first second'],
   rows: r.variants.map((v) => {
     const m = v.multilayer;
     const [l1, l2, db] = m.layers;
@@ -430,6 +442,7 @@ export const LESSONS = [
       'Refresh-ahead reloads an entry in the background when it is read shortly before it expires, so popular keys rarely miss on expiry. Its reloads are readers too, and they race with writes in the same way.',
     ],
     table: consistencyTable,
+    charts: consistencyCharts,
     notice: (r) => {
       const c = (name) => variant(r, name)?.consistency;
       const [inv, ver, through, behind] = ['invalidate', 'versioned', 'write-through', 'write-behind'].map(c);
@@ -469,7 +482,7 @@ export const LESSONS = [
     text: [
       'Run the app on several machines and each process gets its own L1. They all talk to the same Redis (L2) and the same database, but no instance can see into another one\'s memory. A read that misses its L1 and finds the row in L2 copies it into that L1 (promotion), so the next read on the same instance never leaves the process.',
       'Now one instance updates a row. It can delete its own L1 copy and the L2 entry — but the other instances still hold the old row and keep answering with it. Left alone, that copy lives until its L1 TTL ends: the TTL is the only limit on how stale a read can be. The usual cure is a message: after the write, the instance publishes "key changed" on a channel (Redis pub/sub does this), and every instance that hears it drops the key from its L1. The writer listens too, because one of its own reads may have been in flight during the write and put the old row back.',
-      'A cluster that has just started has nothing to promote: every first read of a key goes to the database, right when a deploy has already made things busy. Warming loads the most popular keys into L2 and into each L1 before traffic arrives. Compare the first seconds of cold-start and warm-start, raise broadcast_delay_ms to watch the stale window grow, or lower db_pool to see a cold start overwhelm the database.',
+      'A cluster that has just started has nothing to promote: every first read of a key goes to the database, right when a deploy has already made things busy. Warming loads the most popular keys into L2 and into each L1 before traffic arrives. cold-start and warm-start use the broadcast too. l1-ttl-only and broadcast start as if only the instances had restarted: every key already in L2, the L1s empty; warm-start (at its default warm_keys) starts from that same L2 with the L1s warmed as well, so it differs from broadcast only by warm L1s, while cold-start has nothing at all. Compare the first seconds of cold-start and warm-start, raise broadcast_delay_ms to watch the stale window grow, or lower db_pool to see a cold start overwhelm the database.',
     ],
     table: multilayerTable,
     charts: multilayerCharts,
@@ -512,12 +525,13 @@ export const LESSONS = [
   }),
   scenarioLesson({
     id: 'ratelimit',
-    title: 'Rate limiting: four algorithms, one burst',
+    title: 'Rate limiting: four algorithms, two fail modes, one burst',
     mainParams: ['duration_s', 'read_limit', 'write_limit', 'ip_limit', 'window_s', 'abuser_rate', 'burst_requests', 'burst_at_s', 'outage_from_s', 'outage_s', 'reset_at_s'],
     text: [
       'A rate limiter decides, per request, whether this client may call now. Keeping its counts in the shared cache lets every app server see the same numbers. Here signed-in users are counted per user — reads and writes separately — and anonymous scrapers per IP address; a few abusers send three times their quota.',
       'The fixed window is the cheapest: one counter per client and minute. Its flaw sits at the edge of the minute. A client that spends its whole quota in the last second of one window gets a fresh quota a moment later, so within two seconds it passes twice the limit. The burst client here does exactly that — watch the tall bar at the boundary. The sliding-window log remembers every admitted request and never lets more than the limit into any window, at the cost of memory per request; the sliding-window counter weighs the previous window\'s count to get close to that for two counters; the token bucket allows a burst of its capacity and then its refill rate.',
       'Each answer also carries the values a response would send as X-RateLimit-Limit, X-RateLimit-Remaining and X-RateLimit-Reset. When the shared cache is unreachable, the limiter has to guess: fail-open admits everything (abusers included), fail-closed refuses everything (honest users included). And an administrator can clear one client\'s counters to give back its quota at once.',
+      'So the table has five rows: the four algorithms, which all fail open, and fail-closed, which is the sliding log again with the other fail mode.',
     ],
     charts: limitCharts,
     table: (r) => ({

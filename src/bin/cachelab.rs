@@ -737,11 +737,12 @@ mod cli {
     fn print_report(r: &scenario::Report) {
         println!("{} (seed {})", r.scenario, r.seed);
         println!(
-            "{:<14} {:>9} {:>9} {:>9} {:>8} {:>8} {:>7} {:>7} {:>9} {:>9} {:>9} {:>6} {:>7} {:>6}",
+            "{:<14} {:>9} {:>9} {:>9} {:>8} {:>8} {:>8} {:>7} {:>7} {:>9} {:>9} {:>9} {:>6} {:>7} {:>6} {:>9}",
             "variant",
             "requests",
             "l1 hits",
             "l2 hits",
+            "waited",
             "misses",
             "db",
             "max db",
@@ -751,17 +752,19 @@ mod cli {
             "max ms",
             "errors",
             "stale",
-            "fallbk"
+            "fallbk",
+            "coalesced"
         );
         for v in &r.variants {
             let s = &v.summary;
             println!(
-                "{:<14} {:>9} {:>9} {:>9} {:>8} {:>8} {:>7} {:>7.2} {:>9.2} {:>9.2} {:>9.2} {:>6} {:>7} {:>6}",
-                v.name, s.requests, s.l1_hits, s.l2_hits, s.misses, s.db_queries,
+                "{:<14} {:>9} {:>9} {:>9} {:>8} {:>8} {:>8} {:>7} {:>7.2} {:>9.2} {:>9.2} {:>9.2} {:>6} {:>7} {:>6} {:>9}",
+                v.name, s.requests, s.l1_hits, s.l2_hits, s.waited, s.misses, s.db_queries,
                 s.max_db_in_flight, 100.0 * s.hit_ratio, s.latency_ms.p50, s.latency_ms.p99,
-                s.latency_ms.max, s.errors, s.stale_reads, s.fallbacks
+                s.latency_ms.max, s.errors, s.stale_reads, s.fallbacks, s.coalesced
             );
         }
+        println!("  {}", r.hit_ratio_definition);
         for v in &r.variants {
             let peak = v.series.db_qps.iter().copied().fold(0.0, f64::max);
             print!("  {:<14} peak db {:.0}/s", v.name, peak);

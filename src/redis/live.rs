@@ -136,6 +136,7 @@ impl Live {
             seed,
             params,
             variants: reports,
+            hit_ratio_definition: crate::metrics::HIT_RATIO_DEFINITION,
         })
     }
 

@@ -93,7 +93,8 @@ pub const COMMON: [ParamSpec; 17] = [
     ),
     param(
         "write_share",
-        "share of requests that update a key (then invalidate it)",
+        "share of requests that update a key: the database row, then the key is deleted from L2 \
+         and from the writer's L1",
         "",
         0.0,
         0.0,
@@ -222,6 +223,20 @@ pub(super) fn with_defaults(overrides: &[(&str, f64)], own: &[ParamSpec]) -> Vec
         }
     }
     specs.extend_from_slice(own);
+    specs
+}
+
+/// Gives the parameter `name` of `specs` a scenario's own meaning: a common knob whose effect
+/// differs by scenario (what a write does to the caches) must not keep a help that is false for
+/// some of its variants.
+pub(super) fn explain(
+    mut specs: Vec<ParamSpec>,
+    name: &str,
+    meaning: &'static str,
+) -> Vec<ParamSpec> {
+    for s in specs.iter_mut().filter(|s| s.name == name) {
+        s.meaning = meaning;
+    }
     specs
 }
 

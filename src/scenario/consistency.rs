@@ -11,13 +11,13 @@
 //! The bench is the lab's ([`super::lab::prepare`], [`super::lab::drive`]); only the request
 //! handler is this scenario's own, because it must judge every read as it happens.
 
-use super::common::{base_lab, param, secs, with_defaults, zipf};
+use super::common::{base_lab, explain, param, secs, with_defaults, zipf};
 use super::contract::{variants, Experiment, VariantSet};
 use super::lab::{self};
 use super::params::{ParamSpec, Params};
 use super::report::VariantReport;
 use crate::error::{Error, Result};
-use crate::metrics::Outcome;
+use crate::metrics::{per_bucket, Outcome};
 use crate::sim::{SimDuration, SimTime};
 use crate::strategy::{
     read_with, start_flush_worker, write_with, Ctx, Observed, SimL2, WritePath, WritePaths,
@@ -46,6 +46,10 @@ pub struct ConsistencyReport {
     pub put_backs: u64,
     /// Fills the cache refused because it held something newer (versioned set, `SET NX`).
     pub refused_fills: u64,
+    /// Stale reads in each bucket of the series (by arrival): `stale_reads` over time.
+    pub stale_reads_per_bucket: Vec<u64>,
+    /// Put-backs in each bucket of the series (by when the old row landed in L2).
+    pub put_backs_per_bucket: Vec<u64>,
     /// Background reloads started by refresh-ahead.
     pub refreshes: u64,
     /// Statements the database ran for writes: its write load.
@@ -144,7 +148,7 @@ impl Experiment for Consistency {
                 pays for the writes, and what a write-behind crash loses.";
 
     fn params() -> Vec<ParamSpec> {
-        with_defaults(
+        let specs = with_defaults(
             &[
                 ("rate", 2_000.0),
                 ("keys", 200.0),
@@ -193,6 +197,14 @@ impl Experiment for Consistency {
                     false,
                 ),
             ],
+        );
+        explain(
+            specs,
+            "write_share",
+            "share of requests that update a key; what a write does to the cache is the \
+             variant's: invalidate and refresh-ahead delete the entry, versioned replaces it by a \
+             marker of the new version, write-through sets it, write-behind sets it and queues \
+             the database write",
         )
     }
 
@@ -264,7 +276,8 @@ fn run_variant(p: &Params, variant: WriteVariant, seed: u64) -> Result<VariantRe
         serve(c.clone(), w.clone(), j.clone(), op)
     })?;
     let mut report = lab::report(variant.name(), &ctx, &config, Some(monitoring));
-    report.section = Some(judge.report(&ctx, &paths, crashed_at).into());
+    let buckets = (config.bucket, report.series.t_s.len());
+    report.section = Some(judge.report(&ctx, &paths, crashed_at, buckets).into());
     Ok(report)
 }
 
@@ -277,7 +290,7 @@ async fn serve(ctx: Rc<Ctx<SimL2>>, paths: Rc<WritePaths>, judge: Rc<Judge>, op:
         Op::Read(key) => match ctx.sim.timeout(limit, read_with(&ctx, &paths, key)).await {
             Ok(Ok(seen)) => Outcome::Read {
                 served: seen.response.served,
-                stale: judge.is_stale(&ctx, key, &seen),
+                stale: judge.is_stale(&ctx, key, arrived, &seen),
             },
             Ok(Err(_)) | Err(_) => Outcome::Error,
         },
@@ -303,6 +316,8 @@ struct Judge {
 #[derive(Default)]
 struct StaleCounts {
     reads: u64,
+    /// Arrival of each stale read.
+    arrivals: Vec<SimTime>,
     from_put_backs: u64,
     max_versions_behind: u64,
     max_behind: SimDuration,
@@ -310,7 +325,7 @@ struct StaleCounts {
 
 impl Judge {
     /// Whether `seen` is older than the database was when it was read; counts it if so.
-    fn is_stale(&self, ctx: &Ctx<SimL2>, key: u64, seen: &Observed) -> bool {
+    fn is_stale(&self, ctx: &Ctx<SimL2>, key: u64, arrived: SimTime, seen: &Observed) -> bool {
         let entry = seen.response.entry;
         let (Some(have), Some(db)) = (entry.version, seen.db_version) else {
             return false;
@@ -320,6 +335,7 @@ impl Judge {
         }
         let mut c = self.counts.borrow_mut();
         c.reads += 1;
+        c.arrivals.push(arrived);
         c.max_versions_behind = c.max_versions_behind.max(db - have);
         if let Some(outdated_at) = ctx.db.moved_past(key, have) {
             c.max_behind = c.max_behind.max(seen.read_at.since(outdated_at));
@@ -333,11 +349,13 @@ impl Judge {
         true
     }
 
+    /// The section, its columns over the `buckets` buckets of `width` of the series.
     fn report(
         &self,
         ctx: &Ctx<SimL2>,
         paths: &WritePaths,
         crashed_at: Option<SimTime>,
+        (width, buckets): (SimDuration, usize),
     ) -> ConsistencyReport {
         let c = self.counts.borrow();
         let w = paths.stats();
@@ -367,6 +385,8 @@ impl Judge {
             max_stale_ms: c.max_behind.as_millis_f64(),
             put_backs: w.put_backs,
             refused_fills: w.refused_fills,
+            stale_reads_per_bucket: per_bucket(&c.arrivals, width, buckets),
+            put_backs_per_bucket: per_bucket(&w.put_backs_at, width, buckets),
             refreshes: w.refreshes,
             db_writes: w.db_writes,
             db_rows_written: w.db_rows_written,

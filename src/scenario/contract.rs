@@ -223,6 +223,8 @@ pub struct Report {
     pub params: Params,
     /// One report per variant, in the scenario's order.
     pub variants: Vec<VariantReport>,
+    /// What every variant's `hit_ratio` counts, for the tables that show it.
+    pub hit_ratio_definition: &'static str,
 }
 
 impl Report {
@@ -317,6 +319,7 @@ impl ScenarioRun {
             seed,
             params,
             variants: Vec::new(),
+            hit_ratio_definition: crate::metrics::HIT_RATIO_DEFINITION,
         };
         Ok(ScenarioRun {
             scenario,

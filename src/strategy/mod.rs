@@ -467,7 +467,11 @@ pub async fn get_with_lock<S: Store + 'static, R: Runtime>(
     for _ in 0..polls {
         ctx.sim.sleep(poll).await;
         if let Some(entry) = ctx.l2_get(key).await {
-            return Ok(l2_hit(entry));
+            // Found only because the holder loaded it: a wait, not a hit.
+            return Ok(Response {
+                served: Served::AfterLock,
+                entry,
+            });
         }
     }
     // Waited long enough: read the row ourselves rather than wait forever, but leave filling the
@@ -671,9 +675,9 @@ mod tests {
         exec.advance_to(second);
         burst(&exec, &ctx, 10);
         let t = ctx.metrics.borrow().totals();
-        // Back up: one lock holder loads, the nine others find its fill.
+        // Back up: one lock holder loads, the nine others wait for its fill.
         assert_eq!(
-            (t.misses, t.l2_hits, t.db_queries, t.errors, t.l2_errors),
+            (t.misses, t.waited, t.db_queries, t.errors, t.l2_errors),
             (11, 9, 11, 0, 30)
         );
     }
@@ -708,10 +712,12 @@ mod tests {
         let (exec, ctx) = lab(Protection::Singleflight, 20, 1000);
         burst(&exec, &ctx, 50);
         let t = ctx.metrics.borrow().totals();
+        // The merged waiters are neither misses (no query of their own) nor hits.
         assert_eq!(
-            (t.db_queries, t.coalesced, t.misses, t.errors),
-            (1, 49, 50, 0)
+            (t.db_queries, t.coalesced, t.waited, t.misses, t.errors),
+            (1, 49, 49, 1, 0)
         );
+        assert_eq!((t.reads(), t.hit_ratio()), (50, 0.0));
         assert!(ctx.flights.borrow().is_empty());
     }
 
@@ -738,6 +744,9 @@ mod tests {
         burst(&exec, &ctx, 30);
         let t = ctx.metrics.borrow().totals();
         assert_eq!((t.db_queries, t.fallbacks, t.errors), (1, 0, 0));
+        // The others waited for the holder's load, as singleflight's do: not L2 hits.
+        assert_eq!((t.l2_hits, t.waited, t.coalesced, t.misses), (0, 29, 0, 1));
+        assert_eq!(t.hit_ratio(), 0.0);
         // The lock was released: the key holds only the data entry now.
         let mut model = ctx.l2.model().borrow_mut();
         assert_eq!(model.get(&lock_key(0)).unwrap(), None);

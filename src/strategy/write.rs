@@ -89,6 +89,8 @@ pub struct WriteStats {
     pub db_rows_written: u64,
     /// Fills that stored a version older than the newest write of the key: the race.
     pub put_backs: u64,
+    /// When each of those landed, for the lesson's chart over time.
+    pub put_backs_at: Vec<SimTime>,
     /// Fills the cache turned away (a newer version or a writer's entry was already there).
     pub refused_fills: u64,
     /// Background reloads started by refresh-ahead.
@@ -234,6 +236,9 @@ impl WritePaths {
         };
         let mut stats = self.stats.borrow_mut();
         stats.put_backs += u64::from(stored && behind);
+        if stored && behind {
+            stats.put_backs_at.push(ctx.now());
+        }
         stats.refused_fills += u64::from(!stored);
         Ok(stored)
     }
