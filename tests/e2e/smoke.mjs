@@ -35,6 +35,7 @@ export async function smokeLesson(driver, url, id) {
   assert.equal(state.state, 'ready', `lesson ${id}: ${state.status}`);
   assert.ok(state.title, `lesson ${id} has a title`);
   if (id === 'console') return smokeConsole(driver);
+  if (id === 'inside') return smokeInside(driver);
   assert.ok(state.canvases >= 1, `lesson ${id} draws a chart`);
 }
 
@@ -47,6 +48,11 @@ async function consoleLine(driver, line) {
   }, line);
   await driver.waitFor((n) => document.querySelectorAll('#console-output .reply').length > n, before, 10_000);
   return driver.evaluate(() => [...document.querySelectorAll('#console-output .reply')].at(-1).textContent);
+}
+
+/** "Inside a policy" draws the policy's structures (SVG), not a chart. */
+async function smokeInside(driver) {
+  await driver.waitFor(() => document.querySelectorAll('.state svg').length > 0, null, 30_000);
 }
 
 async function smokeConsole(driver) {
