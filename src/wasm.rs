@@ -375,7 +375,8 @@ pub fn replay_trace(
         replay::run_with_progress("local trace", format, open, &experiment, &mut progress)
             .map_err(core_error)?;
     if classes.unwrap_or(false) {
-        let requests = crate::workload::TraceReader::new(data.as_slice(), format)
+        let requests = crate::workload::open(data.as_slice(), "local trace", format)
+            .map_err(core_error)?
             .collect::<crate::Result<Vec<_>>>()
             .map_err(core_error)?;
         let trace = crate::policy::Access::from_trace(&requests);
@@ -495,4 +496,13 @@ pub fn decode_link(query: &str, knobs: JsValue, pass_through: JsValue) -> Result
     let pass_through: Vec<String> = serde_wasm_bindgen::from_value(pass_through)
         .map_err(|e| JsError::new(&format!("pass_through must be a list of names: {e}")))?;
     to_js(&crate::scenario::decode_link(query, &knobs, &pass_through))
+}
+
+/// The request budget of a run at `rate` requests per second for `duration_s` seconds:
+/// `{most, limit}` (see `cachelab::scenario::request_budget`), so the page can name both fields
+/// and show the budget before a run that the core would refuse.
+#[wasm_bindgen(js_name = requestBudget)]
+pub fn request_budget(rate: f64, duration_s: f64) -> Result<JsValue, JsError> {
+    let duration = crate::sim::SimDuration::from_secs_f64(duration_s);
+    to_js(&crate::scenario::request_budget(rate, duration))
 }

@@ -242,18 +242,43 @@ fn limit_error(got: u64) -> Error {
     }
 }
 
+/// An open-loop run's request count against the budget: the page shows it under the rate and
+/// duration fields before a run, on the same bound the run is refused on.
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
+pub struct RequestBudget {
+    /// The most requests `per_sec` × duration can issue ([`PoissonClock::most_arrivals`]).
+    pub most: u64,
+    /// [`MAX_REQUESTS`].
+    pub limit: u64,
+}
+
+impl RequestBudget {
+    /// Whether a run with this bound is allowed.
+    pub fn fits(&self) -> bool {
+        self.most <= self.limit
+    }
+}
+
+/// The request budget of an open-loop run at `per_sec` for `duration`.
+pub fn request_budget(per_sec: f64, duration: SimDuration) -> RequestBudget {
+    RequestBudget {
+        most: PoissonClock::most_arrivals(per_sec, duration),
+        limit: MAX_REQUESTS,
+    }
+}
+
 /// Refuses open-loop runs that could exceed [`MAX_REQUESTS`] before starting them, on the count
 /// their arrivals never pass ([`PoissonClock::most_arrivals`]); closed-loop runs are stopped by
 /// the arrival loop when they reach it.
 pub(super) fn check_request_budget(arrivals: Arrivals, duration: SimDuration) -> Result<()> {
     if let Arrivals::Poisson { per_sec } = arrivals {
-        let most = PoissonClock::most_arrivals(per_sec, duration);
-        if most > MAX_REQUESTS {
+        let budget = request_budget(per_sec, duration);
+        if !budget.fits() {
             return Err(Error::LimitExceeded {
                 what: "simulated requests in one variant (at most, for this rate × duration)"
                     .to_string(),
-                limit: MAX_REQUESTS,
-                got: most,
+                limit: budget.limit,
+                got: budget.most,
             });
         }
     }
