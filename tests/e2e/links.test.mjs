@@ -146,3 +146,14 @@ test('table cells keep a number and its unit on one line; legends show no "--"',
   assert.ok(!legend.includes('--'), `legend: ${legend}`);
   assert.deepEqual(errors, []);
 });
+
+test("at 1366×900 the landing page's first result is seen without scrolling", async () => {
+  const page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
+  await page.goto(server.url);
+  await settled(page);
+  const bottom = await page.evaluate(() => document.getElementById('notice-line').getBoundingClientRect().bottom);
+  assert.match(await page.locator('#notice-line').textContent(), /serves/);
+  assert.ok(bottom <= 900, `the result sentence ends at ${bottom}px`);
+  await page.screenshot({ path: join(ROOT, 'target', 'landing-1366x900.png') });
+  await page.close();
+});
