@@ -145,6 +145,7 @@ fn the_zst_sample_replays_as_its_csv_and_as_natively() {
             None,
             None,
             None,
+            None,
         )
         .unwrap();
         json(&report)

@@ -383,3 +383,29 @@ fn start_arrivals<R: Runtime, F, Fut>(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_budget_the_page_shows_is_the_one_runs_are_refused_on() {
+        for (per_sec, secs) in [
+            (10_000.0, 24.0),
+            (100_000.0, 49.0),
+            (100_000.0, 50.0),
+            (1e6, 600.0),
+        ] {
+            let duration = SimDuration::from_secs_f64(secs);
+            let budget = request_budget(per_sec, duration);
+            assert_eq!(budget.limit, MAX_REQUESTS);
+            let refused = check_request_budget(Arrivals::Poisson { per_sec }, duration).is_err();
+            assert_eq!(refused, !budget.fits(), "{per_sec}/s for {secs} s");
+        }
+        assert_eq!(
+            request_budget(10_000.0, SimDuration::from_secs(24)).most,
+            243_928
+        );
+        assert!(!request_budget(100_000.0, SimDuration::from_secs(50)).fits());
+    }
+}
