@@ -52,7 +52,7 @@ function references(path, text) {
   for (const re of patterns) {
     for (const m of text.matchAll(re)) {
       const spec = m[1];
-      if (/^([a-z][a-z0-9+.-]*:|\/|#)/i.test(spec)) continue;
+      if (/^([a-z][a-z0-9+.-]*:|\/|#|\?)/i.test(spec)) continue; // not a file (a query is this page)
       const start = m.index + m[0].lastIndexOf(spec);
       found.push([start, start + spec.length, spec]);
     }
