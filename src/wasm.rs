@@ -497,3 +497,12 @@ pub fn decode_link(query: &str, knobs: JsValue, pass_through: JsValue) -> Result
         .map_err(|e| JsError::new(&format!("pass_through must be a list of names: {e}")))?;
     to_js(&crate::scenario::decode_link(query, &knobs, &pass_through))
 }
+
+/// The request budget of a run at `rate` requests per second for `duration_s` seconds:
+/// `{most, limit}` (see `cachelab::scenario::request_budget`), so the page can name both fields
+/// and show the budget before a run that the core would refuse.
+#[wasm_bindgen(js_name = requestBudget)]
+pub fn request_budget(rate: f64, duration_s: f64) -> Result<JsValue, JsError> {
+    let duration = crate::sim::SimDuration::from_secs_f64(duration_s);
+    to_js(&crate::scenario::request_budget(rate, duration))
+}

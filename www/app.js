@@ -4,7 +4,7 @@ import { Core } from './core.js';
 import { draw } from './chart.js';
 import { LESSONS } from './lessons.js';
 import { ConsolePanel } from './console.js';
-import { buildReplayFields, runReplay } from './replay.js';
+import { buildReplayFields, replayQuery, runReplay } from './replay.js';
 import { addressFor, setUpEmbed } from './embed.js';
 import { registerServiceWorker } from './offline.js';
 import { InsidePanel } from './inside.js';
@@ -12,6 +12,9 @@ import { InsidePanel } from './inside.js';
 const $ = (id) => document.getElementById(id);
 const MAX_SEED = (1n << 64n) - 1n;
 const runs = new Core();
+// Checks while the learner types (link decoding, the request budget): a worker of their own, so
+// they answer while a run keeps `runs` busy.
+const checks = new Core();
 const consolePanel = new ConsolePanel(new Core());
 const insidePanel = new InsidePanel(new Core());
 
@@ -22,6 +25,9 @@ let lessons = [];
 let lesson = null;
 let specs = [];
 let lastReport = null;
+// The settings the results on screen were computed with (as they go in the URL), or null.
+let shownSettings = null;
+let rebuilding = false;
 
 /** Sets the page state that tests and assistive tech can read. */
 function setStatus(state, text) {
@@ -73,7 +79,12 @@ function buildNav() {
       b.type = 'button';
       b.textContent = l.title;
       b.dataset.lesson = l.id;
-      b.addEventListener('click', () => selectLesson(l, new URLSearchParams()));
+      b.addEventListener('click', () => {
+        if (l === lesson) return;
+        // One history entry per lesson: Back returns to the previous lesson with its fields.
+        history.pushState(null, '', addressFor(new URLSearchParams({ lesson: l.id })));
+        selectLesson(l, new URLSearchParams());
+      });
       return b;
     }),
   );
@@ -97,7 +108,6 @@ function field(s, values) {
   const error = document.createElement('span');
   error.className = 'error';
   error.id = `e-${s.name}`;
-  error.setAttribute('aria-live', 'polite');
   input.setAttribute('aria-describedby', `h-${s.name} e-${s.name}`);
   wrap.append(label, input, hint, error);
   return wrap;
@@ -118,39 +128,112 @@ function buildFields(values) {
   grid.className = 'fields';
   grid.append(...more.map((s) => field(s, values)));
   folded.append(Object.assign(document.createElement('summary'), { textContent: `more parameters (${more.length})` }), grid);
+  // Removing a focused, edited input fires its `change`: not an edit of the new fields.
+  rebuilding = true;
   $('fields').replaceChildren(...specs.filter(isMain).map((s) => field(s, values)), ...(more.length ? [folded] : []));
+  rebuilding = false;
+}
+
+/** The form's settings as typed, by name, as they go in the URL (nothing checked yet). */
+function formSettings() {
+  if (lesson.kind === 'replay') return replayQuery();
+  if (lesson.kind === 'console' || lesson.kind === 'inside') return {};
+  const settings = {};
+  for (const s of specs) settings[s.name] = $(`p-${s.name}`).value.trim();
+  settings.seed = $('seed').value.trim();
+  return settings;
+}
+
+/** Clears every field's error mark. */
+function clearFieldErrors() {
+  for (const e of document.querySelectorAll('.field .error')) e.textContent = '';
+  for (const i of document.querySelectorAll('[aria-invalid]')) i.removeAttribute('aria-invalid');
+}
+
+/** Marks the field `name` (a knob, or `seed`) as in error with `message` beside it. */
+function markField(name, message) {
+  const slot = document.getElementById(`e-${name}`);
+  const input = name === 'seed' ? $('seed') : document.getElementById(`p-${name}`);
+  // A message about a folded parameter opens the fold, so it is seen beside its field.
+  slot?.closest('details')?.setAttribute('open', '');
+  if (slot) slot.textContent = message;
+  input?.setAttribute('aria-invalid', 'true');
 }
 
 /** Reads the form; returns {params, seed} or null after marking the fields in error. */
-function readForm() {
-  for (const e of document.querySelectorAll('.field .error')) e.textContent = '';
-  const params = {};
-  for (const s of specs) params[s.name] = $(`p-${s.name}`).value.trim();
-  let seed;
-  try {
-    seed = BigInt($('seed').value.trim());
-    if (seed < 0n || seed > MAX_SEED) throw new Error();
-  } catch {
-    setStatus('error', `seed must be a whole number from 0 to ${MAX_SEED}`);
+async function readForm() {
+  clearFieldErrors();
+  const { seed: seedText, ...params } = formSettings();
+  // The seed follows the same rule as a link's (the core's decoder), so `abc` is named, not run as 0.
+  const checked = await checks.call('decodeLink', [new URLSearchParams({ seed: seedText }).toString(), [], []]);
+  if (checked.invalid.includes('seed')) {
+    const message = `seed “${seedText}” is not allowed: a whole number from 0 to ${MAX_SEED}`;
+    markField('seed', message);
+    setStatus('error', message);
     return null;
   }
-  return { params, seed };
+  return { params, seed: BigInt(seedText) };
 }
 
 /** Puts the core's validation message beside the field it names. */
 function showError(message) {
   const name = /parameter `([^`]+)`/.exec(message)?.[1];
-  const slot = lesson.kind === 'replay' ? $('e-replay') : name && document.getElementById(`e-${name}`);
-  // A message about a folded parameter opens the fold, so it is seen beside its field.
-  slot?.closest('details')?.setAttribute('open', '');
-  if (slot) slot.textContent = message;
+  if (lesson.kind === 'replay') $('e-replay').textContent = message;
+  else if (name) markField(name, message);
   setStatus('error', message);
 }
 
-/** Puts the lesson and its settings in the address bar, so the link reproduces the run. */
+/** The address bar's query for the lesson with `settings`. */
+function addressOf(settings) {
+  return addressFor(new URLSearchParams({ lesson: lesson.id, ...settings }));
+}
+
+/** Puts the lesson and its settings in the address bar, so the link reproduces them. */
 function writeUrl(settings) {
-  const q = new URLSearchParams({ lesson: lesson.id, ...settings });
-  history.replaceState(null, '', addressFor(q));
+  history.replaceState(null, '', addressOf(settings));
+}
+
+/**
+ * After an edit: the address bar follows the fields (so a copied link shares what is typed), the
+ * results are marked out of date while the fields differ from the run's, and the request budget
+ * is checked again.
+ */
+function fieldsChanged() {
+  if (rebuilding) return;
+  const settings = formSettings();
+  writeUrl(settings);
+  const stale = shownSettings !== null && JSON.stringify(settings) !== JSON.stringify(shownSettings);
+  $('results').classList.toggle('stale', stale);
+  $('stale-note').hidden = !stale;
+  checkBudget();
+}
+
+/**
+ * Under `rate` and `duration_s` (lessons that have both): the most requests they can issue and
+ * the core's budget, named before a run that the core would refuse.
+ */
+async function checkBudget() {
+  const box = $('budget');
+  const has = (n) => specs.some((s) => s.name === n);
+  const [rate, duration] = ['p-rate', 'p-duration_s'].map((id) => document.getElementById(id)?.value.trim() ?? '');
+  // Without both numbers there is no bound to show (an empty field gets the core's own message).
+  if (!has('rate') || !has('duration_s') || !rate || !duration || !Number.isFinite(Number(rate) + Number(duration))) {
+    box.hidden = true;
+    return;
+  }
+  const { most, limit } = await checks.call('requestBudget', [Number(rate), Number(duration)]);
+  const over = most > limit;
+  const n = (x) => x.toLocaleString('en');
+  box.hidden = false;
+  box.classList.toggle('error', over);
+  box.textContent = over
+    ? `rate × duration_s is too large: up to ${n(most)} requests, over the budget of ${n(limit)} per variant; lower rate or duration_s.`
+    : `rate × duration_s: up to ${n(most)} requests (budget ${n(limit)} per variant).`;
+  for (const name of ['rate', 'duration_s']) {
+    const input = $(`p-${name}`);
+    if (over) input.setAttribute('aria-invalid', 'true');
+    else if (!$(`e-${name}`).textContent) input.removeAttribute('aria-invalid');
+  }
 }
 
 function renderTable({ head, rows }) {
@@ -187,11 +270,11 @@ function progressUi() {
 /** Runs the current lesson's experiment; resolves to `{report, settings}` (settings go in the URL). */
 async function runLesson(onProgress) {
   if (lesson.kind === 'replay') {
-    $('e-replay').textContent = '';
+    clearFieldErrors();
     const { report, query } = await runReplay(runs, onProgress);
     return { report, settings: query };
   }
-  const form = readForm();
+  const form = await readForm();
   if (!form) return null;
   const report = await runs.call(lesson.runFn, lesson.runArgs(form.params, form.seed), onProgress);
   return { report, settings: { ...form.params, seed: String(form.seed) } };
@@ -201,13 +284,18 @@ async function run() {
   setStatus('running', 'running…');
   $('run').disabled = true;
   const progress = progressUi();
+  const ranFor = lesson;
   try {
     const done = await runLesson(progress.update);
-    if (!done) return;
+    // The learner moved to another lesson (or back) meanwhile: that lesson's own run shows.
+    if (!done || lesson !== ranFor) return;
     const { report, settings } = done;
     lastReport = report;
     window.cachelabLastReport = report;
     writeUrl(settings);
+    shownSettings = formSettings();
+    $('results').classList.remove('stale');
+    $('stale-note').hidden = true;
     drawCharts(lesson.charts(report));
     lesson.decorate?.($('charts'), report);
     renderTable(lesson.table(report));
@@ -219,8 +307,11 @@ async function run() {
     if (e.message === 'cancelled') setStatus('cancelled', 'cancelled: the last complete run is still shown');
     else showError(e.message);
   } finally {
+    // Cancel hides itself: the focus it had goes back to the form, not to the page's body.
+    const cancelHadFocus = document.activeElement === $('cancel');
     progress.done();
     $('run').disabled = false;
+    if (cancelHadFocus) $('run').focus();
   }
 }
 
@@ -292,8 +383,30 @@ function download(name, type, text) {
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
-async function selectLesson(next, query) {
+/** What the link said that the page could not use, each bad value named with its field. */
+function linkNotes(query, { invalid, unknown }) {
+  const shown = (name) => {
+    const v = query.get(name) ?? '';
+    return `${name}=${v.length > 40 ? `${v.slice(0, 40)}…` : v}`;
+  };
+  const rule = (name) => {
+    const k = specs.find((s) => s.name === name);
+    if (name === 'seed') return `a whole number from 0 to ${MAX_SEED}; seed 1 is used`;
+    if (k) return `${k.integer ? 'a whole number' : 'a number'} from ${k.min} to ${k.max}; the default ${k.default} is used`;
+    return 'too long; the default is used';
+  };
+  return [
+    ...invalid.map((n) => `The link's ${shown(n)} is not allowed (${rule(n)}).`),
+    ...unknown.map((n) => `The link's ${shown(n)} is not a setting of this lesson; it was ignored.`),
+  ];
+}
+
+async function selectLesson(next, query, notes = []) {
   lesson = next;
+  shownSettings = null;
+  $('results').classList.remove('stale');
+  $('stale-note').hidden = true;
+  clearFieldErrors();
   for (const b of $('lessons').children) {
     if (b.dataset.lesson === lesson.id) b.setAttribute('aria-current', 'page');
     else b.removeAttribute('aria-current');
@@ -309,6 +422,8 @@ async function selectLesson(next, query) {
   $('results').hidden = isConsole || isInside;
   $('notice-line').textContent = '';
   if (isConsole || isInside) {
+    showNotice(notes.join(' '));
+    $('budget').hidden = true;
     writeUrl({});
     setStatus('ready', '');
     if (isInside) await insidePanel.load();
@@ -322,15 +437,26 @@ async function selectLesson(next, query) {
   // The core decodes the link against this lesson's knobs (so the decoder is fuzzed with the rest).
   const knobs = specs.map(({ name, min, max, integer }) => ({ name, min, max, integer }));
   const link = await runs.call('decodeLink', [query.toString(), knobs, isReplay ? ['policies', 'sizes'] : []]);
-  const { invalid, unknown } = link;
   const values = new Map(Object.entries(link.values));
   buildFields(values);
   $('seed').value = values.get('seed') ?? '1';
-  const notes = [];
-  if (unknown.length) notes.push(`The link had unknown settings (${unknown.join(', ')}); they were ignored.`);
-  if (invalid.length) notes.push(`The link had invalid values for ${invalid.join(', ')}; the defaults are used instead.`);
-  showNotice(notes.join(' '));
+  showNotice([...notes, ...linkNotes(query, link)].join(' '));
+  writeUrl(formSettings());
+  checkBudget();
   await run();
+}
+
+/** Opens the lesson the address bar names, with its settings (on load, and on Back/Forward). */
+async function openFromAddress() {
+  const query = new URLSearchParams(location.search);
+  query.delete('embed'); // a layout, not a setting of the lesson (see embed.js)
+  const id = query.get('lesson');
+  const wanted = lessons.find((l) => l.id === id);
+  if (id !== null && !wanted) {
+    await selectLesson(lessons[0], new URLSearchParams(), [`The link's lesson=${id} is an unknown lesson; showing “${lessons[0].title}” with its defaults.`]);
+    return;
+  }
+  await selectLesson(wanted ?? lessons[0], query);
 }
 
 async function main() {
@@ -338,6 +464,14 @@ async function main() {
   lessons = await loadLessons();
   buildNav();
   $('cancel').addEventListener('click', () => runs.cancel());
+  $('knobs').addEventListener('input', fieldsChanged);
+  $('knobs').addEventListener('change', fieldsChanged);
+  window.addEventListener('popstate', openFromAddress);
+  // Past the lesson navigation to the lesson itself, without a history entry for the fragment.
+  $('skip-link').addEventListener('click', (e) => {
+    e.preventDefault();
+    $('lesson-title').focus();
+  });
   $('export-json').addEventListener('click', () =>
     download(`cachelab-${lesson.id}.json`, 'application/json', JSON.stringify(lastReport, null, 2)));
   $('export-csv').addEventListener('click', () =>
@@ -346,15 +480,7 @@ async function main() {
     e.preventDefault();
     run();
   });
-  const query = new URLSearchParams(location.search);
-  query.delete('embed'); // a layout, not a setting of the lesson (see embed.js)
-  const wanted = lessons.find((l) => l.id === query.get('lesson'));
-  if (query.has('lesson') && !wanted) {
-    await selectLesson(lessons[0], new URLSearchParams());
-    showNotice(`The link named an unknown lesson; showing “${lessons[0].title}” with its defaults.`);
-    return;
-  }
-  await selectLesson(wanted ?? lessons[0], query);
+  await openFromAddress();
 }
 
 main()

@@ -22,11 +22,16 @@ export function draw(el, spec) {
     axes: [{ label: spec.xLabel }, { label: spec.yLabel }],
     plugins: spec.marks?.length ? [marksPlugin(spec.marks)] : [],
     series: [
-      { label: spec.xLabel },
-      ...spec.series.map((s, i) => ({ label: s.label, stroke: PALETTE[i % PALETTE.length], width: 2, spanGaps: spec.spanGaps === true, points: { show: !s.line } })),
+      { label: spec.xLabel, value: legendValue },
+      ...spec.series.map((s, i) => ({ label: s.label, value: legendValue, stroke: PALETTE[i % PALETTE.length], width: 2, spanGaps: spec.spanGaps === true, points: { show: !s.line } })),
     ],
   };
   return new uPlot(opts, [spec.x, ...spec.series.map((s) => s.values)], el);
+}
+
+/** A legend cell's text: blank until the cursor is over a point (uPlot's default shows "--"). */
+function legendValue(u, value, seriesIdx, idx) {
+  return idx == null || value == null ? '' : uPlot.fmtNum(value);
 }
 
 /** Draws dashed vertical lines with small labels at the given x positions. */

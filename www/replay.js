@@ -27,10 +27,15 @@ export function buildReplayFields(policies, query) {
 }
 
 /** The lesson's state for a shared link (a local file cannot be shared, so it is not in it). */
+export function replayQuery() {
+  const policies = [...document.querySelectorAll('#replay-policies input:checked')].map((b) => b.value);
+  return { policies: policies.join(','), sizes: $('replay-sizes').value.trim() || 'mrc' };
+}
+
 function readInputs() {
   const policies = [...document.querySelectorAll('#replay-policies input:checked')].map((b) => b.value);
   if (!policies.length) throw new Error('choose at least one policy');
-  const sizes = $('replay-sizes').value.trim() || 'mrc';
+  const { sizes } = replayQuery();
   const source = $('replay-source').value;
   const file = $('replay-file').files[0];
   if (source === 'local' && !file) throw new Error('choose a trace file, or the bundled sample');
@@ -79,5 +84,5 @@ export async function runReplay(core, onProgress) {
   // Stack distances count objects: a run in bytes has no exact LRU curve.
   if (report.rows[0]?.unit === 'objects') report.lru_exact = (await core.call('lruCurve', [trace.data, trace.format])).curve;
   onProgress(1);
-  return { report, query: { policies: policies.join(','), sizes } };
+  return { report, query: replayQuery() };
 }

@@ -242,18 +242,43 @@ fn limit_error(got: u64) -> Error {
     }
 }
 
+/// An open-loop run's request count against the budget: the page shows it under the rate and
+/// duration fields before a run, on the same bound the run is refused on.
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
+pub struct RequestBudget {
+    /// The most requests `per_sec` × duration can issue ([`PoissonClock::most_arrivals`]).
+    pub most: u64,
+    /// [`MAX_REQUESTS`].
+    pub limit: u64,
+}
+
+impl RequestBudget {
+    /// Whether a run with this bound is allowed.
+    pub fn fits(&self) -> bool {
+        self.most <= self.limit
+    }
+}
+
+/// The request budget of an open-loop run at `per_sec` for `duration`.
+pub fn request_budget(per_sec: f64, duration: SimDuration) -> RequestBudget {
+    RequestBudget {
+        most: PoissonClock::most_arrivals(per_sec, duration),
+        limit: MAX_REQUESTS,
+    }
+}
+
 /// Refuses open-loop runs that could exceed [`MAX_REQUESTS`] before starting them, on the count
 /// their arrivals never pass ([`PoissonClock::most_arrivals`]); closed-loop runs are stopped by
 /// the arrival loop when they reach it.
 pub(super) fn check_request_budget(arrivals: Arrivals, duration: SimDuration) -> Result<()> {
     if let Arrivals::Poisson { per_sec } = arrivals {
-        let most = PoissonClock::most_arrivals(per_sec, duration);
-        if most > MAX_REQUESTS {
+        let budget = request_budget(per_sec, duration);
+        if !budget.fits() {
             return Err(Error::LimitExceeded {
                 what: "simulated requests in one variant (at most, for this rate × duration)"
                     .to_string(),
-                limit: MAX_REQUESTS,
-                got: most,
+                limit: budget.limit,
+                got: budget.most,
             });
         }
     }
@@ -356,5 +381,31 @@ fn start_arrivals<R: Runtime, F, Fut>(
                 });
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_budget_the_page_shows_is_the_one_runs_are_refused_on() {
+        for (per_sec, secs) in [
+            (10_000.0, 24.0),
+            (100_000.0, 49.0),
+            (100_000.0, 50.0),
+            (1e6, 600.0),
+        ] {
+            let duration = SimDuration::from_secs_f64(secs);
+            let budget = request_budget(per_sec, duration);
+            assert_eq!(budget.limit, MAX_REQUESTS);
+            let refused = check_request_budget(Arrivals::Poisson { per_sec }, duration).is_err();
+            assert_eq!(refused, !budget.fits(), "{per_sec}/s for {secs} s");
+        }
+        assert_eq!(
+            request_budget(10_000.0, SimDuration::from_secs(24)).most,
+            243_928
+        );
+        assert!(!request_budget(100_000.0, SimDuration::from_secs(50)).fits());
     }
 }
