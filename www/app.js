@@ -323,6 +323,7 @@ function describeEvent(e) {
     l2_stale: 'read: served a stale entry within its grace period',
     db: 'read: missed, loaded from the database',
     coalesced: "read: waited for another request's load",
+    after_lock: "read: waited for the lock holder's fill, then read it from L2",
   };
   switch (e.event) {
     case 'read': return `${answered[e.served] ?? e.served}${e.stale ? ' (stale!)' : ''}`;
