@@ -1,21 +1,13 @@
 // The console lesson in a real browser: redis-cli's timing line, HELP from the model's table,
 // the suggested-command chips, a transaction's (TX) prompt, the session kept across a reload,
 // and the link that replays it in a fresh tab.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { serve, launch, open, ROOT } from './harness.mjs';
+import { servedBrowser, open, ROOT } from './harness.mjs';
 
-let server, browser;
-before(async () => {
-  server = await serve();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const env = servedBrowser();
 
 /** Types `line` into the console and resolves to the text of its reply. */
 async function send(page, line) {
@@ -27,13 +19,13 @@ async function send(page, line) {
 }
 
 async function openConsole(url) {
-  const opened = await open(browser, url);
+  const opened = await open(env.browser, url);
   await opened.page.locator('#console-input').waitFor({ state: 'visible' });
   return opened;
 }
 
 test('DEBUG SLEEP 0.6 prints OK and (0.60s), as redis-cli does', async () => {
-  const { page, errors } = await openConsole(`${server.url}?lesson=console`);
+  const { page, errors } = await openConsole(`${env.server.url}?lesson=console`);
   assert.equal(await send(page, 'DEBUG SLEEP 0.6'), 'OK\n(0.60s)');
   assert.equal(await send(page, 'DEBUG SLEEP 0.1'), 'OK');
   assert.match(await page.locator('#console').textContent(), /blocks the whole server.*enable-debug-command/s);
@@ -41,7 +33,7 @@ test('DEBUG SLEEP 0.6 prints OK and (0.60s), as redis-cli does', async () => {
 });
 
 test('HELP lists the model\'s commands by family and HELP SET explains one', async () => {
-  const { page, errors } = await openConsole(`${server.url}?lesson=console`);
+  const { page, errors } = await openConsole(`${env.server.url}?lesson=console`);
   const all = await send(page, 'HELP');
   assert.match(all, /@list: LPUSH RPUSH/);
   assert.match(all, /@transactions: MULTI EXEC DISCARD WATCH UNWATCH/);
@@ -52,7 +44,7 @@ test('HELP lists the model\'s commands by family and HELP SET explains one', asy
 });
 
 test('the chips run the chapter\'s commands, a write-behind queue and a transaction', async () => {
-  const { page, errors } = await openConsole(`${server.url}?lesson=console`);
+  const { page, errors } = await openConsole(`${env.server.url}?lesson=console`);
   const chip = async (label) => {
     const before = await page.locator('#console-output .reply').count();
     const lines = (await page.locator(`[data-chip="${label}"]`).getAttribute('title')).split('\n').length;
@@ -82,7 +74,7 @@ test('the chips run the chapter\'s commands, a write-behind queue and a transact
 });
 
 test('the session survives a reload, and its link replays it in a fresh tab', async () => {
-  const { page, errors } = await openConsole(`${server.url}?lesson=console`);
+  const { page, errors } = await openConsole(`${env.server.url}?lesson=console`);
   await send(page, 'SET greeting hello EX 100');
   await send(page, 'RPUSH q a b');
   await page.click('[data-advance-ms="10000"]');
@@ -102,11 +94,11 @@ test('the session survives a reload, and its link replays it in a fresh tab', as
   assert.equal(await send(page, 'LRANGE q 0 -1'), '1) "a"\n2) "b"');
 
   // A new context has an empty sessionStorage: only the link brings the session.
-  const context = await browser.newContext();
+  const context = await env.browser.newContext();
   const fresh = await context.newPage();
   const freshErrors = [];
   fresh.on('pageerror', (e) => freshErrors.push(String(e)));
-  await fresh.goto(new URL(link, server.url).href);
+  await fresh.goto(new URL(link, env.server.url).href);
   await fresh.locator('#console-input').waitFor({ state: 'visible' });
   await fresh.waitForFunction(() => document.querySelectorAll('#console-output .reply').length === 3);
   assert.match(await fresh.locator('#console-clock').textContent(), /10\.0 s/);

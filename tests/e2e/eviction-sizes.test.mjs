@@ -2,20 +2,12 @@
 // axis and in the CSV), percentages, exact limits, mixed units refused by name, the sizes and
 // policies asked for in the JSON export, LRU's exact curve as a line, the trace's analysis, and
 // the bundled .oracleGeneral.zst sample replaying as its CSV.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { serve, launch, open, settled, ROOT } from './harness.mjs';
+import { servedBrowser, open, settled, ROOT } from './harness.mjs';
 
-let server, browser;
-before(async () => {
-  server = await serve();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const env = servedBrowser();
 
 /** Types `sizes`, runs, and waits for the run to settle. */
 async function runWith(page, sizes) {
@@ -26,7 +18,7 @@ async function runWith(page, sizes) {
 }
 
 test('eviction sizes: one unit per run, percentages, exact limits, the asked sizes in the export', async () => {
-  const { page, errors } = await open(browser, `${server.url}?lesson=eviction&policies=lru,sieve&sizes=10%25,5000`);
+  const { page, errors } = await open(env.browser, `${env.server.url}?lesson=eviction&policies=lru,sieve&sizes=10%25,5000`);
   await settled(page);
   const report = await page.evaluate(() => window.cachelabLastReport);
   // 10 % of the 48,974 keys is 4,897 objects; 5000 is 5,000 objects: one unit, objects.
@@ -64,7 +56,7 @@ test('eviction sizes: one unit per run, percentages, exact limits, the asked siz
 });
 
 test('eviction: the exact LRU curve is a line through the replayed LRU points, beside the trace analysis', async () => {
-  const { page, errors } = await open(browser, `${server.url}?lesson=eviction&policies=lru,s3fifo&sizes=mrc`);
+  const { page, errors } = await open(env.browser, `${env.server.url}?lesson=eviction&policies=lru,s3fifo&sizes=mrc`);
   await settled(page);
   const report = await page.evaluate(() => window.cachelabLastReport);
   assert.ok(report.lru_exact.length > 100, `${report.lru_exact.length} points`);

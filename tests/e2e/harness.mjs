@@ -4,6 +4,7 @@ import { createServer } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { after, before } from 'node:test';
 import { chromium } from 'playwright-core';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -62,4 +63,21 @@ export async function open(browser, url) {
 /** Waits until the page has finished a run (successfully or not). */
 export function settled(page) {
   return page.waitForFunction(() => ['ready', 'error', 'cancelled'].includes(document.body.dataset.state), null, { timeout: 30_000 });
+}
+
+/**
+ * One server and one Chromium for the calling test file: started before its first test and closed
+ * after its last (node:test's `before`/`after`), reached as `env.server` and `env.browser`.
+ */
+export function servedBrowser() {
+  const env = {};
+  before(async () => {
+    env.server = await serve();
+    env.browser = await launch();
+  });
+  after(async () => {
+    await env.browser?.close();
+    await env.server?.close();
+  });
+  return env;
 }

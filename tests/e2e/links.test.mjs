@@ -1,21 +1,13 @@
 // Links, history and errors (issue 17): the address bar follows the fields, each lesson is a
 // history entry, every bad value of a link is named, the request budget is shown before a run,
 // fields in error carry aria-invalid, and the skip link passes the lesson navigation.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { serve, launch, open, settled, ROOT } from './harness.mjs';
+import { servedBrowser, open, settled, ROOT } from './harness.mjs';
 
-let server, browser;
-before(async () => {
-  server = await serve();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const env = servedBrowser();
 
 const query = (page) => page.evaluate(() => Object.fromEntries(new URLSearchParams(location.search)));
 
@@ -26,7 +18,7 @@ async function shows(page, title) {
 }
 
 test('the address bar follows an edit before any run, and the results are marked out of date', async () => {
-  const { page, errors } = await open(browser, `${server.url}?lesson=stampede`);
+  const { page, errors } = await open(env.browser, `${env.server.url}?lesson=stampede`);
   await settled(page);
   assert.equal(await page.locator('#stale-note').isHidden(), true);
   await page.fill('#p-rate', '321');
@@ -42,7 +34,7 @@ test('the address bar follows an edit before any run, and the results are marked
 });
 
 test('switching lessons pushes a history entry; Back and Forward keep unrun edits', async () => {
-  const { page, errors } = await open(browser, `${server.url}?lesson=stampede`);
+  const { page, errors } = await open(env.browser, `${env.server.url}?lesson=stampede`);
   await settled(page);
   await page.fill('#p-rate', '123');
   await page.click('#lessons button[data-lesson="avalanche"]');
@@ -61,7 +53,7 @@ test('switching lessons pushes a history entry; Back and Forward keep unrun edit
 });
 
 test('every bad value in a link is named with its field', async () => {
-  const { page, errors } = await open(browser, `${server.url}?lesson=stampede&rate=abc&seed=abc&colour=red`);
+  const { page, errors } = await open(env.browser, `${env.server.url}?lesson=stampede&rate=abc&seed=abc&colour=red`);
   await settled(page);
   const notice = await page.locator('#notice').textContent();
   assert.match(notice, /rate=abc is not allowed \(a number from [\d.e+]+ to [\d.e+]+; the default [\d.]+ is used\)/);
@@ -70,14 +62,14 @@ test('every bad value in a link is named with its field', async () => {
   mkdirSync(join(ROOT, 'target'), { recursive: true });
   await page.screenshot({ path: join(ROOT, 'target', 'links-bad-values.png') });
 
-  const { page: other } = await open(browser, `${server.url}?lesson=stampedes&rate=5`);
+  const { page: other } = await open(env.browser, `${env.server.url}?lesson=stampedes&rate=5`);
   await settled(other);
   assert.match(await other.locator('#notice').textContent(), /lesson=stampedes is an unknown lesson/);
   assert.deepEqual(errors, []);
 });
 
 test('a typed seed that is not a number is named and marked, not run as seed 0', async () => {
-  const { page, errors } = await open(browser, `${server.url}?lesson=stampede`);
+  const { page, errors } = await open(env.browser, `${env.server.url}?lesson=stampede`);
   await settled(page);
   await page.fill('#seed', 'abc');
   await page.click('#run');
@@ -97,7 +89,7 @@ test('a typed seed that is not a number is named and marked, not run as seed 0',
 });
 
 test('rate × duration_s over the budget names both fields before the run', async () => {
-  const { page, errors } = await open(browser, `${server.url}?lesson=stampede`);
+  const { page, errors } = await open(env.browser, `${env.server.url}?lesson=stampede`);
   await settled(page);
   assert.match(await page.locator('#budget').textContent(), /budget 5,000,000 per variant/);
   await page.fill('#p-rate', '100000');
@@ -114,7 +106,7 @@ test('rate × duration_s over the budget names both fields before the run', asyn
 });
 
 test('the skip link passes the navigation; only the status line is live; Cancel keeps focus on the form', async () => {
-  const { page, errors } = await open(browser, `${server.url}?lesson=stampede`);
+  const { page, errors } = await open(env.browser, `${env.server.url}?lesson=stampede`);
   await settled(page);
   await page.keyboard.press('Tab');
   assert.equal(await page.evaluate(() => document.activeElement.id), 'skip-link');
@@ -138,7 +130,7 @@ test('the skip link passes the navigation; only the status line is live; Cancel 
 });
 
 test('table cells keep a number and its unit on one line; legends show no "--"', async () => {
-  const { page, errors } = await open(browser, `${server.url}?lesson=stampede`);
+  const { page, errors } = await open(env.browser, `${env.server.url}?lesson=stampede`);
   await settled(page);
   assert.equal(await page.evaluate(() => getComputedStyle(document.querySelector('#table td')).whiteSpace), 'nowrap');
   const legend = await page.evaluate(() => [...document.querySelectorAll('.u-legend .u-value')].map((e) => e.textContent));
@@ -148,8 +140,8 @@ test('table cells keep a number and its unit on one line; legends show no "--"',
 });
 
 test("at 1366×900 the landing page's first result is seen without scrolling", async () => {
-  const page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
-  await page.goto(server.url);
+  const page = await env.browser.newPage({ viewport: { width: 1366, height: 900 } });
+  await page.goto(env.server.url);
   await settled(page);
   const bottom = await page.evaluate(() => document.getElementById('notice-line').getBoundingClientRect().bottom);
   assert.match(await page.locator('#notice-line').textContent(), /serves/);

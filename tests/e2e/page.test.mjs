@@ -1,24 +1,16 @@
 // The page in a real browser: it loads, the wasm module initialises, the chart draws from Rust's
 // numbers, a control re-runs it, bad input shows the core's message, and nothing logs an error.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { serve, launch, open, settled, ROOT } from './harness.mjs';
+import { servedBrowser, open, settled, ROOT } from './harness.mjs';
 
-let server, browser;
-before(async () => {
-  server = await serve();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const env = servedBrowser();
 
 test('the page loads, runs the core and draws the chart', async () => {
-  const { page, errors } = await open(browser, server.url);
+  const { page, errors } = await open(env.browser, env.server.url);
   await settled(page);
   assert.equal(await page.evaluate(() => document.body.dataset.state), 'ready');
   // uPlot draws onto a canvas; the table lists one row per capacity.
@@ -32,7 +24,7 @@ test('the page loads, runs the core and draws the chart', async () => {
 });
 
 test('the numbers on the page equal the native CLI for the same parameters and seed', async () => {
-  const { page, errors } = await open(browser, `${server.url}?lesson=capacity&keys=2000&skew=0.8&requests=30000&points=6&seed=42`);
+  const { page, errors } = await open(env.browser, `${env.server.url}?lesson=capacity&keys=2000&skew=0.8&requests=30000&points=6&seed=42`);
   await settled(page);
   const fromPage = await page.evaluate(() => window.cachelabLastReport);
   const cli = execFileSync('cargo', ['run', '--quiet', '--', 'curve', '--json', '--seed', '42',
@@ -42,7 +34,7 @@ test('the numbers on the page equal the native CLI for the same parameters and s
 });
 
 test('changing a knob and pressing Run re-runs with the new value', async () => {
-  const { page, errors } = await open(browser, server.url);
+  const { page, errors } = await open(env.browser, env.server.url);
   await settled(page);
   const before = await page.evaluate(() => window.cachelabLastReport.points.at(-1).hits);
   await page.fill('#p-skew', '0.2');
@@ -54,7 +46,7 @@ test('changing a knob and pressing Run re-runs with the new value', async () => 
 });
 
 test('an out-of-range value shows the core message beside the field and the page keeps working', async () => {
-  const { page, errors } = await open(browser, server.url);
+  const { page, errors } = await open(env.browser, env.server.url);
   await settled(page);
   await page.fill('#p-keys', '0');
   await page.click('#run');
@@ -67,7 +59,7 @@ test('an out-of-range value shows the core message beside the field and the page
 });
 
 test('a link with an unknown lesson falls back to the defaults with a notice', async () => {
-  const { page, errors } = await open(browser, `${server.url}?lesson=nope&keys=%%%`);
+  const { page, errors } = await open(env.browser, `${env.server.url}?lesson=nope&keys=%%%`);
   await settled(page);
   assert.equal(await page.evaluate(() => document.body.dataset.state), 'ready');
   assert.match(await page.locator('#notice').textContent(), /unknown lesson/);
@@ -75,7 +67,7 @@ test('a link with an unknown lesson falls back to the defaults with a notice', a
 });
 
 test('a long run shows progress and Cancel stops it; the page keeps working', async () => {
-  const { page, errors } = await open(browser, server.url);
+  const { page, errors } = await open(env.browser, env.server.url);
   await settled(page);
   await page.fill('#p-keys', '1000000');
   await page.fill('#p-requests', '10000000');
@@ -95,7 +87,7 @@ test('a long run shows progress and Cancel stops it; the page keeps working', as
 });
 
 test('the report exports as JSON and the series as CSV', async () => {
-  const { page, errors } = await open(browser, `${server.url}?lesson=capacity&keys=50&points=3&seed=5`);
+  const { page, errors } = await open(env.browser, `${env.server.url}?lesson=capacity&keys=50&points=3&seed=5`);
   await settled(page);
   const [json] = await Promise.all([page.waitForEvent('download'), page.click('#export-json')]);
   const report = JSON.parse(await streamText(await json.createReadStream()));
@@ -114,7 +106,7 @@ async function streamText(stream) {
 }
 
 test('a panic in the core is reported on the page, which keeps working', async () => {
-  const { page, errors } = await open(browser, server.url);
+  const { page, errors } = await open(env.browser, env.server.url);
   await settled(page);
   const message = await page.evaluate(async () => {
     const { Core } = await import('./www/core.js');
@@ -130,7 +122,7 @@ test('a panic in the core is reported on the page, which keeps working', async (
 });
 
 test('a link with malformed values falls back to the defaults with a notice', async () => {
-  const { page, errors } = await open(browser, `${server.url}?lesson=capacity&keys=abc&skew=99&points=2.5&seed=-4&requests=5000`);
+  const { page, errors } = await open(env.browser, `${env.server.url}?lesson=capacity&keys=abc&skew=99&points=2.5&seed=-4&requests=5000`);
   await settled(page);
   assert.equal(await page.evaluate(() => document.body.dataset.state), 'ready');
   const notice = await page.locator('#notice').textContent();
@@ -141,7 +133,7 @@ test('a link with malformed values falls back to the defaults with a notice', as
 });
 
 test('the Redis console answers like redis-cli and its key table counts TTLs down in simulated time', async () => {
-  const { page, errors } = await open(browser, `${server.url}?lesson=console`);
+  const { page, errors } = await open(env.browser, `${env.server.url}?lesson=console`);
   await page.locator('#console-input').waitFor({ state: 'visible' });
   const send = async (line) => {
     const before = await page.locator('#console-output .reply').count();
