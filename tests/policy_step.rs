@@ -123,3 +123,46 @@ fn bad_input_is_refused_naming_the_field_and_range() {
     let e = err(&["", "--policy", "lru", "--size", "2"]);
     assert!(e.contains("`keys` must be between 1 and 2000"), "{e}");
 }
+
+/// The "Inside a policy" lesson says what its ready-made sequences show (www/lessons.js): in the loop
+/// LRU, FIFO, CLOCK and SIEVE miss every request while Belady hits about half; the scan costs LRU
+/// hits that SIEVE, S3-FIFO, LFU and ARC keep; the one-hit wonders cost LRU and FIFO hits that SIEVE,
+/// LFU and ARC keep. Checked at the lesson's size (6) and around it.
+#[test]
+fn the_inside_lessons_sentences_hold_for_its_sequences() {
+    use cachelab::policy::step::Sequence;
+    let hits = |sequence: &str, policy: &str, size: u64| {
+        let keys = Sequence::parse(sequence).unwrap().keys(size, 1).unwrap();
+        let steps = step_through(policy, size, &keys).unwrap().steps;
+        (steps.iter().filter(|s| s.hit).count(), steps.len())
+    };
+    for size in [4, 6, 8, 12, 16] {
+        for policy in ["lru", "fifo", "clock", "sieve"] {
+            assert_eq!(
+                hits("loop", policy, size).0,
+                0,
+                "{policy} in the loop at {size}"
+            );
+        }
+        let (hit, all) = hits("loop", "belady", size);
+        let share = hit as f64 / all as f64;
+        assert!(
+            (0.4..=0.65).contains(&share),
+            "belady hits {share} of the loop at {size}"
+        );
+        let lru = hits("scan", "lru", size).0;
+        for policy in ["sieve", "s3fifo", "lfu", "arc"] {
+            assert!(
+                hits("scan", policy, size).0 > lru,
+                "{policy} keeps the hot set at {size}"
+            );
+        }
+        let lru_fifo = hits("one-hit-wonders", "lru", size)
+            .0
+            .max(hits("one-hit-wonders", "fifo", size).0);
+        for policy in ["sieve", "lfu", "arc"] {
+            let kept = hits("one-hit-wonders", policy, size).0;
+            assert!(kept > lru_fifo, "{policy} keeps the popular keys at {size}");
+        }
+    }
+}
