@@ -868,8 +868,7 @@ mod cli {
         }
         println!("  {}", r.hit_ratio_definition);
         for v in &r.variants {
-            let peak = v.series.db_qps.iter().copied().fold(0.0, f64::max);
-            print!("  {:<14} peak db {:.0}/s", v.name, peak);
+            print!("  {:<14} peak db {:.0}/s", v.name, v.summary.peak_db_qps);
             if let Some(h) = &v.hot_key {
                 print!(
                     "; hot key loads per expiry {:?}, fallbacks {:?}, {:.2} loads per TTL",
