@@ -5,7 +5,25 @@ use super::lesson::Lesson;
 use crate::error::{Error, Result};
 
 /// Every lesson file, in course order: `(id, its text)`.
-const FILES: &[(&str, &str)] = &[("stampede", include_str!("../../lessons/stampede.json"))];
+#[rustfmt::skip]
+const FILES: &[(&str, &str)] = &[
+    ("console", include_str!("../../lessons/console.json")),
+    ("response-cache", include_str!("../../lessons/response-cache.json")),
+    ("consistency", include_str!("../../lessons/consistency.json")),
+    ("stampede", include_str!("../../lessons/stampede.json")),
+    ("schema-deploy", include_str!("../../lessons/schema-deploy.json")),
+    ("capacity", include_str!("../../lessons/capacity.json")),
+    ("layers", include_str!("../../lessons/layers.json")),
+    ("multilayer", include_str!("../../lessons/multilayer.json")),
+    ("monitoring", include_str!("../../lessons/monitoring.json")),
+    ("penetration", include_str!("../../lessons/penetration.json")),
+    ("avalanche", include_str!("../../lessons/avalanche.json")),
+    ("inconsistency", include_str!("../../lessons/inconsistency.json")),
+    ("tags", include_str!("../../lessons/tags.json")),
+    ("ratelimit", include_str!("../../lessons/ratelimit.json")),
+    ("eviction", include_str!("../../lessons/eviction.json")),
+    ("inside", include_str!("../../lessons/inside.json")),
+];
 
 /// Every lesson, in course order, read and checked.
 pub fn lessons() -> Result<Vec<Lesson>> {

@@ -118,6 +118,9 @@ pub struct Lesson {
     /// The scenario, for `kind: scenario`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scenario: Option<String>,
+    /// The variants it runs (all of the scenario's if empty).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub variants: Vec<String>,
     /// Parameter values that differ from the scenario's own defaults.
     #[serde(default)]
     pub defaults: BTreeMap<String, f64>,
@@ -334,6 +337,9 @@ impl Lesson {
             if let Some(v) = &s.variant {
                 known_variant(v)?;
             }
+        }
+        for v in &self.variants {
+            known_variant(v)?;
         }
         Ok(())
     }

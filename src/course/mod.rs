@@ -56,9 +56,12 @@ pub fn to_value<T: Serialize>(report: &T) -> Result<Value> {
 /// The report of `lesson` run with `given` (already merged with its defaults).
 pub fn report(lesson: &Lesson, given: &[(String, String)], seed: u64) -> Result<LessonReport> {
     match (lesson.kind, lesson.scenario.as_deref()) {
-        (Kind::Scenario, Some(name)) => {
-            Ok(LessonReport::Scenario(scenario::run(name, given, seed)?))
-        }
+        (Kind::Scenario, Some(name)) => Ok(LessonReport::Scenario(scenario::run_only(
+            name,
+            given,
+            seed,
+            &lesson.variants,
+        )?)),
         (Kind::Curve, _) => Ok(LessonReport::Curve(l1_curve::run(given, seed)?)),
         (kind, _) => Err(Error::Parse {
             what: format!("lesson `{}`", lesson.id),
