@@ -471,7 +471,7 @@ export const LESSONS = [
     defaults: { hot_share: 0, keys: 10000, skew: 1, l1_keys: 500, duration_s: 12 },
     charts: layerCharts,
     notice: (r) => {
-      const s = r.variants[0].summary;
+      const s = (variant(r, 'none') ?? r.variants[0]).summary;
       return `Of ${s.requests} reads, L1 answered ${pct(s.l1_hits / s.requests)}, L2 ${pct(s.l2_hits / s.requests)} and the database ${pct(s.misses / s.requests)}.`;
     },
   }),
