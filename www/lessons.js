@@ -180,13 +180,14 @@ function consistencyCharts(r) {
 
 /** Per variant: each layer's own hit ratio, the instances' L1s, staleness, the messages and the database's load. */
 const multilayerTable = (r) => ({
-  head: ['variant', 'L1 hit ratio', 'L2 hit ratio', 'L1 hit ratio per instance', 'DB reads', 'stale reads', 'of those from L1', 'longest staleness ms', 'messages sent / delivered', 'DB queries (the reads + the writes)', 'DB queries in the first second'],
+  head: ['variant', 'L1 hit ratio', 'L2 hit ratio', 'L1 hit ratio per instance', 'DB reads', 'stale reads', 'of those from L1', 'longest staleness ms', 'outdated L1 copies at the end (oldest ms)', 'messages sent / delivered', 'DB queries (the reads + the writes)', 'DB queries in the first second'],
   rows: r.variants.map((v) => {
     const m = v.multilayer;
     const [l1, l2, db] = m.layers;
     return [
       v.name, pct(l1.hit_ratio), pct(l2.hit_ratio), m.per_instance.map((i) => pct(i.l1_hit_ratio)).join(' / '), db.hits,
-      v.summary.stale_reads, l1.stale_reads, num(m.max_stale_ms), m.broadcast ? `${m.broadcast.sent} / ${m.broadcast.delivered}` : '—',
+      v.summary.stale_reads, l1.stale_reads, num(m.max_stale_ms),
+      `${m.outdated_l1_copies_at_end} (${num(m.oldest_outdated_l1_copy_ms)})`, m.broadcast ? `${m.broadcast.sent} / ${m.broadcast.delivered}` : '—',
       v.summary.db_queries, firstSecondQueries(r, v),
     ];
   }),
@@ -487,8 +488,12 @@ export const LESSONS = [
     table: multilayerTable,
     charts: multilayerCharts,
     notice: (r) => {
-      const [ttl, bc, cold, warm] = ['l1-ttl-only', 'broadcast', 'cold-start', 'warm-start'].map((n) => variant(r, n));
+      const [chapter, ttl, bc, cold, warm] = ['chapter', 'l1-ttl-only', 'broadcast', 'cold-start', 'warm-start'].map((n) => variant(r, n));
       const parts = [];
+      if (chapter) {
+        const m = chapter.multilayer;
+        parts.push(`The chapter's L1 (no TTL, no invalidation) served ${chapter.summary.stale_reads} stale reads, up to ${num(m.max_stale_ms)} ms behind, and ended the run holding ${m.outdated_l1_copies_at_end} outdated copies, the oldest ${num(m.oldest_outdated_l1_copy_ms)} ms behind: only evictions end them.`);
+      }
       if (ttl && bc) {
         const reads = ttl.multilayer.reads;
         parts.push(`With L1 TTLs alone, ${ttl.summary.stale_reads} of ${reads} reads (${pct(ttl.summary.stale_reads / reads)}) returned a row the database had already replaced, up to ${num(ttl.multilayer.max_stale_ms)} ms after the write; with the broadcast, ${bc.summary.stale_reads}, none more than ${num(bc.multilayer.max_stale_ms)} ms.`);
