@@ -512,17 +512,21 @@ export const LESSONS = [
       'The key itself decides the hit ratio. Clients spell one request many ways — parameters in another order, campaign tags such as utm_source or fbclid on the link. Sorting the parameters and dropping the tracking ones (but keeping case and everything else the application reads) lets those spellings share one entry; without it, each spelling is a miss of its own, and deleting the plain address no longer removes every copy.',
     ],
     table: (r) => ({
-      head: ['variant', 'requests', 'from cache', 'hit ratio', 'backend calls', 'backend 500s', 'wrong answers', 'orders skipped', 'stored errors served', "other users' data", 'stale data'],
+      head: ['variant', 'requests', 'from cache', 'hit ratio', 'backend calls', 'backend 500s', 'wrong answers', 'orders skipped', 'stored errors served', "other users' data", 'stale data', 'misses on another spelling'],
       rows: r.variants.map(({ name, summary: s, response_cache: c }) => [
         name, s.requests, c.cache_hits, pct(s.hit_ratio), c.backend_calls, c.backend_errors, c.wrong_responses,
-        c.skipped_posts, c.stale_errors, c.other_users_data, c.stale_data,
+        c.skipped_posts, c.stale_errors, c.other_users_data, c.stale_data, c.spelling_misses,
       ]),
     }),
     notice: (r) => {
       const c = (name) => variant(r, name)?.response_cache;
       const [ok, raw] = [variant(r, 'correct'), variant(r, 'no-normalise')];
       if (!ok || !raw) return `Wrong answers per variant — ${r.variants.map((v) => `${v.name}: ${v.response_cache.wrong_responses}`).join(', ')}.`;
-      return `With the right rules ${pct(ok.summary.hit_ratio)} of answers came from the cache and ${c('correct').wrong_responses} were wrong. `
+      const chapter = variant(r, 'chapter');
+      const first = chapter
+        ? `The chapter's middleware (raw query, no user) answered ${pct(chapter.summary.hit_ratio)} from the cache, showed ${chapter.response_cache.other_users_data} order lists to the wrong user and missed ${chapter.response_cache.spelling_misses} times on an answer stored under another spelling. `
+        : '';
+      return `${first}With the right rules ${pct(ok.summary.hit_ratio)} of answers came from the cache and ${c('correct').wrong_responses} were wrong. `
         + `Caching POSTs skipped ${c('cache-post')?.skipped_posts ?? 0} orders, caching errors served ${c('cache-errors')?.stale_errors ?? 0} stored failures, `
         + `and a shared key showed ${c('ignore-user')?.other_users_data ?? 0} order lists to the wrong user. `
         + `Raw query strings dropped the hit ratio to ${pct(raw.summary.hit_ratio)} and raised backend calls from ${c('correct').backend_calls} to ${c('no-normalise').backend_calls}.`;
