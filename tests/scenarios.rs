@@ -417,7 +417,7 @@ fn step_mode_lists_the_first_events_in_time_order_and_only_when_asked() {
         assert_eq!(a.summary, b.summary);
     }
     // Without protection, the hot key's expiry shows up as a miss followed by a database load.
-    let json = serde_json::to_string(&logged.variants[0].events).unwrap();
+    let json = serde_json::to_string(&logged.variant("none").unwrap().events).unwrap();
     assert!(json.contains(r#""event":"l2_miss""#));
     assert!(json.contains(r#""event":"db_query","purpose":"load""#));
     assert!(json.contains(r#""event":"read","served":"l2""#));

@@ -79,8 +79,8 @@ const consistencyTable = (r) => ({
   ]),
 });
 
-/** The moments the hot key expired (in the first variant, which has no protection), as chart marks. */
-const expiryMarks = (r) => (r.variants[0]?.hot_key?.expiries_s ?? []).map((x) => ({ x, label: 'expired' }));
+/** The moments the hot key expired (in the variant without protection), as chart marks. */
+const expiryMarks = (r) => ((variant(r, 'none') ?? r.variants[0])?.hot_key?.expiries_s ?? []).map((x) => ({ x, label: 'expired' }));
 
 /** `f` of a bucket's value, or null (a gap in the chart) for a bucket without one: no requests. */
 const orGap = (f) => (x) => (x === null ? null : f(x));
@@ -446,9 +446,10 @@ export const LESSONS = [
     charts: consistencyCharts,
     notice: (r) => {
       const c = (name) => variant(r, name)?.consistency;
-      const [inv, ver, through, behind] = ['invalidate', 'versioned', 'write-through', 'write-behind'].map(c);
+      const [chapter, inv, ver, through, behind] = ['chapter', 'invalidate', 'versioned', 'write-through', 'write-behind'].map(c);
       if (!inv || !ver || !through || !behind) return '';
       const parts = [
+        ...(chapter ? [`The chapter's write-through, whose readers fill with a plain SET, had ${chapter.put_backs} put-backs and ${chapter.stale_reads} stale reads; with SET NX fills, ${through.put_backs} and ${through.stale_reads} (${through.refused_fills} late fills turned away).`] : []),
         `With invalidation, slow readers put an old row back ${inv.put_backs} times and ${inv.stale_reads} reads were stale (up to ${inv.max_versions_behind} versions and ${num(inv.max_stale_ms)} ms behind); the versioned set turned ${ver.refused_fills} fills away and served ${ver.stale_reads} stale reads.`,
         `The database ran ${through.db_writes} write statements for ${through.writes} writes through the cache, and ${behind.db_writes} for ${behind.writes} writes behind it.`,
       ];
