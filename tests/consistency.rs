@@ -1,7 +1,7 @@
 //! Scenario `consistency`: the claims of the writes-and-consistency lesson, checked at two seeds
 //! as relations between the variants of one run (and exact identities where the lab can count).
 
-use cachelab::scenario::{run, ConsistencyReport, Report, WriteBehindReport};
+use cachelab::scenario::{run, run_only, ConsistencyReport, Report, WriteBehindReport};
 use cachelab::sim::SimRng;
 
 const SEEDS: [u64; 2] = [1, 2];
@@ -84,6 +84,40 @@ fn write_through_writes_the_database_once_per_write_and_serves_no_stale_reads() 
         let invalidate = r.variant("invalidate").unwrap();
         assert!(through.summary.hit_ratio > invalidate.summary.hit_ratio + 0.05);
         assert!(through.summary.db_queries < invalidate.summary.db_queries / 2);
+    }
+}
+
+#[test]
+fn the_chapters_write_through_with_plain_fills_still_puts_old_rows_back() {
+    // A 1 s TTL makes readers miss often enough for their loads to straddle writes. The same
+    // write with SET NX fills turns every such late fill away; with the chapter's plain SET the
+    // late fill overwrites the writer's newer row, and reads of it are stale until the next
+    // write or the TTL.
+    let given = [("ttl_s".to_string(), "1".to_string())];
+    let only = ["chapter".to_string(), "write-through".to_string()];
+    for seed in 1..=5 {
+        let r = run_only("consistency", &given, seed, &only).unwrap();
+        let (chapter, nx) = (consistency(&r, "chapter"), consistency(&r, "write-through"));
+        assert!(chapter.put_backs >= 10, "seed {seed}: {chapter:?}");
+        assert!(
+            chapter.stale_reads > chapter.put_backs,
+            "seed {seed}: {chapter:?}"
+        );
+        // Every stale read comes from a put-back, and none outlives the TTL by much.
+        assert_eq!(chapter.stale_from_put_backs, chapter.stale_reads);
+        assert_eq!(chapter.refused_fills, 0);
+        assert_eq!(
+            (nx.put_backs, nx.stale_reads),
+            (0, 0),
+            "seed {seed}: {nx:?}"
+        );
+        // SET NX turned the late fills away (among others that found a copy already there).
+        assert!(nx.refused_fills > chapter.put_backs, "seed {seed}: {nx:?}");
+        // Same writes, same cost: one database statement each.
+        assert_eq!(
+            (chapter.writes, chapter.db_writes),
+            (nx.writes, nx.db_writes)
+        );
     }
 }
 

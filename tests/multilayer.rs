@@ -3,7 +3,7 @@
 //! the L1 TTL without one and by the message's trip with one, and warming the hot keys spares the
 //! database at start-up. Each claim is checked at two seeds as a relation within one run.
 
-use cachelab::scenario::{run, MultiLayerReport, VariantReport};
+use cachelab::scenario::{run, run_only, MultiLayerReport, VariantReport};
 
 const SEEDS: [u64; 2] = [1, 2];
 
@@ -59,6 +59,72 @@ fn without_broadcast_no_read_is_staler_than_the_l1_ttl_plus_one_round_trip() {
                 "seed {seed}: {l:?}"
             );
         }
+    }
+}
+
+/// `chapter` and `l1-ttl-only` at `duration_s`, with an L1 that holds every key (so that no
+/// eviction ends a copy) and lighter traffic than the defaults, to keep the test quick.
+fn chapter_and_ttl(seed: u64, duration_s: &str) -> (MultiLayerReport, MultiLayerReport) {
+    let given = set(&[
+        ("duration_s", duration_s),
+        ("rate", "2000"),
+        ("l1_keys", "2000"),
+    ]);
+    let only = ["chapter".to_string(), "l1-ttl-only".to_string()];
+    let r = run_only("multilayer", &given, seed, &only).unwrap();
+    let report = |name| layers(r.variant(name).unwrap()).clone();
+    (report("chapter"), report("l1-ttl-only"))
+}
+
+#[test]
+fn the_chapters_l1_without_a_ttl_stays_outdated_for_as_long_as_the_run_lasts() {
+    for seed in 1..=5 {
+        let (chapter_10, ttl_10) = chapter_and_ttl(seed, "10");
+        let (chapter_20, ttl_20) = chapter_and_ttl(seed, "20");
+        // With an L1 TTL (2 s by default) staleness has a bound, however long the run ...
+        for ttl in [&ttl_10, &ttl_20] {
+            assert!(ttl.max_stale_ms <= 2_001.0, "seed {seed}: {ttl:?}");
+            assert!(ttl.oldest_outdated_l1_copy_ms <= 2_000.0, "seed {seed}");
+        }
+        // ... and without one, none: a copy written over early in the run is still there, and
+        // still served, at its end; run twice as long and it is twice as old.
+        assert!(
+            chapter_10.oldest_outdated_l1_copy_ms > 8_000.0,
+            "seed {seed}: {chapter_10:?}"
+        );
+        assert!(
+            chapter_20.oldest_outdated_l1_copy_ms > 18_000.0,
+            "seed {seed}: {chapter_20:?}"
+        );
+        assert!(
+            chapter_20.max_stale_ms > 5.0 * ttl_20.max_stale_ms,
+            "seed {seed}: {} against {}",
+            chapter_20.max_stale_ms,
+            ttl_20.max_stale_ms
+        );
+        // Outdated copies pile up: many times the TTL'd L1's handful.
+        assert!(
+            chapter_20.outdated_l1_copies_at_end > 5 * ttl_20.outdated_l1_copies_at_end,
+            "seed {seed}: {} against {}",
+            chapter_20.outdated_l1_copies_at_end,
+            ttl_20.outdated_l1_copies_at_end
+        );
+        assert!(
+            chapter_20.outdated_l1_copies_at_end > chapter_10.outdated_l1_copies_at_end,
+            "seed {seed}"
+        );
+    }
+}
+
+#[test]
+fn at_the_defaults_the_chapters_l1_is_bounded_by_its_evictions_alone() {
+    // 500 of 2,000 keys fit: new keys push the oldest copies out within a couple of seconds, so
+    // the chapter's L1 is not staler than the TTL'd one here — but nothing else bounds it.
+    for seed in SEEDS {
+        let r = run_only("multilayer", &[], seed, &["chapter".to_string()]).unwrap();
+        let chapter = layers(r.variant("chapter").unwrap());
+        assert!(chapter.layers[0].stale_reads > 10_000, "seed {seed}");
+        assert!(chapter.max_stale_ms < 5_000.0, "seed {seed}: {chapter:?}");
     }
 }
 
@@ -184,7 +250,7 @@ fn every_request_is_counted_once_by_layer_and_by_instance() {
             assert!(most.unwrap() - least.unwrap() <= 1, "{}", v.name);
             // Every completed write sends one message, delivered to every instance.
             match (&m.broadcast, v.name.as_str()) {
-                (None, "l1-ttl-only") => {}
+                (None, "l1-ttl-only" | "chapter") => {}
                 (Some(b), _) => {
                     assert_eq!(b.sent, m.writes, "{}", v.name);
                     assert_eq!(b.delivered, b.sent * instances, "{}", v.name);

@@ -147,11 +147,11 @@ fn compare_prints_the_live_and_simulated_runs_and_their_differences() {
             .map(|v| v["name"].as_str().unwrap().to_string())
             .collect()
     };
-    let expected = ["none", "lock", "singleflight", "xfetch", "swr"];
+    let expected = ["chapter", "none", "lock", "singleflight", "xfetch", "swr"];
     assert_eq!(names("live"), expected);
     assert_eq!(names("sim"), expected);
     let differences = json["differences"].as_array().unwrap();
-    assert_eq!(differences.len(), 5);
+    assert_eq!(differences.len(), expected.len());
     for (i, d) in differences.iter().enumerate() {
         assert_eq!(d["variant"], expected[i]);
         for number in ["db_queries", "hit_ratio", "p99_ms"] {

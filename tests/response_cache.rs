@@ -1,7 +1,7 @@
 //! Scenario `response-cache`: the right rules serve no wrong answer, each pitfall does, and
 //! normalising the query is what makes the hit ratio. Checked at seeds 1 and 2.
 
-use cachelab::scenario::{run, Report, ResponseCacheReport};
+use cachelab::scenario::{run, run_only, Report, ResponseCacheReport};
 
 const SEEDS: [u64; 2] = [1, 2];
 
@@ -102,6 +102,51 @@ fn raw_query_strings_lower_the_hit_ratio_and_escape_invalidation() {
             r.variant("no-normalise").unwrap().summary.hit_ratio
                 < r.variant("correct").unwrap().summary.hit_ratio
         );
+    }
+}
+
+#[test]
+fn the_chapters_middleware_breaks_both_rules_at_once() {
+    for seed in 1..=5 {
+        let r = run("response-cache", &[], seed).unwrap();
+        let (chapter, correct) = (cache(&r, "chapter"), cache(&r, "correct"));
+        let (raw, shared) = (cache(&r, "no-normalise"), cache(&r, "ignore-user"));
+        // No user in the key: order lists go to the wrong user, as with ignore-user ...
+        assert!(chapter.other_users_data > 100, "seed {seed}: {chapter:?}");
+        assert_eq!((correct.other_users_data, raw.other_users_data), (0, 0));
+        // ... and the raw query in the key: answers stored under one spelling miss for another,
+        // as with no-normalise; keys that normalise never do.
+        assert!(
+            chapter.spelling_misses * 5 > chapter.gets,
+            "seed {seed}: {} of {} GETs",
+            chapter.spelling_misses,
+            chapter.gets
+        );
+        assert!(raw.spelling_misses > 0, "seed {seed}");
+        assert_eq!((correct.spelling_misses, shared.spelling_misses), (0, 0));
+        // Together: far more wrong answers than no-normalise (though fewer than ignore-user,
+        // whose one shared entry per address is not split by spellings), and a hit ratio far
+        // below the correct rules'.
+        assert!(chapter.wrong_responses > raw.wrong_responses, "seed {seed}");
+        let hit = |name| r.variant(name).unwrap().summary.hit_ratio;
+        assert!(hit("chapter") + 0.2 < hit("correct"), "seed {seed}");
+        assert!(chapter.backend_calls > correct.backend_calls, "seed {seed}");
+        // Only GETs that came back 200 are stored, as the chapter's middleware says.
+        assert_eq!((chapter.skipped_posts, chapter.stale_errors), (0, 0));
+    }
+}
+
+#[test]
+fn parameter_order_alone_splits_the_chapters_entries() {
+    // No tracking parameters at all: every spelling miss is a listing asked for with its
+    // parameters in another order.
+    let given = [("tracking_share".to_string(), "0".to_string())];
+    let only = ["chapter".to_string(), "correct".to_string()];
+    for seed in 1..=5 {
+        let r = run_only("response-cache", &given, seed, &only).unwrap();
+        let chapter = cache(&r, "chapter");
+        assert!(chapter.spelling_misses > 500, "seed {seed}: {chapter:?}");
+        assert_eq!(cache(&r, "correct").spelling_misses, 0);
     }
 }
 

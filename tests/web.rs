@@ -70,7 +70,7 @@ fn scenario_exports_list_parameters_and_refuse_bad_input() {
         (
             quick,
             Some("lcok".to_string()),
-            "known: none, lock, singleflight, xfetch, swr",
+            "known: chapter, none, lock, singleflight, xfetch, swr",
         ),
     ] {
         let err = wasm::scenario_start("stampede", params, 1, variants)

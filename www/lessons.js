@@ -79,8 +79,8 @@ const consistencyTable = (r) => ({
   ]),
 });
 
-/** The moments the hot key expired (in the first variant, which has no protection), as chart marks. */
-const expiryMarks = (r) => (r.variants[0]?.hot_key?.expiries_s ?? []).map((x) => ({ x, label: 'expired' }));
+/** The moments the hot key expired (in the variant without protection), as chart marks. */
+const expiryMarks = (r) => ((variant(r, 'none') ?? r.variants[0])?.hot_key?.expiries_s ?? []).map((x) => ({ x, label: 'expired' }));
 
 /** `f` of a bucket's value, or null (a gap in the chart) for a bucket without one: no requests. */
 const orGap = (f) => (x) => (x === null ? null : f(x));
@@ -180,13 +180,14 @@ function consistencyCharts(r) {
 
 /** Per variant: each layer's own hit ratio, the instances' L1s, staleness, the messages and the database's load. */
 const multilayerTable = (r) => ({
-  head: ['variant', 'L1 hit ratio', 'L2 hit ratio', 'L1 hit ratio per instance', 'DB reads', 'stale reads', 'of those from L1', 'longest staleness ms', 'messages sent / delivered', 'DB queries (the reads + the writes)', 'DB queries in the first second'],
+  head: ['variant', 'L1 hit ratio', 'L2 hit ratio', 'L1 hit ratio per instance', 'DB reads', 'stale reads', 'of those from L1', 'longest staleness ms', 'outdated L1 copies at the end (oldest ms)', 'messages sent / delivered', 'DB queries (the reads + the writes)', 'DB queries in the first second'],
   rows: r.variants.map((v) => {
     const m = v.multilayer;
     const [l1, l2, db] = m.layers;
     return [
       v.name, pct(l1.hit_ratio), pct(l2.hit_ratio), m.per_instance.map((i) => pct(i.l1_hit_ratio)).join(' / '), db.hits,
-      v.summary.stale_reads, l1.stale_reads, num(m.max_stale_ms), m.broadcast ? `${m.broadcast.sent} / ${m.broadcast.delivered}` : '—',
+      v.summary.stale_reads, l1.stale_reads, num(m.max_stale_ms),
+      `${m.outdated_l1_copies_at_end} (${num(m.oldest_outdated_l1_copy_ms)})`, m.broadcast ? `${m.broadcast.sent} / ${m.broadcast.delivered}` : '—',
       v.summary.db_queries, firstSecondQueries(r, v),
     ];
   }),
@@ -445,9 +446,10 @@ export const LESSONS = [
     charts: consistencyCharts,
     notice: (r) => {
       const c = (name) => variant(r, name)?.consistency;
-      const [inv, ver, through, behind] = ['invalidate', 'versioned', 'write-through', 'write-behind'].map(c);
+      const [chapter, inv, ver, through, behind] = ['chapter', 'invalidate', 'versioned', 'write-through', 'write-behind'].map(c);
       if (!inv || !ver || !through || !behind) return '';
       const parts = [
+        ...(chapter ? [`The chapter's write-through, whose readers fill with a plain SET, had ${chapter.put_backs} put-backs and ${chapter.stale_reads} stale reads; with SET NX fills, ${through.put_backs} and ${through.stale_reads} (${through.refused_fills} late fills turned away).`] : []),
         `With invalidation, slow readers put an old row back ${inv.put_backs} times and ${inv.stale_reads} reads were stale (up to ${inv.max_versions_behind} versions and ${num(inv.max_stale_ms)} ms behind); the versioned set turned ${ver.refused_fills} fills away and served ${ver.stale_reads} stale reads.`,
         `The database ran ${through.db_writes} write statements for ${through.writes} writes through the cache, and ${behind.db_writes} for ${behind.writes} writes behind it.`,
       ];
@@ -471,7 +473,7 @@ export const LESSONS = [
     defaults: { hot_share: 0, keys: 10000, skew: 1, l1_keys: 500, duration_s: 12 },
     charts: layerCharts,
     notice: (r) => {
-      const s = r.variants[0].summary;
+      const s = (variant(r, 'none') ?? r.variants[0]).summary;
       return `Of ${s.requests} reads, L1 answered ${pct(s.l1_hits / s.requests)}, L2 ${pct(s.l2_hits / s.requests)} and the database ${pct(s.misses / s.requests)}.`;
     },
   }),
@@ -487,8 +489,12 @@ export const LESSONS = [
     table: multilayerTable,
     charts: multilayerCharts,
     notice: (r) => {
-      const [ttl, bc, cold, warm] = ['l1-ttl-only', 'broadcast', 'cold-start', 'warm-start'].map((n) => variant(r, n));
+      const [chapter, ttl, bc, cold, warm] = ['chapter', 'l1-ttl-only', 'broadcast', 'cold-start', 'warm-start'].map((n) => variant(r, n));
       const parts = [];
+      if (chapter) {
+        const m = chapter.multilayer;
+        parts.push(`The chapter's L1 (no TTL, no invalidation) served ${chapter.summary.stale_reads} stale reads, up to ${num(m.max_stale_ms)} ms behind, and ended the run holding ${m.outdated_l1_copies_at_end} outdated copies, the oldest ${num(m.oldest_outdated_l1_copy_ms)} ms behind: only evictions end them.`);
+      }
       if (ttl && bc) {
         const reads = ttl.multilayer.reads;
         parts.push(`With L1 TTLs alone, ${ttl.summary.stale_reads} of ${reads} reads (${pct(ttl.summary.stale_reads / reads)}) returned a row the database had already replaced, up to ${num(ttl.multilayer.max_stale_ms)} ms after the write; with the broadcast, ${bc.summary.stale_reads}, none more than ${num(bc.multilayer.max_stale_ms)} ms.`);
@@ -507,17 +513,21 @@ export const LESSONS = [
       'The key itself decides the hit ratio. Clients spell one request many ways — parameters in another order, campaign tags such as utm_source or fbclid on the link. Sorting the parameters and dropping the tracking ones (but keeping case and everything else the application reads) lets those spellings share one entry; without it, each spelling is a miss of its own, and deleting the plain address no longer removes every copy.',
     ],
     table: (r) => ({
-      head: ['variant', 'requests', 'from cache', 'hit ratio', 'backend calls', 'backend 500s', 'wrong answers', 'orders skipped', 'stored errors served', "other users' data", 'stale data'],
+      head: ['variant', 'requests', 'from cache', 'hit ratio', 'backend calls', 'backend 500s', 'wrong answers', 'orders skipped', 'stored errors served', "other users' data", 'stale data', 'misses on another spelling'],
       rows: r.variants.map(({ name, summary: s, response_cache: c }) => [
         name, s.requests, c.cache_hits, pct(s.hit_ratio), c.backend_calls, c.backend_errors, c.wrong_responses,
-        c.skipped_posts, c.stale_errors, c.other_users_data, c.stale_data,
+        c.skipped_posts, c.stale_errors, c.other_users_data, c.stale_data, c.spelling_misses,
       ]),
     }),
     notice: (r) => {
       const c = (name) => variant(r, name)?.response_cache;
       const [ok, raw] = [variant(r, 'correct'), variant(r, 'no-normalise')];
       if (!ok || !raw) return `Wrong answers per variant — ${r.variants.map((v) => `${v.name}: ${v.response_cache.wrong_responses}`).join(', ')}.`;
-      return `With the right rules ${pct(ok.summary.hit_ratio)} of answers came from the cache and ${c('correct').wrong_responses} were wrong. `
+      const chapter = variant(r, 'chapter');
+      const first = chapter
+        ? `The chapter's middleware (raw query, no user) answered ${pct(chapter.summary.hit_ratio)} from the cache, showed ${chapter.response_cache.other_users_data} order lists to the wrong user and missed ${chapter.response_cache.spelling_misses} times on an answer stored under another spelling. `
+        : '';
+      return `${first}With the right rules ${pct(ok.summary.hit_ratio)} of answers came from the cache and ${c('correct').wrong_responses} were wrong. `
         + `Caching POSTs skipped ${c('cache-post')?.skipped_posts ?? 0} orders, caching errors served ${c('cache-errors')?.stale_errors ?? 0} stored failures, `
         + `and a shared key showed ${c('ignore-user')?.other_users_data ?? 0} order lists to the wrong user. `
         + `Raw query strings dropped the hit ratio to ${pct(raw.summary.hit_ratio)} and raised backend calls from ${c('correct').backend_calls} to ${c('no-normalise').backend_calls}.`;

@@ -81,7 +81,8 @@ impl Live {
     /// let live = Live::new("redis://127.0.0.1:6379".parse::<Target>()?, 4);
     /// let quick = [("duration_s".to_string(), "3".to_string()), ("rate".to_string(), "500".to_string())];
     /// let report = live.run("stampede", &quick, 1)?;
-    /// println!("{} db queries without protection", report.variants[0].summary.db_queries);
+    /// let none = report.variant("none").unwrap();
+    /// println!("{} db queries without protection", none.summary.db_queries);
     /// # Ok::<(), cachelab::Error>(())
     /// ```
     pub fn run(&self, name: &str, given: &[(String, String)], seed: u64) -> Result<Report> {

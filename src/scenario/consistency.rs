@@ -131,6 +131,7 @@ pub(super) struct Consistency;
 variants! {
     /// Which write path the writers take.
     pub(super) enum WriteVariant {
+        Chapter = "chapter": "the chapter's write-through (Option 2): update the database, then SET the cache; readers fill with a plain SET, so a slow reader can overwrite the newer row",
         Invalidate = "invalidate": "update the database, delete the entry; a slow reader can put the old row back",
         Versioned = "versioned": "the fix: the write leaves a version marker, fills only store newer versions",
         WriteThrough = "write-through": "update the database, then set the cache; fills only add (SET NX)",
@@ -203,8 +204,8 @@ impl Experiment for Consistency {
             "write_share",
             "share of requests that update a key; what a write does to the cache is the \
              variant's: invalidate and refresh-ahead delete the entry, versioned replaces it by a \
-             marker of the new version, write-through sets it, write-behind sets it and queues \
-             the database write",
+             marker of the new version, write-through and chapter set it (chapter's readers then \
+             fill with a plain SET), write-behind sets it and queues the database write",
         )
     }
 
@@ -218,6 +219,7 @@ fn paths_for(p: &Params, variant: WriteVariant) -> Result<WritePaths> {
     let path = match variant {
         WriteVariant::Invalidate | WriteVariant::RefreshAhead => WritePath::Invalidate,
         WriteVariant::Versioned => WritePath::Versioned,
+        WriteVariant::Chapter => WritePath::WriteThroughPlainFill,
         WriteVariant::WriteThrough => WritePath::WriteThrough,
         WriteVariant::WriteBehind => WritePath::WriteBehind {
             batch_size: p.get_u64("batch_size")?,
@@ -226,7 +228,8 @@ fn paths_for(p: &Params, variant: WriteVariant) -> Result<WritePaths> {
     };
     let refresh_ahead = match variant {
         WriteVariant::RefreshAhead => Some(secs(p, "refresh_ahead_s")?),
-        WriteVariant::Invalidate
+        WriteVariant::Chapter
+        | WriteVariant::Invalidate
         | WriteVariant::Versioned
         | WriteVariant::WriteThrough
         | WriteVariant::WriteBehind => None,

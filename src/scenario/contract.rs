@@ -247,8 +247,8 @@ impl Report {
 /// use cachelab::scenario::run;
 /// let quick = [("duration_s".to_string(), "6".to_string()), ("rate".to_string(), "2000".to_string())];
 /// let report = run("stampede", &quick, 7).unwrap();
-/// let none = &report.variants[0];
-/// let lock = &report.variants[1];
+/// let none = report.variant("none").unwrap();
+/// let lock = report.variant("lock").unwrap();
 /// // Without protection the expiry at 5 s sends a crowd to the database; with the lock, one.
 /// assert!(none.hot_key.as_ref().unwrap().loads_per_expiry[0] > 20);
 /// assert_eq!(lock.hot_key.as_ref().unwrap().loads_per_expiry, [1]);
@@ -295,7 +295,7 @@ impl ScenarioRun {
     /// use cachelab::scenario::ScenarioRun;
     /// let err = ScenarioRun::only("stampede", &[], 1, &["lcok".to_string()]).unwrap_err();
     /// assert_eq!(err.to_string(),
-    ///     "unknown variant `lcok`; known: none, lock, singleflight, xfetch, swr");
+    ///     "unknown variant `lcok`; known: chapter, none, lock, singleflight, xfetch, swr");
     /// ```
     pub fn only(
         name: &str,

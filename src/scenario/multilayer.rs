@@ -6,6 +6,10 @@
 //! serving it. The variants compare what to do about that, and what a new cluster does before
 //! its caches have filled:
 //!
+//! - `chapter`: the course chapter's `MultiLayerCache`, whose L1 is a plain dictionary with no TTL
+//!   that drops its oldest insertion when full, and nothing that tells it about writes: an
+//!   outdated copy lives until enough new keys push it out, and for ever in an L1 that holds
+//!   every key ([`L1::plain_dict`]).
 //! - `l1-ttl-only`: nothing; an outdated L1 entry lives until its L1 TTL runs out, so the L1 TTL
 //!   is the bound on how stale a read can be.
 //! - `broadcast`: once a write is done (its L2 DEL answered), the writer publishes an
@@ -37,7 +41,7 @@ use super::report::VariantReport;
 use crate::error::{Error, Result};
 use crate::metrics::{Metrics, Outcome, Served};
 use crate::sim::{Executor, Sim, SimDuration, SimRng, SimTime};
-use crate::strategy::{self, Ctx, Response, SimL2};
+use crate::strategy::{self, CachedEntry, Ctx, Response, SimL2};
 use crate::tiers::{Db, L1, L2};
 use crate::workload::Op;
 use serde::Serialize;
@@ -64,6 +68,7 @@ pub(super) struct MultiLayer;
 variants! {
     /// What keeps the instances' L1s in step, and how the cluster starts.
     pub(super) enum Coherence {
+        Chapter = "chapter": "the chapter's MultiLayerCache: each L1 a plain dict (first in, first out when full) with no TTL and no invalidation; L2 starts with every key, the L1s empty",
         L1TtlOnly = "l1-ttl-only": "L2 starts with every key, the L1s empty; other instances keep an outdated L1 entry until its L1 TTL ends",
         Broadcast = "broadcast": "L2 starts with every key, the L1s empty; each write publishes an invalidation that every instance's L1 obeys",
         ColdStart = "cold-start": "uses the broadcast too; L2 and every L1 start empty",
@@ -169,6 +174,13 @@ pub struct MultiLayerReport {
     pub max_stale_ms: f64,
     /// Stale reads in each bucket of the series (by arrival).
     pub stale_reads: Vec<u64>,
+    /// L1 copies, across the instances, that the run left behind older than the database's row:
+    /// each would go on being served. A TTL'd L1 holds only those written within its TTL; an
+    /// L1 without one keeps every copy no eviction has pushed out.
+    pub outdated_l1_copies_at_end: u64,
+    /// How long the database had held a newer row than the oldest of those copies when the run
+    /// ended, in milliseconds (0 without any): bounded by the L1 TTL, or by nothing.
+    pub oldest_outdated_l1_copy_ms: f64,
 }
 
 impl MultiLayerReport {
@@ -185,6 +197,10 @@ impl MultiLayerReport {
         if let Some(b) = &self.broadcast {
             line += &format!("; messages {} sent, {} delivered", b.sent, b.delivered);
         }
+        line += &format!(
+            "; outdated L1 copies at the end {}, oldest {:.1} ms",
+            self.outdated_l1_copies_at_end, self.oldest_outdated_l1_copy_ms
+        );
         line
     }
 }
@@ -292,11 +308,13 @@ struct Cluster {
 }
 
 impl Cluster {
-    /// `instances` app instances with the tiers and policy of `config`, sharing one L2 and one
-    /// database; `broadcast` is the invalidation messages' extra delay, or none are sent.
+    /// `instances` app instances with the tiers and policy of `config`, each with an L1 made by
+    /// `l1` (if `config` has one), sharing one L2 and one database; `broadcast` is the
+    /// invalidation messages' extra delay, or none are sent.
     fn new(
         sim: &Sim,
         config: &LabConfig,
+        l1: fn(NonZeroUsize) -> L1<u64, CachedEntry>,
         instances: u64,
         broadcast: Option<SimDuration>,
         seed: u64,
@@ -316,7 +334,7 @@ impl Cluster {
             .map(|i| {
                 Rc::new(Ctx::new(
                     sim.clone(),
-                    config.l1.map(L1::new),
+                    config.l1.map(l1),
                     l2.connect(),
                     db.clone(),
                     config.policy,
@@ -483,6 +501,24 @@ impl Cluster {
         });
     }
 
+    /// The L1 copies left older than the database's row, across the instances, and how long
+    /// the database has held a newer row than the oldest of them.
+    fn outdated_l1_copies(&self) -> (u64, SimDuration) {
+        let mut outdated = (0, SimDuration::ZERO);
+        for ctx in &self.instances {
+            let Some(l1) = &ctx.l1 else { continue };
+            let now = ctx.sim.now();
+            for (&key, entry) in l1.borrow().live(now) {
+                let newer_since = entry.version.and_then(|v| self.db.moved_past(key, v));
+                if let Some(since) = newer_since {
+                    outdated.0 += 1;
+                    outdated.1 = outdated.1.max(now - since);
+                }
+            }
+        }
+        outdated
+    }
+
     /// The variant's report: the instances' measurements merged, plus the bench's own counts.
     fn report(&self, name: &str, warm_l2_keys: u64, warm_l1_keys: u64) -> VariantReport {
         let tally = self.tally.borrow();
@@ -527,6 +563,7 @@ impl Cluster {
             })
             .collect();
         let max_stale = tally.stale.iter().map(|s| s.1).max().unwrap_or_default();
+        let (outdated, oldest) = self.outdated_l1_copies();
         let multilayer = MultiLayerReport {
             instances: self.instances.len() as u64,
             reads,
@@ -544,6 +581,8 @@ impl Cluster {
             }),
             max_stale_ms: max_stale.as_millis_f64(),
             stale_reads: tally.stale_per_bucket.clone(),
+            outdated_l1_copies_at_end: outdated,
+            oldest_outdated_l1_copy_ms: oldest.as_millis_f64(),
         };
         VariantReport {
             missing_keys: metrics.missing_keys(),
@@ -602,21 +641,29 @@ fn run(p: &Params, variant: Coherence, seed: u64) -> Result<VariantReport> {
     check_cluster_size(&config, p.get_u64("instances")?)?;
     let exec = Executor::new();
     let broadcast = match variant {
-        Coherence::L1TtlOnly => None,
+        Coherence::Chapter | Coherence::L1TtlOnly => None,
         Coherence::Broadcast | Coherence::ColdStart | Coherence::WarmStart => {
             Some(ms(p, "broadcast_delay_ms")?)
         }
     };
+    let l1 = match variant {
+        Coherence::Chapter => L1::plain_dict,
+        Coherence::L1TtlOnly
+        | Coherence::Broadcast
+        | Coherence::ColdStart
+        | Coherence::WarmStart => L1::new,
+    };
     let cluster = Cluster::new(
         exec.sim(),
         &config,
+        l1,
         p.get_u64("instances")?,
         broadcast,
         seed,
     );
     // What L2 holds at time zero (keys are numbered by popularity), and what each L1 loads.
     let (warm_l2_keys, warm_l1_keys) = match variant {
-        Coherence::L1TtlOnly | Coherence::Broadcast => (keys, 0),
+        Coherence::Chapter | Coherence::L1TtlOnly | Coherence::Broadcast => (keys, 0),
         Coherence::ColdStart => (0, 0),
         Coherence::WarmStart => {
             let hot = p.get_u64("warm_keys")?.min(keys);
@@ -661,7 +708,7 @@ mod tests {
         let p = resolve(&MultiLayer::params(), &given).unwrap();
         let config = base_lab(&p, zipf(&p).unwrap()).unwrap();
         let exec = Executor::new();
-        let cluster = Cluster::new(exec.sim(), &config, 2, broadcast, 1);
+        let cluster = Cluster::new(exec.sim(), &config, L1::new, 2, broadcast, 1);
         cluster.warm(1, 0, SimDuration::from_millis(10)).unwrap();
         (exec, cluster)
     }

@@ -45,7 +45,7 @@ use crate::tiers::{LatencyModel, L2};
 use crate::workload::{Arrivals, Op, PoissonClock, Zipf};
 use serde::Serialize;
 use std::cmp::Reverse;
-use std::collections::BinaryHeap;
+use std::collections::{BTreeSet, BinaryHeap, HashMap};
 
 /// Random streams: the clients' requests, and the backend's faults and response times.
 const WORKLOAD_STREAM: u64 = 1;
@@ -402,6 +402,10 @@ pub struct ResponseCacheReport {
     pub other_users_data: u64,
     /// Any other out-of-date answer.
     pub stale_data: u64,
+    /// Lookups that missed although the same answer was stored under another spelling of the
+    /// request (its parameters in another order, or a tracking parameter more or less): misses
+    /// that keying by the normalised query would have saved. Always 0 with normalised keys.
+    pub spelling_misses: u64,
     /// Per endpoint, in the order of the module docs' table.
     pub endpoints: Vec<EndpointReport>,
     /// The first requests with their keys, for following single requests.
@@ -412,12 +416,14 @@ impl ResponseCacheReport {
     /// What the section says in one line (after a variant's numbers in `cachelab run`).
     pub fn headline(&self) -> String {
         format!(
-            "wrong answers {} (orders skipped {}, stored errors {}, other users' data {}, stale {})",
+            "wrong answers {} (orders skipped {}, stored errors {}, other users' data {}, stale {}); \
+             misses on another spelling {}",
             self.wrong_responses,
             self.skipped_posts,
             self.stale_errors,
             self.other_users_data,
-            self.stale_data
+            self.stale_data,
+            self.spelling_misses
         )
     }
 }
@@ -428,6 +434,7 @@ pub(super) struct ResponseCache;
 variants! {
     /// Which caching rule the variant gets wrong, if any.
     pub(super) enum Rules {
+        Chapter = "chapter": "the chapter's middleware: GET and 200 only, keyed by the raw path and query with no user, so it breaks two rules at once",
         Correct = "correct": "GET and 200 only, normalised query, per-user answers keyed by user",
         NoNormalise = "no-normalise": "the raw query string is the key: parameter order and tracking split entries",
         CachePost = "cache-post": "POST answers are stored and replayed too",
@@ -506,6 +513,13 @@ impl Experiment for ResponseCache {
 fn rules(variant: Rules) -> CacheRules {
     let correct = CacheRules::CORRECT;
     match variant {
+        // The chapter's `CacheMiddleware` stores only a GET's 200, under
+        // `response:{path}:{query}` hashed: the query as sent, and no user.
+        Rules::Chapter => CacheRules {
+            normalise: false,
+            key_by_user: false,
+            ..correct
+        },
         Rules::Correct => correct,
         Rules::NoNormalise => CacheRules {
             normalise: false,
@@ -562,6 +576,13 @@ fn run(p: &Params, variant: Rules, seed: u64) -> Result<VariantReport> {
             .collect(),
         ..ResponseCacheReport::default()
     };
+    // The keys each answer was stored under, by the key the normalised query would give it:
+    // a lookup that misses while another of them is live is a spelling miss.
+    let normalised = CacheRules {
+        normalise: true,
+        ..rules
+    };
+    let mut spellings: HashMap<String, BTreeSet<String>> = HashMap::new();
     // End times of the backend calls in flight, soonest first.
     let mut in_flight: BinaryHeap<Reverse<SimTime>> = BinaryHeap::new();
     let mut max_in_flight = 0u64;
@@ -572,6 +593,12 @@ fn run(p: &Params, variant: Rules, seed: u64) -> Result<VariantReport> {
         let endpoint = request.endpoint;
         let method = endpoint.method();
         let key = rules.key(
+            method,
+            &request.path,
+            &request.query,
+            endpoint.per_user().then_some(request.user),
+        );
+        let same_answer = normalised.key(
             method,
             &request.path,
             &request.query,
@@ -617,6 +644,13 @@ fn run(p: &Params, variant: Rules, seed: u64) -> Result<VariantReport> {
             metrics.record_request(op, request.at, request.at + lookup_time, outcome);
             (answer, wrong, "cache")
         } else {
+            let stored_elsewhere = spellings.get(&same_answer).is_some_and(|keys| {
+                keys.iter()
+                    .any(|k| *k != key && model().is_live(k.as_bytes()))
+            });
+            if looks_up && stored_elsewhere {
+                report.spelling_misses += 1;
+            }
             let called = request.at + lookup_time;
             let done = called + request.backend_time;
             while in_flight.peek().is_some_and(|Reverse(t)| *t <= called) {
@@ -641,6 +675,10 @@ fn run(p: &Params, variant: Rules, seed: u64) -> Result<VariantReport> {
                 let bytes = answer.encode();
                 // The model's only failure is a value over 512 MiB; these are a few bytes.
                 block_on_store(&exec, store.set(key.as_bytes(), &bytes, Some(ttl))).ok();
+                spellings
+                    .entry(same_answer)
+                    .or_default()
+                    .insert(key.clone());
                 report.max_entries = report.max_entries.max(model().dbsize());
             }
             let outcome = match (method, answer.status) {

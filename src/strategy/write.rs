@@ -19,6 +19,10 @@
 //!   the new row. Reads fill with `SET NX` (add only), so a slow reader cannot overwrite the
 //!   writer's newer entry — as long as that entry outlives the reader (TTL at least the request
 //!   timeout). Every write costs a database write and a cache write.
+//! - **write-through with plain fills** ([`WritePath::WriteThroughPlainFill`]): the course
+//!   chapter's "Option 2" as its code has it: the same write, but readers fill with a plain `SET`,
+//!   as its cache-aside reads do. A reader that loaded the old row before the commit and stores it
+//!   after the writer's `SET` overwrites the new row: the invalidation's put-back, still there.
 //! - **write-behind** ([`WritePath::WriteBehind`]): set the cache and queue the write; a worker
 //!   ([`start_flush_worker`]) drains the queue every `flush_every` in statements of at most
 //!   `batch_size` rows, keeping only the newest version of a key within a statement. The database
@@ -55,6 +59,8 @@ pub enum WritePath {
     Versioned,
     /// Update the database, then set the cache to the new row; reads fill with `SET NX`.
     WriteThrough,
+    /// Update the database, then set the cache to the new row; reads fill with a plain `SET`.
+    WriteThroughPlainFill,
     /// Set the cache and queue the write; a worker flushes the queue in batches.
     WriteBehind {
         /// The most rows one flush statement carries.
@@ -214,7 +220,7 @@ impl WritePaths {
         let behind = matches!((entry.version, self.newest(ctx, key)), (Some(v), Some(n)) if v < n);
         let k = data_key(key);
         let stored = match self.path {
-            WritePath::Invalidate => {
+            WritePath::Invalidate | WritePath::WriteThroughPlainFill => {
                 ctx.l2.set(&k, &entry.encode(), Some(ttl)).await?;
                 true
             }
@@ -621,13 +627,15 @@ pub async fn write_with<S: Store + 'static>(
             }
             None => false,
         },
-        WritePath::WriteThrough => match paths.commit(ctx, key).await {
-            Some(version) => {
-                set_written(ctx, key, version).await?;
-                true
+        WritePath::WriteThrough | WritePath::WriteThroughPlainFill => {
+            match paths.commit(ctx, key).await {
+                Some(version) => {
+                    set_written(ctx, key, version).await?;
+                    true
+                }
+                None => false,
             }
-            None => false,
-        },
+        }
         // Queued first: a write cut short after this still reaches the database, as a real
         // write whose client timed out may.
         WritePath::WriteBehind { .. } => match paths.enqueue(ctx, key) {
@@ -797,6 +805,14 @@ mod tests {
         let (seen, stats) = race(WritePath::Versioned);
         assert_eq!(seen, vec![Some(2); 10]);
         assert_eq!((stats.put_backs, stats.refused_fills), (0, 1));
+    }
+
+    #[test]
+    fn write_through_with_plain_fills_lets_the_slow_reader_overwrite_the_writer() {
+        let (seen, stats) = race(WritePath::WriteThroughPlainFill);
+        assert_eq!(seen, vec![Some(1); 10]);
+        assert_eq!((stats.put_backs, stats.refused_fills), (1, 0));
+        assert_eq!((stats.writes, stats.db_writes), (1, 1));
     }
 
     #[test]

@@ -1,4 +1,6 @@
-//! L1: the in-process cache, an LRU (the `lru` crate) with an optional TTL per entry.
+//! L1: the in-process cache, an LRU (the `lru` crate) with an optional TTL per entry — or, as
+//! [`L1::plain_dict`], the course chapter's L1: a dictionary that forgets its oldest insertion
+//! when full and keeps everything else for ever.
 //!
 //! Hits and misses are counted here, by the cache itself, so every caller counts the same way:
 //! an expired entry is a miss and is dropped on the spot (lazy expiry, as an in-process cache
@@ -13,8 +15,18 @@ use std::num::NonZeroUsize;
 #[derive(Debug)]
 pub struct L1<K: Hash + Eq, V> {
     entries: LruCache<K, (V, Option<SimTime>)>,
+    kind: Kind,
     hits: u64,
     misses: u64,
+}
+
+/// How an L1 orders and ages its entries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    /// Least recently used goes first; an entry's deadline ends it.
+    Lru,
+    /// Oldest insertion goes first and reads do not reorder; deadlines are ignored.
+    PlainDict,
 }
 
 impl<K: Hash + Eq, V> L1<K, V> {
@@ -22,8 +34,29 @@ impl<K: Hash + Eq, V> L1<K, V> {
     pub fn new(capacity: NonZeroUsize) -> Self {
         L1 {
             entries: LruCache::new(capacity),
+            kind: Kind::Lru,
             hits: 0,
             misses: 0,
+        }
+    }
+
+    /// The chapter's `MultiLayerCache` L1: a plain dictionary that, when full, drops the key it
+    /// was given first (insertion order: a hit does not keep a key) and otherwise keeps every
+    /// entry for ever, whatever deadline it is given — so nothing but eviction ends a copy.
+    ///
+    /// ```
+    /// use cachelab::{sim::{SimTime, SimDuration}, tiers::L1};
+    /// use std::num::NonZeroUsize;
+    /// let mut l1 = L1::plain_dict(NonZeroUsize::new(2).unwrap());
+    /// l1.put(SimTime(0), "a", 1, Some(SimTime(0) + SimDuration::from_secs(1)));
+    /// l1.put(SimTime(0), "b", 2, None);
+    /// assert_eq!(l1.get(SimTime(3_600_000_000), &"a"), Some(&1)); // an hour on: still there
+    /// assert_eq!(l1.put(SimTime(0), "c", 3, None), Some(("a", 1))); // read or not, first in goes
+    /// ```
+    pub fn plain_dict(capacity: NonZeroUsize) -> Self {
+        L1 {
+            kind: Kind::PlainDict,
+            ..L1::new(capacity)
         }
     }
 
@@ -44,7 +77,11 @@ impl<K: Hash + Eq, V> L1<K, V> {
         if expired {
             self.entries.pop(key);
         }
-        match self.entries.get(key) {
+        let found = match self.kind {
+            Kind::Lru => self.entries.get(key),
+            Kind::PlainDict => self.entries.peek(key),
+        };
+        match found {
             Some((v, _)) => {
                 self.hits += 1;
                 Some(v)
@@ -82,12 +119,25 @@ impl<K: Hash + Eq, V> L1<K, V> {
         value: V,
         deadline: Option<SimTime>,
     ) -> Option<(K, V)> {
+        let deadline = match self.kind {
+            Kind::Lru => deadline,
+            Kind::PlainDict => None,
+        };
         match self.entries.push(key, (value, deadline)) {
             // `push` also returns the old value when the key was already present: that is a
             // replacement, not an eviction.
             Some((k, (v, _))) if !self.entries.contains(&k) => Some((k, v)),
             _ => None,
         }
+    }
+
+    /// The entries a lookup at `now` would find, in no particular order, without counting or
+    /// promoting anything.
+    pub fn live(&self, now: SimTime) -> impl Iterator<Item = (&K, &V)> {
+        self.entries
+            .iter()
+            .filter(move |(_, (_, deadline))| deadline.is_none_or(|d| d > now))
+            .map(|(k, (v, _))| (k, v))
     }
 
     /// Drops `key`, returning its value if it was there (expired or not).

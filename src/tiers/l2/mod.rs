@@ -455,6 +455,12 @@ impl L2 {
         self.passed(self.db.entry(i))
     }
 
+    /// Whether `key` holds a value that has not expired, without touching it: no lazy expiry, no
+    /// hit or miss counted (an observer's look, not a command).
+    pub fn is_live(&self, key: &[u8]) -> bool {
+        self.db.find(key).is_some_and(|i| !self.is_expired(i))
+    }
+
     /// The slot of `key`, after removing it if its TTL has passed (lazy expiry).
     fn live_slot(&mut self, key: &[u8]) -> Option<usize> {
         let i = self.db.find(key)?;
