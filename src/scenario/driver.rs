@@ -13,7 +13,8 @@
 
 use super::lab::{run_variant, LabConfig};
 use super::report::VariantReport;
-use crate::error::Result;
+use crate::error::{Error, Result};
+use crate::metrics::Metrics;
 use crate::sim::{Executor, Runtime, Sim, SimDuration, SimTime};
 use crate::strategy::{block_on_store, SimL2, Store};
 use crate::tiers::L2;
@@ -105,5 +106,23 @@ impl Driver for SimDriver {
 
     fn run_lab(&self, name: &str, config: &LabConfig, seed: u64) -> Result<VariantReport> {
         run_variant(name, config, seed)
+    }
+}
+
+/// A store call's result in a scenario's own loop, failing open: a store error is counted in
+/// `metrics` (at `now`) and becomes `None`, and the request goes on without the cache; only an
+/// interrupted live run ([`Error::Interrupted`]) stops the variant.
+pub(super) fn fail_open<T>(
+    metrics: &mut Metrics,
+    now: SimTime,
+    result: Result<T>,
+) -> Result<Option<T>> {
+    match result {
+        Ok(value) => Ok(Some(value)),
+        Err(Error::Store { .. }) => {
+            metrics.record_l2_error(now);
+            Ok(None)
+        }
+        Err(other) => Err(other),
     }
 }

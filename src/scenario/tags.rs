@@ -28,7 +28,7 @@ use super::common::{
     alert_thresholds, db_latency, ms, param, secs, with_common, PRODUCTS, SERVICE_PARAMS,
 };
 use super::contract::{variants, Experiment, VariantSet};
-use super::driver::Driver;
+use super::driver::{fail_open, Driver};
 use super::lab::check_request_budget;
 use super::params::{ParamSpec, Params};
 use super::report::VariantReport;
@@ -439,19 +439,6 @@ fn run<D: Driver>(p: &Params, tagging: Tagging, seed: u64, d: &D) -> Result<Vari
         monitoring,
         ..VariantReport::basic(tagging.name(), summary, series)
     })
-}
-
-/// A store call's result, failing open: a store error is counted (at `now`) and becomes `None`;
-/// only an interrupted live run stops the variant.
-fn fail_open<T>(metrics: &mut Metrics, now: SimTime, result: Result<T>) -> Result<Option<T>> {
-    match result {
-        Ok(value) => Ok(Some(value)),
-        Err(Error::Store { .. }) => {
-            metrics.record_l2_error(now);
-            Ok(None)
-        }
-        Err(other) => Err(other),
-    }
 }
 
 /// Every tag set's size (`SCARD`, one pipeline).
