@@ -115,7 +115,9 @@ pub trait Experiment {
             Some(config) => d.run_lab(variant.name(), &config?, seed),
             None => Err(Error::Parse {
                 what: format!("scenario `{}`", Self::NAME),
-                detail: "it declares neither a lab bench nor a run on a driver".to_string(),
+                detail: "it runs on a bench of its own that is not written against a Driver, \
+                         so it has no live version yet"
+                    .to_string(),
             }),
         }
     }

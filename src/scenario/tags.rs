@@ -321,9 +321,13 @@ fn run<D: Driver>(p: &Params, tagging: Tagging, seed: u64, d: &D) -> Result<Vari
         });
     }
     let mut measured = 0u64;
+    let mut last_sizes: Vec<u64> = vec![0; tag_keys.len()];
     // Every bucket that ended by `now` gets its tag sets' sizes: read from the model at the
     // bucket's end, or (live, no model) counted with SCARD now.
-    let mut measure_until = |report: &mut TagsReport, now: SimTime| -> Result<()> {
+    let mut measure_until = |report: &mut TagsReport,
+                             metrics: &mut Metrics,
+                             now: SimTime|
+     -> Result<()> {
         while measured < buckets && SimTime((measured + 1) * bucket.as_micros()).min(end) <= now {
             let sizes = match model {
                 Some(l2) => {
@@ -332,8 +336,14 @@ fn run<D: Driver>(p: &Params, tagging: Tagging, seed: u64, d: &D) -> Result<Vari
                     report.used_memory_bytes.push(l2.used_memory());
                     tag_keys.iter().map(|k| l2.set_len(k.as_bytes())).collect()
                 }
-                None => d.block_on(set_sizes(&store, &tag_keys))?,
+                // A count the server cannot give (it is down) is counted as an L2 error, and
+                // the bucket repeats the last sizes known.
+                None => match fail_open(metrics, now, d.block_on(set_sizes(&store, &tag_keys)))? {
+                    Some(sizes) => sizes,
+                    None => last_sizes.clone(),
+                },
             };
+            last_sizes.clone_from(&sizes);
             let (total, largest) = sizes.iter().fold((0, 0), |(t, m), &n| (t + n, m.max(n)));
             report.tag_members.push(total);
             report.largest_tag_set = report.largest_tag_set.max(largest);
@@ -355,7 +365,7 @@ fn run<D: Driver>(p: &Params, tagging: Tagging, seed: u64, d: &D) -> Result<Vari
         if let (Some(monitor), Some(l2)) = (&mut monitor, model) {
             monitor.catch_up(&l2.borrow(), at);
         }
-        measure_until(&mut report, at)?;
+        measure_until(&mut report, &mut metrics, at)?;
         d.advance_to(at)?;
         if rng.chance(update_share) {
             let product = rng.below(catalogue.products);
@@ -427,7 +437,7 @@ fn run<D: Driver>(p: &Params, tagging: Tagging, seed: u64, d: &D) -> Result<Vari
     if let (Some(monitor), Some(l2)) = (&mut monitor, model) {
         monitor.catch_up(&l2.borrow(), end);
     }
-    measure_until(&mut report, end)?;
+    measure_until(&mut report, &mut metrics, end)?;
     let monitoring = match (monitor, model) {
         (Some(monitor), Some(l2)) => Some(monitor.finish(&l2.borrow())),
         _ => None,
