@@ -50,7 +50,7 @@ const SAME_COUNTS: [&str; 3] = ["tags", "ratelimit", "response-cache"];
 
 /// Scenarios whose own bench is not written against a `Driver` yet: live refuses them, saying
 /// so (and this test fails once one of them runs live, so that it moves out of this list).
-const NOT_LIVE_YET: [&str; 3] = ["schema-deploy", "consistency", "multilayer"];
+const NOT_LIVE_YET: [&str; 2] = ["schema-deploy", "multilayer"];
 
 /// Keys left under `pattern` on the server (or cluster) at `url`.
 fn keys_left(url: &str, pattern: &str) -> usize {

@@ -26,10 +26,13 @@ use super::runtime::RealTime;
 use super::store::{run_prefix, RedisStore};
 use super::{connect, monitor, Connection, Target};
 use crate::error::{Error, Result};
-use crate::scenario::{self, Driver, LabConfig, LabRun, Params, Report, Scenario, VariantReport};
+use crate::scenario::{
+    self, Driver, LabConfig, LabContext, LabRun, Params, Report, Scenario, VariantReport,
+};
 use crate::sim::{Runtime, SimDuration, SimTime};
 use crate::strategy::Ctx;
 use crate::tiers::L2;
+use crate::workload::Op;
 use serde::Serialize;
 use std::cell::RefCell;
 use std::future::Future;
@@ -297,6 +300,38 @@ impl Driver for LiveDriver {
             }
         })?;
         started.and_then(|lab| lab.report(name))
+    }
+
+    fn run_lab_with<H, F, Fut>(
+        &self,
+        config: &LabConfig,
+        seed: u64,
+        setup: H,
+    ) -> Result<LabContext<Self>>
+    where
+        H: FnOnce(&Rc<Ctx<LiveStore, RealTime>>) -> Result<F>,
+        F: Fn(Op) -> Fut + Clone + 'static,
+        Fut: Future<Output = ()> + 'static,
+    {
+        let store = self.live_store()?;
+        let local = LocalSet::new();
+        let started = local.block_on(&self.rt, async {
+            let lab = LabRun::new(RealTime::start(), store, config, seed)?;
+            if let Some(load_time) = config.warm_load_time() {
+                warm(lab.ctx(), config.mix.popularity.keys(), load_time).await?;
+            }
+            lab.start_traffic_with(setup(lab.ctx())?);
+            Ok::<_, Error>(lab)
+        });
+        self.rt.block_on(async {
+            tokio::select! {
+                () = local => Ok(()),
+                () = interrupted() => Err(Error::Interrupted),
+            }
+        })?;
+        let lab = started?;
+        lab.check_issued()?;
+        Ok((lab.ctx().clone(), None))
     }
 }
 

@@ -11,15 +11,18 @@
 //! look inside L2 (the monitor's `INFO` counters, a set's size without touching its LRU clock);
 //! live there is no model, and a scenario measures through the store or leaves that number out.
 
-use super::lab::{run_variant, LabConfig};
+use super::lab::{drive, prepare, run_variant, LabConfig};
 use super::report::VariantReport;
 use crate::error::{Error, Result};
+use crate::manager::Monitoring;
 use crate::metrics::Metrics;
 use crate::sim::{Executor, Runtime, Sim, SimDuration, SimTime};
-use crate::strategy::{block_on_store, SimL2, Store};
+use crate::strategy::{block_on_store, Ctx, SimL2, Store};
 use crate::tiers::L2;
+use crate::workload::Op;
 use std::cell::RefCell;
 use std::future::Future;
+use std::rc::Rc;
 
 /// The clock and the shared cache one variant runs on.
 pub trait Driver {
@@ -53,7 +56,28 @@ pub trait Driver {
 
     /// Runs `config` on the lab bench (requests as tasks on the runtime) and reports it.
     fn run_lab(&self, name: &str, config: &LabConfig, seed: u64) -> Result<VariantReport>;
+
+    /// The lab bench with a request handler of the scenario's own: builds and warms the bench,
+    /// hands its context to `setup` (which starts what the scenario runs beside the requests
+    /// and returns the handler), lets the traffic arrive until every task has finished, and
+    /// returns the context and, on the simulator, what the monitor saw.
+    fn run_lab_with<H, F, Fut>(
+        &self,
+        config: &LabConfig,
+        seed: u64,
+        setup: H,
+    ) -> Result<LabContext<Self>>
+    where
+        H: FnOnce(&Rc<Ctx<Self::Store, Self::Rt>>) -> Result<F>,
+        F: Fn(Op) -> Fut + Clone + 'static,
+        Fut: Future<Output = ()> + 'static;
 }
+
+/// A finished lab run's context and monitor (`None` live).
+pub type LabContext<D> = (
+    Rc<Ctx<<D as Driver>::Store, <D as Driver>::Rt>>,
+    Option<Monitoring>,
+);
 
 /// The simulator: a fresh executor per variant, time from zero.
 pub struct SimDriver {
@@ -106,6 +130,23 @@ impl Driver for SimDriver {
 
     fn run_lab(&self, name: &str, config: &LabConfig, seed: u64) -> Result<VariantReport> {
         run_variant(name, config, seed)
+    }
+
+    fn run_lab_with<H, F, Fut>(
+        &self,
+        config: &LabConfig,
+        seed: u64,
+        setup: H,
+    ) -> Result<LabContext<Self>>
+    where
+        H: FnOnce(&Rc<Ctx<SimL2>>) -> Result<F>,
+        F: Fn(Op) -> Fut + Clone + 'static,
+        Fut: Future<Output = ()> + 'static,
+    {
+        let (exec, ctx) = prepare(config, seed)?;
+        let serve = setup(&ctx)?;
+        let monitoring = drive(&exec, ctx.l2.model(), config, seed, serve)?;
+        Ok((ctx, Some(monitoring)))
     }
 }
 
