@@ -8,45 +8,17 @@
 //! `scripts/redis-cluster.sh`), and runs only when `make test`'s variables say the redis suites
 //! are on.
 
+#[path = "support/live_env.rs"]
+mod live_env;
 #[path = "support/redis_env.rs"]
 mod redis_env;
 
 use cachelab::redis::live::Live;
-use cachelab::redis::{connect, monitor, Target};
-use cachelab::scenario::{self, Report, VariantReport};
+use cachelab::scenario;
+use live_env::{keys_left, params, turn, variant};
 use redis_env::OwnServer;
 use std::process::Command;
-use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
-
-static TURN: Mutex<()> = Mutex::new(());
-
-fn turn() -> MutexGuard<'static, ()> {
-    TURN.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-fn params(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-    pairs
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
-}
-
-fn variant<'a>(report: &'a Report, name: &str) -> &'a VariantReport {
-    report.variants.iter().find(|v| v.name == name).unwrap()
-}
-
-fn keys_left(url: &str, pattern: &str) -> usize {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async {
-        let mut conn = connect(&url.parse::<Target>().unwrap(), 1).await.unwrap();
-        let listing = monitor::list_keys(&mut conn, pattern, 1_000).await.unwrap();
-        listing.keys.len()
-    })
-}
 
 /// Six seconds of tagged pages: the reads that meet a dead server are rendered by the
 /// database (no request fails), every failed command is counted, and no request is lost.

@@ -7,22 +7,16 @@
 //! The tests walk `scenario::scenarios()`, so a scenario added to the registry is run live here
 //! without a line of this file changing (its quick parameters fall back to a one-second run).
 
+#[path = "support/live_env.rs"]
+mod live_env;
 #[path = "support/redis_env.rs"]
 mod redis_env;
 
 use cachelab::redis::live::Live;
-use cachelab::redis::{connect, monitor, Target};
 use cachelab::scenario::{self, Report};
+use live_env::{keys_left, turn};
 use std::process::{Command, Stdio};
-use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
-
-static TURN: Mutex<()> = Mutex::new(());
-
-/// This test's turn to measure in real time.
-fn turn() -> MutexGuard<'static, ()> {
-    TURN.lock().unwrap_or_else(|e| e.into_inner())
-}
 
 /// A short run of scenario `name`: one second of traffic (a bucket of half a second), with the
 /// knobs that make a scenario's default run long or heavy turned down.
@@ -51,19 +45,6 @@ const SAME_COUNTS: [&str; 3] = ["tags", "ratelimit", "response-cache"];
 /// Scenarios whose own bench is not written against a `Driver` yet: live refuses them, saying
 /// so (and this test fails once one of them runs live, so that it moves out of this list).
 const NOT_LIVE_YET: [&str; 2] = ["schema-deploy", "multilayer"];
-
-/// Keys left under `pattern` on the server (or cluster) at `url`.
-fn keys_left(url: &str, pattern: &str) -> usize {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async {
-        let mut conn = connect(&url.parse::<Target>().unwrap(), 1).await.unwrap();
-        let listing = monitor::list_keys(&mut conn, pattern, 1_000).await.unwrap();
-        listing.keys.len()
-    })
-}
 
 /// Runs every scenario of the registry live on `url` and checks it against the simulation.
 fn every_scenario_live(url: &str, what: &str) {
