@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# A local Redis Cluster of three masters (no replicas) on free loopback ports, for the redis suites.
+# A local Redis Cluster of three masters, each with one replica, on free loopback ports, for the
+# redis suites (a replica lets a test kill a master and watch the replica take over).
 #   scripts/redis-cluster.sh start DIR   start it (state and logs in DIR), wait until every node
-#                                        reports cluster_state:ok, print the node URLs on one line,
-#                                        comma-separated (the form --redis-url takes)
+#                                        reports cluster_state:ok and every replica has synced,
+#                                        print the masters' URLs on one line, comma-separated (the
+#                                        form --redis-url takes; the client learns the replicas)
 #   scripts/redis-cluster.sh stop DIR    stop the nodes started in DIR
 # Needs redis-server and redis-cli (scripts/setup.sh test installs them).
 set -euo pipefail
@@ -34,18 +36,18 @@ dir=$(cd "$dir" && pwd)
 # A node starts in a failed state: stop what this call started.
 trap 'stop' ERR
 
-# Six distinct free ports, held open together so that none is handed out twice: each node's client
-# port and its cluster-bus port.
+# Twelve distinct free ports, held open together so that none is handed out twice: each node's
+# client port and its cluster-bus port.
 read -r -a ports <<<"$(python3 -c '
 import socket
-socks = [socket.socket() for _ in range(6)]
+socks = [socket.socket() for _ in range(12)]
 for s in socks: s.bind(("127.0.0.1", 0))
 print(" ".join(str(s.getsockname()[1]) for s in socks))
 ')"
 
 nodes=()
-for i in 0 1 2; do
-  port=${ports[$i]} bus=${ports[$((i + 3))]}
+for i in 0 1 2 3 4 5; do
+  port=${ports[$i]} bus=${ports[$((i + 6))]}
   redis-server --port "$port" --cluster-port "$bus" --bind 127.0.0.1 --cluster-enabled yes \
     --cluster-config-file "$dir/nodes-$port.conf" --cluster-node-timeout 2000 \
     --save '' --appendonly no --dir "$dir" --daemonize yes \
@@ -62,7 +64,8 @@ for node in "${nodes[@]}"; do
   [ -n "$ok" ] || { echo "redis-cluster: node $node did not start" >&2; false; }
 done
 
-redis-cli --cluster create "${nodes[@]}" --cluster-replicas 0 --cluster-yes >"$dir/create.log" 2>&1 ||
+# The first three nodes become the masters, the last three their replicas.
+redis-cli --cluster create "${nodes[@]}" --cluster-replicas 1 --cluster-yes >"$dir/create.log" 2>&1 ||
   { cat "$dir/create.log" >&2; false; }
 
 for node in "${nodes[@]}"; do
@@ -74,6 +77,20 @@ for node in "${nodes[@]}"; do
   [ -n "$ok" ] || { echo "redis-cluster: $node never reached cluster_state:ok" >&2; false; }
 done
 
+# A replica that has not synced yet could not take over: wait for each one's link to its master.
 urls=()
-for node in "${nodes[@]}"; do urls+=("redis://$node"); done
+for node in "${nodes[@]}"; do
+  role=$(redis-cli -p "${node#*:}" role | head -1)
+  if [ "$role" = master ]; then
+    urls+=("redis://$node")
+    continue
+  fi
+  ok=""
+  for _ in $(seq 100); do
+    redis-cli -p "${node#*:}" info replication | grep -q '^master_link_status:up' && { ok=1; break; }
+    sleep 0.1
+  done
+  [ -n "$ok" ] || { echo "redis-cluster: replica $node never synced with its master" >&2; false; }
+done
+[ ${#urls[@]} = 3 ] || { echo "redis-cluster: expected 3 masters, found ${#urls[@]}" >&2; false; }
 (IFS=,; echo "${urls[*]}")

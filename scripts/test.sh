@@ -62,7 +62,7 @@ suite "site smoke set in Firefox (WebDriver)" \
   env GECKODRIVER="$(command -v geckodriver)" node --experimental-websocket --test tests/e2e/firefox.mjs
 
 # The redis feature's suites (tests/redis_*.rs) run against a redis-server of our own on a free
-# loopback port, started with DEBUG enabled for the differential test, and a three-master Redis
+# loopback port, started with DEBUG enabled for the differential test, and a three-master (one replica each) Redis
 # Cluster (scripts/redis-cluster.sh), also on free loopback ports. Both are stopped on exit.
 redis_dir="$logs/redis"
 mkdir -p "$redis_dir"

@@ -37,6 +37,8 @@ pub enum Error {
     LoadAbandoned,
     /// The shared cache answered with an error.
     Store { detail: String },
+    /// A live run stopped by the user (Ctrl-C) before its end; its keys were removed.
+    Interrupted,
 }
 
 impl Error {
@@ -105,6 +107,7 @@ impl fmt::Display for Error {
                 write!(f, "{what} would be {got}, above the limit of {limit}")
             }
             Error::LoadAbandoned => f.write_str("the load this request waited for was abandoned"),
+            Error::Interrupted => f.write_str("interrupted (Ctrl-C) before the end of the run"),
             Error::Store { detail } => write!(f, "shared cache error: {detail}"),
         }
     }

@@ -9,49 +9,17 @@
 
 #[path = "support/cli.rs"]
 mod cli;
+#[path = "support/live_env.rs"]
+mod live_env;
 #[path = "support/redis_env.rs"]
 mod redis_env;
 
 use cachelab::redis::live::Live;
-use cachelab::redis::{connect, monitor, Target};
-use cachelab::scenario::{self, Report, VariantReport};
+use cachelab::scenario;
 use cli::cachelab_json;
+use live_env::{keys_left, params, turn, variant};
 use redis_env::OwnServer;
-use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
-
-static TURN: Mutex<()> = Mutex::new(());
-
-/// This test's turn to measure in real time.
-fn turn() -> MutexGuard<'static, ()> {
-    TURN.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-fn params(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-    pairs
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
-}
-
-fn variant<'a>(report: &'a Report, name: &str) -> &'a VariantReport {
-    report.variants.iter().find(|v| v.name == name).unwrap()
-}
-
-/// Keys left under `prefix` on the server (or cluster) at `url`.
-fn keys_left(url: &str, prefix: &str) -> usize {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async {
-        let mut conn = connect(&url.parse::<Target>().unwrap(), 1).await.unwrap();
-        let listing = monitor::list_keys(&mut conn, &format!("{prefix}*"), 1_000)
-            .await
-            .unwrap();
-        listing.keys.len()
-    })
-}
 
 /// The shared server may have been left with a memory limit by the differential suite: lift it,
 /// so that no warm-up write is refused or evicted.
@@ -98,7 +66,7 @@ fn live_stampede(url: &str, what: &str) {
         );
     }
     // Nothing of the run is left on the server.
-    assert_eq!(keys_left(url, &format!("cachelab:{run_id}:")), 0);
+    assert_eq!(keys_left(url, &format!("cachelab:{run_id}:*")), 0);
 }
 
 #[test]

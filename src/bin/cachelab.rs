@@ -69,8 +69,9 @@ mod cli {
     /// `cachelab live`'s flags.
     #[derive(Args)]
     struct LiveArgs {
-        /// The scenario: one of the lab bench's — stampede, avalanche or penetration (the
-        /// others run on benches of their own, which have no live version).
+        /// The scenario: any of `cachelab scenarios` (each says how it maps what only the
+        /// simulator has — the database, a crash, a deploy — onto the real server).
+        /// Ctrl-C stops the run and removes its keys.
         scenario: String,
         /// The server: redis[s]://[user[:password]@]host[:port][/db], or several such URLs,
         /// comma-separated, for the nodes of a Redis Cluster. A password is never printed.
@@ -916,7 +917,7 @@ mod cli {
 
     #[cfg(feature = "redis")]
     fn run_live(live_args: LiveArgs) -> Result<(), String> {
-        use cachelab::redis::{live::Live, Target};
+        use cachelab::redis::{live, live::Live, Target};
         let LiveArgs {
             scenario,
             redis_url,
@@ -929,6 +930,11 @@ mod cli {
             .map_err(|e: cachelab::Error| e.to_string())?;
         let given = assignments(&set)?;
         let live = Live::new(target, connections);
+        live::catch_ctrl_c();
+        if !json {
+            let found = cachelab::scenario::find(&scenario).map_err(|e| e.to_string())?;
+            println!("live: {}\n", found.live);
+        }
         if !compare {
             let report = live
                 .run(&scenario, &given, seed)

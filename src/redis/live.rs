@@ -1,29 +1,43 @@
-//! `cachelab live`: a scenario's variants in real time against a real Redis.
+//! `cachelab live`: a scenario's variants in real time against a real Redis — every scenario of
+//! the registry, whichever bench it runs on.
 //!
-//! The run is the simulator's lab bench ([`LabRun`]) with two parts swapped: the clock is the wall
-//! clock ([`RealTime`], tokio tasks on one thread) and the shared cache is a [`RedisStore`]. The
-//! seeded arrivals and keys, the strategies, the database model (whose query times are now really
-//! slept) and the report are the very same code, so a live report reads exactly like `run`'s and
-//! can be set beside it ([`Comparison`]).
+//! A variant runs through its scenario's [`Experiment::run_on`](crate::scenario::Experiment::run_on)
+//! on a [`LiveDriver`] instead of the simulator's [`SimDriver`](crate::scenario::SimDriver): the
+//! clock is the wall clock ([`RealTime`], tokio tasks on one thread) and the shared cache is a
+//! [`RedisStore`]. The seeded arrivals and keys, the strategies, the database model (whose query
+//! times are now really slept) and the report are the very same code, so a live report reads
+//! exactly like `run`'s and can be set beside it ([`Comparison`]). What each scenario maps onto
+//! the real server, and what stays modelled, is its [`Scenario::live`] sentence.
 //!
-//! Each variant gets its own key prefix (`cachelab:<run id>:<variant>:`), starts warm like the
-//! simulated one (every key `SET` through the store before the traffic), and is cleaned up
-//! afterwards (`SCAN` on every master, then `UNLINK`), whether it succeeded or not.
+//! Lab-bench scenarios run their requests as tasks ([`LabRun`]); scenarios with a loop of their
+//! own call [`Driver::advance_to`], which sleeps until the next request's instant, and
+//! [`Driver::block_on`] for each store call. A live report has no `monitoring` section: the
+//! monitor reads the model's counters, and a shared real server's `INFO` counts other clients too.
+//!
+//! Each variant gets its own key prefix (`cachelab:<run id>:<variant>:`) and is cleaned up
+//! afterwards (`SCAN` on every master, then `UNLINK`), whether it succeeded, failed or was
+//! interrupted: after [`catch_ctrl_c`], Ctrl-C stops the variant at its next wait (every task of a
+//! lab run is dropped), removes its keys and ends the run with [`Error::Interrupted`].
 //!
 //! Real time is spent for real, so a live run is refused when it would take too long — see
 //! [`MAX_LIVE_SECONDS`] and its neighbours — with an error that names the parameter to lower.
-//! Scenarios that run on a bench of their own (a custom runner) are refused too: only the lab
-//! bench has a live twin.
 
 use super::runtime::RealTime;
 use super::store::{run_prefix, RedisStore};
 use super::{connect, monitor, Connection, Target};
 use crate::error::{Error, Result};
-use crate::scenario::{self, LabConfig, LabRun, Params, Report, VariantReport};
-use crate::sim::SimDuration;
+use crate::scenario::{
+    self, Driver, LabConfig, LabContext, LabRun, Params, Report, Scenario, VariantReport,
+};
+use crate::sim::{Runtime, SimDuration, SimTime};
 use crate::strategy::Ctx;
+use crate::tiers::L2;
+use crate::workload::Op;
 use serde::Serialize;
+use std::cell::RefCell;
+use std::future::Future;
 use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use tokio::runtime::Runtime as TokioRuntime;
 use tokio::task::LocalSet;
 
@@ -39,7 +53,42 @@ pub const MAX_LIVE_CLIENTS: u64 = 1_000;
 /// Warm-up `SET`s in flight at once (the connections pipeline them).
 const WARM_IN_FLIGHT: u64 = 256;
 
+/// How often a wait looks whether Ctrl-C was pressed.
+const INTERRUPT_POLL: std::time::Duration = std::time::Duration::from_millis(20);
+
 type LiveStore = RedisStore<Connection>;
+
+/// Set by the SIGINT handler of [`catch_ctrl_c`].
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+/// From now on, Ctrl-C (SIGINT) stops a live run at its next wait, cleanly: its keys are removed
+/// and [`Live::run`] returns [`Error::Interrupted`]. A second Ctrl-C does the same (the process
+/// is not killed half-way through the cleanup). Unix only; elsewhere Ctrl-C ends the process.
+pub fn catch_ctrl_c() {
+    #[cfg(unix)]
+    {
+        extern "C" fn on_sigint(_: i32) {
+            // An atomic store is async-signal-safe; everything else happens in the run's waits.
+            INTERRUPTED.store(true, Ordering::SeqCst);
+        }
+        extern "C" {
+            fn signal(signum: i32, handler: extern "C" fn(i32)) -> usize;
+        }
+        const SIGINT: i32 = 2;
+        // SAFETY: `signal` is libc's, which every Unix Rust program links; the handler only
+        // stores to an atomic, which is allowed in a signal handler.
+        unsafe {
+            signal(SIGINT, on_sigint);
+        }
+    }
+}
+
+/// Resolves once Ctrl-C has been pressed (after [`catch_ctrl_c`]); never otherwise.
+async fn interrupted() {
+    while !INTERRUPTED.load(Ordering::SeqCst) {
+        tokio::time::sleep(INTERRUPT_POLL).await;
+    }
+}
 
 /// Where and how to run live: the server, the connections to open, and the run's id (which
 /// names its keys).
@@ -108,29 +157,19 @@ impl Live {
             .map(|v| v.name)
             .filter(|v| variants.is_empty() || variants.contains(v))
             .collect();
-        let mut configs = Vec::new();
-        for variant in &chosen {
-            let config = scenario
-                .lab_config(&params, variant)
-                .ok_or_else(|| Error::Parse {
-                    what: format!("scenario `{name}`"),
-                    detail: "it runs on a bench of its own, which has no live version; live runs \
-                             the scenarios of the lab bench (stampede, avalanche, penetration)"
-                        .to_string(),
-                })??;
-            configs.push(config);
-        }
         check_live_limits(&params)?;
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| Error::Store {
-                detail: format!("cannot start the tokio runtime: {e}"),
-            })?;
+        let rt = Rc::new(
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| Error::Store {
+                    detail: format!("cannot start the tokio runtime: {e}"),
+                })?,
+        );
         let conn = rt.block_on(connect(&self.target, self.connections))?;
         let mut reports = Vec::new();
-        for (variant, config) in chosen.iter().zip(&configs) {
-            reports.push(self.run_variant(&rt, &conn, variant, config, seed)?);
+        for variant in chosen {
+            reports.push(self.run_variant(&rt, &conn, &scenario, &params, variant, seed)?);
         }
         Ok(Report {
             scenario: name.to_string(),
@@ -149,28 +188,151 @@ impl Live {
         Ok(Comparison::new(sim, live))
     }
 
-    /// One variant: warm, traffic until every task is done, report, clean up.
+    /// One variant on a fresh driver, then its keys removed whatever happened.
     fn run_variant(
         &self,
-        rt: &TokioRuntime,
+        rt: &Rc<TokioRuntime>,
         conn: &Connection,
+        scenario: &Scenario,
+        params: &Params,
         variant: &str,
-        config: &LabConfig,
         seed: u64,
     ) -> Result<VariantReport> {
-        let store = RedisStore::new(conn.clone(), run_prefix(&self.run_id, variant))?
-            .on_cluster(matches!(conn, Connection::Cluster(_)));
-        let local = LocalSet::new();
-        let started = local.block_on(rt, start(store.clone(), config, seed));
-        // The LocalSet completes when its last task does: every request, refresh and load.
-        rt.block_on(local);
-        let report = started.and_then(|lab| lab.report(variant));
-        // Every key of the run shares the prefix: SCAN (never KEYS) and UNLINK them on every master.
-        let pattern = format!("{}*", store.prefix());
-        let cleaned = rt.block_on(monitor::delete_matching(&mut conn.clone(), &pattern));
+        if INTERRUPTED.load(Ordering::SeqCst) {
+            return Err(Error::Interrupted);
+        }
+        let driver = LiveDriver {
+            rt: rt.clone(),
+            local: LocalSet::new(),
+            conn: conn.clone(),
+            prefix: run_prefix(&self.run_id, variant),
+            clock: RealTime::start(),
+        };
+        let report = scenario.run_live(params, variant, seed, &driver);
+        let prefix = driver.prefix.clone();
+        // Tasks still queued (a refresh a strategy spawned) would write after the cleanup.
+        drop(driver);
+        // Every key of the variant shares the prefix: SCAN (never KEYS) and UNLINK them on every
+        // master, with a server that may just be coming back from an outage given a few tries.
+        let pattern = format!("{prefix}*");
+        let mut cleaned = Ok(0);
+        for _ in 0..CLEANUP_TRIES {
+            cleaned = rt.block_on(monitor::delete_matching(&mut conn.clone(), &pattern));
+            if cleaned.is_ok() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(500));
+        }
         let report = report?;
         cleaned?;
         Ok(report)
+    }
+}
+
+/// Attempts at removing a variant's keys before the run reports the failure.
+const CLEANUP_TRIES: usize = 10;
+
+/// One live variant's clock and shared cache: the [`Driver`] a scenario runs on against a real
+/// Redis. Built by [`Live`] for each variant.
+pub struct LiveDriver {
+    rt: Rc<TokioRuntime>,
+    /// Where the variant's tasks run (strategies `spawn_local` through [`RealTime`]).
+    local: LocalSet,
+    conn: Connection,
+    prefix: String,
+    clock: RealTime,
+}
+
+impl LiveDriver {
+    fn live_store(&self) -> Result<LiveStore> {
+        let cluster = matches!(self.conn, Connection::Cluster(_));
+        Ok(RedisStore::new(self.conn.clone(), self.prefix.clone())?.on_cluster(cluster))
+    }
+}
+
+impl Driver for LiveDriver {
+    type Rt = RealTime;
+    type Store = LiveStore;
+
+    fn runtime(&self) -> RealTime {
+        self.clock
+    }
+
+    fn store(&self, _rtt: SimDuration) -> Result<LiveStore> {
+        self.live_store()
+    }
+
+    fn model<'a>(&self, _store: &'a LiveStore) -> Option<&'a RefCell<L2>> {
+        None
+    }
+
+    fn advance_to(&self, at: SimTime) -> Result<()> {
+        let clock = self.clock;
+        self.block_on(async move {
+            clock.sleep_until(at).await;
+            Ok(())
+        })
+    }
+
+    fn block_on<T>(&self, call: impl Future<Output = Result<T>>) -> Result<T> {
+        self.local.block_on(&self.rt, async {
+            tokio::select! {
+                result = call => result,
+                () = interrupted() => Err(Error::Interrupted),
+            }
+        })
+    }
+
+    fn replied(&self, _sent: SimTime, _rtt: SimDuration) -> SimTime {
+        self.clock.now()
+    }
+
+    /// The lab bench on the wall clock: warm, traffic until every task is done, report.
+    fn run_lab(&self, name: &str, config: &LabConfig, seed: u64) -> Result<VariantReport> {
+        let store = self.live_store()?;
+        let local = LocalSet::new();
+        let started = local.block_on(&self.rt, start(store, config, seed));
+        // The LocalSet completes when its last task does: every request, refresh and load.
+        // Ctrl-C drops it, and with it every task.
+        self.rt.block_on(async {
+            tokio::select! {
+                () = local => Ok(()),
+                () = interrupted() => Err(Error::Interrupted),
+            }
+        })?;
+        started.and_then(|lab| lab.report(name))
+    }
+
+    fn run_lab_with<H, F, Fut>(
+        &self,
+        config: &LabConfig,
+        seed: u64,
+        setup: H,
+    ) -> Result<LabContext<Self>>
+    where
+        H: FnOnce(&Rc<Ctx<LiveStore, RealTime>>) -> Result<F>,
+        F: Fn(Op) -> Fut + Clone + 'static,
+        Fut: Future<Output = ()> + 'static,
+    {
+        let store = self.live_store()?;
+        let local = LocalSet::new();
+        let started = local.block_on(&self.rt, async {
+            let lab = LabRun::new(RealTime::start(), store, config, seed)?;
+            if let Some(load_time) = config.warm_load_time() {
+                warm(lab.ctx(), config.mix.popularity.keys(), load_time).await?;
+            }
+            lab.start_traffic_with(setup(lab.ctx())?);
+            Ok::<_, Error>(lab)
+        });
+        self.rt.block_on(async {
+            tokio::select! {
+                () = local => Ok(()),
+                () = interrupted() => Err(Error::Interrupted),
+            }
+        })?;
+        let lab = started?;
+        lab.check_issued()?;
+        Ok((lab.ctx().clone(), None))
     }
 }
 
@@ -224,15 +386,21 @@ fn check_live_limits(params: &Params) -> Result<()> {
         }
         Ok(())
     };
+    // Every scenario has a duration; the others apply where the scenario has the knob.
     let duration = params.get("duration_s")?;
     limit("`duration_s`", MAX_LIVE_SECONDS, duration)?;
-    limit("`keys`", MAX_LIVE_KEYS as f64, params.get("keys")?)?;
-    match params.get_u64("clients")? {
-        0 => limit(
-            "the expected requests per variant (`rate` × `duration_s`)",
-            MAX_LIVE_REQUESTS as f64,
-            params.get("rate")? * duration,
-        ),
+    if let Ok(keys) = params.get("keys") {
+        limit("`keys`", MAX_LIVE_KEYS as f64, keys)?;
+    }
+    match params.get_u64("clients").unwrap_or(0) {
+        0 => match params.get("rate") {
+            Ok(rate) => limit(
+                "the expected requests per variant (`rate` × `duration_s`)",
+                MAX_LIVE_REQUESTS as f64,
+                rate * duration,
+            ),
+            Err(_) => Ok(()),
+        },
         clients => limit("`clients`", MAX_LIVE_CLIENTS as f64, clients as f64),
     }
 }

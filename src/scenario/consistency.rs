@@ -13,14 +13,15 @@
 
 use super::common::{base_lab, explain, param, secs, with_defaults, zipf};
 use super::contract::{variants, Experiment, VariantSet};
+use super::driver::Driver;
 use super::lab::{self};
 use super::params::{ParamSpec, Params};
 use super::report::VariantReport;
 use crate::error::{Error, Result};
 use crate::metrics::{per_bucket, Outcome};
-use crate::sim::{SimDuration, SimTime};
+use crate::sim::{Runtime, SimDuration, SimTime};
 use crate::strategy::{
-    read_with, start_flush_worker, write_with, Ctx, Observed, SimL2, WritePath, WritePaths,
+    read_with, start_flush_worker, write_with, Ctx, Observed, Store, WritePath, WritePaths,
 };
 use crate::workload::Op;
 use serde::Serialize;
@@ -209,8 +210,19 @@ impl Experiment for Consistency {
         )
     }
 
-    fn run(p: &Params, variant: WriteVariant, seed: u64) -> Result<VariantReport> {
-        run_variant(p, variant, seed)
+    const LIVE: &'static str = "Cached rows, markers and write-behind's batches live in the \
+        real server; the database stays the model (its versions, history and query times, slept \
+        for real), so staleness is judged against it as in the simulation; the write-behind \
+        crash is the process's queue lost at crash_at_s, as simulated — the server is not \
+        touched.";
+
+    fn run_on<D: Driver>(
+        p: &Params,
+        variant: WriteVariant,
+        seed: u64,
+        d: &D,
+    ) -> Result<VariantReport> {
+        run_variant(p, variant, seed, d)
     }
 }
 
@@ -255,37 +267,46 @@ fn crash_at(p: &Params) -> Result<Option<SimTime>> {
     Ok(Some(SimTime::ZERO + secs(p, "crash_at_s")?))
 }
 
-fn run_variant(p: &Params, variant: WriteVariant, seed: u64) -> Result<VariantReport> {
+fn run_variant<D: Driver>(
+    p: &Params,
+    variant: WriteVariant,
+    seed: u64,
+    d: &D,
+) -> Result<VariantReport> {
     let config = base_lab(p, zipf(p)?)?;
     let crash = crash_at(p)?;
-    let (exec, ctx) = lab::prepare(&config, seed)?;
-    ctx.db.keep_history();
-    ctx.db.snapshot_reads();
     let paths = Rc::new(paths_for(p, variant)?);
     let judge = Rc::new(Judge::default());
     let end = SimTime::ZERO + config.duration;
-    let (sim, watching) = (ctx.sim.clone(), judge.clone());
-    start_flush_worker(&ctx, &paths, move || {
-        sim.now() >= end && watching.in_flight.get() == 0
-    });
     // Only write-behind has a process whose queue a crash can lose.
     let crashed_at = crash.filter(|_| paths.is_write_behind());
-    if let Some(at) = crashed_at {
-        let (c, w) = (ctx.clone(), paths.clone());
-        ctx.sim.spawn_at(at, async move { w.crash(&c) });
-    }
-    let (c, w, j) = (ctx.clone(), paths.clone(), judge.clone());
-    let monitoring = lab::drive(&exec, ctx.l2.model(), &config, seed, move |op| {
-        serve(c.clone(), w.clone(), j.clone(), op)
+    let (ctx, monitoring) = d.run_lab_with(&config, seed, |ctx| {
+        ctx.db.keep_history();
+        ctx.db.snapshot_reads();
+        let (sim, watching) = (ctx.sim.clone(), judge.clone());
+        start_flush_worker(ctx, &paths, move || {
+            sim.now() >= end && watching.in_flight.get() == 0
+        });
+        if let Some(at) = crashed_at {
+            let (c, w) = (ctx.clone(), paths.clone());
+            ctx.sim.spawn_at(at, async move { w.crash(&c) });
+        }
+        let (c, w, j) = (ctx.clone(), paths.clone(), judge.clone());
+        Ok(move |op| serve(c.clone(), w.clone(), j.clone(), op))
     })?;
-    let mut report = lab::report(variant.name(), &ctx, &config, Some(monitoring));
+    let mut report = lab::report(variant.name(), &ctx, &config, monitoring);
     let buckets = (config.bucket, report.series.t_s.len());
     report.section = Some(judge.report(&ctx, &paths, crashed_at, buckets).into());
     Ok(report)
 }
 
 /// One request: a read judged for staleness, or a write, under the request timeout.
-async fn serve(ctx: Rc<Ctx<SimL2>>, paths: Rc<WritePaths>, judge: Rc<Judge>, op: Op) {
+async fn serve<S: Store + 'static, R: Runtime>(
+    ctx: Rc<Ctx<S, R>>,
+    paths: Rc<WritePaths>,
+    judge: Rc<Judge>,
+    op: Op,
+) {
     judge.in_flight.set(judge.in_flight.get() + 1);
     let arrived = ctx.sim.now();
     let limit = ctx.policy.request_timeout;
@@ -328,7 +349,13 @@ struct StaleCounts {
 
 impl Judge {
     /// Whether `seen` is older than the database was when it was read; counts it if so.
-    fn is_stale(&self, ctx: &Ctx<SimL2>, key: u64, arrived: SimTime, seen: &Observed) -> bool {
+    fn is_stale<S: Store + 'static, R: Runtime>(
+        &self,
+        ctx: &Ctx<S, R>,
+        key: u64,
+        arrived: SimTime,
+        seen: &Observed,
+    ) -> bool {
         let entry = seen.response.entry;
         let (Some(have), Some(db)) = (entry.version, seen.db_version) else {
             return false;
@@ -353,9 +380,9 @@ impl Judge {
     }
 
     /// The section, its columns over the `buckets` buckets of `width` of the series.
-    fn report(
+    fn report<S: Store + 'static, R: Runtime>(
         &self,
-        ctx: &Ctx<SimL2>,
+        ctx: &Ctx<S, R>,
         paths: &WritePaths,
         crashed_at: Option<SimTime>,
         (width, buckets): (SimDuration, usize),

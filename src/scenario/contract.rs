@@ -6,7 +6,8 @@
 //! the variants on the same traffic into one [`Report`].
 
 use super::catalog::find;
-use super::lab::{run_variant, LabConfig};
+use super::driver::{Driver, SimDriver};
+use super::lab::LabConfig;
 use super::params::{resolve, ParamSpec, Params};
 use super::report::VariantReport;
 use crate::error::{Error, Result};
@@ -87,25 +88,42 @@ pub trait Experiment {
     const NAME: &'static str;
     /// What it shows, in a sentence or two.
     const ABOUT: &'static str;
+    /// How a live run (`cachelab live`, feature `redis`) maps what only the simulator has — the
+    /// database, a crash, a deploy — onto a real Redis, in a sentence or two.
+    const LIVE: &'static str = "L2 is the real server; the database stays the model, whose query \
+        times are slept for real; arrivals, keys and the strategy's decisions are the simulator's.";
     /// Its knobs.
     fn params() -> Vec<ParamSpec>;
     /// The lab bench of `variant`, if the scenario runs on it: then this is all the scenario
-    /// writes (the default [`Experiment::run`] runs that bench), and other runtimes (the `redis`
-    /// feature's live mode) reuse it. `None` for a scenario with a bench of its own.
+    /// writes (the default [`Experiment::run_on`] runs that bench on any driver). `None` for a
+    /// scenario with a bench of its own.
     fn lab_config(p: &Params, variant: Self::Variant) -> Option<Result<LabConfig>> {
         let _ = (p, variant);
         None
     }
-    /// Runs one variant with resolved parameters on the simulator: by default on the lab bench
-    /// of [`Experiment::lab_config`]; a scenario with a bench of its own implements this.
-    fn run(p: &Params, variant: Self::Variant, seed: u64) -> Result<VariantReport> {
+    /// Runs one variant with resolved parameters on driver `d` — the simulator, or a real Redis
+    /// on the wall clock: by default on the lab bench of [`Experiment::lab_config`]; a scenario
+    /// with a bench of its own implements this, written against [`Driver`], and then runs live
+    /// as it runs simulated.
+    fn run_on<D: Driver>(
+        p: &Params,
+        variant: Self::Variant,
+        seed: u64,
+        d: &D,
+    ) -> Result<VariantReport> {
         match Self::lab_config(p, variant) {
-            Some(config) => run_variant(variant.name(), &config?, seed),
+            Some(config) => d.run_lab(variant.name(), &config?, seed),
             None => Err(Error::Parse {
                 what: format!("scenario `{}`", Self::NAME),
-                detail: "it declares neither a lab bench nor a run of its own".to_string(),
+                detail: "it runs on a bench of its own that is not written against a Driver, \
+                         so it has no live version yet"
+                    .to_string(),
             }),
         }
+    }
+    /// Runs one variant on the simulator: [`Experiment::run_on`] with a fresh [`SimDriver`].
+    fn run(p: &Params, variant: Self::Variant, seed: u64) -> Result<VariantReport> {
+        Self::run_on(p, variant, seed, &SimDriver::new())
     }
 }
 
@@ -129,6 +147,8 @@ pub struct Scenario {
     pub params: Vec<ParamSpec>,
     /// The strategies it compares.
     pub variants: Vec<Variant>,
+    /// How a live run maps what only the simulator has ([`Experiment::LIVE`]).
+    pub live: &'static str,
     #[serde(skip)]
     runner: Runner,
 }
@@ -138,6 +158,8 @@ pub struct Scenario {
 struct Runner {
     run: fn(&Params, usize, u64) -> Result<VariantReport>,
     lab: fn(&Params, usize) -> Option<Result<LabConfig>>,
+    #[cfg(all(feature = "redis", not(target_arch = "wasm32")))]
+    live: fn(&Params, usize, u64, &crate::redis::live::LiveDriver) -> Result<VariantReport>,
 }
 
 /// The variant at `index` of `E`'s list (an index comes from [`Scenario::variant_index`] or a
@@ -158,6 +180,16 @@ fn nth<E: Experiment>(index: usize) -> Result<E::Variant> {
 
 fn run_nth<E: Experiment>(p: &Params, index: usize, seed: u64) -> Result<VariantReport> {
     E::run(p, nth::<E>(index)?, seed)
+}
+
+#[cfg(all(feature = "redis", not(target_arch = "wasm32")))]
+fn live_nth<E: Experiment>(
+    p: &Params,
+    index: usize,
+    seed: u64,
+    d: &crate::redis::live::LiveDriver,
+) -> Result<VariantReport> {
+    E::run_on(p, nth::<E>(index)?, seed, d)
 }
 
 fn lab_nth<E: Experiment>(p: &Params, index: usize) -> Option<Result<LabConfig>> {
@@ -181,9 +213,12 @@ impl Scenario {
                     about: v.about(),
                 })
                 .collect(),
+            live: E::LIVE,
             runner: Runner {
                 run: run_nth::<E>,
                 lab: lab_nth::<E>,
+                #[cfg(all(feature = "redis", not(target_arch = "wasm32")))]
+                live: live_nth::<E>,
             },
         }
     }
@@ -209,6 +244,21 @@ impl Scenario {
             Ok(index) => (self.runner.lab)(params, index),
             Err(e) => Some(Err(e)),
         }
+    }
+}
+
+impl Scenario {
+    /// Runs variant `variant` (resolved `params`) live on `d`: what `cachelab live` does for
+    /// every scenario of the registry, whichever bench it runs on.
+    #[cfg(all(feature = "redis", not(target_arch = "wasm32")))]
+    pub fn run_live(
+        &self,
+        params: &Params,
+        variant: &str,
+        seed: u64,
+        d: &crate::redis::live::LiveDriver,
+    ) -> Result<VariantReport> {
+        (self.runner.live)(params, self.variant_index(variant)?, seed, d)
     }
 }
 

@@ -198,26 +198,41 @@ impl<S: Store + 'static, R: Runtime> LabRun<S, R> {
     /// Starts the event log and spawns the traffic on the runtime: the requests run as the
     /// runtime runs.
     pub fn start_traffic(&self) {
+        let ctx = self.ctx.clone();
+        self.start_traffic_with(move |op| strategy::serve(ctx.clone(), op));
+    }
+
+    /// [`LabRun::start_traffic`] with a request handler of the scenario's own.
+    pub fn start_traffic_with<F, Fut>(&self, serve: F)
+    where
+        F: Fn(Op) -> Fut + Clone + 'static,
+        Fut: Future<Output = ()> + 'static,
+    {
         // The log starts with the traffic, after the warm-up's thousands of fills.
         self.ctx
             .metrics
             .borrow_mut()
             .start_event_log(self.config.event_log);
-        let ctx = self.ctx.clone();
         start_arrivals(
             &self.ctx.sim,
             &self.config,
             self.seed,
             self.issued.clone(),
-            move |op| strategy::serve(ctx.clone(), op),
+            serve,
         );
+    }
+
+    /// The requests issued so far, checked against [`MAX_REQUESTS`].
+    pub fn check_issued(&self) -> Result<()> {
+        match self.issued.get() {
+            n if n > MAX_REQUESTS => Err(limit_error(n)),
+            _ => Ok(()),
+        }
     }
 
     /// The report, once every request has finished (no monitor polls a real server here).
     pub fn report(&self, name: &str) -> Result<VariantReport> {
-        if self.issued.get() > MAX_REQUESTS {
-            return Err(limit_error(self.issued.get()));
-        }
+        self.check_issued()?;
         Ok(report(name, &self.ctx, &self.config, None))
     }
 }

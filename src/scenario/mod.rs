@@ -7,6 +7,8 @@
 //! - `catalog`: the registry, one line per scenario ([`scenarios`], [`find`]).
 //! - `stampede`, `avalanche`, `penetration`: the lab bench's scenarios, one module each.
 //! - `schema_deploy`: the `schema-deploy` scenario, on its own bench ([`SchemaDeployReport`]).
+//! - `driver`: where a variant runs ([`Driver`]): the simulator ([`SimDriver`]) or, with the
+//!   `redis` feature, a real Redis on the wall clock.
 //! - `lab`: the bench every scenario variant runs on ([`LabConfig`] → [`VariantReport`]), on the
 //!   simulator or (through [`LabRun`]) on any other runtime.
 //! - `report`: one variant's [`VariantReport`], whose scenario-specific part is one [`Section`].
@@ -23,6 +25,7 @@ mod catalog;
 mod common;
 mod consistency;
 mod contract;
+mod driver;
 pub mod l1_curve;
 mod lab;
 mod link;
@@ -40,6 +43,7 @@ pub use catalog::{find, scenarios, Section, SectionOf};
 pub use common::COMMON;
 pub use consistency::{ConsistencyReport, LostWrite, WriteBehindReport};
 pub use contract::{run, run_only, Experiment, Report, Scenario, ScenarioRun, Variant, VariantSet};
+pub use driver::{Driver, LabContext, SimDriver};
 pub use lab::{request_budget, run_variant, LabConfig, LabRun, RequestBudget, MAX_REQUESTS};
 pub use link::{decode_link, LinkKnob, LinkState};
 pub use multilayer::{BroadcastReport, InstanceReport, LayerReport, MultiLayerReport};

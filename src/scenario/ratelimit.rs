@@ -26,19 +26,19 @@
 
 use super::common::{alert_thresholds, param, with_common};
 use super::contract::{variants, Experiment, VariantSet};
+use super::driver::Driver;
 use super::lab::check_request_budget;
 use super::params::{ParamSpec, Params};
 use super::report::VariantReport;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::manager::Monitor;
 use crate::metrics::{Metrics, Outcome, Purpose, Served};
 use crate::ratelimit::{
     reset_subject, Decision, FailMode, FixedWindow, Limiter, Quota, RateLimiter, Rule, Scope,
     SlidingCounter, SlidingLog, TokenBucket,
 };
-use crate::sim::{Executor, SimDuration, SimRng, SimTime};
-use crate::strategy::{block_on_store, Faults, Faulty, SimL2, Window};
-use crate::tiers::L2;
+use crate::sim::{SimDuration, SimRng, SimTime};
+use crate::strategy::{Faults, Faulty, Window};
 use crate::workload::{Arrivals, Op, PoissonClock};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -396,8 +396,21 @@ impl Experiment for RateLimit {
         )
     }
 
-    fn run(p: &Params, variant: Algorithm, seed: u64) -> Result<VariantReport> {
-        run(p, variant, seed)
+    const LIVE: &'static str = "The limiters' counters, logs and buckets live in the real \
+        server as Lua scripts (on a cluster a subject's keys share a hash tag, so each script \
+        runs on one slot); the scenario's outage is injected in front of the real server (the \
+        client refuses every command for outage_s), while a real one — a server that stops — is \
+        decided by the same fail mode and counted as L2 errors; limits are judged on each \
+        request's scheduled arrival time, and a request admitted stands for a database query \
+        that is counted, not made.";
+
+    fn run_on<D: Driver>(
+        p: &Params,
+        variant: Algorithm,
+        seed: u64,
+        d: &D,
+    ) -> Result<VariantReport> {
+        run(p, variant, seed, d)
     }
 }
 
@@ -529,8 +542,8 @@ fn max_in_any_window(times: &[SimTime], window: SimDuration) -> u64 {
         .unwrap_or(0)
 }
 
-/// Runs `variant` over the scenario's traffic.
-fn run(p: &Params, variant: Algorithm, seed: u64) -> Result<VariantReport> {
+/// Runs `variant` over the scenario's traffic on `d`.
+fn run<D: Driver>(p: &Params, variant: Algorithm, seed: u64, d: &D) -> Result<VariantReport> {
     let duration = SimDuration::from_secs_f64(p.get("duration_s")?);
     let arrivals = Arrivals::Poisson {
         per_sec: expected_rate(p)?,
@@ -563,10 +576,8 @@ fn run(p: &Params, variant: Algorithm, seed: u64) -> Result<VariantReport> {
     let mut metrics = Metrics::new(bucket, end, u64::MAX, 0, None);
     let mut rejected_per_bucket = vec![0u64; end.as_micros().div_ceil(bucket.as_micros()) as usize];
 
-    // The model at zero round trip on a clock this loop moves; the outage is the store's, a
-    // fault window in which every command is refused (L2 keeps its state).
-    let exec = Executor::new();
-    let sim = exec.sim().clone();
+    // The shared cache at zero round trip on a clock this loop moves; the outage is the
+    // store's, a fault window in which every command is refused (L2 keeps its state).
     let outages = vec![Window {
         from: outage_from,
         to: outage_to,
@@ -575,13 +586,12 @@ fn run(p: &Params, variant: Algorithm, seed: u64) -> Result<VariantReport> {
         outages,
         ..Faults::default()
     };
-    let store = Faulty::new(
-        SimL2::new(sim.clone(), L2::new(), SimDuration::ZERO),
-        sim,
-        faults,
-    );
-    let model = || store.inner().model().borrow();
-    let mut monitor = Monitor::new(bucket, alert_thresholds(p)?, &model());
+    let store = Faulty::new(d.store(SimDuration::ZERO)?, d.runtime(), faults);
+    let model = d.model(store.inner());
+    let mut monitor = match model {
+        Some(l2) => Some(Monitor::new(bucket, alert_thresholds(p)?, &l2.borrow())),
+        None => None,
+    };
     let mut counts: BTreeMap<Kind, SubjectCounts> = BTreeMap::new();
     // Times the limiter itself admitted, per (rule, client); reset on an admin reset.
     let mut admitted_at: BTreeMap<(RuleId, usize), Vec<SimTime>> = BTreeMap::new();
@@ -606,13 +616,19 @@ fn run(p: &Params, variant: Algorithm, seed: u64) -> Result<VariantReport> {
     let reset_client = clients.iter().position(|c| c.id == RESET_USER);
 
     for request in requests {
-        monitor.catch_up(&model(), request.at);
+        if let (Some(monitor), Some(l2)) = (&mut monitor, model) {
+            monitor.catch_up(&l2.borrow(), request.at);
+        }
         if !reset_done && request.at >= reset_at {
             reset_done = true;
-            exec.advance_to(reset_at);
+            d.advance_to(reset_at)?;
             // A reset the store cannot run (during the outage) deletes nothing.
-            let reset_run = block_on_store(&exec, reset_subject(&store, Scope::User, RESET_USER));
-            reset.keys_deleted = reset_run.unwrap_or(0);
+            let reset_run = d.block_on(reset_subject(&store, Scope::User, RESET_USER));
+            reset.keys_deleted = match reset_run {
+                Ok(deleted) => deleted,
+                Err(Error::Store { .. }) => 0,
+                Err(other) => return Err(other),
+            };
             if let Some(c) = reset_client {
                 for rule in RuleId::ALL {
                     let times = admitted_at.remove(&(rule, c)).unwrap_or_default();
@@ -623,9 +639,15 @@ fn run(p: &Params, variant: Algorithm, seed: u64) -> Result<VariantReport> {
         let client = &clients[request.client];
         let in_outage = outage_from <= request.at && request.at < outage_to;
         let guard = &mut guards[request.rule as usize];
-        exec.advance_to(request.at);
+        d.advance_to(request.at)?;
+        let without_store = guard.outages();
         let check = async { Ok(guard.check(&store, request.at, &client.id).await) };
-        let decision = block_on_store(&exec, check)?;
+        let decision = d.block_on(check)?;
+        // A decision made without the store outside the injected outage: the real server
+        // failed (live), and the fail mode decided.
+        if guard.outages() != without_store && !in_outage {
+            metrics.record_l2_error(request.at);
+        }
         let sample = || header(request.at, client, request.rule, decision);
         if Some(request.client) == reset_client && request.rule == RuleId::UserReads {
             match reset_done {
@@ -674,7 +696,13 @@ fn run(p: &Params, variant: Algorithm, seed: u64) -> Result<VariantReport> {
         note_peak(&mut peaks, *rule, *client, times, window);
     }
 
-    monitor.catch_up(&model(), end);
+    let monitoring = match (monitor, model) {
+        (Some(mut monitor), Some(l2)) => {
+            monitor.catch_up(&l2.borrow(), end);
+            Some(monitor.finish(&l2.borrow()))
+        }
+        _ => None,
+    };
     let (summary, series) = metrics.finish(0);
     let n = burst_decisions.len();
     let mut picks = vec![0, 1, (n / 2).saturating_sub(1), n / 2, n.saturating_sub(1)];
@@ -721,10 +749,9 @@ fn run(p: &Params, variant: Algorithm, seed: u64) -> Result<VariantReport> {
             .map(|&r| r as f64 * per_sec)
             .collect(),
     };
-    let monitoring = monitor.finish(&model());
     Ok(VariantReport {
         section: Some(report.into()),
-        monitoring: Some(monitoring),
+        monitoring,
         ..VariantReport::basic(variant.name(), summary, series)
     })
 }

@@ -32,16 +32,17 @@
 
 use super::common::{alert_thresholds, db_latency, param, with_common, PRODUCTS, SERVICE_PARAMS};
 use super::contract::{variants, Experiment, VariantSet};
+use super::driver::{fail_open, Driver};
 use super::lab::check_request_budget;
 use super::params::{ParamSpec, Params};
 use super::report::VariantReport;
 use crate::error::Result;
 use crate::manager::Monitor;
 use crate::metrics::{Metrics, Outcome, Purpose, Served};
-use crate::sim::{Executor, SimDuration, SimRng, SimTime};
+use crate::sim::{SimDuration, SimRng, SimTime};
 use crate::strategy::http::CacheRules;
-use crate::strategy::{block_on_store, SimL2, Store};
-use crate::tiers::{LatencyModel, L2};
+use crate::strategy::Store;
+use crate::tiers::LatencyModel;
 use crate::workload::{Arrivals, Op, PoissonClock, Zipf};
 use serde::Serialize;
 use std::cmp::Reverse;
@@ -504,8 +505,13 @@ impl Experiment for ResponseCache {
         )
     }
 
-    fn run(p: &Params, variant: Rules, seed: u64) -> Result<VariantReport> {
-        run(p, variant, seed)
+    const LIVE: &'static str = "Responses are cached in the real server under the variant's \
+        keys; the backend (its orders, its 500s, its response times) stays the model, counted but \
+        not slept; the most entries cached at once (max_entries) is measured on the simulator \
+        only (a shared server's DBSIZE counts other clients' keys).";
+
+    fn run_on<D: Driver>(p: &Params, variant: Rules, seed: u64, d: &D) -> Result<VariantReport> {
+        run(p, variant, seed, d)
     }
 }
 
@@ -540,8 +546,8 @@ fn rules(variant: Rules) -> CacheRules {
     }
 }
 
-/// Runs `variant`: every request through the cache with the variant's rules.
-fn run(p: &Params, variant: Rules, seed: u64) -> Result<VariantReport> {
+/// Runs `variant` on `d`: every request through the cache with the variant's rules.
+fn run<D: Driver>(p: &Params, variant: Rules, seed: u64, d: &D) -> Result<VariantReport> {
     let workload = Workload::from_params(p)?;
     let arrivals = Arrivals::Poisson {
         per_sec: workload.rate,
@@ -553,12 +559,14 @@ fn run(p: &Params, variant: Rules, seed: u64) -> Result<VariantReport> {
     let end = SimTime::ZERO + workload.duration;
     let bucket = SimDuration::from_secs_f64(p.get("bucket_ms")? / 1e3);
     let mut metrics = Metrics::new(bucket, end, u64::MAX, 0, None);
-    // The model at zero round trip on a clock this loop moves (the lookup's round trip is
-    // added to each request's time below).
-    let exec = Executor::new();
-    let store = SimL2::new(exec.sim().clone(), L2::new(), SimDuration::ZERO);
-    let model = || store.model().borrow();
-    let mut monitor = Monitor::new(bucket, alert_thresholds(p)?, &model());
+    // The shared cache at zero round trip on a clock this loop moves (the simulator's lookup
+    // round trip is added to each request's time below; live, the trip is real).
+    let store = d.store(SimDuration::ZERO)?;
+    let model = d.model(&store);
+    let mut monitor = match model {
+        Some(l2) => Some(Monitor::new(bucket, alert_thresholds(p)?, &l2.borrow())),
+        None => None,
+    };
     let mut backend = Backend {
         products: workload.products.keys(),
         orders: vec![0; workload.users as usize],
@@ -587,9 +595,14 @@ fn run(p: &Params, variant: Rules, seed: u64) -> Result<VariantReport> {
     let mut in_flight: BinaryHeap<Reverse<SimTime>> = BinaryHeap::new();
     let mut max_in_flight = 0u64;
     for request in workload.requests(seed) {
-        monitor.catch_up(&model(), request.at);
-        exec.advance_to(request.at);
-        store.sync_clock();
+        if let (Some(monitor), Some(l2)) = (&mut monitor, model) {
+            monitor.catch_up(&l2.borrow(), request.at);
+        }
+        d.advance_to(request.at)?;
+        if let Some(l2) = model {
+            // The model's clock moves when a command arrives or when told: now.
+            l2.borrow_mut().advance_to(request.at);
+        }
         let endpoint = request.endpoint;
         let method = endpoint.method();
         let key = rules.key(
@@ -606,15 +619,18 @@ fn run(p: &Params, variant: Rules, seed: u64) -> Result<VariantReport> {
         );
         let truth = backend.answer(&request);
         let looks_up = rules.may_store(method, 200);
+        let lookup_time = if looks_up { rtt } else { SimDuration::ZERO };
         let cached = if looks_up {
-            block_on_store(&exec, store.get(key.as_bytes()))
-                .ok()
+            let got = d.block_on(store.get(key.as_bytes()));
+            let replied = d.replied(request.at, lookup_time);
+            // A lookup the cache cannot answer goes to the backend, as a miss does.
+            fail_open(&mut metrics, replied, got)?
                 .flatten()
                 .and_then(|bytes| Response::decode(&bytes))
         } else {
             None
         };
-        let lookup_time = if looks_up { rtt } else { SimDuration::ZERO };
+        let looked = d.replied(request.at, lookup_time);
         let op = match method {
             "GET" => Op::Read(endpoint.index()),
             _ => Op::Write(endpoint.index()),
@@ -641,17 +657,21 @@ fn run(p: &Params, variant: Rules, seed: u64) -> Result<VariantReport> {
                 served: Served::L2,
                 stale: wrong,
             };
-            metrics.record_request(op, request.at, request.at + lookup_time, outcome);
+            metrics.record_request(op, request.at, looked, outcome);
             (answer, wrong, "cache")
         } else {
-            let stored_elsewhere = spellings.get(&same_answer).is_some_and(|keys| {
-                keys.iter()
-                    .any(|k| *k != key && model().is_live(k.as_bytes()))
+            // A miss whose answer is stored under another spelling of the same request: only the
+            // model can be asked without sending commands the live run would count.
+            let stored_elsewhere = model.is_some_and(|l2| {
+                spellings.get(&same_answer).is_some_and(|keys| {
+                    let l2 = l2.borrow();
+                    keys.iter().any(|k| *k != key && l2.is_live(k.as_bytes()))
+                })
             });
             if looks_up && stored_elsewhere {
                 report.spelling_misses += 1;
             }
-            let called = request.at + lookup_time;
+            let called = looked;
             let done = called + request.backend_time;
             while in_flight.peek().is_some_and(|Reverse(t)| *t <= called) {
                 in_flight.pop();
@@ -669,17 +689,21 @@ fn run(p: &Params, variant: Rules, seed: u64) -> Result<VariantReport> {
             if endpoint == Endpoint::PlaceOrder {
                 // The application drops the user's cached order list, which has just changed.
                 let orders = rules.key("GET", "/me/orders", "", Some(request.user));
-                block_on_store(&exec, store.del(orders.as_bytes()))?;
+                // One that cannot leaves it stale until its TTL ends (fail open).
+                let dropped = d.block_on(store.del(orders.as_bytes()));
+                fail_open(&mut metrics, called, dropped)?;
             }
             if rules.may_store(method, answer.status) {
                 let bytes = answer.encode();
-                // The model's only failure is a value over 512 MiB; these are a few bytes.
-                block_on_store(&exec, store.set(key.as_bytes(), &bytes, Some(ttl))).ok();
+                let stored = d.block_on(store.set(key.as_bytes(), &bytes, Some(ttl)));
+                fail_open(&mut metrics, called, stored)?;
                 spellings
                     .entry(same_answer)
                     .or_default()
                     .insert(key.clone());
-                report.max_entries = report.max_entries.max(model().dbsize());
+                if let Some(l2) = model {
+                    report.max_entries = report.max_entries.max(l2.borrow().dbsize());
+                }
             }
             let outcome = match (method, answer.status) {
                 (_, 500) => {
@@ -712,12 +736,17 @@ fn run(p: &Params, variant: Rules, seed: u64) -> Result<VariantReport> {
             });
         }
     }
-    monitor.catch_up(&model(), end);
+    let monitoring = match (monitor, model) {
+        (Some(mut monitor), Some(l2)) => {
+            monitor.catch_up(&l2.borrow(), end);
+            Some(monitor.finish(&l2.borrow()))
+        }
+        _ => None,
+    };
     let (summary, series) = metrics.finish(max_in_flight);
-    let monitoring = monitor.finish(&model());
     Ok(VariantReport {
         section: Some(report.into()),
-        monitoring: Some(monitoring),
+        monitoring,
         ..VariantReport::basic(variant.name(), summary, series)
     })
 }

@@ -28,15 +28,15 @@ use super::common::{
     alert_thresholds, db_latency, ms, param, secs, with_common, PRODUCTS, SERVICE_PARAMS,
 };
 use super::contract::{variants, Experiment, VariantSet};
+use super::driver::{fail_open, Driver};
 use super::lab::check_request_budget;
 use super::params::{ParamSpec, Params};
 use super::report::VariantReport;
 use crate::error::{Error, Result};
 use crate::manager::{Monitor, Tags};
 use crate::metrics::{Metrics, Outcome, PeakInFlight, Purpose, Served};
-use crate::sim::{Executor, SimDuration, SimRng, SimTime};
-use crate::strategy::{block_on_store, SimL2, Store};
-use crate::tiers::L2;
+use crate::sim::{SimDuration, SimRng, SimTime};
+use crate::strategy::{all_ok, count_of, Cmd, Store};
 use crate::workload::{Arrivals, Op, PoissonClock, Zipf};
 use serde::Serialize;
 
@@ -244,8 +244,14 @@ impl Experiment for TaggedPages {
         )
     }
 
-    fn run(p: &Params, variant: Tagging, seed: u64) -> Result<VariantReport> {
-        run(p, variant, seed)
+    const LIVE: &'static str = "Pages, tag sets and flushes live in the real server (on a \
+        cluster a tag's set and its pages sit in different slots: pruning and flushing go slot by \
+        slot); the database's render time stays the model's, counted but not slept, as in the \
+        simulation; tag-set sizes are read with SCARD at each bucket's end, and L2's used memory \
+        is not measured live.";
+
+    fn run_on<D: Driver>(p: &Params, variant: Tagging, seed: u64, d: &D) -> Result<VariantReport> {
+        run(p, variant, seed, d)
     }
 }
 
@@ -262,8 +268,8 @@ fn rendered_at(page: &[u8]) -> Option<SimTime> {
     text.parse().ok().map(SimTime)
 }
 
-/// Runs variant `tagging`.
-fn run(p: &Params, tagging: Tagging, seed: u64) -> Result<VariantReport> {
+/// Runs variant `tagging` on `d`.
+fn run<D: Driver>(p: &Params, tagging: Tagging, seed: u64, d: &D) -> Result<VariantReport> {
     let rate = p.get("rate")?;
     let update_rate = p.get("update_rate")?;
     let duration = secs(p, "duration_s")?;
@@ -285,12 +291,14 @@ fn run(p: &Params, tagging: Tagging, seed: u64) -> Result<VariantReport> {
     let bucket = ms(p, "bucket_ms")?;
     let end = SimTime::ZERO + duration;
     let mut metrics = Metrics::new(bucket, end, u64::MAX, 0, None);
-    // The model at zero round trip on a clock this loop moves (the round trip is added to each
-    // request's time below).
-    let exec = Executor::new();
-    let store = SimL2::new(exec.sim().clone(), L2::new(), SimDuration::ZERO);
-    let model = || store.model().borrow_mut();
-    let mut monitor = Monitor::new(bucket, alert_thresholds(p)?, &model());
+    // The shared cache at zero round trip on a clock this loop moves (the simulator's round trip
+    // is added to each request's time below; live, the trip is real).
+    let store = d.store(SimDuration::ZERO)?;
+    let model = d.model(&store);
+    let mut monitor = match model {
+        Some(l2) => Some(Monitor::new(bucket, alert_thresholds(p)?, &l2.borrow())),
+        None => None,
+    };
     let tags = Tags::new(TAG_PREFIX);
     let tag_keys: Vec<String> = catalogue.all_tags().map(|t| tags.set_key(&t)).collect();
     let mut report = TagsReport {
@@ -313,16 +321,35 @@ fn run(p: &Params, tagging: Tagging, seed: u64) -> Result<VariantReport> {
         });
     }
     let mut measured = 0u64;
-    let mut measure_until = |l2: &mut L2, report: &mut TagsReport, now: SimTime| {
+    let mut last_sizes: Vec<u64> = vec![0; tag_keys.len()];
+    // Every bucket that ended by `now` gets its tag sets' sizes: read from the model at the
+    // bucket's end, or (live, no model) counted with SCARD now.
+    let mut measure_until = |report: &mut TagsReport,
+                             metrics: &mut Metrics,
+                             now: SimTime|
+     -> Result<()> {
         while measured < buckets && SimTime((measured + 1) * bucket.as_micros()).min(end) <= now {
-            l2.advance_to(SimTime((measured + 1) * bucket.as_micros()).min(end));
-            let sizes = tag_keys.iter().map(|k| l2.set_len(k.as_bytes()));
-            let (total, largest) = sizes.fold((0, 0), |(t, m), n| (t + n, m.max(n)));
+            let sizes = match model {
+                Some(l2) => {
+                    let mut l2 = l2.borrow_mut();
+                    l2.advance_to(SimTime((measured + 1) * bucket.as_micros()).min(end));
+                    report.used_memory_bytes.push(l2.used_memory());
+                    tag_keys.iter().map(|k| l2.set_len(k.as_bytes())).collect()
+                }
+                // A count the server cannot give (it is down) is counted as an L2 error, and
+                // the bucket repeats the last sizes known.
+                None => match fail_open(metrics, now, d.block_on(set_sizes(&store, &tag_keys)))? {
+                    Some(sizes) => sizes,
+                    None => last_sizes.clone(),
+                },
+            };
+            last_sizes.clone_from(&sizes);
+            let (total, largest) = sizes.iter().fold((0, 0), |(t, m), &n| (t + n, m.max(n)));
             report.tag_members.push(total);
-            report.used_memory_bytes.push(l2.used_memory());
             report.largest_tag_set = report.largest_tag_set.max(largest);
             measured += 1;
         }
+        Ok(())
     };
     let mut last_update = vec![SimTime::ZERO; catalogue.products as usize];
     let mut rng = SimRng::fork(seed, WORKLOAD_STREAM);
@@ -335,25 +362,31 @@ fn run(p: &Params, tagging: Tagging, seed: u64) -> Result<VariantReport> {
         if at >= end {
             break;
         }
-        monitor.catch_up(&model(), at);
-        measure_until(&mut model(), &mut report, at);
-        exec.advance_to(at);
+        if let (Some(monitor), Some(l2)) = (&mut monitor, model) {
+            monitor.catch_up(&l2.borrow(), at);
+        }
+        measure_until(&mut report, &mut metrics, at)?;
+        d.advance_to(at)?;
         if rng.chance(update_share) {
             let product = rng.below(catalogue.products);
             last_update[product as usize] = at;
             report.updates += 1;
             metrics.record_db_query(at, product, Purpose::Write);
-            metrics.record_request(Op::Write(product), at, at + rtt, Outcome::Write);
-            report.flushed_pages += match tagging {
+            let flushed = match tagging {
                 Tagging::NoTags => {
                     let key = catalogue.key(Page::Product(product));
-                    u64::from(block_on_store(&exec, store.del(key.as_bytes()))?)
+                    d.block_on(store.del(key.as_bytes())).map(u64::from)
                 }
                 Tagging::Bounded | Tagging::Unbounded => {
                     let tag = format!("product:{product}");
-                    block_on_store(&exec, tags.invalidate_tag(&store, &tag))?
+                    d.block_on(tags.invalidate_tag(&store, &tag))
                 }
             };
+            let done = d.replied(at, rtt);
+            metrics.record_request(Op::Write(product), at, done, Outcome::Write);
+            // A flush the cache could not run leaves its pages stale until their TTL ends; the
+            // update itself is in the database (fail open).
+            report.flushed_pages += fail_open(&mut metrics, done, flushed)?.unwrap_or(0);
             continue;
         }
         let draw = rng.unit();
@@ -366,9 +399,10 @@ fn run(p: &Params, tagging: Tagging, seed: u64) -> Result<VariantReport> {
         };
         let key = catalogue.key(page);
         let number = catalogue.number(page);
-        let cached = block_on_store(&exec, store.get(key.as_bytes()))
-            .ok()
-            .flatten();
+        let got = d.block_on(store.get(key.as_bytes()));
+        let replied = d.replied(at, rtt);
+        // A read the cache cannot answer renders the page, as a miss does.
+        let cached = fail_open(&mut metrics, replied, got)?.flatten();
         match cached.as_deref().and_then(rendered_at) {
             Some(rendered) => {
                 let stale = catalogue
@@ -380,12 +414,12 @@ fn run(p: &Params, tagging: Tagging, seed: u64) -> Result<VariantReport> {
                     served: Served::L2,
                     stale,
                 };
-                metrics.record_request(Op::Read(number), at, at + rtt, outcome);
+                metrics.record_request(Op::Read(number), at, replied, outcome);
             }
             None => {
-                metrics.record_db_query(at + rtt, number, Purpose::Load);
-                let done = at + rtt + database.sample(&mut db_rng);
-                in_flight.add(at + rtt, done);
+                metrics.record_db_query(replied, number, Purpose::Load);
+                let done = replied + database.sample(&mut db_rng);
+                in_flight.add(replied, done);
                 let outcome = Outcome::Read {
                     served: Served::Db,
                     stale: false,
@@ -393,26 +427,40 @@ fn run(p: &Params, tagging: Tagging, seed: u64) -> Result<VariantReport> {
                 metrics.record_request(Op::Read(number), at, done, outcome);
                 let page_tags = catalogue.tags(page);
                 let fill = cache_page(&store, &tags, tagging, &key, &page_tags, at, ttl);
-                block_on_store(&exec, fill)?;
-                report.pages_cached += 1;
+                let filled = d.block_on(fill);
+                let now = d.replied(at, rtt);
+                report.pages_cached += u64::from(fail_open(&mut metrics, now, filled)?.is_some());
             }
         }
     }
-    monitor.catch_up(&model(), end);
-    measure_until(&mut model(), &mut report, end);
+    d.advance_to(end)?;
+    if let (Some(monitor), Some(l2)) = (&mut monitor, model) {
+        monitor.catch_up(&l2.borrow(), end);
+    }
+    measure_until(&mut report, &mut metrics, end)?;
+    let monitoring = match (monitor, model) {
+        (Some(monitor), Some(l2)) => Some(monitor.finish(&l2.borrow())),
+        _ => None,
+    };
     // No database pool here: each render runs on its own connection.
     let (summary, series) = metrics.finish(in_flight.peak());
-    let monitoring = monitor.finish(&model());
     Ok(VariantReport {
         section: Some(report.into()),
-        monitoring: Some(monitoring),
+        monitoring,
         ..VariantReport::basic(tagging.name(), summary, series)
     })
 }
 
+/// Every tag set's size (`SCARD`, one pipeline).
+async fn set_sizes<S: Store>(store: &S, tag_keys: &[String]) -> Result<Vec<u64>> {
+    let cmds: Vec<Cmd> = tag_keys.iter().map(|k| Cmd::SCard(k.as_bytes())).collect();
+    let replies = all_ok("SCARD", store.pipeline(&cmds).await?)?;
+    replies.into_iter().map(|r| count_of("SCARD", r)).collect()
+}
+
 /// Caches the page rendered at `at` under `key` for `ttl`, tagged as the variant tags.
-async fn cache_page(
-    store: &SimL2,
+async fn cache_page<S: Store>(
+    store: &S,
     tags: &Tags,
     tagging: Tagging,
     key: &str,

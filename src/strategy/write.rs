@@ -42,7 +42,7 @@ use super::store::{bad_reply, bulk_of};
 use super::{data_key, CachedEntry, Cmd, Ctx, Response, Script, Server, SetWhen, Store};
 use crate::error::Result;
 use crate::metrics::{Purpose, Served};
-use crate::sim::{SimDuration, SimTime};
+use crate::sim::{Runtime, SimDuration, SimTime};
 use crate::tiers::l2::Reply;
 use crate::tiers::Row;
 use std::cell::RefCell;
@@ -133,13 +133,13 @@ struct WriteMark {
 }
 
 /// Marks a write of `key` as running until it is dropped (finished or abandoned).
-struct Writing<'a> {
+struct Writing<'a, R: Runtime> {
     marks: &'a RefCell<BTreeMap<u64, WriteMark>>,
     key: u64,
-    sim: &'a crate::sim::Sim,
+    sim: &'a R,
 }
 
-impl Drop for Writing<'_> {
+impl<R: Runtime> Drop for Writing<'_, R> {
     fn drop(&mut self) {
         let mut marks = self.marks.borrow_mut();
         let mark = marks.entry(self.key).or_default();
@@ -174,7 +174,7 @@ impl WritePaths {
 
     /// Rows whose database version is older than their newest write (write-behind's queued or
     /// lost writes; other paths write the database first, so none).
-    pub fn rows_behind<S: Store + 'static>(&self, ctx: &Ctx<S>) -> u64 {
+    pub fn rows_behind<S: Store + 'static, R: Runtime>(&self, ctx: &Ctx<S, R>) -> u64 {
         let handed_out = self.handed_out.borrow();
         handed_out
             .iter()
@@ -190,7 +190,7 @@ impl WritePaths {
     /// The process dies: the write-behind queue and the in-process L1 are gone (the lost writes
     /// are listed in [`WriteStats::lost`]). A flush statement already sent still commits. The
     /// instance restarts at once with an empty queue; the shared cache keeps what it held.
-    pub fn crash<S: Store + 'static>(&self, ctx: &Ctx<S>) {
+    pub fn crash<S: Store + 'static, R: Runtime>(&self, ctx: &Ctx<S, R>) {
         let lost: Vec<Row> = self.queue.borrow_mut().drain(..).collect();
         self.stats.borrow_mut().lost.extend(lost);
         if let Some(l1) = &ctx.l1 {
@@ -199,16 +199,16 @@ impl WritePaths {
     }
 
     /// The newest version of `key` a write has produced: the database's, or a queued one.
-    fn newest(&self, ctx: &Ctx<impl Store + 'static>, key: u64) -> Option<u64> {
+    fn newest(&self, ctx: &Ctx<impl Store + 'static, impl Runtime>, key: u64) -> Option<u64> {
         let queued = self.handed_out.borrow().get(&key).copied();
         ctx.db.current_version(key).max(queued)
     }
 
     /// Stores a loaded `entry` the way this path fills (stamping its freshness), counting
     /// put-backs and refusals; true if the cache took it.
-    async fn fill<S: Store + 'static>(
+    async fn fill<S: Store + 'static, R: Runtime>(
         &self,
-        ctx: &Ctx<S>,
+        ctx: &Ctx<S, R>,
         key: u64,
         entry: &mut CachedEntry,
     ) -> Result<bool> {
@@ -254,7 +254,7 @@ impl WritePaths {
     /// own L1 update (or removal) must not be undone by it.
     fn l1_fill_unless_written(
         &self,
-        ctx: &Ctx<impl Store + 'static>,
+        ctx: &Ctx<impl Store + 'static, impl Runtime>,
         key: u64,
         entry: &CachedEntry,
         asked_at: SimTime,
@@ -265,7 +265,7 @@ impl WritePaths {
         }
     }
 
-    fn start_writing<'a>(&'a self, sim: &'a crate::sim::Sim, key: u64) -> Writing<'a> {
+    fn start_writing<'a, R: Runtime>(&'a self, sim: &'a R, key: u64) -> Writing<'a, R> {
         self.writing.borrow_mut().entry(key).or_default().running += 1;
         Writing {
             marks: &self.writing,
@@ -275,13 +275,21 @@ impl WritePaths {
     }
 
     /// Whether a read of `entry` should reload it ahead of its expiry.
-    fn refresh_due(&self, ctx: &Ctx<impl Store + 'static>, entry: &CachedEntry) -> bool {
+    fn refresh_due(
+        &self,
+        ctx: &Ctx<impl Store + 'static, impl Runtime>,
+        entry: &CachedEntry,
+    ) -> bool {
         self.refresh_ahead
             .is_some_and(|window| entry.found() && entry.fresh_until.since(ctx.now()) <= window)
     }
 
     /// Updates the database row: the new version, or `None` for a key that does not exist.
-    async fn commit<S: Store + 'static>(&self, ctx: &Ctx<S>, key: u64) -> Option<u64> {
+    async fn commit<S: Store + 'static, R: Runtime>(
+        &self,
+        ctx: &Ctx<S, R>,
+        key: u64,
+    ) -> Option<u64> {
         ctx.metrics
             .borrow_mut()
             .record_db_query(ctx.now(), key, Purpose::Write);
@@ -297,7 +305,7 @@ impl WritePaths {
     }
 
     /// Write-behind: hands out the key's next version and queues it.
-    fn enqueue(&self, ctx: &Ctx<impl Store + 'static>, key: u64) -> Option<u64> {
+    fn enqueue(&self, ctx: &Ctx<impl Store + 'static, impl Runtime>, key: u64) -> Option<u64> {
         let version = self.newest(ctx, key)? + 1;
         self.handed_out.borrow_mut().insert(key, version);
         let mut queue = self.queue.borrow_mut();
@@ -310,7 +318,7 @@ impl WritePaths {
     /// Write-behind: sends the writes queued now to the database, `batch_size` rows per
     /// statement, one statement after the other (writes queued meanwhile wait for the next
     /// flush); within a statement only a key's newest version is written.
-    async fn flush<S: Store + 'static>(&self, ctx: &Ctx<S>, batch_size: u64) {
+    async fn flush<S: Store + 'static, R: Runtime>(&self, ctx: &Ctx<S, R>, batch_size: u64) {
         let batch_len = usize::try_from(batch_size).unwrap_or(usize::MAX).max(1);
         let mut due = self.queued();
         loop {
@@ -512,8 +520,8 @@ return 1
 
 /// Reads `key` through L1 and L2 to the database, filling the caches the way `paths` fills, and
 /// starting a refresh-ahead reload when one is due.
-pub async fn read_with<S: Store + 'static>(
-    ctx: &Rc<Ctx<S>>,
+pub async fn read_with<S: Store + 'static, R: Runtime>(
+    ctx: &Rc<Ctx<S, R>>,
     paths: &Rc<WritePaths>,
     key: u64,
 ) -> Result<Observed> {
@@ -555,7 +563,11 @@ pub async fn read_with<S: Store + 'static>(
 }
 
 /// Starts a reload of `key` unless one is already running.
-fn refresh_in_background<S: Store + 'static>(ctx: &Rc<Ctx<S>>, paths: &Rc<WritePaths>, key: u64) {
+fn refresh_in_background<S: Store + 'static, R: Runtime>(
+    ctx: &Rc<Ctx<S, R>>,
+    paths: &Rc<WritePaths>,
+    key: u64,
+) {
     if !ctx.refreshing.borrow_mut().insert(key) {
         return;
     }
@@ -596,8 +608,8 @@ fn refresh_in_background<S: Store + 'static>(ctx: &Rc<Ctx<S>>, paths: &Rc<WriteP
 /// assert_eq!((seen.response.entry.version, seen.db_version), (Some(2), Some(2)));
 /// assert_eq!(paths.stats().db_writes, 1);
 /// ```
-pub async fn write_with<S: Store + 'static>(
-    ctx: &Ctx<S>,
+pub async fn write_with<S: Store + 'static, R: Runtime>(
+    ctx: &Ctx<S, R>,
     paths: &WritePaths,
     key: u64,
 ) -> Result<()> {
@@ -651,7 +663,11 @@ pub async fn write_with<S: Store + 'static>(
 }
 
 /// Puts a writer's new `version` of `key` in both caches.
-async fn set_written<S: Store + 'static>(ctx: &Ctx<S>, key: u64, version: u64) -> Result<()> {
+async fn set_written<S: Store + 'static, R: Runtime>(
+    ctx: &Ctx<S, R>,
+    key: u64,
+    version: u64,
+) -> Result<()> {
     let mut entry = CachedEntry {
         version: Some(version),
         fresh_until: SimTime::ZERO,
@@ -665,8 +681,8 @@ async fn set_written<S: Store + 'static>(ctx: &Ctx<S>, key: u64, version: u64) -
 /// Starts write-behind's flush worker (nothing for other paths): every `flush_every` it sends
 /// what is queued to the database, and it stops once `done()` says no more writes can come and the
 /// queue is empty — the orderly shutdown, which loses nothing.
-pub fn start_flush_worker<S: Store + 'static>(
-    ctx: &Rc<Ctx<S>>,
+pub fn start_flush_worker<S: Store + 'static, R: Runtime>(
+    ctx: &Rc<Ctx<S, R>>,
     paths: &Rc<WritePaths>,
     done: impl Fn() -> bool + 'static,
 ) {
