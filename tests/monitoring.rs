@@ -173,3 +173,42 @@ fn every_scenario_reports_what_a_monitor_saw() {
         }
     }
 }
+
+#[test]
+fn the_series_shows_each_buckets_counters_as_the_totals_do() {
+    let r = run_with("stampede", &QUICK_STAMPEDE, 1);
+    for v in &r.variants {
+        let m = monitoring(v);
+        let s = &m.series;
+        // One sample per bucket of the report's series, at the same times.
+        assert_eq!(s.t_s, v.series.t_s, "{}", v.name);
+        // Lookups after the last bucket (the last requests finishing) count in the totals only.
+        let hits: u64 = s.keyspace_hits.iter().sum();
+        let misses: u64 = s.keyspace_misses.iter().sum();
+        assert!(
+            hits <= m.keyspace_hits && misses <= m.keyspace_misses,
+            "{}",
+            v.name
+        );
+        assert!(m.keyspace_hits - hits < 100, "{}", v.name);
+        assert_eq!(
+            s.keys.iter().max().copied(),
+            Some(m.peak_keys),
+            "{}",
+            v.name
+        );
+        let expired: u64 = s.expired_keys.iter().sum();
+        assert!(expired <= m.expired_keys, "{}", v.name);
+    }
+    // The 1,000 keys warmed at 0 s expire at their TTL (5 s): the hot key at the very end of
+    // bucket 4 (the monitor samples a bucket after everything due at its end), the 999 cold ones
+    // when the expiry cycle or a read finds them.
+    let none = &monitoring(r.variant("none").unwrap()).series;
+    let before: u64 = none.expired_keys[..5].iter().sum();
+    let from: u64 = none.expired_keys[5..].iter().sum();
+    assert!(
+        before <= 1 && before + from >= 1_000,
+        "{:?}",
+        none.expired_keys
+    );
+}

@@ -627,7 +627,9 @@ fn run(p: &Params, variant: Coherence, seed: u64) -> Result<VariantReport> {
     };
     cluster.warm(warm_l2_keys, warm_l1_keys, config.db_latency.median())?;
     for ctx in &cluster.instances {
-        ctx.metrics.borrow_mut().start_event_log(config.event_log);
+        ctx.metrics
+            .borrow_mut()
+            .start_event_log(config.event_log, config.event_log_from);
     }
     let serving = cluster.clone();
     // Every instance is a client of the same L2 server: the monitor polls it through the first.
