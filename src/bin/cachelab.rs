@@ -749,8 +749,14 @@ mod cli {
         println!("  parameters:");
         for p in &s.params {
             println!(
-                "    {:<20} {:>10} {:<12} [{} .. {}]  {}",
-                p.name, p.default, p.unit, p.min, p.max, p.meaning
+                "    {:<20} {:>10} {:<12} [{} .. {}]  {}: {}",
+                p.name,
+                p.default,
+                p.unit,
+                p.min,
+                p.max,
+                scenario::label(p.name).unwrap_or(p.name),
+                p.meaning
             );
         }
         println!();
