@@ -212,3 +212,29 @@ fn the_series_shows_each_buckets_counters_as_the_totals_do() {
         none.expired_keys
     );
 }
+
+/// The parameter set for a "try this" of the penetration lesson: negative caching pays for its
+/// saved queries in memory, one "not found" entry per missing key, and a mark between the
+/// existing data (1.12 MB) and what the negative entries add pages for null-cache alone.
+#[test]
+fn negative_caching_trips_a_memory_mark_that_the_other_variants_stay_under() {
+    for seed in SEEDS {
+        let r = run_with(
+            "penetration",
+            &[("duration_s", "10"), ("alert_memory_mb", "1.5")],
+            seed,
+        );
+        for v in &r.variants {
+            let fired = alert_times(v, AlertKind::MemoryHigh);
+            let expected = v.name == "null-cache";
+            assert_eq!(
+                !fired.is_empty(),
+                expected,
+                "seed {seed} {}: {fired:?}",
+                v.name
+            );
+        }
+        let grown = &monitoring(r.variant("null-cache").unwrap()).series;
+        assert!(grown.used_memory_bytes.windows(2).all(|w| w[0] <= w[1]));
+    }
+}
