@@ -174,6 +174,12 @@ impl<F: std::future::Future> std::future::Future for InRequest<F> {
     }
 }
 
+/// Runs `future`, work that is no request (a warm-up's reads), so that step mode lists none of
+/// the events it causes.
+pub async fn unlisted<F: std::future::Future>(future: F) -> F::Output {
+    in_request(Some(UNLISTED), future).await
+}
+
 /// The request being polled, if any (see [`in_request`]).
 pub fn current_request() -> Option<u64> {
     CURRENT_REQUEST.with(std::cell::Cell::get)

@@ -149,3 +149,41 @@ fn logging_observes_the_run_without_changing_it() {
         assert_eq!(a.series, b.series, "{}", a.name);
     }
 }
+
+#[test]
+fn the_writes_and_several_instances_lessons_number_their_requests_too() {
+    for scenario in ["consistency", "multilayer"] {
+        let given: Vec<(String, String)> = [("duration_s", "3"), ("event_log", "300")]
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let r = run(scenario, &given, 1).unwrap();
+        for v in &r.variants {
+            // Only a background worker's statements (write-behind's flushes) belong to no request.
+            let (numbered, worker): (Vec<Event>, Vec<Event>) =
+                v.events.iter().cloned().partition(|e| e.req.is_some());
+            assert!(
+                worker.iter().all(|e| e.what
+                    == EventKind::DbQuery {
+                        purpose: cachelab::metrics::Purpose::Write
+                    }),
+                "{scenario} {}: {worker:?}",
+                v.name
+            );
+            let groups = by_request(&numbered);
+            assert!(groups.len() >= 30, "{scenario} {}", v.name);
+            for (id, events) in &groups {
+                assert!(
+                    matches!(events[0].what, EventKind::Arrived { .. }),
+                    "{scenario} {} request {id}: {events:?}",
+                    v.name
+                );
+                assert!(
+                    events.iter().any(|e| is_end(e)),
+                    "{scenario} {} {id}",
+                    v.name
+                );
+            }
+        }
+    }
+}

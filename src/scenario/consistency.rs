@@ -17,7 +17,7 @@ use super::lab::{self};
 use super::params::{ParamSpec, Params};
 use super::report::VariantReport;
 use crate::error::{Error, Result};
-use crate::metrics::{per_bucket, Outcome};
+use crate::metrics::{in_request, per_bucket, Outcome};
 use crate::sim::{SimDuration, SimTime};
 use crate::strategy::{
     read_with, start_flush_worker, write_with, Ctx, Observed, SimL2, WritePath, WritePaths,
@@ -283,6 +283,12 @@ fn run_variant(p: &Params, variant: WriteVariant, seed: u64) -> Result<VariantRe
 
 /// One request: a read judged for staleness, or a write, under the request timeout.
 async fn serve(ctx: Rc<Ctx<SimL2>>, paths: Rc<WritePaths>, judge: Rc<Judge>, op: Op) {
+    // Step mode numbers the request, so that its events (ending with its outcome) carry it.
+    let id = ctx.metrics.borrow_mut().arrive(ctx.sim.now(), op);
+    in_request(id, serve_numbered(ctx, paths, judge, op)).await;
+}
+
+async fn serve_numbered(ctx: Rc<Ctx<SimL2>>, paths: Rc<WritePaths>, judge: Rc<Judge>, op: Op) {
     judge.in_flight.set(judge.in_flight.get() + 1);
     let arrived = ctx.sim.now();
     let limit = ctx.policy.request_timeout;

@@ -35,7 +35,7 @@ use super::lab::{busiest_keys, check_request_budget, drive, LabConfig};
 use super::params::{ParamSpec, Params};
 use super::report::VariantReport;
 use crate::error::{Error, Result};
-use crate::metrics::{Metrics, Outcome, Served};
+use crate::metrics::{current_request, in_request, unlisted, Metrics, Outcome, Served};
 use crate::sim::{Executor, Sim, SimDuration, SimRng, SimTime};
 use crate::strategy::{self, Ctx, Response, SimL2};
 use crate::tiers::{Db, L1, L2};
@@ -356,9 +356,10 @@ impl Cluster {
         for ctx in &self.instances {
             for key in 0..l1_keys {
                 let ctx = ctx.clone();
-                ctx.sim.clone().spawn_detached(async move {
+                // Not a request: step mode's log leaves out its steps too.
+                ctx.sim.clone().spawn_detached(unlisted(async move {
                     let _ = strategy::read(&ctx, key).await;
-                });
+                }));
             }
         }
         Ok(())
@@ -370,14 +371,17 @@ impl Cluster {
         self.next.set(turn + 1);
         let at = (turn % self.instances.len() as u64) as usize;
         let cluster = self.clone();
-        async move {
+        // Step mode numbers the request on its instance (merged logs renumber: see Metrics::merge).
+        let ctx = &self.instances[at];
+        let id = ctx.metrics.borrow_mut().arrive(ctx.sim.now(), op);
+        in_request(id, async move {
             match op {
                 Op::Read(key) => {
                     cluster.read(at, key).await;
                 }
                 Op::Write(key) => cluster.write(at, key).await,
             }
-        }
+        })
     }
 
     /// Instance `at` reads `key` through the strategy's read path; the answer is judged stale or
@@ -437,13 +441,14 @@ impl Cluster {
         let ctx = &self.instances[at];
         let arrived = ctx.sim.now();
         let (cluster, writer) = (self.clone(), ctx.clone());
-        let write = ctx.sim.spawn(async move {
+        // The write's own task still belongs to this request (in step mode's log).
+        let write = ctx.sim.spawn(in_request(current_request(), async move {
             let done = strategy::write(&writer, key).await.is_ok();
             if done {
                 cluster.publish(key);
             }
             done
-        });
+        }));
         let answered = ctx.sim.timeout(ctx.policy.request_timeout, write).await;
         self.tally.borrow_mut().writes += 1;
         let outcome = if matches!(answered, Ok(true)) {
