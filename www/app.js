@@ -227,7 +227,11 @@ function fieldsChanged() {
  * Under `rate` and `duration_s` (lessons that have both): the most requests they can issue and
  * the core's budget, named before a run that the core would refuse.
  */
+let budgetAsked = 0;
 async function checkBudget() {
+  // Only the latest edit's answer is shown: an older one arriving late would put back a line
+  // for values no longer in the fields (and move the Run button under the pointer).
+  const asked = ++budgetAsked;
   const box = $('budget');
   const has = (n) => specs.some((s) => s.name === n);
   const [rate, duration] = ['p-rate', 'p-duration_s'].map((id) => document.getElementById(id)?.value.trim() ?? '');
@@ -237,6 +241,7 @@ async function checkBudget() {
     return;
   }
   const { most, limit } = await checks.call('requestBudget', [Number(rate), Number(duration)]);
+  if (asked !== budgetAsked) return;
   const over = most > limit;
   const n = (x) => x.toLocaleString('en');
   box.hidden = false;
