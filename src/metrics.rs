@@ -251,13 +251,16 @@ impl EventLog {
         });
     }
 
-    /// A request for `key` arrives at `at`: its number if the log admits it, [`UNLISTED`] if the
-    /// log is on but does not (so that none of its events is listed), `None` if the log is off.
+    /// A request for `key` arrives at `at`: its number if the log admits it, [`UNLISTED`] if it
+    /// arrived before the log's start (so that none of its events is listed), `None` if the log
+    /// is off or full.
     fn arrive(&mut self, at: SimTime, key: u64, write: bool) -> Option<u64> {
-        if self.limit == 0 {
+        // Once full, the log stays full and keeps no event of an unnumbered request: later
+        // requests need no number (and no boxed future) to be left out.
+        if self.limit == 0 || self.events.len() >= self.limit {
             return None;
         }
-        if at < self.from || self.events.len() >= self.limit {
+        if at < self.from {
             return Some(UNLISTED);
         }
         let id = self.next_request;
