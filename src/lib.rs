@@ -31,6 +31,8 @@
 //! - [`ratelimit`]: token bucket, fixed window, sliding log and sliding counter limiters whose
 //!   state lives in L2; per-user/IP/endpoint rules, headers, fail-open/closed, admin reset.
 //! - [`fuzz`]: the bodies of the fuzz targets in `fuzz/`, also run on stable by the tests.
+//! - [`glossary`]: the terms the lessons use that the chapter takes for granted, defined once
+//!   for the CLI (`cachelab glossary`) and the page.
 //! - [`error`]: the core's one error type; every face turns it into its own form.
 //! - Faces, which hold no logic: `wasm` (the `#[wasm_bindgen]` exports, wasm32 only),
 //!   `src/bin/cachelab.rs` (the command-line tool) and `redis` (feature `redis`, native only:
@@ -58,6 +60,7 @@ pub mod course;
 pub mod error;
 pub mod fuzz;
 mod fxhash;
+pub mod glossary;
 pub mod manager;
 pub mod metrics;
 pub mod policy;

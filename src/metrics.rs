@@ -42,19 +42,23 @@ pub enum Purpose {
     Write,
 }
 
-/// One line of step mode's event log: what happened to which key, and when.
+/// One line of step mode's event log: what happened to which key, and when, for which request.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Event {
     #[serde(skip)]
     at: SimTime,
-    /// When, in simulated milliseconds (for a request: when it arrived).
+    /// When, in simulated milliseconds.
     pub t_ms: f64,
+    /// The request it happened for (numbered in order of arrival within a run), if it happened
+    /// inside one: the events of one request share it, so a learner can follow that request.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub req: Option<u64>,
     /// The key.
     pub key: u64,
     /// What happened.
     #[serde(flatten)]
     pub what: EventKind,
-    /// For a request: how long it took, in milliseconds.
+    /// For the end of a request: how long it took, in milliseconds.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub latency_ms: Option<f64>,
 }
@@ -63,6 +67,11 @@ pub struct Event {
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum EventKind {
+    /// A request arrived (its first event).
+    Arrived {
+        /// Whether it is a write (else a read).
+        write: bool,
+    },
     /// A read ended, answered by `served`.
     Read {
         /// Which tier answered (or that it waited for another request's load).
@@ -75,8 +84,18 @@ pub enum EventKind {
     Write,
     /// A request failed (timed out, or the load it waited for was abandoned).
     Failed,
+    /// A read found nothing for the key in the in-process L1.
+    L1Miss,
+    /// The key was put into the in-process L1.
+    L1Fill,
     /// A read found the key missing from L2.
     L2Miss,
+    /// A read took the key's lock (`SET NX` won): it loads, the others wait.
+    LockTaken,
+    /// A read found the key's lock held by another request (`SET NX` lost): it waits and polls.
+    LockRefused,
+    /// XFetch's coin said to refresh this fresh entry before it expires: the read loads it.
+    EarlyRefresh,
     /// The database was queried.
     DbQuery {
         /// Why: a cache fill, a lock waiter's fallback, or a write.
@@ -115,32 +134,140 @@ fn purpose_name<S: serde::Serializer>(
     })
 }
 
-/// The first `limit` events of a run; logging stops once it is full, so a long run pays nothing.
+thread_local! {
+    /// The request whose future is being polled right now (see [`in_request`]). The executor
+    /// polls one task at a time, so whatever a poll records synchronously belongs to it.
+    static CURRENT_REQUEST: std::cell::Cell<Option<u64>> = const { std::cell::Cell::new(None) };
+}
+
+/// Runs `future` as request `id`: while it is polled, the events it logs carry `id`. With `None`
+/// (the request is not in the step log) it only awaits `future`.
+pub async fn in_request<F: std::future::Future>(id: Option<u64>, future: F) -> F::Output {
+    match id {
+        None => future.await,
+        // Boxed so that the wrapper needs no pin projection: only logged requests pay for it.
+        Some(id) => {
+            InRequest {
+                id,
+                future: Box::pin(future),
+            }
+            .await
+        }
+    }
+}
+
+struct InRequest<F> {
+    id: u64,
+    future: std::pin::Pin<Box<F>>,
+}
+
+impl<F: std::future::Future> std::future::Future for InRequest<F> {
+    type Output = F::Output;
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<F::Output> {
+        let outer = CURRENT_REQUEST.with(|c| c.replace(Some(self.id)));
+        let polled = self.future.as_mut().poll(cx);
+        CURRENT_REQUEST.with(|c| c.set(outer));
+        polled
+    }
+}
+
+/// Runs `future`, work that is no request (a warm-up's reads), so that step mode lists none of
+/// the events it causes.
+pub async fn unlisted<F: std::future::Future>(future: F) -> F::Output {
+    in_request(Some(UNLISTED), future).await
+}
+
+/// The request being polled, if any (see [`in_request`]).
+pub fn current_request() -> Option<u64> {
+    CURRENT_REQUEST.with(std::cell::Cell::get)
+}
+
+/// Step mode's log: the requests that arrive from `from` on, with every event of each, until
+/// `limit` events are listed. A request is admitted when it arrives, and once admitted all its
+/// events are kept, even those after the log filled up — so no request is cut in half and no step
+/// is listed without the request it belongs to. Events outside any request (a scenario that does
+/// not number its requests) are kept while the log is not full.
 #[derive(Default)]
 struct EventLog {
     limit: usize,
+    from: SimTime,
+    next_request: u64,
+    admitted: std::collections::BTreeSet<u64>,
     events: Vec<Event>,
 }
 
+/// The number of a request that step mode's log does not list (it arrived before the log's start
+/// or after it filled up): never admitted, so none of its events is listed.
+const UNLISTED: u64 = u64::MAX;
+
+/// How many events the tails of admitted requests may add beyond the limit, per allowed event
+/// (a lock waiter polls at most a few dozen times): a bound on memory, never reached in practice.
+const TAIL_FACTOR: usize = 64;
+
 impl EventLog {
-    /// Logs the event `describe` gives, unless the log is full; `describe` runs only when the
-    /// event is kept, so a run without step mode pays one comparison per event.
+    fn on(&self) -> bool {
+        self.limit > 0
+    }
+
+    /// Logs the event `describe` gives if the log keeps it; `describe` runs only when it does,
+    /// so a run without step mode pays one comparison per event.
     fn log(
         &mut self,
         at: SimTime,
         took: Option<SimDuration>,
         describe: impl FnOnce() -> (u64, EventKind),
     ) {
-        if self.events.len() < self.limit {
-            let (key, what) = describe();
-            self.events.push(Event {
-                at,
-                t_ms: at.as_micros() as f64 / 1e3,
-                key,
-                what,
-                latency_ms: took.map(SimDuration::as_millis_f64),
-            });
+        if self.limit == 0 || at < self.from {
+            return;
         }
+        let req = current_request();
+        let keep = match req {
+            Some(id) => self.admitted.contains(&id),
+            None => self.events.len() < self.limit,
+        };
+        if keep && self.events.len() < self.limit * TAIL_FACTOR {
+            self.push(at, req, took, describe());
+        }
+    }
+
+    fn push(
+        &mut self,
+        at: SimTime,
+        req: Option<u64>,
+        took: Option<SimDuration>,
+        e: (u64, EventKind),
+    ) {
+        let (key, what) = e;
+        self.events.push(Event {
+            at,
+            t_ms: at.as_micros() as f64 / 1e3,
+            req,
+            key,
+            what,
+            latency_ms: took.map(SimDuration::as_millis_f64),
+        });
+    }
+
+    /// A request for `key` arrives at `at`: its number if the log admits it, [`UNLISTED`] if it
+    /// arrived before the log's start (so that none of its events is listed), `None` if the log
+    /// is off or full.
+    fn arrive(&mut self, at: SimTime, key: u64, write: bool) -> Option<u64> {
+        // Once full, the log stays full and keeps no event of an unnumbered request: later
+        // requests need no number (and no boxed future) to be left out.
+        if self.limit == 0 || self.events.len() >= self.limit {
+            return None;
+        }
+        if at < self.from {
+            return Some(UNLISTED);
+        }
+        let id = self.next_request;
+        self.next_request += 1;
+        self.admitted.insert(id);
+        self.push(at, Some(id), None, (key, EventKind::Arrived { write }));
+        Some(id)
     }
 }
 
@@ -436,19 +563,52 @@ impl Metrics {
         }
     }
 
-    /// From now on, logs events until `limit` of them are listed (step mode).
-    pub fn start_event_log(&mut self, limit: usize) {
+    /// Step mode: logs the requests that arrive from `from` on, with all their events, until
+    /// `limit` events are listed.
+    pub fn start_event_log(&mut self, limit: usize, from: SimTime) {
         self.events.limit = limit;
+        self.events.from = from;
     }
 
-    /// The events logged so far, in time order (ties in the order they happened), at most the
-    /// log's limit of them.
+    /// Whether step mode's log is on (so a request should be numbered: see [`Metrics::arrive`]).
+    pub fn logging(&self) -> bool {
+        self.events.on()
+    }
+
+    /// A request for `op` arrives at `now`: its number, if the step log admits it (the caller
+    /// then runs it under [`in_request`]).
+    pub fn arrive(&mut self, now: SimTime, op: Op) -> Option<u64> {
+        let (key, write) = match op {
+            Op::Read(key) => (key, false),
+            Op::Write(key) => (key, true),
+        };
+        self.events.arrive(now, key, write)
+    }
+
+    /// Step mode: a step of the current request that only the log shows (an L1 miss, a lock
+    /// taken or refused, an early refresh).
+    pub fn record_step(&mut self, now: SimTime, key: u64, what: EventKind) {
+        self.events.log(now, None, || (key, what));
+    }
+
+    /// The events logged, in time order (ties in the order they happened). Merged parts (see
+    /// `merge`) each kept up to the limit: the earliest requests of all of them are kept, whole,
+    /// until the limit.
     pub fn take_events(&mut self) -> Vec<Event> {
         let mut events = std::mem::take(&mut self.events.events);
-        // Requests are logged when they end but listed when they arrived.
         events.sort_by_key(|e| e.at);
-        // Merged parts (see `merge`) each kept up to the limit.
-        events.truncate(self.events.limit);
+        let limit = self.events.limit;
+        let mut kept = std::collections::BTreeSet::new();
+        let mut count = 0;
+        events.retain(|e| {
+            let keep = match (e.req, e.what) {
+                (Some(id), EventKind::Arrived { .. }) if count < limit => kept.insert(id),
+                (Some(id), _) => kept.contains(&id),
+                (None, _) => count < limit,
+            };
+            count += usize::from(keep);
+            keep
+        });
         events
     }
 
@@ -473,8 +633,9 @@ impl Metrics {
             }
         }
         let took = (now - arrived).as_micros().min(u32::MAX as u64) as u32;
+        // Listed when it ended, after its own steps, with the time it took.
         self.events
-            .log(arrived, Some(now - arrived), || match (op, outcome) {
+            .log(now, Some(now - arrived), || match (op, outcome) {
                 (Op::Read(key), Outcome::Read { served, stale }) => {
                     (key, EventKind::Read { served, stale })
                 }
@@ -571,8 +732,16 @@ impl Metrics {
             mine.latencies_us.extend_from_slice(&theirs.latencies_us);
             mine.failed_us.extend_from_slice(&theirs.failed_us);
         }
-        // Each part kept its own first events; the first of all of them are among those.
-        self.events.events.extend_from_slice(&other.events.events);
+        // Each part kept its own first events; the first of all of them are among those. Each
+        // numbered its requests from 0: the other part's numbers follow this one's.
+        let offset = self.events.next_request;
+        self.events
+            .events
+            .extend(other.events.events.iter().map(|e| Event {
+                req: e.req.map(|id| id + offset),
+                ..e.clone()
+            }));
+        self.events.next_request += other.events.next_request;
         self.missing.requests += other.missing.requests;
         self.missing.db_queries += other.missing.db_queries;
         for (seen, theirs) in self.missing_seen.iter_mut().zip(&other.missing_seen) {
@@ -868,7 +1037,7 @@ mod tests {
         let horizon = SimTime(2_000_000);
         let part = |arrived: u64, served: Served, missing_key: u64| {
             let mut m = Metrics::new(SimDuration::from_secs(1), horizon, 10, 5, Some(1));
-            m.start_event_log(2);
+            m.start_event_log(2, SimTime::ZERO);
             let at = SimTime(arrived);
             m.record_request(
                 Op::Read(1),
@@ -897,9 +1066,9 @@ mod tests {
                 .loads,
             3
         );
-        // The earliest events of all parts, up to the limit.
+        // The earliest events of all parts, up to the limit (a request is listed when it ends).
         let events: Vec<f64> = first.take_events().iter().map(|e| e.t_ms).collect();
-        assert_eq!(events, [0.1, 0.1]);
+        assert_eq!(events, [0.1, 0.2]);
         let (summary, series) = first.finish(1);
         assert_eq!(series.requests, [4, 2]);
         assert_eq!(summary.latency_ms.max, 4.0);

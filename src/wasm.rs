@@ -134,6 +134,12 @@ pub fn scenarios() -> Result<JsValue, JsError> {
     to_js(&crate::scenario::scenarios())
 }
 
+/// The glossary: `[{id, term, forms, definition}]`, for the page's term buttons.
+#[wasm_bindgen]
+pub fn glossary() -> Result<JsValue, JsError> {
+    to_js(&crate::glossary::GLOSSARY)
+}
+
 /// The variant names of a comma-separated list (`"lock,none"`); none or empty means all.
 fn read_variants(variants: Option<String>) -> Vec<String> {
     variants

@@ -130,3 +130,27 @@ fn redis_subcommands_without_the_feature_say_how_to_build_it() {
         assert!(stderr.contains("--features redis"), "{stderr}");
     }
 }
+
+#[test]
+fn the_glossary_defines_a_term_by_any_spelling_and_names_an_unknown_one() {
+    let entries = cachelab_json(&["glossary", "Bloom filter", "--json"]);
+    assert_eq!(entries[0]["id"], "bloom-filter");
+    assert!(entries[0]["definition"]
+        .as_str()
+        .unwrap()
+        .contains("false positive"));
+    let all = cachelab_json(&["glossary", "--json"]);
+    assert_eq!(
+        all.as_array().unwrap().len(),
+        cachelab::glossary::GLOSSARY.len()
+    );
+    let out = cachelab(&["glossary", "p99"]);
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("p99 (99th percentile) (p99)\n"));
+    let out = cachelab(&["glossary", "flux capacitor"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("glossary term `flux capacitor`: not in the glossary; known: arc, belady"),
+        "{stderr}"
+    );
+}

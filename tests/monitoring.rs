@@ -173,3 +173,68 @@ fn every_scenario_reports_what_a_monitor_saw() {
         }
     }
 }
+
+#[test]
+fn the_series_shows_each_buckets_counters_as_the_totals_do() {
+    let r = run_with("stampede", &QUICK_STAMPEDE, 1);
+    for v in &r.variants {
+        let m = monitoring(v);
+        let s = &m.series;
+        // One sample per bucket of the report's series, at the same times.
+        assert_eq!(s.t_s, v.series.t_s, "{}", v.name);
+        // Lookups after the last bucket (the last requests finishing) count in the totals only.
+        let hits: u64 = s.keyspace_hits.iter().sum();
+        let misses: u64 = s.keyspace_misses.iter().sum();
+        assert!(
+            hits <= m.keyspace_hits && misses <= m.keyspace_misses,
+            "{}",
+            v.name
+        );
+        assert!(m.keyspace_hits - hits < 100, "{}", v.name);
+        assert_eq!(
+            s.keys.iter().max().copied(),
+            Some(m.peak_keys),
+            "{}",
+            v.name
+        );
+        let expired: u64 = s.expired_keys.iter().sum();
+        assert!(expired <= m.expired_keys, "{}", v.name);
+    }
+    // The 1,000 keys warmed at 0 s expire at their TTL (5 s): the hot key at the very end of
+    // bucket 4 (the monitor samples a bucket after everything due at its end), the 999 cold ones
+    // when the expiry cycle or a read finds them.
+    let none = &monitoring(r.variant("none").unwrap()).series;
+    let before: u64 = none.expired_keys[..5].iter().sum();
+    let from: u64 = none.expired_keys[5..].iter().sum();
+    assert!(
+        before <= 1 && before + from >= 1_000,
+        "{:?}",
+        none.expired_keys
+    );
+}
+
+/// The parameter set for a "try this" of the penetration lesson: negative caching pays for its
+/// saved queries in memory, one "not found" entry per missing key, and a mark between the
+/// existing data (1.12 MB) and what the negative entries add pages for null-cache alone.
+#[test]
+fn negative_caching_trips_a_memory_mark_that_the_other_variants_stay_under() {
+    for seed in SEEDS {
+        let r = run_with(
+            "penetration",
+            &[("duration_s", "10"), ("alert_memory_mb", "1.5")],
+            seed,
+        );
+        for v in &r.variants {
+            let fired = alert_times(v, AlertKind::MemoryHigh);
+            let expected = v.name == "null-cache";
+            assert_eq!(
+                !fired.is_empty(),
+                expected,
+                "seed {seed} {}: {fired:?}",
+                v.name
+            );
+        }
+        let grown = &monitoring(r.variant("null-cache").unwrap()).series;
+        assert!(grown.used_memory_bytes.windows(2).all(|w| w[0] <= w[1]));
+    }
+}

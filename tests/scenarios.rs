@@ -397,7 +397,8 @@ fn step_mode_lists_the_first_events_in_time_order_and_only_when_asked() {
         vec![
             ("duration_s".to_string(), "6".to_string()),
             ("rate".to_string(), "200".to_string()),
-            ("ttl_s".to_string(), "1".to_string()),
+            // Expires within the first 150 requests (an arrival and an answer each).
+            ("ttl_s".to_string(), "0.5".to_string()),
             ("event_log".to_string(), log.to_string()),
         ]
     };
@@ -409,7 +410,8 @@ fn step_mode_lists_the_first_events_in_time_order_and_only_when_asked() {
 
     let logged = run("stampede", &given("300"), 1).unwrap();
     for v in &logged.variants {
-        assert_eq!(v.events.len(), 300, "{}", v.name);
+        // Whole requests: the log fills to 300, then the requests it holds finish.
+        assert!((300..400).contains(&v.events.len()), "{}", v.name);
         assert!(v.events.windows(2).all(|w| w[0].t_ms <= w[1].t_ms));
     }
     // Logging observes the run without changing it.

@@ -8,6 +8,10 @@ import { buildReplayFields, replayQuery, runReplay } from './replay.js';
 import { addressFor, setUpEmbed } from './embed.js';
 import { registerServiceWorker } from './offline.js';
 import { InsidePanel } from './inside.js';
+// coursepage: the glossary, the monitoring panel and the step log live in modules of their own.
+import { glossaryPanel, linkTerms, setGlossary } from './glossary.js';
+import { renderMonitoring } from './monitoring.js';
+import { clickToLog, renderStepLog } from './steplog.js';
 
 const $ = (id) => document.getElementById(id);
 const MAX_SEED = (1n << 64n) - 1n;
@@ -73,6 +77,15 @@ async function loadLessons() {
 }
 
 function buildNav() {
+  // coursepage: on a phone the buttons fold into one <select> (style.css shows one or the other).
+  const pick = $('lesson-select');
+  pick.replaceChildren(...lessons.map((l) => Object.assign(document.createElement('option'), { value: l.id, textContent: l.title })));
+  pick.onchange = () => {
+    const l = lessons.find((x) => x.id === pick.value);
+    if (!l || l === lesson) return;
+    history.pushState(null, '', addressFor(new URLSearchParams({ lesson: l.id })));
+    selectLesson(l, new URLSearchParams());
+  };
   $('lessons').replaceChildren(
     ...lessons.map((l) => {
       const b = document.createElement('button');
@@ -96,7 +109,9 @@ function field(s, values) {
   wrap.className = 'field';
   const label = document.createElement('label');
   label.htmlFor = `p-${s.name}`;
-  label.textContent = s.unit && s.unit !== s.name ? `${s.name} (${s.unit})` : s.name;
+  // coursepage: the plain label first, the identifier (used in links and the CLI) beside it.
+  const unit = s.unit && s.unit !== s.name ? ` (${s.unit})` : '';
+  label.append(`${s.label ?? s.name}${unit} `, Object.assign(document.createElement('code'), { className: 'param-id', textContent: s.name }));
   const input = document.createElement('input');
   Object.assign(input, { id: `p-${s.name}`, name: s.name, type: 'number', min: s.min, max: s.max });
   input.step = s.integer ? '1' : 'any';
@@ -212,7 +227,11 @@ function fieldsChanged() {
  * Under `rate` and `duration_s` (lessons that have both): the most requests they can issue and
  * the core's budget, named before a run that the core would refuse.
  */
+let budgetAsked = 0;
 async function checkBudget() {
+  // Only the latest edit's answer is shown: an older one arriving late would put back a line
+  // for values no longer in the fields (and move the Run button under the pointer).
+  const asked = ++budgetAsked;
   const box = $('budget');
   const has = (n) => specs.some((s) => s.name === n);
   const [rate, duration] = ['p-rate', 'p-duration_s'].map((id) => document.getElementById(id)?.value.trim() ?? '');
@@ -222,6 +241,7 @@ async function checkBudget() {
     return;
   }
   const { most, limit } = await checks.call('requestBudget', [Number(rate), Number(duration)]);
+  if (asked !== budgetAsked) return;
   const over = most > limit;
   const n = (x) => x.toLocaleString('en');
   box.hidden = false;
@@ -236,7 +256,7 @@ async function checkBudget() {
   }
 }
 
-function renderTable({ head, rows }) {
+function renderTable({ head, rows, caption }) {
   const thead = document.createElement('thead');
   const tr = document.createElement('tr');
   tr.append(...head.map((h) => Object.assign(document.createElement('th'), { scope: 'col', textContent: h })));
@@ -247,7 +267,8 @@ function renderTable({ head, rows }) {
     r.append(...row.map((c) => Object.assign(document.createElement('td'), { textContent: String(c) })));
     tbody.append(r);
   }
-  $('table').replaceChildren(thead, tbody);
+  const parts = caption ? [Object.assign(document.createElement('caption'), { textContent: caption })] : [];
+  $('table').replaceChildren(...parts, thead, tbody);
 }
 
 /** Shows the progress bar and Cancel button while a run lasts longer than a moment. */
@@ -299,7 +320,8 @@ async function run() {
     drawCharts(lesson.charts(report));
     lesson.decorate?.($('charts'), report);
     renderTable(lesson.table(report));
-    renderEvents(report);
+    renderMonitoring($('monitoring'), report, report.params?.bucket_ms ?? 1000);
+    renderStepLog($('events'), report);
     $('notice-line').textContent = lesson.notice(report);
     for (const b of [$('export-json'), $('export-csv')]) b.disabled = false;
     setStatus('ready', settings.seed ? `done (seed ${settings.seed})` : 'done');
@@ -313,50 +335,6 @@ async function run() {
     $('run').disabled = false;
     if (cancelHadFocus) $('run').focus();
   }
-}
-
-/** What an event of step mode's log means, in words. */
-function describeEvent(e) {
-  const answered = {
-    l1: 'read: answered by L1',
-    l2: 'read: answered by L2',
-    l2_stale: 'read: served a stale entry within its grace period',
-    db: 'read: missed, loaded from the database',
-    coalesced: "read: waited for another request's load",
-    after_lock: "read: waited for the lock holder's fill, then read it from L2",
-  };
-  switch (e.event) {
-    case 'read': return `${answered[e.served] ?? e.served}${e.stale ? ' (stale!)' : ''}`;
-    case 'write': return 'write: the database row changed';
-    case 'failed': return 'request failed (timed out or its load was abandoned)';
-    case 'l2_miss': return 'L2 has no fresh entry';
-    case 'db_query': return { load: 'database query to fill the cache', fallback: 'database query: gave up waiting for the lock', write: 'database write' }[e.purpose] ?? e.purpose;
-    case 'fill': return `written to L2, fresh for ${e.fresh_for_ms} ms`;
-    default: return e.event;
-  }
-}
-
-/** Step mode: each variant's event log, if the run asked for one (parameter event_log). */
-function renderEvents(report) {
-  const logs = (report.variants ?? []).filter((v) => v.events?.length);
-  $('events').replaceChildren(
-    ...logs.map((v) => {
-      const details = document.createElement('details');
-      const summary = Object.assign(document.createElement('summary'), { textContent: `event log: ${v.name} (first ${v.events.length} events)` });
-      const table = document.createElement('table');
-      table.className = 'results';
-      const head = document.createElement('tr');
-      head.append(...['time (ms)', 'key', 'what happened', 'took (ms)'].map((h) => Object.assign(document.createElement('th'), { scope: 'col', textContent: h })));
-      table.append(head);
-      for (const e of v.events) {
-        const tr = document.createElement('tr');
-        tr.append(...[e.t_ms.toFixed(3), e.key, describeEvent(e), e.latency_ms?.toFixed(3) ?? ''].map((t) => Object.assign(document.createElement('td'), { textContent: String(t) })));
-        table.append(tr);
-      }
-      details.append(summary, table);
-      return details;
-    }),
-  );
 }
 
 /** One titled chart per spec, replacing the previous run's. */
@@ -373,7 +351,21 @@ function drawCharts(chartSpecs) {
       return box;
     }),
   );
-  chartSpecs.forEach((spec, i) => draw($('charts').children[i].lastChild, spec));
+  const plots = chartSpecs.map((spec, i) => draw($('charts').children[i].lastChild, spec));
+  // coursepage: a click on a chart starts the step log at that instant (lessons that have one).
+  if (specs.some((s) => s.name === 'event_log_from_s')) {
+    for (const plot of plots) clickToLog(plot, logFrom);
+  }
+}
+
+/** Starts the step log at `seconds` (turning it on if it was off) and runs again. */
+function logFrom(seconds) {
+  $('p-event_log_from_s').value = String(seconds);
+  const size = $('p-event_log');
+  if (Number(size.value) === 0) size.value = '500';
+  $('p-event_log_from_s').closest('details')?.setAttribute('open', '');
+  fieldsChanged();
+  run().then(() => $('events').scrollIntoView({ block: 'start' }));
 }
 
 /** Offers `text` as a file download. */
@@ -413,7 +405,15 @@ async function selectLesson(next, query, notes = []) {
     else b.removeAttribute('aria-current');
   }
   $('lesson-title').textContent = lesson.title;
-  $('lesson-text').replaceChildren(...lesson.text.map((t) => Object.assign(document.createElement('p'), { textContent: t })));
+  $('lesson-select').value = lesson.id;
+  // coursepage: each glossary term a button, once per lesson.
+  const seen = new Set();
+  $('glossary-panel').hidden = true;
+  $('lesson-text').replaceChildren(...lesson.text.map((t) => {
+    const p = document.createElement('p');
+    p.append(...linkTerms(t, $('glossary-panel'), seen));
+    return p;
+  }));
   specs = lesson.specs;
   const isConsole = lesson.kind === 'console';
   const isInside = lesson.kind === 'inside';
@@ -421,6 +421,7 @@ async function selectLesson(next, query, notes = []) {
   insidePanel.show(isInside);
   $('knobs').hidden = isConsole || isInside;
   $('results').hidden = isConsole || isInside;
+  $('monitoring').hidden = true;
   $('notice-line').textContent = '';
   if (isConsole || isInside) {
     showNotice(notes.join(' '));
@@ -462,6 +463,8 @@ async function openFromAddress() {
 
 async function main() {
   setUpEmbed();
+  $('lesson-text').after(glossaryPanel());
+  setGlossary(await runs.call('glossary').catch(() => []));
   lessons = await loadLessons();
   buildNav();
   $('cancel').addEventListener('click', () => runs.cancel());

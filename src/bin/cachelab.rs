@@ -149,6 +149,14 @@ mod cli {
         /// Hit ratio of an LRU L1 against its capacity, for a seeded Zipf workload
         /// (parameters: keys, skew, requests, points).
         Curve(RunArgs),
+        /// Define a term the lessons use (p99, Belady, lease, Bloom filter, …), or list them all.
+        Glossary {
+            /// The term (an id such as `bloom-filter`, or a spelling such as `Bloom filter`).
+            term: Option<String>,
+            /// Print the entries as JSON.
+            #[arg(long)]
+            json: bool,
+        },
         /// List the failure scenarios with their parameters and variants.
         Scenarios {
             /// Print the list as JSON.
@@ -354,6 +362,20 @@ mod cli {
                     );
                 } else {
                     print_curve(&curve);
+                }
+                Ok(())
+            }
+            Command::Glossary { term, json } => {
+                let entries = match term {
+                    Some(q) => vec![*cachelab::glossary::lookup(&q).map_err(|e| e.to_string())?],
+                    None => cachelab::glossary::GLOSSARY.to_vec(),
+                };
+                if json {
+                    println!("{}", to_json(&entries)?);
+                } else {
+                    for t in &entries {
+                        println!("{} ({})\n  {}\n", t.term, t.id, t.definition);
+                    }
                 }
                 Ok(())
             }
@@ -757,8 +779,14 @@ mod cli {
         println!("  parameters:");
         for p in &s.params {
             println!(
-                "    {:<20} {:>10} {:<12} [{} .. {}]  {}",
-                p.name, p.default, p.unit, p.min, p.max, p.meaning
+                "    {:<20} {:>10} {:<12} [{} .. {}]  {}: {}",
+                p.name,
+                p.default,
+                p.unit,
+                p.min,
+                p.max,
+                scenario::label(p.name).unwrap_or(p.name),
+                p.meaning
             );
         }
         println!();

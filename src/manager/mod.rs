@@ -10,7 +10,9 @@ mod tags;
 mod typed;
 
 pub use key::{function_key, DIGEST_HEX_LEN};
-pub use monitor::{run_monitored, Alert, AlertKind, AlertThresholds, Monitor, Monitoring};
+pub use monitor::{
+    run_monitored, Alert, AlertKind, AlertThresholds, Monitor, Monitoring, MonitoringSeries,
+};
 pub use remember::{cached_call, remember, Recalled, Remembered};
 pub use tags::{Tags, PRUNE_FLOOR};
 pub use typed::{decode, encode, Decoded, Schema};

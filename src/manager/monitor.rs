@@ -82,6 +82,30 @@ pub struct Monitoring {
     pub expired_keys: u64,
     /// The alerts, in time order.
     pub alerts: Vec<Alert>,
+    /// The same counters bucket by bucket, as a dashboard would chart them.
+    pub series: MonitoringSeries,
+}
+
+/// The shared cache's counters per bucket, one value per sample: what happened in the bucket
+/// (hits, misses, evictions, expirations) and what L2 held at its end (memory, keys).
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct MonitoringSeries {
+    /// Start of each bucket, in seconds (as in the report's series).
+    pub t_s: Vec<f64>,
+    /// Lookups that found their key, in the bucket.
+    pub keyspace_hits: Vec<u64>,
+    /// Lookups that did not, in the bucket.
+    pub keyspace_misses: Vec<u64>,
+    /// Hits over lookups in the bucket (`None`: nobody read L2).
+    pub hit_ratio: Vec<Option<f64>>,
+    /// Bytes in use at the bucket's end.
+    pub used_memory_bytes: Vec<u64>,
+    /// Keys at the bucket's end.
+    pub keys: Vec<u64>,
+    /// Keys evicted in the bucket.
+    pub evicted_keys: Vec<u64>,
+    /// Keys expired in the bucket.
+    pub expired_keys: Vec<u64>,
 }
 
 /// Polls one L2 per bucket and keeps what a [`Monitoring`] section needs.
@@ -114,6 +138,7 @@ pub struct Monitor {
     hit_ratio_firing: bool,
     memory_firing: bool,
     alerts: Vec<Alert>,
+    series: MonitoringSeries,
     /// The start of the first bucket not sampled yet.
     open_bucket: SimTime,
 }
@@ -130,6 +155,7 @@ impl Monitor {
             hit_ratio_firing: false,
             memory_firing: false,
             alerts: Vec::new(),
+            series: MonitoringSeries::default(),
             open_bucket: SimTime::ZERO,
         }
     }
@@ -146,12 +172,29 @@ impl Monitor {
         self.open_bucket = bucket_start + self.bucket;
         let now = l2.stats();
         let hits = now.keyspace_hits - self.last.keyspace_hits;
-        let lookups = hits + now.keyspace_misses - self.last.keyspace_misses;
-        self.last = now;
+        let misses = now.keyspace_misses - self.last.keyspace_misses;
+        let lookups = hits + misses;
         let used = l2.used_memory();
+        let keys = l2.dbsize();
         self.peak_memory = self.peak_memory.max(used);
-        self.peak_keys = self.peak_keys.max(l2.dbsize());
+        self.peak_keys = self.peak_keys.max(keys);
         let time_s = bucket_start.as_secs_f64();
+        let series = &mut self.series;
+        series.t_s.push(time_s);
+        series.keyspace_hits.push(hits);
+        series.keyspace_misses.push(misses);
+        series
+            .hit_ratio
+            .push((lookups > 0).then(|| hits as f64 / lookups as f64));
+        series.used_memory_bytes.push(used);
+        series.keys.push(keys);
+        series
+            .evicted_keys
+            .push(now.evicted_keys - self.last.evicted_keys);
+        series
+            .expired_keys
+            .push(now.expired_keys - self.last.expired_keys);
+        self.last = now;
         let floor = self.thresholds.hit_ratio;
         if lookups > 0 && floor > 0.0 {
             let ratio = hits as f64 / lookups as f64;
@@ -232,6 +275,7 @@ impl Monitor {
             evicted_keys: s.evicted_keys,
             expired_keys: s.expired_keys,
             alerts: self.alerts,
+            series: self.series,
         }
     }
 }
@@ -321,6 +365,29 @@ mod tests {
             .map(|a| a.time_s)
             .collect();
         assert_eq!(times, [1.0, 6.0]);
+    }
+
+    #[test]
+    fn the_series_has_each_buckets_counters() {
+        let mut l2 = L2::new();
+        let mut monitor = Monitor::new(SimDuration::from_secs(1), thresholds(0.0), &l2);
+        l2.set(b"k", b"v", None).unwrap();
+        l2.get(b"k").unwrap();
+        l2.get(b"x").unwrap();
+        monitor.sample(&l2, SimTime::ZERO);
+        monitor.sample(&l2, SimTime(1_000_000));
+        l2.del(b"k");
+        l2.get(b"k").unwrap();
+        monitor.sample(&l2, SimTime(2_000_000));
+        let s = monitor.finish(&l2).series;
+        assert_eq!(s.t_s, [0.0, 1.0, 2.0]);
+        assert_eq!(
+            (s.keyspace_hits, s.keyspace_misses),
+            (vec![1, 0, 0], vec![1, 0, 1])
+        );
+        assert_eq!(s.hit_ratio, [Some(0.5), None, Some(0.0)]);
+        assert_eq!(s.keys, [1, 1, 0]);
+        assert!(s.used_memory_bytes[0] > 0 && s.used_memory_bytes[2] == 0);
     }
 
     #[test]

@@ -5,7 +5,7 @@ use super::lab::LabConfig;
 use super::params::{ParamSpec, Params};
 use crate::error::{Error, Result};
 use crate::manager::AlertThresholds;
-use crate::sim::SimDuration;
+use crate::sim::{SimDuration, SimTime};
 use crate::strategy::{Policy, Protection};
 use crate::tiers::LatencyModel;
 use crate::workload::{Arrivals, Mix, Popularity, Zipf};
@@ -206,17 +206,34 @@ const BUCKET: ParamSpec = param(
 
 const EVENT_LOG: ParamSpec = param(
     "event_log",
-    "step mode: list this many of the first events (requests, database queries, cache fills) in the report",
+    "step mode: list the events (arrivals, tiers asked, locks, database queries, cache fills, \
+     answers) of the requests that arrive from event_log_from_s on, until this many are listed",
     "events",
     0.0,
     0.0,
-    1_000.0,
+    10_000.0,
     true,
+);
+
+/// Where step mode's log starts, so that it can show a moment deep in a run (the stampede's first
+/// expiry) instead of the first milliseconds.
+const EVENT_LOG_FROM: ParamSpec = param(
+    "event_log_from_s",
+    "step mode: list the requests that arrive from this time on",
+    "s",
+    0.0,
+    0.0,
+    600.0,
+    false,
 );
 
 /// The common parameters with some defaults replaced, followed by the scenario's own.
 pub(super) fn with_defaults(overrides: &[(&str, f64)], own: &[ParamSpec]) -> Vec<ParamSpec> {
-    let mut specs: Vec<ParamSpec> = COMMON.iter().copied().chain([BUCKET, EVENT_LOG]).collect();
+    let mut specs: Vec<ParamSpec> = COMMON
+        .iter()
+        .copied()
+        .chain([BUCKET, EVENT_LOG, EVENT_LOG_FROM])
+        .collect();
     for (name, default) in overrides {
         if let Some(s) = specs.iter_mut().find(|s| s.name == *name) {
             s.default = *default;
@@ -330,6 +347,7 @@ pub(super) fn base_lab(p: &Params, popularity: Popularity) -> Result<LabConfig> 
         warm: true,
         hot_key: None,
         event_log: p.get_u64("event_log")? as usize,
+        event_log_from: SimTime::ZERO + secs(p, "event_log_from_s")?,
         alerts: alert_thresholds(p)?,
     })
 }

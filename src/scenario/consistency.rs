@@ -18,7 +18,7 @@ use super::lab::{self};
 use super::params::{ParamSpec, Params};
 use super::report::VariantReport;
 use crate::error::{Error, Result};
-use crate::metrics::{per_bucket, Outcome};
+use crate::metrics::{in_request, per_bucket, Outcome};
 use crate::sim::{Runtime, SimDuration, SimTime};
 use crate::strategy::{
     read_with, start_flush_worker, write_with, Ctx, Observed, Store, WritePath, WritePaths,
@@ -302,6 +302,17 @@ fn run_variant<D: Driver>(
 
 /// One request: a read judged for staleness, or a write, under the request timeout.
 async fn serve<S: Store + 'static, R: Runtime>(
+    ctx: Rc<Ctx<S, R>>,
+    paths: Rc<WritePaths>,
+    judge: Rc<Judge>,
+    op: Op,
+) {
+    // Step mode numbers the request, so that its events (ending with its outcome) carry it.
+    let id = ctx.metrics.borrow_mut().arrive(ctx.sim.now(), op);
+    in_request(id, serve_numbered(ctx, paths, judge, op)).await;
+}
+
+async fn serve_numbered<S: Store + 'static, R: Runtime>(
     ctx: Rc<Ctx<S, R>>,
     paths: Rc<WritePaths>,
     judge: Rc<Judge>,

@@ -57,8 +57,10 @@ pub struct LabConfig {
     pub warm: bool,
     /// A key whose database load to trace per expiry.
     pub hot_key: Option<u64>,
-    /// How many of the first events the report lists (step mode; 0 lists none).
+    /// How many events the report lists (step mode; 0 lists none).
     pub event_log: usize,
+    /// When step mode's log starts: requests that arrive earlier are not listed.
+    pub event_log_from: SimTime,
     /// When the monitor of L2 raises an alert.
     pub alerts: AlertThresholds,
 }
@@ -90,7 +92,9 @@ pub(super) fn prepare(config: &LabConfig, seed: u64) -> Result<(Executor, Rc<Ctx
         }
     }
     // The log starts with the traffic, after the warm-up's thousands of fills.
-    ctx.metrics.borrow_mut().start_event_log(config.event_log);
+    ctx.metrics
+        .borrow_mut()
+        .start_event_log(config.event_log, config.event_log_from);
     Ok((exec, ctx))
 }
 
@@ -212,7 +216,7 @@ impl<S: Store + 'static, R: Runtime> LabRun<S, R> {
         self.ctx
             .metrics
             .borrow_mut()
-            .start_event_log(self.config.event_log);
+            .start_event_log(self.config.event_log, self.config.event_log_from);
         start_arrivals(
             &self.ctx.sim,
             &self.config,

@@ -47,7 +47,7 @@ pub use driver::{Driver, LabContext, SimDriver};
 pub use lab::{request_budget, run_variant, LabConfig, LabRun, RequestBudget, MAX_REQUESTS};
 pub use link::{decode_link, LinkKnob, LinkState};
 pub use multilayer::{BroadcastReport, InstanceReport, LayerReport, MultiLayerReport};
-pub use params::{check, resolve, split_assignment, ParamSpec, Params};
+pub use params::{check, label, resolve, split_assignment, ParamSpec, Params, LABELS};
 pub use ratelimit::{HeaderSample, OutageReport, RateLimitReport, ResetReport, SubjectCounts};
 pub use report::{BloomReport, KeyQueries, VariantReport};
 pub use response_cache::{EndpointReport, RequestSample, ResponseCacheReport};

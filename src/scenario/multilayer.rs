@@ -39,7 +39,7 @@ use super::lab::{busiest_keys, check_request_budget, drive, LabConfig};
 use super::params::{ParamSpec, Params};
 use super::report::VariantReport;
 use crate::error::{Error, Result};
-use crate::metrics::{Metrics, Outcome, Served};
+use crate::metrics::{current_request, in_request, unlisted, Metrics, Outcome, Served};
 use crate::sim::{Executor, Sim, SimDuration, SimRng, SimTime};
 use crate::strategy::{self, CachedEntry, Ctx, Response, SimL2};
 use crate::tiers::{Db, L1, L2};
@@ -374,9 +374,10 @@ impl Cluster {
         for ctx in &self.instances {
             for key in 0..l1_keys {
                 let ctx = ctx.clone();
-                ctx.sim.clone().spawn_detached(async move {
+                // Not a request: step mode's log leaves out its steps too.
+                ctx.sim.clone().spawn_detached(unlisted(async move {
                     let _ = strategy::read(&ctx, key).await;
-                });
+                }));
             }
         }
         Ok(())
@@ -388,14 +389,17 @@ impl Cluster {
         self.next.set(turn + 1);
         let at = (turn % self.instances.len() as u64) as usize;
         let cluster = self.clone();
-        async move {
+        // Step mode numbers the request on its instance (merged logs renumber: see Metrics::merge).
+        let ctx = &self.instances[at];
+        let id = ctx.metrics.borrow_mut().arrive(ctx.sim.now(), op);
+        in_request(id, async move {
             match op {
                 Op::Read(key) => {
                     cluster.read(at, key).await;
                 }
                 Op::Write(key) => cluster.write(at, key).await,
             }
-        }
+        })
     }
 
     /// Instance `at` reads `key` through the strategy's read path; the answer is judged stale or
@@ -455,13 +459,14 @@ impl Cluster {
         let ctx = &self.instances[at];
         let arrived = ctx.sim.now();
         let (cluster, writer) = (self.clone(), ctx.clone());
-        let write = ctx.sim.spawn(async move {
+        // The write's own task still belongs to this request (in step mode's log).
+        let write = ctx.sim.spawn(in_request(current_request(), async move {
             let done = strategy::write(&writer, key).await.is_ok();
             if done {
                 cluster.publish(key);
             }
             done
-        });
+        }));
         let answered = ctx.sim.timeout(ctx.policy.request_timeout, write).await;
         self.tally.borrow_mut().writes += 1;
         let outcome = if matches!(answered, Ok(true)) {
@@ -674,7 +679,9 @@ fn run(p: &Params, variant: Coherence, seed: u64) -> Result<VariantReport> {
     };
     cluster.warm(warm_l2_keys, warm_l1_keys, config.db_latency.median())?;
     for ctx in &cluster.instances {
-        ctx.metrics.borrow_mut().start_event_log(config.event_log);
+        ctx.metrics
+            .borrow_mut()
+            .start_event_log(config.event_log, config.event_log_from);
     }
     let serving = cluster.clone();
     // Every instance is a client of the same L2 server: the monitor polls it through the first.

@@ -8,8 +8,91 @@ use crate::error::{Error, Result};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-/// One knob of an experiment.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+/// The plain label of every parameter, by name, sorted: what the page shows beside the
+/// identifier ("database p99 latency" beside `db_p99_ms`). A parameter shared by several
+/// scenarios has one label; a test fails for any declared parameter without one.
+pub const LABELS: &[(&str, &str)] = &[
+    ("abuser_rate", "an abuser's request rate"),
+    ("abusers", "abusive users"),
+    ("alert_hit_ratio", "alert below this L2 hit ratio"),
+    ("alert_memory_mb", "alert above this L2 memory"),
+    ("batch_size", "rows per write-behind flush"),
+    ("beta", "XFetch eagerness"),
+    ("bloom_bits_per_key", "Bloom filter bits per key"),
+    (
+        "broadcast_delay_ms",
+        "extra delay of an invalidation message",
+    ),
+    ("bucket_ms", "chart bucket width"),
+    ("burst_at_s", "when the burst comes"),
+    ("burst_requests", "requests in the burst"),
+    ("burst_span_ms", "how long the burst lasts"),
+    ("categories", "product categories"),
+    ("clients", "closed-loop clients"),
+    ("crash_at_s", "when the process crashes"),
+    ("db_p50_ms", "database median latency"),
+    ("db_p99_ms", "database p99 latency"),
+    ("db_pool", "database connections"),
+    ("deploy_at_s", "when the new code starts"),
+    ("duration_s", "how long the run lasts"),
+    ("early_beta", "early refresh eagerness"),
+    ("error_share", "share of backend errors"),
+    ("event_log", "events in the step log"),
+    ("event_log_from_s", "step log starts at"),
+    ("flush_ms", "pause between write-behind flushes"),
+    ("grace_s", "stale grace period"),
+    ("hot_share", "share of requests for the hot key"),
+    ("instances", "app instances"),
+    ("ip_limit", "requests per window for an anonymous IP"),
+    ("jitter", "TTL jitter"),
+    ("keys", "keys"),
+    ("l1_keys", "L1 capacity"),
+    ("l1_ttl_ms", "L1 time to live"),
+    ("l2_rtt_ms", "round trip to Redis (L2)"),
+    ("lock_poll_ms", "pause between lock polls"),
+    ("lock_polls", "lock polls before giving up"),
+    ("lock_ttl_ms", "lock expiry"),
+    ("missing_keys", "distinct missing keys"),
+    ("missing_share", "share of reads for missing keys"),
+    ("negative_ttl_s", "how long \"not found\" is cached"),
+    ("outage_from_s", "when Redis becomes unreachable"),
+    ("outage_s", "how long Redis is unreachable"),
+    ("points", "points on the curve"),
+    ("products", "products"),
+    ("queries", "distinct search queries"),
+    ("rate", "requests per second"),
+    ("read_limit", "reads per window for a user"),
+    ("refresh_ahead_s", "refresh-ahead window"),
+    ("requests", "requests per capacity"),
+    ("reset_at_s", "when the admin resets a1"),
+    ("rollout_s", "rollout length"),
+    ("scrapers", "scrapers"),
+    ("skew", "popularity skew (Zipf exponent)"),
+    ("think_ms", "a client's pause between requests"),
+    ("timeout_ms", "request timeout"),
+    ("tracking_share", "share of links with tracking tags"),
+    ("ttl_s", "cache time to live (TTL)"),
+    ("update_rate", "product updates per second"),
+    ("user_read_rate", "a user's read rate"),
+    ("user_write_rate", "a user's write rate"),
+    ("users", "signed-in users"),
+    ("warm_keys", "keys warmed at start-up"),
+    ("window_s", "rate-limit window"),
+    ("write_limit", "writes per window for a user"),
+    ("write_share", "share of requests that write"),
+];
+
+/// The label of parameter `name` (see [`LABELS`]), or `None` if it has none.
+pub fn label(name: &str) -> Option<&'static str> {
+    LABELS
+        .binary_search_by(|(n, _)| n.cmp(&name))
+        .ok()
+        .map(|i| LABELS[i].1)
+}
+
+/// One knob of an experiment. Its JSON adds `label`, the plain words of [`label`] (the name
+/// itself for a parameter without one).
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct ParamSpec {
     /// The name used in `--set name=value`, URLs and JSON.
     pub name: &'static str,
@@ -25,6 +108,22 @@ pub struct ParamSpec {
     pub max: f64,
     /// Whether only whole numbers are allowed.
     pub integer: bool,
+}
+
+impl Serialize for ParamSpec {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("ParamSpec", 8)?;
+        st.serialize_field("name", self.name)?;
+        st.serialize_field("label", label(self.name).unwrap_or(self.name))?;
+        st.serialize_field("meaning", self.meaning)?;
+        st.serialize_field("unit", self.unit)?;
+        st.serialize_field("default", &self.default)?;
+        st.serialize_field("min", &self.min)?;
+        st.serialize_field("max", &self.max)?;
+        st.serialize_field("integer", &self.integer)?;
+        st.end()
+    }
 }
 
 /// Resolved parameter values: every spec's name, with the caller's value or its default.
@@ -163,6 +262,29 @@ mod tests {
         assert!(e.to_string().contains("whole number"));
         let e = resolve(&SPECS, &[("a".into(), "NaN".into())]).unwrap_err();
         assert!(matches!(e, Error::OutOfRange { .. }));
+    }
+
+    #[test]
+    fn every_declared_parameter_has_a_label() {
+        let sorted = LABELS.windows(2).all(|w| w[0].0 < w[1].0);
+        assert!(sorted, "LABELS sorted by name, each name once");
+        let declared = crate::scenario::scenarios()
+            .into_iter()
+            .flat_map(|s| s.params)
+            .chain(crate::scenario::l1_curve::PARAMS);
+        for p in declared {
+            assert!(
+                label(p.name).is_some(),
+                "parameter `{}` has no label",
+                p.name
+            );
+        }
+        assert_eq!(label("db_p99_ms"), Some("database p99 latency"));
+        let json = serde_json::to_string(&crate::scenario::l1_curve::PARAMS[0]).unwrap();
+        assert!(
+            json.starts_with(r#"{"name":"keys","label":"keys","meaning""#),
+            "{json}"
+        );
     }
 
     #[test]

@@ -345,10 +345,10 @@ fn run(p: &Params, storage: Storage, seed: u64) -> Result<VariantReport> {
             .store
             .preload(key.as_bytes(), &bytes, Some(bench.ttl))?;
     }
-    bench
-        .metrics
-        .borrow_mut()
-        .start_event_log(p.get_u64("event_log")? as usize);
+    bench.metrics.borrow_mut().start_event_log(
+        p.get_u64("event_log")? as usize,
+        SimTime::ZERO + SimDuration::from_secs_f64(p.get("event_log_from_s")?),
+    );
     let driver = bench.clone();
     let mut clock = PoissonClock::new(p.get("rate")?);
     sim.spawn_detached(async move {

@@ -44,7 +44,7 @@ pub use write::{
 };
 
 use crate::error::{Error, Result};
-use crate::metrics::{Metrics, Outcome, Purpose, Served};
+use crate::metrics::{current_request, in_request, EventKind, Metrics, Outcome, Purpose, Served};
 use crate::sim::{Flight, Runtime, Sim, SimDuration, SimRng, SimTime};
 use crate::tiers::{Db, L1};
 use crate::workload::Op;
@@ -187,7 +187,16 @@ impl<S: Store + 'static, R: Runtime> Ctx<S, R> {
 
     fn l1_get(&self, key: u64) -> Option<CachedEntry> {
         let l1 = self.l1.as_ref()?;
-        l1.borrow_mut().get(self.now(), &key).copied()
+        let found = l1.borrow_mut().get(self.now(), &key).copied();
+        if found.is_none() {
+            self.step(key, EventKind::L1Miss);
+        }
+        found
+    }
+
+    /// Step mode: a step of the current request that only the event log shows.
+    fn step(&self, key: u64, what: EventKind) {
+        self.metrics.borrow_mut().record_step(self.now(), key, what);
     }
 
     fn l1_fill(&self, key: u64, entry: &CachedEntry) {
@@ -196,6 +205,7 @@ impl<S: Store + 'static, R: Runtime> Ctx<S, R> {
         let deadline = (now + self.policy.l1_ttl).min(entry.fresh_until);
         if deadline > now && (entry.found() || self.policy.negative_ttl.is_some()) {
             l1.borrow_mut().put(now, key, *entry, Some(deadline));
+            self.step(key, EventKind::L1Fill);
         }
     }
 
@@ -350,11 +360,21 @@ fn lock_key(key: u64) -> [u8; 9] {
 /// One request, start to finish: runs `op` under the request timeout and records the outcome.
 pub async fn serve<S: Store + 'static, R: Runtime>(ctx: Rc<Ctx<S, R>>, op: Op) {
     let arrived = ctx.now();
+    // Step mode numbers the request, so that its events (ending with its outcome) carry it.
+    let id = ctx.metrics.borrow_mut().arrive(arrived, op);
+    in_request(id, serve_numbered(&ctx, op, arrived)).await;
+}
+
+async fn serve_numbered<S: Store + 'static, R: Runtime>(
+    ctx: &Rc<Ctx<S, R>>,
+    op: Op,
+    arrived: SimTime,
+) {
     let outcome = match op {
         Op::Read(key) => {
             let result = ctx
                 .sim
-                .timeout(ctx.policy.request_timeout, read(&ctx, key))
+                .timeout(ctx.policy.request_timeout, read(ctx, key))
                 .await;
             match result {
                 Ok(Ok(r)) => Outcome::Read {
@@ -369,7 +389,7 @@ pub async fn serve<S: Store + 'static, R: Runtime>(ctx: Rc<Ctx<S, R>>, op: Op) {
         Op::Write(key) => {
             let result = ctx
                 .sim
-                .timeout(ctx.policy.request_timeout, write(&ctx, key))
+                .timeout(ctx.policy.request_timeout, write(ctx, key))
                 .await;
             if matches!(result, Ok(Ok(()))) {
                 Outcome::Write
@@ -453,6 +473,14 @@ pub async fn get_with_lock<S: Store + 'static, R: Runtime>(
         ctx.count_l2_error();
         return Ok(from_db(ctx.load_and_fill(key).await?));
     };
+    ctx.step(
+        key,
+        if won {
+            EventKind::LockTaken
+        } else {
+            EventKind::LockRefused
+        },
+    );
     if won {
         // We hold the lock. Someone may have filled the entry just before we took it: look again.
         let loaded = match ctx.l2_get(key).await {
@@ -534,6 +562,7 @@ pub async fn get_xfetch<S: Store + 'static, R: Runtime>(
         if !entry.found() || !ctx.xfetch_says_refresh(&entry, beta) {
             return Ok(l2_hit(entry));
         }
+        ctx.step(key, EventKind::EarlyRefresh);
     }
     Ok(from_db(ctx.load_and_fill(key).await?))
 }
@@ -568,11 +597,15 @@ fn refresh_in_background<S: Store + 'static, R: Runtime>(ctx: &Rc<Ctx<S, R>>, ke
         return;
     }
     let ctx = ctx.clone();
-    ctx.sim.clone().spawn_detached(async move {
-        // A failed refresh leaves the stale entry; the next stale read tries again.
-        let _ = ctx.load_and_fill(key).await;
-        ctx.refreshing.borrow_mut().remove(&key);
-    });
+    // Its steps belong to the request that started it (in step mode's log).
+    let started_by = current_request();
+    ctx.sim
+        .clone()
+        .spawn_detached(in_request(started_by, async move {
+            // A failed refresh leaves the stale entry; the next stale read tries again.
+            let _ = ctx.load_and_fill(key).await;
+            ctx.refreshing.borrow_mut().remove(&key);
+        }));
 }
 
 /// Writes `key`: update the database, then invalidate both caches (the next read reloads).
