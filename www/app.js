@@ -8,6 +8,7 @@ import { buildReplayFields, replayQuery, runReplay } from './replay.js';
 import { addressFor, setUpEmbed } from './embed.js';
 import { registerServiceWorker } from './offline.js';
 import { InsidePanel } from './inside.js';
+import { KeysPanel } from './keys.js';
 
 const $ = (id) => document.getElementById(id);
 const MAX_SEED = (1n << 64n) - 1n;
@@ -17,6 +18,8 @@ const runs = new Core();
 const checks = new Core();
 const consolePanel = new ConsolePanel(new Core());
 const insidePanel = new InsidePanel(new Core());
+// The keys lesson's widget answers from the light checks' worker.
+const keysPanel = new KeysPanel(checks);
 
 // Runs shorter than this show no progress bar or Cancel button: they would only flicker.
 const SHOW_PROGRESS_AFTER_MS = 100;
@@ -46,6 +49,7 @@ function showNotice(text) {
  */
 async function loadLessons() {
   const scenarios = await runs.call('scenarios').catch(() => []);
+  await keysPanel.start().then(() => $('lesson-text').after(keysPanel.root), () => {});
   const hasConsole = await consolePanel.start();
   const available = [];
   for (const l of LESSONS) {
@@ -419,6 +423,7 @@ async function selectLesson(next, query, notes = []) {
   const isInside = lesson.kind === 'inside';
   $('console').hidden = !isConsole;
   insidePanel.show(isInside);
+  keysPanel.showFor(lesson.id === 'keys');
   $('knobs').hidden = isConsole || isInside;
   $('results').hidden = isConsole || isInside;
   $('notice-line').textContent = '';

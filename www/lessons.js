@@ -580,4 +580,32 @@ export const LESSONS = [
       return parts.join(' ');
     },
   }),
+  scenarioLesson({
+    id: 'keys',
+    title: 'Keys: what the caching decorator folds together and splits apart',
+    mainParams: ['duration_s', 'rate', 'ttl_s', 'categories', 'users', 'products', 'missing_users', 'short_digest_hex'],
+    text: [
+      'A caching decorator turns every call of a function into a key, and everything rests on that key: two calls that need the same answer should land on one key, and two calls that need different answers must never share one. The chapter builds its key from the bare function name and the arguments exactly as the caller wrote them, hashes that text with SHA-256 and keeps 16 hex digits. Type a call in the box to see the text it hashes and the key it gets under each scheme.',
+      "Written as given, one call has many keys: get_products('books'), get_products('books', 10) and get_products(category='books') all mean the same query, yet each misses on its own. And a bare name is not an address: users.get_by_id(7) and products.get_by_id(7), both cached without a key_prefix, hash the same text and read each other's value — a wrong value served without an error. The bound-args scheme binds the arguments to the parameter names, fills in the defaults and names the module, so each call has exactly one key.",
+      "The decorator also skips cached results that are None, so a user that does not exist is looked up again on every call, and its stored null is rewritten each time; bound-args stores each result inside an envelope, so None is a value like any other. Finally, a digest is a fixed number of bits: with b bits, two different texts share a digest with even odds once there are about 1.18 × 2^(b/2) keys (the birthday bound). Sixteen hex digits (64 bits) put that past five billion keys; the short-digest variant keeps only a few digits and shows the collisions a small bound brings.",
+    ],
+    table: (r) => ({
+      head: ['variant', 'reads', 'hit ratio', 'distinct calls', 'keys', 'wrong values', 'of which digest collisions', 'spelling misses', 'None reloads', 'digest bits', 'even odds of a collision at (keys)'],
+      rows: r.variants.map(({ name, summary: s, keys: k }) => [
+        name, s.requests, pct(s.hit_ratio), k.distinct_calls, k.distinct_keys, s.wrong_values, k.wrong_from_digest,
+        k.spelling_misses, k.none_reloads, k.digest_bits, k.birthday_bound.toPrecision(3),
+      ]),
+    }),
+    notice: (r) => {
+      const [chapter, bound, short] = ['chapter-key', 'bound-args', 'short-digest'].map((n) => variant(r, n));
+      const parts = [];
+      if (chapter && bound) {
+        parts.push(`Binding the arguments raised the hit ratio from ${pct(chapter.summary.hit_ratio)} to ${pct(bound.summary.hit_ratio)}: the chapter's key made ${chapter.keys.distinct_keys} keys for ${chapter.keys.distinct_calls} calls, missed ${chapter.keys.spelling_misses} times on a result cached under another spelling and reloaded ${chapter.keys.none_reloads} None results; it served ${chapter.summary.wrong_values} wrong values through the shared name, bound-args ${bound.summary.wrong_values}.`);
+      }
+      if (short) {
+        parts.push(`With ${short.keys.digest_bits} bits the birthday bound is ${Math.round(short.keys.birthday_bound)} keys and this run hashed ${short.keys.distinct_texts} texts: ${short.keys.digest_collisions} keys were shared by different texts and served ${short.keys.wrong_from_digest} wrong values.`);
+      }
+      return parts.join(' ');
+    },
+  }),
 ];

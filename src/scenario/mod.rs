@@ -15,6 +15,9 @@
 //! - `ratelimit`: scenario `ratelimit`, the four rate limiters on shared traffic, an L2 outage
 //!   and an admin reset.
 //! - `consistency`: readers racing writers under each write path ([`ConsistencyReport`]).
+//! - `service`: the bench of a service reading through L2 in front of a database, one request at
+//!   a time (`keys`, `query-cache`).
+//! - `keys`: scenario `keys`, a caching decorator's key schemes ([`KeysReport`]).
 //! - `tags`: scenario `tags`, cached pages flushed by tag, and tag sets bounded or not
 //!   ([`TagsReport`]).
 
@@ -23,6 +26,7 @@ mod catalog;
 mod common;
 mod consistency;
 mod contract;
+mod keys;
 pub mod l1_curve;
 mod lab;
 mod link;
@@ -33,6 +37,7 @@ mod ratelimit;
 mod report;
 mod response_cache;
 mod schema_deploy;
+mod service;
 mod stampede;
 mod tags;
 
@@ -40,6 +45,7 @@ pub use catalog::{find, scenarios, Section, SectionOf};
 pub use common::COMMON;
 pub use consistency::{ConsistencyReport, LostWrite, WriteBehindReport};
 pub use contract::{run, run_only, Experiment, Report, Scenario, ScenarioRun, Variant, VariantSet};
+pub use keys::{KeyOutcome, KeySample, KeysReport, KEY_SAMPLES};
 pub use lab::{request_budget, run_variant, LabConfig, LabRun, RequestBudget, MAX_REQUESTS};
 pub use link::{decode_link, LinkKnob, LinkState};
 pub use multilayer::{BroadcastReport, InstanceReport, LayerReport, MultiLayerReport};

@@ -675,7 +675,10 @@ fn run(p: &Params, variant: Rules, seed: u64) -> Result<VariantReport> {
         }
     }
     monitor.catch_up(&model(), end);
-    let (summary, series) = metrics.finish(max_in_flight);
+    let (mut summary, series) = metrics.finish(max_in_flight);
+    // Of the wrong answers, only another user's page is a value that belongs to another call
+    // (the others are this request's own answer, out of date).
+    summary.wrong_values = report.other_users_data;
     let monitoring = monitor.finish(&model());
     Ok(VariantReport {
         section: Some(report.into()),
