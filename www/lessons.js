@@ -608,4 +608,31 @@ export const LESSONS = [
       return parts.join(' ');
     },
   }),
+  scenarioLesson({
+    id: 'query-cache',
+    title: 'Query cache: flush what a write touched (Exercise 3)',
+    mainParams: ['duration_s', 'rate', 'ttl_s', 'update_rate', 'products', 'categories'],
+    text: [
+      "Caching a query's result is easy; knowing when it is wrong is the exercise. Here a shop sends four queries — a product, a category's products by price, a product with its reviews, and the home page's per-category summary — each written in two ways (case, spacing) that the cache normalises, so one key per query and parameter. Writes change products and add reviews.",
+      'With a TTL alone nothing reacts to a write: every read until the entry expires gets the old answer, and each counts as stale. Tags fix that: each result is filed under what it read, and a write flushes everything filed there. Filing by table is simple and safe, but one changed product then throws away every cached query on the products table. Filing by the rows each query read flushes only the results that could have changed, so more of them survive.',
+      "Two details keep the flushes honest. A result arrives in the cache when its query ends; if a write flushed one of its tags while it ran, the fill is dropped, or it would put back the very data the write made old. And the summary, read by a fifth of the requests and five times slower than the rest, is rebuilt behind a lock after every product change: the readers that find the lock taken wait for that one load. At start the cache is warmed with the summary and every category page.",
+    ],
+    table: (r) => ({
+      head: ['variant', 'reads', 'hit ratio', 'stale reads', 'writes', 'results flushed', 'fills dropped', 'summary loads', 'readers waiting on the lock', 'duplicate summary loads', 'warmed', 'p99 ms'],
+      rows: r.variants.map(({ name, summary: s, query_cache: q }) => [
+        name, s.requests - q.writes, pct(s.hit_ratio), q.stale_reads, q.writes, q.flushed, q.skipped_fills,
+        q.summary_loads, q.summary_waits, q.summary_duplicate_loads, q.warmed, num(s.latency_ms.p99),
+      ]),
+    }),
+    notice: (r) => {
+      const [ttl, table, row] = ['ttl-only', 'table-invalidation', 'row-invalidation'].map((n) => variant(r, n));
+      const parts = [];
+      if (ttl) parts.push(`A TTL alone served ${ttl.query_cache.stale_reads} stale reads at a hit ratio of ${pct(ttl.summary.hit_ratio)}.`);
+      if (table && row) {
+        parts.push(`Flushing by table served ${table.query_cache.stale_reads} and flushing by row ${row.query_cache.stale_reads}; by table ${table.query_cache.flushed} results were flushed and the hit ratio fell to ${pct(table.summary.hit_ratio)}, by row ${row.query_cache.flushed} and ${pct(row.summary.hit_ratio)}.`);
+        parts.push(`The summary was rebuilt ${row.query_cache.summary_loads} times with ${row.query_cache.summary_duplicate_loads} duplicate loads; ${row.query_cache.summary_waits} readers waited for a rebuild instead of querying.`);
+      }
+      return parts.join(' ');
+    },
+  }),
 ];

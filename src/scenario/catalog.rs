@@ -4,7 +4,9 @@
 //! names it.
 
 use super::contract::Scenario;
-use super::{consistency, keys, multilayer, ratelimit, response_cache, schema_deploy, tags};
+use super::{
+    consistency, keys, multilayer, query_cache, ratelimit, response_cache, schema_deploy, tags,
+};
 use crate::error::{Error, Result};
 use serde::Serialize;
 
@@ -74,6 +76,8 @@ sections! {
     Tags(tags::TagsReport),
     /// Keys per call, wrong values, spelling misses and the digest's birthday bound.
     Keys(keys::KeysReport),
+    /// Query results flushed by the tables or rows they read; stale reads; the summary's lock.
+    QueryCache(query_cache::QueryCacheReport),
 }
 
 /// Every scenario, in the order the faces list them.
@@ -89,6 +93,7 @@ pub fn scenarios() -> Vec<Scenario> {
         Scenario::of::<super::ratelimit::RateLimit>(),
         Scenario::of::<super::tags::TaggedPages>(),
         Scenario::of::<super::keys::Keys>(),
+        Scenario::of::<super::query_cache::QueryCache>(),
     ]
 }
 

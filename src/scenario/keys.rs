@@ -305,7 +305,7 @@ fn run(p: &Params, scheme: Scheme, seed: u64) -> Result<VariantReport> {
         products: Zipf::new(p.get_u64("products")?, skew),
         missing_users: p.get("missing_users")?,
     };
-    let mut bench = ServiceBench::new(p, seed)?;
+    let mut bench = ServiceBench::new(p, seed, 0.0)?;
     let mut rng = SimRng::fork(seed, WORKLOAD_STREAM);
     let bits = key_scheme.digest_bits();
     let mut report = KeysReport {

@@ -18,6 +18,8 @@
 //! - `service`: the bench of a service reading through L2 in front of a database, one request at
 //!   a time (`keys`, `query-cache`).
 //! - `keys`: scenario `keys`, a caching decorator's key schemes ([`KeysReport`]).
+//! - `query_cache`: scenario `query-cache`, Exercise 3's query results flushed by table or row
+//!   ([`QueryCacheReport`]).
 //! - `tags`: scenario `tags`, cached pages flushed by tag, and tag sets bounded or not
 //!   ([`TagsReport`]).
 
@@ -33,6 +35,7 @@ mod link;
 mod multilayer;
 mod params;
 mod penetration;
+mod query_cache;
 mod ratelimit;
 mod report;
 mod response_cache;
@@ -50,6 +53,7 @@ pub use lab::{request_budget, run_variant, LabConfig, LabRun, RequestBudget, MAX
 pub use link::{decode_link, LinkKnob, LinkState};
 pub use multilayer::{BroadcastReport, InstanceReport, LayerReport, MultiLayerReport};
 pub use params::{check, resolve, split_assignment, ParamSpec, Params};
+pub use query_cache::{normalise_sql, QueryCacheReport, SUMMARY_COST};
 pub use ratelimit::{HeaderSample, OutageReport, RateLimitReport, ResetReport, SubjectCounts};
 pub use report::{BloomReport, KeyQueries, VariantReport};
 pub use response_cache::{EndpointReport, RequestSample, ResponseCacheReport};

@@ -42,10 +42,11 @@ pub(super) struct ServiceBench {
 
 impl ServiceBench {
     /// The bench of the common parameters `duration_s`, `rate`, `ttl_s`, `l2_rtt_ms`,
-    /// `db_p50_ms`, `db_p99_ms`, `bucket_ms` and the alert thresholds; refuses a run past the
-    /// request budget before any work.
-    pub fn new(p: &Params, seed: u64) -> Result<ServiceBench> {
-        let rate = p.get("rate")?;
+    /// `db_p50_ms`, `db_p99_ms`, `bucket_ms` and the alert thresholds, with `writes_per_sec`
+    /// more arrivals on top of `rate` (writes); refuses a run past the request budget before any
+    /// work.
+    pub fn new(p: &Params, seed: u64, writes_per_sec: f64) -> Result<ServiceBench> {
+        let rate = p.get("rate")? + writes_per_sec;
         let duration = secs(p, "duration_s")?;
         check_request_budget(Arrivals::Poisson { per_sec: rate }, duration)?;
         let bucket = ms(p, "bucket_ms")?;
@@ -71,13 +72,22 @@ impl ServiceBench {
     /// The next arrival before the end (drawn from `rng`), with the clock, the cache and the
     /// monitor moved to it; `None` once arrivals stop.
     pub fn next_arrival(&mut self, rng: &mut SimRng) -> Option<SimTime> {
-        let at = self.clock.next(rng);
-        if at >= self.end {
-            return None;
-        }
-        self.monitor.catch_up(&self.store.model().borrow(), at);
-        self.exec.advance_to(at);
+        let at = self.next_time(rng)?;
+        self.advance_to(at);
         Some(at)
+    }
+
+    /// The next arrival before the end, drawn from `rng`, with nothing moved yet (for a caller
+    /// with work due before it); `None` once arrivals stop.
+    pub fn next_time(&mut self, rng: &mut SimRng) -> Option<SimTime> {
+        Some(self.clock.next(rng)).filter(|&at| at < self.end)
+    }
+
+    /// Moves the clock, the cache and the monitor to `t` (work due before the next arrival, such
+    /// as a fill when its query ends).
+    pub fn advance_to(&mut self, t: SimTime) {
+        self.monitor.catch_up(&self.store.model().borrow(), t);
+        self.exec.advance_to(t);
     }
 
     /// The time `round_trips` L2 commands take, one after the other.
@@ -105,8 +115,16 @@ impl ServiceBench {
     /// A read that queried the database after `round_trips` L2 commands; returns when its answer
     /// is ready (when the cache can be filled).
     pub fn miss(&mut self, key: u64, at: SimTime, round_trips: u32) -> SimTime {
+        self.costly_miss(key, at, round_trips, 1)
+    }
+
+    /// [`ServiceBench::miss`] for a query that costs `cost` ordinary queries' time.
+    pub fn costly_miss(&mut self, key: u64, at: SimTime, round_trips: u32, cost: u32) -> SimTime {
         let asked = at + self.trips(round_trips);
-        let done = self.query(key, asked, Purpose::Load);
+        self.metrics.record_db_query(asked, key, Purpose::Load);
+        let took = self.database.sample(&mut self.db_rng).as_micros();
+        let done = asked + SimDuration::from_micros(took.saturating_mul(u64::from(cost)));
+        self.in_flight.add(asked, done);
         let outcome = Outcome::Read {
             served: Served::Db,
             stale: false,
@@ -114,6 +132,26 @@ impl ServiceBench {
         self.metrics
             .record_request(Op::Read(key), at, done, outcome);
         done
+    }
+
+    /// A read that waited for another request's load (behind its lock) and was answered with
+    /// its result at `done`; `stale` if that result is older than the data.
+    pub fn waited(&mut self, key: u64, at: SimTime, done: SimTime, stale: bool) {
+        let outcome = Outcome::Read {
+            served: Served::AfterLock,
+            stale,
+        };
+        self.metrics
+            .record_request(Op::Read(key), at, done, outcome);
+    }
+
+    /// A write of `key` that arrived `at`: the database's statement, then `round_trips` L2
+    /// commands (invalidations).
+    pub fn write(&mut self, key: u64, at: SimTime, round_trips: u32) {
+        let written = self.query(key, at, Purpose::Write);
+        let done = written + self.trips(round_trips);
+        self.metrics
+            .record_request(Op::Write(key), at, done, Outcome::Write);
     }
 
     /// A database query for `key` issued at `at` (each on its own connection); returns when it

@@ -23,6 +23,7 @@ const SCENARIO_LESSONS = [
   ['ratelimit', 'ratelimit', { duration_s: '180' }],
   ['tags', 'tags', { duration_s: '60' }],
   ['keys', 'keys', { duration_s: '40' }],
+  ['query-cache', 'query-cache', { duration_s: '40' }],
 ];
 
 let server, browser;

@@ -57,6 +57,7 @@ macro_rules! golden_case_tests {
             consistency "consistency.json",
             tags "tags.json",
             keys "keys.json",
+            query_cache "query-cache.json",
         );
     };
     (@each $attr:meta, $check:path; $($test:ident $file:literal,)+) => {
@@ -244,6 +245,21 @@ pub fn cases() -> Vec<GoldenCase> {
             seed: 42,
             expected: include_str!("../golden/keys.json"),
             produce: |p, seed| scenario_json("keys", p, seed),
+        },
+        GoldenCase {
+            file: "query-cache.json",
+            params: &[
+                ("duration_s", "4"),
+                ("rate", "60"),
+                ("products", "30"),
+                ("categories", "4"),
+                ("update_rate", "3"),
+                ("ttl_s", "3"),
+                ("bucket_ms", "2000"),
+            ],
+            seed: 42,
+            expected: include_str!("../golden/query-cache.json"),
+            produce: |p, seed| scenario_json("query-cache", p, seed),
         },
     ]
 }
