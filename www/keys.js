@@ -74,7 +74,7 @@ export class KeysPanel {
       this.error.textContent = '';
       this.input.removeAttribute('aria-invalid');
       const head = el('tr', {}, ...['scheme', 'key', 'digest bits', 'even odds of a collision at', 'SHA-256 of'].map((h) => el('th', { scope: 'col', textContent: h })));
-      const rows = answer.keys.map((k) => el('tr', { dataset: {} },
+      const rows = answer.keys.map((k) => el('tr', {},
         el('td', { textContent: k.scheme }),
         el('td', {}, el('code', { textContent: k.key })),
         el('td', { textContent: String(k.digest_bits) }),
