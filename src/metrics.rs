@@ -416,6 +416,10 @@ pub struct Summary {
     /// `(l1_hits + l2_hits) / (l1_hits + l2_hits + waited + misses)`: see
     /// [`HIT_RATIO_DEFINITION`].
     pub hit_ratio: f64,
+    /// Reads served a value that belongs to another call, key or shape (a cache key shared by
+    /// two calls, bytes decoded into the wrong type): 0 in a scenario that cannot serve one.
+    /// The scenario that can sets it from its own tally after [`Metrics::finish`].
+    pub wrong_values: u64,
     /// Latency of every request: an answered one until its answer, a failed one until it failed.
     pub latency_ms: LatencyMs,
     /// Latency of the answered requests alone (only when some failed).
@@ -810,6 +814,7 @@ impl Metrics {
             max_db_in_flight,
             peak_db_qps: series.db_qps.iter().copied().fold(0.0, f64::max),
             hit_ratio: t.hit_ratio(),
+            wrong_values: 0,
             latency_ms: LatencyMs::of(&mut all),
             answered_latency_ms: apart.then(|| LatencyMs::of(&mut answered)),
             failed_latency_ms: apart.then(|| LatencyMs::of(&mut failed)),

@@ -192,6 +192,20 @@ struct BenchCaseInfo {
 }
 
 /// The benchmark cases (see `cachelab::bench`), baselines first in each group.
+/// The functions of the `keys` lesson: `[{name, signature, returns}]`.
+#[wasm_bindgen(js_name = keyFunctions)]
+pub fn key_functions() -> Result<JsValue, JsError> {
+    to_js(&crate::manager::function_list())
+}
+
+/// The cache keys of a call typed as Python writes it (`get_products('books', limit=10)`) under
+/// each scheme, the short digest keeping `short_hex` hex digits: `{signature, call, keys:
+/// [{scheme, key, hashed, digest_bits, birthday_bound}]}` (what `cachelab key` prints).
+#[wasm_bindgen(js_name = callKeysText)]
+pub fn call_keys_text(text: &str, short_hex: f64) -> Result<JsValue, JsError> {
+    to_js(&crate::manager::call_keys_text(text, short_hex).map_err(core_error)?)
+}
+
 #[wasm_bindgen(js_name = benchCases)]
 pub fn bench_cases() -> Result<JsValue, JsError> {
     let cases: Vec<BenchCaseInfo> = crate::bench::cases()

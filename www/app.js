@@ -12,6 +12,7 @@ import { InsidePanel } from './inside.js';
 import { glossaryPanel, linkTerms, setGlossary } from './glossary.js';
 import { renderMonitoring } from './monitoring.js';
 import { clickToLog, renderStepLog } from './steplog.js';
+import { KeysPanel } from './keys.js';
 
 const $ = (id) => document.getElementById(id);
 const MAX_SEED = (1n << 64n) - 1n;
@@ -21,6 +22,8 @@ const runs = new Core();
 const checks = new Core();
 const consolePanel = new ConsolePanel(new Core());
 const insidePanel = new InsidePanel(new Core());
+// The keys lesson's widget answers from the light checks' worker.
+const keysPanel = new KeysPanel(checks);
 
 // Runs shorter than this show no progress bar or Cancel button: they would only flicker.
 const SHOW_PROGRESS_AFTER_MS = 100;
@@ -50,6 +53,7 @@ function showNotice(text) {
  */
 async function loadLessons() {
   const scenarios = await runs.call('scenarios').catch(() => []);
+  await keysPanel.start().then(() => $('lesson-text').after(keysPanel.root), () => {});
   const hasConsole = await consolePanel.start();
   const available = [];
   for (const l of LESSONS) {
@@ -419,6 +423,7 @@ async function selectLesson(next, query, notes = []) {
   const isInside = lesson.kind === 'inside';
   $('console').hidden = !isConsole;
   insidePanel.show(isInside);
+  keysPanel.showFor(lesson.id === 'keys');
   $('knobs').hidden = isConsole || isInside;
   $('results').hidden = isConsole || isInside;
   $('monitoring').hidden = true;

@@ -599,4 +599,59 @@ export const LESSONS = [
       return parts.join(' ');
     },
   }),
+  scenarioLesson({
+    id: 'keys',
+    title: 'Keys: what the caching decorator folds together and splits apart',
+    mainParams: ['duration_s', 'rate', 'ttl_s', 'categories', 'users', 'products', 'missing_users', 'short_digest_hex'],
+    text: [
+      'A caching decorator turns every call of a function into a key, and everything rests on that key: two calls that need the same answer should land on one key, and two calls that need different answers must never share one. The chapter builds its key from the bare function name and the arguments exactly as the caller wrote them, hashes that text with SHA-256 and keeps 16 hex digits. Type a call in the box to see the text it hashes and the key it gets under each scheme.',
+      "Written as given, one call has many keys: get_products('books'), get_products('books', 10) and get_products(category='books') all mean the same query, yet each misses on its own. And a bare name is not an address: users.get_by_id(7) and products.get_by_id(7), both cached without a key_prefix, hash the same text and read each other's value — a wrong value served without an error. The bound-args scheme binds the arguments to the parameter names, fills in the defaults and names the module, so each call has exactly one key.",
+      "The decorator also skips cached results that are None, so a user that does not exist is looked up again on every call, and its stored null is rewritten each time; bound-args stores each result inside an envelope, so None is a value like any other. Finally, a digest is a fixed number of bits: with b bits, two different texts share a digest with even odds once there are about 1.18 × 2^(b/2) keys (the birthday bound). Sixteen hex digits (64 bits) put that past five billion keys; the short-digest variant keeps only a few digits and shows the collisions a small bound brings.",
+    ],
+    table: (r) => ({
+      head: ['variant', 'reads', 'hit ratio', 'distinct calls', 'keys', 'wrong values', 'of which digest collisions', 'spelling misses', 'None reloads', 'digest bits', 'even odds of a collision at (keys)'],
+      rows: r.variants.map(({ name, summary: s, keys: k }) => [
+        name, s.requests, pct(s.hit_ratio), k.distinct_calls, k.distinct_keys, s.wrong_values, k.wrong_from_digest,
+        k.spelling_misses, k.none_reloads, k.digest_bits, k.birthday_bound.toPrecision(3),
+      ]),
+    }),
+    notice: (r) => {
+      const [chapter, bound, short] = ['chapter-key', 'bound-args', 'short-digest'].map((n) => variant(r, n));
+      const parts = [];
+      if (chapter && bound) {
+        parts.push(`Binding the arguments raised the hit ratio from ${pct(chapter.summary.hit_ratio)} to ${pct(bound.summary.hit_ratio)}: the chapter's key made ${chapter.keys.distinct_keys} keys for ${chapter.keys.distinct_calls} calls, missed ${chapter.keys.spelling_misses} times on a result cached under another spelling and reloaded ${chapter.keys.none_reloads} None results; it served ${chapter.summary.wrong_values} wrong values through the shared name, bound-args ${bound.summary.wrong_values}.`);
+      }
+      if (short) {
+        parts.push(`With ${short.keys.digest_bits} bits the birthday bound is ${Math.round(short.keys.birthday_bound)} keys and this run hashed ${short.keys.distinct_texts} texts: ${short.keys.digest_collisions} keys were shared by different texts and served ${short.keys.wrong_from_digest} wrong values.`);
+      }
+      return parts.join(' ');
+    },
+  }),
+  scenarioLesson({
+    id: 'query-cache',
+    title: 'Query cache: flush what a write touched (Exercise 3)',
+    mainParams: ['duration_s', 'rate', 'ttl_s', 'update_rate', 'products', 'categories'],
+    text: [
+      "Caching a query's result is easy; knowing when it is wrong is the exercise. Here a shop sends four queries — a product, a category's products by price, a product with its reviews, and the home page's per-category summary — each written in two ways (case, spacing) that the cache normalises, so one key per query and parameter. Writes change products and add reviews.",
+      'With a TTL alone nothing reacts to a write: every read until the entry expires gets the old answer, and each counts as stale. Tags fix that: each result is filed under what it read, and a write flushes everything filed there. Filing by table is simple and safe, but one changed product then throws away every cached query on the products table. Filing by the rows each query read flushes only the results that could have changed, so more of them survive.',
+      "Two details keep the flushes honest. A result arrives in the cache when its query ends; if a write flushed one of its tags while it ran, the fill is dropped, or it would put back the very data the write made old. And the summary, read by a fifth of the requests and five times slower than the rest, is rebuilt behind a lock after every product change: the readers that find the lock taken wait for that one load. At start the cache is warmed with the summary and every category page.",
+    ],
+    table: (r) => ({
+      head: ['variant', 'reads', 'hit ratio', 'stale reads', 'writes', 'results flushed', 'fills dropped', 'summary loads', 'readers waiting on the lock', 'duplicate summary loads', 'warmed', 'p99 ms'],
+      rows: r.variants.map(({ name, summary: s, query_cache: q }) => [
+        name, s.requests - q.writes, pct(s.hit_ratio), q.stale_reads, q.writes, q.flushed, q.skipped_fills,
+        q.summary_loads, q.summary_waits, q.summary_duplicate_loads, q.warmed, num(s.latency_ms.p99),
+      ]),
+    }),
+    notice: (r) => {
+      const [ttl, table, row] = ['ttl-only', 'table-invalidation', 'row-invalidation'].map((n) => variant(r, n));
+      const parts = [];
+      if (ttl) parts.push(`A TTL alone served ${ttl.query_cache.stale_reads} stale reads at a hit ratio of ${pct(ttl.summary.hit_ratio)}.`);
+      if (table && row) {
+        parts.push(`Flushing by table served ${table.query_cache.stale_reads} and flushing by row ${row.query_cache.stale_reads}; by table ${table.query_cache.flushed} results were flushed and the hit ratio fell to ${pct(table.summary.hit_ratio)}, by row ${row.query_cache.flushed} and ${pct(row.summary.hit_ratio)}.`);
+        parts.push(`The summary was rebuilt ${row.query_cache.summary_loads} times with ${row.query_cache.summary_duplicate_loads} duplicate loads; ${row.query_cache.summary_waits} readers waited for a rebuild instead of querying.`);
+      }
+      return parts.join(' ');
+    },
+  }),
 ];

@@ -285,7 +285,7 @@ mod cli {
         /// Run a scenario's variants on the same traffic and compare them.
         Run {
             /// The scenario: stampede, avalanche, penetration, schema-deploy, consistency,
-            /// multilayer, response-cache, ratelimit or tags (`cachelab scenarios` lists their
+            /// multilayer, response-cache, ratelimit, tags or keys (`cachelab scenarios` lists their
             /// parameters).
             scenario: String,
             /// Run only these variants (comma-separated or repeated; default: all).
@@ -298,6 +298,29 @@ mod cli {
         /// database that really sleeps), printing the same report as `run` (needs the `redis`
         /// feature).
         Live(LiveArgs),
+        /// The cache key of a call of the `keys` lesson's functions under each key scheme
+        /// (catalog.get_products(category, limit=10), users.get_by_id(user_id),
+        /// products.get_by_id(product_id)), with the text each hashes.
+        Key {
+            /// The function: module.name, or a name only one module has (get_products).
+            function: String,
+            /// Positional arguments: 10, 2.5, None, True, 'text' or "text" (a bare word is a
+            /// string too).
+            #[arg(allow_negative_numbers = true)]
+            args: Vec<String>,
+            /// A keyword argument, as NAME=VALUE (repeatable).
+            #[arg(long = "kw", value_name = "NAME=VALUE")]
+            kw: Vec<String>,
+            /// Only this scheme's key: chapter-key, bound-args or short-digest.
+            #[arg(long)]
+            scheme: Option<String>,
+            /// Hex digits the short-digest scheme keeps (1 to 16).
+            #[arg(long, default_value_t = 4)]
+            short_hex: u64,
+            /// Print the keys as JSON.
+            #[arg(long)]
+            json: bool,
+        },
         /// Time the benchmark workloads and print each as a ratio to its group's baseline.
         Bench {
             /// Run only cases whose name contains this text.
@@ -409,6 +432,38 @@ mod cli {
                 } else {
                     let lesson = course::find(&id).map_err(|e| e.to_string())?;
                     print_lesson(&lesson, &run);
+                }
+                Ok(())
+            }
+            Command::Key {
+                function,
+                args,
+                kw,
+                scheme,
+                short_hex,
+                json,
+            } => {
+                let keys = cachelab::manager::call_keys(
+                    &function,
+                    &args,
+                    &kw,
+                    scheme.as_deref(),
+                    short_hex,
+                )
+                .map_err(|e| e.to_string())?;
+                if json {
+                    println!("{}", to_json(&keys)?);
+                } else if scheme.is_some() {
+                    // One scheme asked for: the key alone, for scripts.
+                    for k in &keys.keys {
+                        println!("{}", k.key);
+                    }
+                } else {
+                    println!("{}  # {}", keys.call, keys.signature);
+                    for k in &keys.keys {
+                        println!("{:<13} {}", k.scheme, k.key);
+                        println!("{:<13} sha256 of {}", "", k.hashed);
+                    }
                 }
                 Ok(())
             }
@@ -906,6 +961,9 @@ mod cli {
             }
             if let Some(m) = &v.missing_keys {
                 print!("; missing-key reads {} -> db {}", m.requests, m.db_queries);
+            }
+            if v.summary.wrong_values > 0 {
+                print!("; {} wrong values served", v.summary.wrong_values);
             }
             if v.summary.l2_errors > 0 {
                 print!(

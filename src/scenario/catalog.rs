@@ -4,7 +4,9 @@
 //! names it.
 
 use super::contract::Scenario;
-use super::{consistency, multilayer, ratelimit, response_cache, schema_deploy, tags};
+use super::{
+    consistency, keys, multilayer, query_cache, ratelimit, response_cache, schema_deploy, tags,
+};
 use crate::error::{Error, Result};
 use serde::Serialize;
 
@@ -72,6 +74,10 @@ sections! {
     Ratelimit(ratelimit::RateLimitReport),
     /// Tag sets over time, pages flushed by tag and stale reads.
     Tags(tags::TagsReport),
+    /// Keys per call, wrong values, spelling misses and the digest's birthday bound.
+    Keys(keys::KeysReport),
+    /// Query results flushed by the tables or rows they read; stale reads; the summary's lock.
+    QueryCache(query_cache::QueryCacheReport),
 }
 
 /// Every scenario, in the order the faces list them.
@@ -86,6 +92,8 @@ pub fn scenarios() -> Vec<Scenario> {
         Scenario::of::<super::response_cache::ResponseCache>(),
         Scenario::of::<super::ratelimit::RateLimit>(),
         Scenario::of::<super::tags::TaggedPages>(),
+        Scenario::of::<super::keys::Keys>(),
+        Scenario::of::<super::query_cache::QueryCache>(),
     ]
 }
 

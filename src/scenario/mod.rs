@@ -17,6 +17,11 @@
 //! - `ratelimit`: scenario `ratelimit`, the four rate limiters on shared traffic, an L2 outage
 //!   and an admin reset.
 //! - `consistency`: readers racing writers under each write path ([`ConsistencyReport`]).
+//! - `service`: the bench of a service reading through L2 in front of a database, one request at
+//!   a time (`keys`, `query-cache`).
+//! - `keys`: scenario `keys`, a caching decorator's key schemes ([`KeysReport`]).
+//! - `query_cache`: scenario `query-cache`, Exercise 3's query results flushed by table or row
+//!   ([`QueryCacheReport`]).
 //! - `tags`: scenario `tags`, cached pages flushed by tag, and tag sets bounded or not
 //!   ([`TagsReport`]).
 
@@ -26,16 +31,19 @@ mod common;
 mod consistency;
 mod contract;
 mod driver;
+mod keys;
 pub mod l1_curve;
 mod lab;
 mod link;
 mod multilayer;
 mod params;
 mod penetration;
+mod query_cache;
 mod ratelimit;
 mod report;
 mod response_cache;
 mod schema_deploy;
+mod service;
 mod stampede;
 mod tags;
 
@@ -44,10 +52,12 @@ pub use common::COMMON;
 pub use consistency::{ConsistencyReport, LostWrite, WriteBehindReport};
 pub use contract::{run, run_only, Experiment, Report, Scenario, ScenarioRun, Variant, VariantSet};
 pub use driver::{Driver, LabContext, SimDriver};
+pub use keys::{KeyOutcome, KeySample, KeysReport, KEY_SAMPLES};
 pub use lab::{request_budget, run_variant, LabConfig, LabRun, RequestBudget, MAX_REQUESTS};
 pub use link::{decode_link, LinkKnob, LinkState};
 pub use multilayer::{BroadcastReport, InstanceReport, LayerReport, MultiLayerReport};
 pub use params::{check, label, resolve, split_assignment, ParamSpec, Params, LABELS};
+pub use query_cache::{normalise_sql, QueryCacheReport, SUMMARY_COST};
 pub use ratelimit::{HeaderSample, OutageReport, RateLimitReport, ResetReport, SubjectCounts};
 pub use report::{BloomReport, KeyQueries, VariantReport};
 pub use response_cache::{EndpointReport, RequestSample, ResponseCacheReport};

@@ -743,7 +743,10 @@ fn run<D: Driver>(p: &Params, variant: Rules, seed: u64, d: &D) -> Result<Varian
         }
         _ => None,
     };
-    let (summary, series) = metrics.finish(max_in_flight);
+    let (mut summary, series) = metrics.finish(max_in_flight);
+    // Of the wrong answers, only another user's page is a value that belongs to another call
+    // (the others are this request's own answer, out of date).
+    summary.wrong_values = report.other_users_data;
     Ok(VariantReport {
         section: Some(report.into()),
         monitoring,

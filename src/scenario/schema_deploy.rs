@@ -372,8 +372,10 @@ fn run(p: &Params, storage: Storage, seed: u64) -> Result<VariantReport> {
     let monitoring = run_monitored(&exec, model, end, monitor);
     let mut metrics = bench.metrics.borrow_mut();
     let db = bench.db.stats();
-    let (summary, series) = metrics.finish(db.max_in_flight);
+    let (mut summary, series) = metrics.finish(db.max_in_flight);
     let tally = bench.tally.borrow().clone();
+    // A misreading is the common count of values served that are not the caller's.
+    summary.wrong_values = tally.wrong_values;
     Ok(VariantReport {
         db_busiest_keys: busiest_keys(&db),
         events: metrics.take_events(),

@@ -22,6 +22,8 @@ const SCENARIO_LESSONS = [
   ['response-cache', 'response-cache', { duration_s: '8', rate: '300' }],
   ['ratelimit', 'ratelimit', { duration_s: '180' }],
   ['tags', 'tags', { duration_s: '60' }],
+  ['keys', 'keys', { duration_s: '40' }],
+  ['query-cache', 'query-cache', { duration_s: '40' }],
 ];
 
 let server, browser;
@@ -56,6 +58,24 @@ for (const [lesson, scenario, quick = QUICK] of SCENARIO_LESSONS) {
     assert.deepEqual(errors, []);
   });
 }
+
+test('the keys lesson shows a typed call\'s key under each scheme, and names a bad argument', async () => {
+  const { page, errors } = await open(browser, `${server.url}?lesson=keys&duration_s=10&seed=1`);
+  await settled(page);
+  await page.fill('#keys-call', "get_products('books', limit=10)");
+  // The chapter's key of this call, as its Python prints it.
+  await page.locator('#keys-table code', { hasText: 'products:get_products:49c8eb0e96cda722' }).waitFor();
+  assert.equal(await page.locator('#keys-table tbody tr').count(), 3);
+  await page.fill('#keys-call', 'get_by_id(7)');
+  await page.locator('#keys-error', { hasText: 'users.get_by_id, products.get_by_id' }).waitFor();
+  await page.fill('#keys-call', "get_products('books', colour='red')");
+  await page.locator('#keys-error', { hasText: '`colour`' }).waitFor();
+  // Another lesson hides the widget.
+  await page.goto(`${server.url}?lesson=tags&duration_s=10`);
+  await settled(page);
+  assert.equal(await page.locator('#keys-widget').isVisible(), false);
+  assert.deepEqual(errors, []);
+});
 
 test('buckets without requests are gaps in the charts, not zeros and not a crash', async () => {
   // 2 requests/s in quarter-second buckets: most buckets are empty (issue 15, item 7).

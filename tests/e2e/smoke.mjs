@@ -14,6 +14,8 @@ const QUICK = {
   'response-cache': { duration_s: '4', rate: '100' },
   ratelimit: { duration_s: '60' },
   tags: { duration_s: '30' },
+  keys: { duration_s: '10' },
+  'query-cache': { duration_s: '10' },
   consistency: { duration_s: '8', rate: '1000' }, // its crash comes at 5 s
   ...Object.fromEntries(['stampede', 'avalanche', 'penetration', 'schema-deploy', 'multilayer'].map((l) => [l, { duration_s: '4', rate: '1000' }])),
 };

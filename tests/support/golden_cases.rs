@@ -56,6 +56,8 @@ macro_rules! golden_case_tests {
             ratelimit "ratelimit.json",
             consistency "consistency.json",
             tags "tags.json",
+            keys "keys.json",
+            query_cache "query-cache.json",
         );
     };
     (@each $attr:meta, $check:path; $($test:ident $file:literal,)+) => {
@@ -228,6 +230,36 @@ pub fn cases() -> Vec<GoldenCase> {
             seed: 42,
             expected: include_str!("../golden/tags.json"),
             produce: |p, seed| scenario_json("tags", p, seed),
+        },
+        GoldenCase {
+            file: "keys.json",
+            params: &[
+                ("duration_s", "4"),
+                ("rate", "50"),
+                ("categories", "5"),
+                ("users", "40"),
+                ("products", "40"),
+                ("short_digest_hex", "2"),
+                ("bucket_ms", "2000"),
+            ],
+            seed: 42,
+            expected: include_str!("../golden/keys.json"),
+            produce: |p, seed| scenario_json("keys", p, seed),
+        },
+        GoldenCase {
+            file: "query-cache.json",
+            params: &[
+                ("duration_s", "4"),
+                ("rate", "60"),
+                ("products", "30"),
+                ("categories", "4"),
+                ("update_rate", "3"),
+                ("ttl_s", "3"),
+                ("bucket_ms", "2000"),
+            ],
+            seed: 42,
+            expected: include_str!("../golden/query-cache.json"),
+            produce: |p, seed| scenario_json("query-cache", p, seed),
         },
     ]
 }
