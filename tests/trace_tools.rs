@@ -170,21 +170,41 @@ fn mean_error(a: &Value, b: &[f64]) -> (f64, f64) {
     )
 }
 
-#[test]
-fn sampled_curves_stay_close_to_the_full_ones() {
-    let trace = bundled("cloudphysics.csv");
-    let exact = cachelab_json(&["mrc", &trace, "--json"]);
+/// Fixed-rate SHARDS against the exact curve over the 16 sizes of `--mrc`: within 0.01 at 10 %;
+/// at 1 % within `at_one_percent`. The 0.01 at 1 % holds once a sample has thousands of
+/// keys (`policy::mrc`'s unit test on 390,000 keys); a 1 % sample of these traces holds 490
+/// (cloudphysics) or 450 (the zipf prefix), and which keys fall in decides the error: measured
+/// 0.023 and 0.039 (the plain adjustment gave 0.045 and 0.041).
+fn shards_error_within(trace: &str, at_one_percent: f64) {
+    let exact = cachelab_json(&["mrc", trace, "--json"]);
     let exact: Vec<f64> = exact["points"]
         .as_array()
         .unwrap()
         .iter()
         .map(|p| p["miss_ratio"].as_f64().unwrap())
         .collect();
-    let shards = cachelab_json(&[
-        "mrc", &trace, "--method", "shards", "--rate", "0.1", "--json",
-    ]);
-    let (mean, _) = mean_error(&shards, &exact);
-    assert!(mean <= 0.01, "SHARDS at 10 %: mean error {mean}");
+    for (rate, bound) in [("0.1", 0.01), ("0.01", at_one_percent)] {
+        let shards = cachelab_json(&["mrc", trace, "--method", "shards", "--rate", rate, "--json"]);
+        let (mean, max) = mean_error(&shards, &exact);
+        println!("{trace}: SHARDS at {rate}: mean error {mean:.4}, max {max:.4}");
+        assert!(
+            mean <= bound,
+            "{trace}: SHARDS at {rate}: mean error {mean}"
+        );
+    }
+}
+
+#[test]
+fn shards_error_on_the_zipf_prefix() {
+    if let Some(prefix) = zipf_prefix(200_000) {
+        shards_error_within(prefix.to_str().unwrap(), 0.045);
+    }
+}
+
+#[test]
+fn sampled_curves_stay_close_to_the_full_ones() {
+    let trace = bundled("cloudphysics.csv");
+    shards_error_within(&trace, 0.03);
     for policy in ["sieve", "s3fifo", "arc"] {
         let full = cachelab_json(&["replay", &trace, "--policy", policy, "--mrc", "--json"]);
         let full: Vec<f64> = rows(&full)
