@@ -9,7 +9,7 @@
 use super::sweep::Job;
 use super::{build, canonical_name, Access, Capacity, Policy, POLICY_NAMES};
 use crate::error::{Error, Result};
-use crate::workload::{open as open_trace, ReadOptions, Request, TraceStats};
+use crate::workload::{open as open_trace, ReadOptions, Request, TraceFormat, TraceStats};
 use serde::Serialize;
 use std::io::BufRead;
 use std::num::NonZeroU64;
@@ -498,11 +498,24 @@ pub fn run_with_progress<R: BufRead>(
             progress(done, stats.requests);
         }
     };
-    if experiment.policies.contains(&"belady") {
-        let requests = open_trace(open()?, trace, options)?.collect::<Result<Vec<Request>>>()?;
+    let mut reader = open_trace(open()?, trace, options)?;
+    if experiment.policies.contains(&"belady") && reader.format() == TraceFormat::Oracle {
+        // The file records each request's next access: Belady streams like the others.
+        while let Some(request) = reader.next() {
+            let request = request?;
+            let next_access = reader.recorded_next()?.unwrap_or(Access::NEVER);
+            serve(Access {
+                next_access,
+                ..Access::new(request.key, request.size)
+            });
+        }
+    } else if experiment.policies.contains(&"belady") {
+        // Belady needs each request's next access, which this format does not record: the
+        // trace is held in memory (24 bytes a request) to compute it.
+        let requests = reader.collect::<Result<Vec<Request>>>()?;
         Access::from_trace(&requests).into_iter().for_each(serve);
     } else {
-        for request in open_trace(open()?, trace, options)? {
+        for request in reader {
             let request = request?;
             serve(Access::new(request.key, request.size));
         }
