@@ -481,21 +481,10 @@ pub fn run_with_progress<R: BufRead>(
 ) -> Result<Report> {
     let options = format.into();
     let stats = TraceStats::scan(open_trace(open()?, trace, options)?)?;
-    let mut caches = Vec::new();
-    for job in experiment.jobs(&stats)? {
-        caches.push((build(job.policy, job.capacity)?, Counts::default()));
-    }
-    let mut evicted = Vec::new();
-    let mut done = 0;
+    let mut caches = CacheSet::new(experiment, stats)?;
     let mut serve = |request: Access| {
-        for (cache, counts) in caches.iter_mut() {
-            evicted.clear();
-            let hit = cache.access(&request, &mut evicted).is_hit();
-            counts.record(request.size, hit);
-        }
-        done += 1;
-        if done % PROGRESS_EVERY == 0 {
-            progress(done, stats.requests);
+        if caches.serve(&request) {
+            progress(caches.done, stats.requests);
         }
     };
     let mut reader = open_trace(open()?, trace, options)?;
@@ -521,13 +510,65 @@ pub fn run_with_progress<R: BufRead>(
         }
     }
     progress(stats.requests, stats.requests);
-    Ok(Report {
-        trace: trace.to_string(),
-        requests: stats.requests,
-        unique_keys: stats.unique_keys,
-        rows: caches
+    Ok(caches.report(trace))
+}
+
+/// The caches of an experiment replayed side by side in one pass over a trace.
+pub(crate) struct CacheSet {
+    caches: Vec<(Box<dyn Policy>, Counts)>,
+    evicted: Vec<u64>,
+    stats: TraceStats,
+    belady: bool,
+    /// Requests served so far.
+    pub(crate) done: u64,
+}
+
+impl CacheSet {
+    /// One cache a job of `experiment`, sized from `stats`.
+    pub(crate) fn new(experiment: &Experiment, stats: TraceStats) -> Result<CacheSet> {
+        let caches = experiment
+            .jobs(&stats)?
+            .into_iter()
+            .map(|job| Ok((build(job.policy, job.capacity)?, Counts::default())))
+            .collect::<Result<_>>()?;
+        Ok(CacheSet {
+            caches,
+            evicted: Vec::new(),
+            stats,
+            belady: experiment.policies.contains(&"belady"),
+            done: 0,
+        })
+    }
+
+    /// Whether one of the caches is Belady (whose requests need their next access).
+    pub(crate) fn has_belady(&self) -> bool {
+        self.caches
             .iter()
-            .map(|(cache, counts)| Row::new(cache.name(), cache.capacity(), counts))
-            .collect(),
-    })
+            .any(|(cache, _)| cache.name() == "belady")
+    }
+
+    /// Serves `request` in every cache; true every [`PROGRESS_EVERY`] requests.
+    pub(crate) fn serve(&mut self, request: &Access) -> bool {
+        for (cache, counts) in self.caches.iter_mut() {
+            self.evicted.clear();
+            let hit = cache.access(request, &mut self.evicted).is_hit();
+            counts.record(request.size, hit);
+        }
+        self.done += 1;
+        self.done % PROGRESS_EVERY == 0
+    }
+
+    /// The rows so far.
+    pub(crate) fn report(&self, trace: &str) -> Report {
+        Report {
+            trace: trace.to_string(),
+            requests: self.stats.requests,
+            unique_keys: self.stats.unique_keys,
+            rows: self
+                .caches
+                .iter()
+                .map(|(cache, counts)| Row::new(cache.name(), cache.capacity(), counts))
+                .collect(),
+        }
+    }
 }

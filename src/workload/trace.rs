@@ -512,6 +512,11 @@ impl<R: BufRead> TraceReader<R> {
         }
     }
 
+    /// The input, so that a chunked reader can hand it the next chunk.
+    pub(crate) fn input_mut(&mut self) -> &mut R {
+        &mut self.input
+    }
+
     /// Requests of size 0 skipped so far.
     pub fn skipped_zero_size(&self) -> u64 {
         self.skipped_zero_size
