@@ -542,9 +542,7 @@ impl CacheSet {
 
     /// Whether one of the caches is Belady (whose requests need their next access).
     pub(crate) fn has_belady(&self) -> bool {
-        self.caches
-            .iter()
-            .any(|(cache, _)| cache.name() == "belady")
+        self.belady
     }
 
     /// Serves `request` in every cache; true every [`PROGRESS_EVERY`] requests.
