@@ -9,7 +9,7 @@
 use super::replay::{CacheSet, Experiment, Report};
 use super::{Access, FxMap};
 use crate::error::{Error, Result};
-use crate::workload::{ChunkedReader, ReadOptions, TraceStats};
+use crate::workload::{ChunkedReader, ReadOptions, Request, TraceStats};
 
 enum Phase {
     Counting { seen: FxMap<()>, stats: TraceStats },
@@ -39,8 +39,6 @@ pub struct ChunkedReplay {
     experiment: Experiment,
     reader: ChunkedReader,
     phase: Phase,
-    /// Requests seen in this pass.
-    requests: u64,
 }
 
 impl ChunkedReplay {
@@ -55,7 +53,6 @@ impl ChunkedReplay {
                 seen: FxMap::default(),
                 stats: TraceStats::default(),
             },
-            requests: 0,
         }
     }
 
@@ -71,55 +68,40 @@ impl ChunkedReplay {
 
     /// Reads the next chunk of the file in the current pass.
     pub fn push(&mut self, chunk: &[u8]) -> Result<()> {
-        let ChunkedReplay {
-            reader,
-            phase,
-            requests,
-            ..
-        } = self;
-        match phase {
-            Phase::Counting { seen, stats } => reader.push(chunk, &mut |r, _| {
-                *requests += 1;
-                count(seen, stats, r.key, r.size);
-                Ok(())
-            }),
-            Phase::Replaying(caches) => {
-                reader.push(chunk, &mut |r, next| serve(caches, r.key, r.size, next))
-            }
-        }
+        self.feed(Some(chunk))
     }
 
     /// Ends a pass: after the first, the caches are built from the counts and the file must be
     /// read again from its start; after the second, [`ChunkedReplay::report`] has the rows.
     pub fn end_pass(&mut self) -> Result<()> {
-        let ChunkedReplay {
-            reader,
-            phase,
-            requests,
-            ..
-        } = self;
-        match phase {
+        self.feed(None)?;
+        if let Phase::Counting { stats, .. } = &self.phase {
+            if stats.requests == 0 {
+                return Err(Error::Parse {
+                    what: "trace".into(),
+                    detail: "it holds no requests".into(),
+                });
+            }
+            let caches = CacheSet::new(&self.experiment, *stats)?;
+            self.phase = Phase::Replaying(Box::new(caches));
+            self.reader = ChunkedReader::new(self.options);
+        }
+        Ok(())
+    }
+
+    /// Hands a chunk (or, with `None`, the end of the file) to the current pass.
+    fn feed(&mut self, chunk: Option<&[u8]>) -> Result<()> {
+        let ChunkedReplay { reader, phase, .. } = self;
+        let mut each = |r: Request, next: Option<u64>| match phase {
             Phase::Counting { seen, stats } => {
-                reader.finish(&mut |r, _| {
-                    *requests += 1;
-                    count(seen, stats, r.key, r.size);
-                    Ok(())
-                })?;
-                if stats.requests == 0 {
-                    return Err(Error::Parse {
-                        what: "trace".into(),
-                        detail: "it holds no requests".into(),
-                    });
-                }
-                let caches = CacheSet::new(&self.experiment, *stats)?;
-                self.phase = Phase::Replaying(Box::new(caches));
-                self.reader = ChunkedReader::new(self.options);
-                self.requests = 0;
+                count(seen, stats, r.key, r.size);
                 Ok(())
             }
-            Phase::Replaying(caches) => {
-                reader.finish(&mut |r, next| serve(caches, r.key, r.size, next))
-            }
+            Phase::Replaying(caches) => serve(caches, r.key, r.size, next),
+        };
+        match chunk {
+            Some(chunk) => reader.push(chunk, &mut each),
+            None => reader.finish(&mut each),
         }
     }
 
@@ -174,7 +156,7 @@ fn serve(caches: &mut CacheSet, key: u64, size: u32, next: Option<u64>) -> Resul
 mod tests {
     use super::*;
     use crate::policy::replay::run;
-    use crate::workload::{write_oracle, Pattern, Request, Synthetic, TraceFormat};
+    use crate::workload::{write_oracle, Pattern, Synthetic, TraceFormat};
 
     fn chunked(
         bytes: &[u8],
