@@ -170,21 +170,41 @@ fn mean_error(a: &Value, b: &[f64]) -> (f64, f64) {
     )
 }
 
-#[test]
-fn sampled_curves_stay_close_to_the_full_ones() {
-    let trace = bundled("cloudphysics.csv");
-    let exact = cachelab_json(&["mrc", &trace, "--json"]);
+/// Fixed-rate SHARDS against the exact curve over the 16 sizes of `--mrc`: within 0.01 at 10 %;
+/// at 1 % within `at_one_percent`. The 0.01 at 1 % holds once a sample has thousands of
+/// keys (`policy::mrc`'s unit test on 390,000 keys); a 1 % sample of these traces holds 490
+/// (cloudphysics) or 450 (the zipf prefix), and which keys fall in decides the error: measured
+/// 0.023 and 0.039 (the plain adjustment gave 0.045 and 0.041).
+fn shards_error_within(trace: &str, at_one_percent: f64) {
+    let exact = cachelab_json(&["mrc", trace, "--json"]);
     let exact: Vec<f64> = exact["points"]
         .as_array()
         .unwrap()
         .iter()
         .map(|p| p["miss_ratio"].as_f64().unwrap())
         .collect();
-    let shards = cachelab_json(&[
-        "mrc", &trace, "--method", "shards", "--rate", "0.1", "--json",
-    ]);
-    let (mean, _) = mean_error(&shards, &exact);
-    assert!(mean <= 0.01, "SHARDS at 10 %: mean error {mean}");
+    for (rate, bound) in [("0.1", 0.01), ("0.01", at_one_percent)] {
+        let shards = cachelab_json(&["mrc", trace, "--method", "shards", "--rate", rate, "--json"]);
+        let (mean, max) = mean_error(&shards, &exact);
+        println!("{trace}: SHARDS at {rate}: mean error {mean:.4}, max {max:.4}");
+        assert!(
+            mean <= bound,
+            "{trace}: SHARDS at {rate}: mean error {mean}"
+        );
+    }
+}
+
+#[test]
+fn shards_error_on_the_zipf_prefix() {
+    if let Some(prefix) = zipf_prefix(200_000) {
+        shards_error_within(prefix.to_str().unwrap(), 0.045);
+    }
+}
+
+#[test]
+fn sampled_curves_stay_close_to_the_full_ones() {
+    let trace = bundled("cloudphysics.csv");
+    shards_error_within(&trace, 0.03);
     for policy in ["sieve", "s3fifo", "arc"] {
         let full = cachelab_json(&["replay", &trace, "--policy", policy, "--mrc", "--json"]);
         let full: Vec<f64> = rows(&full)
@@ -249,4 +269,75 @@ fn threads_change_nothing_but_the_time() {
     assert_eq!(rows(&run("1")), rows(&run("3")));
     let out = cachelab(&["replay", &trace, "--threads", "0"]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("threads"));
+}
+
+/// Belady from the oracleGeneral next-access field (one pass, streamed or decoded) gives the rows
+/// of Belady from the same requests' recomputed next accesses (the CSV), and the field is
+/// really what it reads: a file whose fields all say "never" gives other rows.
+#[test]
+fn belady_reads_the_next_access_field_and_agrees_with_two_passes() {
+    let belady = |trace: &str, extra: &[&str]| {
+        let mut args = vec![
+            "replay",
+            trace,
+            "--policy",
+            "belady,lru",
+            "--size",
+            "0.01,0.1,64MiB",
+            "--bytes",
+            "--json",
+        ];
+        args.extend_from_slice(extra);
+        cachelab_json(&args)
+    };
+    let csv = belady(&bundled("cloudphysics.csv"), &[]);
+    let zst = bundled("cloudphysics.oracleGeneral.zst");
+    assert_eq!(rows(&belady(&zst, &[])), rows(&csv));
+    assert_eq!(rows(&belady(&zst, &["--stream"])), rows(&csv));
+
+    let dir = std::env::temp_dir().join(format!("cachelab-belady-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let plain = dir.join("t.oracleGeneral.bin");
+    let out = cachelab(&["convert", &zst, "-o", plain.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut bytes = std::fs::read(&plain).unwrap();
+    let rewrite = |bytes: &mut Vec<u8>, field: i64| {
+        for record in bytes.chunks_exact_mut(24) {
+            record[16..24].copy_from_slice(&field.to_le_bytes());
+        }
+    };
+    rewrite(&mut bytes, -1);
+    let never = dir.join("never.oracleGeneral.bin");
+    std::fs::write(&never, &bytes).unwrap();
+    let never = never.to_str().unwrap();
+    for extra in [&[][..], &["--stream"][..]] {
+        let rows_never = belady(never, extra);
+        let (b, c) = (&rows(&rows_never)[0], &rows(&csv)[0]);
+        assert_eq!(b["policy"], "belady");
+        assert_ne!(
+            b["misses"], c["misses"],
+            "{extra:?}: the field was not read"
+        );
+        // LRU does not look at it.
+        assert_eq!(rows(&rows_never)[3], rows(&csv)[3]);
+    }
+    // Zeros (no next-access information): held in memory, recomputed; streamed, refused by
+    // record.
+    rewrite(&mut bytes, 0);
+    let zeros = dir.join("zeros.oracleGeneral.bin");
+    std::fs::write(&zeros, &bytes).unwrap();
+    let zeros = zeros.to_str().unwrap();
+    assert_eq!(rows(&belady(zeros, &[])), rows(&csv));
+    let out = cachelab(&[
+        "replay", zeros, "--policy", "belady", "--size", "0.1", "--stream",
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("record 1") && err.contains("next-access"),
+        "{err}"
+    );
 }

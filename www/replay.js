@@ -1,7 +1,10 @@
 // The eviction-policy lesson's inputs and run: a trace (the bundled sample or a local file, which
 // is read in the worker and never leaves the browser), the policies to compare, and the cache
 // sizes. Each policy is one call into the core, so the progress bar moves policy by policy and
-// Cancel stops between (or during) them.
+// Cancel stops between (or during) them; the policies are spread over as many workers as the
+// browser reports cores (the core replays each policy alone, so the rows are the same however
+// they are spread).
+import { Core } from './core.js';
 import { fetchTrace } from './traces.js';
 
 const $ = (id) => document.getElementById(id);
@@ -58,20 +61,23 @@ async function loadTrace(source, file) {
 }
 
 /**
- * Replays the chosen trace through each chosen policy in `core`'s worker; resolves to one report
+ * Replays the chosen trace through each chosen policy in `core`'s worker and the sweep's helpers
+ * (sweepWorkers); resolves to one report
  * `{trace, requests, unique_keys, rows}` with the rows of every policy.
  */
 export async function runReplay(core, onProgress) {
   const { policies, sizes, source, file } = readInputs();
   const trace = await loadTrace(source, file);
-  let report = null;
   // One step per policy, then the trace's analysis and (for object sizes) LRU's exact curve.
   const steps = policies.length + 2;
-  for (const [i, policy] of policies.entries()) {
-    const part = await core.call('replayTrace', [trace.data, policy, sizes, trace.format]);
-    report = report ? { ...report, rows: [...report.rows, ...part.rows] } : { ...part, trace: trace.name };
-    onProgress((i + 1) / steps);
-  }
+  let done = 0;
+  const parts = await sweep(core, policies, (worker, policy) =>
+    worker.call('replayTrace', [trace.data, policy, sizes, trace.format]).then((part) => {
+      onProgress(++done / steps);
+      return part;
+    }),
+  );
+  const report = { ...parts[0], trace: trace.name, rows: parts.flatMap((part) => part.rows) };
   // Why each miss happened, at the middle size: one more call with every policy at once, so that
   // Belady, whom the classes are measured against, runs once (the last argument asks for them).
   const caps = [...new Set(report.rows.map((r) => r.capacity))].sort((a, b) => a - b);
@@ -85,4 +91,42 @@ export async function runReplay(core, onProgress) {
   if (report.rows[0]?.unit === 'objects') report.lru_exact = (await core.call('lruCurve', [trace.data, trace.format])).curve;
   onProgress(1);
   return { report, query: replayQuery() };
+}
+
+/** Workers kept for sweeps beside the lesson's own (each holds its own instance of the core). */
+const helpers = [];
+
+/**
+ * The workers a sweep of `jobs` calls runs on: `core` and more, up to the cores the browser
+ * reports (`window.cachelabSweepWorkers` overrides that, for tests) and at most one a job.
+ */
+export function sweepWorkers(core, jobs) {
+  const cores = globalThis.cachelabSweepWorkers ?? globalThis.navigator?.hardwareConcurrency ?? 1;
+  const wanted = Math.max(1, Math.min(jobs, Math.floor(cores) || 1));
+  while (helpers.length < wanted - 1) helpers.push(new Core());
+  return [core, ...helpers.slice(0, wanted - 1)];
+}
+
+/**
+ * Runs `call(worker, job)` for every job, each worker taking the next job when it is free;
+ * resolves to the results in job order. If one fails (or `core` is cancelled), the other workers
+ * are stopped too and the first error is thrown.
+ */
+async function sweep(core, jobs, call) {
+  const workers = sweepWorkers(core, jobs.length);
+  const results = new Array(jobs.length);
+  let next = 0;
+  const drain = async (worker) => {
+    while (next < jobs.length) {
+      const j = next++;
+      results[j] = await call(worker, jobs[j]);
+    }
+  };
+  try {
+    await Promise.all(workers.map(drain));
+  } catch (e) {
+    for (const helper of workers.slice(1)) helper.cancel();
+    throw e;
+  }
+  return results;
 }

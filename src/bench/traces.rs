@@ -1,5 +1,6 @@
 //! The "trace" group: what it costs to read a trace (CSV, oracleGeneral, zstd-compressed
-//! oracleGeneral) into its decoded form, a sweep of eight caches on every thread, and the
+//! oracleGeneral) into its decoded form, a sweep of eight caches on one thread and on every
+//! thread (their ratio is `--threads`' wall-clock speed-up), and the
 //! one-pass curves (exact LRU, SHARDS at 1 %), each against one LRU replay of the decoded trace
 //! at 10 % of its keys — the work a user compares them with.
 //!
@@ -145,6 +146,16 @@ fn lru_replay(ops: u64) -> u64 {
 /// Eight caches (LRU, SIEVE, S3-FIFO, ARC at 1 % and 10 %) on every thread; `ops` counts
 /// request-cache pairs, so that the ratio to the baseline is the speed-up per cache.
 fn parallel_sweep(ops: u64) -> u64 {
+    sweep_on(ops, default_threads())
+}
+
+/// The same eight caches on one thread: `--threads`' wall-clock speed-up is the all-threads
+/// case's ratio over this one's, both measured in the same run.
+fn serial_sweep(ops: u64) -> u64 {
+    sweep_on(ops, 1)
+}
+
+fn sweep_on(ops: u64, threads: usize) -> u64 {
     let trace = trace_of((ops / 8).max(1));
     let small =
         Capacity::Objects(NonZeroU64::new(trace.unique() as u64 / 100).unwrap_or(NonZeroU64::MIN));
@@ -152,7 +163,7 @@ fn parallel_sweep(ops: u64) -> u64 {
         .into_iter()
         .flat_map(|policy| [small, ten_percent(&trace)].map(|capacity| Job { policy, capacity }))
         .collect();
-    sweep(&trace, &jobs, default_threads()).map_or(0, |c| c.iter().map(|c| c.misses).sum())
+    sweep(&trace, &jobs, threads).map_or(0, |c| c.iter().map(|c| c.misses).sum())
 }
 
 /// LRU's misses at every capacity from stack distances; returns the misses at 10 %.
@@ -191,6 +202,7 @@ pub(super) fn cases() -> Vec<BenchCase> {
         case("trace/parse-csv", parse_csv),
         case("trace/parse-oracle", parse_oracle),
         case("trace/decode-zstd", decode_zstd),
+        case("trace/sweep-8-caches-1-thread", serial_sweep),
         case("trace/sweep-8-caches-all-threads", parallel_sweep),
         case("trace/mrc-exact", mrc_exact),
         case("trace/mrc-shards-1pc", mrc_shards),

@@ -57,8 +57,13 @@ impl Evictor for Belady {
         let Some(slot) = self.slots.find(request.key) else {
             return false;
         };
-        self.slots.node_mut(slot).meta = request.next_access;
-        self.push(request.next_access, slot);
+        // An unchanged next access keeps its heap entry: pushing a twin would make the pair
+        // look current forever, and a heap of twins (a trace whose next-access fields all say
+        // "never") would be re-pruned on every push.
+        if self.slots.node(slot).meta != request.next_access {
+            self.slots.node_mut(slot).meta = request.next_access;
+            self.push(request.next_access, slot);
+        }
         true
     }
 

@@ -39,6 +39,7 @@ mod s3fifo;
 mod slots;
 mod tinylfu;
 
+pub mod chunked;
 pub mod classes;
 pub mod mrc;
 pub mod replay;

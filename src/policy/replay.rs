@@ -9,7 +9,7 @@
 use super::sweep::Job;
 use super::{build, canonical_name, Access, Capacity, Policy, POLICY_NAMES};
 use crate::error::{Error, Result};
-use crate::workload::{open as open_trace, ReadOptions, Request, TraceStats};
+use crate::workload::{open as open_trace, ReadOptions, Request, TraceFormat, TraceStats};
 use serde::Serialize;
 use std::io::BufRead;
 use std::num::NonZeroU64;
@@ -481,40 +481,92 @@ pub fn run_with_progress<R: BufRead>(
 ) -> Result<Report> {
     let options = format.into();
     let stats = TraceStats::scan(open_trace(open()?, trace, options)?)?;
-    let mut caches = Vec::new();
-    for job in experiment.jobs(&stats)? {
-        caches.push((build(job.policy, job.capacity)?, Counts::default()));
-    }
-    let mut evicted = Vec::new();
-    let mut done = 0;
+    let mut caches = CacheSet::new(experiment, stats)?;
     let mut serve = |request: Access| {
-        for (cache, counts) in caches.iter_mut() {
-            evicted.clear();
-            let hit = cache.access(&request, &mut evicted).is_hit();
-            counts.record(request.size, hit);
-        }
-        done += 1;
-        if done % PROGRESS_EVERY == 0 {
-            progress(done, stats.requests);
+        if caches.serve(&request) {
+            progress(caches.done, stats.requests);
         }
     };
-    if experiment.policies.contains(&"belady") {
-        let requests = open_trace(open()?, trace, options)?.collect::<Result<Vec<Request>>>()?;
+    let mut reader = open_trace(open()?, trace, options)?;
+    if experiment.policies.contains(&"belady") && reader.format() == TraceFormat::Oracle {
+        // The file records each request's next access: Belady streams like the others.
+        while let Some(request) = reader.next() {
+            let request = request?;
+            let next_access = reader.recorded_next()?.unwrap_or(Access::NEVER);
+            serve(Access {
+                next_access,
+                ..Access::new(request.key, request.size)
+            });
+        }
+    } else if experiment.policies.contains(&"belady") {
+        // Belady needs each request's next access, which this format does not record: the
+        // trace is held in memory (24 bytes a request) to compute it.
+        let requests = reader.collect::<Result<Vec<Request>>>()?;
         Access::from_trace(&requests).into_iter().for_each(serve);
     } else {
-        for request in open_trace(open()?, trace, options)? {
+        for request in reader {
             let request = request?;
             serve(Access::new(request.key, request.size));
         }
     }
     progress(stats.requests, stats.requests);
-    Ok(Report {
-        trace: trace.to_string(),
-        requests: stats.requests,
-        unique_keys: stats.unique_keys,
-        rows: caches
-            .iter()
-            .map(|(cache, counts)| Row::new(cache.name(), cache.capacity(), counts))
-            .collect(),
-    })
+    Ok(caches.report(trace))
+}
+
+/// The caches of an experiment replayed side by side in one pass over a trace.
+pub(crate) struct CacheSet {
+    caches: Vec<(Box<dyn Policy>, Counts)>,
+    evicted: Vec<u64>,
+    stats: TraceStats,
+    belady: bool,
+    /// Requests served so far.
+    pub(crate) done: u64,
+}
+
+impl CacheSet {
+    /// One cache a job of `experiment`, sized from `stats`.
+    pub(crate) fn new(experiment: &Experiment, stats: TraceStats) -> Result<CacheSet> {
+        let caches = experiment
+            .jobs(&stats)?
+            .into_iter()
+            .map(|job| Ok((build(job.policy, job.capacity)?, Counts::default())))
+            .collect::<Result<_>>()?;
+        Ok(CacheSet {
+            caches,
+            evicted: Vec::new(),
+            stats,
+            belady: experiment.policies.contains(&"belady"),
+            done: 0,
+        })
+    }
+
+    /// Whether one of the caches is Belady (whose requests need their next access).
+    pub(crate) fn has_belady(&self) -> bool {
+        self.belady
+    }
+
+    /// Serves `request` in every cache; true every [`PROGRESS_EVERY`] requests.
+    pub(crate) fn serve(&mut self, request: &Access) -> bool {
+        for (cache, counts) in self.caches.iter_mut() {
+            self.evicted.clear();
+            let hit = cache.access(request, &mut self.evicted).is_hit();
+            counts.record(request.size, hit);
+        }
+        self.done += 1;
+        self.done % PROGRESS_EVERY == 0
+    }
+
+    /// The rows so far.
+    pub(crate) fn report(&self, trace: &str) -> Report {
+        Report {
+            trace: trace.to_string(),
+            requests: self.stats.requests,
+            unique_keys: self.stats.unique_keys,
+            rows: self
+                .caches
+                .iter()
+                .map(|(cache, counts)| Row::new(cache.name(), cache.capacity(), counts))
+                .collect(),
+        }
+    }
 }

@@ -76,7 +76,7 @@ pub fn sweep(trace: &DecodedTrace, jobs: &[Job], threads: usize) -> Result<Vec<C
     let next = jobs
         .iter()
         .any(|j| j.policy == "belady")
-        .then(|| trace.next_accesses());
+        .then(|| trace.future());
     let run_one = |job: &Job| -> Result<Counts> {
         let mut cache = build(job.policy, job.capacity)?;
         let mut counts = Counts::default();
@@ -188,7 +188,7 @@ pub fn run_file<R: BufRead>(
 ) -> Result<Report> {
     if max_in_memory > 0 {
         let reader = crate::workload::open(open()?, name, options)?;
-        if let Some(trace) = DecodedTrace::decode(reader, max_in_memory)? {
+        if let Some(trace) = DecodedTrace::decode_reader(reader, max_in_memory)? {
             return run_decoded(name, &trace, experiment, threads);
         }
     }
@@ -199,7 +199,7 @@ pub fn run_file<R: BufRead>(
 /// refuses one with more than [`crate::workload::MAX_DECODED_REQUESTS`] requests.
 pub fn decode_file<R: BufRead>(name: &str, options: ReadOptions, input: R) -> Result<DecodedTrace> {
     let reader = crate::workload::open(input, name, options)?;
-    DecodedTrace::decode(reader, crate::workload::MAX_DECODED_REQUESTS)?.ok_or_else(|| {
+    DecodedTrace::decode_reader(reader, crate::workload::MAX_DECODED_REQUESTS)?.ok_or_else(|| {
         Error::LimitExceeded {
             what: format!("requests in trace {name} held in memory"),
             limit: crate::workload::MAX_DECODED_REQUESTS,

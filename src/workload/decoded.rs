@@ -8,9 +8,11 @@
 //! oracleGeneral record — and the dense ids let one-pass algorithms index arrays instead of
 //! hashing keys.
 
-use super::{Request, TraceStats};
+use super::{Request, TraceReader, TraceStats};
 use crate::error::{Error, Result};
 use crate::policy::{Access, FxMap};
+use std::borrow::Cow;
+use std::io::BufRead;
 
 /// A trace in memory. See the [module docs](self).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -24,6 +26,9 @@ pub struct DecodedTrace {
     stats: TraceStats,
     /// The first and last requests' times.
     time_span: [u64; 2],
+    /// Each request's next access as the file recorded it (oracleGeneral), when every field
+    /// was consistent and no record was skipped.
+    recorded_next: Option<Vec<u32>>,
 }
 
 /// The most requests (and keys) a decoded trace holds: request indices and ids are `u32`s, and
@@ -56,6 +61,7 @@ impl DecodedTrace {
             sizes: None,
             stats: TraceStats::default(),
             time_span: [0, 0],
+            recorded_next: None,
         };
         for request in requests {
             let request = request?;
@@ -96,6 +102,58 @@ impl DecodedTrace {
             });
         }
         Ok(Some(trace))
+    }
+
+    /// [`DecodedTrace::decode`] of a reader's requests, keeping the next-access field of an
+    /// oracleGeneral file ([`TraceReader::recorded_next`]) so that Belady needs no pass of its
+    /// own. The field is dropped (and recomputed when needed) if a record skipped for size 0
+    /// shifts the positions, or if any field is inconsistent.
+    pub fn decode_reader<R: BufRead>(
+        mut reader: TraceReader<R>,
+        max_requests: u64,
+    ) -> Result<Option<DecodedTrace>> {
+        let mut recorded = Vec::new();
+        let mut consistent = true;
+        let requests = std::iter::from_fn(|| {
+            let request = reader.next()?;
+            if request.is_ok() && consistent {
+                match reader.recorded_next() {
+                    Ok(Some(next)) => recorded.push(u32::try_from(next).unwrap_or(u32::MAX)),
+                    Ok(None) | Err(_) => consistent = false,
+                }
+            }
+            Some(request)
+        });
+        let Some(mut trace) = DecodedTrace::decode(requests, max_requests)? else {
+            return Ok(None);
+        };
+        let len = trace.len();
+        let shifted = reader.skipped_zero_size() > 0;
+        // A field past the end (a truncated trace) is not this trace's future either.
+        if consistent
+            && !shifted
+            && recorded.len() == len
+            && recorded
+                .iter()
+                .all(|&n| n == u32::MAX || (n as usize) < len)
+        {
+            trace.recorded_next = Some(recorded);
+        }
+        Ok(Some(trace))
+    }
+
+    /// Whether the next accesses come from the file's own field.
+    pub fn has_recorded_next(&self) -> bool {
+        self.recorded_next.is_some()
+    }
+
+    /// Each request's next access: the file's field when it had one, else
+    /// [`DecodedTrace::next_accesses`].
+    pub fn future(&self) -> Cow<'_, [u32]> {
+        match &self.recorded_next {
+            Some(next) => Cow::Borrowed(next),
+            None => Cow::Owned(self.next_accesses()),
+        }
     }
 
     /// Requests, unique keys and bytes.
@@ -213,6 +271,7 @@ impl DecodedTrace {
             + self.keys.capacity() * 8
             + self.key_sizes.capacity() * 4
             + self.sizes.as_ref().map_or(0, |s| s.capacity() * 4)
+            + self.recorded_next.as_ref().map_or(0, |s| s.capacity() * 4)
     }
 }
 

@@ -9,10 +9,12 @@
 //!   loop).
 //! - `trace`: readers for recorded traces ([`TraceReader`]: CSV, libCacheSim's oracleGeneral, text,
 //!   each possibly zstd-compressed; [`open`] tells them apart).
+//! - `chunks`: the same readers fed chunk by chunk ([`ChunkedReader`], for `File.stream()`).
 //! - `decoded`: a whole trace parsed once into a compact in-memory form ([`DecodedTrace`]).
 //! - `analyze`: what a trace is made of ([`analyze::Analysis`]).
 
 pub mod analyze;
+mod chunks;
 mod decoded;
 mod mix;
 mod popularity;
@@ -20,6 +22,7 @@ mod synthetic;
 mod trace;
 mod zipf;
 
+pub use chunks::ChunkedReader;
 pub use decoded::{DecodedTrace, MAX_DECODED_REQUESTS};
 pub use mix::{Arrivals, Mix, Op, PoissonClock};
 pub use popularity::Popularity;

@@ -6,8 +6,10 @@
 //!   header, the delimiter, and whether ids are numbers or strings (hashed as libCacheSim hashes
 //!   them: XXH3-64 of the field's bytes).
 //! - **oracleGeneral** (libCacheSim's binary format): 24-byte little-endian records `u32 time,
-//!   u64 key, u32 size, i64 next access`. The next-access field is ignored: [`next_accesses`]
-//!   recomputes it from the requests themselves.
+//!   u64 key, u32 size, i64 next access`. The next-access field (the 1-based position of the
+//!   key's next record, -1 if none, as libCacheSim writes it) is offered beside each request
+//!   ([`TraceReader::recorded_next`]), so that Belady can run in the same single pass;
+//!   [`next_accesses`] recomputes it from the requests where a format has none.
 //! - **Text**: one key per line; a key that is not a decimal number is hashed (FNV-1a) to one.
 //!   Every request has size 1 and its line number as time.
 //!
@@ -446,6 +448,8 @@ pub struct TraceReader<R> {
     /// Bytes of (decompressed) input consumed so far.
     bytes_read: u64,
     failed: bool,
+    /// The last oracleGeneral record's raw next-access field.
+    next_field: i64,
 }
 
 impl<R: BufRead> TraceReader<R> {
@@ -465,7 +469,52 @@ impl<R: BufRead> TraceReader<R> {
             skipped_zero_size: 0,
             bytes_read: 0,
             failed: false,
+            next_field: -1,
         }
+    }
+
+    /// For the request just returned, where the trace says its key is requested next: the
+    /// 0-based record index, [`crate::policy::Access::NEVER`] for never, `Ok(None)` for a
+    /// format without the field (CSV, text). A field that does not point after its own record
+    /// (a file written without next-access information holds zeros) is an error naming the
+    /// record.
+    ///
+    /// ```
+    /// use cachelab::workload::{write_oracle, Request, TraceFormat, TraceReader};
+    /// let r = |key| Request { time: 1, key, size: 8 };
+    /// let mut bytes = Vec::new();
+    /// write_oracle(&mut bytes, &[r(1), r(2), r(1)]).unwrap();
+    /// let mut reader = TraceReader::new(&bytes[..], TraceFormat::Oracle);
+    /// let mut next = Vec::new();
+    /// while let Some(request) = reader.next() {
+    ///     request.unwrap();
+    ///     next.push(reader.recorded_next().unwrap().unwrap());
+    /// }
+    /// assert_eq!(next, [2, u64::MAX, u64::MAX]);
+    /// bytes[16..24].copy_from_slice(&0i64.to_le_bytes());
+    /// let mut reader = TraceReader::new(&bytes[..], TraceFormat::Oracle);
+    /// reader.next().unwrap().unwrap();
+    /// assert!(reader.recorded_next().unwrap_err().to_string().contains("record 1"));
+    /// ```
+    pub fn recorded_next(&self) -> Result<Option<u64>> {
+        match self.format {
+            TraceFormat::Csv | TraceFormat::Text => Ok(None),
+            TraceFormat::Oracle => match self.next_field {
+                i64::MAX => Ok(Some(u64::MAX)),
+                field if field < 0 => Ok(Some(u64::MAX)),
+                // 1-based, and after this record (whose 1-based position is `position`).
+                field if field as u64 > self.position => Ok(Some(field as u64 - 1)),
+                field => Err(self.error(format!(
+                    "its next-access field {field} does not point after the record (was the \
+                     file written without next-access information?)"
+                ))),
+            },
+        }
+    }
+
+    /// The input, so that a chunked reader can hand it the next chunk.
+    pub(crate) fn input_mut(&mut self) -> &mut R {
+        &mut self.input
     }
 
     /// Requests of size 0 skipped so far.
@@ -644,7 +693,8 @@ impl<R: BufRead> TraceReader<R> {
                 return Err(self.error(message));
             }
         };
-        if let Some(request) = whole {
+        if let Some((request, next)) = whole {
+            self.next_field = next;
             self.input.consume(ORACLE_RECORD);
             self.position += 1;
             self.bytes_read += ORACLE_RECORD as u64;
@@ -670,24 +720,29 @@ impl<R: BufRead> TraceReader<R> {
                 "truncated: {filled} of {ORACLE_RECORD} bytes (is this an oracleGeneral file?)"
             )));
         }
-        Ok(Some(decode_record(&record)))
+        let (request, next) = decode_record(&record);
+        self.next_field = next;
+        Ok(Some(request))
     }
 }
 
-/// One 24-byte oracleGeneral record.
+/// One 24-byte oracleGeneral record, and its raw next-access field.
 #[inline]
-fn decode_record(record: &[u8]) -> Request {
+fn decode_record(record: &[u8]) -> (Request, i64) {
     let mut time = [0u8; 4];
     let mut key = [0u8; 8];
     let mut size = [0u8; 4];
+    let mut next = [0u8; 8];
     time.copy_from_slice(&record[0..4]);
     key.copy_from_slice(&record[4..12]);
     size.copy_from_slice(&record[12..16]);
-    Request {
+    next.copy_from_slice(&record[16..24]);
+    let request = Request {
         time: u64::from(u32::from_le_bytes(time)),
         key: u64::from_le_bytes(key),
         size: u32::from_le_bytes(size),
-    }
+    };
+    (request, i64::from_le_bytes(next))
 }
 
 /// Writes requests as oracleGeneral records, with each record's next-access field as

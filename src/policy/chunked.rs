@@ -1,0 +1,216 @@
+//! A replay fed by chunks of a file as they arrive (the browser's `File.stream()`), in two passes
+//! as the streamed replay of [`super::replay::run`] makes: the first counts the requests and
+//! unique keys (the capacities' fractions need them), the second replays every cache. Memory
+//! holds the caches and a set of the keys, never the file.
+//!
+//! Belady needs each request's next access: an oracleGeneral file records it, any other format
+//! is refused for Belady here (hold the trace whole instead).
+
+use super::replay::{CacheSet, Experiment, Report};
+use super::{Access, FxMap};
+use crate::error::{Error, Result};
+use crate::workload::{ChunkedReader, ReadOptions, Request, TraceStats};
+
+enum Phase {
+    Counting { seen: FxMap<()>, stats: TraceStats },
+    Replaying(Box<CacheSet>),
+}
+
+/// See the [module docs](self).
+///
+/// ```
+/// use cachelab::policy::{chunked::ChunkedReplay, replay::{run, Experiment}};
+/// use cachelab::workload::TraceFormat;
+/// let csv = "time,key,size\n1,1,10\n2,2,10\n3,1,10\n4,3,10\n5,1,10\n";
+/// let experiment = Experiment::parse("lru,fifo", "2,0.5", false).unwrap();
+/// let mut replay = ChunkedReplay::new("t.csv", TraceFormat::Csv.into(), experiment.clone());
+/// for pass in 0..2 {
+///     for chunk in csv.as_bytes().chunks(7) {
+///         replay.push(chunk).unwrap();
+///     }
+///     replay.end_pass().unwrap();
+/// }
+/// let whole = run("t.csv", TraceFormat::Csv, || Ok(csv.as_bytes()), &experiment).unwrap();
+/// assert_eq!(replay.report().unwrap(), whole);
+/// ```
+pub struct ChunkedReplay {
+    name: String,
+    options: ReadOptions,
+    experiment: Experiment,
+    reader: ChunkedReader,
+    phase: Phase,
+}
+
+impl ChunkedReplay {
+    /// A replay of `experiment` over the trace `name` read as `options` say.
+    pub fn new(name: &str, options: ReadOptions, experiment: Experiment) -> Self {
+        ChunkedReplay {
+            name: name.to_string(),
+            options,
+            experiment,
+            reader: ChunkedReader::new(options),
+            phase: Phase::Counting {
+                seen: FxMap::default(),
+                stats: TraceStats::default(),
+            },
+        }
+    }
+
+    /// Bytes of the file read in this pass (for a progress bar by bytes).
+    pub fn bytes(&self) -> u64 {
+        self.reader.bytes()
+    }
+
+    /// Whether the counting pass is over.
+    pub fn replaying(&self) -> bool {
+        matches!(self.phase, Phase::Replaying(_))
+    }
+
+    /// Reads the next chunk of the file in the current pass.
+    pub fn push(&mut self, chunk: &[u8]) -> Result<()> {
+        self.feed(Some(chunk))
+    }
+
+    /// Ends a pass: after the first, the caches are built from the counts and the file must be
+    /// read again from its start; after the second, [`ChunkedReplay::report`] has the rows.
+    pub fn end_pass(&mut self) -> Result<()> {
+        self.feed(None)?;
+        if let Phase::Counting { stats, .. } = &self.phase {
+            if stats.requests == 0 {
+                return Err(Error::Parse {
+                    what: "trace".into(),
+                    detail: "it holds no requests".into(),
+                });
+            }
+            let caches = CacheSet::new(&self.experiment, *stats)?;
+            self.phase = Phase::Replaying(Box::new(caches));
+            self.reader = ChunkedReader::new(self.options);
+        }
+        Ok(())
+    }
+
+    /// Hands a chunk (or, with `None`, the end of the file) to the current pass.
+    fn feed(&mut self, chunk: Option<&[u8]>) -> Result<()> {
+        let ChunkedReplay { reader, phase, .. } = self;
+        let mut each = |r: Request, next: Option<u64>| match phase {
+            Phase::Counting { seen, stats } => {
+                count(seen, stats, r.key, r.size);
+                Ok(())
+            }
+            Phase::Replaying(caches) => serve(caches, r.key, r.size, next),
+        };
+        match chunk {
+            Some(chunk) => reader.push(chunk, &mut each),
+            None => reader.finish(&mut each),
+        }
+    }
+
+    /// The rows, once both passes are over (a second pass that read fewer requests than the
+    /// first is refused: the file changed, or was not read again from its start).
+    pub fn report(&self) -> Result<Report> {
+        let Phase::Replaying(caches) = &self.phase else {
+            return Err(Error::Parse {
+                what: format!("trace {}", self.name),
+                detail: "it has been counted but not replayed yet".into(),
+            });
+        };
+        let report = caches.report(&self.name);
+        if caches.done != report.requests {
+            return Err(Error::Parse {
+                what: format!("trace {}", self.name),
+                detail: format!(
+                    "the replay read {} requests, the count {}: was the file read twice from \
+                     its start?",
+                    caches.done, report.requests
+                ),
+            });
+        }
+        Ok(report)
+    }
+}
+
+fn count(seen: &mut FxMap<()>, stats: &mut TraceStats, key: u64, size: u32) {
+    stats.requests += 1;
+    stats.total_bytes += u64::from(size);
+    if seen.insert(key, ()).is_none() {
+        stats.unique_keys += 1;
+        stats.unique_bytes += u64::from(size);
+    }
+}
+
+fn serve(caches: &mut CacheSet, key: u64, size: u32, next: Option<u64>) -> Result<()> {
+    let mut access = Access::new(key, size);
+    if caches.has_belady() {
+        access.next_access = next.ok_or_else(|| Error::Parse {
+            what: "policy belady".into(),
+            detail: "it needs each request's next access, which only an oracleGeneral trace \
+                     records: read this trace whole, or leave Belady out"
+                .into(),
+        })?;
+    }
+    caches.serve(&access);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::replay::run;
+    use crate::workload::{write_oracle, Pattern, Synthetic, TraceFormat};
+
+    fn chunked(
+        bytes: &[u8],
+        format: TraceFormat,
+        experiment: &Experiment,
+        chunk: usize,
+    ) -> Result<Report> {
+        let mut replay = ChunkedReplay::new("t", format.into(), experiment.clone());
+        for _ in 0..2 {
+            for piece in bytes.chunks(chunk) {
+                replay.push(piece)?;
+            }
+            replay.end_pass()?;
+        }
+        replay.report()
+    }
+
+    #[test]
+    fn chunks_of_any_size_give_the_rows_of_the_whole_file() {
+        let requests: Vec<Request> = Synthetic::new(
+            Pattern::Zipf {
+                keys: 500,
+                skew: 0.9,
+            },
+            5_000,
+            7,
+        )
+        .unwrap()
+        .collect();
+        let mut csv = b"time,key,size\n".to_vec();
+        for r in &requests {
+            csv.extend_from_slice(format!("{},{},{}\n", r.time, r.key, r.size).as_bytes());
+        }
+        let mut oracle = Vec::new();
+        write_oracle(&mut oracle, &requests).unwrap();
+        let with_belady = Experiment::parse("lru,s3fifo,belady", "0.01,0.1", false).unwrap();
+        let without = Experiment::parse("lru,s3fifo", "0.01,0.1", false).unwrap();
+        let whole = run("t", TraceFormat::Csv, || Ok(csv.as_slice()), &with_belady).unwrap();
+        for chunk in [1, 7, 24, 1000, 1 << 20] {
+            let csv_rows = chunked(&csv, TraceFormat::Csv, &without, chunk).unwrap();
+            assert_eq!(csv_rows.rows, whole.rows[..4], "csv in chunks of {chunk}");
+            let oracle_rows = chunked(&oracle, TraceFormat::Oracle, &with_belady, chunk).unwrap();
+            assert_eq!(oracle_rows.rows, whole.rows, "oracle in chunks of {chunk}");
+        }
+        // Belady over CSV in chunks is refused by name; a cut record is named.
+        let err = chunked(&csv, TraceFormat::Csv, &with_belady, 100).unwrap_err();
+        assert!(err.to_string().contains("belady"), "{err}");
+        let err = chunked(
+            &oracle[..oracle.len() - 5],
+            TraceFormat::Oracle,
+            &without,
+            100,
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("truncated"), "{err}");
+    }
+}
