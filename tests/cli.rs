@@ -100,10 +100,10 @@ fn the_new_scenarios_print_their_own_numbers() {
     assert!(limits.contains("sliding log fail-closed: admitted 3310, refused 2630"));
     let cache = run("response-cache");
     assert!(
-        cache.contains("correct        peak db 144/s; wrong answers 0 ("),
+        cache.contains("correct        peak db 143/s; wrong answers 0 ("),
         "{cache}"
     );
-    assert!(cache.contains("other users' data 842"), "{cache}");
+    assert!(cache.contains("other users' data 939"), "{cache}");
     let tags = run("tags");
     assert!(
         tags.contains("unbounded      peak db 107/s; tag sets 75434 names at the end, largest 3849; 231 updates flushed 3864 pages; stale reads 0"),

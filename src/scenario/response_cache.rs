@@ -30,29 +30,25 @@
 //! wrong responses, `summary.errors` `500`s served fresh from the backend, `summary.hit_ratio` the
 //! share of successful answers that came from the cache.
 
-use super::common::{
-    alert_thresholds, db_latency, ms, param, secs, with_common, PRODUCTS, SERVICE_PARAMS,
-};
+use super::common::{alert_thresholds, db_latency, param, with_common, PRODUCTS, SERVICE_PARAMS};
 use super::contract::{variants, Experiment, VariantSet};
-use super::lab::{check_request_budget, drive, LabConfig};
+use super::lab::check_request_budget;
 use super::params::{ParamSpec, Params};
 use super::report::VariantReport;
 use crate::error::Result;
+use crate::manager::Monitor;
 use crate::metrics::{Metrics, Outcome, Purpose, Served};
-use crate::sim::{Executor, Sim, SimDuration, SimRng, SimTime};
+use crate::sim::{Executor, SimDuration, SimRng, SimTime};
 use crate::strategy::http::{CacheRules, Method};
-use crate::strategy::{Policy, Protection, SimL2, Store};
+use crate::strategy::{block_on_store, SimL2, Store};
 use crate::tiers::{LatencyModel, L2};
-use crate::workload::{Arrivals, Mix, Op, Popularity, Zipf};
+use crate::workload::{Arrivals, Op, PoissonClock, Zipf};
 use serde::Serialize;
-use std::cell::{Cell, RefCell};
-use std::collections::{BTreeMap, BTreeSet};
-use std::num::NonZeroU64;
-use std::rc::Rc;
+use std::cmp::Reverse;
+use std::collections::{BTreeSet, BinaryHeap, HashMap};
 
-/// Random streams: the clients' requests (what they ask for; the lab's runner draws when, on its
-/// own stream 1), and the backend's faults and response times.
-const REQUEST_STREAM: u64 = 4;
+/// Random streams: the clients' requests, and the backend's faults and response times.
+const WORKLOAD_STREAM: u64 = 1;
 const BACKEND_STREAM: u64 = 2;
 
 /// Listing categories, sort orders, listing pages and search terms the clients ask for.
@@ -173,6 +169,26 @@ impl Workload {
             tracking_share: p.get("tracking_share")?,
             error_share: p.get("error_share")?,
             backend: db_latency(p)?,
+        })
+    }
+
+    /// The requests of a run, in arrival order; the same for every variant. They are drawn as
+    /// they are served, so a long run never holds them all.
+    fn requests(&self, seed: u64) -> impl Iterator<Item = HttpRequest> + '_ {
+        let mut rng = SimRng::fork(seed, WORKLOAD_STREAM);
+        let mut luck = SimRng::fork(seed, BACKEND_STREAM);
+        let end = SimTime::ZERO + self.duration;
+        let mut clock = PoissonClock::new(self.rate);
+        std::iter::from_fn(move || {
+            let at = clock.next(&mut rng);
+            if at >= end {
+                return None;
+            }
+            let mut request = self.request(&mut rng, at);
+            request.backend_fails =
+                request.endpoint.method() == Method::Get && luck.chance(self.error_share);
+            request.backend_time = self.backend.sample(&mut luck);
+            Some(request)
         })
     }
 
@@ -394,7 +410,7 @@ pub struct ResponseCacheReport {
     pub spelling_misses: u64,
     /// Per endpoint, in the order of the module docs' table.
     pub endpoints: Vec<EndpointReport>,
-    /// The first requests to finish, with their keys, for following single requests.
+    /// The first requests with their keys, for following single requests.
     pub samples: Vec<RequestSample>,
 }
 
@@ -526,220 +542,162 @@ fn rules(variant: Rules) -> CacheRules {
     }
 }
 
-/// Runs `variant`: every request through the cache with the variant's rules, on the lab's
-/// runner (its arrivals, monitor and request budget), each request a task of its own.
+/// Runs `variant`: every request through the cache with the variant's rules.
 fn run(p: &Params, variant: Rules, seed: u64) -> Result<VariantReport> {
     let workload = Workload::from_params(p)?;
-    let config = lab_config(p, &workload)?;
-    // Refused before any work, on the bound the arrivals never pass (`drive` counts after).
-    check_request_budget(config.arrivals, config.duration)?;
-    let end = SimTime::ZERO + config.duration;
-    let exec = Executor::new();
-    let store = SimL2::new(exec.sim().clone(), L2::new(), config.l2_rtt);
+    let arrivals = Arrivals::Poisson {
+        per_sec: workload.rate,
+    };
+    check_request_budget(arrivals, workload.duration)?;
     let rules = rules(variant);
-    let shop = Rc::new(Shop {
-        sim: exec.sim().clone(),
-        rules,
-        // The key the normalised query would give a request, with the rules' own treatment of
-        // the user: requests that share it have the same answer.
-        same_answer: CacheRules {
-            normalise: true,
-            ..rules
-        },
-        ttl: config.policy.ttl,
-        backend: RefCell::new(Backend {
-            products: workload.products.keys(),
-            orders: vec![0; workload.users as usize],
-        }),
-        metrics: RefCell::new(Metrics::new(config.bucket, end, u64::MAX, 0, None)),
-        report: RefCell::new(ResponseCacheReport {
-            endpoints: Endpoint::ALL
-                .iter()
-                .map(|e| EndpointReport {
-                    endpoint: e.label(),
-                    requests: 0,
-                    cache_hits: 0,
-                    backend_calls: 0,
-                    wrong_responses: 0,
-                })
-                .collect(),
-            ..ResponseCacheReport::default()
-        }),
-        spellings: RefCell::new(BTreeMap::new()),
-        backend_calls: Cell::new((0, 0)),
-        draws: RefCell::new((
-            SimRng::fork(seed, REQUEST_STREAM),
-            SimRng::fork(seed, BACKEND_STREAM),
-        )),
-        workload,
-        store,
-    });
-    let serving = shop.clone();
-    // The lab's arrivals say when a request comes; the shop draws what it asks for (the op the
-    // lab drew for its key-value benches has no meaning here).
-    let monitoring = drive(&exec, shop.store.model(), &config, seed, move |_| {
-        serving.clone().serve()
-    })?;
-    let (summary, series) = shop.metrics.borrow_mut().finish(shop.backend_calls.get().1);
-    let report = shop.report.borrow().clone();
-    Ok(VariantReport {
-        section: Some(report.into()),
-        monitoring: Some(monitoring),
-        ..VariantReport::basic(variant.name(), summary, series)
-    })
-}
-
-/// The lab runner's configuration for the shop's traffic: Poisson arrivals at `rate` for
-/// `duration_s`, L2 `l2_rtt_ms` away, entries kept `ttl_s`, the common buckets and alerts. The
-/// database and L1 knobs of the key-value benches have no part in it.
-fn lab_config(p: &Params, workload: &Workload) -> Result<LabConfig> {
-    Ok(LabConfig {
-        duration: workload.duration,
-        bucket: ms(p, "bucket_ms")?,
-        arrivals: Arrivals::Poisson {
-            per_sec: workload.rate,
-        },
-        mix: Mix {
-            popularity: Popularity::Uniform { keys: 1 },
-            write_share: 0.0,
-            missing_share: 0.0,
-            missing_keys: 0,
-        },
-        l1: None,
-        l2_rtt: ms(p, "l2_rtt_ms")?,
-        db_latency: workload.backend,
-        db_pool: NonZeroU64::MIN,
-        policy: Policy {
-            ttl: secs(p, "ttl_s")?,
-            jitter: 0.0,
-            negative_ttl: None,
-            l1_ttl: SimDuration::ZERO,
-            protection: Protection::None,
-            // No request here times out: the shop's backend always answers.
-            request_timeout: SimDuration(u64::MAX),
-        },
-        bloom_bits_per_key: None,
-        warm: false,
-        hot_key: None,
-        event_log: 0,
-        alerts: alert_thresholds(p)?,
-    })
-}
-
-/// One variant's shop: the cache with its rules, the backend, and what the run counts.
-struct Shop {
-    sim: Sim,
-    rules: CacheRules,
-    same_answer: CacheRules,
-    ttl: SimDuration,
-    workload: Workload,
-    store: SimL2,
-    backend: RefCell<Backend>,
-    metrics: RefCell<Metrics>,
-    report: RefCell<ResponseCacheReport>,
-    /// The keys each answer was stored under, by the key the normalised query gives it: a
-    /// lookup that misses while another of them is live is a spelling miss.
-    spellings: RefCell<BTreeMap<String, BTreeSet<String>>>,
-    /// Backend calls running now, and the most at once.
-    backend_calls: Cell<(u64, u64)>,
-    /// The requests' stream, and the backend's luck (faults, response times).
-    draws: RefCell<(SimRng, SimRng)>,
-}
-
-impl Shop {
-    /// The request arriving now, and the backend's luck should it be asked.
-    fn draw(&self) -> HttpRequest {
-        let mut draws = self.draws.borrow_mut();
-        let (requests, luck) = &mut *draws;
-        let mut request = self.workload.request(requests, self.sim.now());
-        request.backend_fails =
-            request.endpoint.method() == Method::Get && luck.chance(self.workload.error_share);
-        request.backend_time = self.workload.backend.sample(luck);
-        request
-    }
-
-    /// One request: a lookup (if the rules may store its answer), and on a miss the backend,
-    /// then a store; every answer judged against what a working backend says at that moment.
-    async fn serve(self: Rc<Self>) {
-        let request = self.draw();
-        let arrived = request.at;
+    let ttl = SimDuration::from_secs_f64(p.get("ttl_s")?);
+    let rtt = SimDuration::from_secs_f64(p.get("l2_rtt_ms")? / 1e3);
+    let end = SimTime::ZERO + workload.duration;
+    let bucket = SimDuration::from_secs_f64(p.get("bucket_ms")? / 1e3);
+    let mut metrics = Metrics::new(bucket, end, u64::MAX, 0, None);
+    // The model at zero round trip on a clock this loop moves (the lookup's round trip is
+    // added to each request's time below).
+    let exec = Executor::new();
+    let store = SimL2::new(exec.sim().clone(), L2::new(), SimDuration::ZERO);
+    let model = || store.model().borrow();
+    let mut monitor = Monitor::new(bucket, alert_thresholds(p)?, &model());
+    let mut backend = Backend {
+        products: workload.products.keys(),
+        orders: vec![0; workload.users as usize],
+    };
+    let mut report = ResponseCacheReport {
+        endpoints: Endpoint::ALL
+            .iter()
+            .map(|e| EndpointReport {
+                endpoint: e.label(),
+                requests: 0,
+                cache_hits: 0,
+                backend_calls: 0,
+                wrong_responses: 0,
+            })
+            .collect(),
+        ..ResponseCacheReport::default()
+    };
+    // The keys each answer was stored under, by the key the normalised query would give it:
+    // a lookup that misses while another of them is live is a spelling miss.
+    let normalised = CacheRules {
+        normalise: true,
+        ..rules
+    };
+    let mut spellings: HashMap<String, BTreeSet<String>> = HashMap::new();
+    // End times of the backend calls in flight, soonest first.
+    let mut in_flight: BinaryHeap<Reverse<SimTime>> = BinaryHeap::new();
+    let mut max_in_flight = 0u64;
+    for request in workload.requests(seed) {
+        monitor.catch_up(&model(), request.at);
+        exec.advance_to(request.at);
+        store.sync_clock();
         let endpoint = request.endpoint;
         let method = endpoint.method();
-        let user = endpoint.per_user().then_some(request.user);
-        let key = self.rules.key(method, &request.path, &request.query, user);
-        let same_answer = self
-            .same_answer
-            .key(method, &request.path, &request.query, user);
+        let key = rules.key(
+            method,
+            &request.path,
+            &request.query,
+            endpoint.per_user().then_some(request.user),
+        );
+        let same_answer = normalised.key(
+            method,
+            &request.path,
+            &request.query,
+            endpoint.per_user().then_some(request.user),
+        );
+        let truth = backend.answer(&request);
+        let looks_up = rules.may_store(method, 200);
+        let cached = if looks_up {
+            block_on_store(&exec, store.get(key.as_bytes()))
+                .ok()
+                .flatten()
+                .and_then(|bytes| Response::decode(&bytes))
+        } else {
+            None
+        };
+        let lookup_time = if looks_up { rtt } else { SimDuration::ZERO };
         // A method that changes nothing is a read; the others write.
         let op = match method.is_safe() {
             true => Op::Read(endpoint.index()),
             false => Op::Write(endpoint.index()),
         };
-        let looks_up = self.rules.may_store(method, 200);
-        let cached = match looks_up {
-            true => self.store.get(key.as_bytes()).await.ok().flatten(),
-            false => None,
-        };
-        let cached = cached.and_then(|bytes| Response::decode(&bytes));
-        let (answer, wrong, served_by) = match cached {
-            Some(answer) => {
-                let truth = self.backend.borrow().answer(&request);
-                let wrong = answer != truth;
-                self.count_hit(&request, &answer, wrong);
-                let outcome = Outcome::Read {
-                    served: Served::L2,
-                    stale: wrong,
-                };
-                self.metrics
-                    .borrow_mut()
-                    .record_request(op, arrived, self.sim.now(), outcome);
-                (answer, wrong, "cache")
-            }
-            None => {
-                if looks_up && self.stored_elsewhere(&same_answer, &key) {
-                    self.report.borrow_mut().spelling_misses += 1;
-                }
-                let answer = self.call_backend(&request, op).await;
-                if endpoint == Endpoint::PlaceOrder {
-                    // The application drops the user's cached order list, which has just
-                    // changed. The model's DEL cannot fail.
-                    let orders = self
-                        .rules
-                        .key(Method::Get, "/me/orders", "", Some(request.user));
-                    self.store.del(orders.as_bytes()).await.ok();
-                }
-                if self.rules.may_store(method, answer.status) {
-                    // The model's only failure is a value over 512 MiB; these are a few bytes.
-                    let bytes = answer.encode();
-                    let stored = self.store.set(key.as_bytes(), &bytes, Some(self.ttl));
-                    stored.await.ok();
-                    let entries = self.store.model().borrow().dbsize();
-                    let mut report = self.report.borrow_mut();
-                    report.max_entries = report.max_entries.max(entries);
-                    let mut spellings = self.spellings.borrow_mut();
-                    spellings
-                        .entry(same_answer)
-                        .or_default()
-                        .insert(key.clone());
-                }
-                let outcome = match (op, answer.status) {
-                    (_, 500) => {
-                        self.report.borrow_mut().backend_errors += 1;
-                        Outcome::Error
+        let counts = &mut report.endpoints[endpoint.index() as usize];
+        counts.requests += 1;
+        let (answer, wrong, served_by) = if let Some(answer) = cached {
+            let wrong = answer != truth;
+            if wrong {
+                let owner = format!("user {}:", request.user);
+                match (endpoint, answer.status) {
+                    (Endpoint::PlaceOrder, _) => report.skipped_posts += 1,
+                    (_, 500) => report.stale_errors += 1,
+                    _ if endpoint.per_user() && !answer.body.starts_with(&owner) => {
+                        report.other_users_data += 1
                     }
-                    (Op::Read(_), _) => Outcome::Read {
-                        served: Served::Db,
-                        stale: false,
-                    },
-                    (Op::Write(_), _) => Outcome::Write,
-                };
-                self.metrics
-                    .borrow_mut()
-                    .record_request(op, arrived, self.sim.now(), outcome);
-                (answer, false, "backend")
+                    _ => report.stale_data += 1,
+                }
             }
+            report.cache_hits += 1;
+            counts.cache_hits += 1;
+            counts.wrong_responses += u64::from(wrong);
+            let outcome = Outcome::Read {
+                served: Served::L2,
+                stale: wrong,
+            };
+            metrics.record_request(op, request.at, request.at + lookup_time, outcome);
+            (answer, wrong, "cache")
+        } else {
+            let stored_elsewhere = spellings.get(&same_answer).is_some_and(|keys| {
+                keys.iter()
+                    .any(|k| *k != key && model().is_live(k.as_bytes()))
+            });
+            if looks_up && stored_elsewhere {
+                report.spelling_misses += 1;
+            }
+            let called = request.at + lookup_time;
+            let done = called + request.backend_time;
+            while in_flight.peek().is_some_and(|Reverse(t)| *t <= called) {
+                in_flight.pop();
+            }
+            in_flight.push(Reverse(done));
+            max_in_flight = max_in_flight.max(in_flight.len() as u64);
+            let purpose = match op {
+                Op::Read(_) => Purpose::Load,
+                Op::Write(_) => Purpose::Write,
+            };
+            metrics.record_db_query(called, endpoint.index(), purpose);
+            let answer = backend.serve(&request);
+            report.backend_calls += 1;
+            counts.backend_calls += 1;
+            if endpoint == Endpoint::PlaceOrder {
+                // The application drops the user's cached order list, which has just changed.
+                let orders = rules.key(Method::Get, "/me/orders", "", Some(request.user));
+                block_on_store(&exec, store.del(orders.as_bytes()))?;
+            }
+            if rules.may_store(method, answer.status) {
+                let bytes = answer.encode();
+                // The model's only failure is a value over 512 MiB; these are a few bytes.
+                block_on_store(&exec, store.set(key.as_bytes(), &bytes, Some(ttl))).ok();
+                spellings
+                    .entry(same_answer)
+                    .or_default()
+                    .insert(key.clone());
+                report.max_entries = report.max_entries.max(model().dbsize());
+            }
+            let outcome = match (op, answer.status) {
+                (_, 500) => {
+                    report.backend_errors += 1;
+                    Outcome::Error
+                }
+                (Op::Read(_), _) => Outcome::Read {
+                    served: Served::Db,
+                    stale: false,
+                },
+                (Op::Write(_), _) => Outcome::Write,
+            };
+            metrics.record_request(op, request.at, done, outcome);
+            (answer, false, "backend")
         };
-        let mut report = self.report.borrow_mut();
         match method {
             Method::Get => report.gets += 1,
             Method::Post => report.posts += 1,
@@ -747,10 +705,9 @@ impl Shop {
             Method::Head | Method::Put | Method::Patch | Method::Delete | Method::Options => {}
         }
         report.wrong_responses += u64::from(wrong);
-        report.endpoints[endpoint.index() as usize].requests += 1;
         if report.samples.len() < SAMPLES {
             report.samples.push(RequestSample {
-                t_s: arrived.as_secs_f64(),
+                t_s: request.at.as_secs_f64(),
                 request: request.line(),
                 user: request.user,
                 key,
@@ -760,58 +717,12 @@ impl Shop {
             });
         }
     }
-
-    /// Counts an answer from the cache, and what kind of wrong it is if it is.
-    fn count_hit(&self, request: &HttpRequest, answer: &Response, wrong: bool) {
-        let endpoint = request.endpoint;
-        let mut report = self.report.borrow_mut();
-        if wrong {
-            let owner = format!("user {}:", request.user);
-            match (endpoint, answer.status) {
-                (Endpoint::PlaceOrder, _) => report.skipped_posts += 1,
-                (_, 500) => report.stale_errors += 1,
-                _ if endpoint.per_user() && !answer.body.starts_with(&owner) => {
-                    report.other_users_data += 1
-                }
-                _ => report.stale_data += 1,
-            }
-        }
-        report.cache_hits += 1;
-        let counts = &mut report.endpoints[endpoint.index() as usize];
-        counts.cache_hits += 1;
-        counts.wrong_responses += u64::from(wrong);
-    }
-
-    /// Whether the answer to a request with `same_answer` is stored, live, under a key other
-    /// than `key` (looked at without touching the cache).
-    fn stored_elsewhere(&self, same_answer: &str, key: &str) -> bool {
-        let model = self.store.model().borrow();
-        self.spellings
-            .borrow()
-            .get(same_answer)
-            .is_some_and(|keys| keys.iter().any(|k| k != key && model.is_live(k.as_bytes())))
-    }
-
-    /// Sends `request` to the backend, which takes its time and answers as it is then.
-    async fn call_backend(&self, request: &HttpRequest, op: Op) -> Response {
-        let purpose = match op {
-            Op::Read(_) => Purpose::Load,
-            Op::Write(_) => Purpose::Write,
-        };
-        self.metrics.borrow_mut().record_db_query(
-            self.sim.now(),
-            request.endpoint.index(),
-            purpose,
-        );
-        let (running, most) = self.backend_calls.get();
-        self.backend_calls.set((running + 1, most.max(running + 1)));
-        self.sim.sleep(request.backend_time).await;
-        let (running, most) = self.backend_calls.get();
-        self.backend_calls.set((running - 1, most));
-        let answer = self.backend.borrow_mut().serve(request);
-        let mut report = self.report.borrow_mut();
-        report.backend_calls += 1;
-        report.endpoints[request.endpoint.index() as usize].backend_calls += 1;
-        answer
-    }
+    monitor.catch_up(&model(), end);
+    let (summary, series) = metrics.finish(max_in_flight);
+    let monitoring = monitor.finish(&model());
+    Ok(VariantReport {
+        section: Some(report.into()),
+        monitoring: Some(monitoring),
+        ..VariantReport::basic(variant.name(), summary, series)
+    })
 }
