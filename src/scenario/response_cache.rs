@@ -40,7 +40,7 @@ use crate::error::Result;
 use crate::manager::Monitor;
 use crate::metrics::{Metrics, Outcome, Purpose, Served};
 use crate::sim::{SimDuration, SimRng, SimTime};
-use crate::strategy::http::CacheRules;
+use crate::strategy::http::{CacheRules, Method};
 use crate::strategy::Store;
 use crate::tiers::LatencyModel;
 use crate::workload::{Arrivals, Op, PoissonClock, Zipf};
@@ -90,10 +90,12 @@ impl Endpoint {
         self as u64
     }
 
-    fn method(self) -> &'static str {
+    fn method(self) -> Method {
         match self {
-            Endpoint::PlaceOrder => "POST",
-            _ => "GET",
+            Endpoint::Listing | Endpoint::Product | Endpoint::Search | Endpoint::MyOrders => {
+                Method::Get
+            }
+            Endpoint::PlaceOrder => Method::Post,
         }
     }
 
@@ -132,7 +134,7 @@ struct HttpRequest {
 
 impl HttpRequest {
     fn line(&self) -> String {
-        let method = self.endpoint.method();
+        let method = self.endpoint.method().as_str();
         match self.query.is_empty() {
             true => format!("{method} {}", self.path),
             false => format!("{method} {}?{}", self.path, self.query),
@@ -185,7 +187,7 @@ impl Workload {
             }
             let mut request = self.request(&mut rng, at);
             request.backend_fails =
-                request.endpoint.method() == "GET" && luck.chance(self.error_share);
+                request.endpoint.method() == Method::Get && luck.chance(self.error_share);
             request.backend_time = self.backend.sample(&mut luck);
             Some(request)
         })
@@ -234,13 +236,13 @@ impl Workload {
             Endpoint::MyOrders => ("/me/orders".to_string(), Vec::new(), String::new()),
             Endpoint::PlaceOrder => ("/orders".to_string(), Vec::new(), String::new()),
         };
-        if endpoint.method() == "GET" && rng.chance(self.tracking_share) {
-            let tracking = match rng.below(2) {
-                0 => format!(
+        if endpoint.method() == Method::Get && rng.chance(self.tracking_share) {
+            let tracking = match rng.below(2) == 0 {
+                true => format!(
                     "utm_source={}",
                     CAMPAIGN_SOURCES[rng.below(CAMPAIGN_SOURCES.len() as u64) as usize]
                 ),
-                _ => format!("fbclid={:x}", rng.next_u64()),
+                false => format!("fbclid={:x}", rng.next_u64()),
             };
             let position = rng.below(params.len() as u64 + 1) as usize;
             params.insert(position, tracking);
@@ -631,9 +633,10 @@ fn run<D: Driver>(p: &Params, variant: Rules, seed: u64, d: &D) -> Result<Varian
             None
         };
         let looked = d.replied(request.at, lookup_time);
-        let op = match method {
-            "GET" => Op::Read(endpoint.index()),
-            _ => Op::Write(endpoint.index()),
+        // A method that changes nothing is a read; the others write.
+        let op = match method.is_safe() {
+            true => Op::Read(endpoint.index()),
+            false => Op::Write(endpoint.index()),
         };
         let counts = &mut report.endpoints[endpoint.index() as usize];
         counts.requests += 1;
@@ -678,9 +681,9 @@ fn run<D: Driver>(p: &Params, variant: Rules, seed: u64, d: &D) -> Result<Varian
             }
             in_flight.push(Reverse(done));
             max_in_flight = max_in_flight.max(in_flight.len() as u64);
-            let purpose = match method {
-                "GET" => Purpose::Load,
-                _ => Purpose::Write,
+            let purpose = match op {
+                Op::Read(_) => Purpose::Load,
+                Op::Write(_) => Purpose::Write,
             };
             metrics.record_db_query(called, endpoint.index(), purpose);
             let answer = backend.serve(&request);
@@ -688,7 +691,7 @@ fn run<D: Driver>(p: &Params, variant: Rules, seed: u64, d: &D) -> Result<Varian
             counts.backend_calls += 1;
             if endpoint == Endpoint::PlaceOrder {
                 // The application drops the user's cached order list, which has just changed.
-                let orders = rules.key("GET", "/me/orders", "", Some(request.user));
+                let orders = rules.key(Method::Get, "/me/orders", "", Some(request.user));
                 // One that cannot leaves it stale until its TTL ends (fail open).
                 let dropped = d.block_on(store.del(orders.as_bytes()));
                 fail_open(&mut metrics, called, dropped)?;
@@ -705,23 +708,25 @@ fn run<D: Driver>(p: &Params, variant: Rules, seed: u64, d: &D) -> Result<Varian
                     report.max_entries = report.max_entries.max(l2.borrow().dbsize());
                 }
             }
-            let outcome = match (method, answer.status) {
+            let outcome = match (op, answer.status) {
                 (_, 500) => {
                     report.backend_errors += 1;
                     Outcome::Error
                 }
-                ("GET", _) => Outcome::Read {
+                (Op::Read(_), _) => Outcome::Read {
                     served: Served::Db,
                     stale: false,
                 },
-                _ => Outcome::Write,
+                (Op::Write(_), _) => Outcome::Write,
             };
             metrics.record_request(op, request.at, done, outcome);
             (answer, false, "backend")
         };
         match method {
-            "GET" => report.gets += 1,
-            _ => report.posts += 1,
+            Method::Get => report.gets += 1,
+            Method::Post => report.posts += 1,
+            // The shop's clients send no other method (`Endpoint::method`).
+            Method::Head | Method::Put | Method::Patch | Method::Delete | Method::Options => {}
         }
         report.wrong_responses += u64::from(wrong);
         if report.samples.len() < SAMPLES {

@@ -14,7 +14,8 @@
 //!
 //! ## Normalisation rules
 //!
-//! - The method is upper-cased (`get` and `GET` are one method).
+//! - The method is a [`Method`], parsed once from its text without regard to case (`get` and
+//!   `GET` are one method; a name that is no HTTP method is an error), and spelt upper-case.
 //! - The path is kept as given: paths are case-sensitive (`/Users` and `/users` may be different
 //!   resources), so folding them could mix two resources' answers.
 //! - Query parameters are split on `&`; empty segments (`a=1&&b=2`) are dropped; a parameter
@@ -28,7 +29,81 @@
 //! - No percent-decoding: `%41` and `A` stay different (decoding is the application's job, and a
 //!   key must never merge two requests the application would tell apart).
 
+use crate::error::{Error, Result};
 use crate::manager::function_key;
+
+/// An HTTP request method: a request's text becomes one of these once, where it enters, so that
+/// no rule below compares method names as strings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Method {
+    /// `GET`.
+    Get,
+    /// `HEAD`.
+    Head,
+    /// `POST`.
+    Post,
+    /// `PUT`.
+    Put,
+    /// `PATCH`.
+    Patch,
+    /// `DELETE`.
+    Delete,
+    /// `OPTIONS`.
+    Options,
+}
+
+impl Method {
+    /// Every method, in the order of their names' listing in errors.
+    pub const ALL: [Method; 7] = [
+        Method::Get,
+        Method::Head,
+        Method::Post,
+        Method::Put,
+        Method::Patch,
+        Method::Delete,
+        Method::Options,
+    ];
+
+    /// Its name as HTTP spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Head => "HEAD",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Patch => "PATCH",
+            Method::Delete => "DELETE",
+            Method::Options => "OPTIONS",
+        }
+    }
+
+    /// The method called `text`, in any case; anything else is an error that lists the methods.
+    ///
+    /// ```
+    /// use cachelab::strategy::http::Method;
+    /// assert_eq!(Method::parse("get").unwrap(), Method::Get);
+    /// assert_eq!(Method::parse("POST").unwrap().as_str(), "POST");
+    /// assert!(Method::parse("FETCH").unwrap_err().to_string().contains("GET, HEAD, POST"));
+    /// ```
+    pub fn parse(text: &str) -> Result<Method> {
+        Method::ALL
+            .into_iter()
+            .find(|m| m.as_str().eq_ignore_ascii_case(text))
+            .ok_or_else(|| Error::UnknownName {
+                kind: "HTTP method",
+                name: text.to_string(),
+                known: Method::ALL.iter().map(|m| m.as_str().to_string()).collect(),
+            })
+    }
+
+    /// Whether the method only reads (it changes nothing on the server): `GET`, `HEAD`, `OPTIONS`.
+    pub fn is_safe(self) -> bool {
+        match self {
+            Method::Get | Method::Head | Method::Options => true,
+            Method::Post | Method::Put | Method::Patch | Method::Delete => false,
+        }
+    }
+}
 
 /// Query parameter names that only carry analytics (besides every name starting with `utm_`).
 const TRACKING_PARAMS: [&str; 5] = ["fbclid", "gclid", "msclkid", "mc_cid", "mc_eid"];
@@ -95,14 +170,13 @@ impl CacheRules {
     /// Whether a response of `status` to `method` may be stored under these rules.
     ///
     /// ```
-    /// use cachelab::strategy::http::CacheRules;
+    /// use cachelab::strategy::http::{CacheRules, Method};
     /// let rules = CacheRules::CORRECT;
-    /// assert!(rules.may_store("GET", 200));
-    /// assert!(!rules.may_store("POST", 200) && !rules.may_store("GET", 500));
+    /// assert!(rules.may_store(Method::Get, 200));
+    /// assert!(!rules.may_store(Method::Post, 200) && !rules.may_store(Method::Get, 500));
     /// ```
-    pub fn may_store(&self, method: &str, status: u16) -> bool {
-        (self.cache_any_method || method.eq_ignore_ascii_case("GET"))
-            && (self.cache_errors || status == 200)
+    pub fn may_store(&self, method: Method, status: u16) -> bool {
+        (self.cache_any_method || method == Method::Get) && (self.cache_errors || status == 200)
     }
 
     /// The cache key of a request: `resp:{METHOD}:{digest}`, the digest over the path, the query
@@ -110,23 +184,24 @@ impl CacheRules {
     /// — the user. `user` is the signed-in user of a per-user endpoint, `None` for public ones.
     ///
     /// ```
-    /// use cachelab::strategy::http::CacheRules;
+    /// use cachelab::strategy::http::{CacheRules, Method};
     /// let rules = CacheRules::CORRECT;
-    /// let a = rules.key("get", "/products", "page=2&category=7&utm_source=mail", None);
-    /// let b = rules.key("GET", "/products", "category=7&page=2", None);
+    /// let get = Method::parse("get").unwrap();
+    /// let a = rules.key(get, "/products", "page=2&category=7&utm_source=mail", None);
+    /// let b = rules.key(Method::Get, "/products", "category=7&page=2", None);
     /// assert_eq!(a, b);
     /// assert!(a.starts_with("resp:GET:"));
     /// // Per-user answers get one key per user.
-    /// assert_ne!(rules.key("GET", "/me/orders", "", Some(1)), rules.key("GET", "/me/orders", "", Some(2)));
+    /// assert_ne!(rules.key(get, "/me/orders", "", Some(1)), rules.key(get, "/me/orders", "", Some(2)));
     /// ```
-    pub fn key(&self, method: &str, path: &str, query: &str, user: Option<u64>) -> String {
-        let method = method.to_ascii_uppercase();
+    pub fn key(&self, method: Method, path: &str, query: &str, user: Option<u64>) -> String {
+        let method = method.as_str();
         let user = user.filter(|_| self.key_by_user);
         // Serialising strings, pairs and integers cannot fail.
         let key = if self.normalise {
-            function_key("resp", &method, &(path, normalise_query(query), user))
+            function_key("resp", method, &(path, normalise_query(query), user))
         } else {
-            function_key("resp", &method, &(path, query, user))
+            function_key("resp", method, &(path, query, user))
         };
         key.unwrap_or_default()
     }
@@ -148,7 +223,7 @@ mod tests {
         ];
         let keys: Vec<String> = spellings
             .iter()
-            .map(|q| rules.key("GET", "/products", q, None))
+            .map(|q| rules.key(Method::Get, "/products", q, None))
             .collect();
         assert!(keys.iter().all(|k| *k == keys[0]), "{keys:?}");
         // Without normalisation each spelling is its own entry.
@@ -158,7 +233,7 @@ mod tests {
         };
         let mut raw_keys: Vec<String> = spellings
             .iter()
-            .map(|q| raw.key("GET", "/products", q, None))
+            .map(|q| raw.key(Method::Get, "/products", q, None))
             .collect();
         raw_keys.dedup();
         assert_eq!(raw_keys.len(), spellings.len());
@@ -167,7 +242,9 @@ mod tests {
     #[test]
     fn what_the_application_tells_apart_stays_apart() {
         let rules = CacheRules::CORRECT;
-        let key = |method: &str, path: &str, query: &str| rules.key(method, path, query, None);
+        let key = |method: &str, path: &str, query: &str| {
+            rules.key(Method::parse(method).unwrap(), path, query, None)
+        };
         let distinct = [
             key("GET", "/products", "category=7&page=2"),
             key("GET", "/products", "category=7&page=3"),
@@ -189,32 +266,42 @@ mod tests {
     }
 
     #[test]
+    fn a_method_is_parsed_once_in_any_case_and_an_unknown_one_is_refused() {
+        for m in Method::ALL {
+            assert_eq!(Method::parse(&m.as_str().to_ascii_lowercase()).unwrap(), m);
+        }
+        let err = Method::parse("GETS").unwrap_err().to_string();
+        assert!(err.contains("GETS") && err.contains("OPTIONS"), "{err}");
+        assert!(Method::Get.is_safe() && !Method::Post.is_safe());
+    }
+
+    #[test]
     fn per_user_keys_only_when_the_rules_say_so() {
         let shared = CacheRules {
             key_by_user: false,
             ..CacheRules::CORRECT
         };
         assert_eq!(
-            shared.key("GET", "/me/orders", "", Some(1)),
-            shared.key("GET", "/me/orders", "", Some(2))
+            shared.key(Method::Get, "/me/orders", "", Some(1)),
+            shared.key(Method::Get, "/me/orders", "", Some(2))
         );
         let correct = CacheRules::CORRECT;
         assert_ne!(
-            correct.key("GET", "/me/orders", "", Some(1)),
-            correct.key("GET", "/me/orders", "", None)
+            correct.key(Method::Get, "/me/orders", "", Some(1)),
+            correct.key(Method::Get, "/me/orders", "", None)
         );
     }
 
     #[test]
     fn only_the_pitfall_flags_store_posts_and_errors() {
         let correct = CacheRules::CORRECT;
-        assert!(!correct.may_store("post", 200));
-        assert!(!correct.may_store("GET", 404));
+        assert!(!correct.may_store(Method::Post, 200));
+        assert!(!correct.may_store(Method::Get, 404));
         let loose = CacheRules {
             cache_any_method: true,
             cache_errors: true,
             ..correct
         };
-        assert!(loose.may_store("POST", 200) && loose.may_store("GET", 500));
+        assert!(loose.may_store(Method::Post, 200) && loose.may_store(Method::Get, 500));
     }
 }
