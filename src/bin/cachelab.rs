@@ -778,10 +778,7 @@ mod cli {
                 print!("; missing-key reads {} -> db {}", m.requests, m.db_queries);
             }
             if v.summary.l2_errors > 0 {
-                print!(
-                    "; {} shared-cache errors (failed open to the database)",
-                    v.summary.l2_errors
-                );
+                print!("; {} shared-cache errors", v.summary.l2_errors);
             }
             if let Some(b) = &v.bloom {
                 print!(

@@ -4,7 +4,7 @@
 //! names it.
 
 use super::contract::Scenario;
-use super::{consistency, multilayer, ratelimit, response_cache, schema_deploy, tags};
+use super::{consistency, degradation, multilayer, ratelimit, response_cache, schema_deploy, tags};
 use crate::error::{Error, Result};
 use serde::Serialize;
 
@@ -72,6 +72,8 @@ sections! {
     Ratelimit(ratelimit::RateLimitReport),
     /// Tag sets over time, pages flushed by tag and stale reads.
     Tags(tags::TagsReport),
+    /// What a failing shared cache cost: failed requests, database load, p99.
+    Degradation(degradation::DegradationReport),
 }
 
 /// Every scenario, in the order the faces list them.
@@ -86,6 +88,7 @@ pub fn scenarios() -> Vec<Scenario> {
         Scenario::of::<super::response_cache::ResponseCache>(),
         Scenario::of::<super::ratelimit::RateLimit>(),
         Scenario::of::<super::tags::TaggedPages>(),
+        Scenario::of::<super::degradation::Degradation>(),
     ]
 }
 

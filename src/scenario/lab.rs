@@ -9,8 +9,10 @@ use super::report::{BloomReport, KeyQueries, VariantReport};
 use crate::error::{Error, Result};
 use crate::manager::{run_monitored, AlertThresholds, Monitor, Monitoring};
 use crate::metrics::Metrics;
-use crate::sim::{Executor, Runtime, SimDuration, SimRng, SimTime};
-use crate::strategy::{self, Bloom, Ctx, Policy, SimL2, Store};
+use crate::sim::{Executor, Runtime, Sim, SimDuration, SimRng, SimTime};
+use crate::strategy::{
+    self, Bloom, Breaker, BreakerConfig, Ctx, Faults, Faulty, Policy, SimL2, Store,
+};
 use crate::tiers::{Db, DbStats, LatencyModel, L1, L2};
 use crate::workload::{Arrivals, Mix, Op, PoissonClock};
 use std::cell::{Cell, RefCell};
@@ -61,28 +63,61 @@ pub struct LabConfig {
     pub event_log: usize,
     /// When the monitor of L2 raises an alert.
     pub alerts: AlertThresholds,
+    /// How the simulated L2 fails (outages, slow replies) and the client's timeout and pool
+    /// (none by default: the model never fails).
+    pub faults: Faults,
+    /// A circuit breaker in front of the L2 client, or none.
+    pub breaker: Option<BreakerConfig>,
 }
+
+/// The lab's shared cache on the simulator: the L2 model behind its configured faults and
+/// breaker (both transparent when the config has none).
+pub(super) type LabL2 = Breaker<Faulty<SimL2, Sim>, Sim>;
 
 /// How many of the busiest keys a report lists.
 const BUSIEST_KEYS: usize = 5;
 
 /// Runs one variant on the simulator.
 pub fn run_variant(name: &str, config: &LabConfig, seed: u64) -> Result<VariantReport> {
-    let (exec, ctx) = prepare(config, seed)?;
+    run_lab(name, config, seed).map(|(report, _)| report)
+}
+
+/// [`run_variant`], also handing back the context, whose store knows what its faults and
+/// breaker did (a scenario that reports those reads them there).
+pub(super) fn run_lab(
+    name: &str,
+    config: &LabConfig,
+    seed: u64,
+) -> Result<(VariantReport, Rc<Ctx<LabL2>>)> {
+    let (exec, ctx) = prepare_with(config, seed, |l2| {
+        let sim = l2.sim().clone();
+        let faulty = Faulty::new(l2, sim.clone(), config.faults.clone());
+        Breaker::new(faulty, sim, config.breaker)
+    })?;
     let serving = ctx.clone();
-    let monitoring = drive(&exec, ctx.l2.model(), config, seed, move |op| {
+    let model = ctx.l2.as_ref().model();
+    let monitoring = drive(&exec, model, config, seed, move |op| {
         strategy::serve(serving.clone(), op)
     })?;
-    Ok(report(name, &ctx, config, Some(monitoring)))
+    Ok((report(name, &ctx, config, Some(monitoring)), ctx))
 }
 
 /// The bench before traffic: the request budget checked, the tiers built and (if configured)
 /// warmed. Scenarios with their own request handling start here too.
 pub(super) fn prepare(config: &LabConfig, seed: u64) -> Result<(Executor, Rc<Ctx<SimL2>>)> {
+    prepare_with(config, seed, |l2| l2)
+}
+
+/// [`prepare`] with the simulated L2 wrapped by `wrap` (fault injection, a breaker).
+fn prepare_with<S: Store + AsRef<SimL2> + 'static>(
+    config: &LabConfig,
+    seed: u64,
+    wrap: impl FnOnce(SimL2) -> S,
+) -> Result<(Executor, Rc<Ctx<S>>)> {
     check_request_budget(config.arrivals, config.duration)?;
     let exec = Executor::new();
     let sim = exec.sim().clone();
-    let l2 = SimL2::new(sim.clone(), L2::new(), config.l2_rtt);
+    let l2 = wrap(SimL2::new(sim.clone(), L2::new(), config.l2_rtt));
     let ctx = Rc::new(build(sim, l2, config, seed));
     if let Some(load_time) = config.warm_load_time() {
         for key in 0..config.mix.popularity.keys() {

@@ -15,6 +15,8 @@
 //! - `ratelimit`: scenario `ratelimit`, the four rate limiters on shared traffic, an L2 outage
 //!   and an admin reset.
 //! - `consistency`: readers racing writers under each write path ([`ConsistencyReport`]).
+//! - `degradation`: scenario `degradation`, the shared cache down then slow, and what the L2
+//!   client does about it ([`DegradationReport`]).
 //! - `tags`: scenario `tags`, cached pages flushed by tag, and tag sets bounded or not
 //!   ([`TagsReport`]).
 
@@ -23,6 +25,7 @@ mod catalog;
 mod common;
 mod consistency;
 mod contract;
+mod degradation;
 pub mod l1_curve;
 mod lab;
 mod link;
@@ -40,6 +43,7 @@ pub use catalog::{find, scenarios, Section, SectionOf};
 pub use common::COMMON;
 pub use consistency::{ConsistencyReport, LostWrite, WriteBehindReport};
 pub use contract::{run, run_only, Experiment, Report, Scenario, ScenarioRun, Variant, VariantSet};
+pub use degradation::{DegradationReport, WindowReport};
 pub use lab::{request_budget, run_variant, LabConfig, LabRun, RequestBudget, MAX_REQUESTS};
 pub use link::{decode_link, LinkKnob, LinkState};
 pub use multilayer::{BroadcastReport, InstanceReport, LayerReport, MultiLayerReport};

@@ -25,6 +25,7 @@
 //! the request paths). The simulated L2 behind the trait is [`SimL2`], in `tiers`.
 
 mod bloom;
+mod breaker;
 mod entry;
 mod faults;
 pub mod http;
@@ -32,6 +33,27 @@ mod store;
 mod write;
 
 pub use bloom::Bloom;
+pub use breaker::{Breaker, BreakerConfig, BreakerCounts};
+
+/// The simulated L2 under whatever wraps it (fault injection, a breaker): how a warm-up
+/// reaches the model past them.
+impl AsRef<SimL2> for SimL2 {
+    fn as_ref(&self) -> &SimL2 {
+        self
+    }
+}
+
+impl<S: Store + AsRef<SimL2>, R: Runtime> AsRef<SimL2> for Faulty<S, R> {
+    fn as_ref(&self) -> &SimL2 {
+        self.inner().as_ref()
+    }
+}
+
+impl<S: Store + AsRef<SimL2>, R: Runtime> AsRef<SimL2> for Breaker<S, R> {
+    fn as_ref(&self) -> &SimL2 {
+        self.inner().as_ref()
+    }
+}
 pub use entry::CachedEntry;
 pub use faults::{FaultCounts, Faults, Faulty, Window};
 pub use store::{
@@ -98,6 +120,17 @@ pub struct Policy {
     pub protection: Protection,
     /// A request that takes longer fails with a timeout.
     pub request_timeout: SimDuration,
+    /// What a read does when the shared cache answers its `GET` with an error.
+    pub on_l2_error: OnL2Error,
+}
+
+/// What a read does when the shared cache fails it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OnL2Error {
+    /// Treat the error as a miss and ask the database (the cache is an optimisation).
+    FailOpen,
+    /// Fail the request: the cache's error becomes the user's.
+    FailClosed,
 }
 
 /// The answer to a read.
@@ -201,18 +234,22 @@ impl<S: Store + 'static, R: Runtime> Ctx<S, R> {
 
     /// `GET` the key's entry from L2, noting a miss of the traced hot key. A store error counts
     /// and reads as a miss (fail open: the caller goes to the database).
-    async fn l2_get(&self, key: u64) -> Option<CachedEntry> {
-        let found = self
-            .l2
-            .get(&data_key(key))
-            .await
-            .map_err(|_| self.count_l2_error())
-            .ok()?
-            .and_then(|b| CachedEntry::decode(&b));
+    /// Under [`OnL2Error::FailClosed`] the error is the request's instead.
+    async fn l2_get(&self, key: u64) -> Result<Option<CachedEntry>> {
+        let found = match self.l2.get(&data_key(key)).await {
+            Ok(bytes) => bytes.and_then(|b| CachedEntry::decode(&b)),
+            Err(e) => {
+                self.count_l2_error();
+                match self.policy.on_l2_error {
+                    OnL2Error::FailOpen => None,
+                    OnL2Error::FailClosed => return Err(e),
+                }
+            }
+        };
         if found.is_none() {
             self.metrics.borrow_mut().record_l2_miss(self.now(), key);
         }
-        found
+        Ok(found)
     }
 
     /// Counts a store error that the request went on without.
@@ -321,12 +358,14 @@ impl<S: Store + 'static, R: Runtime> Ctx<S, R> {
     }
 }
 
-impl Ctx<SimL2> {
-    /// Puts version 1 of `key` straight into the L2 model, as a warm-up before traffic starts
-    /// (no network time passes), as if it had been loaded in `load_time`.
+impl<S: Store + AsRef<SimL2> + 'static> Ctx<S> {
+    /// Puts version 1 of `key` straight into the L2 model (behind any fault injection or
+    /// breaker), as a warm-up before traffic starts (no network time passes), as if it had been
+    /// loaded in `load_time`.
     pub fn warm(&self, key: u64, load_time: SimDuration) -> Result<()> {
         if let Some((entry, kept)) = self.warm_entry(key, load_time) {
             self.l2
+                .as_ref()
                 .preload(&data_key(key), &entry.encode(), Some(kept))?;
         }
         Ok(())
@@ -430,7 +469,7 @@ pub async fn get_cache_aside<S: Store + 'static, R: Runtime>(
     ctx: &Ctx<S, R>,
     key: u64,
 ) -> Result<Response> {
-    if let Some(entry) = ctx.l2_get(key).await {
+    if let Some(entry) = ctx.l2_get(key).await? {
         return Ok(l2_hit(entry));
     }
     Ok(from_db(ctx.load_and_fill(key).await?))
@@ -445,7 +484,7 @@ pub async fn get_with_lock<S: Store + 'static, R: Runtime>(
     poll: SimDuration,
     polls: u64,
 ) -> Result<Response> {
-    if let Some(entry) = ctx.l2_get(key).await {
+    if let Some(entry) = ctx.l2_get(key).await? {
         return Ok(l2_hit(entry));
     }
     let Ok(won) = ctx.l2.set_nx(&lock_key(key), b"1", Some(lock_ttl)).await else {
@@ -455,9 +494,11 @@ pub async fn get_with_lock<S: Store + 'static, R: Runtime>(
     };
     if won {
         // We hold the lock. Someone may have filled the entry just before we took it: look again.
+        // A fail-closed look that fails still releases the lock.
         let loaded = match ctx.l2_get(key).await {
-            Some(entry) => Ok(l2_hit(entry)),
-            None => ctx.load_and_fill(key).await.map(from_db),
+            Ok(Some(entry)) => Ok(l2_hit(entry)),
+            Ok(None) => ctx.load_and_fill(key).await.map(from_db),
+            Err(e) => Err(e),
         };
         // A release that fails leaves the lock to its TTL.
         let released = ctx.l2.del(&lock_key(key)).await;
@@ -466,7 +507,7 @@ pub async fn get_with_lock<S: Store + 'static, R: Runtime>(
     }
     for _ in 0..polls {
         ctx.sim.sleep(poll).await;
-        if let Some(entry) = ctx.l2_get(key).await {
+        if let Some(entry) = ctx.l2_get(key).await? {
             // Found only because the holder loaded it: a wait, not a hit.
             return Ok(Response {
                 served: Served::AfterLock,
@@ -484,7 +525,7 @@ pub async fn get_singleflight<S: Store + 'static, R: Runtime>(
     ctx: &Ctx<S, R>,
     key: u64,
 ) -> Result<Response> {
-    if let Some(entry) = ctx.l2_get(key).await {
+    if let Some(entry) = ctx.l2_get(key).await? {
         return Ok(l2_hit(entry));
     }
     let in_flight = ctx.flights.borrow().get(&key).cloned();
@@ -530,7 +571,7 @@ pub async fn get_xfetch<S: Store + 'static, R: Runtime>(
     key: u64,
     beta: f64,
 ) -> Result<Response> {
-    if let Some(entry) = ctx.l2_get(key).await {
+    if let Some(entry) = ctx.l2_get(key).await? {
         if !entry.found() || !ctx.xfetch_says_refresh(&entry, beta) {
             return Ok(l2_hit(entry));
         }
@@ -549,7 +590,7 @@ pub async fn get_stale_while_revalidate<S: Store + 'static, R: Runtime>(
     key: u64,
     grace: SimDuration,
 ) -> Result<Response> {
-    match ctx.l2_get(key).await {
+    match ctx.l2_get(key).await? {
         Some(entry) if entry.fresh_until > ctx.now() => Ok(l2_hit(entry)),
         Some(entry) if entry.fresh_until + grace > ctx.now() => {
             refresh_in_background(ctx, key);
@@ -625,6 +666,7 @@ mod tests {
             l1_ttl: ms(1000),
             protection,
             request_timeout: ms(timeout_ms),
+            on_l2_error: OnL2Error::FailOpen,
         };
         let metrics = Metrics::new(ms(1000), SimTime(10_000_000), 10, 0, Some(0));
         let l2 = wrap(SimL2::new(sim.clone(), L2::new(), ms(1)));

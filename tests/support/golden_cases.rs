@@ -56,6 +56,7 @@ macro_rules! golden_case_tests {
             ratelimit "ratelimit.json",
             consistency "consistency.json",
             tags "tags.json",
+            degradation "degradation.json",
         );
     };
     (@each $attr:meta, $check:path; $($test:ident $file:literal,)+) => {
@@ -228,6 +229,21 @@ pub fn cases() -> Vec<GoldenCase> {
             seed: 42,
             expected: include_str!("../golden/tags.json"),
             produce: |p, seed| scenario_json("tags", p, seed),
+        },
+        GoldenCase {
+            file: "degradation.json",
+            params: &[
+                ("duration_s", "8"),
+                ("rate", "300"),
+                ("keys", "500"),
+                ("outage_at_s", "2"),
+                ("outage_s", "2"),
+                ("slow_at_s", "5"),
+                ("slow_s", "2"),
+            ],
+            seed: 42,
+            expected: include_str!("../golden/degradation.json"),
+            produce: |p, seed| scenario_json("degradation", p, seed),
         },
     ]
 }
