@@ -4,7 +4,10 @@
 //! names it.
 
 use super::contract::Scenario;
-use super::{consistency, degradation, multilayer, ratelimit, response_cache, schema_deploy, tags};
+use super::{
+    consistency, degradation, lock_safety, multilayer, ratelimit, response_cache, schema_deploy,
+    tags,
+};
 use crate::error::{Error, Result};
 use serde::Serialize;
 
@@ -74,6 +77,8 @@ sections! {
     Tags(tags::TagsReport),
     /// What a failing shared cache cost: failed requests, database load, p99.
     Degradation(degradation::DegradationReport),
+    /// Concurrent loads under a lock, and whose locks the releases deleted.
+    LockSafety(lock_safety::LockSafetyReport),
 }
 
 /// Every scenario, in the order the faces list them.
@@ -89,6 +94,7 @@ pub fn scenarios() -> Vec<Scenario> {
         Scenario::of::<super::ratelimit::RateLimit>(),
         Scenario::of::<super::tags::TaggedPages>(),
         Scenario::of::<super::degradation::Degradation>(),
+        Scenario::of::<super::lock_safety::LockSafety>(),
     ]
 }
 

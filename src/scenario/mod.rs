@@ -17,6 +17,8 @@
 //! - `consistency`: readers racing writers under each write path ([`ConsistencyReport`]).
 //! - `degradation`: scenario `degradation`, the shared cache down then slow, and what the L2
 //!   client does about it ([`DegradationReport`]).
+//! - `lock_safety`: scenario `lock-safety`, a stampede lock whose load outlasts its TTL
+//!   ([`LockSafetyReport`]).
 //! - `tags`: scenario `tags`, cached pages flushed by tag, and tag sets bounded or not
 //!   ([`TagsReport`]).
 
@@ -29,6 +31,7 @@ mod degradation;
 pub mod l1_curve;
 mod lab;
 mod link;
+mod lock_safety;
 mod multilayer;
 mod params;
 mod penetration;
@@ -46,6 +49,7 @@ pub use contract::{run, run_only, Experiment, Report, Scenario, ScenarioRun, Var
 pub use degradation::{DegradationReport, WindowReport};
 pub use lab::{request_budget, run_variant, LabConfig, LabRun, RequestBudget, MAX_REQUESTS};
 pub use link::{decode_link, LinkKnob, LinkState};
+pub use lock_safety::LockSafetyReport;
 pub use multilayer::{BroadcastReport, InstanceReport, LayerReport, MultiLayerReport};
 pub use params::{check, resolve, split_assignment, ParamSpec, Params};
 pub use ratelimit::{HeaderSample, OutageReport, RateLimitReport, ResetReport, SubjectCounts};

@@ -29,6 +29,7 @@ mod breaker;
 mod entry;
 mod faults;
 pub mod http;
+mod lock;
 mod store;
 mod write;
 
@@ -56,6 +57,9 @@ impl<S: Store + AsRef<SimL2>, R: Runtime> AsRef<SimL2> for Breaker<S, R> {
 }
 pub use entry::CachedEntry;
 pub use faults::{FaultCounts, Faults, Faulty, Window};
+pub use lock::{
+    ExtendIfOwner, LockStats, Release, ReleaseAny, ReleaseIfOwner, Released, TokenLock,
+};
 pub use store::{
     all_ok, bad_reply, block_on_store, bulk_of, bulks_of, count_of, int_of, Cmd, Script, Server,
     SetWhen, SimL2, Store,
@@ -89,6 +93,9 @@ pub enum Protection {
         /// Polls before falling back to the database.
         polls: u64,
     },
+    /// A lock whose value is its holder's token ([`TokenLock`]): how it is released, and whether
+    /// it is renewed while its holder loads.
+    TokenLock(TokenLock),
     /// In-process coalescing: concurrent misses for one key share a single load.
     Singleflight,
     /// Probabilistic early expiration: a read recomputes early with a probability that grows as
@@ -165,6 +172,7 @@ pub struct Ctx<S, R: Runtime = Sim> {
     rng: RefCell<SimRng>,
     flights: RefCell<BTreeMap<u64, Flight<Result<CachedEntry>>>>,
     refreshing: RefCell<BTreeSet<u64>>,
+    locks: lock::LockBook,
 }
 
 impl<S: Store + 'static, R: Runtime> Ctx<S, R> {
@@ -193,12 +201,18 @@ impl<S: Store + 'static, R: Runtime> Ctx<S, R> {
             rng: RefCell::new(rng),
             flights: RefCell::new(BTreeMap::new()),
             refreshing: RefCell::new(BTreeSet::new()),
+            locks: lock::LockBook::default(),
         }
     }
 
     /// Bloom filter verdicts on keys that do not exist: `(checked, let through)`.
     pub fn bloom_missing(&self) -> (u64, u64) {
         *self.bloom_missing.borrow()
+    }
+
+    /// What the holders of [`Protection::TokenLock`] locks did.
+    pub fn lock_stats(&self) -> LockStats {
+        self.locks.stats()
     }
 
     fn now(&self) -> SimTime {
@@ -440,6 +454,7 @@ pub async fn read<S: Store + 'static, R: Runtime>(
             poll,
             polls,
         } => get_with_lock(ctx, key, lock_ttl, poll, polls).await,
+        Protection::TokenLock(lock) => lock::get_with_token_lock(ctx, key, lock).await,
         Protection::Singleflight => get_singleflight(ctx, key).await,
         Protection::XFetch { beta } => get_xfetch(ctx, key, beta).await,
         Protection::StaleWhileRevalidate { grace } => {
@@ -505,6 +520,17 @@ pub async fn get_with_lock<S: Store + 'static, R: Runtime>(
         ctx.or_count(released, false);
         return loaded;
     }
+    wait_for_holder(ctx, key, poll, polls).await
+}
+
+/// A request that lost the race for a lock: polls the cache for the holder's fill, up to
+/// `polls` times.
+async fn wait_for_holder<S: Store + 'static, R: Runtime>(
+    ctx: &Ctx<S, R>,
+    key: u64,
+    poll: SimDuration,
+    polls: u64,
+) -> Result<Response> {
     for _ in 0..polls {
         ctx.sim.sleep(poll).await;
         if let Some(entry) = ctx.l2_get(key).await? {

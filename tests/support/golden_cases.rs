@@ -57,6 +57,7 @@ macro_rules! golden_case_tests {
             consistency "consistency.json",
             tags "tags.json",
             degradation "degradation.json",
+            lock_safety "lock-safety.json",
         );
     };
     (@each $attr:meta, $check:path; $($test:ident $file:literal,)+) => {
@@ -244,6 +245,13 @@ pub fn cases() -> Vec<GoldenCase> {
             seed: 42,
             expected: include_str!("../golden/degradation.json"),
             produce: |p, seed| scenario_json("degradation", p, seed),
+        },
+        GoldenCase {
+            file: "lock-safety.json",
+            params: &[("duration_s", "6"), ("rate", "200")],
+            seed: 42,
+            expected: include_str!("../golden/lock-safety.json"),
+            produce: |p, seed| scenario_json("lock-safety", p, seed),
         },
     ]
 }
