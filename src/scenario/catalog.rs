@@ -5,8 +5,8 @@
 
 use super::contract::Scenario;
 use super::{
-    consistency, degradation, lock_safety, multilayer, ratelimit, response_cache, schema_deploy,
-    tags,
+    consistency, degradation, lock_safety, memory, multilayer, ratelimit, response_cache,
+    schema_deploy, tags,
 };
 use crate::error::{Error, Result};
 use serde::Serialize;
@@ -79,6 +79,8 @@ sections! {
     Degradation(degradation::DegradationReport),
     /// Concurrent loads under a lock, and whose locks the releases deleted.
     LockSafety(lock_safety::LockSafetyReport),
+    /// What maxmemory and its policy refused and evicted.
+    Memory(memory::MemoryReport),
 }
 
 /// Every scenario, in the order the faces list them.
@@ -95,6 +97,7 @@ pub fn scenarios() -> Vec<Scenario> {
         Scenario::of::<super::tags::TaggedPages>(),
         Scenario::of::<super::degradation::Degradation>(),
         Scenario::of::<super::lock_safety::LockSafety>(),
+        Scenario::of::<super::memory::Memory>(),
     ]
 }
 

@@ -423,6 +423,7 @@ pub(super) fn base_lab(p: &Params, popularity: Popularity) -> Result<LabConfig> 
         alerts: alert_thresholds(p)?,
         faults: Faults::default(),
         breaker: None,
+        l2_config: crate::tiers::l2::L2Config::default(),
     })
 }
 

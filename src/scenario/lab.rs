@@ -13,6 +13,7 @@ use crate::sim::{Executor, Runtime, Sim, SimDuration, SimRng, SimTime};
 use crate::strategy::{
     self, Bloom, Breaker, BreakerConfig, Ctx, Faults, Faulty, Policy, SimL2, Store,
 };
+use crate::tiers::l2::L2Config;
 use crate::tiers::{Db, DbStats, LatencyModel, L1, L2};
 use crate::workload::{Arrivals, Mix, Op, PoissonClock};
 use std::cell::{Cell, RefCell};
@@ -68,6 +69,8 @@ pub struct LabConfig {
     pub faults: Faults,
     /// A circuit breaker in front of the L2 client, or none.
     pub breaker: Option<BreakerConfig>,
+    /// The L2 model's settings (`maxmemory` and its policy; none by default).
+    pub l2_config: L2Config,
 }
 
 /// The lab's shared cache on the simulator: the L2 model behind its configured faults and
@@ -89,17 +92,22 @@ pub(super) fn run_lab(
     config: &LabConfig,
     seed: u64,
 ) -> Result<(VariantReport, Rc<Ctx<LabL2>>)> {
-    let (exec, ctx) = prepare_with(config, seed, |l2| {
-        let sim = l2.sim().clone();
-        let faulty = Faulty::new(l2, sim.clone(), config.faults.clone());
-        Breaker::new(faulty, sim, config.breaker)
-    })?;
+    let (exec, ctx) = prepare_lab(config, seed)?;
     let serving = ctx.clone();
     let model = ctx.l2.as_ref().model();
     let monitoring = drive(&exec, model, config, seed, move |op| {
         strategy::serve(serving.clone(), op)
     })?;
     Ok((report(name, &ctx, config, Some(monitoring)), ctx))
+}
+
+/// [`prepare`] with the lab's L2 behind its configured faults and breaker.
+pub(super) fn prepare_lab(config: &LabConfig, seed: u64) -> Result<(Executor, Rc<Ctx<LabL2>>)> {
+    prepare_with(config, seed, |l2| {
+        let sim = l2.sim().clone();
+        let faulty = Faulty::new(l2, sim.clone(), config.faults.clone());
+        Breaker::new(faulty, sim, config.breaker)
+    })
 }
 
 /// The bench before traffic: the request budget checked, the tiers built and (if configured)
@@ -117,7 +125,8 @@ fn prepare_with<S: Store + AsRef<SimL2> + 'static>(
     check_request_budget(config.arrivals, config.duration)?;
     let exec = Executor::new();
     let sim = exec.sim().clone();
-    let l2 = wrap(SimL2::new(sim.clone(), L2::new(), config.l2_rtt));
+    let model = L2::with_config(config.l2_config.clone());
+    let l2 = wrap(SimL2::new(sim.clone(), model, config.l2_rtt));
     let ctx = Rc::new(build(sim, l2, config, seed));
     if let Some(load_time) = config.warm_load_time() {
         for key in 0..config.mix.popularity.keys() {

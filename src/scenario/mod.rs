@@ -19,6 +19,8 @@
 //!   client does about it ([`DegradationReport`]).
 //! - `lock_safety`: scenario `lock-safety`, a stampede lock whose load outlasts its TTL
 //!   ([`LockSafetyReport`]).
+//! - `memory`: scenario `memory`, L2 under maxmemory with sessions that have no TTL
+//!   ([`MemoryReport`]).
 //! - `tags`: scenario `tags`, cached pages flushed by tag, and tag sets bounded or not
 //!   ([`TagsReport`]).
 
@@ -32,6 +34,7 @@ pub mod l1_curve;
 mod lab;
 mod link;
 mod lock_safety;
+mod memory;
 mod multilayer;
 mod params;
 mod penetration;
@@ -50,6 +53,7 @@ pub use degradation::{DegradationReport, WindowReport};
 pub use lab::{request_budget, run_variant, LabConfig, LabRun, RequestBudget, MAX_REQUESTS};
 pub use link::{decode_link, LinkKnob, LinkState};
 pub use lock_safety::LockSafetyReport;
+pub use memory::{KeyLook, MemoryReport};
 pub use multilayer::{BroadcastReport, InstanceReport, LayerReport, MultiLayerReport};
 pub use params::{check, resolve, split_assignment, ParamSpec, Params};
 pub use ratelimit::{HeaderSample, OutageReport, RateLimitReport, ResetReport, SubjectCounts};

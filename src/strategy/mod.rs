@@ -387,7 +387,7 @@ impl<S: Store + AsRef<SimL2> + 'static> Ctx<S> {
 }
 
 /// The L2 key of a row.
-fn data_key(key: u64) -> [u8; 9] {
+pub fn data_key(key: u64) -> [u8; 9] {
     let mut k = [b'k'; 9];
     k[1..].copy_from_slice(&key.to_be_bytes());
     k

@@ -58,6 +58,7 @@ macro_rules! golden_case_tests {
             tags "tags.json",
             degradation "degradation.json",
             lock_safety "lock-safety.json",
+            memory "memory.json",
         );
     };
     (@each $attr:meta, $check:path; $($test:ident $file:literal,)+) => {
@@ -252,6 +253,19 @@ pub fn cases() -> Vec<GoldenCase> {
             seed: 42,
             expected: include_str!("../golden/lock-safety.json"),
             produce: |p, seed| scenario_json("lock-safety", p, seed),
+        },
+        GoldenCase {
+            file: "memory.json",
+            params: &[
+                ("duration_s", "5"),
+                ("rate", "500"),
+                ("keys", "3000"),
+                ("maxmemory_mb", "0.1"),
+                ("alert_memory_mb", "0.09"),
+            ],
+            seed: 42,
+            expected: include_str!("../golden/memory.json"),
+            produce: |p, seed| scenario_json("memory", p, seed),
         },
     ]
 }
