@@ -54,6 +54,7 @@
 //! gives bit-identical reports natively and in wasm.
 
 pub mod bench;
+pub mod course;
 pub mod error;
 pub mod fuzz;
 mod fxhash;

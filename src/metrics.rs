@@ -190,6 +190,11 @@ pub struct Counters {
     /// Shared-cache commands that failed and that the request went on without (fail open).
     #[serde(skip_serializing_if = "is_zero")]
     pub l2_errors: u64,
+    /// Reads among the failed requests (`errors`): in the whole of the hit ratio, so that a run
+    /// whose reads fail cannot show a high hit ratio over the few it answered. Left out of the
+    /// JSON when 0.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub failed_reads: u64,
 }
 
 /// Keeps a counter that only a real server can make non-zero out of the simulator's reports.
@@ -210,15 +215,16 @@ impl Counters {
         self.fallbacks += other.fallbacks;
         self.coalesced += other.coalesced;
         self.l2_errors += other.l2_errors;
+        self.failed_reads += other.failed_reads;
     }
 
-    /// Answered reads: every read outcome, the whole of the hit ratio.
+    /// Every read that ended, answered or failed: the whole of the hit ratio.
     pub fn reads(&self) -> u64 {
-        self.l1_hits + self.l2_hits + self.waited + self.misses
+        self.l1_hits + self.l2_hits + self.waited + self.misses + self.failed_reads
     }
 
-    /// The hit ratio, `(l1_hits + l2_hits) / (l1_hits + l2_hits + waited + misses)` — see
-    /// [`HIT_RATIO_DEFINITION`]; 0 without reads.
+    /// The hit ratio, `(l1_hits + l2_hits) / (l1_hits + l2_hits + waited + misses +
+    /// failed_reads)` — see [`HIT_RATIO_DEFINITION`]; 0 without reads.
     pub fn hit_ratio(&self) -> f64 {
         Counters::ratio(self.l1_hits + self.l2_hits, self.reads())
     }
@@ -236,9 +242,10 @@ impl Counters {
 /// prints it under its table, the page under its own): the same for every variant, so a
 /// protection that makes requests wait is not scored as a cache that missed, nor as one that hit.
 pub const HIT_RATIO_DEFINITION: &str = "Hit ratio = reads answered by L1 or L2 at once ÷ all \
-answered reads. A read that waited for another request's load (singleflight's merged waiters, \
-the lock's waiters that then read the holder's fill) counts as \"waited\": in the whole, not a \
-hit; a read that queried the database itself (lock fallbacks included) is a miss.";
+reads, failed ones included. A read that waited for another request's load (singleflight's \
+merged waiters, the lock's waiters that then read the holder's fill) counts as \"waited\": in \
+the whole, not a hit; a read that queried the database itself (lock fallbacks included) is a \
+miss; a read that failed (timed out) is in the whole too.";
 
 /// Latency percentiles in milliseconds.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
@@ -276,6 +283,9 @@ pub struct Summary {
     pub counts: Counters,
     /// The most database queries in flight at once (waiting for a connection or running).
     pub max_db_in_flight: u64,
+    /// The highest per-bucket database load, in queries per second (the series' `db_qps` at its
+    /// peak): the one place every face reads it from.
+    pub peak_db_qps: f64,
     /// `(l1_hits + l2_hits) / (l1_hits + l2_hits + waited + misses)`: see
     /// [`HIT_RATIO_DEFINITION`].
     pub hit_ratio: f64,
@@ -315,7 +325,7 @@ pub struct Series {
     pub l2_hit_ratio: Vec<Option<f64>>,
     /// Requests that arrived in the bucket.
     pub requests: Vec<u64>,
-    /// Reads among them that were answered (by any tier): the whole of the hit ratios.
+    /// Reads among them that ended, answered by any tier or failed: the whole of the hit ratios.
     pub reads: Vec<u64>,
     /// Requests among them that failed.
     pub errors: Vec<u64>,
@@ -489,7 +499,10 @@ impl Metrics {
                 c.stale_reads += u64::from(stale);
             }
             Outcome::Write => {}
-            Outcome::Error => c.errors += 1,
+            Outcome::Error => {
+                c.errors += 1;
+                c.failed_reads += u64::from(matches!(op, Op::Read(_)));
+            }
         }
         match outcome {
             Outcome::Error => b.failed_us.push(took),
@@ -594,14 +607,6 @@ impl Metrics {
         let mut failed = collect(|b| &b.failed_us);
         let mut all = [answered.as_slice(), failed.as_slice()].concat();
         let apart = !failed.is_empty();
-        let summary = Summary {
-            counts: t,
-            max_db_in_flight,
-            hit_ratio: t.hit_ratio(),
-            latency_ms: LatencyMs::of(&mut all),
-            answered_latency_ms: apart.then(|| LatencyMs::of(&mut answered)),
-            failed_latency_ms: apart.then(|| LatencyMs::of(&mut failed)),
-        };
         let mut series = Series::default();
         let width = self.bucket.as_micros();
         let (last, in_time) = self
@@ -631,6 +636,15 @@ impl Metrics {
             series.reads.push(reads);
             series.errors.push(c.errors);
         }
+        let summary = Summary {
+            counts: t,
+            max_db_in_flight,
+            peak_db_qps: series.db_qps.iter().copied().fold(0.0, f64::max),
+            hit_ratio: t.hit_ratio(),
+            latency_ms: LatencyMs::of(&mut all),
+            answered_latency_ms: apart.then(|| LatencyMs::of(&mut answered)),
+            failed_latency_ms: apart.then(|| LatencyMs::of(&mut failed)),
+        };
         (summary, series)
     }
 
@@ -786,9 +800,12 @@ mod tests {
             (4, 1, 1, 1, 1)
         );
         assert_eq!(sum.max_db_in_flight, 3);
-        assert!((sum.hit_ratio - 2.0 / 3.0).abs() < 1e-12);
+        // The failed read is in the whole: 2 hits of 4 reads, not of the 3 answered.
+        assert_eq!(sum.failed_reads, 1);
+        assert!((sum.hit_ratio - 2.0 / 4.0).abs() < 1e-12);
         assert_eq!(series.requests, [2, 2]);
-        assert_eq!((series.reads, series.errors), (vec![2, 1], vec![0, 1]));
+        assert_eq!((series.reads, series.errors), (vec![2, 2], vec![0, 1]));
+        assert_eq!(sum.peak_db_qps, 1.0);
         assert_eq!(series.db_qps, [1.0, 1.0]);
         assert_eq!(series.late_db_queries, 1);
         assert_eq!(series.p99_ms[0], Some(1499.99));
@@ -812,18 +829,18 @@ mod tests {
     }
 
     #[test]
-    fn a_bucket_without_requests_has_no_ratio_and_no_latency() {
+    fn a_bucket_without_requests_has_no_ratio_and_a_failed_read_counts_as_no_hit() {
         let mut m = Metrics::new(SimDuration::from_secs(1), SimTime(3_000_000), 1, 0, None);
         let at = SimTime(2_000_000);
         m.record_request(Op::Read(0), SimTime(0), SimTime(1_000), read(Served::L1));
         m.record_request(Op::Read(0), at, at, Outcome::Error);
         let (_, series) = m.finish(0);
-        assert_eq!(series.hit_ratio, [Some(1.0), None, None]);
-        assert_eq!(series.l2_hit_ratio, [Some(0.0), None, None]);
-        // A bucket with only a failed request has its latency, but no hit ratio.
+        // A bucket whose only read failed has a hit ratio of 0: the read is in the whole.
+        assert_eq!(series.hit_ratio, [Some(1.0), None, Some(0.0)]);
+        assert_eq!(series.l2_hit_ratio, [Some(0.0), None, Some(0.0)]);
         assert_eq!(series.p99_ms, [Some(1.0), None, Some(0.0)]);
         let json = serde_json::to_string(&series).unwrap();
-        assert!(json.contains(r#""hit_ratio":[1.0,null,null]"#), "{json}");
+        assert!(json.contains(r#""hit_ratio":[1.0,null,0.0]"#), "{json}");
     }
 
     #[test]

@@ -32,6 +32,7 @@ fn stop_quietly_on_closed_pipe() {}
 #[cfg(not(target_arch = "wasm32"))]
 mod cli {
     use cachelab::bench;
+    use cachelab::course;
     use cachelab::policy::replay::Experiment;
     use cachelab::policy::{classes, mrc, step, sweep, Access};
     use cachelab::scenario::{self, l1_curve, split_assignment};
@@ -257,6 +258,21 @@ mod cli {
             #[arg(long, short)]
             output: std::path::PathBuf,
         },
+        /// List the course's lessons in course order: part, chapter section, scenario, defaults,
+        /// experiments and questions.
+        Lessons {
+            /// Print the lessons as JSON (their whole definitions).
+            #[arg(long)]
+            json: bool,
+        },
+        /// Run a lesson at its defaults and print its text, its report and its claims (whether
+        /// each held).
+        Lesson {
+            /// The lesson (`cachelab lessons` lists them).
+            id: String,
+            #[command(flatten)]
+            args: RunArgs,
+        },
         /// Run a scenario's variants on the same traffic and compare them.
         Run {
             /// The scenario: stampede, avalanche, penetration, schema-deploy, consistency,
@@ -336,16 +352,7 @@ mod cli {
                         serde_json::to_string(&curve).map_err(|e| e.to_string())?
                     );
                 } else {
-                    println!(
-                        "{:>10} {:>10} {:>10} {:>9}",
-                        "capacity", "hits", "misses", "hit ratio"
-                    );
-                    for p in &curve.points {
-                        println!(
-                            "{:>10} {:>10} {:>10} {:>9.4}",
-                            p.capacity, p.hits, p.misses, p.hit_ratio
-                        );
-                    }
+                    print_curve(&curve);
                 }
                 Ok(())
             }
@@ -357,6 +364,28 @@ mod cli {
                     for s in &all {
                         print_scenario(s);
                     }
+                }
+                Ok(())
+            }
+            Command::Lessons { json } => {
+                let all = course::lessons().map_err(|e| e.to_string())?;
+                if json {
+                    println!("{}", to_json(&all)?);
+                } else {
+                    print_lessons(&all);
+                }
+                Ok(())
+            }
+            Command::Lesson {
+                id,
+                args: RunArgs { set, seed, json },
+            } => {
+                let run = course::run(&id, &assignments(&set)?, seed).map_err(|e| e.to_string())?;
+                if json {
+                    println!("{}", to_json(&run)?);
+                } else {
+                    let lesson = course::find(&id).map_err(|e| e.to_string())?;
+                    print_lesson(&lesson, &run);
                 }
                 Ok(())
             }
@@ -734,6 +763,79 @@ mod cli {
         println!();
     }
 
+    fn print_lessons(all: &[course::Lesson]) {
+        let mut part = "";
+        for (n, l) in all.iter().enumerate() {
+            if l.part != part {
+                part = &l.part;
+                println!("{part}");
+            }
+            let runs = l.scenario.as_deref().map_or_else(
+                || format!("{:?}", l.kind).to_lowercase(),
+                |s| format!("scenario {s}"),
+            );
+            println!("  {:>2}. {:<18} {} ({runs})", n + 1, l.id, l.title);
+            println!("      In the chapter: {}", l.chapter);
+            if !l.defaults.is_empty() {
+                let d: Vec<String> = l.defaults.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                println!("      defaults: {}", d.join(" "));
+            }
+            for e in &l.experiments {
+                let set: Vec<String> = e.set.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                println!("      try: {} ({}): {}", e.label, set.join(" "), e.look);
+            }
+            for q in &l.questions {
+                println!("      question: {}", q.ask);
+            }
+        }
+    }
+
+    fn print_lesson(lesson: &course::Lesson, run: &course::LessonRun) {
+        println!("{} — In the chapter: {}", lesson.title, lesson.chapter);
+        println!();
+        for p in &lesson.text {
+            println!("{p}");
+            println!();
+        }
+        match &run.report {
+            course::LessonReport::Scenario(r) => print_report(r),
+            course::LessonReport::Curve(c) => print_curve(c),
+        }
+        println!();
+        for n in &run.evaluation.notice {
+            println!("{n}");
+        }
+        println!("Claims:");
+        for c in &run.evaluation.claims {
+            let mark = if c.holds { "holds" } else { "DOES NOT HOLD" };
+            let note = match c.expect {
+                course::Expect::Always => "",
+                course::Expect::Often => " (does not hold at every seed)",
+            };
+            println!("  [{mark}] {}{note}", c.text);
+            if let Some(problem) = &c.problem {
+                println!("          {problem}");
+            }
+        }
+        for a in &run.evaluation.answers {
+            println!("Question: {}", a.ask);
+            println!("  answer: {} — {}", a.answer.join(", "), a.reveal);
+        }
+    }
+
+    fn print_curve(curve: &l1_curve::Curve) {
+        println!(
+            "{:>10} {:>10} {:>10} {:>9}",
+            "capacity", "hits", "misses", "hit ratio"
+        );
+        for p in &curve.points {
+            println!(
+                "{:>10} {:>10} {:>10} {:>9.4}",
+                p.capacity, p.hits, p.misses, p.hit_ratio
+            );
+        }
+    }
+
     fn print_report(r: &scenario::Report) {
         println!("{} (seed {})", r.scenario, r.seed);
         println!(
@@ -766,8 +868,7 @@ mod cli {
         }
         println!("  {}", r.hit_ratio_definition);
         for v in &r.variants {
-            let peak = v.series.db_qps.iter().copied().fold(0.0, f64::max);
-            print!("  {:<14} peak db {:.0}/s", v.name, peak);
+            print!("  {:<14} peak db {:.0}/s", v.name, v.summary.peak_db_qps);
             if let Some(h) = &v.hot_key {
                 print!(
                     "; hot key loads per expiry {:?}, fallbacks {:?}, {:.2} loads per TTL",

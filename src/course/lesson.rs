@@ -1,0 +1,442 @@
+//! One lesson as its file holds it (`lessons/<id>.json`, described in `lessons/README.md`), the
+//! checks made when it is read, and what a run of it shows: its notice, its claims evaluated and
+//! its questions answered.
+
+use super::claim::{check_standalone, Claim, ClaimResult, Operand, Ref, Template};
+use crate::error::{Error, Result};
+use crate::scenario::{self, l1_curve, ParamSpec};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// What a lesson runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Kind {
+    /// A scenario of the core (`cachelab run NAME`), named by the lesson's `scenario`.
+    Scenario,
+    /// The L1 capacity curve (`cachelab curve`).
+    Curve,
+    /// The Redis console (the page; `cachelab console`).
+    Console,
+    /// Eviction policies replayed over a trace (the page; `cachelab replay`).
+    Replay,
+    /// A key sequence stepped through small caches (the page; `cachelab step`).
+    Inside,
+}
+
+/// A "try this": parameters to set (over the lesson's defaults) and what to look for.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Experiment {
+    /// The button's label.
+    pub label: String,
+    /// The parameters it sets; the others keep the lesson's defaults.
+    pub set: BTreeMap<String, f64>,
+    /// What to look for in the result.
+    pub look: String,
+}
+
+/// A sketch of what a variant does, in the chapter's idiom (Python).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Sketch {
+    /// The variant it sketches (none: the lesson's idea as a whole).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub variant: Option<String>,
+    /// The code, one string per line.
+    pub code: Vec<String>,
+}
+
+/// Which end of the choices' values is the answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Pick {
+    /// The largest value.
+    Max,
+    /// The smallest value.
+    Min,
+}
+
+/// One labelled choice of a question.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Choice {
+    /// What the learner picks.
+    pub label: String,
+    /// The number of the run that decides it.
+    pub value: Operand,
+}
+
+/// A question asked before the first run, answered from the run's own numbers: either the
+/// variant whose `of` is the largest/smallest, or the labelled choice whose `value` is.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Question {
+    /// The question.
+    pub ask: String,
+    /// Whether the largest or the smallest value answers it.
+    pub pick: Pick,
+    /// Each variant is a choice, weighed by this path (no `variant@`): `summary.db_queries`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub of: Option<Ref>,
+    /// Or labelled choices, each weighed by its operand.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub choices: Vec<Choice>,
+    /// A sentence shown with the answer (references filled in).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reveal: Option<Template>,
+}
+
+/// A question after a run: every choice's number and the answer.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Answer {
+    /// The question.
+    pub ask: String,
+    /// Every choice with its number in this run (`None`: not in the report).
+    pub choices: Vec<(String, Option<f64>)>,
+    /// The choice(s) with the largest/smallest number (several on a tie).
+    pub answer: Vec<String>,
+    /// How the answer was read, with the numbers.
+    pub reveal: String,
+}
+
+/// One lesson of the course.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Lesson {
+    /// Its id (`?lesson=ID`, `cachelab lesson ID`); the file is `lessons/ID.json`.
+    pub id: String,
+    /// Its title.
+    pub title: String,
+    /// The course part it belongs to (the navigation groups by it).
+    pub part: String,
+    /// The section of the chapter it illustrates ("In the chapter: …").
+    pub chapter: String,
+    /// What it runs.
+    pub kind: Kind,
+    /// The scenario, for `kind: scenario`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scenario: Option<String>,
+    /// The variants it runs (all of the scenario's if empty).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub variants: Vec<String>,
+    /// Parameter values that differ from the scenario's own defaults.
+    #[serde(default)]
+    pub defaults: BTreeMap<String, f64>,
+    /// The knobs shown first (the rest are folded).
+    #[serde(default)]
+    pub knobs: Vec<String>,
+    /// Its paragraphs.
+    pub text: Vec<String>,
+    /// Sentences that sum up a run (references filled in); each is left out when the run lacks
+    /// one of its numbers (a run of some variants only).
+    #[serde(default)]
+    pub notice: Vec<Template>,
+    /// What each variant does, as code in the chapter's idiom.
+    #[serde(default)]
+    pub sketches: Vec<Sketch>,
+    /// Where cachelab's version differs from the chapter's code, and why; or that the chapter
+    /// has no code for the idea.
+    #[serde(default)]
+    pub differs: Vec<String>,
+    /// "Try this": two to four.
+    #[serde(default)]
+    pub experiments: Vec<Experiment>,
+    /// Questions asked before the first run.
+    #[serde(default)]
+    pub questions: Vec<Question>,
+    /// The measured facts the lesson states.
+    #[serde(default)]
+    pub claims: Vec<Claim>,
+    /// Whether failed requests at the defaults are what the lesson teaches.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub teaches_failure: bool,
+}
+
+/// What a run of a lesson shows: the notice, every claim, every question's answer.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Evaluation {
+    /// The notice's sentences that this run has every number of.
+    pub notice: Vec<String>,
+    /// Every claim, held or not.
+    pub claims: Vec<ClaimResult>,
+    /// Every question, answered.
+    pub answers: Vec<Answer>,
+}
+
+impl Lesson {
+    /// Reads a lesson file and checks it against the core: the parameters it sets exist (and
+    /// are in range), the variants it names exist, the shape of each part is right. Numbers of
+    /// the report are checked by running it (the course's tests do, at seeds 1–5).
+    pub fn from_json(text: &str) -> Result<Lesson> {
+        let lesson: Lesson = serde_json::from_str(text).map_err(|e| Error::Parse {
+            what: "lesson file".to_string(),
+            detail: e.to_string(),
+        })?;
+        lesson.check()?;
+        Ok(lesson)
+    }
+
+    fn error(&self, detail: String) -> Error {
+        Error::Parse {
+            what: format!("lesson `{}`", self.id),
+            detail,
+        }
+    }
+
+    /// The knobs of what it runs (empty for the page-only kinds).
+    pub fn params(&self) -> Result<Vec<ParamSpec>> {
+        Ok(match self.kind {
+            Kind::Scenario => self.scenario_meta()?.params,
+            Kind::Curve => l1_curve::PARAMS.to_vec(),
+            Kind::Console | Kind::Replay | Kind::Inside => Vec::new(),
+        })
+    }
+
+    fn scenario_meta(&self) -> Result<scenario::Scenario> {
+        let name = self
+            .scenario
+            .as_deref()
+            .ok_or_else(|| self.error("`kind: scenario` needs `scenario`".to_string()))?;
+        scenario::find(name)
+    }
+
+    /// The names of the variants it may refer to.
+    fn variants(&self) -> Result<Vec<String>> {
+        Ok(match self.kind {
+            Kind::Scenario => self
+                .scenario_meta()?
+                .variants
+                .iter()
+                .map(|v| v.name.to_string())
+                .collect(),
+            Kind::Curve | Kind::Console | Kind::Replay | Kind::Inside => Vec::new(),
+        })
+    }
+
+    fn check(&self) -> Result<()> {
+        let id_ok = !self.id.is_empty()
+            && self
+                .id
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        if !id_ok {
+            return Err(self.error("the id must be lowercase letters, digits and `-`".into()));
+        }
+        if (self.kind == Kind::Scenario) != self.scenario.is_some() {
+            return Err(self.error("`scenario` is given exactly when `kind` is `scenario`".into()));
+        }
+        for (what, empty) in [
+            ("title", self.title.trim().is_empty()),
+            ("part", self.part.trim().is_empty()),
+            ("chapter", self.chapter.trim().is_empty()),
+            ("text", self.text.is_empty()),
+            ("questions", self.questions.is_empty()),
+        ] {
+            if empty {
+                return Err(self.error(format!("`{what}` is empty")));
+            }
+        }
+        let params = self.params()?;
+        let runs = matches!(self.kind, Kind::Scenario | Kind::Curve);
+        if runs && !(2..=4).contains(&self.experiments.len()) {
+            return Err(self.error(format!(
+                "a lesson that runs has 2 to 4 experiments (has {})",
+                self.experiments.len()
+            )));
+        }
+        let given = |set: &BTreeMap<String, f64>| -> Vec<(String, String)> {
+            set.iter()
+                .map(|(k, v)| (k.clone(), v.to_string()))
+                .collect()
+        };
+        if runs {
+            scenario::resolve(&params, &given(&self.defaults))
+                .map_err(|e| self.error(format!("defaults: {e}")))?;
+            for e in &self.experiments {
+                let mut set = self.defaults.clone();
+                set.extend(e.set.clone());
+                scenario::resolve(&params, &given(&set))
+                    .map_err(|err| self.error(format!("experiment `{}`: {err}", e.label)))?;
+                if e.set.is_empty() {
+                    return Err(self.error(format!("experiment `{}` sets nothing", e.label)));
+                }
+            }
+        } else if !self.defaults.is_empty() || !self.experiments.is_empty() {
+            return Err(self.error(
+                "a page-only lesson (console, replay, inside) has no defaults or experiments"
+                    .into(),
+            ));
+        }
+        for k in &self.knobs {
+            if !params.iter().any(|p| p.name == k) {
+                return Err(self.error(format!("knob `{k}` is not a parameter of its run")));
+            }
+        }
+        let variants = self.variants()?;
+        let known_variant = |name: &str| -> Result<()> {
+            if variants.iter().any(|v| v == name) {
+                Ok(())
+            } else {
+                Err(self.error(format!(
+                    "variant `{name}` is not one of {}",
+                    if variants.is_empty() {
+                        "(this kind has no variants)".to_string()
+                    } else {
+                        variants.join(", ")
+                    }
+                )))
+            }
+        };
+        let mut refs: Vec<&Ref> = Vec::new();
+        for claim in &self.claims {
+            claim.check().map_err(|e| self.error(e.to_string()))?;
+            refs.extend(claim.refs());
+        }
+        for t in &self.notice {
+            check_standalone(t, "notice").map_err(|e| self.error(e.to_string()))?;
+            refs.extend(t.refs());
+        }
+        for q in &self.questions {
+            match (&q.of, q.choices.len()) {
+                (Some(of), 0) if self.kind == Kind::Scenario => {
+                    if of.variant().is_some() || of.is_each() {
+                        return Err(self.error(format!(
+                            "question `{}`: `of` is a path within a variant, without `@`",
+                            q.ask
+                        )));
+                    }
+                }
+                (None, n) if n >= 2 => {}
+                _ => {
+                    return Err(self.error(format!(
+                        "question `{}`: give `of` (scenario lessons: each variant is a choice) \
+                         or at least two `choices`",
+                        q.ask
+                    )))
+                }
+            }
+            for c in &q.choices {
+                refs.extend(c.value.refs());
+            }
+            if let Some(t) = &q.reveal {
+                check_standalone(t, "reveal").map_err(|e| self.error(e.to_string()))?;
+                refs.extend(t.refs());
+            }
+        }
+        if !runs && !refs.is_empty() {
+            return Err(self.error("a page-only lesson has no report to refer to".into()));
+        }
+        for r in refs {
+            if let Some(v) = r.variant() {
+                known_variant(v)?;
+            }
+        }
+        for s in &self.sketches {
+            if let Some(v) = &s.variant {
+                known_variant(v)?;
+            }
+        }
+        for v in &self.variants {
+            known_variant(v)?;
+        }
+        Ok(())
+    }
+
+    /// The parameters of a run at the lesson's defaults with `overrides` on top, as the core's
+    /// `(name, value)` pairs.
+    pub fn given(&self, overrides: &[(String, String)]) -> Vec<(String, String)> {
+        let mut given: Vec<(String, String)> = self
+            .defaults
+            .iter()
+            .filter(|(k, _)| !overrides.iter().any(|(o, _)| o == *k))
+            .map(|(k, v)| (k.clone(), v.to_string()))
+            .collect();
+        given.extend(overrides.iter().cloned());
+        given
+    }
+
+    /// What a run whose serialised report is `report` shows.
+    pub fn evaluate(&self, report: &Value) -> Evaluation {
+        Evaluation {
+            notice: self
+                .notice
+                .iter()
+                .filter_map(|t| t.render(report, None).ok())
+                .collect(),
+            claims: self.claims.iter().map(|c| c.evaluate(report)).collect(),
+            answers: self.questions.iter().map(|q| q.answer(report)).collect(),
+        }
+    }
+}
+
+impl Question {
+    /// The question answered from `report`.
+    fn answer(&self, report: &Value) -> Answer {
+        let choices: Vec<(String, Option<f64>)> = match &self.of {
+            Some(of) => report
+                .get("variants")
+                .and_then(Value::as_array)
+                .map(|vs| {
+                    vs.iter()
+                        .map(|v| {
+                            let name = v.get("name").and_then(Value::as_str).unwrap_or("?");
+                            (name.to_string(), of.resolve(v).ok())
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
+            None => self
+                .choices
+                .iter()
+                .map(|c| (c.label.clone(), c.value.eval(report).ok()))
+                .collect(),
+        };
+        let values = choices.iter().filter_map(|(_, v)| *v);
+        let best = match self.pick {
+            Pick::Max => values.reduce(f64::max),
+            Pick::Min => values.reduce(f64::min),
+        };
+        let answer = choices
+            .iter()
+            .filter(|(_, v)| v.is_some() && *v == best)
+            .map(|(label, _)| label.clone())
+            .collect();
+        let listed: Vec<String> = choices
+            .iter()
+            .map(|(label, v)| match v {
+                Some(x) => format!("{label}: {}", show(*x)),
+                None => format!("{label}: —"),
+            })
+            .collect();
+        let what = self
+            .of
+            .as_ref()
+            .map_or_else(String::new, |of| format!("{of} — "));
+        let mut reveal = format!("{what}{}.", listed.join(", "));
+        if let Some(t) = self
+            .reveal
+            .as_ref()
+            .and_then(|t| t.render(report, None).ok())
+        {
+            reveal = format!("{reveal} {t}");
+        }
+        Answer {
+            ask: self.ask.clone(),
+            choices,
+            answer,
+            reveal,
+        }
+    }
+}
+
+/// A number as a sentence shows it: whole numbers as they are, others with up to 4 digits.
+fn show(x: f64) -> String {
+    if x.fract() == 0.0 && x.abs() < 1e15 {
+        format!("{x:.0}")
+    } else {
+        let s = format!("{x:.4}");
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    }
+}

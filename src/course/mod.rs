@@ -1,0 +1,99 @@
+//! The course: lessons kept as data (`lessons/<id>.json`, described in `lessons/README.md`),
+//! read and checked by the core and served to both faces, so that the CLI and the page show the
+//! same text, run the same defaults and compute the same claims.
+//!
+//! - `claim`: references into a serialised report ([`Ref`]), [`Operand`]s, [`Claim`]s and
+//!   sentence [`Template`]s, each parsed once when a lesson is read.
+//! - `lesson`: a [`Lesson`], its checks, and what a run shows ([`Evaluation`]).
+//! - `catalog`: the registry, one line per lesson in course order ([`lessons`], [`find`]).
+//!
+//! [`run`] runs a lesson at its defaults (with overrides) and evaluates it.
+
+mod catalog;
+mod claim;
+mod lesson;
+
+pub use catalog::{find, lessons};
+pub use claim::{Claim, ClaimResult, Expect, Op, Operand, Ref, Template};
+pub use lesson::{Answer, Choice, Evaluation, Experiment, Kind, Lesson, Pick, Question, Sketch};
+
+use crate::error::{Error, Result};
+use crate::scenario::{self, l1_curve};
+use serde::Serialize;
+use serde_json::Value;
+
+/// The report of a lesson's run: a scenario's or the curve's.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum LessonReport {
+    /// A scenario's variants.
+    Scenario(scenario::Report),
+    /// The L1 capacity curve.
+    Curve(l1_curve::Curve),
+}
+
+/// A lesson run: its report and what the lesson makes of it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct LessonRun {
+    /// The lesson.
+    pub lesson: String,
+    /// The seed.
+    pub seed: u64,
+    /// The report of its scenario or curve, as `cachelab run` / `curve` print it.
+    pub report: LessonReport,
+    /// Its notice, claims and answers.
+    pub evaluation: Evaluation,
+}
+
+/// The report as the claims read it: serialised, as the faces receive it.
+pub fn to_value<T: Serialize>(report: &T) -> Result<Value> {
+    serde_json::to_value(report).map_err(|e| Error::Parse {
+        what: "a report".to_string(),
+        detail: e.to_string(),
+    })
+}
+
+/// The report of `lesson` run with `given` (already merged with its defaults).
+pub fn report(lesson: &Lesson, given: &[(String, String)], seed: u64) -> Result<LessonReport> {
+    match (lesson.kind, lesson.scenario.as_deref()) {
+        (Kind::Scenario, Some(name)) => Ok(LessonReport::Scenario(scenario::run_only(
+            name,
+            given,
+            seed,
+            &lesson.variants,
+        )?)),
+        (Kind::Curve, _) => Ok(LessonReport::Curve(l1_curve::run(given, seed)?)),
+        (kind, _) => Err(Error::Parse {
+            what: format!("lesson `{}`", lesson.id),
+            detail: format!(
+                "it has no run of its own: {}",
+                match kind {
+                    Kind::Console => "open it on the page, or type `cachelab console`",
+                    Kind::Replay => "open it on the page, or use `cachelab replay TRACE`",
+                    Kind::Inside => "open it on the page, or use `cachelab step KEYS`",
+                    Kind::Scenario | Kind::Curve => "it names no scenario",
+                }
+            ),
+        }),
+    }
+}
+
+/// Runs lesson `id` at its defaults with `overrides` on top, and evaluates it.
+///
+/// ```
+/// use cachelab::course::{run, Expect};
+/// let run = run("stampede", &[], 1).unwrap();
+/// assert!(run.evaluation.claims.iter().all(|c| c.holds || c.expect == Expect::Often));
+/// assert!(cachelab::course::run("stampedes", &[], 1).is_err());
+/// ```
+pub fn run(id: &str, overrides: &[(String, String)], seed: u64) -> Result<LessonRun> {
+    let lesson = find(id)?;
+    let report = report(&lesson, &lesson.given(overrides), seed)?;
+    let evaluation = lesson.evaluate(&to_value(&report)?);
+    Ok(LessonRun {
+        lesson: lesson.id,
+        seed,
+        report,
+        evaluation,
+    })
+}

@@ -1,0 +1,147 @@
+//! The course's lessons (`lessons/*.json`, read by `cachelab::course`): every file is valid, every
+//! lesson that runs has every number it refers to at its defaults, every claim it states as a fact
+//! holds at seeds 1–5, and no default run fails a request unless failure is the lesson's subject.
+
+use cachelab::course::{self, Expect, Kind, Lesson};
+use std::collections::BTreeSet;
+
+const SEEDS: std::ops::RangeInclusive<u64> = 1..=5;
+
+fn lessons() -> Vec<Lesson> {
+    course::lessons().unwrap_or_else(|e| panic!("the lesson files: {e}"))
+}
+
+#[test]
+fn every_lesson_file_is_valid_and_listed_once() {
+    let all = lessons();
+    let ids: BTreeSet<&str> = all.iter().map(|l| l.id.as_str()).collect();
+    assert_eq!(ids.len(), all.len(), "an id is listed twice");
+    // Every file in lessons/ is in the registry, and the reverse.
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("lessons");
+    let files: BTreeSet<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(|e| {
+            let name = e.ok()?.file_name().into_string().ok()?;
+            name.strip_suffix(".json").map(str::to_string)
+        })
+        .collect();
+    let listed: BTreeSet<String> = ids.iter().map(|s| s.to_string()).collect();
+    assert_eq!(files, listed, "lessons/*.json and the registry differ");
+}
+
+/// Runs every lesson that runs at its defaults at every seed, in parallel threads.
+fn runs() -> Vec<(Lesson, u64, course::LessonRun)> {
+    let jobs: Vec<(Lesson, u64)> = lessons()
+        .into_iter()
+        .filter(|l| matches!(l.kind, Kind::Scenario | Kind::Curve))
+        .flat_map(|l| SEEDS.map(move |s| (l.clone(), s)))
+        .collect();
+    let threads = std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .min(4);
+    let chunks: Vec<Vec<(Lesson, u64)>> = (0..threads)
+        .map(|t| jobs.iter().skip(t).step_by(threads).cloned().collect())
+        .collect();
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = chunks
+            .into_iter()
+            .map(|chunk| {
+                scope.spawn(move || {
+                    chunk
+                        .into_iter()
+                        .map(|(l, seed)| {
+                            let run = course::run(&l.id, &[], seed)
+                                .unwrap_or_else(|e| panic!("lesson `{}` seed {seed}: {e}", l.id));
+                            (l, seed, run)
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap())
+            .collect()
+    })
+}
+
+#[test]
+fn every_claim_holds_where_expected_and_every_number_exists() {
+    let mut failures = Vec::new();
+    for (lesson, seed, run) in runs() {
+        let e = &run.evaluation;
+        for c in &e.claims {
+            if let Some(problem) = &c.problem {
+                failures.push(format!(
+                    "{} seed {seed}: claim `{}`: {problem}",
+                    lesson.id, c.text
+                ));
+            } else if c.expect == Expect::Always && !c.holds {
+                failures.push(format!(
+                    "{} seed {seed}: does not hold: {}",
+                    lesson.id, c.text
+                ));
+            }
+        }
+        if e.notice.len() != lesson.notice.len() {
+            failures.push(format!(
+                "{} seed {seed}: a notice sentence lacks a number ({} of {} rendered)",
+                lesson.id,
+                e.notice.len(),
+                lesson.notice.len()
+            ));
+        }
+        for a in &e.answers {
+            if a.answer.is_empty() || a.choices.iter().any(|(_, v)| v.is_none()) {
+                failures.push(format!(
+                    "{} seed {seed}: question `{}` unanswered",
+                    lesson.id, a.ask
+                ));
+            }
+        }
+        if let course::LessonReport::Scenario(r) = &run.report {
+            if !lesson.teaches_failure {
+                for v in &r.variants {
+                    if v.summary.errors > 0 {
+                        failures.push(format!(
+                            "{} seed {seed}: variant {} fails {} requests at the defaults",
+                            lesson.id, v.name, v.summary.errors
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn every_lesson_that_runs_asks_and_offers_experiments() {
+    for l in lessons() {
+        assert!(!l.questions.is_empty(), "{}: no question", l.id);
+        if matches!(l.kind, Kind::Scenario | Kind::Curve) {
+            assert!((2..=4).contains(&l.experiments.len()), "{}", l.id);
+        }
+    }
+}
+
+#[test]
+fn a_lesson_with_a_typo_is_refused_naming_it() {
+    let good = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("lessons/stampede.json"),
+    )
+    .unwrap();
+    assert!(Lesson::from_json(&good).is_ok());
+    for (from, to, named) in [
+        ("\"rate\"", "\"rat\"", "rat"),
+        ("none@hot_key", "nobody@hot_key", "nobody"),
+        ("\"op\": \">\"", "\"op\": \"=>\"", "=>"),
+        ("\"questions\"", "\"question\"", "question"),
+        ("\"duration_s\": 8", "\"duration_s\": 0", "duration_s"),
+    ] {
+        let bad = good.replacen(from, to, 1);
+        assert_ne!(bad, good, "{from} is in the file");
+        let err = Lesson::from_json(&bad).unwrap_err().to_string();
+        assert!(err.contains(named), "{from} → {to}: {err}");
+    }
+}
