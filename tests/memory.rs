@@ -29,7 +29,7 @@ fn noeviction_refuses_fills_but_readers_get_their_rows_and_it_hits_less_than_lru
             r.variant("noeviction").unwrap(),
             r.variant("allkeys-lru").unwrap(),
         );
-        let m = memory(&r, "noeviction");
+        let m = memory(r, "noeviction");
         println!(
             "seed {seed}: noeviction {:?}",
             (
@@ -47,10 +47,7 @@ fn noeviction_refuses_fills_but_readers_get_their_rows_and_it_hits_less_than_lru
         assert!(no.summary.hit_ratio < lru.summary.hit_ratio, "seed {seed}");
         assert_eq!(lru.summary.errors, 0, "seed {seed}");
         // Never above the limit by more than one write.
-        for (name, look) in [
-            ("noeviction", m),
-            ("allkeys-lru", memory(&r, "allkeys-lru")),
-        ] {
+        for (name, look) in [("noeviction", m), ("allkeys-lru", memory(r, "allkeys-lru"))] {
             let most = *look.used_memory_bytes.iter().max().unwrap();
             assert!(
                 most <= look.maxmemory_bytes + 2_000,
@@ -63,15 +60,12 @@ fn noeviction_refuses_fills_but_readers_get_their_rows_and_it_hits_less_than_lru
 #[test]
 fn volatile_policies_cannot_evict_the_sessions_and_the_cache_pays() {
     for (seed, r) in runs() {
-        let lru = memory(&r, "allkeys-lru");
+        let lru = memory(r, "allkeys-lru");
         // allkeys-* make room by evicting sessions too (users logged out)...
         assert!(lru.sessions_evicted > 0, "seed {seed}");
-        assert!(
-            memory(&r, "allkeys-lfu").sessions_evicted > 0,
-            "seed {seed}"
-        );
+        assert!(memory(r, "allkeys-lfu").sessions_evicted > 0, "seed {seed}");
         for name in ["volatile-lru", "volatile-ttl"] {
-            let v = memory(&r, name);
+            let v = memory(r, name);
             // ... volatile-* cannot: every session written is still there,
             assert_eq!(v.sessions_evicted, 0, "seed {seed}: {name}");
             assert_eq!(v.sessions_at_end, v.sessions_written, "seed {seed}: {name}");
@@ -109,7 +103,7 @@ fn the_memory_alert_fires_and_evictions_are_counted_per_second() {
                 "seed {seed}"
             );
         }
-        assert!(memory(&r, "noeviction")
+        assert!(memory(r, "noeviction")
             .evicted_per_s
             .iter()
             .all(|&e| e == 0.0));

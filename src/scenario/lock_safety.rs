@@ -19,9 +19,9 @@ pub(super) struct LockSafety;
 variants! {
     /// How the lock holder releases its lock, and whether it keeps it alive.
     pub(super) enum Lock {
-        ChapterLock = "chapter-lock": "SET NX EX, then an unconditional DEL: may delete a lock another request took after ours expired",
-        TokenLock = "token-lock": "a token in the lock, released by an atomic compare-and-delete (a Lua script on Redis)",
-        RenewedLock = "renewed-lock": "the token lock, extended every third of its TTL while the load runs",
+        Chapter = "chapter-lock": "SET NX EX, then an unconditional DEL: may delete a lock another request took after ours expired",
+        Token = "token-lock": "a token in the lock, released by an atomic compare-and-delete (a Lua script on Redis)",
+        Renewed = "renewed-lock": "the token lock, extended every third of its TTL while the load runs",
     }
 }
 
@@ -117,9 +117,9 @@ fn configure(p: &Params, variant: Lock) -> Result<LabConfig> {
     )?;
     lab.hot_key = Some(0);
     let (release, renew) = match variant {
-        Lock::ChapterLock => (Release::Unconditional, false),
-        Lock::TokenLock => (Release::CompareAndDelete, false),
-        Lock::RenewedLock => (Release::CompareAndDelete, true),
+        Lock::Chapter => (Release::Unconditional, false),
+        Lock::Token => (Release::CompareAndDelete, false),
+        Lock::Renewed => (Release::CompareAndDelete, true),
     };
     lab.policy.protection = Protection::TokenLock(TokenLock {
         ttl: ms(p, "lock_ttl_ms")?,

@@ -157,7 +157,7 @@ fn sample_memory(ctx: Rc<Ctx<LabL2>>, config: &LabConfig, into: Rc<RefCell<Vec<(
             let l2 = ctx.l2.as_ref().model().borrow();
             into.borrow_mut()
                 .push((l2.used_memory(), l2.stats().evicted_keys));
-            at = at + bucket;
+            at += bucket;
         }
     });
 }
