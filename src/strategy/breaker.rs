@@ -154,31 +154,7 @@ impl<S: Store, R: Runtime> Breaker<S, R> {
     }
 }
 
-impl<S: Store, R: Runtime> Store for Breaker<S, R> {
-    async fn pipeline(&self, cmds: &[Cmd<'_>]) -> Result<Vec<Reply>> {
-        self.guard(self.inner.pipeline(cmds)).await
-    }
-
-    async fn eval(&self, script: &dyn Script) -> Result<Reply> {
-        self.guard(self.inner.eval(script)).await
-    }
-
-    async fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
-        self.guard(self.inner.get(key)).await
-    }
-
-    async fn set(&self, key: &[u8], value: &[u8], ttl: Option<SimDuration>) -> Result<()> {
-        self.guard(self.inner.set(key, value, ttl)).await
-    }
-
-    async fn set_nx(&self, key: &[u8], value: &[u8], ttl: Option<SimDuration>) -> Result<bool> {
-        self.guard(self.inner.set_nx(key, value, ttl)).await
-    }
-
-    async fn del(&self, key: &[u8]) -> Result<bool> {
-        self.guard(self.inner.del(key)).await
-    }
-}
+super::faults::guarded_store!(Breaker);
 
 #[cfg(test)]
 mod tests {

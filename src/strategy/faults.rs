@@ -169,31 +169,46 @@ impl<S: Store, R: Runtime> Faulty<S, R> {
     }
 }
 
-impl<S: Store, R: Runtime> Store for Faulty<S, R> {
-    async fn pipeline(&self, cmds: &[Cmd<'_>]) -> Result<Vec<Reply>> {
-        self.guard(self.inner.pipeline(cmds)).await
-    }
+/// Implements [`Store`] for a wrapper `$ty<S, R>` whose `guard(send)` decides what becomes of
+/// each command sent to its `inner` store (the fault injection, the circuit breaker): the two
+/// required methods and the typed ones the model answers directly, all through the guard.
+macro_rules! guarded_store {
+    ($ty:ident) => {
+        impl<S: Store, R: Runtime> Store for $ty<S, R> {
+            async fn pipeline(&self, cmds: &[Cmd<'_>]) -> Result<Vec<Reply>> {
+                self.guard(self.inner.pipeline(cmds)).await
+            }
 
-    async fn eval(&self, script: &dyn Script) -> Result<Reply> {
-        self.guard(self.inner.eval(script)).await
-    }
+            async fn eval(&self, script: &dyn Script) -> Result<Reply> {
+                self.guard(self.inner.eval(script)).await
+            }
 
-    async fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
-        self.guard(self.inner.get(key)).await
-    }
+            async fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
+                self.guard(self.inner.get(key)).await
+            }
 
-    async fn set(&self, key: &[u8], value: &[u8], ttl: Option<SimDuration>) -> Result<()> {
-        self.guard(self.inner.set(key, value, ttl)).await
-    }
+            async fn set(&self, key: &[u8], value: &[u8], ttl: Option<SimDuration>) -> Result<()> {
+                self.guard(self.inner.set(key, value, ttl)).await
+            }
 
-    async fn set_nx(&self, key: &[u8], value: &[u8], ttl: Option<SimDuration>) -> Result<bool> {
-        self.guard(self.inner.set_nx(key, value, ttl)).await
-    }
+            async fn set_nx(
+                &self,
+                key: &[u8],
+                value: &[u8],
+                ttl: Option<SimDuration>,
+            ) -> Result<bool> {
+                self.guard(self.inner.set_nx(key, value, ttl)).await
+            }
 
-    async fn del(&self, key: &[u8]) -> Result<bool> {
-        self.guard(self.inner.del(key)).await
-    }
+            async fn del(&self, key: &[u8]) -> Result<bool> {
+                self.guard(self.inner.del(key)).await
+            }
+        }
+    };
 }
+pub(super) use guarded_store;
+
+guarded_store!(Faulty);
 
 #[cfg(test)]
 mod tests {
