@@ -181,18 +181,34 @@ async fn start(
 ) -> Result<LabRun<LiveStore, RealTime>> {
     let lab = LabRun::new(RealTime::start(), store, config, seed)?;
     if let Some(load_time) = config.warm_load_time() {
-        warm(lab.ctx(), config.mix.popularity.keys(), load_time).await?;
+        // No more at once than the client's pool (if the config limits it) lends connections.
+        let in_flight = config
+            .faults
+            .pool
+            .map_or(WARM_IN_FLIGHT, |pool| pool.clamp(1, WARM_IN_FLIGHT));
+        warm(
+            lab.ctx(),
+            config.mix.popularity.keys(),
+            load_time,
+            in_flight,
+        )
+        .await?;
     }
     lab.start_traffic();
     Ok(lab)
 }
 
-/// `SET`s every key `0..keys`, [`WARM_IN_FLIGHT`] at a time, in key order (so the TTL jitter
+/// `SET`s every key `0..keys`, `in_flight` at a time, in key order (so the TTL jitter
 /// draws are the simulator's).
-async fn warm(ctx: &Rc<Ctx<LiveStore, RealTime>>, keys: u64, load_time: SimDuration) -> Result<()> {
+async fn warm(
+    ctx: &Rc<Ctx<scenario::Guarded<LiveStore, RealTime>, RealTime>>,
+    keys: u64,
+    load_time: SimDuration,
+    in_flight: u64,
+) -> Result<()> {
     let mut next = 0;
     while next < keys {
-        let batch = next..(next + WARM_IN_FLIGHT).min(keys);
+        let batch = next..(next + in_flight).min(keys);
         next = batch.end;
         let writes: Vec<_> = batch
             .map(|key| {

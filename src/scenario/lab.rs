@@ -73,9 +73,12 @@ pub struct LabConfig {
     pub l2_config: L2Config,
 }
 
-/// The lab's shared cache on the simulator: the L2 model behind its configured faults and
-/// breaker (both transparent when the config has none).
-pub(super) type LabL2 = Breaker<Faulty<SimL2, Sim>, Sim>;
+/// A shared cache `S` on runtime `R` behind the config's faults and breaker (both transparent
+/// when the config has none): what the lab's requests talk to, on the simulator and live.
+pub type Guarded<S, R> = Breaker<Faulty<S, R>, R>;
+
+/// The lab's shared cache on the simulator: the L2 model, guarded.
+pub(super) type LabL2 = Guarded<SimL2, Sim>;
 
 /// How many of the busiest keys a report lists.
 const BUSIEST_KEYS: usize = 5;
@@ -105,9 +108,14 @@ pub(super) fn run_lab(
 pub(super) fn prepare_lab(config: &LabConfig, seed: u64) -> Result<(Executor, Rc<Ctx<LabL2>>)> {
     prepare_with(config, seed, |l2| {
         let sim = l2.sim().clone();
-        let faulty = Faulty::new(l2, sim.clone(), config.faults.clone());
-        Breaker::new(faulty, sim, config.breaker)
+        guarded(l2, &sim, config)
     })
+}
+
+/// `l2` behind `config`'s faults and breaker on `rt`'s clock.
+fn guarded<S: Store, R: Runtime>(l2: S, rt: &R, config: &LabConfig) -> Guarded<S, R> {
+    let faulty = Faulty::new(l2, rt.clone(), config.faults.clone());
+    Breaker::new(faulty, rt.clone(), config.breaker)
 }
 
 /// The bench before traffic: the request budget checked, the tiers built and (if configured)
@@ -215,7 +223,7 @@ impl LabConfig {
 /// calls [`LabRun::start_traffic`], runs the runtime until every task has finished, and asks for
 /// [`LabRun::report`].
 pub struct LabRun<S, R: Runtime> {
-    ctx: Rc<Ctx<S, R>>,
+    ctx: Rc<Ctx<Guarded<S, R>, R>>,
     config: LabConfig,
     seed: u64,
     issued: Rc<Cell<u64>>,
@@ -226,6 +234,8 @@ impl<S: Store + 'static, R: Runtime> LabRun<S, R> {
     /// runs that would exceed [`MAX_REQUESTS`].
     pub fn new(runtime: R, l2: S, config: &LabConfig, seed: u64) -> Result<Self> {
         check_request_budget(config.arrivals, config.duration)?;
+        // The config's faults and breaker apply on this runtime's clock too.
+        let l2 = guarded(l2, &runtime, config);
         Ok(LabRun {
             ctx: Rc::new(build(runtime, l2, config, seed)),
             config: config.clone(),
@@ -235,7 +245,7 @@ impl<S: Store + 'static, R: Runtime> LabRun<S, R> {
     }
 
     /// The context the requests run in (for warming the cache).
-    pub fn ctx(&self) -> &Rc<Ctx<S, R>> {
+    pub fn ctx(&self) -> &Rc<Ctx<Guarded<S, R>, R>> {
         &self.ctx
     }
 

@@ -50,7 +50,9 @@ pub use common::COMMON;
 pub use consistency::{ConsistencyReport, LostWrite, WriteBehindReport};
 pub use contract::{run, run_only, Experiment, Report, Scenario, ScenarioRun, Variant, VariantSet};
 pub use degradation::{DegradationReport, WindowReport};
-pub use lab::{request_budget, run_variant, LabConfig, LabRun, RequestBudget, MAX_REQUESTS};
+pub use lab::{
+    request_budget, run_variant, Guarded, LabConfig, LabRun, RequestBudget, MAX_REQUESTS,
+};
 pub use link::{decode_link, LinkKnob, LinkState};
 pub use lock_safety::LockSafetyReport;
 pub use memory::{KeyLook, MemoryReport};
