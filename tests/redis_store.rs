@@ -17,7 +17,10 @@ use cachelab::ratelimit::{
 use cachelab::redis::monitor::delete_matching;
 use cachelab::redis::{connect, Connection, RedisStore, Target};
 use cachelab::sim::{SimDuration, SimTime};
-use cachelab::strategy::{CachedEntry, Cmd, SetIfNewer, SetWhen, Slot, Store};
+use cachelab::strategy::{
+    CachedEntry, Cmd, ExtendIfOwner, ReleaseAny, ReleaseIfOwner, Released, SetIfNewer, SetWhen,
+    Slot, Store, TokenLock,
+};
 use cachelab::tiers::l2::Reply;
 use model_store::ModelStore;
 
@@ -39,6 +42,7 @@ async fn check_everything(store: RedisStore<Connection>, mut conn: Connection) {
         limiter_steps_decide_as_the_model(&store, name).await;
     }
     set_if_newer_answers_as_the_model(&store).await;
+    lock_scripts_answer_as_the_model(&store).await;
     tags_flush_and_prune_as_the_model(&store).await;
     the_reset_deletes_what_the_model_deletes(&store).await;
     let left = delete_matching(&mut conn, &format!("{}*", store.prefix()))
@@ -188,6 +192,67 @@ async fn limiter_steps_decide_as_the_model(redis: &RedisStore<Connection>, name:
         admitted += usize::from(want.allowed);
     }
     assert!((30..290).contains(&admitted), "{name}: {admitted}");
+}
+
+/// The lock-safety scenario's release and renewal scripts: whose lock each finds and what it
+/// leaves, step for step as on the model.
+async fn lock_scripts_answer_as_the_model(redis: &RedisStore<Connection>) {
+    let model = ModelStore::new();
+    let (a, b) = (1u64.to_be_bytes(), 2u64.to_be_bytes());
+    let lock = TokenLock::key(7);
+    let ttl = Some(SimDuration::from_secs(30));
+    #[derive(Debug)]
+    enum Step {
+        Take([u8; 8]),
+        Any([u8; 8]),
+        IfOwner([u8; 8]),
+        Extend([u8; 8]),
+    }
+    let steps = [
+        Step::Take(a),
+        Step::IfOwner(b),
+        Step::Extend(b),
+        Step::Extend(a),
+        Step::Any(b),
+        Step::Any(a),
+        Step::Take(a),
+        Step::Take(b),
+        Step::IfOwner(a),
+        Step::IfOwner(a),
+        Step::Extend(a),
+    ];
+    for (i, step) in steps.iter().enumerate() {
+        let (want, got) = match *step {
+            Step::Take(t) => (
+                format!("{:?}", model.run(T0, model.store.set_nx(&lock, &t, ttl))),
+                format!("{:?}", redis.set_nx(&lock, &t, ttl).await),
+            ),
+            Step::Any(t) => (
+                format!(
+                    "{:?}",
+                    model.run(T0, ReleaseAny::new(7, t).eval_on(&model.store))
+                ),
+                format!("{:?}", ReleaseAny::new(7, t).eval_on(redis).await),
+            ),
+            Step::IfOwner(t) => (
+                format!(
+                    "{:?}",
+                    model.run(T0, ReleaseIfOwner::new(7, t).eval_on(&model.store))
+                ),
+                format!("{:?}", ReleaseIfOwner::new(7, t).eval_on(redis).await),
+            ),
+            Step::Extend(t) => {
+                let extend = ExtendIfOwner::new(7, t, SimDuration::from_secs(60));
+                (
+                    format!("{:?}", model.run(T0, model.store.eval(&extend))),
+                    format!("{:?}", redis.eval(&extend).await),
+                )
+            }
+        };
+        assert_eq!(got, want, "step {i}: {step:?}");
+    }
+    let ours = model.run(T0, ReleaseIfOwner::new(7, a).eval_on(&model.store));
+    assert_eq!(ours.unwrap(), Released::Absent);
 }
 
 async fn set_if_newer_answers_as_the_model(redis: &RedisStore<Connection>) {

@@ -216,6 +216,47 @@ function tagCharts(r) {
   }));
 }
 
+/** A run's fault windows (degradation's outage and slow window), as chart marks. */
+const faultMarks = (r) => {
+  const d = r.variants[0]?.degradation;
+  if (!d) return [];
+  return [
+    ...(d.outage ? [{ x: d.outage.from_s, label: 'L2 down' }, { x: d.outage.to_s, label: 'L2 back' }] : []),
+    ...(d.slow ? [{ x: d.slow.from_s, label: 'L2 slow' }, { x: d.slow.to_s, label: 'L2 fast' }] : []),
+  ];
+};
+
+/** Database load against its pool's capacity, p99 and failed requests per second, every client overlaid. */
+function degradationCharts(r) {
+  const x = r.variants[0]?.series.t_s ?? [];
+  const perS = r.params.bucket_ms / 1000;
+  const capacity = r.variants[0]?.degradation.db_capacity_qps ?? 0;
+  const chart = (title, series) => ({ title, x, xLabel: 'simulated time (s)', yLabel: title, marks: faultMarks(r), series });
+  return [
+    chart('database queries per second', [
+      ...r.variants.map((v) => ({ label: v.name, values: v.series.db_qps })),
+      { label: 'what the pool serves', values: x.map(() => capacity) },
+    ]),
+    chart('p99 latency (ms)', r.variants.map((v) => ({ label: v.name, values: v.series.p99_ms }))),
+    chart('failed requests per second', r.variants.map((v) => ({ label: v.name, values: v.series.errors.map((e) => e / perS) }))),
+  ];
+}
+
+/** Used memory against maxmemory, evictions per second and hit ratio, every policy overlaid. */
+function memoryCharts(r) {
+  const x = r.variants[0]?.series.t_s ?? [];
+  const max = (r.variants[0]?.memory.maxmemory_bytes ?? 0) / 1e6;
+  const chart = (title, series) => ({ title, x, xLabel: 'simulated time (s)', yLabel: title, marks: alertMarks(r), series });
+  return [
+    chart('L2 used memory (MB)', [
+      ...r.variants.map((v) => ({ label: v.name, values: v.memory.used_memory_bytes.map((b) => b / 1e6) })),
+      { label: 'maxmemory', values: x.map(() => max) },
+    ]),
+    chart('evictions per second', r.variants.map((v) => ({ label: v.name, values: v.memory.evicted_per_s }))),
+    chart('hit ratio (%)', r.variants.map((v) => ({ label: v.name, values: v.series.hit_ratio.map(orGap((h) => 100 * h)) }))),
+  ];
+}
+
 export const LESSONS = [
   {
     id: 'capacity',
@@ -653,5 +694,61 @@ export const LESSONS = [
       }
       return parts.join(' ');
     },
+    id: 'degradation',
+    title: 'When Redis fails: fail open, time out, break the circuit',
+    mainParams: ['duration_s', 'rate', 'outage_at_s', 'outage_s', 'slow_at_s', 'slow_s', 'slow_ms', 'l2_pool', 'short_timeout_ms', 'breaker_failures', 'breaker_cooldown_ms', 'db_pool'],
+    text: [
+      'A cache makes answers faster; it must never be why an answer is missing. Every call to Redis sits behind a guard: an error reads as a miss and the request goes to the database, a failed fill is skipped.',
+      'Here Redis is first down (connections refused at once, which costs nothing but a trip to the database), then slow (every reply a second late). With no socket timeout, redis-py waits the whole second, each waiting command holds one of the pool\'s 20 connections, and once they are all busy the next commands fail with "too many connections", caught like any other error.',
+      'Compare four clients: fail-open with those defaults, a short timeout per command, a circuit breaker that skips Redis for a cool-down after a run of failures, and fail-closed, which lets Redis\'s error become the user\'s. The first chart shows the database\'s load against what its pool can serve.',
+    ],
+    charts: degradationCharts,
+    table: (r) => ({
+      head: ['client', 'failed requests', 'outage: failed / arrived', 'outage: DB queries/s', 'outage load ÷ normal', 'DB pool serves /s', 'slow window: worst p99 ms', 'refused', 'timed out', 'pool exhausted', 'breaker opened / skipped'],
+      rows: r.variants.map(({ name, summary: s, degradation: d }) => [
+        name, s.errors, d.outage ? `${d.outage.failed} / ${d.outage.requests}` : '—', d.outage ? num(d.outage.db_qps) : '—', `${num(d.outage_load_factor)}×`,
+        num(d.db_capacity_qps), d.slow ? num(d.slow.worst_p99_ms) : '—', d.faults.refused, d.faults.timed_out, d.faults.pool_exhausted,
+        d.breaker ? `${d.breaker.opened} / ${d.breaker.skipped}` : '—',
+      ]),
+    }),
+    notice: (r) => r.variants.map((v) => `${v.name}: ${v.summary.errors} failed, worst p99 in the slow window ${num(v.degradation.slow?.worst_p99_ms ?? 0)} ms`).join('; ') + '.',
+  }),
+  scenarioLesson({
+    id: 'lock-safety',
+    title: 'Lock safety: when the load outlasts the lock',
+    mainParams: ['duration_s', 'rate', 'ttl_s', 'lock_ttl_ms', 'db_p50_ms', 'db_p99_ms', 'lock_poll_ms', 'lock_polls'],
+    text: [
+      'The stampede lock expires so that a crashed holder cannot block its key forever. A holder that is only slow loses it too: the lock vanishes mid-load, the next request that misses takes it, and two loads of the key run at once.',
+      'When the first load ends, the chapter\'s release deletes the lock key — which now belongs to the second holder. A token lock stores a random value and releases with an atomic compare-and-delete (a Lua script on Redis), so it never deletes a lock it does not own; it does not stop the overlap. A renewed lock also extends its TTL while its load runs, so the loads never overlap.',
+    ],
+    table: (r) => ({
+      head: ['variant', 'locks taken', 'most loads at once', 'loads that overlapped', 'deleted own lock', 'deleted another\'s lock', 'left another\'s lock', 'lock already gone', 'renewals', 'DB queries', 'p99 ms'],
+      rows: r.variants.map(({ name, summary: s, lock_safety: { locks: l } }) => [
+        name, l.acquired, l.max_concurrent_loads, l.overlapping_loads, l.released_own, l.deleted_foreign, l.spared_foreign, l.found_expired, l.renewals,
+        s.db_queries, num(s.latency_ms.p99),
+      ]),
+    }),
+    notice: (r) => `Most loads of the hot key at once — ${r.variants.map((v) => `${v.name}: ${v.lock_safety.locks.max_concurrent_loads}`).join(', ')}; `
+      + `locks deleted that another request held — ${r.variants.map((v) => `${v.name}: ${v.lock_safety.locks.deleted_foreign}`).join(', ')}.`,
+  }),
+  scenarioLesson({
+    id: 'memory',
+    title: 'Redis under maxmemory: what gets evicted',
+    mainParams: ['duration_s', 'rate', 'keys', 'skew', 'ttl_s', 'maxmemory_mb', 'write_share', 'session_bytes', 'alert_memory_mb'],
+    text: [
+      'maxmemory caps what Redis keeps; the maxmemory-policy says what happens at the cap. noeviction refuses writes with an OOM error, allkeys-lru and allkeys-lfu evict any key, volatile-lru and volatile-ttl only keys that have a TTL.',
+      'The cached rows here do not fit, and each login stores a session without a TTL. A refused fill costs nothing visible (the reader has its row), a refused session is a failed login, and under a volatile policy the sessions can never be evicted: they pile up and the rows fight over what is left.',
+      'To look inside a key, open the Redis console lesson and type MEMORY USAGE key (its bytes) and, under an LFU policy, OBJECT FREQ key (the counter that decides its eviction); the table shows both for the hottest row at the end of the run.',
+    ],
+    charts: memoryCharts,
+    table: (r) => ({
+      head: ['policy', 'hit ratio', 'fills refused (OOM)', 'logins refused', 'sessions evicted', 'rows in L2 at the end', 'sessions in L2 at the end', 'evicted keys', 'hottest row: MEMORY USAGE / OBJECT FREQ'],
+      rows: r.variants.map(({ name, summary: s, memory: m, monitoring }) => [
+        name, pct(s.hit_ratio), m.refused_fills, m.sessions_refused, m.sessions_evicted, m.rows_cached_at_end, m.sessions_at_end, monitoring?.evicted_keys ?? 0,
+        `${m.hottest[0]?.memory_usage ?? '—'} B / ${m.hottest[0]?.object_freq ?? '—'}`,
+      ]),
+    }),
+    notice: (r) => `Hit ratio — ${r.variants.map((v) => `${v.name}: ${pct(v.summary.hit_ratio)}`).join(', ')}; `
+      + `sessions evicted — ${r.variants.map((v) => `${v.name}: ${v.memory.sessions_evicted}`).join(', ')}.`,
   }),
 ];

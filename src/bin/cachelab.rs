@@ -966,10 +966,7 @@ mod cli {
                 print!("; {} wrong values served", v.summary.wrong_values);
             }
             if v.summary.l2_errors > 0 {
-                print!(
-                    "; {} shared-cache errors (failed open to the database)",
-                    v.summary.l2_errors
-                );
+                print!("; {} shared-cache errors", v.summary.l2_errors);
             }
             if let Some(b) = &v.bloom {
                 print!(

@@ -8,14 +8,17 @@ use crate::error::{Error, Result};
 #[rustfmt::skip]
 const FILES: &[(&str, &str)] = &[
     ("console", include_str!("../../lessons/console.json")),
+    ("degradation", include_str!("../../lessons/degradation.json")),
     ("response-cache", include_str!("../../lessons/response-cache.json")),
     ("consistency", include_str!("../../lessons/consistency.json")),
     ("stampede", include_str!("../../lessons/stampede.json")),
+    ("lock-safety", include_str!("../../lessons/lock-safety.json")),
     ("schema-deploy", include_str!("../../lessons/schema-deploy.json")),
     ("capacity", include_str!("../../lessons/capacity.json")),
     ("layers", include_str!("../../lessons/layers.json")),
     ("multilayer", include_str!("../../lessons/multilayer.json")),
     ("monitoring", include_str!("../../lessons/monitoring.json")),
+    ("memory", include_str!("../../lessons/memory.json")),
     ("penetration", include_str!("../../lessons/penetration.json")),
     ("avalanche", include_str!("../../lessons/avalanche.json")),
     ("inconsistency", include_str!("../../lessons/inconsistency.json")),

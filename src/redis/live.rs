@@ -310,7 +310,7 @@ impl Driver for LiveDriver {
         setup: H,
     ) -> Result<LabContext<Self>>
     where
-        H: FnOnce(&Rc<Ctx<LiveStore, RealTime>>) -> Result<F>,
+        H: FnOnce(&Rc<Ctx<scenario::Guarded<LiveStore, RealTime>, RealTime>>) -> Result<F>,
         F: Fn(Op) -> Fut + Clone + 'static,
         Fut: Future<Output = ()> + 'static,
     {
@@ -319,7 +319,7 @@ impl Driver for LiveDriver {
         let started = local.block_on(&self.rt, async {
             let lab = LabRun::new(RealTime::start(), store, config, seed)?;
             if let Some(load_time) = config.warm_load_time() {
-                warm(lab.ctx(), config.mix.popularity.keys(), load_time).await?;
+                warm(lab.ctx(), config.mix.popularity.keys(), load_time, warm_in_flight(config)).await?;
             }
             lab.start_traffic_with(setup(lab.ctx())?);
             Ok::<_, Error>(lab)
@@ -344,18 +344,38 @@ async fn start(
 ) -> Result<LabRun<LiveStore, RealTime>> {
     let lab = LabRun::new(RealTime::start(), store, config, seed)?;
     if let Some(load_time) = config.warm_load_time() {
-        warm(lab.ctx(), config.mix.popularity.keys(), load_time).await?;
+        warm(
+            lab.ctx(),
+            config.mix.popularity.keys(),
+            load_time,
+            warm_in_flight(config),
+        )
+        .await?;
     }
     lab.start_traffic();
     Ok(lab)
 }
 
-/// `SET`s every key `0..keys`, [`WARM_IN_FLIGHT`] at a time, in key order (so the TTL jitter
+/// How many warm-up writes go at once: no more than the client's pool (if the config limits
+/// it) lends connections.
+fn warm_in_flight(config: &LabConfig) -> u64 {
+    config
+        .faults
+        .pool
+        .map_or(WARM_IN_FLIGHT, |pool| pool.clamp(1, WARM_IN_FLIGHT))
+}
+
+/// `SET`s every key `0..keys`, `in_flight` at a time, in key order (so the TTL jitter
 /// draws are the simulator's).
-async fn warm(ctx: &Rc<Ctx<LiveStore, RealTime>>, keys: u64, load_time: SimDuration) -> Result<()> {
+async fn warm(
+    ctx: &Rc<Ctx<scenario::Guarded<LiveStore, RealTime>, RealTime>>,
+    keys: u64,
+    load_time: SimDuration,
+    in_flight: u64,
+) -> Result<()> {
     let mut next = 0;
     while next < keys {
-        let batch = next..(next + WARM_IN_FLIGHT).min(keys);
+        let batch = next..(next + in_flight).min(keys);
         next = batch.end;
         let writes: Vec<_> = batch
             .map(|key| {

@@ -5,7 +5,8 @@
 
 use super::contract::Scenario;
 use super::{
-    consistency, keys, multilayer, query_cache, ratelimit, response_cache, schema_deploy, tags,
+    consistency, degradation, keys, lock_safety, memory, multilayer, query_cache, ratelimit,
+    response_cache, schema_deploy, tags,
 };
 use crate::error::{Error, Result};
 use serde::Serialize;
@@ -78,6 +79,12 @@ sections! {
     Keys(keys::KeysReport),
     /// Query results flushed by the tables or rows they read; stale reads; the summary's lock.
     QueryCache(query_cache::QueryCacheReport),
+    /// What a failing shared cache cost: failed requests, database load, p99.
+    Degradation(degradation::DegradationReport),
+    /// Concurrent loads under a lock, and whose locks the releases deleted.
+    LockSafety(lock_safety::LockSafetyReport),
+    /// What maxmemory and its policy refused and evicted.
+    Memory(memory::MemoryReport),
 }
 
 /// Every scenario, in the order the faces list them.
@@ -94,6 +101,9 @@ pub fn scenarios() -> Vec<Scenario> {
         Scenario::of::<super::tags::TaggedPages>(),
         Scenario::of::<super::keys::Keys>(),
         Scenario::of::<super::query_cache::QueryCache>(),
+        Scenario::of::<super::degradation::Degradation>(),
+        Scenario::of::<super::lock_safety::LockSafety>(),
+        Scenario::of::<super::memory::Memory>(),
     ]
 }
 

@@ -6,7 +6,7 @@ use super::params::{ParamSpec, Params};
 use crate::error::{Error, Result};
 use crate::manager::AlertThresholds;
 use crate::sim::{SimDuration, SimTime};
-use crate::strategy::{Policy, Protection};
+use crate::strategy::{Faults, OnL2Error, Policy, Protection, Window};
 use crate::tiers::LatencyModel;
 use crate::workload::{Arrivals, Mix, Popularity, Zipf};
 use std::num::{NonZeroU64, NonZeroUsize};
@@ -234,13 +234,102 @@ pub(super) fn with_defaults(overrides: &[(&str, f64)], own: &[ParamSpec]) -> Vec
         .copied()
         .chain([BUCKET, EVENT_LOG, EVENT_LOG_FROM])
         .collect();
+    specs.extend_from_slice(own);
+    // After `own`, so that a scenario can also give shared optional knobs (`FAULTS`) its defaults.
     for (name, default) in overrides {
         if let Some(s) = specs.iter_mut().find(|s| s.name == *name) {
             s.default = *default;
         }
     }
-    specs.extend_from_slice(own);
     specs
+}
+
+/// Knobs that make the lab's simulated L2 fail: any scenario on the lab bench that lists them
+/// among its own (`with_defaults(&[..], &FAULTS)`) and sets `lab.faults = faults(p)?` meets an
+/// outage, a slow window and a client with a timeout and a pool. At these defaults nothing fails.
+pub(super) const FAULTS: [ParamSpec; 7] = [
+    param(
+        "outage_at_s",
+        "faults: when the L2 outage starts (connections refused at once)",
+        "s",
+        0.0,
+        0.0,
+        600.0,
+        false,
+    ),
+    param(
+        "outage_s",
+        "faults: how long the L2 outage lasts (0 = no outage)",
+        "s",
+        0.0,
+        0.0,
+        600.0,
+        false,
+    ),
+    param(
+        "slow_at_s",
+        "faults: when the slow window starts (every L2 reply delayed)",
+        "s",
+        0.0,
+        0.0,
+        600.0,
+        false,
+    ),
+    param(
+        "slow_s",
+        "faults: how long the slow window lasts (0 = none)",
+        "s",
+        0.0,
+        0.0,
+        600.0,
+        false,
+    ),
+    param(
+        "slow_ms",
+        "faults: how much later each reply arrives in the slow window",
+        "ms",
+        0.0,
+        0.0,
+        60_000.0,
+        false,
+    ),
+    param(
+        "l2_timeout_ms",
+        "the L2 client's timeout per command (0 = none, redis-py's default)",
+        "ms",
+        0.0,
+        0.0,
+        60_000.0,
+        false,
+    ),
+    param(
+        "l2_pool",
+        "connections in the L2 client's pool; a command that finds all busy fails (0 = no limit)",
+        "connections",
+        0.0,
+        0.0,
+        100_000.0,
+        true,
+    ),
+];
+
+/// The faults of [`FAULTS`]' knobs.
+pub(super) fn faults(p: &Params) -> Result<Faults> {
+    let window = |at: &str, length: &str| -> Result<Option<Window>> {
+        let (from, length) = (SimTime::ZERO + secs(p, at)?, secs(p, length)?);
+        Ok((length > SimDuration::ZERO).then(|| Window::new(from, length)))
+    };
+    let slow_ms = ms(p, "slow_ms")?;
+    let timeout = ms(p, "l2_timeout_ms")?;
+    Ok(Faults {
+        outages: window("outage_at_s", "outage_s")?.into_iter().collect(),
+        slow: window("slow_at_s", "slow_s")?
+            .map(|w| (w, slow_ms))
+            .into_iter()
+            .collect(),
+        timeout: (timeout > SimDuration::ZERO).then_some(timeout),
+        pool: Some(p.get_u64("l2_pool")?).filter(|&n| n > 0),
+    })
 }
 
 /// Gives the parameter `name` of `specs` a scenario's own meaning: a common knob whose effect
@@ -342,6 +431,7 @@ pub(super) fn base_lab(p: &Params, popularity: Popularity) -> Result<LabConfig> 
             l1_ttl: ms(p, "l1_ttl_ms")?,
             protection: Protection::None,
             request_timeout: ms(p, "timeout_ms")?,
+            on_l2_error: OnL2Error::FailOpen,
         },
         bloom_bits_per_key: None,
         warm: true,
@@ -349,6 +439,9 @@ pub(super) fn base_lab(p: &Params, popularity: Popularity) -> Result<LabConfig> 
         event_log: p.get_u64("event_log")? as usize,
         event_log_from: SimTime::ZERO + secs(p, "event_log_from_s")?,
         alerts: alert_thresholds(p)?,
+        faults: Faults::default(),
+        breaker: None,
+        l2_config: crate::tiers::l2::L2Config::default(),
     })
 }
 

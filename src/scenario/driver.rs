@@ -11,7 +11,7 @@
 //! look inside L2 (the monitor's `INFO` counters, a set's size without touching its LRU clock);
 //! live there is no model, and a scenario measures through the store or leaves that number out.
 
-use super::lab::{drive, prepare, run_variant, LabConfig};
+use super::lab::{drive, prepare_lab, run_variant, Guarded, LabConfig, LabL2};
 use super::report::VariantReport;
 use crate::error::{Error, Result};
 use crate::manager::Monitoring;
@@ -68,14 +68,14 @@ pub trait Driver {
         setup: H,
     ) -> Result<LabContext<Self>>
     where
-        H: FnOnce(&Rc<Ctx<Self::Store, Self::Rt>>) -> Result<F>,
+        H: FnOnce(&Rc<Ctx<Guarded<Self::Store, Self::Rt>, Self::Rt>>) -> Result<F>,
         F: Fn(Op) -> Fut + Clone + 'static,
         Fut: Future<Output = ()> + 'static;
 }
 
 /// A finished lab run's context and monitor (`None` live).
 pub type LabContext<D> = (
-    Rc<Ctx<<D as Driver>::Store, <D as Driver>::Rt>>,
+    Rc<Ctx<Guarded<<D as Driver>::Store, <D as Driver>::Rt>, <D as Driver>::Rt>>,
     Option<Monitoring>,
 );
 
@@ -139,13 +139,14 @@ impl Driver for SimDriver {
         setup: H,
     ) -> Result<LabContext<Self>>
     where
-        H: FnOnce(&Rc<Ctx<SimL2>>) -> Result<F>,
+        H: FnOnce(&Rc<Ctx<LabL2>>) -> Result<F>,
         F: Fn(Op) -> Fut + Clone + 'static,
         Fut: Future<Output = ()> + 'static,
     {
-        let (exec, ctx) = prepare(config, seed)?;
+        // The config's faults and breaker apply to a scenario's own handler too.
+        let (exec, ctx) = prepare_lab(config, seed)?;
         let serve = setup(&ctx)?;
-        let monitoring = drive(&exec, ctx.l2.model(), config, seed, serve)?;
+        let monitoring = drive(&exec, ctx.l2.as_ref().model(), config, seed, serve)?;
         Ok((ctx, Some(monitoring)))
     }
 }

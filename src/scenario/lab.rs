@@ -9,8 +9,11 @@ use super::report::{BloomReport, KeyQueries, VariantReport};
 use crate::error::{Error, Result};
 use crate::manager::{run_monitored, AlertThresholds, Monitor, Monitoring};
 use crate::metrics::Metrics;
-use crate::sim::{Executor, Runtime, SimDuration, SimRng, SimTime};
-use crate::strategy::{self, Bloom, Ctx, Policy, SimL2, Store};
+use crate::sim::{Executor, Runtime, Sim, SimDuration, SimRng, SimTime};
+use crate::strategy::{
+    self, Bloom, Breaker, BreakerConfig, Ctx, Faults, Faulty, Policy, SimL2, Store,
+};
+use crate::tiers::l2::L2Config;
 use crate::tiers::{Db, DbStats, LatencyModel, L1, L2};
 use crate::workload::{Arrivals, Mix, Op, PoissonClock};
 use std::cell::{Cell, RefCell};
@@ -63,28 +66,72 @@ pub struct LabConfig {
     pub event_log_from: SimTime,
     /// When the monitor of L2 raises an alert.
     pub alerts: AlertThresholds,
+    /// How the simulated L2 fails (outages, slow replies) and the client's timeout and pool
+    /// (none by default: the model never fails).
+    pub faults: Faults,
+    /// A circuit breaker in front of the L2 client, or none.
+    pub breaker: Option<BreakerConfig>,
+    /// The L2 model's settings (`maxmemory` and its policy; none by default).
+    pub l2_config: L2Config,
 }
+
+/// A shared cache `S` on runtime `R` behind the config's faults and breaker (both transparent
+/// when the config has none): what the lab's requests talk to, on the simulator and live.
+pub type Guarded<S, R> = Breaker<Faulty<S, R>, R>;
+
+/// The lab's shared cache on the simulator: the L2 model, guarded.
+pub(super) type LabL2 = Guarded<SimL2, Sim>;
 
 /// How many of the busiest keys a report lists.
 const BUSIEST_KEYS: usize = 5;
 
 /// Runs one variant on the simulator.
 pub fn run_variant(name: &str, config: &LabConfig, seed: u64) -> Result<VariantReport> {
-    let (exec, ctx) = prepare(config, seed)?;
-    let serving = ctx.clone();
-    let monitoring = drive(&exec, ctx.l2.model(), config, seed, move |op| {
-        strategy::serve(serving.clone(), op)
-    })?;
-    Ok(report(name, &ctx, config, Some(monitoring)))
+    run_lab(name, config, seed).map(|(report, _)| report)
 }
 
-/// The bench before traffic: the request budget checked, the tiers built and (if configured)
-/// warmed. Scenarios with their own request handling start here too.
-pub(super) fn prepare(config: &LabConfig, seed: u64) -> Result<(Executor, Rc<Ctx<SimL2>>)> {
+/// [`run_variant`], also handing back the context, whose store knows what its faults and
+/// breaker did (a scenario that reports those reads them there).
+pub(super) fn run_lab(
+    name: &str,
+    config: &LabConfig,
+    seed: u64,
+) -> Result<(VariantReport, Rc<Ctx<LabL2>>)> {
+    let (exec, ctx) = prepare_lab(config, seed)?;
+    let serving = ctx.clone();
+    let model = ctx.l2.as_ref().model();
+    let monitoring = drive(&exec, model, config, seed, move |op| {
+        strategy::serve(serving.clone(), op)
+    })?;
+    Ok((report(name, &ctx, config, Some(monitoring)), ctx))
+}
+
+/// [`prepare`] with the lab's L2 behind its configured faults and breaker.
+pub(super) fn prepare_lab(config: &LabConfig, seed: u64) -> Result<(Executor, Rc<Ctx<LabL2>>)> {
+    prepare_with(config, seed, |l2| {
+        let sim = l2.sim().clone();
+        guarded(l2, &sim, config)
+    })
+}
+
+/// `l2` behind `config`'s faults and breaker on `rt`'s clock.
+fn guarded<S: Store, R: Runtime>(l2: S, rt: &R, config: &LabConfig) -> Guarded<S, R> {
+    let faulty = Faulty::new(l2, rt.clone(), config.faults.clone());
+    Breaker::new(faulty, rt.clone(), config.breaker)
+}
+
+/// The bench before traffic: the request budget checked, the tiers built (the simulated L2
+/// wrapped by `wrap`: fault injection, a breaker) and (if configured) warmed.
+fn prepare_with<S: Store + AsRef<SimL2> + 'static>(
+    config: &LabConfig,
+    seed: u64,
+    wrap: impl FnOnce(SimL2) -> S,
+) -> Result<(Executor, Rc<Ctx<S>>)> {
     check_request_budget(config.arrivals, config.duration)?;
     let exec = Executor::new();
     let sim = exec.sim().clone();
-    let l2 = SimL2::new(sim.clone(), L2::new(), config.l2_rtt);
+    let model = L2::with_config(config.l2_config.clone());
+    let l2 = wrap(SimL2::new(sim.clone(), model, config.l2_rtt));
     let ctx = Rc::new(build(sim, l2, config, seed));
     if let Some(load_time) = config.warm_load_time() {
         for key in 0..config.mix.popularity.keys() {
@@ -175,7 +222,7 @@ impl LabConfig {
 /// calls [`LabRun::start_traffic`], runs the runtime until every task has finished, and asks for
 /// [`LabRun::report`].
 pub struct LabRun<S, R: Runtime> {
-    ctx: Rc<Ctx<S, R>>,
+    ctx: Rc<Ctx<Guarded<S, R>, R>>,
     config: LabConfig,
     seed: u64,
     issued: Rc<Cell<u64>>,
@@ -186,6 +233,8 @@ impl<S: Store + 'static, R: Runtime> LabRun<S, R> {
     /// runs that would exceed [`MAX_REQUESTS`].
     pub fn new(runtime: R, l2: S, config: &LabConfig, seed: u64) -> Result<Self> {
         check_request_budget(config.arrivals, config.duration)?;
+        // The config's faults and breaker apply on this runtime's clock too.
+        let l2 = guarded(l2, &runtime, config);
         Ok(LabRun {
             ctx: Rc::new(build(runtime, l2, config, seed)),
             config: config.clone(),
@@ -195,7 +244,7 @@ impl<S: Store + 'static, R: Runtime> LabRun<S, R> {
     }
 
     /// The context the requests run in (for warming the cache).
-    pub fn ctx(&self) -> &Rc<Ctx<S, R>> {
+    pub fn ctx(&self) -> &Rc<Ctx<Guarded<S, R>, R>> {
         &self.ctx
     }
 

@@ -22,6 +22,12 @@
 //! - `keys`: scenario `keys`, a caching decorator's key schemes ([`KeysReport`]).
 //! - `query_cache`: scenario `query-cache`, Exercise 3's query results flushed by table or row
 //!   ([`QueryCacheReport`]).
+//! - `degradation`: scenario `degradation`, the shared cache down then slow, and what the L2
+//!   client does about it ([`DegradationReport`]).
+//! - `lock_safety`: scenario `lock-safety`, a stampede lock whose load outlasts its TTL
+//!   ([`LockSafetyReport`]).
+//! - `memory`: scenario `memory`, L2 under maxmemory with sessions that have no TTL
+//!   ([`MemoryReport`]).
 //! - `tags`: scenario `tags`, cached pages flushed by tag, and tag sets bounded or not
 //!   ([`TagsReport`]).
 
@@ -30,11 +36,14 @@ mod catalog;
 mod common;
 mod consistency;
 mod contract;
+mod degradation;
 mod driver;
 mod keys;
 pub mod l1_curve;
 mod lab;
 mod link;
+mod lock_safety;
+mod memory;
 mod multilayer;
 mod params;
 mod penetration;
@@ -51,10 +60,15 @@ pub use catalog::{find, scenarios, Section, SectionOf};
 pub use common::COMMON;
 pub use consistency::{ConsistencyReport, LostWrite, WriteBehindReport};
 pub use contract::{run, run_only, Experiment, Report, Scenario, ScenarioRun, Variant, VariantSet};
+pub use degradation::{DegradationReport, WindowReport};
 pub use driver::{Driver, LabContext, SimDriver};
 pub use keys::{KeyOutcome, KeySample, KeysReport, KEY_SAMPLES};
-pub use lab::{request_budget, run_variant, LabConfig, LabRun, RequestBudget, MAX_REQUESTS};
+pub use lab::{
+    request_budget, run_variant, Guarded, LabConfig, LabRun, RequestBudget, MAX_REQUESTS,
+};
 pub use link::{decode_link, LinkKnob, LinkState};
+pub use lock_safety::LockSafetyReport;
+pub use memory::{KeyLook, MemoryReport};
 pub use multilayer::{BroadcastReport, InstanceReport, LayerReport, MultiLayerReport};
 pub use params::{check, label, resolve, split_assignment, ParamSpec, Params, LABELS};
 pub use query_cache::{normalise_sql, QueryCacheReport, SUMMARY_COST};

@@ -7,7 +7,10 @@
 //! - a **slow** window: every command sent inside it runs as usual at the server, but its reply
 //!   arrives `delay` later (a server busy with a slow command, a saturated network);
 //! - a client **timeout** per command: a reply that has not arrived after it fails the command
-//!   with a timeout. The command may still have run at the server, as with any real client.
+//!   with a timeout. The command may still have run at the server, as with any real client;
+//! - a client **pool** of connections: a command holds one until its reply (or timeout), and a
+//!   command that finds them all busy fails at once, as redis-py's default connection pool
+//!   raises "Too many connections" rather than queueing.
 //!
 //! Every failure is [`Error::Store`], which callers count and fail open on; [`Faulty::counts`]
 //! says how many of each fault the store injected.
@@ -52,10 +55,12 @@ pub struct Faults {
     pub slow: Vec<(Window, SimDuration)>,
     /// The client gives up on a command after this long.
     pub timeout: Option<SimDuration>,
+    /// The client holds at most this many connections; a command that finds none free fails.
+    pub pool: Option<u64>,
 }
 
 /// Commands that failed, by fault.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct FaultCounts {
     /// Refused during an outage.
     pub refused: u64,
@@ -63,6 +68,8 @@ pub struct FaultCounts {
     pub delayed: u64,
     /// Given up on by the client's timeout.
     pub timed_out: u64,
+    /// Failed at once because every connection of the pool was busy.
+    pub pool_exhausted: u64,
 }
 
 /// A store whose commands meet the [`Faults`] on the runtime `R`'s clock.
@@ -71,6 +78,18 @@ pub struct Faulty<S, R> {
     rt: R,
     faults: Faults,
     counts: Cell<FaultCounts>,
+    /// Connections busy with a command.
+    busy: Cell<u64>,
+}
+
+/// A connection taken from the pool, given back when the command ends — also when the caller
+/// drops the command half-way (its request timed out).
+struct Lease<'a>(&'a Cell<u64>);
+
+impl Drop for Lease<'_> {
+    fn drop(&mut self) {
+        self.0.set(self.0.get() - 1);
+    }
 }
 
 impl<S: Store, R: Runtime> Faulty<S, R> {
@@ -81,6 +100,7 @@ impl<S: Store, R: Runtime> Faulty<S, R> {
             rt,
             faults,
             counts: Cell::new(FaultCounts::default()),
+            busy: Cell::new(0),
         }
     }
 
@@ -109,6 +129,14 @@ impl<S: Store, R: Runtime> Faulty<S, R> {
                 detail: "connection refused (injected outage)".to_string(),
             });
         }
+        if self.faults.pool.is_some_and(|size| self.busy.get() >= size) {
+            self.count(|c| c.pool_exhausted += 1);
+            return Err(Error::Store {
+                detail: "too many connections (the client's pool is exhausted)".to_string(),
+            });
+        }
+        self.busy.set(self.busy.get() + 1);
+        let _lease = Lease(&self.busy);
         let delay = self
             .faults
             .slow
@@ -141,31 +169,46 @@ impl<S: Store, R: Runtime> Faulty<S, R> {
     }
 }
 
-impl<S: Store, R: Runtime> Store for Faulty<S, R> {
-    async fn pipeline(&self, cmds: &[Cmd<'_>]) -> Result<Vec<Reply>> {
-        self.guard(self.inner.pipeline(cmds)).await
-    }
+/// Implements [`Store`] for a wrapper `$ty<S, R>` whose `guard(send)` decides what becomes of
+/// each command sent to its `inner` store (the fault injection, the circuit breaker): the two
+/// required methods and the typed ones the model answers directly, all through the guard.
+macro_rules! guarded_store {
+    ($ty:ident) => {
+        impl<S: Store, R: Runtime> Store for $ty<S, R> {
+            async fn pipeline(&self, cmds: &[Cmd<'_>]) -> Result<Vec<Reply>> {
+                self.guard(self.inner.pipeline(cmds)).await
+            }
 
-    async fn eval(&self, script: &dyn Script) -> Result<Reply> {
-        self.guard(self.inner.eval(script)).await
-    }
+            async fn eval(&self, script: &dyn Script) -> Result<Reply> {
+                self.guard(self.inner.eval(script)).await
+            }
 
-    async fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
-        self.guard(self.inner.get(key)).await
-    }
+            async fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
+                self.guard(self.inner.get(key)).await
+            }
 
-    async fn set(&self, key: &[u8], value: &[u8], ttl: Option<SimDuration>) -> Result<()> {
-        self.guard(self.inner.set(key, value, ttl)).await
-    }
+            async fn set(&self, key: &[u8], value: &[u8], ttl: Option<SimDuration>) -> Result<()> {
+                self.guard(self.inner.set(key, value, ttl)).await
+            }
 
-    async fn set_nx(&self, key: &[u8], value: &[u8], ttl: Option<SimDuration>) -> Result<bool> {
-        self.guard(self.inner.set_nx(key, value, ttl)).await
-    }
+            async fn set_nx(
+                &self,
+                key: &[u8],
+                value: &[u8],
+                ttl: Option<SimDuration>,
+            ) -> Result<bool> {
+                self.guard(self.inner.set_nx(key, value, ttl)).await
+            }
 
-    async fn del(&self, key: &[u8]) -> Result<bool> {
-        self.guard(self.inner.del(key)).await
-    }
+            async fn del(&self, key: &[u8]) -> Result<bool> {
+                self.guard(self.inner.del(key)).await
+            }
+        }
+    };
 }
+pub(super) use guarded_store;
+
+guarded_store!(Faulty);
 
 #[cfg(test)]
 mod tests {
@@ -248,6 +291,46 @@ mod tests {
         let (gave_up, counts) = run(with_timeout, body);
         assert_eq!(gave_up, (false, at(10), true));
         assert_eq!((counts.delayed, counts.timed_out), (1, 1));
+    }
+
+    #[test]
+    fn a_full_pool_refuses_at_once_until_a_connection_comes_back() {
+        // Every reply 30 ms late, two connections: the third command sent at once fails at
+        // once; one sent after the first two replies gets a connection again.
+        let faults = Faults {
+            slow: vec![(Window::new(at(0), ms(100)), ms(30))],
+            pool: Some(2),
+            ..Faults::default()
+        };
+        let (seen, counts) = run(faults, |store, sim| async move {
+            let sent = |n: u64| {
+                let (store, sim) = (store.clone(), sim.clone());
+                async move {
+                    sim.sleep_until(at(n)).await;
+                    let ok = store.get(b"k").await.is_ok();
+                    (n, ok, sim.now().since(at(n)).as_micros())
+                }
+            };
+            let handles: Vec<_> = [0, 0, 1, 40]
+                .into_iter()
+                .map(|n| sim.spawn(sent(n)))
+                .collect();
+            sim.sleep(ms(100)).await;
+            handles
+                .iter()
+                .map(|h| h.try_take().expect("done"))
+                .collect::<Vec<_>>()
+        });
+        assert_eq!(
+            seen,
+            [
+                (0, true, 32_000),
+                (0, true, 32_000),
+                (1, false, 0),
+                (40, true, 32_000)
+            ]
+        );
+        assert_eq!((counts.pool_exhausted, counts.delayed), (1, 3));
     }
 
     #[test]

@@ -25,15 +25,41 @@
 //! the request paths). The simulated L2 behind the trait is [`SimL2`], in `tiers`.
 
 mod bloom;
+mod breaker;
 mod entry;
 mod faults;
 pub mod http;
+mod lock;
 mod store;
 mod write;
 
 pub use bloom::Bloom;
+pub use breaker::{Breaker, BreakerConfig, BreakerCounts};
+
+/// The simulated L2 under whatever wraps it (fault injection, a breaker): how a warm-up
+/// reaches the model past them.
+impl AsRef<SimL2> for SimL2 {
+    fn as_ref(&self) -> &SimL2 {
+        self
+    }
+}
+
+impl<S: Store + AsRef<SimL2>, R: Runtime> AsRef<SimL2> for Faulty<S, R> {
+    fn as_ref(&self) -> &SimL2 {
+        self.inner().as_ref()
+    }
+}
+
+impl<S: Store + AsRef<SimL2>, R: Runtime> AsRef<SimL2> for Breaker<S, R> {
+    fn as_ref(&self) -> &SimL2 {
+        self.inner().as_ref()
+    }
+}
 pub use entry::CachedEntry;
 pub use faults::{FaultCounts, Faults, Faulty, Window};
+pub use lock::{
+    ExtendIfOwner, LockStats, Release, ReleaseAny, ReleaseIfOwner, Released, TokenLock,
+};
 pub use store::{
     all_ok, bad_reply, block_on_store, bulk_of, bulks_of, count_of, int_of, Cmd, Script, Server,
     SetWhen, SimL2, Store,
@@ -67,6 +93,9 @@ pub enum Protection {
         /// Polls before falling back to the database.
         polls: u64,
     },
+    /// A lock whose value is its holder's token ([`TokenLock`]): how it is released, and whether
+    /// it is renewed while its holder loads.
+    TokenLock(TokenLock),
     /// In-process coalescing: concurrent misses for one key share a single load.
     Singleflight,
     /// Probabilistic early expiration: a read recomputes early with a probability that grows as
@@ -98,6 +127,17 @@ pub struct Policy {
     pub protection: Protection,
     /// A request that takes longer fails with a timeout.
     pub request_timeout: SimDuration,
+    /// What a read does when the shared cache answers its `GET` with an error.
+    pub on_l2_error: OnL2Error,
+}
+
+/// What a read does when the shared cache fails it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OnL2Error {
+    /// Treat the error as a miss and ask the database (the cache is an optimisation).
+    FailOpen,
+    /// Fail the request: the cache's error becomes the user's.
+    FailClosed,
 }
 
 /// The answer to a read.
@@ -132,6 +172,7 @@ pub struct Ctx<S, R: Runtime = Sim> {
     rng: RefCell<SimRng>,
     flights: RefCell<BTreeMap<u64, Flight<Result<CachedEntry>>>>,
     refreshing: RefCell<BTreeSet<u64>>,
+    locks: lock::LockBook,
 }
 
 impl<S: Store + 'static, R: Runtime> Ctx<S, R> {
@@ -160,12 +201,18 @@ impl<S: Store + 'static, R: Runtime> Ctx<S, R> {
             rng: RefCell::new(rng),
             flights: RefCell::new(BTreeMap::new()),
             refreshing: RefCell::new(BTreeSet::new()),
+            locks: lock::LockBook::default(),
         }
     }
 
     /// Bloom filter verdicts on keys that do not exist: `(checked, let through)`.
     pub fn bloom_missing(&self) -> (u64, u64) {
         *self.bloom_missing.borrow()
+    }
+
+    /// What the holders of [`Protection::TokenLock`] locks did.
+    pub fn lock_stats(&self) -> LockStats {
+        self.locks.stats()
     }
 
     fn now(&self) -> SimTime {
@@ -211,18 +258,22 @@ impl<S: Store + 'static, R: Runtime> Ctx<S, R> {
 
     /// `GET` the key's entry from L2, noting a miss of the traced hot key. A store error counts
     /// and reads as a miss (fail open: the caller goes to the database).
-    async fn l2_get(&self, key: u64) -> Option<CachedEntry> {
-        let found = self
-            .l2
-            .get(&data_key(key))
-            .await
-            .map_err(|_| self.count_l2_error())
-            .ok()?
-            .and_then(|b| CachedEntry::decode(&b));
+    /// Under [`OnL2Error::FailClosed`] the error is the request's instead.
+    async fn l2_get(&self, key: u64) -> Result<Option<CachedEntry>> {
+        let found = match self.l2.get(&data_key(key)).await {
+            Ok(bytes) => bytes.and_then(|b| CachedEntry::decode(&b)),
+            Err(e) => {
+                self.count_l2_error();
+                match self.policy.on_l2_error {
+                    OnL2Error::FailOpen => None,
+                    OnL2Error::FailClosed => return Err(e),
+                }
+            }
+        };
         if found.is_none() {
             self.metrics.borrow_mut().record_l2_miss(self.now(), key);
         }
-        found
+        Ok(found)
     }
 
     /// Counts a store error that the request went on without.
@@ -331,12 +382,14 @@ impl<S: Store + 'static, R: Runtime> Ctx<S, R> {
     }
 }
 
-impl Ctx<SimL2> {
-    /// Puts version 1 of `key` straight into the L2 model, as a warm-up before traffic starts
-    /// (no network time passes), as if it had been loaded in `load_time`.
+impl<S: Store + AsRef<SimL2> + 'static> Ctx<S> {
+    /// Puts version 1 of `key` straight into the L2 model (behind any fault injection or
+    /// breaker), as a warm-up before traffic starts (no network time passes), as if it had been
+    /// loaded in `load_time`.
     pub fn warm(&self, key: u64, load_time: SimDuration) -> Result<()> {
         if let Some((entry, kept)) = self.warm_entry(key, load_time) {
             self.l2
+                .as_ref()
                 .preload(&data_key(key), &entry.encode(), Some(kept))?;
         }
         Ok(())
@@ -344,7 +397,7 @@ impl Ctx<SimL2> {
 }
 
 /// The L2 key of a row.
-fn data_key(key: u64) -> [u8; 9] {
+pub fn data_key(key: u64) -> [u8; 9] {
     let mut k = [b'k'; 9];
     k[1..].copy_from_slice(&key.to_be_bytes());
     k
@@ -421,6 +474,7 @@ pub async fn read<S: Store + 'static, R: Runtime>(
             poll,
             polls,
         } => get_with_lock(ctx, key, lock_ttl, poll, polls).await,
+        Protection::TokenLock(lock) => lock::get_with_token_lock(ctx, key, lock).await,
         Protection::Singleflight => get_singleflight(ctx, key).await,
         Protection::XFetch { beta } => get_xfetch(ctx, key, beta).await,
         Protection::StaleWhileRevalidate { grace } => {
@@ -450,7 +504,7 @@ pub async fn get_cache_aside<S: Store + 'static, R: Runtime>(
     ctx: &Ctx<S, R>,
     key: u64,
 ) -> Result<Response> {
-    if let Some(entry) = ctx.l2_get(key).await {
+    if let Some(entry) = ctx.l2_get(key).await? {
         return Ok(l2_hit(entry));
     }
     Ok(from_db(ctx.load_and_fill(key).await?))
@@ -465,7 +519,7 @@ pub async fn get_with_lock<S: Store + 'static, R: Runtime>(
     poll: SimDuration,
     polls: u64,
 ) -> Result<Response> {
-    if let Some(entry) = ctx.l2_get(key).await {
+    if let Some(entry) = ctx.l2_get(key).await? {
         return Ok(l2_hit(entry));
     }
     let Ok(won) = ctx.l2.set_nx(&lock_key(key), b"1", Some(lock_ttl)).await else {
@@ -483,18 +537,31 @@ pub async fn get_with_lock<S: Store + 'static, R: Runtime>(
     );
     if won {
         // We hold the lock. Someone may have filled the entry just before we took it: look again.
+        // A fail-closed look that fails still releases the lock.
         let loaded = match ctx.l2_get(key).await {
-            Some(entry) => Ok(l2_hit(entry)),
-            None => ctx.load_and_fill(key).await.map(from_db),
+            Ok(Some(entry)) => Ok(l2_hit(entry)),
+            Ok(None) => ctx.load_and_fill(key).await.map(from_db),
+            Err(e) => Err(e),
         };
         // A release that fails leaves the lock to its TTL.
         let released = ctx.l2.del(&lock_key(key)).await;
         ctx.or_count(released, false);
         return loaded;
     }
+    wait_for_holder(ctx, key, poll, polls).await
+}
+
+/// A request that lost the race for a lock: polls the cache for the holder's fill, up to
+/// `polls` times.
+async fn wait_for_holder<S: Store + 'static, R: Runtime>(
+    ctx: &Ctx<S, R>,
+    key: u64,
+    poll: SimDuration,
+    polls: u64,
+) -> Result<Response> {
     for _ in 0..polls {
         ctx.sim.sleep(poll).await;
-        if let Some(entry) = ctx.l2_get(key).await {
+        if let Some(entry) = ctx.l2_get(key).await? {
             // Found only because the holder loaded it: a wait, not a hit.
             return Ok(Response {
                 served: Served::AfterLock,
@@ -512,7 +579,7 @@ pub async fn get_singleflight<S: Store + 'static, R: Runtime>(
     ctx: &Ctx<S, R>,
     key: u64,
 ) -> Result<Response> {
-    if let Some(entry) = ctx.l2_get(key).await {
+    if let Some(entry) = ctx.l2_get(key).await? {
         return Ok(l2_hit(entry));
     }
     let in_flight = ctx.flights.borrow().get(&key).cloned();
@@ -558,7 +625,7 @@ pub async fn get_xfetch<S: Store + 'static, R: Runtime>(
     key: u64,
     beta: f64,
 ) -> Result<Response> {
-    if let Some(entry) = ctx.l2_get(key).await {
+    if let Some(entry) = ctx.l2_get(key).await? {
         if !entry.found() || !ctx.xfetch_says_refresh(&entry, beta) {
             return Ok(l2_hit(entry));
         }
@@ -578,7 +645,7 @@ pub async fn get_stale_while_revalidate<S: Store + 'static, R: Runtime>(
     key: u64,
     grace: SimDuration,
 ) -> Result<Response> {
-    match ctx.l2_get(key).await {
+    match ctx.l2_get(key).await? {
         Some(entry) if entry.fresh_until > ctx.now() => Ok(l2_hit(entry)),
         Some(entry) if entry.fresh_until + grace > ctx.now() => {
             refresh_in_background(ctx, key);
@@ -658,6 +725,7 @@ mod tests {
             l1_ttl: ms(1000),
             protection,
             request_timeout: ms(timeout_ms),
+            on_l2_error: OnL2Error::FailOpen,
         };
         let metrics = Metrics::new(ms(1000), SimTime(10_000_000), 10, 0, Some(0));
         let l2 = wrap(SimL2::new(sim.clone(), L2::new(), ms(1)));

@@ -536,7 +536,7 @@ pub async fn read_with<S: Store + 'static, R: Runtime>(
     if let Some(entry) = ctx.l1_get(key) {
         return Ok(cached(Served::L1, entry));
     }
-    let found = ctx.l2_get(key).await;
+    let found = ctx.l2_get(key).await?;
     // The versioned path keeps entries past their freshness, as fences; such an entry is a miss.
     let versioned = paths.path == WritePath::Versioned;
     if let Some(entry) = found.filter(|e| !versioned || e.fresh_until > ctx.now()) {
@@ -586,14 +586,15 @@ fn refresh_in_background<S: Store + 'static, R: Runtime>(
 ///
 /// ```
 /// use cachelab::{metrics::Metrics, sim::{Executor, SimDuration, SimRng, SimTime}, tiers::{Db, LatencyModel, L2}};
-/// use cachelab::strategy::{read_with, write_with, Ctx, Policy, Protection, SimL2, WritePath, WritePaths};
+/// use cachelab::strategy::{read_with, write_with, Ctx, OnL2Error, Policy, Protection, SimL2, WritePath, WritePaths};
 /// use std::{num::NonZeroU64, rc::Rc};
 /// let ms = SimDuration::from_millis;
 /// let exec = Executor::new();
 /// let sim = exec.sim().clone();
 /// let db = Db::new(10, NonZeroU64::MIN, LatencyModel::from_percentiles(ms(5), ms(5)), SimRng::new(1));
 /// let policy = Policy { ttl: ms(60_000), jitter: 0.0, negative_ttl: None, l1_ttl: ms(1_000),
-///                       protection: Protection::None, request_timeout: ms(1_000) };
+///                       protection: Protection::None, request_timeout: ms(1_000),
+///                       on_l2_error: OnL2Error::FailOpen };
 /// let metrics = Metrics::new(ms(1_000), SimTime(1_000_000), 10, 0, None);
 /// let l2 = SimL2::new(sim.clone(), L2::new(), ms(1));
 /// let ctx = Rc::new(Ctx::new(sim, None, l2, db, policy, None, metrics, SimRng::new(2)));
@@ -736,6 +737,7 @@ mod tests {
             l1_ttl: ms(1000),
             protection: Protection::None,
             request_timeout: ms(3000),
+            on_l2_error: crate::strategy::OnL2Error::FailOpen,
         };
         let metrics = Metrics::new(ms(1000), SimTime(10_000_000), 3, 0, None);
         let l2 = SimL2::new(sim.clone(), L2::new(), ms(1));

@@ -62,6 +62,13 @@ impl LatencyModel {
         SimDuration::from_secs_f64(libm::exp(self.mu) / 1e6)
     }
 
+    /// The mean query time (a log-normal's mean, `exp(mu + sigma^2 / 2)`, above its median):
+    /// what a pool's throughput is divided by.
+    pub fn mean(&self) -> SimDuration {
+        SimDuration::from_secs_f64(libm::exp(self.mu + self.sigma * self.sigma / 2.0) / 1e6)
+            .min(MAX_QUERY)
+    }
+
     /// One query time.
     pub fn sample(&self, rng: &mut SimRng) -> SimDuration {
         // Box–Muller: two uniforms make one standard normal. 1 - unit() is in (0, 1].

@@ -58,6 +58,9 @@ macro_rules! golden_case_tests {
             tags "tags.json",
             keys "keys.json",
             query_cache "query-cache.json",
+            degradation "degradation.json",
+            lock_safety "lock-safety.json",
+            memory "memory.json",
         );
     };
     (@each $attr:meta, $check:path; $($test:ident $file:literal,)+) => {
@@ -260,6 +263,41 @@ pub fn cases() -> Vec<GoldenCase> {
             seed: 42,
             expected: include_str!("../golden/query-cache.json"),
             produce: |p, seed| scenario_json("query-cache", p, seed),
+        },
+        GoldenCase {
+            file: "degradation.json",
+            params: &[
+                ("duration_s", "8"),
+                ("rate", "300"),
+                ("keys", "500"),
+                ("outage_at_s", "2"),
+                ("outage_s", "2"),
+                ("slow_at_s", "5"),
+                ("slow_s", "2"),
+            ],
+            seed: 42,
+            expected: include_str!("../golden/degradation.json"),
+            produce: |p, seed| scenario_json("degradation", p, seed),
+        },
+        GoldenCase {
+            file: "lock-safety.json",
+            params: &[("duration_s", "6"), ("rate", "200")],
+            seed: 42,
+            expected: include_str!("../golden/lock-safety.json"),
+            produce: |p, seed| scenario_json("lock-safety", p, seed),
+        },
+        GoldenCase {
+            file: "memory.json",
+            params: &[
+                ("duration_s", "5"),
+                ("rate", "500"),
+                ("keys", "3000"),
+                ("maxmemory_mb", "0.1"),
+                ("alert_memory_mb", "0.09"),
+            ],
+            seed: 42,
+            expected: include_str!("../golden/memory.json"),
+            produce: |p, seed| scenario_json("memory", p, seed),
         },
     ]
 }
