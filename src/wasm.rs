@@ -134,6 +134,25 @@ pub fn scenarios() -> Result<JsValue, JsError> {
     to_js(&crate::scenario::scenarios())
 }
 
+/// The course's lessons in course order, each as its file defines it (see `lessons/README.md`):
+/// id, title, part, chapter section, kind, scenario, variants, defaults, knobs, text, notice,
+/// sketches, differs, experiments, questions and claims.
+#[wasm_bindgen]
+pub fn lessons() -> Result<JsValue, JsError> {
+    to_js(&crate::course::lessons().map_err(core_error)?)
+}
+
+/// What lesson `id` makes of a run's `report` (as `scenarioStart`/`l1CurveStart` returned it):
+/// `{notice: [..], claims: [{text, holds, expect, a, b, problem?}], answers: [{ask, choices,
+/// answer, reveal}]}`.
+#[wasm_bindgen(js_name = lessonEvaluate)]
+pub fn lesson_evaluate(id: &str, report: JsValue) -> Result<JsValue, JsError> {
+    let lesson = crate::course::find(id).map_err(core_error)?;
+    let report: serde_json::Value = serde_wasm_bindgen::from_value(report)
+        .map_err(|e| JsError::new(&format!("the report could not be read: {e}")))?;
+    to_js(&lesson.evaluate(&report))
+}
+
 /// The variant names of a comma-separated list (`"lock,none"`); none or empty means all.
 fn read_variants(variants: Option<String>) -> Vec<String> {
     variants
