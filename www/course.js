@@ -59,7 +59,8 @@ export function renderNav(lessons, pick) {
       group.append(
         title,
         ...p.lessons.map((l) => {
-          const b = el('button', { type: 'button', textContent: l.title });
+          // The part of the title before its colon ("Stampede"), the whole title as its tooltip.
+          const b = el('button', { type: 'button', textContent: l.title.split(':')[0], title: l.title });
           b.dataset.lesson = l.id;
           b.addEventListener('click', () => pick(l));
           return b;
@@ -132,10 +133,10 @@ function renderSketches(lesson) {
     ? [el('h3', { textContent: 'Where cachelab differs from the chapter' }), el('ul', { className: 'differs' }, ...lesson.differs.map((d) => el('li', { textContent: d })))]
     : [];
   const heading = blocks.length ? [el('h3', { textContent: 'What each variant does (Python, in the chapter\u2019s style)' })] : [];
-  // Beside the charts when the lesson has a run; under its text otherwise (console, inside).
+  // Beside the charts when the lesson has a run; at the lesson's end otherwise (console, inside).
   const hasRun = lesson.kind === 'scenario' || lesson.kind === 'curve' || lesson.kind === 'replay';
   if (hasRun) document.querySelector('.figures').append($('sketches'));
-  else $('question').after($('sketches'));
+  else $('prevnext').before($('sketches'));
   $('sketches').replaceChildren(...heading, ...blocks, ...differs);
   $('sketches').hidden = !blocks.length && !differs.length;
 }
