@@ -50,7 +50,7 @@ function showNotice(text) {
 async function loadLessons() {
   const scenarios = await runs.call('scenarios').catch(() => []);
   scenarioList = scenarios;
-  const defs = await runs.call('lessons');
+  const defs = JSON.parse(await runs.call('lessons'));
   const hasConsole = await consolePanel.start();
   const available = [];
   for (const l of defs.map(withView).filter(Boolean)) {
@@ -313,7 +313,7 @@ async function run() {
     renderTable(lesson.table(report));
     renderEvents(report);
     // The lesson's sentences and claims are the core's (a replay has no lesson run in the core).
-    const evaluation = lesson.kind === 'replay' ? null : await runs.call('lessonEvaluate', [lesson.id, report]);
+    const evaluation = lesson.kind === 'replay' ? null : JSON.parse(await runs.call('lessonEvaluate', [lesson.id, JSON.stringify(report)]));
     $('notice-line').textContent = evaluation
       ? [...evaluation.notice, report.hit_ratio_definition].filter(Boolean).join(' ')
       : lesson.notice?.(report) ?? '';
