@@ -25,6 +25,8 @@
 //!   through a small cache with every structure shown ([`policy::step`]) and each miss's cause
 //!   ([`policy::classes`]).
 //! - [`scenario`]: named experiments with validated parameters ([`scenario::ParamSpec`]).
+//! - [`course`]: the course's lessons as data (`lessons/*.json`), their claims evaluated on a
+//!   run's report, in course order.
 //! - [`bench`]: benchmark workloads that the faces time (`cachelab bench`, `www/bench.html`).
 //! - [`manager`]: the chapter's cache manager: stable keys for cached functions, typed values,
 //!   tags kept in L2 sets, and the monitor of L2's counters whose alerts every scenario reports.

@@ -140,6 +140,28 @@ pub fn glossary() -> Result<JsValue, JsError> {
     to_js(&crate::glossary::GLOSSARY)
 }
 
+/// The course's lessons in course order, as JSON text, each as its file defines it (see
+/// `lessons/README.md`): id, title, part, chapter section, kind, scenario, variants, defaults,
+/// knobs, text, notice, sketches, differs, experiments, questions and claims. JSON text rather
+/// than a JS object: serde_json's own serialiser is in the module already, so the course adds
+/// no converter of its own to the module's size.
+#[wasm_bindgen]
+pub fn lessons() -> Result<String, JsError> {
+    let all = crate::course::lessons().map_err(core_error)?;
+    serde_json::to_string(&all).map_err(|e| JsError::new(&e.to_string()))
+}
+
+/// What lesson `id` makes of a run's report (`report`: the report as JSON text), as JSON text:
+/// `{notice: [..], claims: [{text, holds, expect, a, b, problem?}], answers: [{ask, choices,
+/// answer, reveal}]}`.
+#[wasm_bindgen(js_name = lessonEvaluate)]
+pub fn lesson_evaluate(id: &str, report: &str) -> Result<String, JsError> {
+    let lesson = crate::course::find(id).map_err(core_error)?;
+    let report: serde_json::Value = serde_json::from_str(report)
+        .map_err(|e| JsError::new(&format!("the report could not be read: {e}")))?;
+    serde_json::to_string(&lesson.evaluate(&report)).map_err(|e| JsError::new(&e.to_string()))
+}
+
 /// The variant names of a comma-separated list (`"lock,none"`); none or empty means all.
 fn read_variants(variants: Option<String>) -> Vec<String> {
     variants

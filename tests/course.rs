@@ -145,3 +145,64 @@ fn a_lesson_with_a_typo_is_refused_naming_it() {
         assert!(err.contains(named), "{from} → {to}: {err}");
     }
 }
+
+fn cli(args: &[&str]) -> String {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_cachelab"))
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn the_cli_lists_the_course_and_runs_a_lesson_with_its_claims() {
+    let listed: serde_json::Value = serde_json::from_str(&cli(&["lessons", "--json"])).unwrap();
+    let ids: Vec<&str> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        lessons().iter().map(|l| l.id.as_str()).collect::<Vec<_>>()
+    );
+    let stampede = &listed[ids.iter().position(|&i| i == "stampede").unwrap()];
+    for field in [
+        "chapter",
+        "part",
+        "scenario",
+        "defaults",
+        "experiments",
+        "questions",
+    ] {
+        assert!(!stampede[field].is_null(), "lessons --json lacks {field}");
+    }
+    let run: serde_json::Value =
+        serde_json::from_str(&cli(&["lesson", "stampede", "--seed", "2", "--json"])).unwrap();
+    assert_eq!(run["seed"], 2);
+    let claims = run["evaluation"]["claims"].as_array().unwrap();
+    assert!(!claims.is_empty() && claims.iter().all(|c| c["holds"].is_boolean()));
+    assert!(run["report"]["variants"].as_array().unwrap().len() == 5);
+    let text = cli(&["lesson", "stampede"]);
+    assert!(
+        text.contains("In the chapter: 5. Cache Stampede Prevention"),
+        "{text}"
+    );
+    assert!(text.contains("[holds]"), "{text}");
+    // A lesson that runs on the page only says where to find it.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_cachelab"))
+        .args(["lesson", "console"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cachelab console"));
+    // `run` prints the scenario's notice, computed by the core.
+    assert!(cli(&["run", "penetration", "--set", "duration_s=2"])
+        .contains("Database queries caused by reads for missing keys"));
+}

@@ -124,7 +124,7 @@ fn bad_input_is_refused_naming_the_field_and_range() {
     assert!(e.contains("`keys` must be between 1 and 2000"), "{e}");
 }
 
-/// The "Inside a policy" lesson says what its ready-made sequences show (www/lessons.js): in the loop
+/// The "Inside a policy" lesson says what its ready-made sequences show (lessons/inside.json): in the loop
 /// LRU, FIFO, CLOCK and SIEVE miss every request while Belady hits about half; the scan costs LRU
 /// hits that SIEVE, S3-FIFO, LFU and ARC keep; the one-hit wonders cost LRU and FIFO hits that SIEVE,
 /// LFU and ARC keep. Checked at the lesson's size (6) and around it.

@@ -2,7 +2,8 @@
 // the chart and the table. State that a learner may want to share lives in the URL.
 import { Core } from './core.js';
 import { draw } from './chart.js';
-import { LESSONS } from './lessons.js';
+import { withView } from './lessons.js';
+import * as course from './course.js';
 import { ConsolePanel } from './console.js';
 import { buildReplayFields, replayQuery, runReplay } from './replay.js';
 import { addressFor, setUpEmbed } from './embed.js';
@@ -29,6 +30,8 @@ const keysPanel = new KeysPanel(checks);
 const SHOW_PROGRESS_AFTER_MS = 100;
 
 let lessons = [];
+// The core's scenario list: each scenario's knobs and each variant's description.
+let scenarioList = [];
 let lesson = null;
 let specs = [];
 let lastReport = null;
@@ -54,9 +57,11 @@ function showNotice(text) {
 async function loadLessons() {
   const scenarios = await runs.call('scenarios').catch(() => []);
   await keysPanel.start().then(() => $('lesson-text').after(keysPanel.root), () => {});
+  scenarioList = scenarios;
+  const defs = JSON.parse(await runs.call('lessons'));
   const hasConsole = await consolePanel.start();
   const available = [];
-  for (const l of LESSONS) {
+  for (const l of defs.map(withView).filter(Boolean)) {
     if (l.kind === 'console') {
       if (hasConsole) available.push({ ...l, specs: [] });
     } else if (l.kind === 'inside') {
@@ -74,37 +79,41 @@ async function loadLessons() {
       // A lesson may start from other defaults than the scenario's own (its preset).
       if (meta) available.push({ ...l, specs: meta.params.map((p) => ({ ...p, default: l.defaults[p.name] ?? p.default })) });
     } else {
-      available.push({ ...l, specs: await runs.call(l.paramsFn) });
+      const own = await runs.call(l.paramsFn);
+      available.push({ ...l, specs: own.map((p) => ({ ...p, default: l.defaults[p.name] ?? p.default })) });
     }
   }
   return available;
 }
 
+/** Opens lesson `l` from the course navigation or previous/next: a history entry of its own. */
+function pickLesson(l) {
+  if (l === lesson) return;
+  // One history entry per lesson: Back returns to the previous lesson with its fields.
+  history.pushState(null, '', addressFor(new URLSearchParams({ lesson: l.id })));
+  selectLesson(l, new URLSearchParams(), [], { fromCourse: true });
+}
+
 function buildNav() {
-  // coursepage: on a phone the buttons fold into one <select> (style.css shows one or the other).
+  course.renderNav(lessons, pickLesson);
+  // coursepage: on a phone the course folds into one <select> (style.css shows one or the other).
   const pick = $('lesson-select');
   pick.replaceChildren(...lessons.map((l) => Object.assign(document.createElement('option'), { value: l.id, textContent: l.title })));
   pick.onchange = () => {
     const l = lessons.find((x) => x.id === pick.value);
-    if (!l || l === lesson) return;
-    history.pushState(null, '', addressFor(new URLSearchParams({ lesson: l.id })));
-    selectLesson(l, new URLSearchParams());
+    if (l) pickLesson(l);
   };
-  $('lessons').replaceChildren(
-    ...lessons.map((l) => {
-      const b = document.createElement('button');
-      b.type = 'button';
-      b.textContent = l.title;
-      b.dataset.lesson = l.id;
-      b.addEventListener('click', () => {
-        if (l === lesson) return;
-        // One history entry per lesson: Back returns to the previous lesson with its fields.
-        history.pushState(null, '', addressFor(new URLSearchParams({ lesson: l.id })));
-        selectLesson(l, new URLSearchParams());
-      });
-      return b;
-    }),
-  );
+}
+
+/** "Try this": sets the experiment's parameters over the lesson's defaults and runs. */
+function tryThis(set) {
+  for (const s of specs) {
+    const input = $(`p-${s.name}`);
+    if (input) input.value = String(set[s.name] ?? s.default);
+    if (s.name in set) input?.closest('details')?.setAttribute('open', '');
+  }
+  fieldsChanged();
+  run();
 }
 
 /** One labelled number input for parameter spec `s`, with its meaning, range and error slot. */
@@ -137,7 +146,7 @@ function field(s, values) {
  * (opened when a shared link sets one of them, so nothing it changed is hidden).
  */
 function buildFields(values) {
-  const main = lesson.mainParams;
+  const main = lesson.knobs?.length ? lesson.knobs : null;
   const isMain = (s) => !main || main.includes(s.name);
   const more = specs.filter((s) => !isMain(s));
   const folded = document.createElement('details');
@@ -204,7 +213,7 @@ function showError(message) {
 
 /** The address bar's query for the lesson with `settings`. */
 function addressOf(settings) {
-  return addressFor(new URLSearchParams({ lesson: lesson.id, ...settings }));
+  return addressFor(new URLSearchParams({ lesson: lesson.id, ...settings, ...course.guessSettings() }));
 }
 
 /** Puts the lesson and its settings in the address bar, so the link reproduces them. */
@@ -301,7 +310,7 @@ async function runLesson(onProgress) {
   }
   const form = await readForm();
   if (!form) return null;
-  const report = await runs.call(lesson.runFn, lesson.runArgs(form.params, form.seed), onProgress);
+  const report = await runs.call(lesson.runFn, lesson.runArgs(lesson, form.params, form.seed), onProgress);
   return { report, settings: { ...form.params, seed: String(form.seed) } };
 }
 
@@ -321,12 +330,19 @@ async function run() {
     shownSettings = formSettings();
     $('results').classList.remove('stale');
     $('stale-note').hidden = true;
+    $('results').hidden = false;
     drawCharts(lesson.charts(report));
     lesson.decorate?.($('charts'), report);
     renderTable(lesson.table(report));
     renderMonitoring($('monitoring'), report, report.params?.bucket_ms ?? 1000);
     renderStepLog($('events'), report);
-    $('notice-line').textContent = lesson.notice(report);
+    // The lesson's sentences and claims are the core's (a replay has no lesson run in the core).
+    const evaluation = lesson.kind === 'replay' ? null : JSON.parse(await runs.call('lessonEvaluate', [lesson.id, JSON.stringify(report)]));
+    $('notice-line').textContent = evaluation
+      ? [...evaluation.notice].filter(Boolean).join(' ')
+      : lesson.notice?.(report) ?? '';
+    course.showEvaluation(evaluation);
+    course.annotateVariants();
     for (const b of [$('export-json'), $('export-csv')]) b.disabled = false;
     setStatus('ready', settings.seed ? `done (seed ${settings.seed})` : 'done');
   } catch (e) {
@@ -398,18 +414,15 @@ function linkNotes(query, { invalid, unknown }) {
   ];
 }
 
-async function selectLesson(next, query, notes = []) {
+async function selectLesson(next, query, notes = [], { fromCourse = false } = {}) {
   lesson = next;
   shownSettings = null;
   $('results').classList.remove('stale');
   $('stale-note').hidden = true;
   clearFieldErrors();
-  for (const b of $('lessons').children) {
-    if (b.dataset.lesson === lesson.id) b.setAttribute('aria-current', 'page');
-    else b.removeAttribute('aria-current');
-  }
   $('lesson-title').textContent = lesson.title;
   $('lesson-select').value = lesson.id;
+  course.showLesson(lesson, lessons, { scenarios: scenarioList, pick: pickLesson, tryThis, query });
   // coursepage: each glossary term a button, once per lesson.
   const seen = new Set();
   $('glossary-panel').hidden = true;
@@ -443,13 +456,22 @@ async function selectLesson(next, query, notes = []) {
   if (isReplay) buildReplayFields(lesson.policies, query);
   // The core decodes the link against this lesson's knobs (so the decoder is fuzzed with the rest).
   const knobs = specs.map(({ name, min, max, integer }) => ({ name, min, max, integer }));
-  const link = await runs.call('decodeLink', [query.toString(), knobs, isReplay ? ['policies', 'sizes'] : []]);
+  const link = await runs.call('decodeLink', [query.toString(), knobs, [...(isReplay ? ['policies', 'sizes'] : []), ...course.guessNames(lesson)]]);
   const values = new Map(Object.entries(link.values));
   buildFields(values);
   $('seed').value = values.get('seed') ?? '1';
   showNotice([...notes, ...linkNotes(query, link)].join(' '));
   writeUrl(formSettings());
   checkBudget();
+  // Opened from the course (not from a link): the question comes before the first run, which
+  // starts once the learner has guessed (or pressed Run).
+  if (fromCourse && course.unanswered(lesson)) {
+    lastReport = null;
+    for (const id of ['charts', 'table', 'events']) $(id).replaceChildren();
+    $('results').hidden = true;
+    setStatus('ready', 'Make your guess above, then the run starts (or press Run).');
+    return;
+  }
   await run();
 }
 
@@ -485,6 +507,11 @@ async function main() {
     download(`cachelab-${lesson.id}.json`, 'application/json', JSON.stringify(lastReport, null, 2)));
   $('export-csv').addEventListener('click', () =>
     download(`cachelab-${lesson.id}.csv`, 'text/csv', lesson.csv(lastReport)));
+  // A guess updates the link; the first guess of a lesson not yet run starts its run.
+  $('question').addEventListener('guess', () => {
+    writeUrl(formSettings());
+    if ($('results').hidden && !course.unanswered(lesson) && lesson.kind !== 'console' && lesson.kind !== 'inside') run();
+  });
   $('knobs').addEventListener('submit', (e) => {
     e.preventDefault();
     run();

@@ -882,7 +882,7 @@ mod cli {
             println!();
         }
         match &run.report {
-            course::LessonReport::Scenario(r) => print_report(r),
+            course::LessonReport::Scenario(r) => print_table(r),
             course::LessonReport::Curve(c) => print_curve(c),
         }
         println!();
@@ -920,7 +920,15 @@ mod cli {
         }
     }
 
+    /// A scenario's table and the sentences its course lesson sums a run up with (the core's).
     fn print_report(r: &scenario::Report) {
+        print_table(r);
+        for line in course::notice_for(r).unwrap_or_default() {
+            println!("{line}");
+        }
+    }
+
+    fn print_table(r: &scenario::Report) {
         println!("{} (seed {})", r.scenario, r.seed);
         println!(
             "{:<14} {:>9} {:>9} {:>9} {:>8} {:>8} {:>8} {:>7} {:>7} {:>9} {:>9} {:>9} {:>6} {:>7} {:>6} {:>9}",

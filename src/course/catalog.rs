@@ -9,6 +9,7 @@ use crate::error::{Error, Result};
 const FILES: &[(&str, &str)] = &[
     ("console", include_str!("../../lessons/console.json")),
     ("degradation", include_str!("../../lessons/degradation.json")),
+    ("keys", include_str!("../../lessons/keys.json")),
     ("response-cache", include_str!("../../lessons/response-cache.json")),
     ("consistency", include_str!("../../lessons/consistency.json")),
     ("stampede", include_str!("../../lessons/stampede.json")),
@@ -24,6 +25,7 @@ const FILES: &[(&str, &str)] = &[
     ("inconsistency", include_str!("../../lessons/inconsistency.json")),
     ("tags", include_str!("../../lessons/tags.json")),
     ("ratelimit", include_str!("../../lessons/ratelimit.json")),
+    ("query-cache", include_str!("../../lessons/query-cache.json")),
     ("eviction", include_str!("../../lessons/eviction.json")),
     ("inside", include_str!("../../lessons/inside.json")),
 ];

@@ -586,6 +586,23 @@ impl Template {
     }
 }
 
+impl Template {
+    /// The sentence with every number this report has filled in and `?` for the others (a
+    /// claim's `{a}` and `{b}` included): how a claim that could not be evaluated still reads.
+    fn render_lenient(&self, report: &Value) -> String {
+        self.pieces
+            .iter()
+            .map(|piece| match piece {
+                Piece::Text(t) => t.clone(),
+                Piece::Slot(Slot::Ref(r), fmt) if !r.is_each() => r
+                    .resolve(report)
+                    .map_or_else(|_| "?".to_string(), |x| fmt.show(x)),
+                Piece::Slot(_, _) => "?".to_string(),
+            })
+            .collect()
+    }
+}
+
 impl<'de> Deserialize<'de> for Template {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
         let text = String::deserialize(d)?;
@@ -675,7 +692,7 @@ impl Claim {
                 problem: None,
             },
             Err(e) => ClaimResult {
-                text: self.says.source().to_string(),
+                text: self.says.render_lenient(report),
                 holds: false,
                 expect: self.expect,
                 a: None,
@@ -778,6 +795,7 @@ mod tests {
         .unwrap();
         let result = missing.evaluate(&report());
         assert!(!result.holds && result.problem.is_some());
+        assert_eq!(result.text, "?");
     }
 
     #[test]

@@ -97,3 +97,34 @@ pub fn run(id: &str, overrides: &[(String, String)], seed: u64) -> Result<Lesson
         evaluation,
     })
 }
+
+/// What to notice in a run of a scenario: the notice of the lesson named after it (else of the
+/// first lesson in course order that runs it), with this run's numbers (each sentence whose numbers the run lacks left out). The
+/// CLI prints it under `cachelab run`'s table; the page shows the same sentences of its lesson.
+///
+/// ```
+/// let report = cachelab::scenario::run("avalanche", &[("duration_s".into(), "14".into()),
+///     ("ttl_s".into(), "10".into()), ("rate".into(), "2000".into())], 1).unwrap();
+/// let notice = cachelab::course::notice_for(&report).unwrap();
+/// assert!(notice[0].starts_with("Peak database load"), "{notice:?}");
+/// ```
+pub fn notice_for(report: &scenario::Report) -> Result<Vec<String>> {
+    let runs_it: Vec<Lesson> = lessons()?
+        .into_iter()
+        .filter(|l| l.scenario.as_deref() == Some(report.scenario.as_str()))
+        .collect();
+    // The lesson named after the scenario, else the first that runs it.
+    let Some(lesson) = runs_it
+        .iter()
+        .find(|l| l.id == report.scenario)
+        .or(runs_it.first())
+    else {
+        return Ok(Vec::new());
+    };
+    let value = to_value(report)?;
+    Ok(lesson
+        .notice
+        .iter()
+        .filter_map(|t| t.render(&value, None).ok())
+        .collect())
+}

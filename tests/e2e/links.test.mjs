@@ -38,16 +38,16 @@ test('switching lessons pushes a history entry; Back and Forward keep unrun edit
   await settled(page);
   await page.fill('#p-rate', '123');
   await page.click('#lessons button[data-lesson="avalanche"]');
-  await shows(page, await page.locator('#lessons button[data-lesson="avalanche"]').textContent());
+  await shows(page, await page.locator('#lessons button[data-lesson="avalanche"]').getAttribute('title'));
   await page.fill('#p-keys', '777');
   assert.equal((await query(page)).keys, '777');
   await page.goBack();
   await page.waitForFunction(() => new URLSearchParams(location.search).get('lesson') === 'stampede');
-  await shows(page, await page.locator('#lessons button[data-lesson="stampede"]').textContent());
+  await shows(page, await page.locator('#lessons button[data-lesson="stampede"]').getAttribute('title'));
   assert.equal(await page.inputValue('#p-rate'), '123');
   await page.goForward();
   await page.waitForFunction(() => new URLSearchParams(location.search).get('lesson') === 'avalanche');
-  await shows(page, await page.locator('#lessons button[data-lesson="avalanche"]').textContent());
+  await shows(page, await page.locator('#lessons button[data-lesson="avalanche"]').getAttribute('title'));
   assert.equal(await page.inputValue('#p-keys'), '777');
   assert.deepEqual(errors, []);
 });
@@ -139,13 +139,12 @@ test('table cells keep a number and its unit on one line; legends show no "--"',
   assert.deepEqual(errors, []);
 });
 
-test("at 1366×900 the landing page's first result is seen without scrolling", async () => {
+test("at 1366×900 the landing page, the course's first lesson, shows its question without scrolling", async () => {
   const page = await env.browser.newPage({ viewport: { width: 1366, height: 900 } });
   await page.goto(env.server.url);
-  await settled(page);
-  const bottom = await page.evaluate(() => document.getElementById('notice-line').getBoundingClientRect().bottom);
-  assert.match(await page.locator('#notice-line').textContent(), /serves/);
-  assert.ok(bottom <= 900, `the result sentence ends at ${bottom}px`);
+  await page.locator('#console-input').waitFor({ state: 'visible' });
+  const bottom = await page.evaluate(() => document.getElementById('question').getBoundingClientRect().bottom);
+  assert.ok(bottom <= 900, `the question ends at ${bottom}px`);
   await page.screenshot({ path: join(ROOT, 'target', 'landing-1366x900.png') });
   await page.close();
 });

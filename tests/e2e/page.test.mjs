@@ -10,7 +10,7 @@ import { servedBrowser, open, settled, ROOT } from './harness.mjs';
 const env = servedBrowser();
 
 test('the page loads, runs the core and draws the chart', async () => {
-  const { page, errors } = await open(env.browser, env.server.url);
+  const { page, errors } = await open(env.browser, `${env.server.url}?lesson=capacity`);
   await settled(page);
   assert.equal(await page.evaluate(() => document.body.dataset.state), 'ready');
   // uPlot draws onto a canvas; the table lists one row per capacity.
@@ -34,7 +34,7 @@ test('the numbers on the page equal the native CLI for the same parameters and s
 });
 
 test('changing a knob and pressing Run re-runs with the new value', async () => {
-  const { page, errors } = await open(env.browser, env.server.url);
+  const { page, errors } = await open(env.browser, `${env.server.url}?lesson=capacity`);
   await settled(page);
   const before = await page.evaluate(() => window.cachelabLastReport.points.at(-1).hits);
   await page.fill('#p-skew', '0.2');
@@ -46,7 +46,7 @@ test('changing a knob and pressing Run re-runs with the new value', async () => 
 });
 
 test('an out-of-range value shows the core message beside the field and the page keeps working', async () => {
-  const { page, errors } = await open(env.browser, env.server.url);
+  const { page, errors } = await open(env.browser, `${env.server.url}?lesson=capacity`);
   await settled(page);
   await page.fill('#p-keys', '0');
   await page.click('#run');
@@ -67,7 +67,7 @@ test('a link with an unknown lesson falls back to the defaults with a notice', a
 });
 
 test('a long run shows progress and Cancel stops it; the page keeps working', async () => {
-  const { page, errors } = await open(env.browser, env.server.url);
+  const { page, errors } = await open(env.browser, `${env.server.url}?lesson=capacity`);
   await settled(page);
   await page.fill('#p-keys', '1000000');
   await page.fill('#p-requests', '10000000');
@@ -128,7 +128,8 @@ test('a link with malformed values falls back to the defaults with a notice', as
   const notice = await page.locator('#notice').textContent();
   for (const name of ['keys', 'skew', 'points', 'seed']) assert.match(notice, new RegExp(name));
   const report = await page.evaluate(() => window.cachelabLastReport);
-  assert.deepEqual([report.params.keys, report.params.requests, report.seed], [10000, 5000, 1]);
+  // keys falls back to the lesson's default (lessons/capacity.json), not the curve's own.
+  assert.deepEqual([report.params.keys, report.params.requests, report.seed], [4096, 5000, 1]);
   assert.deepEqual(errors, []);
 });
 

@@ -58,8 +58,10 @@ test('dist/ is self-contained: hashed module and wasm, precompressed copies, rel
   // guard caught its growth to 590 KB when the console (116 commands), policy stepping, the zstd
   // reader, miss-ratio curves and trace analysis were merged; issue 21's target is 250 KB, so the
   // guard stands just above today's size until the module is split or slimmed (see the README).
+  // It caught the course (issue 16) too: the lesson files (67 KB of JSON) and their serde parser
+  // took the module from about 595 KB to 647 KB gzipped.
   const gz = gzipSync(readFileSync(wasm), { level: 9 }).length;
-  assert.ok(gz <= 600_000, `the gzipped module is ${gz} bytes, above 600,000`);
+  assert.ok(gz <= 660_000, `the gzipped module is ${gz} bytes, above 660,000`);
   for (const f of files(DIST).filter((f) => /\.(html|js|css)$/.test(f))) {
     const text = readFileSync(f, 'utf8');
     assert.doesNotMatch(text, /node_modules\/|\btarget\/|(src|href)="\//, `${relative(DIST, f)} refers outside the site or by absolute path`);

@@ -1,0 +1,114 @@
+// The course on the page (issue 16): every lesson of `cachelab lessons --json`, in its order,
+// shows its chapter section, where the learner is, previous/next, every variant's description
+// from `cachelab scenarios --json`, its "try this" buttons (each runs and changes the result), its
+// question (the guess kept beside the answer), and its claims as held / not held, with no
+// console error. Screenshots of every lesson land in target/course-ID.png.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { servedBrowser, open, settled, ROOT } from './harness.mjs';
+
+const env = servedBrowser();
+const cli = (...args) => JSON.parse(execFileSync('cargo', ['run', '--quiet', '--', ...args, '--json'], { cwd: ROOT }));
+const LESSONS = cli('lessons');
+const SCENARIOS = cli('scenarios');
+mkdirSync(join(ROOT, 'target'), { recursive: true });
+
+const report = (page) => page.evaluate(() => JSON.stringify(window.cachelabLastReport ?? null));
+
+test('the navigation lists every lesson in course order, grouped by part', async () => {
+  const { page, errors } = await open(env.browser, env.server.url);
+  await settled(page);
+  const ids = await page.evaluate(() => [...document.querySelectorAll('#lessons button[data-lesson]')].map((b) => b.dataset.lesson));
+  assert.deepEqual(ids, LESSONS.map((l) => l.id));
+  const parts = await page.evaluate(() => [...document.querySelectorAll('#lessons .part-title')].map((p) => p.textContent));
+  assert.deepEqual(parts, [...new Set(LESSONS.map((l) => l.part))].map((p, i) => `${i + 1}. ${p}`));
+  // The course opens on its first lesson.
+  assert.equal(await page.locator('#lesson-title').textContent(), LESSONS[0].title);
+  assert.deepEqual(errors, []);
+});
+
+LESSONS.forEach((lesson, at) => {
+  test(`lesson ${lesson.id}: chapter, place, previous/next, variants, try this, question, claims`, async () => {
+    const { page, errors } = await open(env.browser, `${env.server.url}?lesson=${lesson.id}`);
+    await settled(page);
+    assert.equal(await page.evaluate(() => document.body.dataset.state), 'ready', await page.locator('#status').textContent());
+    assert.equal(await page.locator('#lesson-title').textContent(), lesson.title);
+    assert.equal(await page.locator('#lesson-chapter').textContent(), `In the chapter: ${lesson.chapter}`);
+    assert.match(await page.locator('#course-where').textContent(), new RegExp(`^Lesson ${at + 1} of ${LESSONS.length} `));
+    assert.equal(await page.locator('#lessons button[aria-current="page"]').getAttribute('data-lesson'), lesson.id);
+    // Previous and next, where they exist.
+    const prev = LESSONS[at - 1];
+    const next = LESSONS[at + 1];
+    assert.equal(await page.locator('#prevnext button.prevnext-prev').count(), prev ? 1 : 0);
+    assert.equal(await page.locator('#prevnext button.prevnext-next').count(), next ? 1 : 0);
+    if (next) assert.match(await page.locator('#prevnext button.prevnext-next').textContent(), new RegExp(next.title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
+
+    // Every question is asked; a guess is kept beside the answer read from the run.
+    const asks = await page.locator('#question .ask').allTextContents();
+    assert.deepEqual(asks, lesson.questions.map((q) => `Predict: ${q.ask}`));
+
+    const runs = lesson.kind === 'scenario' || lesson.kind === 'curve';
+    if (lesson.kind === 'scenario') {
+      const meta = SCENARIOS.find((s) => s.name === lesson.scenario);
+      const shown = lesson.variants?.length ? meta.variants.filter((v) => lesson.variants.includes(v.name)) : meta.variants;
+      const table = await page.locator('#table').textContent();
+      const legends = await page.locator('#charts .u-legend').allTextContents();
+      for (const v of shown) {
+        assert.ok(table.includes(v.about), `${lesson.id}: the table describes ${v.name}`);
+        // A chart whose series are the variants describes each in its legend (layers charts the
+        // tiers of one variant instead).
+        if (legends.some((l) => l.includes(v.name))) assert.ok(legends.some((l) => l.includes(v.about)), `${lesson.id}: a legend describes ${v.name}`);
+      }
+    }
+    if (runs) {
+      // The claims, as held / not held: at the lesson's defaults (seed 1) every claim the lesson
+      // states as a fact holds, in the browser's core as in the native one.
+      const claims = await page.locator('#claims li').evaluateAll((lis) => lis.map((li) => li.className));
+      assert.equal(claims.length, lesson.claims.length);
+      lesson.claims.forEach((c, i) => {
+        if (c.expect === 'always') assert.equal(claims[i], 'held', `${lesson.id}: claim ${i}: ${c.says}`);
+      });
+      assert.match(await page.locator('#notice-line').textContent(), /\d/);
+    }
+    const first = page.locator('#question .choices').first().locator('button').first();
+    const choice = await first.getAttribute('data-choice');
+    await first.click();
+    assert.equal(await first.getAttribute('aria-pressed'), 'true');
+    assert.match(await page.locator('#answer-0').textContent(), new RegExp(`^Your guess: ${choice.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.`));
+    if (runs) assert.match(await page.locator('#answer-0').textContent(), /The run: /);
+    assert.equal(new URL(page.url()).searchParams.get('guess0'), choice, 'the guess is in the address bar');
+    await page.screenshot({ path: join(ROOT, 'target', `course-${lesson.id}.png`), fullPage: true });
+
+    // Each "try this" sets its parameters, runs, and changes the result.
+    const tries = await page.locator('#experiments button.try').count();
+    assert.equal(tries, lesson.experiments.length);
+    for (const [i, e] of lesson.experiments.entries()) {
+      const before = await report(page);
+      await page.click(`#experiments button[data-experiment="${i}"]`);
+      await page.waitForFunction((b) => JSON.stringify(window.cachelabLastReport ?? null) !== b && document.body.dataset.state !== 'running', before, { timeout: 60_000 });
+      await settled(page);
+      assert.equal(await page.evaluate(() => document.body.dataset.state), 'ready', `${lesson.id}: ${e.label}`);
+      const params = await page.evaluate(() => window.cachelabLastReport.params);
+      for (const [k, v] of Object.entries(e.set)) assert.equal(params[k], v, `${lesson.id}: ${e.label} sets ${k}`);
+    }
+    assert.deepEqual(errors, []);
+  });
+});
+
+test('opened from the course, a lesson asks its question before its first run', async () => {
+  const { page, errors } = await open(env.browser, `${env.server.url}?lesson=stampede&duration_s=6`);
+  await settled(page);
+  await page.click('#prevnext button.prevnext-next');
+  const next = LESSONS[LESSONS.findIndex((l) => l.id === 'stampede') + 1];
+  await page.waitForFunction((t) => document.getElementById('lesson-title').textContent === t, next.title);
+  await settled(page);
+  assert.equal(await page.locator('#results').isHidden(), true, 'no result before the guess');
+  assert.match(await page.locator('#answer-0').textContent(), /Pick your guess/);
+  await page.locator('#question .choices').first().locator('button').first().click();
+  await page.waitForFunction(() => window.cachelabLastReport && document.body.dataset.state === 'ready' && !document.getElementById('results').hidden, null, { timeout: 60_000 });
+  assert.match(await page.locator('#answer-0').textContent(), /The run: /);
+  assert.deepEqual(errors, []);
+});
