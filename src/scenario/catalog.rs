@@ -1,7 +1,7 @@
-//! The registry of scenarios: one line per scenario in [`scenarios`], in the order the faces
-//! list them, and one line per scenario that has numbers of its own in [`Section`]. Each
-//! scenario lives in its own module and follows the contract of `contract.rs`; nothing else
-//! names it.
+//! The registry of scenarios: one line per scenario in `catalogue!` (which declares [`scenarios`]
+//! and [`listing`]), in the order the faces list them, and one line per scenario that has numbers
+//! of its own in [`Section`]. Each scenario lives in its own module and follows the contract of
+//! `contract.rs`; nothing else names it.
 
 use super::contract::Scenario;
 use super::{consistency, multilayer, ratelimit, response_cache, schema_deploy, tags};
@@ -74,19 +74,32 @@ sections! {
     Tags(tags::TagsReport),
 }
 
-/// Every scenario, in the order the faces list them.
-pub fn scenarios() -> Vec<Scenario> {
-    vec![
-        Scenario::of::<super::stampede::Stampede>(),
-        Scenario::of::<super::avalanche::Avalanche>(),
-        Scenario::of::<super::penetration::Penetration>(),
-        Scenario::of::<super::schema_deploy::SchemaDeploy>(),
-        Scenario::of::<super::consistency::Consistency>(),
-        Scenario::of::<super::multilayer::MultiLayer>(),
-        Scenario::of::<super::response_cache::ResponseCache>(),
-        Scenario::of::<super::ratelimit::RateLimit>(),
-        Scenario::of::<super::tags::TaggedPages>(),
-    ]
+/// Declares [`scenarios`] and [`listing`] from one list of the scenario types.
+macro_rules! catalogue {
+    ($($scenario:ty,)+) => {
+        /// Every scenario, in the order the faces list them.
+        pub fn scenarios() -> Vec<Scenario> {
+            vec![$(Scenario::of::<$scenario>(),)+]
+        }
+
+        /// The same list without the means to run a scenario (names, parameters, variants):
+        /// what the page needs before its first lesson, without linking every scenario's code.
+        pub fn listing() -> Vec<Scenario<()>> {
+            vec![$(Scenario::listing::<$scenario>(),)+]
+        }
+    };
+}
+
+catalogue! {
+    super::stampede::Stampede,
+    super::avalanche::Avalanche,
+    super::penetration::Penetration,
+    super::schema_deploy::SchemaDeploy,
+    super::consistency::Consistency,
+    super::multilayer::MultiLayer,
+    super::response_cache::ResponseCache,
+    super::ratelimit::RateLimit,
+    super::tags::TaggedPages,
 }
 
 /// The scenario called `name`.
@@ -99,4 +112,16 @@ pub fn find(name: &str) -> Result<Scenario> {
             name: name.to_string(),
             known: scenarios().iter().map(|s| s.name.to_string()).collect(),
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_listing_is_the_catalogue_without_its_runners() {
+        let listed = serde_json::to_string(&listing()).unwrap();
+        assert_eq!(listed, serde_json::to_string(&scenarios()).unwrap());
+        assert_eq!(listing().len(), scenarios().len());
+    }
 }
