@@ -1,6 +1,16 @@
 //! The JavaScript face: thin `#[wasm_bindgen]` wrappers that validate, call the core and convert
 //! results with serde. No logic lives here, and nothing here may panic: every export returns
 //! `Result<_, JsError>` with the core's message.
+//!
+//! The page loads the core as several wasm modules, one build of this crate per cargo feature
+//! (scripts/wasm.sh; the worker imports a module the first time a call needs one of its names):
+//! `wasm-basics` (the first lesson, and the lists and checks the page asks for at start; keep it
+//! small), `wasm-scenarios` (scenario runs), `wasm-console` (the Redis console), `wasm-traces`
+//! (trace replay, curves, analysis, stepping) and `wasm-bench` (the benchmark page only). Every
+//! export carries `#[cfg(feature = "wasm-…")]` for the module it belongs in: the one its lesson
+//! opens with (a helper shared by several takes `cfg(any(…))`). An export without one lands in
+//! every module, which is only right for the panic plumbing below. `cargo test` builds them all
+//! (the default features).
 
 #[cfg(feature = "wasm-basics")]
 use crate::policy::POLICY_NAMES;
