@@ -1,12 +1,9 @@
 # cachelab's two commands. Each installs what it needs first, so a fresh machine needs nothing else.
-#   make play   build the wasm module and serve the playground on http://127.0.0.1:$(PORT)/
+#   make play   build the wasm modules and serve the playground on http://127.0.0.1:$(PORT)/
 #   make test   every suite: fmt, clippy, native, wasm (Node, Chromium, Firefox), the page, Redis
 #   make site   the playground as a static site in dist/, ready to publish (see the README)
 
 PORT ?= 8000
-# Where cargo builds: $CARGO_TARGET_DIR, a config's build.target-dir or ./target. Cargo knows;
-# asked only by the recipes that need it.
-TARGET_DIR = $(shell cargo metadata --format-version 1 --no-deps | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
 
 .PHONY: play test wasm site setup bench clean
 
@@ -19,11 +16,11 @@ test:
 setup:
 	scripts/setup.sh play
 
-# The page's module: a release build of the library, bound for ES-module use under www/pkg and
-# shrunk by wasm-opt (scripts/wasm.sh). The tests and the site use this same optimised module.
+# The page's modules: release builds of the library, one per group of exports (a cargo feature),
+# bound for ES-module use under www/pkg and shrunk by wasm-opt (scripts/wasm.sh, which asks cargo
+# where it built, so CARGO_TARGET_DIR is honoured). The tests and the site use these same modules.
 wasm: setup
-	cargo build --lib --release --target wasm32-unknown-unknown
-	scripts/wasm.sh "$(TARGET_DIR)/wasm32-unknown-unknown/release/cachelab.wasm"
+	scripts/wasm.sh
 
 # The published site: dist/, self-contained, content-hashed, precompressed, offline-capable.
 site: wasm
@@ -32,6 +29,7 @@ site: wasm
 # Benchmarks: natively and in headless Chromium, side by side, with the wasm/native ratio; then
 # the built site's load times.
 bench: site
+	scripts/wasm.sh bench
 	node tests/e2e/bench.mjs
 
 clean:

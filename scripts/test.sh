@@ -54,8 +54,8 @@ suite "wasm tests: Node and Chromium" \
 suite "wasm tests: Firefox" \
   env -u CHROMEDRIVER GECKODRIVER="$(command -v geckodriver)" WASM_BINDGEN_TEST_TIMEOUT=120 \
   cargo test --target wasm32-unknown-unknown --test web
-# One release build serves the page tests and the published site: `make site` runs `make wasm`
-# (cargo, wasm-bindgen, wasm-opt) and packs dist/ from its module.
+# One set of release builds serves the page tests and the published site: `make site` runs `make
+# wasm` (cargo once per page module, wasm-bindgen, wasm-opt) and packs dist/ from those modules.
 suite "page build (release wasm, wasm-opt) and the site in dist/" make --no-print-directory site
 suite "page and site in Chromium (Playwright)" node --test tests/e2e/
 suite "site smoke set in Firefox (WebDriver)" \

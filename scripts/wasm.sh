@@ -1,30 +1,70 @@
 #!/usr/bin/env bash
-# Turns cargo's release wasm into the page's module under www/pkg: wasm-bindgen's ES-module glue,
-# then wasm-opt (binaryen from npm, the version package-lock.json pins) for a smaller and faster
-# module. The tests, `make play` and `make site` all use this one optimised module, so an
-# optimiser bug shows up in the goldens (tests/e2e/site.test.mjs) instead of in a learner's tab.
+# Builds the page's wasm modules under www/pkg. One crate, built once per module with the cargo
+# feature that selects its exports in src/wasm.rs (`wasm-basics` → www/pkg/basics.js and
+# basics_bg.wasm, …), so that the page loads only what a lesson needs: a learner's first lesson
+# loads `basics`, and the scenarios, the console and the trace tools come when their lessons open.
+# Each module is a release build, wasm-bindgen's ES-module glue, then wasm-opt (binaryen from npm,
+# the version package-lock.json pins) for a smaller and faster module. The tests, `make play` and
+# `make site` all use these optimised modules, so an optimiser bug shows up in the goldens
+# (tests/e2e/site.test.mjs) instead of in a learner's tab.
+# Last it writes www/pkg/modules.js, the list the worker (www/worker.js) loads them from: each
+# module's name, the names it exports, and how to import it.
 # A module already built from the same input, tools and flags is left alone (seconds saved on
-# every `make play`).
-#   scripts/wasm.sh PATH/TO/cachelab.wasm
+# every `make play`); cargo says where it wrote each build (CARGO_TARGET_DIR or not).
+#   scripts/wasm.sh            the page's modules
+#   scripts/wasm.sh bench      the benchmark page's module (www/bench.html, `make bench`)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-src=${1:?usage: scripts/wasm.sh PATH/TO/cachelab.wasm}
-[ -f "$src" ] || { echo "scripts/wasm.sh: $src does not exist (did cargo build to another target dir?)" >&2; exit 1; }
+# In the order the worker prefers them when two export the same name: a name without a cfg
+# feature in src/wasm.rs is in every module.
+PAGE_MODULES=(basics scenarios console traces)
+if [ $# -gt 0 ]; then modules=("$@"); else modules=("${PAGE_MODULES[@]}"); fi
+
 out=www/pkg
+mkdir -p "$out"
 # The features Rust's wasm32 target enables by default; wasm-opt must accept them all.
 opt_flags=(-Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext
            --enable-mutable-globals --enable-reference-types --enable-multivalue)
 wasm_opt=node_modules/.bin/wasm-opt
+tools="$(wasm-bindgen --version) $("$wasm_opt" --version) ${opt_flags[*]}"
 
-stamp="$(sha256sum "$src" | cut -d' ' -f1) $(wasm-bindgen --version) $("$wasm_opt" --version) ${opt_flags[*]}"
-if [ -f "$out/cachelab_bg.wasm" ] && [ "$(cat "$out/.built-from" 2>/dev/null)" = "$stamp" ]; then
-  echo "www/pkg is up to date"
-  exit 0
-fi
-rm -f "$out/.built-from"
-wasm-bindgen --target web --no-typescript --out-dir "$out" "$src"
-before=$(stat -c %s "$out/cachelab_bg.wasm")
-"$wasm_opt" "${opt_flags[@]}" "$out/cachelab_bg.wasm" -o "$out/cachelab_bg.wasm"
-echo "wasm-opt: $before -> $(stat -c %s "$out/cachelab_bg.wasm") bytes"
-echo "$stamp" > "$out/.built-from"
+for m in "${modules[@]}"; do
+  # The .wasm cargo linked for this feature (it keeps one per feature set, so switching between
+  # modules rebuilds nothing that did not change).
+  src=$(cargo build --lib --release --target wasm32-unknown-unknown --no-default-features \
+          --features "wasm-$m" --message-format=json-render-diagnostics |
+        node -e '
+          let wasm = "";
+          for (const line of require("fs").readFileSync(0, "utf8").split("\n")) {
+            if (!line) continue;
+            const m = JSON.parse(line);
+            if (m.reason === "compiler-artifact" && m.target.name === "cachelab") wasm = m.filenames.find((f) => f.endsWith(".wasm")) ?? "";
+          }
+          if (!wasm) process.exit(1);
+          console.log(wasm);')
+  stamp="$(sha256sum "$src" | cut -d' ' -f1) $tools"
+  if [ -f "$out/${m}_bg.wasm" ] && [ "$(cat "$out/.$m.built-from" 2>/dev/null)" = "$stamp" ]; then
+    echo "www/pkg/$m is up to date"
+    continue
+  fi
+  rm -f "$out/.$m.built-from"
+  wasm-bindgen --target web --no-typescript --out-dir "$out" --out-name "$m" "$src"
+  before=$(stat -c %s "$out/${m}_bg.wasm")
+  "$wasm_opt" "${opt_flags[@]}" "$out/${m}_bg.wasm" -o "$out/${m}_bg.wasm"
+  echo "www/pkg/$m: wasm-opt $before -> $(stat -c %s "$out/${m}_bg.wasm") bytes"
+  echo "$stamp" > "$out/.$m.built-from"
+done
+
+[ $# -gt 0 ] && exit 0
+{
+  echo "// Written by scripts/wasm.sh: the page's wasm modules in the order the worker prefers them,"
+  echo "// each with the names it exports (see src/wasm.rs) and a literal import, which scripts/site.mjs"
+  echo "// follows to hash and ship the module."
+  echo "export const MODULES = ["
+  for m in "${PAGE_MODULES[@]}"; do
+    names=$(grep -oP '^export (function|class) \K\w+' "$out/$m.js" | sed "s/.*/'&'/" | paste -sd, | sed 's/,/, /g')
+    echo "  { name: '$m', exports: [$names], load: () => import('./$m.js') },"
+  done
+  echo "];"
+} > "$out/modules.js"

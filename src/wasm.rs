@@ -1,10 +1,24 @@
 //! The JavaScript face: thin `#[wasm_bindgen]` wrappers that validate, call the core and convert
 //! results with serde. No logic lives here, and nothing here may panic: every export returns
 //! `Result<_, JsError>` with the core's message.
+//!
+//! The page loads the core as several wasm modules, one build of this crate per cargo feature
+//! (scripts/wasm.sh; the worker imports a module the first time a call needs one of its names):
+//! `wasm-basics` (the first lesson, and the lists and checks the page asks for at start; keep it
+//! small), `wasm-scenarios` (scenario runs), `wasm-console` (the Redis console), `wasm-traces`
+//! (trace replay, curves, analysis, stepping) and `wasm-bench` (the benchmark page only). Every
+//! export carries `#[cfg(feature = "wasm-…")]` for the module it belongs in: the one its lesson
+//! opens with (a helper shared by several takes `cfg(any(…))`). An export without one lands in
+//! every module, which is only right for the panic plumbing below. `cargo test` builds them all
+//! (the default features).
 
-use crate::policy::{mrc, sweep};
-use crate::policy::{replay, POLICY_NAMES};
+#[cfg(feature = "wasm-basics")]
+use crate::policy::POLICY_NAMES;
+#[cfg(feature = "wasm-traces")]
+use crate::policy::{mrc, replay, sweep};
+#[cfg(feature = "wasm-basics")]
 use crate::scenario::{l1_curve, ParamSpec};
+#[cfg(feature = "wasm-traces")]
 use crate::workload::{CsvOptions, ReadOptions, TraceFormat};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
@@ -50,10 +64,17 @@ fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
 }
 
 /// The core's error as a JS error with the same message.
+#[cfg(any(
+    feature = "wasm-basics",
+    feature = "wasm-scenarios",
+    feature = "wasm-traces",
+    feature = "wasm-bench"
+))]
 fn core_error(e: crate::Error) -> JsError {
     JsError::new(&e.to_string())
 }
 
+#[cfg(any(feature = "wasm-basics", feature = "wasm-scenarios"))]
 /// Reads `{name: value}` from JS into the core's `(name, text)` pairs.
 fn read_params(params: JsValue) -> Result<Vec<(String, String)>, JsError> {
     if params.is_undefined() || params.is_null() {
@@ -74,12 +95,14 @@ fn read_params(params: JsValue) -> Result<Vec<(String, String)>, JsError> {
         .collect())
 }
 
+#[cfg(feature = "wasm-basics")]
 /// The parameters of the L1 capacity curve: name, meaning, unit, default and range of each.
 #[wasm_bindgen(js_name = l1CurveParams)]
 pub fn l1_curve_params() -> Result<JsValue, JsError> {
     to_js::<[ParamSpec; 4]>(&l1_curve::PARAMS)
 }
 
+#[cfg(feature = "wasm-basics")]
 /// Runs the L1 capacity curve with `params` (`{keys, skew, requests, points}`, any subset) and
 /// `seed`; returns `{seed, params, points: [{capacity, hits, misses, hit_ratio}]}`.
 #[wasm_bindgen(js_name = l1Curve)]
@@ -88,11 +111,13 @@ pub fn l1_curve(params: JsValue, seed: u64) -> Result<JsValue, JsError> {
     to_js(&curve)
 }
 
+#[cfg(feature = "wasm-basics")]
 /// The capacity curve as a stepped run: the page's worker calls `step()` until it returns 1,
 /// posting the progress after each step, then `finish()` for the same object `l1Curve` returns.
 #[wasm_bindgen]
 pub struct L1CurveRun(Option<l1_curve::CurveRun>);
 
+#[cfg(feature = "wasm-basics")]
 /// Starts a stepped capacity curve (see [`L1CurveRun`]).
 #[wasm_bindgen(js_name = l1CurveStart)]
 pub fn l1_curve_start(params: JsValue, seed: u64) -> Result<L1CurveRun, JsError> {
@@ -101,6 +126,7 @@ pub fn l1_curve_start(params: JsValue, seed: u64) -> Result<L1CurveRun, JsError>
     Ok(L1CurveRun(Some(run)))
 }
 
+#[cfg(feature = "wasm-basics")]
 #[wasm_bindgen]
 impl L1CurveRun {
     /// Computes the next capacity; returns the share done, 1 when complete.
@@ -118,6 +144,7 @@ impl L1CurveRun {
     }
 }
 
+#[cfg(feature = "wasm-basics")]
 /// The same curve as JSON text, for comparing byte for byte with the native CLI.
 #[wasm_bindgen(js_name = l1CurveJson)]
 pub fn l1_curve_json(params: JsValue, seed: u64) -> Result<String, JsError> {
@@ -126,15 +153,17 @@ pub fn l1_curve_json(params: JsValue, seed: u64) -> Result<String, JsError> {
     serde_json::to_string(&curve).map_err(|e| JsError::new(&e.to_string()))
 }
 
+#[cfg(feature = "wasm-basics")]
 /// The scenarios (`stampede`, `avalanche`, `penetration`, `response-cache`, `ratelimit`): for
 /// each its name, what it shows, its variants and its parameters (name, meaning, unit, default,
 /// range) for the page's form.
 #[wasm_bindgen(js_name = scenarios)]
 pub fn scenarios() -> Result<JsValue, JsError> {
-    to_js(&crate::scenario::scenarios())
+    to_js(&crate::scenario::listing())
 }
 
 /// The glossary: `[{id, term, forms, definition}]`, for the page's term buttons.
+#[cfg(feature = "wasm-basics")]
 #[wasm_bindgen]
 pub fn glossary() -> Result<JsValue, JsError> {
     to_js(&crate::glossary::GLOSSARY)
@@ -145,6 +174,7 @@ pub fn glossary() -> Result<JsValue, JsError> {
 /// knobs, text, notice, sketches, differs, experiments, questions and claims. JSON text rather
 /// than a JS object: serde_json's own serialiser is in the module already, so the course adds
 /// no converter of its own to the module's size.
+#[cfg(feature = "wasm-basics")]
 #[wasm_bindgen]
 pub fn lessons() -> Result<String, JsError> {
     let all = crate::course::lessons().map_err(core_error)?;
@@ -153,7 +183,8 @@ pub fn lessons() -> Result<String, JsError> {
 
 /// What lesson `id` makes of a run's report (`report`: the report as JSON text), as JSON text:
 /// `{notice: [..], claims: [{text, holds, expect, a, b, problem?}], answers: [{ask, choices,
-/// answer, reveal}]}`.
+/// answer, reveal}]}`. In the first module with the lessons: the course's parser is there already.
+#[cfg(feature = "wasm-basics")]
 #[wasm_bindgen(js_name = lessonEvaluate)]
 pub fn lesson_evaluate(id: &str, report: &str) -> Result<String, JsError> {
     let lesson = crate::course::find(id).map_err(core_error)?;
@@ -162,6 +193,7 @@ pub fn lesson_evaluate(id: &str, report: &str) -> Result<String, JsError> {
     serde_json::to_string(&lesson.evaluate(&report)).map_err(|e| JsError::new(&e.to_string()))
 }
 
+#[cfg(feature = "wasm-scenarios")]
 /// The variant names of a comma-separated list (`"lock,none"`); none or empty means all.
 fn read_variants(variants: Option<String>) -> Vec<String> {
     variants
@@ -173,6 +205,7 @@ fn read_variants(variants: Option<String>) -> Vec<String> {
         .collect()
 }
 
+#[cfg(feature = "wasm-scenarios")]
 /// Runs scenario `name` with `params` (`{name: value}`, any subset) and `seed`, and only the
 /// `variants` named (`"lock,none"`; all if omitted); returns the report `{scenario, seed,
 /// params, variants: [{name, summary, series, ...}]}`. An unknown variant is an error that
@@ -190,6 +223,7 @@ pub fn run_scenario(
     to_js(&report)
 }
 
+#[cfg(feature = "wasm-scenarios")]
 /// The same report as JSON text, byte for byte what `cachelab run NAME --json` prints.
 #[wasm_bindgen(js_name = runScenarioJson)]
 pub fn run_scenario_json(
@@ -204,6 +238,7 @@ pub fn run_scenario_json(
     serde_json::to_string(&report).map_err(|e| JsError::new(&e.to_string()))
 }
 
+#[cfg(feature = "wasm-bench")]
 /// A benchmark case as the bench page lists it.
 #[derive(Serialize)]
 struct BenchCaseInfo {
@@ -213,8 +248,8 @@ struct BenchCaseInfo {
     default_ops: u64,
 }
 
-/// The benchmark cases (see `cachelab::bench`), baselines first in each group.
 /// The functions of the `keys` lesson: `[{name, signature, returns}]`.
+#[cfg(feature = "wasm-scenarios")]
 #[wasm_bindgen(js_name = keyFunctions)]
 pub fn key_functions() -> Result<JsValue, JsError> {
     to_js(&crate::manager::function_list())
@@ -223,11 +258,14 @@ pub fn key_functions() -> Result<JsValue, JsError> {
 /// The cache keys of a call typed as Python writes it (`get_products('books', limit=10)`) under
 /// each scheme, the short digest keeping `short_hex` hex digits: `{signature, call, keys:
 /// [{scheme, key, hashed, digest_bits, birthday_bound}]}` (what `cachelab key` prints).
+#[cfg(feature = "wasm-scenarios")]
 #[wasm_bindgen(js_name = callKeysText)]
 pub fn call_keys_text(text: &str, short_hex: f64) -> Result<JsValue, JsError> {
     to_js(&crate::manager::call_keys_text(text, short_hex).map_err(core_error)?)
 }
 
+/// The benchmark cases (see `cachelab::bench`), baselines first in each group.
+#[cfg(feature = "wasm-bench")]
 #[wasm_bindgen(js_name = benchCases)]
 pub fn bench_cases() -> Result<JsValue, JsError> {
     let cases: Vec<BenchCaseInfo> = crate::bench::cases()
@@ -242,6 +280,7 @@ pub fn bench_cases() -> Result<JsValue, JsError> {
     to_js(&cases)
 }
 
+#[cfg(feature = "wasm-bench")]
 /// Makes the policy cases replay the trace in `bytes` (named `name`, whose extension tells the
 /// format) instead of the synthetic stand-in; returns `[requests, unique keys]`. Call it before
 /// the first policy case runs, as the native bench does with `--policy-trace`.
@@ -251,6 +290,7 @@ pub fn bench_use_trace(name: &str, bytes: &[u8]) -> Result<Vec<u64>, JsError> {
     Ok(vec![requests, unique])
 }
 
+#[cfg(feature = "wasm-bench")]
 /// Runs benchmark case `name` for `ops` units of work and returns its checksum; the page times
 /// the call with `performance.now()`.
 #[wasm_bindgen(js_name = benchRun)]
@@ -266,11 +306,13 @@ pub fn bench_run(name: &str, ops: u64) -> Result<u64, JsError> {
     Ok((case.run)(ops))
 }
 
+#[cfg(feature = "wasm-scenarios")]
 /// A scenario as a stepped run (one variant per step): the page's worker calls `step()` until it
 /// returns 1, then `finish()` for the report.
 #[wasm_bindgen]
 pub struct ScenarioRunHandle(Option<crate::scenario::ScenarioRun>);
 
+#[cfg(feature = "wasm-scenarios")]
 /// Starts scenario `name` with `params` (`{name: value}`, any subset) and `seed`, for the
 /// `variants` named (`"lock,none"`; all if omitted).
 #[wasm_bindgen(js_name = scenarioStart)]
@@ -290,6 +332,7 @@ pub fn scenario_start(
     Ok(ScenarioRunHandle(Some(run)))
 }
 
+#[cfg(feature = "wasm-scenarios")]
 #[wasm_bindgen]
 impl ScenarioRunHandle {
     /// Runs the next variant; returns the share done, 1 when complete.
@@ -310,6 +353,7 @@ impl ScenarioRunHandle {
     }
 }
 
+#[cfg(feature = "wasm-traces")]
 /// A trace handed over by the page: CSV or text as a string, any format as a `Uint8Array`, at most
 /// [`replay::MAX_IN_MEMORY_TRACE_BYTES`].
 fn trace_bytes(data: JsValue) -> Result<Vec<u8>, JsError> {
@@ -327,6 +371,7 @@ fn trace_bytes(data: JsValue) -> Result<Vec<u8>, JsError> {
     }
 }
 
+#[cfg(feature = "wasm-traces")]
 /// `format` as the page names it (`csv`, `oracle`, `text`), or `None`/`"auto"`: from the first
 /// bytes (zstd compression is always recognised by them).
 fn trace_options(format: Option<String>) -> Result<ReadOptions, JsError> {
@@ -340,6 +385,7 @@ fn trace_options(format: Option<String>) -> Result<ReadOptions, JsError> {
     })
 }
 
+#[cfg(feature = "wasm-traces")]
 /// LRU's exact miss-ratio curve of a trace (stack distances, object mode): `{requests,
 /// unique_keys, curve: [{capacity, unit, miss_ratio}] at up to 200 capacities from 1 object to
 /// all the keys}`. `data` and `format` as for `replayTrace`.
@@ -363,6 +409,7 @@ pub fn lru_curve(data: JsValue, format: Option<String>) -> Result<JsValue, JsErr
     to_js(&report)
 }
 
+#[cfg(feature = "wasm-traces")]
 /// What a trace is made of (`cachelab analyze`'s JSON). `data` and `format` as for
 /// `replayTrace`.
 #[wasm_bindgen(js_name = analyzeTrace)]
@@ -373,12 +420,14 @@ pub fn analyze_trace(data: JsValue, format: Option<String>) -> Result<JsValue, J
     to_js(&crate::workload::analyze::analyze("local trace", &trace))
 }
 
+#[cfg(feature = "wasm-basics")]
 /// The eviction policies `replayTrace` knows, by name.
 #[wasm_bindgen]
 pub fn policies() -> Result<JsValue, JsError> {
     to_js(&POLICY_NAMES)
 }
 
+#[cfg(feature = "wasm-traces")]
 /// Replays a trace (CSV text as a string, or the file's bytes as a `Uint8Array`) through
 /// `policies` (`"lru,sieve"`, or `"all"`) at `sizes` (`"0.01,0.05"`, `"5000"`, `"64MiB"`, or
 /// `"mrc"`); `format` is `csv`, `oracle` or `text` (default: from the first bytes; zstd-compressed
@@ -427,11 +476,13 @@ pub fn replay_trace(
     to_js(&report)
 }
 
+#[cfg(feature = "wasm-traces")]
 /// One key sequence stepped through one small cache, kept in the worker: the page asks for one
 /// step at a time (`at(i)`), so only that step's state crosses to JavaScript.
 #[wasm_bindgen]
 pub struct Stepper(crate::policy::step::Steps);
 
+#[cfg(feature = "wasm-traces")]
 #[wasm_bindgen]
 impl Stepper {
     /// Steps `keys` (typed keys, `"1 2 3"`, or a ready-made sequence's name, see `stepPresets`)
@@ -475,17 +526,20 @@ impl Stepper {
     }
 }
 
+#[cfg(feature = "wasm-basics")]
 /// The ready-made key sequences `Stepper` accepts by name.
 #[wasm_bindgen(js_name = stepPresets)]
 pub fn step_presets() -> Result<JsValue, JsError> {
     to_js(&crate::policy::step::Preset::ALL.map(|p| p.name()))
 }
 
+#[cfg(feature = "wasm-console")]
 /// The Redis console over the L2 model, for the page: `exec(line)` answers as `redis-cli
 /// --no-raw` prints, `advance(ms)` moves simulated time, `keys()` lists `{key, type, ttl_ms}`.
 #[wasm_bindgen]
 pub struct Console(crate::tiers::l2::Console);
 
+#[cfg(feature = "wasm-console")]
 #[wasm_bindgen]
 impl Console {
     /// A console over an empty model.
@@ -528,6 +582,7 @@ impl Console {
     }
 }
 
+#[cfg(feature = "wasm-basics")]
 /// Decodes a shared link's query string for a lesson whose numeric knobs are `knobs`
 /// (`[{name, min, max, integer}]`) and whose text settings are `pass_through` (`["policies"]`);
 /// returns `{lesson, values, invalid, unknown}` (see `cachelab::scenario::decode_link`).
@@ -540,6 +595,7 @@ pub fn decode_link(query: &str, knobs: JsValue, pass_through: JsValue) -> Result
     to_js(&crate::scenario::decode_link(query, &knobs, &pass_through))
 }
 
+#[cfg(feature = "wasm-basics")]
 /// The request budget of a run at `rate` requests per second for `duration_s` seconds:
 /// `{most, limit}` (see `cachelab::scenario::request_budget`), so the page can name both fields
 /// and show the budget before a run that the core would refuse.

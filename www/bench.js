@@ -1,6 +1,6 @@
 // Times the core's benchmark cases in the browser, the same cases `cachelab bench` times natively.
 // Results land in `window.benchResults` (for tests/e2e/bench.mjs) and in the page.
-import init, { benchCases, benchRun, benchUseTrace } from './pkg/cachelab.js';
+import init, { benchCases, benchRun, benchUseTrace } from './pkg/bench.js';
 
 const q = new URLSearchParams(location.search);
 const scale = Math.min(100, Math.max(0.01, Number(q.get('scale') ?? 1) || 1));

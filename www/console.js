@@ -55,13 +55,13 @@ export class ConsolePanel {
     this.#core = core;
   }
 
-  /** Whether this build of the core has the console; creates the model and restores the session. */
+  /**
+   * Whether this build of the core has the console (asked of the module list, without loading the
+   * module). The model is made, and the session restored, the first time the console is shown:
+   * its wasm module (the Redis model) is not loaded for the other lessons.
+   */
   async start() {
-    try {
-      this.#handle = await this.#core.call('new Console');
-    } catch {
-      return false;
-    }
+    if (!this.#core.has('Console')) return false;
     $('console-form').addEventListener('submit', (e) => {
       e.preventDefault();
       this.#send();
@@ -72,15 +72,42 @@ export class ConsolePanel {
     }
     $('console-chips').replaceChildren(...CHIPS.map((chip) => this.#chip(chip)));
     $('console-clear').addEventListener('click', () => this.#startOver());
+    // The shared session is read now: the page rewrites its address when the lesson opens.
     const query = new URLSearchParams(location.search);
     const shared = query.get('lesson') === 'console' ? query.get('cmds') : null;
-    await this.#replay(shared !== null ? shared.split('\n') : this.#stored());
-    await this.#refresh();
+    const session = shared !== null ? shared.split('\n') : this.#stored();
+    const section = $('console');
+    const shown = new MutationObserver(() => {
+      if (section.hidden) return;
+      shown.disconnect();
+      this.#opened(session);
+    });
+    shown.observe(section, { attributes: true, attributeFilter: ['hidden'] });
     return true;
+  }
+
+  #opening = null;
+
+  /**
+   * Resolves once the model exists and `session` (on the first call: the saved or shared one) has
+   * been replayed into it.
+   */
+  #opened(session = []) {
+    this.#opening ??= (async () => {
+      this.#handle = await this.#core.call('new Console');
+      await this.#replay(session);
+      await this.#refresh();
+    })().catch((e) => this.#print(`the console could not start: ${e.message}`, 'note error'));
+    return this.#opening;
   }
 
   /** Runs one command line; resolves to the reply text. */
   async exec(line) {
+    await this.#opened();
+    return this.#exec(line);
+  }
+
+  async #exec(line) {
     const prompt = $('console-prompt').textContent;
     const reply = await this.#core.call(`${this.#handle}.exec`, [line]);
     this.#print(`${prompt} ${line}`, 'command');
@@ -92,6 +119,11 @@ export class ConsolePanel {
 
   /** Moves simulated time forward by `ms` milliseconds. */
   async advance(ms) {
+    await this.#opened();
+    return this.#advance(ms);
+  }
+
+  async #advance(ms) {
     await this.#core.call(`${this.#handle}.advance`, [ms]);
     this.#print(`(simulated time advanced by ${ms / 1000} s)`, 'note');
     this.#remember(`${ADVANCE}${ms}`);
@@ -127,11 +159,11 @@ export class ConsolePanel {
     for (const entry of entries) {
       if (entry.startsWith(ADVANCE)) {
         const ms = Number(entry.slice(ADVANCE.length));
-        if (Number.isFinite(ms) && ms >= 0 && ms <= 365 * 86_400_000) await this.advance(ms);
+        if (Number.isFinite(ms) && ms >= 0 && ms <= 365 * 86_400_000) await this.#advance(ms);
         else this.#print(`replay: "${entry}" is not an advance of 0 to 31536000000 ms; skipped`, 'note error');
       } else if (entry.trim()) {
         this.#history.push(entry);
-        await this.exec(entry);
+        await this.#exec(entry);
       }
     }
     this.#cursor = this.#history.length;
@@ -156,6 +188,7 @@ export class ConsolePanel {
   }
 
   async #startOver() {
+    await this.#opened();
     await this.#core.call(`${this.#handle}.free`);
     this.#handle = await this.#core.call('new Console');
     this.#session = [];

@@ -4,6 +4,8 @@
 // a wasm call cannot be interrupted from outside, but its worker can. Each `Core` is one worker,
 // so the console's state survives the cancellation of a run.
 
+import { MODULES } from './pkg/modules.js';
+
 export class Core {
   #worker;
   #pending = new Map();
@@ -45,6 +47,11 @@ export class Core {
       this.#pending.set(id, { resolve, reject, onProgress });
       this.#worker.postMessage({ id, fn, args });
     });
+  }
+
+  /** Whether the core exports `name` (a function or class), known without loading any module. */
+  has(name) {
+    return MODULES.some((m) => m.exports.includes(name));
   }
 
   /** Stops every call in flight; their promises reject with `cancelled`. */

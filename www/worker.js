@@ -6,39 +6,71 @@
 //   answers with `finish()`.
 // - `new Name`: constructs the exported class `Name` and answers with a numeric handle.
 // - `7.method`: calls `method` on the object behind handle 7 (`7.free` also forgets it).
-import init, * as core from './pkg/cachelab.js';
+// The core comes as several wasm modules (scripts/wasm.sh, www/pkg/modules.js): a module is
+// fetched and instantiated the first time a call needs one of its names, so the first lesson
+// waits only for the small module it runs on. A name in several modules is taken from one already
+// loaded if any, else from the first in the list.
+import { MODULES } from './pkg/modules.js';
 
-const ready = init();
-const objects = new Map();
+const loaded = new Map(); // module name -> promise of the initialised module
+const objects = new Map(); // handle -> {object, core}
 let nextHandle = 1;
 
-function invoke(fn, args) {
+function load(module) {
+  if (!loaded.has(module.name)) loaded.set(module.name, module.load().then(async (core) => (await core.default(), core)));
+  return loaded.get(module.name);
+}
+
+/** The initialised module that exports `name`, or null. */
+function home(name) {
+  const module = MODULES.find((m) => loaded.has(m.name) && m.exports.includes(name)) ?? MODULES.find((m) => m.exports.includes(name));
+  return module ? load(module) : null;
+}
+
+/**
+ * What `fn` names: {core, call(args)}, the module that runs it (whose panic message a trap
+ * reports) and the call itself, made by the caller so that a trap is caught with its module.
+ */
+async function resolve(fn) {
   if (fn.startsWith('new ')) {
-    const Class = core[fn.slice(4)];
-    if (typeof Class !== 'function') throw new Error(`the core has no class ${fn.slice(4)}`);
-    objects.set(nextHandle, new Class(...args));
-    return nextHandle++;
+    const name = fn.slice(4);
+    const core = await home(name);
+    if (typeof core?.[name] !== 'function') throw new Error(`the core has no class ${name}`);
+    return {
+      core,
+      call: (args) => {
+        objects.set(nextHandle, { object: new core[name](...args), core });
+        return nextHandle++;
+      },
+    };
   }
   const dot = fn.indexOf('.');
   if (dot > 0) {
     const handle = Number(fn.slice(0, dot));
     const method = fn.slice(dot + 1);
     const target = objects.get(handle);
-    if (!target || typeof target[method] !== 'function') throw new Error(`no method ${method} on handle ${handle}`);
-    if (method === 'free') objects.delete(handle);
-    return target[method](...args);
+    if (!target || typeof target.object[method] !== 'function') throw new Error(`no method ${method} on handle ${handle}`);
+    return {
+      core: target.core,
+      call: (args) => {
+        if (method === 'free') objects.delete(handle);
+        return target.object[method](...args);
+      },
+    };
   }
-  const f = core[fn];
-  if (typeof f !== 'function') throw new Error(`the core has no function ${fn}`);
-  return f(...args);
+  const core = await home(fn);
+  if (typeof core?.[fn] !== 'function') throw new Error(`the core has no function ${fn}`);
+  return { core, call: (args) => core[fn](...args) };
 }
 
 self.onmessage = async ({ data: { id, fn, args } }) => {
+  let core = null;
   try {
-    await ready;
     // Files and blobs (a local trace) are read here, in the worker, as bytes for the core.
     const plain = await Promise.all(args.map(async (a) => (a instanceof Blob ? new Uint8Array(await a.arrayBuffer()) : a)));
-    let result = invoke(fn, plain);
+    const target = await resolve(fn);
+    core = target.core;
+    let result = target.call(plain);
     if (result && typeof result.step === 'function') {
       const run = result;
       for (let done = 0; done < 1; ) {
@@ -53,7 +85,7 @@ self.onmessage = async ({ data: { id, fn, args } }) => {
     if (e instanceof WebAssembly.RuntimeError) {
       // A panic: the module has trapped and its state cannot be trusted any more. Report the
       // panic's message; the page replaces this worker (see core.js).
-      const panic = core.lastPanic?.() ?? String(e.message);
+      const panic = core?.lastPanic?.() ?? String(e.message);
       self.postMessage({ id, ok: false, crashed: true, error: `the core crashed — this is a bug in cachelab, please report it: ${panic}` });
       return;
     }

@@ -1,7 +1,7 @@
-//! The registry of scenarios: one line per scenario in [`scenarios`], in the order the faces
-//! list them, and one line per scenario that has numbers of its own in [`Section`]. Each
-//! scenario lives in its own module and follows the contract of `contract.rs`; nothing else
-//! names it.
+//! The registry of scenarios: one line per scenario in `catalogue!` (which declares [`scenarios`]
+//! and [`listing`]), in the order the faces list them, and one line per scenario that has numbers
+//! of its own in [`Section`]. Each scenario lives in its own module and follows the contract of
+//! `contract.rs`; nothing else names it.
 
 use super::contract::Scenario;
 use super::{
@@ -87,24 +87,37 @@ sections! {
     Memory(memory::MemoryReport),
 }
 
-/// Every scenario, in the order the faces list them.
-pub fn scenarios() -> Vec<Scenario> {
-    vec![
-        Scenario::of::<super::stampede::Stampede>(),
-        Scenario::of::<super::avalanche::Avalanche>(),
-        Scenario::of::<super::penetration::Penetration>(),
-        Scenario::of::<super::schema_deploy::SchemaDeploy>(),
-        Scenario::of::<super::consistency::Consistency>(),
-        Scenario::of::<super::multilayer::MultiLayer>(),
-        Scenario::of::<super::response_cache::ResponseCache>(),
-        Scenario::of::<super::ratelimit::RateLimit>(),
-        Scenario::of::<super::tags::TaggedPages>(),
-        Scenario::of::<super::keys::Keys>(),
-        Scenario::of::<super::query_cache::QueryCache>(),
-        Scenario::of::<super::degradation::Degradation>(),
-        Scenario::of::<super::lock_safety::LockSafety>(),
-        Scenario::of::<super::memory::Memory>(),
-    ]
+/// Declares [`scenarios`] and [`listing`] from one list of the scenario types.
+macro_rules! catalogue {
+    ($($scenario:ty,)+) => {
+        /// Every scenario, in the order the faces list them.
+        pub fn scenarios() -> Vec<Scenario> {
+            vec![$(Scenario::of::<$scenario>(),)+]
+        }
+
+        /// The same list without the means to run a scenario (names, parameters, variants):
+        /// what the page needs before its first lesson, without linking every scenario's code.
+        pub fn listing() -> Vec<Scenario<()>> {
+            vec![$(Scenario::listing::<$scenario>(),)+]
+        }
+    };
+}
+
+catalogue! {
+    super::stampede::Stampede,
+    super::avalanche::Avalanche,
+    super::penetration::Penetration,
+    super::schema_deploy::SchemaDeploy,
+    super::consistency::Consistency,
+    super::multilayer::MultiLayer,
+    super::response_cache::ResponseCache,
+    super::ratelimit::RateLimit,
+    super::tags::TaggedPages,
+    super::keys::Keys,
+    super::query_cache::QueryCache,
+    super::degradation::Degradation,
+    super::lock_safety::LockSafety,
+    super::memory::Memory,
 }
 
 /// The scenario called `name`.
@@ -117,4 +130,16 @@ pub fn find(name: &str) -> Result<Scenario> {
             name: name.to_string(),
             known: scenarios().iter().map(|s| s.name.to_string()).collect(),
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_listing_is_the_catalogue_without_its_runners() {
+        let listed = serde_json::to_string(&listing()).unwrap();
+        assert_eq!(listed, serde_json::to_string(&scenarios()).unwrap());
+        assert_eq!(listing().len(), scenarios().len());
+    }
 }

@@ -137,8 +137,9 @@ pub struct Variant {
 }
 
 /// A registered scenario: what the faces list (parameters, variants) and how to run it by name.
+/// `Scenario<()>` is the listing alone (see [`Scenario::listing`]).
 #[derive(Clone, Debug, Serialize)]
-pub struct Scenario {
+pub struct Scenario<R = Runner> {
     /// Its name (`cachelab run NAME`).
     pub name: &'static str,
     /// What it shows, in a sentence or two.
@@ -150,12 +151,13 @@ pub struct Scenario {
     /// How a live run maps what only the simulator has ([`Experiment::LIVE`]).
     pub live: &'static str,
     #[serde(skip)]
-    runner: Runner,
+    runner: R,
 }
 
-/// The scenario's typed functions behind its variants' positions in [`Scenario::variants`].
+/// The scenario's typed functions behind its variants' positions in [`Scenario::variants`]; only
+/// [`Scenario::of`] makes one.
 #[derive(Clone, Copy, Debug)]
-struct Runner {
+pub struct Runner {
     run: fn(&Params, usize, u64) -> Result<VariantReport>,
     lab: fn(&Params, usize) -> Option<Result<LabConfig>>,
     #[cfg(all(feature = "redis", not(target_arch = "wasm32")))]
@@ -202,6 +204,36 @@ fn lab_nth<E: Experiment>(p: &Params, index: usize) -> Option<Result<LabConfig>>
 impl Scenario {
     /// The registry's entry for `E`.
     pub fn of<E: Experiment>() -> Scenario {
+        Scenario::with::<E>(Runner {
+            run: run_nth::<E>,
+            lab: lab_nth::<E>,
+            #[cfg(all(feature = "redis", not(target_arch = "wasm32")))]
+            live: live_nth::<E>,
+        })
+    }
+
+    /// The lab bench of variant `variant` with `params` (already resolved), or `None` if the
+    /// scenario runs on a bench of its own: how other runtimes (the `redis` feature's live
+    /// mode) reuse a scenario's setup. An unknown variant is an error.
+    pub fn lab_config(&self, params: &Params, variant: &str) -> Option<Result<LabConfig>> {
+        match self.variant_index(variant) {
+            Ok(index) => (self.runner.lab)(params, index),
+            Err(e) => Some(Err(e)),
+        }
+    }
+}
+
+impl Scenario<()> {
+    /// `E`'s entry without the means to run it: a face that only lists the scenarios (the page's
+    /// first wasm module) then links none of their code, which a function pointer to each
+    /// scenario's run would pull in.
+    pub fn listing<E: Experiment>() -> Scenario<()> {
+        Scenario::with::<E>(())
+    }
+}
+
+impl<R> Scenario<R> {
+    fn with<E: Experiment>(runner: R) -> Scenario<R> {
         Scenario {
             name: E::NAME,
             about: E::ABOUT,
@@ -214,12 +246,7 @@ impl Scenario {
                 })
                 .collect(),
             live: E::LIVE,
-            runner: Runner {
-                run: run_nth::<E>,
-                lab: lab_nth::<E>,
-                #[cfg(all(feature = "redis", not(target_arch = "wasm32")))]
-                live: live_nth::<E>,
-            },
+            runner,
         }
     }
 
@@ -234,16 +261,6 @@ impl Scenario {
                 name: name.to_string(),
                 known: self.variants.iter().map(|v| v.name.to_string()).collect(),
             })
-    }
-
-    /// The lab bench of variant `variant` with `params` (already resolved), or `None` if the
-    /// scenario runs on a bench of its own: how other runtimes (the `redis` feature's live
-    /// mode) reuse a scenario's setup. An unknown variant is an error.
-    pub fn lab_config(&self, params: &Params, variant: &str) -> Option<Result<LabConfig>> {
-        match self.variant_index(variant) {
-            Ok(index) => (self.runner.lab)(params, index),
-            Err(e) => Some(Err(e)),
-        }
     }
 }
 

@@ -57,12 +57,12 @@ async function visit(browser, url) {
   return { ms, running, bytes, requests };
 }
 
-export async function siteCase(browser) {
-  const dist = join(ROOT, 'dist');
+/** `dist`: the built site to measure (another build's, to compare two under the same load). */
+export async function siteCase(browser, dist = join(ROOT, 'dist')) {
   if (!existsSync(join(dist, 'index.html'))) throw new Error('dist/ is missing: run `make site` first');
   const server = await serve({ root: dist, prefix: '/cachelab/', asHost: true });
   try {
-    console.log(`\nsite: dist/ under /cachelab/, precompressed, first visits in a fresh profile (${VISITS} each)`);
+    console.log(`\nsite: ${dist} under /cachelab/, precompressed, first visits in a fresh profile (${VISITS} each)`);
     console.log(`${'case'.padEnd(24)} ${'run starts (ms)'.padEnd(18)} ${'first chart (ms)'.padEnd(18)} ${'median'.padStart(7)} ${'target'.padStart(7)} ${'transferred'.padStart(12)} ${'target'.padStart(8)}`);
     for (const [name, query, msTarget, byteTarget] of CASES) {
       const runs = [];

@@ -2,7 +2,9 @@
 // Chromium (www/bench.html), and prints both with the wasm/native ratio; then the `site` case: the
 // built site (dist/, `make site`) as a learner meets it. Not a test: timings vary with the
 // machine, so targets are judged from the printed numbers (see the README).
-//   node tests/e2e/bench.mjs [--scale 0.2] [--filter scenario|site] [--trace FILE]
+//   node tests/e2e/bench.mjs [--scale 0.2] [--filter scenario|site] [--trace FILE] [--dist DIR]
+// `--dist` measures another built site than dist/ (say, a copy of the previous build, to compare
+// the two turn by turn on a machine whose load varies).
 // The policy cases replay FILE in both worlds; by default the shared `zipf.csv` when this machine
 // has it (the trace the README's targets are stated on), else the core's synthetic stand-in.
 import { execFileSync } from 'node:child_process';
@@ -23,7 +25,7 @@ const trace = arg('--trace', existsSync(shared) ? shared : '');
 const browser = await launch();
 try {
   if (filter !== 'site') await coreCases();
-  if (!filter || filter === 'site') await siteCase(browser);
+  if (!filter || filter === 'site') await siteCase(browser, ...(arg('--dist') ? [resolve(arg('--dist'))] : []));
 } finally {
   await browser.close();
 }
