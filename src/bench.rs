@@ -286,7 +286,7 @@ struct Corner {
     per_knob: f64,
 }
 
-const CORNERS: [Corner; 9] = [
+const CORNERS: [Corner; 14] = [
     Corner {
         scenario: "stampede",
         params: &[
@@ -350,6 +350,36 @@ const CORNERS: [Corner; 9] = [
         knob: ("rate", 100_000.0),
         per_knob: 3.0,
     },
+    Corner {
+        scenario: "keys",
+        params: &[],
+        knob: ("rate", 1_000_000.0),
+        per_knob: 3.0,
+    },
+    Corner {
+        scenario: "query-cache",
+        params: &[("update_rate", "10000")],
+        knob: ("rate", 1_000_000.0),
+        per_knob: 3.0,
+    },
+    Corner {
+        scenario: "degradation",
+        params: &[("keys", "100000")],
+        knob: ("rate", 1_000_000.0),
+        per_knob: 4.0,
+    },
+    Corner {
+        scenario: "lock-safety",
+        params: &[("keys", "100000")],
+        knob: ("rate", 1_000_000.0),
+        per_knob: 3.0,
+    },
+    Corner {
+        scenario: "memory",
+        params: &[("keys", "100000")],
+        knob: ("rate", 1_000_000.0),
+        per_knob: 5.0,
+    },
 ];
 
 /// One case per scenario at its corner (see [`Corner`]), in simulated requests.
@@ -382,6 +412,17 @@ fn corner_cases() -> Vec<BenchCase> {
         }),
         case("corner/ratelimit", |ops| corner_requests(&CORNERS[7], ops)),
         case("corner/tags", |ops| corner_requests(&CORNERS[8], ops)),
+        case("corner/keys", |ops| corner_requests(&CORNERS[9], ops)),
+        case("corner/query-cache", |ops| {
+            corner_requests(&CORNERS[10], ops)
+        }),
+        case("corner/degradation", |ops| {
+            corner_requests(&CORNERS[11], ops)
+        }),
+        case("corner/lock-safety", |ops| {
+            corner_requests(&CORNERS[12], ops)
+        }),
+        case("corner/memory", |ops| corner_requests(&CORNERS[13], ops)),
     ]
 }
 

@@ -319,7 +319,13 @@ impl Driver for LiveDriver {
         let started = local.block_on(&self.rt, async {
             let lab = LabRun::new(RealTime::start(), store, config, seed)?;
             if let Some(load_time) = config.warm_load_time() {
-                warm(lab.ctx(), config.mix.popularity.keys(), load_time, warm_in_flight(config)).await?;
+                warm(
+                    lab.ctx(),
+                    config.mix.popularity.keys(),
+                    load_time,
+                    warm_in_flight(config),
+                )
+                .await?;
             }
             lab.start_traffic_with(setup(lab.ctx())?);
             Ok::<_, Error>(lab)
