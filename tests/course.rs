@@ -188,7 +188,8 @@ fn the_cli_lists_the_course_and_runs_a_lesson_with_its_claims() {
     assert_eq!(run["seed"], 2);
     let claims = run["evaluation"]["claims"].as_array().unwrap();
     assert!(!claims.is_empty() && claims.iter().all(|c| c["holds"].is_boolean()));
-    assert!(run["report"]["variants"].as_array().unwrap().len() == 5);
+    // The chapter's own lock, then none, lock, singleflight, XFetch, stale-while-revalidate.
+    assert!(run["report"]["variants"].as_array().unwrap().len() == 6);
     let text = cli(&["lesson", "stampede"]);
     assert!(
         text.contains("In the chapter: 5. Cache Stampede Prevention"),

@@ -366,6 +366,7 @@ const VIEWS = {
   inconsistency: scenarioView(consistencyView),
   layers: scenarioView({ charts: layerCharts }),
   multilayer: scenarioView({ table: multilayerTable, charts: multilayerCharts }),
+  observability: scenarioView({ table: multilayerTable, charts: multilayerCharts }),
   'response-cache': scenarioView({
     table: (r) => ({
       head: ['variant', 'requests', 'from cache', 'hit ratio', 'failed requests', 'backend calls', 'backend 500s', 'wrong answers', 'orders skipped', 'stored errors served', "other users' data", 'stale data', 'misses on another spelling'],

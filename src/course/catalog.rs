@@ -26,6 +26,7 @@ const FILES: &[(&str, &str)] = &[
     ("tags", include_str!("../../lessons/tags.json")),
     ("ratelimit", include_str!("../../lessons/ratelimit.json")),
     ("query-cache", include_str!("../../lessons/query-cache.json")),
+    ("observability", include_str!("../../lessons/observability.json")),
     ("eviction", include_str!("../../lessons/eviction.json")),
     ("inside", include_str!("../../lessons/inside.json")),
 ];

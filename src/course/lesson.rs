@@ -194,12 +194,12 @@ impl Lesson {
         })
     }
 
-    fn scenario_meta(&self) -> Result<scenario::Scenario> {
+    fn scenario_meta(&self) -> Result<scenario::Scenario<()>> {
         let name = self
             .scenario
             .as_deref()
             .ok_or_else(|| self.error("`kind: scenario` needs `scenario`".to_string()))?;
-        scenario::find(name)
+        scenario::find_listed(name)
     }
 
     /// The names of the variants it may refer to.

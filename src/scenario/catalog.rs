@@ -122,13 +122,23 @@ catalogue! {
 
 /// The scenario called `name`.
 pub fn find(name: &str) -> Result<Scenario> {
-    scenarios()
-        .into_iter()
+    find_in(scenarios(), name)
+}
+
+/// The scenario called `name` without the means to run it (what a lesson checks its names
+/// against): the page's first module then links no scenario's code.
+pub fn find_listed(name: &str) -> Result<Scenario<()>> {
+    find_in(listing(), name)
+}
+
+fn find_in<R>(all: Vec<Scenario<R>>, name: &str) -> Result<Scenario<R>> {
+    let known: Vec<String> = all.iter().map(|s| s.name.to_string()).collect();
+    all.into_iter()
         .find(|s| s.name == name)
         .ok_or_else(|| Error::UnknownName {
             kind: "scenario",
             name: name.to_string(),
-            known: scenarios().iter().map(|s| s.name.to_string()).collect(),
+            known,
         })
 }
 

@@ -56,7 +56,7 @@ mod service;
 mod stampede;
 mod tags;
 
-pub use catalog::{find, listing, scenarios, Section, SectionOf};
+pub use catalog::{find, find_listed, listing, scenarios, Section, SectionOf};
 pub use common::COMMON;
 pub use consistency::{ConsistencyReport, LostWrite, WriteBehindReport};
 pub use contract::{run, run_only, Experiment, Report, Scenario, ScenarioRun, Variant, VariantSet};

@@ -160,7 +160,7 @@ test('step mode lists the first events of each variant, request by request', asy
   const { page, errors } = await open(browser, `${server.url}?lesson=stampede&duration_s=3&rate=100&ttl_s=0.5&event_log=200&event_log_from_s=0&seed=2`);
   await settled(page);
   // One tab per variant, one variant's requests shown at a time.
-  assert.equal(await page.locator('#events [role="tab"]').count(), 5);
+  assert.equal(await page.locator('#events [role="tab"]').count(), 6);
   const requests = page.locator('#events [role="tabpanel"] li[data-req]');
   assert.ok((await requests.count()) >= 80);
   await requests.first().locator('summary').click();
