@@ -291,7 +291,13 @@ impl Driver for LiveDriver {
     fn run_lab(&self, name: &str, config: &LabConfig, seed: u64) -> Result<VariantReport> {
         let store = self.live_store()?;
         let local = LocalSet::new();
-        let started = local.block_on(&self.rt, start(store, config, seed));
+        let started = local.block_on(
+            &self.rt,
+            start(store, config, seed, |lab| {
+                lab.start_traffic();
+                Ok(())
+            }),
+        );
         // The LocalSet completes when its last task does: every request, refresh and load.
         // Ctrl-C drops it, and with it every task.
         self.rt.block_on(async {
@@ -316,20 +322,13 @@ impl Driver for LiveDriver {
     {
         let store = self.live_store()?;
         let local = LocalSet::new();
-        let started = local.block_on(&self.rt, async {
-            let lab = LabRun::new(RealTime::start(), store, config, seed)?;
-            if let Some(load_time) = config.warm_load_time() {
-                warm(
-                    lab.ctx(),
-                    config.mix.popularity.keys(),
-                    load_time,
-                    warm_in_flight(config),
-                )
-                .await?;
-            }
-            lab.start_traffic_with(setup(lab.ctx())?);
-            Ok::<_, Error>(lab)
-        });
+        let started = local.block_on(
+            &self.rt,
+            start(store, config, seed, |lab| {
+                lab.start_traffic_with(setup(lab.ctx())?);
+                Ok(())
+            }),
+        );
         self.rt.block_on(async {
             tokio::select! {
                 () = local => Ok(()),
@@ -342,11 +341,13 @@ impl Driver for LiveDriver {
     }
 }
 
-/// Builds the bench on the wall clock, warms the cache through the store and starts the traffic.
+/// Builds the bench on the wall clock, warms the cache through the store and starts the traffic
+/// with `traffic` (the lab's own handler or a scenario's).
 async fn start(
     store: LiveStore,
     config: &LabConfig,
     seed: u64,
+    traffic: impl FnOnce(&LabRun<LiveStore, RealTime>) -> Result<()>,
 ) -> Result<LabRun<LiveStore, RealTime>> {
     let lab = LabRun::new(RealTime::start(), store, config, seed)?;
     if let Some(load_time) = config.warm_load_time() {
@@ -358,7 +359,7 @@ async fn start(
         )
         .await?;
     }
-    lab.start_traffic();
+    traffic(&lab)?;
     Ok(lab)
 }
 

@@ -477,3 +477,20 @@ pub(super) fn zipf(p: &Params) -> Result<Popularity> {
         p.get("skew")?,
     )))
 }
+
+/// The lab bench of the hot-key scenarios (stampede, lock-safety): one hot key (key 0, traced)
+/// taking `hot_share` of the reads, the others following `skew` over `keys`.
+pub(super) fn hot_key_lab(p: &Params) -> Result<LabConfig> {
+    let mut lab = base_lab(
+        p,
+        Popularity::OneHot {
+            hot_share: p.get("hot_share")?,
+            others: Box::new(Popularity::zipf_or_uniform(
+                p.get_u64("keys")?,
+                p.get("skew")?,
+            )),
+        },
+    )?;
+    lab.hot_key = Some(0);
+    Ok(lab)
+}

@@ -3,14 +3,13 @@
 //! meets the second holder's lock: the chapter's `DEL` deletes it, a compare-and-delete leaves
 //! it, and a lock renewed while its holder loads never expires under a slow load at all.
 
-use super::common::{base_lab, ms, param, with_defaults};
+use super::common::{hot_key_lab, ms, param, with_defaults};
 use super::contract::{variants, Experiment, VariantSet};
 use super::lab::{run_lab, LabConfig};
 use super::params::{ParamSpec, Params};
 use super::report::VariantReport;
 use crate::error::Result;
 use crate::strategy::{LockStats, Protection, Release, TokenLock};
-use crate::workload::Popularity;
 use serde::Serialize;
 
 /// Scenario `lock-safety`.
@@ -105,17 +104,7 @@ impl Experiment for LockSafety {
 
 /// The lab bench of `variant`.
 fn configure(p: &Params, variant: Lock) -> Result<LabConfig> {
-    let mut lab = base_lab(
-        p,
-        Popularity::OneHot {
-            hot_share: p.get("hot_share")?,
-            others: Box::new(Popularity::zipf_or_uniform(
-                p.get_u64("keys")?,
-                p.get("skew")?,
-            )),
-        },
-    )?;
-    lab.hot_key = Some(0);
+    let mut lab = hot_key_lab(p)?;
     let (release, renew) = match variant {
         Lock::Chapter => (Release::Unconditional, false),
         Lock::Token => (Release::CompareAndDelete, false),

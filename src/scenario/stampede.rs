@@ -1,14 +1,13 @@
 //! Scenario `stampede`: one hot key expires under heavy concurrency, and the strategies that make
 //! the requests that miss at once share one load.
 
-use super::common::{base_lab, ms, param, secs, with_defaults};
+use super::common::{hot_key_lab, ms, param, secs, with_defaults};
 use super::contract::{variants, Experiment};
 use super::lab::LabConfig;
 use super::params::{ParamSpec, Params};
 use crate::error::Result;
 use crate::sim::SimDuration;
 use crate::strategy::Protection;
-use crate::workload::Popularity;
 
 /// Scenario `stampede`.
 pub(super) struct Stampede;
@@ -112,17 +111,7 @@ const CHAPTER_LOCK: Protection = Protection::Lock {
 
 /// The lab bench of `variant`.
 fn configure(p: &Params, variant: Protect) -> Result<LabConfig> {
-    let mut lab = base_lab(
-        p,
-        Popularity::OneHot {
-            hot_share: p.get("hot_share")?,
-            others: Box::new(Popularity::zipf_or_uniform(
-                p.get_u64("keys")?,
-                p.get("skew")?,
-            )),
-        },
-    )?;
-    lab.hot_key = Some(0);
+    let mut lab = hot_key_lab(p)?;
     lab.policy.protection = match variant {
         Protect::Chapter => CHAPTER_LOCK,
         Protect::None => Protection::None,
