@@ -478,6 +478,17 @@ pub(super) fn zipf(p: &Params) -> Result<Popularity> {
     )))
 }
 
+/// The hot-key scenarios' share of requests for the hot key, read by [`hot_key_lab`].
+pub(super) const HOT_SHARE: ParamSpec = param(
+    "hot_share",
+    "share of requests for the hot key (the rest follow `skew`)",
+    "",
+    1.0,
+    0.0,
+    1.0,
+    false,
+);
+
 /// The lab bench of the hot-key scenarios (stampede, lock-safety): one hot key (key 0, traced)
 /// taking `hot_share` of the reads, the others following `skew` over `keys`.
 pub(super) fn hot_key_lab(p: &Params) -> Result<LabConfig> {

@@ -3,7 +3,7 @@
 //! meets the second holder's lock: the chapter's `DEL` deletes it, a compare-and-delete leaves
 //! it, and a lock renewed while its holder loads never expires under a slow load at all.
 
-use super::common::{hot_key_lab, ms, param, with_defaults};
+use super::common::{hot_key_lab, ms, param, with_defaults, HOT_SHARE};
 use super::contract::{variants, Experiment, VariantSet};
 use super::lab::{run_lab, LabConfig};
 use super::params::{ParamSpec, Params};
@@ -45,15 +45,7 @@ impl Experiment for LockSafety {
                 ("timeout_ms", 10_000.0),
             ],
             &[
-                param(
-                    "hot_share",
-                    "share of requests for the hot key (the rest follow `skew`)",
-                    "",
-                    1.0,
-                    0.0,
-                    1.0,
-                    false,
-                ),
+                HOT_SHARE,
                 param(
                     "lock_ttl_ms",
                     "expiry of the lock key (a load slower than this outlives its lock)",

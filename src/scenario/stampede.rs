@@ -1,7 +1,7 @@
 //! Scenario `stampede`: one hot key expires under heavy concurrency, and the strategies that make
 //! the requests that miss at once share one load.
 
-use super::common::{hot_key_lab, ms, param, secs, with_defaults};
+use super::common::{hot_key_lab, ms, param, secs, with_defaults, HOT_SHARE};
 use super::contract::{variants, Experiment};
 use super::lab::LabConfig;
 use super::params::{ParamSpec, Params};
@@ -36,15 +36,7 @@ impl Experiment for Stampede {
         with_defaults(
             &[("duration_s", 24.0)],
             &[
-                param(
-                    "hot_share",
-                    "share of requests for the hot key (the rest follow `skew`)",
-                    "",
-                    1.0,
-                    0.0,
-                    1.0,
-                    false,
-                ),
+                HOT_SHARE,
                 param(
                     "lock_ttl_ms",
                     "lock: expiry of the lock key",
