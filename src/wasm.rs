@@ -477,6 +477,79 @@ pub fn replay_trace(
 }
 
 #[cfg(feature = "wasm-traces")]
+/// A replay of a trace file of any size, fed chunk by chunk as the page's worker reads it
+/// (`File.stream()`): memory holds the caches and the trace's keys, never the file. The file is
+/// read twice: `push(chunk)` every chunk, then `endPass()`, which answers whether the file must
+/// be read again from its start (after the first pass, which counts the requests and keys that
+/// the sizes are fractions of); then `finish()` gives what `replayTrace` gives for the whole file.
+#[wasm_bindgen]
+pub struct TraceStream(Option<crate::policy::chunked::ChunkedReplay>);
+
+#[cfg(feature = "wasm-traces")]
+#[wasm_bindgen]
+impl TraceStream {
+    /// A replay of `policies` at `sizes` (as for `replayTrace`); `format` is `csv`, `oracle`,
+    /// `text` or `auto` (from the first bytes, after zstd decompression), and `bytes` makes
+    /// fractions count bytes. Belady runs on an oracleGeneral trace (its records hold each
+    /// request's next access) and is left out of any other (see `leftOut`).
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        policies: String,
+        sizes: String,
+        format: Option<String>,
+        bytes: Option<bool>,
+    ) -> Result<TraceStream, JsError> {
+        let experiment = replay::Experiment::parse(&policies, &sizes, bytes.unwrap_or(false))
+            .map_err(core_error)?;
+        let replay = crate::policy::chunked::ChunkedReplay::new(
+            "local trace",
+            trace_options(format)?,
+            experiment,
+        );
+        Ok(TraceStream(Some(replay)))
+    }
+
+    fn replay(&mut self) -> Result<&mut crate::policy::chunked::ChunkedReplay, JsError> {
+        self.0
+            .as_mut()
+            .ok_or_else(|| JsError::new("this stream has already finished"))
+    }
+
+    /// Reads the next chunk of the file.
+    pub fn push(&mut self, chunk: &[u8]) -> Result<(), JsError> {
+        self.replay()?.push(chunk).map_err(core_error)
+    }
+
+    /// Ends a pass over the file; true if the file must now be read again from its start.
+    #[wasm_bindgen(js_name = endPass)]
+    pub fn end_pass(&mut self) -> Result<bool, JsError> {
+        let replay = self.replay()?;
+        let counting = !replay.replaying();
+        replay.end_pass().map_err(core_error)?;
+        Ok(counting)
+    }
+
+    /// Bytes of the file read in the current pass.
+    #[wasm_bindgen(getter)]
+    pub fn bytes(&self) -> f64 {
+        self.0.as_ref().map_or(0.0, |r| r.bytes() as f64)
+    }
+
+    /// The sentence that says which policy asked for is not in the rows and why, if one is not.
+    #[wasm_bindgen(js_name = leftOut)]
+    pub fn left_out(&self) -> Option<String> {
+        self.0.as_ref().and_then(|r| r.left_out())
+    }
+
+    /// The report, once both passes are over; the stream is spent afterwards.
+    pub fn finish(&mut self) -> Result<JsValue, JsError> {
+        let report = self.replay()?.report().map_err(core_error)?;
+        self.0 = None;
+        to_js(&report)
+    }
+}
+
+#[cfg(feature = "wasm-traces")]
 /// One key sequence stepped through one small cache, kept in the worker: the page asks for one
 /// step at a time (`at(i)`), so only that step's state crosses to JavaScript.
 #[wasm_bindgen]

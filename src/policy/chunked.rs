@@ -3,13 +3,15 @@
 //! unique keys (the capacities' fractions need them), the second replays every cache. Memory
 //! holds the caches and a set of the keys, never the file.
 //!
-//! Belady needs each request's next access: an oracleGeneral file records it, any other format
-//! is refused for Belady here (hold the trace whole instead).
+//! Belady needs each request's next access: an oracleGeneral file records it (compressed or
+//! not). Any other format does not, and finding them takes the whole trace in memory, so Belady
+//! is left out of a streamed replay of such a file, and [`ChunkedReplay::left_out`] says so and
+//! what it would have cost.
 
 use super::replay::{CacheSet, Experiment, Report};
 use super::{Access, FxMap};
 use crate::error::{Error, Result};
-use crate::workload::{ChunkedReader, ReadOptions, Request, TraceStats};
+use crate::workload::{ChunkedReader, ReadOptions, Request, TraceFormat, TraceStats};
 
 enum Phase {
     Counting { seen: FxMap<()>, stats: TraceStats },
@@ -39,6 +41,8 @@ pub struct ChunkedReplay {
     experiment: Experiment,
     reader: ChunkedReader,
     phase: Phase,
+    /// Belady, left out of a trace without next accesses: the format and the file's size.
+    left_out: Option<(TraceFormat, u64)>,
 }
 
 impl ChunkedReplay {
@@ -53,7 +57,25 @@ impl ChunkedReplay {
                 seen: FxMap::default(),
                 stats: TraceStats::default(),
             },
+            left_out: None,
         }
+    }
+
+    /// Why a policy asked for is not in the rows, if one is not: Belady over a trace that does
+    /// not record next accesses.
+    pub fn left_out(&self) -> Option<String> {
+        let (format, bytes) = self.left_out?;
+        let format = match format {
+            TraceFormat::Csv => "a CSV trace",
+            TraceFormat::Text => "a text trace",
+            TraceFormat::Oracle => "this trace", // never: oracleGeneral records them
+        };
+        Some(format!(
+            "Belady is left out of this streamed replay: it needs each request's next access, \
+             which {format} does not record. Finding them takes a whole read, the trace held in \
+             memory and walked backwards ({:.1} MiB of file here).",
+            bytes as f64 / (1u64 << 20) as f64
+        ))
     }
 
     /// Bytes of the file read in this pass (for a progress bar by bytes).
@@ -81,6 +103,20 @@ impl ChunkedReplay {
                     what: "trace".into(),
                     detail: "it holds no requests".into(),
                 });
+            }
+            let format = self.reader.format();
+            if format != Some(TraceFormat::Oracle) && self.experiment.policies.contains(&"belady") {
+                self.experiment.policies.retain(|&p| p != "belady");
+                if self.experiment.policies.is_empty() {
+                    return Err(Error::Parse {
+                        what: "policies".into(),
+                        detail: "belady alone cannot be streamed from a trace without next \
+                                 accesses (only oracleGeneral records them): add another \
+                                 policy, or read the trace whole"
+                            .into(),
+                    });
+                }
+                self.left_out = Some((format.unwrap_or(TraceFormat::Csv), self.reader.bytes()));
             }
             let caches = CacheSet::new(&self.experiment, *stats)?;
             self.phase = Phase::Replaying(Box::new(caches));
@@ -201,9 +237,32 @@ mod tests {
             let oracle_rows = chunked(&oracle, TraceFormat::Oracle, &with_belady, chunk).unwrap();
             assert_eq!(oracle_rows.rows, whole.rows, "oracle in chunks of {chunk}");
         }
-        // Belady over CSV in chunks is refused by name; a cut record is named.
-        let err = chunked(&csv, TraceFormat::Csv, &with_belady, 100).unwrap_err();
-        assert!(err.to_string().contains("belady"), "{err}");
+        // Belady over CSV in chunks is left out, and said so; alone, it is refused by name.
+        let mut replay = ChunkedReplay::new("t", TraceFormat::Csv.into(), with_belady.clone());
+        for _ in 0..2 {
+            for piece in csv.chunks(100) {
+                replay.push(piece).unwrap();
+            }
+            replay.end_pass().unwrap();
+        }
+        assert_eq!(replay.report().unwrap().rows, whole.rows[..4]);
+        let note = replay.left_out().unwrap();
+        assert!(note.starts_with("Belady is left out"), "{note}");
+        assert!(note.contains("a CSV trace"), "{note}");
+        let only = Experiment::parse("belady", "0.1", false).unwrap();
+        let err = chunked(&csv, TraceFormat::Csv, &only, 100).unwrap_err();
+        assert!(
+            err.to_string().starts_with("policies: belady alone"),
+            "{err}"
+        );
+        // The oracleGeneral file, zstd-compressed, streams with Belady like the plain one.
+        let zst = ruzstd::encoding::compress_to_vec(
+            oracle.as_slice(),
+            ruzstd::encoding::CompressionLevel::Fastest,
+        );
+        let rows = chunked(&zst, TraceFormat::Oracle, &with_belady, 4093).unwrap();
+        assert_eq!(rows.rows, whole.rows);
+        // A cut record is named.
         let err = chunked(
             &oracle[..oracle.len() - 5],
             TraceFormat::Oracle,
