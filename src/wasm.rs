@@ -529,6 +529,12 @@ impl TraceStream {
         Ok(counting)
     }
 
+    /// How many times the file is read (for a progress bar over the whole run).
+    #[wasm_bindgen(getter)]
+    pub fn passes(&self) -> u32 {
+        crate::policy::chunked::ChunkedReplay::PASSES
+    }
+
     /// Bytes of the file read in the current pass.
     #[wasm_bindgen(getter)]
     pub fn bytes(&self) -> f64 {

@@ -356,7 +356,8 @@ const VIEWS = {
       const vsLru = lru && at[0].policy !== 'lru' ? `, against ${pct(lru.miss_ratio)} for LRU` : '';
       const a = r.analysis;
       const shape = a ? ` ${pct(a.one_hit_wonder_share)} of the keys are requested only once; popularity falls with rank like a Zipf law of exponent ${a.zipf_exponent.toFixed(2)}.` : '';
-      return `${r.requests} requests for ${r.unique_keys} keys. At ${mid} ${r.rows[0].unit}, the best policy you can run is ${at[0].policy} with a miss ratio of ${pct(at[0].miss_ratio)}${vsLru}.${shape}`;
+      const streamed = r.stream ? ` ${r.stream.note}` : '';
+      return `${r.requests} requests for ${r.unique_keys} keys. At ${mid} ${r.rows[0].unit}, the best policy you can run is ${at[0].policy} with a miss ratio of ${pct(at[0].miss_ratio)}${vsLru}.${shape}${streamed}`;
     },
   
   },

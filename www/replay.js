@@ -68,6 +68,7 @@ async function loadTrace(source, file) {
 export async function runReplay(core, onProgress) {
   const { policies, sizes, source, file } = readInputs();
   const trace = await loadTrace(source, file);
+  if (file && file.size > (globalThis.cachelabStreamAboveBytes ?? STREAM_ABOVE_BYTES)) return { report: await streamReplay(core, policies, sizes, trace, onProgress), query: replayQuery() };
   // One step per policy, then the trace's analysis and (for object sizes) LRU's exact curve.
   const steps = policies.length + 2;
   let done = 0;
@@ -91,6 +92,52 @@ export async function runReplay(core, onProgress) {
   if (report.rows[0]?.unit === 'objects') report.lru_exact = (await core.call('lruCurve', [trace.data, trace.format])).curve;
   onProgress(1);
   return { report, query: replayQuery() };
+}
+
+/**
+ * Local files larger than this are streamed (read chunk by chunk in the worker, twice, never
+ * whole): memory then holds the caches, not the file, and there is no size limit. Smaller files
+ * are read whole, which is as fast and also gives the miss classes, the trace's analysis and
+ * LRU's exact curve (all of which need the whole trace in memory).
+ * `window.cachelabStreamAboveBytes` overrides it, for tests.
+ */
+export const STREAM_ABOVE_BYTES = 32 << 20;
+
+/**
+ * Streams a large local file through the core's TraceStream. The sweep is split by caches: each
+ * worker streams the file itself for its share of the policies (reading a local file again costs
+ * little beside replaying it, and no worker holds what another needs). Belady stays with another
+ * policy, since over a trace without next accesses the core leaves it out, and alone it would be
+ * refused. One progress bar: the workers' shares of bytes read, averaged.
+ */
+async function streamReplay(core, policies, sizes, trace, onProgress) {
+  const others = policies.filter((p) => p !== 'belady');
+  const workers = Math.max(1, sweepWorkers(core, others.length).length);
+  const shares = Array.from({ length: Math.min(workers, Math.max(1, others.length)) }, (_, w) => others.filter((_, i) => i % workers === w));
+  if (policies.includes('belady')) shares[0].push('belady');
+  const done = shares.map(() => 0);
+  const parts = await sweep(core, shares.map((share, i) => ({ share, i })), (worker, { share, i }) =>
+    worker.call('streamTrace', [trace.data, share.join(','), sizes, trace.format], (fraction) => {
+      done[i] = fraction;
+      onProgress(done.reduce((a, b) => a + b, 0) / done.length);
+    }),
+  );
+  const order = (row) => policies.indexOf(row.policy);
+  const mib = (bytes) => (bytes / (1 << 20)).toFixed(1);
+  const memory = Math.max(...parts.map((p) => p.stream.wasm_memory_bytes));
+  const leftOut = parts.map((p) => p.stream.left_out).find(Boolean) ?? null;
+  const note = [
+    `The file (${mib(trace.data.size)} MiB) was streamed: read ${parts[0].stream.passes} times by each of ${parts.length} worker${parts.length > 1 ? 's' : ''}, a chunk at a time, never whole; the largest worker's wasm memory was ${mib(memory)} MiB.`,
+    `The miss classes, the trace's analysis and LRU's exact curve need the whole trace in memory: the page computes them for files up to ${mib(STREAM_ABOVE_BYTES)} MiB.`,
+    leftOut,
+  ].filter(Boolean).join(' ');
+  return {
+    ...parts[0],
+    trace: trace.name,
+    rows: parts.flatMap((part) => part.rows).sort((a, b) => order(a) - order(b)),
+    asked: { policies, sizes },
+    stream: { ...parts[0].stream, workers: parts.length, left_out: leftOut, wasm_memory_bytes: memory, note },
+  };
 }
 
 /** Workers kept for sweeps beside the lesson's own (each holds its own instance of the core). */

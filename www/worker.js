@@ -6,6 +6,8 @@
 //   answers with `finish()`.
 // - `new Name`: constructs the exported class `Name` and answers with a numeric handle.
 // - `7.method`: calls `method` on the object behind handle 7 (`7.free` also forgets it).
+// - `streamTrace`: args [file, policies, sizes, format]: streams a local trace file through the
+//   core (see streamTrace below), reporting progress by bytes read.
 // The core comes as several wasm modules (scripts/wasm.sh, www/pkg/modules.js): a module is
 // fetched and instantiated the first time a call needs one of its names, so the first lesson
 // waits only for the small module it runs on. A name in several modules is taken from one already
@@ -14,11 +16,46 @@ import { MODULES } from './pkg/modules.js';
 
 const loaded = new Map(); // module name -> promise of the initialised module
 const objects = new Map(); // handle -> {object, core}
+const memories = new Map(); // initialised module -> its wasm memory
 let nextHandle = 1;
 
 function load(module) {
-  if (!loaded.has(module.name)) loaded.set(module.name, module.load().then(async (core) => (await core.default(), core)));
+  if (!loaded.has(module.name)) {
+    loaded.set(module.name, module.load().then(async (core) => (memories.set(core, (await core.default()).memory), core)));
+  }
   return loaded.get(module.name);
+}
+
+/** Progress is posted when it has moved by this share of the whole (not for every chunk). */
+const PROGRESS_STEP = 0.005;
+
+/**
+ * Replays a local trace file of any size: its stream (`File.stream()`, read here in the worker,
+ * never whole) is fed chunk by chunk to the core's TraceStream, once per pass the core asks for.
+ * Resolves to the report, with `stream: {file_bytes, passes, left_out, wasm_memory_bytes}` (wasm
+ * memory only grows, so its size at the end is the run's peak).
+ */
+async function streamTrace(id, core, [file, policies, sizes, format]) {
+  const stream = new core.TraceStream(policies, sizes, format, false);
+  try {
+    const total = stream.passes * file.size || 1;
+    let pass = 0;
+    let shown = 0;
+    for (let again = true; again; pass++) {
+      const reader = file.stream().getReader();
+      for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
+        stream.push(chunk.value);
+        const done = (pass * file.size + stream.bytes) / total;
+        if (done - shown >= PROGRESS_STEP) self.postMessage({ id, progress: (shown = done) });
+      }
+      again = stream.endPass();
+    }
+    const leftOut = stream.leftOut() ?? null;
+    const report = stream.finish();
+    return { ...report, stream: { file_bytes: file.size, passes: pass, left_out: leftOut, wasm_memory_bytes: memories.get(core).buffer.byteLength } };
+  } finally {
+    stream.free();
+  }
 }
 
 /** The initialised module that exports `name`, or null. */
@@ -66,6 +103,11 @@ async function resolve(fn) {
 self.onmessage = async ({ data: { id, fn, args } }) => {
   let core = null;
   try {
+    if (fn === 'streamTrace') {
+      core = await home('TraceStream');
+      self.postMessage({ id, ok: true, result: await streamTrace(id, core, args) });
+      return;
+    }
     // Files and blobs (a local trace) are read here, in the worker, as bytes for the core.
     const plain = await Promise.all(args.map(async (a) => (a instanceof Blob ? new Uint8Array(await a.arrayBuffer()) : a)));
     const target = await resolve(fn);

@@ -46,6 +46,9 @@ pub struct ChunkedReplay {
 }
 
 impl ChunkedReplay {
+    /// How many times the file is read: once to count, once to replay.
+    pub const PASSES: u32 = 2;
+
     /// A replay of `experiment` over the trace `name` read as `options` say.
     pub fn new(name: &str, options: ReadOptions, experiment: Experiment) -> Self {
         ChunkedReplay {
