@@ -2,7 +2,8 @@
 // Chromium (www/bench.html), and prints both with the wasm/native ratio; then the `site` case: the
 // built site (dist/, `make site`) as a learner meets it. Not a test: timings vary with the
 // machine, so targets are judged from the printed numbers (see the README).
-//   node tests/e2e/bench.mjs [--scale 0.2] [--filter scenario|site] [--trace FILE] [--dist DIR]
+//   node tests/e2e/bench.mjs [--scale 0.2] [--filter scenario|site|stream] [--trace FILE] [--dist DIR]
+// `stream` (tests/e2e/bench-stream.mjs): a generated 1 GiB trace file streamed by the page.
 // `--dist` measures another built site than dist/ (say, a copy of the previous build, to compare
 // the two turn by turn on a machine whose load varies).
 // The policy cases replay FILE in both worlds; by default the shared `zipf.csv` when this machine
@@ -12,6 +13,7 @@ import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { serve, launch, ROOT } from './harness.mjs';
 import { siteCase } from './bench-site.mjs';
+import { streamCase } from './bench-stream.mjs';
 
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(name);
@@ -24,7 +26,8 @@ const trace = arg('--trace', existsSync(shared) ? shared : '');
 
 const browser = await launch();
 try {
-  if (filter !== 'site') await coreCases();
+  if (filter !== 'site' && filter !== 'stream') await coreCases();
+  if (!filter || filter === 'stream') await streamCase(browser);
   if (!filter || filter === 'site') await siteCase(browser, ...(arg('--dist') ? [resolve(arg('--dist'))] : []));
 } finally {
   await browser.close();
