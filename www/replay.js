@@ -106,15 +106,15 @@ export const STREAM_ABOVE_BYTES = 32 << 20;
 /**
  * Streams a large local file through the core's TraceStream. The sweep is split by caches: each
  * worker streams the file itself for its share of the policies (reading a local file again costs
- * little beside replaying it, and no worker holds what another needs). Belady stays with another
- * policy, since over a trace without next accesses the core leaves it out, and alone it would be
- * refused. One progress bar: the workers' shares of bytes read, averaged.
+ * little beside replaying it, and no worker holds what another needs). Belady joins the smallest
+ * share rather than having one of its own: over a trace without next accesses the core leaves it
+ * out, and alone it would be refused. One progress bar: the workers' shares of bytes read, averaged.
  */
 async function streamReplay(core, policies, sizes, trace, onProgress) {
   const others = policies.filter((p) => p !== 'belady');
   const workers = Math.max(1, sweepWorkers(core, others.length).length);
   const shares = Array.from({ length: Math.min(workers, Math.max(1, others.length)) }, (_, w) => others.filter((_, i) => i % workers === w));
-  if (policies.includes('belady')) shares[0].push('belady');
+  if (policies.includes('belady')) shares.at(-1).push('belady'); // the last share is the smallest
   const done = shares.map(() => 0);
   const parts = await sweep(core, shares.map((share, i) => ({ share, i })), (worker, { share, i }) =>
     worker.call('streamTrace', [trace.data, share.join(','), sizes, trace.format], (fraction) => {
