@@ -344,10 +344,14 @@ mod tests {
     fn read(bytes: &[u8], chunk: usize) -> Result<Vec<(Request, Option<u64>)>> {
         let mut reader = ChunkedReader::new(ReadOptions::default());
         let mut all = Vec::new();
+        let mut each = |r, next| {
+            all.push((r, next));
+            Ok(())
+        };
         for piece in bytes.chunks(chunk) {
-            reader.push(piece, &mut |r, next| Ok(all.push((r, next))))?;
+            reader.push(piece, &mut each)?;
         }
-        reader.finish(&mut |r, next| Ok(all.push((r, next))))?;
+        reader.finish(&mut each)?;
         Ok(all)
     }
 
