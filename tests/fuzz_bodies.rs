@@ -35,6 +35,20 @@ fn trace_replay_survives_mutated_traces() {
     mutations(&seeds, 3_000, 1)
         .iter()
         .for_each(|input| fuzz::trace_replay(input));
+    // zstd-compressed, read whole and streamed in chunks.
+    let zstd = |pick: u8, plain: &[u8]| {
+        let mut input = vec![pick];
+        input.extend(ruzstd::encoding::compress_to_vec(
+            plain,
+            ruzstd::encoding::CompressionLevel::Fastest,
+        ));
+        input
+    };
+    let compressed = [zstd(0x10, &seeds[0][1..]), zstd(0x01, &seeds[2][1..])];
+    let compressed: Vec<&[u8]> = compressed.iter().map(Vec::as_slice).collect();
+    mutations(&compressed, 1_500, 3)
+        .iter()
+        .for_each(|input| fuzz::trace_replay(input));
 }
 
 #[test]
