@@ -33,7 +33,8 @@ const PROGRESS_STEP = 0.005;
  * Replays a local trace file of any size: its stream (`File.stream()`, read here in the worker,
  * never whole) is fed chunk by chunk to the core's TraceStream, once per pass the core asks for.
  * Resolves to the report, with `stream: {file_bytes, passes, left_out, wasm_memory_bytes}` (wasm
- * memory only grows, so its size at the end is the run's peak).
+ * memory only grows, so its size at the end is the peak of the worker's life so far: this run's
+ * in a fresh worker).
  */
 async function streamTrace(id, core, [file, policies, sizes, format]) {
   const stream = new core.TraceStream(policies, sizes, format, false);
