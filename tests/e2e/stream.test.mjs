@@ -5,6 +5,7 @@
 // streamed, gives the rows of its whole-file replay.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { servedBrowser, open, settled, ROOT } from './harness.mjs';
 import { bigTrace } from './bigtrace.mjs';
@@ -68,6 +69,17 @@ test('eviction: the .zst sample streamed gives the rows of its whole-file replay
   const csv = await run(page);
   assert.deepEqual([...new Set(csv.rows.map((row) => row.policy))], ['lru', 's3fifo']);
   assert.match(await page.textContent('#notice-line'), /Belady is left out of this streamed replay: .* a CSV trace does not record/);
+  // A bad line in a streamed file is named beside the field, as in a whole read; so is a cut
+  // zstd stream.
+  await page.setInputFiles('#replay-file', { name: 'bad.csv', mimeType: 'text/csv', buffer: Buffer.from('time,key,size\n1,1,1\n2,notakey,1\n') });
+  await page.click('#run');
+  await page.waitForFunction(() => document.body.dataset.state === 'error');
+  assert.match(await page.locator('#e-replay').textContent(), /line 3/);
+  const zst = readFileSync(join(ROOT, 'www/traces/cloudphysics.oracleGeneral.zst'));
+  await page.setInputFiles('#replay-file', { name: 'cut.zst', mimeType: 'application/zstd', buffer: zst.subarray(0, 100_000) });
+  await page.click('#run');
+  await page.waitForFunction(() => document.body.dataset.state === 'error');
+  assert.match(await page.locator('#e-replay').textContent(), /zstd stream is truncated/);
   assert.deepEqual(errors, []);
   await page.close();
 });
