@@ -77,3 +77,38 @@ test('eviction: the chart is drawn while the run goes on, then again with every 
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test('eviction: a run cancelled after its first policies leaves no partial chart behind', async () => {
+  const page = await env.browser.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  const url = `${env.server.url}?lesson=eviction&policies=lru,fifo,sieve&sizes=0.01,0.1`;
+  // Cancels the run as soon as its first partial chart is drawn (a legend while running).
+  const cancelAtFirstChart = () => page.evaluate(() => {
+    window.cancelledAt = null;
+    const seen = new MutationObserver(() => {
+      if (document.body.dataset.state !== 'running' || !document.querySelector('#charts .u-legend')) return;
+      seen.disconnect();
+      window.cancelledAt = [...document.querySelectorAll('#charts .u-legend .u-series .u-label')].map((l) => l.textContent);
+      // A task later, when the sweep has handed the lesson's worker its next call (Cancel stops
+      // the calls in flight).
+      setTimeout(() => document.getElementById('cancel').click());
+    });
+    seen.observe(document.getElementById('charts'), { childList: true, subtree: true });
+  });
+  const labels = () => page.$$eval('#charts .u-legend:first-of-type .u-series .u-label', (ls) => ls.map((l) => l.textContent));
+  await page.goto(url);
+  await settled(page);
+  const complete = await labels();
+  const table = await page.textContent('#table');
+  await cancelAtFirstChart();
+  await page.click('#run');
+  await page.waitForFunction(() => document.body.dataset.state === 'cancelled');
+  assert.ok((await page.evaluate(() => window.cancelledAt)).length < complete.length, 'cancelled on a partial chart');
+  // The last complete run is back, chart and table.
+  assert.deepEqual(await labels(), complete);
+  assert.equal(await page.textContent('#table'), table);
+  assert.equal(await page.$eval('#results', (r) => r.hidden), false);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
