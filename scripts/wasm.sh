@@ -3,9 +3,10 @@
 # feature that selects its exports in src/wasm.rs (`wasm-basics` → www/pkg/basics.js and
 # basics_bg.wasm, …), so that the page loads only what a lesson needs: a learner's first lesson
 # loads `basics`, and the scenarios, the console and the trace tools come when their lessons open.
-# Each module is a release build, wasm-bindgen's ES-module glue, then wasm-opt (binaryen from npm,
-# the version package-lock.json pins) for a smaller and faster module. The tests, `make play` and
-# `make site` all use these optimised modules, so an optimiser bug shows up in the goldens
+# Each module is a cargo build (`profile_of` below says with which profile), wasm-bindgen's
+# ES-module glue, then wasm-opt (binaryen from npm, the version package-lock.json pins) for a
+# smaller module. The tests, `make play` and `make site` all use these optimised modules, so an
+# optimiser bug shows up in the goldens
 # (tests/e2e/site.test.mjs) instead of in a learner's tab.
 # Last it writes www/pkg/modules.js, the list the worker (www/worker.js) loads them from: each
 # module's name, the names it exports, and how to import it.
@@ -13,6 +14,8 @@
 # every `make play`); cargo says where it wrote each build (CARGO_TARGET_DIR or not).
 #   scripts/wasm.sh            the page's modules
 #   scripts/wasm.sh bench      the benchmark page's module (www/bench.html, `make bench`)
+#   WASM_PROFILE=release scripts/wasm.sh …   every module with that cargo profile instead (to
+#                              measure what a profile costs in speed or saves in bytes)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,6 +23,19 @@ cd "$(dirname "$0")/.."
 # feature in src/wasm.rs is in every module.
 PAGE_MODULES=(basics scenarios console traces)
 if [ $# -gt 0 ]; then modules=("$@"); else modules=("${PAGE_MODULES[@]}"); fi
+# The cargo profile a module is built with. `wasm` (Cargo.toml: opt-level "z", fat LTO, one
+# codegen unit) takes a quarter off a module's gzipped size, at a cost in speed that only the
+# trace replays feel: the eviction lesson replays a trace through six policies before it draws, so
+# `traces` keeps `release`, and the benchmark page measures the core at `release` as natively (see
+# README, "Publishing the playground", for the numbers).
+profile_of() {
+  if [ -n "${WASM_PROFILE:-}" ]; then echo "$WASM_PROFILE"; return; fi
+  case $1 in
+    basics|scenarios|console) echo wasm ;;
+    traces|bench) echo release ;;
+    *) echo "scripts/wasm.sh: unknown module $1 (basics, scenarios, console, traces, bench)" >&2; exit 1 ;;
+  esac
+}
 
 out=www/pkg
 mkdir -p "$out"
@@ -30,9 +46,10 @@ wasm_opt=node_modules/.bin/wasm-opt
 tools="$(wasm-bindgen --version) $("$wasm_opt" --version) ${opt_flags[*]}"
 
 for m in "${modules[@]}"; do
+  profile=$(profile_of "$m")
   # The .wasm cargo linked for this feature (it keeps one per feature set, so switching between
   # modules rebuilds nothing that did not change).
-  src=$(cargo build --lib --release --target wasm32-unknown-unknown --no-default-features \
+  src=$(cargo build --lib --profile "$profile" --target wasm32-unknown-unknown --no-default-features \
           --features "wasm-$m" --message-format=json-render-diagnostics |
         node -e '
           let wasm = "";

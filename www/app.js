@@ -35,6 +35,8 @@ let scenarioList = [];
 let lesson = null;
 let specs = [];
 let lastReport = null;
+// The lesson `lastReport` was run for.
+let lastReportFor = null;
 // The settings the results on screen were computed with (as they go in the URL), or null.
 let shownSettings = null;
 let rebuilding = false;
@@ -52,38 +54,47 @@ function showNotice(text) {
 
 /**
  * The lessons this build of the core can run, each with its parameter specs: scenario lessons
- * take theirs from the core's scenario list, the others from their own `paramsFn`.
+ * take theirs from the core's scenario list, the others from their own `paramsFn`. The lists are
+ * asked for at once (one module answers them all, loaded once); the panels of the keys and
+ * inside-a-policy lessons start when their lesson first opens (`openPanel`), so a learner's first
+ * lesson waits for no module it does not use.
  */
 async function loadLessons() {
-  const scenarios = await runs.call('scenarios').catch(() => []);
-  await keysPanel.start().then(() => $('lesson-text').after(keysPanel.root), () => {});
+  const [scenarios, defs, policies, hasConsole] = await Promise.all([
+    runs.call('scenarios').catch(() => []),
+    runs.call('lessons').then(JSON.parse),
+    runs.call('policies').catch(() => null),
+    consolePanel.start(),
+  ]);
   scenarioList = scenarios;
-  const defs = JSON.parse(await runs.call('lessons'));
-  const hasConsole = await consolePanel.start();
-  const available = [];
-  for (const l of defs.map(withView).filter(Boolean)) {
-    if (l.kind === 'console') {
-      if (hasConsole) available.push({ ...l, specs: [] });
-    } else if (l.kind === 'inside') {
-      const policies = await runs.call('policies').catch(() => null);
-      if (policies) {
-        await insidePanel.start(policies);
-        $('lesson').append(insidePanel.root);
-        available.push({ ...l, specs: [] });
-      }
-    } else if (l.kind === 'replay') {
-      const policies = await runs.call('policies').catch(() => null);
-      if (policies) available.push({ ...l, specs: [], policies });
-    } else if (l.scenario) {
+  const available = await Promise.all(defs.map(withView).filter(Boolean).map(async (l) => {
+    if (l.kind === 'console') return hasConsole ? { ...l, specs: [] } : null;
+    if (l.kind === 'inside' || l.kind === 'replay') return policies ? { ...l, specs: [], policies } : null;
+    if (l.scenario) {
       const meta = scenarios.find((s) => s.name === l.scenario);
       // A lesson may start from other defaults than the scenario's own (its preset).
-      if (meta) available.push({ ...l, specs: meta.params.map((p) => ({ ...p, default: l.defaults[p.name] ?? p.default })) });
-    } else {
-      const own = await runs.call(l.paramsFn);
-      available.push({ ...l, specs: own.map((p) => ({ ...p, default: l.defaults[p.name] ?? p.default })) });
+      return meta ? { ...l, specs: meta.params.map((p) => ({ ...p, default: l.defaults[p.name] ?? p.default })) } : null;
     }
+    const own = await runs.call(l.paramsFn);
+    return { ...l, specs: own.map((p) => ({ ...p, default: l.defaults[p.name] ?? p.default })) };
+  }));
+  return available.filter(Boolean);
+}
+
+// The keys and inside-a-policy panels, each started once, when its lesson first opens. Until
+// then a panel is hidden and out of the page.
+const panelsStarted = new Map();
+let insideStarted = false;
+function openPanel(kind) {
+  if (!panelsStarted.has(kind)) {
+    panelsStarted.set(kind, kind === 'keys'
+      ? keysPanel.start().then(() => $('lesson-text').after(keysPanel.root), () => {})
+      : insidePanel.start(lesson.policies).then(() => {
+        $('lesson').append(insidePanel.root);
+        insideStarted = true;
+      }));
   }
-  return available;
+  return panelsStarted.get(kind);
 }
 
 /** Opens lesson `l` from the course navigation or previous/next: a history entry of its own. */
@@ -301,11 +312,14 @@ function progressUi() {
   };
 }
 
-/** Runs the current lesson's experiment; resolves to `{report, settings}` (settings go in the URL). */
-async function runLesson(onProgress) {
+/**
+ * Runs the current lesson's experiment; resolves to `{report, settings}` (settings go in the URL).
+ * A replay hands its partial reports to `onPartial` as its policies finish.
+ */
+async function runLesson(onProgress, onPartial) {
   if (lesson.kind === 'replay') {
     clearFieldErrors();
-    const { report, query } = await runReplay(runs, onProgress);
+    const { report, query } = await runReplay(runs, onProgress, onPartial);
     return { report, settings: query };
   }
   const form = await readForm();
@@ -319,12 +333,25 @@ async function run() {
   $('run').disabled = true;
   const progress = progressUi();
   const ranFor = lesson;
+  let drewPartial = false;
   try {
-    const done = await runLesson(progress.update);
+    // A replay's chart is drawn as its first policies finish; the table and the rest wait for all.
+    const done = await runLesson(progress.update, (partial) => {
+      if (lesson !== ranFor) return;
+      if (!drewPartial) {
+        // The previous run's table and sentences do not describe the growing chart.
+        $('table').replaceChildren();
+        $('notice-line').textContent = '';
+      }
+      drewPartial = true;
+      $('results').hidden = false;
+      drawCharts(lesson.charts(partial));
+    });
     // The learner moved to another lesson (or back) meanwhile: that lesson's own run shows.
     if (!done || lesson !== ranFor) return;
     const { report, settings } = done;
     lastReport = report;
+    lastReportFor = lesson;
     window.cachelabLastReport = report;
     writeUrl(settings);
     shownSettings = formSettings();
@@ -346,6 +373,17 @@ async function run() {
     for (const b of [$('export-json'), $('export-csv')]) b.disabled = false;
     setStatus('ready', settings.seed ? `done (seed ${settings.seed})` : 'done');
   } catch (e) {
+    // A partial chart is no result: the last complete run comes back, or none is shown.
+    if (drewPartial && lesson === ranFor) {
+      if (lastReportFor === lesson) {
+        drawCharts(lesson.charts(lastReport));
+        lesson.decorate?.($('charts'), lastReport);
+        renderTable(lesson.table(lastReport));
+        $('notice-line').textContent = lesson.notice?.(lastReport) ?? '';
+      } else {
+        $('results').hidden = true;
+      }
+    }
     if (e.message === 'cancelled') setStatus('cancelled', 'cancelled: the last complete run is still shown');
     else showError(e.message);
   } finally {
@@ -435,7 +473,9 @@ async function selectLesson(next, query, notes = [], { fromCourse = false } = {}
   const isConsole = lesson.kind === 'console';
   const isInside = lesson.kind === 'inside';
   $('console').hidden = !isConsole;
-  insidePanel.show(isInside);
+  if (isInside) await openPanel('inside');
+  if (insideStarted) insidePanel.show(isInside);
+  if (lesson.id === 'keys') openPanel('keys');
   keysPanel.showFor(lesson.id === 'keys');
   $('knobs').hidden = isConsole || isInside;
   $('results').hidden = isConsole || isInside;
@@ -491,8 +531,9 @@ async function openFromAddress() {
 async function main() {
   setUpEmbed();
   $('lesson-text').after(glossaryPanel());
-  setGlossary(await runs.call('glossary').catch(() => []));
+  const glossary = runs.call('glossary').catch(() => []);
   lessons = await loadLessons();
+  setGlossary(await glossary);
   buildNav();
   $('cancel').addEventListener('click', () => runs.cancel());
   $('knobs').addEventListener('input', fieldsChanged);

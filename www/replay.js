@@ -65,16 +65,22 @@ async function loadTrace(source, file) {
  * (sweepWorkers); resolves to one report
  * `{trace, requests, unique_keys, rows}` with the rows of every policy.
  */
-export async function runReplay(core, onProgress) {
+export async function runReplay(core, onProgress, onPartial = () => {}) {
   const { policies, sizes, source, file } = readInputs();
   const trace = await loadTrace(source, file);
   if (file && file.size > (globalThis.cachelabStreamAboveBytes ?? STREAM_ABOVE_BYTES)) return { report: await streamReplay(core, policies, sizes, trace, onProgress), query: replayQuery() };
   // One step per policy, then the trace's analysis and (for object sizes) LRU's exact curve.
   const steps = policies.length + 2;
   let done = 0;
-  const parts = await sweep(core, policies, (worker, policy) =>
+  // Each policy's curve is handed on as it arrives (with those before it), so the chart grows
+  // while the other policies, the miss classes and the analysis are still computing.
+  const arrived = [];
+  const parts = await sweep(core, policies.map((policy, i) => [policy, i]), (worker, [policy, i]) =>
     worker.call('replayTrace', [trace.data, policy, sizes, trace.format]).then((part) => {
       onProgress(++done / steps);
+      arrived[i] = part;
+      const sofar = arrived.filter(Boolean);
+      onPartial({ ...sofar[0], trace: trace.name, rows: sofar.flatMap((p) => p.rows) });
       return part;
     }),
   );

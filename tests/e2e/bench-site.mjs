@@ -4,22 +4,28 @@
 // bundled trace): the time from navigation to the lesson's first chart on screen, and the bytes
 // transferred until then (headers and compressed bodies, the worker's requests included; a file
 // the second worker finds in the HTTP cache counts nothing). The time until the run starts is
-// printed too: what comes before is loading, what comes after is the core's computing.
+// printed too: what comes before is loading, what comes after is the core's computing. The
+// course opens on the Redis console, which draws no chart: for it the time is until the console
+// is ready for a command (its model is up and shows its simulated clock), and the first lesson with
+// a chart (degradation, through its link, which runs at once) is timed to its chart.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { serve, ROOT } from './harness.mjs';
 
 const VISITS = 3;
+// [name, query, what ends the visit ('chart' or 'console'), time target (ms), transfer target (B)]
 const CASES = [
-  ['first lesson', '', 500, 400 * 1024],
-  ['eviction lesson', '?lesson=eviction', 1000, null],
+  ['first lesson (console)', '', 'console', 500, 400 * 1024],
+  ['first chart (degradation)', '?lesson=degradation', 'chart', 500, 400 * 1024],
+  ['eviction lesson', '?lesson=eviction', 'chart', 1000, null],
 ];
 
 /**
  * One first visit to `url`: {running, ms, bytes, requests}: when the lesson's run started (the
- * core is loaded), when its first chart was painted, and the bytes transferred until then.
+ * core is loaded), when its first chart (`until` 'chart') or the console's clock (`until`
+ * 'console') was painted, and the bytes transferred until then.
  */
-async function visit(browser, url) {
+async function visit(browser, url, until) {
   const context = await browser.newContext();
   const finished = [];
   context.on('requestfinished', (r) => finished.push(r));
@@ -33,6 +39,12 @@ async function visit(browser, url) {
       requestAnimationFrame(() => (window.benchFirstChartMs = performance.now()));
     });
     seen.observe(document, { childList: true, subtree: true });
+    const clock = new MutationObserver(() => {
+      if (!document.getElementById('console-clock')?.textContent.startsWith('simulated time')) return;
+      clock.disconnect();
+      requestAnimationFrame(() => (window.benchConsoleMs = performance.now()));
+    });
+    clock.observe(document, { childList: true, subtree: true, characterData: true });
     // When the core is ready and the lesson's run starts: what comes before is loading.
     const started = new MutationObserver(() => {
       if (document.body?.dataset.state !== 'running') return;
@@ -42,9 +54,10 @@ async function visit(browser, url) {
     started.observe(document, { attributes: true, subtree: true, attributeFilter: ['data-state'] });
   });
   await page.goto(url);
-  await page.waitForFunction(() => window.benchFirstChartMs, null, { timeout: 120_000 });
-  const ms = await page.evaluate(() => window.benchFirstChartMs);
-  const running = await page.evaluate(() => window.benchRunningMs);
+  const key = until === 'chart' ? 'benchFirstChartMs' : 'benchConsoleMs';
+  await page.waitForFunction((k) => window[k], key, { timeout: 120_000 });
+  const ms = await page.evaluate((k) => window[k], key);
+  const running = await page.evaluate(() => window.benchRunningMs ?? NaN);
   const before = finished.slice();
   let bytes = 0;
   const requests = [];
@@ -63,16 +76,16 @@ export async function siteCase(browser, dist = join(ROOT, 'dist')) {
   const server = await serve({ root: dist, prefix: '/cachelab/', asHost: true });
   try {
     console.log(`\nsite: ${dist} under /cachelab/, precompressed, first visits in a fresh profile (${VISITS} each)`);
-    console.log(`${'case'.padEnd(24)} ${'run starts (ms)'.padEnd(18)} ${'first chart (ms)'.padEnd(18)} ${'median'.padStart(7)} ${'target'.padStart(7)} ${'transferred'.padStart(12)} ${'target'.padStart(8)}`);
-    for (const [name, query, msTarget, byteTarget] of CASES) {
+    console.log(`${'case'.padEnd(28)} ${'run starts (ms)'.padEnd(18)} ${'chart/clock (ms)'.padEnd(18)} ${'median'.padStart(7)} ${'target'.padStart(7)} ${'transferred'.padStart(12)} ${'target'.padStart(8)}`);
+    for (const [name, query, until, msTarget, byteTarget] of CASES) {
       const runs = [];
-      for (let i = 0; i < VISITS; i++) runs.push(await visit(browser, server.url + query));
+      for (let i = 0; i < VISITS; i++) runs.push(await visit(browser, server.url + query, until));
       const sorted = runs.map((r) => r.ms).sort((a, b) => a - b);
       const median = sorted[Math.floor(VISITS / 2)];
       const kib = (n) => `${(n / 1024).toFixed(0)} KiB`;
       const bytes = runs[0].bytes;
-      const list = (key) => runs.map((r) => Math.round(r[key])).join(', ').padEnd(18);
-      console.log(`${`site: ${name}`.padEnd(24)} ${list('running')} ${list('ms')} ${Math.round(median).toString().padStart(7)} ${`<${msTarget}`.padStart(7)} ${kib(bytes).padStart(12)} ${(byteTarget ? `<${kib(byteTarget)}` : '').padStart(8)}`);
+      const list = (key) => runs.map((r) => (Number.isNaN(r[key]) ? '-' : Math.round(r[key]))).join(', ').padEnd(18);
+      console.log(`${`site: ${name}`.padEnd(28)} ${list('running')} ${list('ms')} ${Math.round(median).toString().padStart(7)} ${`<${msTarget}`.padStart(7)} ${kib(bytes).padStart(12)} ${(byteTarget ? `<${kib(byteTarget)}` : '').padStart(8)}`);
       if (process.env.VERBOSE) for (const u of runs[0].requests) console.log(`  ${u}`);
     }
   } finally {
