@@ -22,19 +22,6 @@ fn shared_zipf() -> Option<PathBuf> {
         .find(|p| p.exists())
 }
 
-/// The first `n` requests of the shared `zipf.csv`, written to a temporary file.
-fn zipf_prefix(n: usize) -> Option<PathBuf> {
-    let Some(path) = shared_zipf() else {
-        println!("skipped the zipf.csv prefix: the shared traces are not here");
-        return None;
-    };
-    let text = std::fs::read_to_string(path).unwrap();
-    let prefix: String = text.lines().take(n + 1).map(|l| format!("{l}\n")).collect();
-    let out = std::env::temp_dir().join(format!("cachelab-zipf-{n}-{}.csv", std::process::id()));
-    std::fs::write(&out, prefix).unwrap();
-    Some(out)
-}
-
 fn rows(report: &Value) -> &Vec<Value> {
     report["rows"].as_array().unwrap()
 }
@@ -56,6 +43,20 @@ fn the_zst_sample_replays_as_the_csv_it_was_made_from() {
     let csv = args(&bundled("cloudphysics.csv"));
     let zst = args(&bundled("cloudphysics.oracleGeneral.zst"));
     assert_eq!(rows(&csv), rows(&zst));
+    // And as the uncompressed oracleGeneral file it was compressed from.
+    let plain = std::env::temp_dir().join(format!(
+        "cachelab-cloudphysics-{}.oracleGeneral.bin",
+        std::process::id()
+    ));
+    let plain = plain.to_str().unwrap();
+    let out = cachelab(&["convert", &bundled("cloudphysics.csv"), "-o", plain]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(rows(&args(plain)), rows(&zst));
+    std::fs::remove_file(plain).ok();
     assert_eq!(zst["requests"], 113_872);
     assert_eq!(zst["unique_keys"], 48_974);
     // The streaming path (read twice, never held) gives the same rows again.
@@ -151,8 +152,9 @@ fn exact_equals_replay(trace: &str) {
 #[test]
 fn exact_lru_curve_equals_replay_on_both_sample_traces() {
     exact_equals_replay(&bundled("cloudphysics.csv"));
-    if let Some(prefix) = zipf_prefix(200_000) {
-        exact_equals_replay(prefix.to_str().unwrap());
+    match shared_zipf() {
+        Some(zipf) => exact_equals_replay(zipf.to_str().unwrap()),
+        None => println!("skipped zipf.csv: the shared traces are not here"),
     }
 }
 
