@@ -86,9 +86,19 @@ pub fn sweep_weighted(
     threads: usize,
     weights: &[f64],
 ) -> Result<Vec<f64>> {
+    if weights.len() != trace.len() {
+        return Err(Error::Parse {
+            what: "weighted sweep".into(),
+            detail: format!(
+                "{} weights for {} requests: one a request",
+                weights.len(),
+                trace.len()
+            ),
+        });
+    }
     sweep_tallied(trace, jobs, threads, |misses: &mut f64, i, _, hit| {
         if !hit {
-            *misses += weights.get(i).copied().unwrap_or(1.0);
+            *misses += weights[i];
         }
     })
 }
