@@ -180,7 +180,13 @@ fn mrc_shards(ops: u64) -> u64 {
         "bench",
         &trace,
         "lru",
-        mrc::Method::ShardsRate(0.01),
+        mrc::Method::ShardsRate(
+            mrc::Sampler {
+                rate: 0.01,
+                seed: 0,
+            },
+            mrc::Adjustment::Strata,
+        ),
         &sizes,
         false,
         1,

@@ -236,6 +236,15 @@ mod cli {
             /// SHARDS at a fixed size: track at most this many keys (instead of --rate).
             #[arg(long, conflicts_with = "rate")]
             sample_keys: Option<u64>,
+            /// SHARDS' adjustment: none, adj (the paper's SHARDS-adj) or strata (fixed rate
+            /// only: each sampled key weighs the keys of its popularity); default: strata at a
+            /// fixed rate, adj at a fixed size.
+            #[arg(long)]
+            adjust: Option<String>,
+            /// Which spatial sample shards and minisim take (the hash's seed); another seed is
+            /// another sample, and the spread of the curves over seeds is the sampling error.
+            #[arg(long, default_value_t = 0)]
+            seed: u64,
             /// Sizes, as `replay --size` takes them (default: the 16 sizes of `replay --mrc`).
             #[arg(long)]
             size: Option<String>,
@@ -610,6 +619,8 @@ mod cli {
                 method,
                 rate,
                 sample_keys,
+                adjust,
+                seed,
                 size,
                 bytes,
                 threads: given_threads,
@@ -623,18 +634,18 @@ mod cli {
                     ),
                     None => None,
                 };
-                // Checked before the trace is read (the rate's default needs its keys).
-                mrc::Method::parse(method.as_deref(), &policy, rate, sample_keys, 1)
-                    .map_err(|e| e.to_string())?;
-                let trace = input.decode()?;
-                let method = mrc::Method::parse(
-                    method.as_deref(),
-                    &policy,
+                let args = mrc::MethodArgs {
+                    name: method.as_deref(),
                     rate,
                     sample_keys,
-                    trace.stats().unique_keys,
-                )
-                .map_err(|e| e.to_string())?;
+                    adjust: adjust.as_deref(),
+                    seed,
+                };
+                // Checked before the trace is read (the rate's default needs its keys).
+                mrc::Method::parse(&args, &policy, 1).map_err(|e| e.to_string())?;
+                let trace = input.decode()?;
+                let method = mrc::Method::parse(&args, &policy, trace.stats().unique_keys)
+                    .map_err(|e| e.to_string())?;
                 let report = mrc::curve(
                     &input.name(),
                     &trace,
@@ -648,16 +659,7 @@ mod cli {
                 if json {
                     println!("{}", to_json(&report)?);
                 } else {
-                    println!(
-                        "{}: {} requests, {} unique keys; {} by {} (rate {}, {} requests looked at)",
-                        report.trace,
-                        report.requests,
-                        report.unique_keys,
-                        report.policy,
-                        report.method,
-                        report.rate,
-                        report.sampled_requests
-                    );
+                    println!("{}", report.summary());
                     println!(
                         "{:>14} {:>8} {:>10} {:>10}",
                         "capacity", "unit", "misses", "miss ratio"

@@ -10,18 +10,21 @@
 //!   stack algorithm (an object larger than the cache is never inserted and evicts nothing), so
 //!   byte capacities are refused here; replay them.
 //! - **SHARDS** (Waldspurger et al., FAST '15): the same distances on a spatially hashed sample
-//!   of the keys — every request of a key whose hash falls under a threshold — scaled by the
-//!   sampling rate. Fixed rate (with a stratified form of the paper's adjustment: each sampled
-//!   key stands for the keys of its popularity that the sample missed, see [`FixedRateShards`])
-//!   or fixed size (at most `s_max` keys
-//!   tracked: the threshold drops to evict the keys of largest hash, and each request weighs
-//!   the inverse of the rate it was sampled at).
+//!   of the keys — every request of a key whose hash falls under a threshold ([`Sampler`]) —
+//!   scaled by the sampling rate. Fixed rate or fixed size (at most `s_max` keys tracked: the
+//!   threshold drops to evict the keys of largest hash, and each request weighs the inverse of
+//!   the rate it was sampled at). [`Adjustment`] says how a sample holding more or fewer requests
+//!   than its rate promises is corrected: not at all, by the paper's SHARDS-adj (the first
+//!   bucket takes the difference), or by popularity strata (ours, fixed rate).
 //! - **MiniSim** (Waldspurger et al., ATC '17): any policy, simulated on the same kind of sample
-//!   with every capacity scaled by the rate, its misses divided by the requests a sample of that
-//!   rate should hold (SHARDS' adjustment: a hot key in or out of the sample moves many requests).
+//!   with every capacity scaled by the rate, with the same adjustments.
+//!
+//! On a sample of a few hundred keys the error is the sample's: which keys, and how many, fell
+//! in. [`error_spread`] measures it over seeds (`examples/mrc_error.rs` prints the README's
+//! table).
 
 use super::replay::{SizeSpec, MRC_FRACTIONS};
-use super::sweep::{sweep, Job};
+use super::sweep::{sweep, sweep_weighted, Job};
 use super::{canonical_name, Capacity};
 use crate::error::{Error, Result};
 use crate::workload::DecodedTrace;
@@ -34,12 +37,71 @@ use std::num::NonZeroU64;
 pub enum Method {
     /// LRU stack distances over every request.
     Exact,
-    /// LRU stack distances over a spatial sample: a fixed rate in `(0, 1]`.
-    ShardsRate(f64),
-    /// LRU stack distances over a spatial sample of at most this many keys.
-    ShardsSize(NonZeroU64),
-    /// Any policy on a spatial sample at this rate, capacities scaled by it.
-    MiniSim(f64),
+    /// LRU stack distances over a spatial sample at a fixed rate.
+    ShardsRate(Sampler, Adjustment),
+    /// LRU stack distances over a spatial sample of at most `keys` keys.
+    ShardsSize {
+        keys: NonZeroU64,
+        seed: u64,
+        adjustment: Adjustment,
+    },
+    /// Any policy on a spatial sample, capacities scaled by its rate.
+    MiniSim(Sampler, Adjustment),
+}
+
+/// How SHARDS (and MiniSim) correct for a sample that holds more or fewer requests than its
+/// rate promises.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Adjustment {
+    /// None: the misses over the sampled requests' weight (plain SHARDS).
+    None,
+    /// SHARDS-adj (the paper's): the first bucket of the histogram takes the difference between
+    /// the requests the sample should hold and the ones it holds, so misses are divided by the
+    /// trace's requests (for fixed-size SHARDS, each sampled request weighs the inverse of the
+    /// rate it was sampled at, which sums to the requests in expectation too).
+    Adj,
+    /// Ours, fixed rate only: every key's request count (one more pass, 4 bytes a key) says how
+    /// many keys of each popularity the sample should hold, and a sampled key weighs the keys of
+    /// its popularity over the sampled ones (`strata_weights`).
+    Strata,
+}
+
+/// The adjustments' names, as `--adjust` takes them.
+pub const ADJUSTMENT_NAMES: [&str; 3] = ["none", "adj", "strata"];
+
+impl Adjustment {
+    /// Parses `none`, `adj` or `strata`.
+    pub fn parse(name: &str) -> Result<Adjustment> {
+        match name.trim().to_ascii_lowercase().as_str() {
+            "none" => Ok(Adjustment::None),
+            "adj" => Ok(Adjustment::Adj),
+            "strata" => Ok(Adjustment::Strata),
+            other => Err(Error::UnknownName {
+                kind: "SHARDS adjustment",
+                name: other.to_string(),
+                known: ADJUSTMENT_NAMES.map(String::from).to_vec(),
+            }),
+        }
+    }
+
+    /// The name `--adjust` gives it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Adjustment::None => "none",
+            Adjustment::Adj => "adj",
+            Adjustment::Strata => "strata",
+        }
+    }
+}
+
+/// What `--method`, `--rate`, `--sample-keys`, `--adjust` and `--seed` said.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct MethodArgs<'a> {
+    pub name: Option<&'a str>,
+    pub rate: Option<f64>,
+    pub sample_keys: Option<u64>,
+    pub adjust: Option<&'a str>,
+    pub seed: u64,
 }
 
 /// The methods' names, as `--method` takes them.
@@ -68,35 +130,42 @@ pub fn default_rate(unique_keys: u64) -> f64 {
 
 impl Method {
     /// Parses `exact`, `shards` or `minisim` with an optional `rate` (SHARDS and MiniSim;
-    /// [`default_rate`] of `unique_keys` when `None`) or `sample_keys` (SHARDS at a fixed size).
+    /// [`default_rate`] of `unique_keys` when `None`) or `sample_keys` (SHARDS at a fixed size),
+    /// and for SHARDS an adjustment (default: `strata` at a fixed rate, `adj` at a fixed size).
     /// `None` for the name means: exact for LRU, MiniSim for any other policy.
     ///
     /// ```
-    /// use cachelab::policy::mrc::Method;
-    /// assert_eq!(Method::parse(None, "lru", None, None, 100).unwrap(), Method::Exact);
-    /// assert_eq!(Method::parse(None, "arc", Some(0.1), None, 100).unwrap(), Method::MiniSim(0.1));
-    /// assert_eq!(Method::parse(Some("shards"), "lru", None, None, 100_000).unwrap(), Method::ShardsRate(0.1));
-    /// assert!(Method::parse(Some("exact"), "arc", None, None, 100).is_err());
-    /// assert!(Method::parse(Some("shards"), "lru", Some(1.5), None, 100).is_err());
-    /// assert!(Method::parse(Some("guess"), "lru", None, None, 100).is_err());
+    /// use cachelab::policy::mrc::{Adjustment, Method, MethodArgs, Sampler};
+    /// let args = |name, rate| MethodArgs { name, rate, ..MethodArgs::default() };
+    /// assert_eq!(Method::parse(&args(None, None), "lru", 100).unwrap(), Method::Exact);
+    /// assert_eq!(
+    ///     Method::parse(&args(None, Some(0.1)), "arc", 100).unwrap(),
+    ///     Method::MiniSim(Sampler { rate: 0.1, seed: 0 }, Adjustment::Strata)
+    /// );
+    /// assert_eq!(
+    ///     Method::parse(&args(Some("shards"), None), "lru", 100_000).unwrap(),
+    ///     Method::ShardsRate(Sampler { rate: 0.1, seed: 0 }, Adjustment::Strata)
+    /// );
+    /// assert!(Method::parse(&args(Some("exact"), None), "arc", 100).is_err());
+    /// assert!(Method::parse(&args(Some("shards"), Some(1.5)), "lru", 100).is_err());
+    /// assert!(Method::parse(&args(Some("guess"), None), "lru", 100).is_err());
+    /// let sized = MethodArgs { name: Some("shards"), sample_keys: Some(100), adjust: Some("strata"), ..MethodArgs::default() };
+    /// assert!(Method::parse(&sized, "lru", 100).is_err());
     /// ```
-    pub fn parse(
-        name: Option<&str>,
-        policy: &str,
-        rate: Option<f64>,
-        sample_keys: Option<u64>,
-        unique_keys: u64,
-    ) -> Result<Method> {
+    pub fn parse(args: &MethodArgs, policy: &str, unique_keys: u64) -> Result<Method> {
         let policy = canonical_name(policy)?;
-        let name = match name {
+        let name = match args.name {
             Some(name) => name.trim().to_ascii_lowercase(),
             None if policy == "lru" => "exact".to_string(),
             None => "minisim".to_string(),
         };
-        let rate = || -> Result<f64> {
-            let r = rate.unwrap_or_else(|| default_rate(unique_keys));
+        let sampler = || -> Result<Sampler> {
+            let r = args.rate.unwrap_or_else(|| default_rate(unique_keys));
             if r > 0.0 && r <= 1.0 {
-                Ok(r)
+                Ok(Sampler {
+                    rate: r,
+                    seed: args.seed,
+                })
             } else {
                 Err(Error::OutOfRange {
                     name: "rate".into(),
@@ -119,24 +188,54 @@ impl Method {
                 })
             }
         };
+        let adjustment = args.adjust.map(Adjustment::parse).transpose()?;
+        if args.adjust.is_some() && name == "exact" {
+            return Err(Error::Parse {
+                what: "--adjust".into(),
+                detail: "an adjustment of a sample; --method exact takes none".into(),
+            });
+        }
         match name.as_str() {
             "exact" => lru_only("exact").map(|()| Method::Exact),
             "shards" => {
                 lru_only("shards")?;
-                match sample_keys {
-                    Some(keys) => NonZeroU64::new(keys)
-                        .map(Method::ShardsSize)
-                        .ok_or_else(|| Error::OutOfRange {
+                match args.sample_keys {
+                    Some(keys) => {
+                        let keys = NonZeroU64::new(keys).ok_or_else(|| Error::OutOfRange {
                             name: "sample-keys".into(),
                             value: 0.0,
                             min: 1.0,
                             max: u64::MAX as f64,
                             unit: "keys",
-                        }),
-                    None => rate().map(Method::ShardsRate),
+                        })?;
+                        let adjustment = match adjustment {
+                            None => Adjustment::Adj,
+                            Some(Adjustment::Strata) => {
+                                return Err(Error::Parse {
+                                    what: "--adjust strata".into(),
+                                    detail: "the strata weigh a sample of one fixed rate; with \
+                                             --sample-keys use adj or none"
+                                        .into(),
+                                })
+                            }
+                            Some(given) => given,
+                        };
+                        Ok(Method::ShardsSize {
+                            keys,
+                            seed: args.seed,
+                            adjustment,
+                        })
+                    }
+                    None => Ok(Method::ShardsRate(
+                        sampler()?,
+                        adjustment.unwrap_or(Adjustment::Strata),
+                    )),
                 }
             }
-            "minisim" => rate().map(Method::MiniSim),
+            "minisim" => Ok(Method::MiniSim(
+                sampler()?,
+                adjustment.unwrap_or(Adjustment::Strata),
+            )),
             _ => Err(Error::UnknownName {
                 kind: "miss-ratio-curve method",
                 name,
@@ -145,12 +244,51 @@ impl Method {
         }
     }
 
+    /// The seed of its sample (0 for exact).
+    pub fn seed(self) -> u64 {
+        match self {
+            Method::Exact => 0,
+            Method::ShardsRate(sampler, _) | Method::MiniSim(sampler, _) => sampler.seed,
+            Method::ShardsSize { seed, .. } => seed,
+        }
+    }
+
+    /// The same method on the sample of another seed.
+    pub fn with_seed(self, seed: u64) -> Method {
+        match self {
+            Method::Exact => Method::Exact,
+            Method::ShardsRate(sampler, adjustment) => {
+                Method::ShardsRate(Sampler { seed, ..sampler }, adjustment)
+            }
+            Method::ShardsSize {
+                keys, adjustment, ..
+            } => Method::ShardsSize {
+                keys,
+                seed,
+                adjustment,
+            },
+            Method::MiniSim(sampler, adjustment) => {
+                Method::MiniSim(Sampler { seed, ..sampler }, adjustment)
+            }
+        }
+    }
+
+    /// SHARDS' adjustment.
+    pub fn adjustment(self) -> Option<Adjustment> {
+        match self {
+            Method::ShardsRate(_, adjustment)
+            | Method::ShardsSize { adjustment, .. }
+            | Method::MiniSim(_, adjustment) => Some(adjustment),
+            Method::Exact => None,
+        }
+    }
+
     /// The name `--method` gives it.
     pub fn name(self) -> &'static str {
         match self {
             Method::Exact => "exact",
-            Method::ShardsRate(_) | Method::ShardsSize(_) => "shards",
-            Method::MiniSim(_) => "minisim",
+            Method::ShardsRate(..) | Method::ShardsSize { .. } => "shards",
+            Method::MiniSim(..) => "minisim",
         }
     }
 }
@@ -224,23 +362,12 @@ impl StackDistances {
             cold: 0,
             hist: vec![0; trace.unique() + 1],
         };
-        let mut last = vec![u32::MAX; trace.unique()];
-        let mut marks = Fenwick::new(trace.len());
-        let mut marked = 0u32;
-        for (t, &id) in trace.ids().iter().enumerate() {
-            let previous = last[id as usize];
-            if previous == u32::MAX {
-                distances.cold += 1;
-            } else {
-                let p = previous as usize;
-                let d = marked - marks.prefix(p + 1) + 1;
-                distances.hist[d as usize] += 1;
-                marks.mark(p, false);
-                marked -= 1;
+        let mut stack = Stack::new(trace.unique(), trace.len());
+        for &id in trace.ids() {
+            match stack.access(id) {
+                None => distances.cold += 1,
+                Some(d) => distances.hist[d as usize] += 1,
             }
-            marks.mark(t, true);
-            marked += 1;
-            last[id as usize] = t as u32;
         }
         distances
     }
@@ -273,30 +400,88 @@ impl StackDistances {
     }
 }
 
-/// The hash that decides which keys a spatial sample keeps (SplitMix64's finaliser: every bit
-/// of the key moves every bit of the hash, so "hash below a threshold" is a uniform sample of
-/// the keys whatever their ids look like).
+/// The hash that decides which keys a spatial sample keeps: SplitMix64's finaliser (the same
+/// construction as MurmurHash3's 64-bit finaliser, which the SHARDS paper hashes with, with
+/// better-mixing constants) of the key offset by a multiple of the golden ratio per `seed`.
+/// Every bit of the key moves every bit of the hash, so "hash below a threshold" is a uniform
+/// sample of the keys whatever their ids look like, and another seed is another sample.
 #[inline]
-pub fn sample_hash(key: u64) -> u64 {
-    let mut z = key.wrapping_add(0x9e37_79b9_7f4a_7c15);
+pub fn sample_hash(key: u64, seed: u64) -> u64 {
+    const GOLDEN: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut z = key.wrapping_add(GOLDEN.wrapping_mul(seed.wrapping_mul(2).wrapping_add(1)));
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
     z ^ (z >> 31)
 }
 
-/// The hash threshold of a rate: keys with `sample_hash(key) < threshold` are kept.
-fn threshold(rate: f64) -> u64 {
-    if rate >= 1.0 {
-        u64::MAX
-    } else {
-        (rate * 2f64.powi(64)) as u64
+/// A spatial sample: the keys whose [`sample_hash`] falls under `rate · 2^64` (the paper
+/// compares `hash mod 2^24` with `rate · 2^24`; the whole 64 bits give any rate, however small,
+/// without rounding it).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Sampler {
+    /// The share of the keys kept, in `(0, 1]`.
+    pub rate: f64,
+    /// Which sample: each seed keeps other keys.
+    pub seed: u64,
+}
+
+impl Sampler {
+    /// Whether `key` is in the sample.
+    #[inline]
+    pub fn keeps(self, key: u64) -> bool {
+        self.rate >= 1.0 || sample_hash(key, self.seed) < (self.rate * 2f64.powi(64)) as u64
     }
 }
 
-/// The trace's requests for keys sampled at `rate`; `None` if the sample is empty.
-fn spatial_sample(trace: &DecodedTrace, rate: f64) -> Option<DecodedTrace> {
-    let below = threshold(rate);
-    trace.sample(|key| rate >= 1.0 || sample_hash(key) < below)
+/// LRU stack distances among a set of tracked keys that may change: a Fenwick tree over the
+/// positions of the tracked requests marks each tracked key's last access, and a request's
+/// distance is the number of marks from its key's previous access on.
+struct Stack {
+    marks: Fenwick,
+    /// Each key's last position, `u32::MAX` while it is not tracked.
+    last: Vec<u32>,
+    marked: u32,
+    next: usize,
+}
+
+impl Stack {
+    /// A stack over keys `0..unique` for at most `positions` requests.
+    fn new(unique: usize, positions: usize) -> Stack {
+        Stack {
+            marks: Fenwick::new(positions),
+            last: vec![u32::MAX; unique],
+            marked: 0,
+            next: 0,
+        }
+    }
+
+    /// A request for `id`: its stack distance, or `None` on the key's first tracked request.
+    #[inline]
+    fn access(&mut self, id: u32) -> Option<u32> {
+        let previous = self.last[id as usize];
+        let distance = (previous != u32::MAX).then(|| {
+            let p = previous as usize;
+            let d = self.marked - self.marks.prefix(p + 1) + 1;
+            self.marks.mark(p, false);
+            self.marked -= 1;
+            d
+        });
+        self.marks.mark(self.next, true);
+        self.marked += 1;
+        self.last[id as usize] = self.next as u32;
+        self.next += 1;
+        distance
+    }
+
+    /// Stops tracking `id` (it left the sample).
+    fn forget(&mut self, id: u32) {
+        let previous = self.last[id as usize];
+        if previous != u32::MAX {
+            self.marks.mark(previous as usize, false);
+            self.marked -= 1;
+            self.last[id as usize] = u32::MAX;
+        }
+    }
 }
 
 /// A curve's value at one capacity.
@@ -328,13 +513,40 @@ pub struct MrcReport {
     pub method: &'static str,
     /// The sampling rate (the final one for fixed-size SHARDS), 1 for exact.
     pub rate: f64,
+    /// The sample's seed ([`sample_hash`]).
+    pub seed: u64,
+    /// SHARDS' adjustment (`none`, `adj` or `strata`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub adjustment: Option<&'static str>,
     /// Requests the method looked at (all for exact, the sample's otherwise).
     pub sampled_requests: u64,
+    /// Keys in the sample (for fixed-size SHARDS, at the end).
+    pub sampled_keys: u64,
     /// The curve at the sizes asked for.
     pub points: Vec<MrcPoint>,
     /// The curve at up to [`CURVE_POINTS`] capacities spread evenly on a log scale from 1 to
     /// the unique keys (for LRU's methods; MiniSim's is `points`).
     pub curve: Vec<MrcPoint>,
+}
+
+impl MrcReport {
+    /// One line saying what was computed and from how much of the trace.
+    pub fn summary(&self) -> String {
+        let head = format!(
+            "{}: {} requests, {} unique keys; {} by {}",
+            self.trace, self.requests, self.unique_keys, self.policy, self.method
+        );
+        if self.method == Method::Exact.name() {
+            return format!("{head} (every request)");
+        }
+        let adjustment = self
+            .adjustment
+            .map_or_else(String::new, |a| format!(", adjustment {a}"));
+        format!(
+            "{head} (rate {}, seed {}{adjustment}: {} keys and {} requests sampled)",
+            self.rate, self.seed, self.sampled_keys, self.sampled_requests
+        )
+    }
 }
 
 /// Points of the dense curve.
@@ -407,11 +619,14 @@ pub fn curve(
         policy,
         method: method.name(),
         rate: 1.0,
+        seed: method.seed(),
+        adjustment: method.adjustment().map(Adjustment::name),
         sampled_requests: stats.requests,
+        sampled_keys: stats.unique_keys,
         points: Vec::new(),
         curve: Vec::new(),
     };
-    match method {
+    let shards = match method {
         Method::Exact => {
             let at = objects()?;
             let distances = StackDistances::of(trace);
@@ -427,83 +642,274 @@ pub fn curve(
                 .zip(distances.misses_at_each(&dense))
                 .map(|(&c, m)| point(c, ratio(m), None))
                 .collect();
+            return Ok(report);
         }
-        Method::ShardsRate(rate) => {
-            let at = objects()?;
-            let shards = FixedRateShards::run(trace, rate);
-            report.rate = rate;
-            report.sampled_requests = shards.sampled;
-            report.points = at
-                .iter()
-                .map(|&c| point(c, shards.miss_ratio(c), None))
-                .collect();
-            report.curve = dense
-                .iter()
-                .map(|&c| point(c, shards.miss_ratio(c), None))
-                .collect();
+        Method::ShardsRate(sampler, adjustment) => {
+            ShardsCurve::fixed_rate(trace, sampler, adjustment)
         }
-        Method::ShardsSize(keys) => {
-            let at = objects()?;
-            let shards = FixedSizeShards::run(trace, keys.get());
-            report.rate = shards.rate;
-            report.sampled_requests = shards.sampled;
-            report.points = at
-                .iter()
-                .map(|&c| point(c, shards.miss_ratio(c), None))
-                .collect();
-            report.curve = dense
-                .iter()
-                .map(|&c| point(c, shards.miss_ratio(c), None))
-                .collect();
+        Method::ShardsSize {
+            keys,
+            seed,
+            adjustment,
+        } => ShardsCurve::fixed_size(trace, keys.get(), seed, adjustment),
+        Method::MiniSim(sampler, adjustment) => {
+            return minisim(report, trace, sampler, adjustment, &capacities, threads);
         }
-        Method::MiniSim(rate) => {
-            let sample = spatial_sample(trace, rate).ok_or_else(|| Error::Parse {
-                what: format!("--rate {rate}"),
-                detail: format!(
-                    "a sample at this rate holds none of the {} keys: use a higher rate",
-                    stats.unique_keys
-                ),
-            })?;
-            let scale = |n: NonZeroU64| {
-                NonZeroU64::new(libm::round(n.get() as f64 * rate) as u64)
-                    .unwrap_or(NonZeroU64::MIN)
-            };
-            let jobs: Vec<Job> = capacities
-                .iter()
-                .map(|&c| Job {
-                    policy,
-                    capacity: match c {
-                        Capacity::Objects(n) => Capacity::Objects(scale(n)),
-                        Capacity::Bytes(n) => Capacity::Bytes(scale(n)),
-                    },
-                })
-                .collect();
-            let counts = sweep(&sample, &jobs, threads)?;
-            report.rate = rate;
-            report.sampled_requests = sample.len() as u64;
-            // SHARDS' adjustment, applied to MiniSim: the requests a sample of this rate should
-            // hold but does not (or holds in excess) belong to the few hottest keys, which hit,
-            // so misses are divided by the expected requests rather than the sampled ones.
-            let expected = (stats.requests as f64 * rate).max(1.0);
-            report.points = capacities
-                .iter()
-                .zip(&counts)
-                .map(|(c, counts)| MrcPoint {
-                    capacity: c.units(),
-                    unit: c.unit_name(),
-                    miss_ratio: (counts.misses as f64 / expected).min(1.0),
-                    misses: None,
-                })
-                .collect();
-            report.curve = report.points.clone();
-        }
-    }
+    };
+    let at = objects()?;
+    report.rate = shards.rate;
+    report.sampled_requests = shards.sampled;
+    report.sampled_keys = shards.sampled_keys;
+    report.points = at
+        .iter()
+        .map(|&c| point(c, shards.miss_ratio(c), None))
+        .collect();
+    report.curve = dense
+        .iter()
+        .map(|&c| point(c, shards.miss_ratio(c), None))
+        .collect();
     Ok(report)
 }
 
-/// The fewest sampled keys a weighting group of [`FixedRateShards`] holds: strata with fewer
-/// are merged with their neighbours (a group with one sampled key would scale that key's
-/// misses by the whole group's key count).
+/// MiniSim (ATC '17): `policy` on the sampled requests with every capacity scaled by the rate.
+/// The misses are divided by the sampled requests ([`Adjustment::None`]), by the requests a
+/// sample of that rate should hold ([`Adjustment::Adj`], SHARDS-adj carried over: the difference
+/// is mostly a few hot keys, which hit), or weighted by [`strata_weights`] and divided by the
+/// trace's requests, capacities then scaled by the sample's actual share of the keys
+/// ([`Adjustment::Strata`]).
+fn minisim(
+    mut report: MrcReport,
+    trace: &DecodedTrace,
+    sampler: Sampler,
+    adjustment: Adjustment,
+    capacities: &[Capacity],
+    threads: usize,
+) -> Result<MrcReport> {
+    let unique = trace.unique();
+    let kept: Vec<bool> = (0..unique as u32)
+        .map(|id| sampler.keeps(trace.key(id)))
+        .collect();
+    let sample = trace
+        .sample(|key| sampler.keeps(key))
+        .ok_or_else(|| Error::Parse {
+            what: format!("--rate {}", sampler.rate),
+            detail: format!(
+                "a sample at this rate holds none of the {} keys: use a higher rate",
+                report.unique_keys
+            ),
+        })?;
+    let rate = match adjustment {
+        Adjustment::None | Adjustment::Adj => sampler.rate,
+        Adjustment::Strata => sample.unique() as f64 / unique as f64,
+    };
+    let scale = |n: NonZeroU64| {
+        NonZeroU64::new(libm::round(n.get() as f64 * rate) as u64).unwrap_or(NonZeroU64::MIN)
+    };
+    let jobs: Vec<Job> = capacities
+        .iter()
+        .map(|&c| Job {
+            policy: report.policy,
+            capacity: match c {
+                Capacity::Objects(n) => Capacity::Objects(scale(n)),
+                Capacity::Bytes(n) => Capacity::Bytes(scale(n)),
+            },
+        })
+        .collect();
+    let misses: Vec<f64> = match adjustment {
+        Adjustment::None | Adjustment::Adj => sweep(&sample, &jobs, threads)?
+            .iter()
+            .map(|c| c.misses as f64)
+            .collect(),
+        Adjustment::Strata => {
+            let by_key = strata_weights(trace, &kept);
+            let by_request: Vec<f64> = trace
+                .ids()
+                .iter()
+                .filter(|&&id| kept[id as usize])
+                .map(|&id| by_key[id as usize])
+                .collect();
+            sweep_weighted(&sample, &jobs, threads, &by_request)?
+        }
+    };
+    let denominator = match adjustment {
+        Adjustment::None => sample.len() as f64,
+        Adjustment::Adj => (report.requests as f64 * sampler.rate).max(1.0),
+        Adjustment::Strata => report.requests as f64,
+    };
+    report.rate = sampler.rate;
+    report.sampled_requests = sample.len() as u64;
+    report.sampled_keys = sample.unique() as u64;
+    report.points = capacities
+        .iter()
+        .zip(&misses)
+        .map(|(c, &m)| MrcPoint {
+            capacity: c.units(),
+            unit: c.unit_name(),
+            miss_ratio: (m / denominator).min(1.0),
+            misses: None,
+        })
+        .collect();
+    report.curve = report.points.clone();
+    Ok(report)
+}
+
+/// What SHARDS measured: sampled reuses, each weighing the keys it stands for, bucketed by the
+/// distance they estimate in the whole trace.
+struct ShardsCurve {
+    /// `hits[c]`: weight of the sampled reuses at an estimated distance of at most `c`; the
+    /// last bucket gathers every distance beyond the trace's unique keys.
+    hits: Vec<f64>,
+    /// Weight of every sampled request, first requests included.
+    total: f64,
+    /// What misses are divided by.
+    denominator: f64,
+    /// Requests and keys sampled.
+    sampled: u64,
+    sampled_keys: u64,
+    /// The final rate.
+    rate: f64,
+}
+
+impl ShardsCurve {
+    fn new(unique: usize) -> ShardsCurve {
+        ShardsCurve {
+            hits: vec![0.0; unique + 2],
+            total: 0.0,
+            denominator: 0.0,
+            sampled: 0,
+            sampled_keys: 0,
+            rate: 1.0,
+        }
+    }
+
+    /// One sampled request at `distance` in the sample (`None`: its key's first), weighing
+    /// `weight` requests of the trace, from a sample of `rate`: a distance `d` among the sampled
+    /// keys estimates `d / rate` among all of them, as the paper scales it. (Scaling only the
+    /// other keys, `1 + (d − 1) / rate`, since a request's own key is always sampled, changed the
+    /// mean error over 20 seeds by under 0.002 on every trace measured.)
+    #[inline]
+    fn record(&mut self, distance: Option<u32>, weight: f64, rate: f64) {
+        self.sampled += 1;
+        self.total += weight;
+        match distance {
+            None => self.sampled_keys += 1,
+            Some(d) => {
+                let last = self.hits.len() - 1;
+                self.hits[(libm::ceil(f64::from(d) / rate) as usize).min(last)] += weight;
+            }
+        }
+    }
+
+    /// Turns the histogram into cumulative hits and sets the denominator.
+    fn finish(mut self, requests: usize, adjustment: Adjustment) -> ShardsCurve {
+        let mut sum = 0.0;
+        for w in self.hits.iter_mut() {
+            sum += *w;
+            *w = sum;
+        }
+        self.denominator = match adjustment {
+            Adjustment::None => self.total,
+            // SHARDS-adj adds `requests − total` to the first bucket (hits at every capacity),
+            // which makes the total the trace's requests; the strata's weights sum to it already.
+            Adjustment::Adj | Adjustment::Strata => requests as f64,
+        };
+        self
+    }
+
+    fn miss_ratio(&self, capacity: u64) -> f64 {
+        if self.denominator == 0.0 {
+            return 0.0;
+        }
+        let hits = self.hits[(capacity as usize).min(self.hits.len() - 1)];
+        ((self.total - hits) / self.denominator).clamp(0.0, 1.0)
+    }
+
+    /// Fixed-rate SHARDS: every request of a sampled key, weighing `1 / rate` (or its stratum's
+    /// weight with [`Adjustment::Strata`], distances then scaled by the sample's actual share of
+    /// the keys).
+    fn fixed_rate(trace: &DecodedTrace, sampler: Sampler, adjustment: Adjustment) -> ShardsCurve {
+        let unique = trace.unique();
+        let kept: Vec<bool> = (0..unique as u32)
+            .map(|id| sampler.keeps(trace.key(id)))
+            .collect();
+        let (weights, rate) = match adjustment {
+            Adjustment::None | Adjustment::Adj => (
+                kept.iter()
+                    .map(|&k| if k { 1.0 / sampler.rate } else { 0.0 })
+                    .collect(),
+                sampler.rate,
+            ),
+            Adjustment::Strata => {
+                let sampled = kept.iter().filter(|&&k| k).count().max(1);
+                (strata_weights(trace, &kept), sampled as f64 / unique as f64)
+            }
+        };
+        let positions = trace.ids().iter().filter(|&&id| kept[id as usize]).count();
+        let mut stack = Stack::new(unique, positions);
+        let mut out = ShardsCurve::new(unique);
+        for &id in trace.ids() {
+            if kept[id as usize] {
+                out.record(stack.access(id), weights[id as usize], rate);
+            }
+        }
+        out.rate = sampler.rate;
+        out.finish(trace.len(), adjustment)
+    }
+
+    /// Fixed-size SHARDS: at most `s_max` keys tracked; when one more arrives the threshold
+    /// drops to the largest tracked hash and every key at or above it is forgotten. A request
+    /// weighs the inverse of the rate in force when it was sampled (the paper instead rescales
+    /// the histogram by the new rate over the old each time the threshold drops: relative to the
+    /// total, the same).
+    fn fixed_size(
+        trace: &DecodedTrace,
+        s_max: u64,
+        seed: u64,
+        adjustment: Adjustment,
+    ) -> ShardsCurve {
+        let unique = trace.unique();
+        let hashes: Vec<u64> = (0..unique as u32)
+            .map(|id| sample_hash(trace.key(id), seed))
+            .collect();
+        let mut below = u64::MAX; // every key is sampled until the set overflows
+        let mut rate = 1.0;
+        let mut tracked: BinaryHeap<(u64, u32)> = BinaryHeap::new();
+        let mut stack = Stack::new(unique, trace.len());
+        let mut out = ShardsCurve::new(unique);
+        for &id in trace.ids() {
+            let hash = hashes[id as usize];
+            if hash >= below && below != u64::MAX {
+                continue;
+            }
+            let distance = stack.access(id);
+            if distance.is_none() {
+                tracked.push((hash, id));
+            }
+            out.record(distance, 1.0 / rate, rate);
+            while tracked.len() as u64 > s_max {
+                let Some(&(top, _)) = tracked.peek() else {
+                    break;
+                };
+                below = top;
+                rate = top as f64 / 2f64.powi(64);
+                while let Some(&(hash, gone)) = tracked.peek() {
+                    if hash < below {
+                        break;
+                    }
+                    tracked.pop();
+                    stack.forget(gone);
+                }
+            }
+        }
+        out.rate = rate;
+        out.sampled_keys = tracked.len() as u64;
+        out.finish(trace.len(), adjustment)
+    }
+}
+
+/// The fewest sampled keys a weighting group of [`strata_weights`] holds: strata with fewer are
+/// merged with their neighbours (a group with one sampled key would scale that key's misses by
+/// the whole group's key count).
 const MIN_GROUP_KEYS: u32 = 4;
 
 /// A key's stratum by its request count: counts 1–16 exactly, then four strata an octave.
@@ -519,215 +925,117 @@ fn stratum(requests: u32) -> usize {
 /// Strata [`stratum`] can return.
 const STRATA: usize = 16 + 28 * 4;
 
-/// Fixed-rate SHARDS with a stratified adjustment.
+/// Each key's weight under [`Adjustment::Strata`] (0 for keys out of the sample).
 ///
-/// Plain SHARDS scales every sampled request by `1 / rate` and divides by the requests the
-/// sample should have held (the paper's adjustment of the first bucket). On traces of tens of
-/// thousands of keys a 1 % sample holds a few hundred, and its error is then almost all
-/// *which* keys fell in: over 20 hash functions the mean error at 1 % was 0.035–0.045 on the
-/// sample traces whatever the estimator's details (a corrected distance scale, linear
-/// interpolation, even exact distances for short reuse windows each moved it by under 0.002).
-/// What moves it is knowing how many keys of each popularity the sample should hold: one
-/// counting pass over the dense ids (4 bytes a key) gives every key's request count; keys are
-/// grouped by it ([`stratum`]), and a sampled key weighs the keys of its group over the sampled
-/// ones rather than `1 / rate`. The cold misses then come out exact (one a key), and a sample
-/// holding too many or too few keys of some popularity is reweighted instead of bending the
-/// curve. Distances are scaled by the sample's actual share of the keys, `1 + (d − 1) · U / U_s`
-/// (the request's own key is always in the sample: only the others are a sample).
-struct FixedRateShards {
-    /// `hits[c]`: weight of sampled reuses at an estimated distance of at most `c` (the last
-    /// bucket gathers every distance beyond the trace's unique keys).
-    hits: Vec<f64>,
-    /// Weight of every sampled request, cold ones included.
-    total: f64,
-    requests: f64,
-    sampled: u64,
+/// On a trace of tens of thousands of keys a 1 % sample holds a few hundred, and SHARDS' error
+/// is then almost all *which* keys fell in: how many (the cold misses alone, a key each, move
+/// by the relative spread of the sampled key count) and how popular. Knowing every key's request
+/// count (one counting pass over the dense ids, 4 bytes a key) says how many keys of each
+/// popularity the sample should hold: keys are grouped by it ([`stratum`]), and a sampled key
+/// weighs the keys of its group over the sampled ones rather than `1 / rate`. The cold misses
+/// come out exact, and a sample holding too many or too few keys of some popularity is
+/// reweighted instead of bending the curve. The weights sum, over the sampled requests, to the
+/// trace's requests up to the groups' rounding.
+fn strata_weights(trace: &DecodedTrace, kept: &[bool]) -> Vec<f64> {
+    let mut counts = vec![0u32; trace.unique()];
+    for &id in trace.ids() {
+        counts[id as usize] += 1;
+    }
+    // Keys and sampled keys per stratum, then groups of strata from the most requested down,
+    // each closed once it holds MIN_GROUP_KEYS sampled keys.
+    let mut keys = [0u32; STRATA];
+    let mut sampled_keys = [0u32; STRATA];
+    for (id, &n) in counts.iter().enumerate() {
+        keys[stratum(n)] += 1;
+        sampled_keys[stratum(n)] += u32::from(kept[id]);
+    }
+    let mut group = [0usize; STRATA];
+    let mut groups: Vec<(f64, f64)> = Vec::new(); // (keys, sampled keys)
+    let mut open = true;
+    for h in (0..STRATA).rev() {
+        if open {
+            groups.push((0.0, 0.0));
+        }
+        let last = groups.len() - 1;
+        groups[last].0 += f64::from(keys[h]);
+        groups[last].1 += f64::from(sampled_keys[h]);
+        group[h] = last;
+        open = sampled_keys[h] > 0 && groups[last].1 >= f64::from(MIN_GROUP_KEYS);
+    }
+    // The least requested group may be short of sampled keys: fold it into the one above.
+    if groups.len() > 1 && groups[groups.len() - 1].1 < f64::from(MIN_GROUP_KEYS) {
+        let (k, s) = groups.pop().unwrap_or_default();
+        let last = groups.len() - 1;
+        groups[last].0 += k;
+        groups[last].1 += s;
+        for g in group.iter_mut() {
+            *g = (*g).min(last);
+        }
+    }
+    let weight: Vec<f64> = groups
+        .iter()
+        .map(|&(k, s)| if s > 0.0 { k / s } else { 0.0 })
+        .collect();
+    counts
+        .iter()
+        .zip(kept)
+        .map(|(&n, &k)| if k { weight[group[stratum(n)]] } else { 0.0 })
+        .collect()
 }
 
-impl FixedRateShards {
-    fn run(trace: &DecodedTrace, rate: f64) -> FixedRateShards {
-        let unique = trace.unique();
-        let below = threshold(rate);
-        let kept: Vec<bool> = (0..unique as u32)
-            .map(|id| rate >= 1.0 || sample_hash(trace.key(id)) < below)
-            .collect();
-        let mut counts = vec![0u32; unique];
-        for &id in trace.ids() {
-            counts[id as usize] += 1;
-        }
-        // Keys and sampled keys per stratum, then groups of strata from the most requested
-        // down, each closed once it holds MIN_GROUP_KEYS sampled keys.
-        let mut keys = [0u32; STRATA];
-        let mut sampled_keys = [0u32; STRATA];
-        for (id, &n) in counts.iter().enumerate() {
-            keys[stratum(n)] += 1;
-            sampled_keys[stratum(n)] += u32::from(kept[id]);
-        }
-        let mut group = [0usize; STRATA];
-        let mut groups: Vec<(f64, f64)> = Vec::new(); // (keys, sampled keys)
-        let mut open = true;
-        for h in (0..STRATA).rev() {
-            if open {
-                groups.push((0.0, 0.0));
-            }
-            let last = groups.len() - 1;
-            groups[last].0 += f64::from(keys[h]);
-            groups[last].1 += f64::from(sampled_keys[h]);
-            group[h] = last;
-            open = sampled_keys[h] > 0 && groups[last].1 >= f64::from(MIN_GROUP_KEYS);
-        }
-        // The least requested group may be short of sampled keys: fold it into the one above.
-        if groups.len() > 1 && groups[groups.len() - 1].1 < f64::from(MIN_GROUP_KEYS) {
-            let (k, s) = groups.pop().unwrap_or_default();
-            let last = groups.len() - 1;
-            groups[last].0 += k;
-            groups[last].1 += s;
-            for g in group.iter_mut() {
-                *g = (*g).min(last);
-            }
-        }
-        let weight: Vec<f64> = groups
-            .iter()
-            .map(|&(k, s)| if s > 0.0 { k / s } else { 0.0 })
-            .collect();
-        let sampled_unique = kept.iter().filter(|&&k| k).count();
-        let scale = unique as f64 / sampled_unique.max(1) as f64;
-        let sampled_requests: u64 = counts
-            .iter()
-            .zip(&kept)
-            .filter(|(_, &k)| k)
-            .map(|(&n, _)| u64::from(n))
-            .sum();
-        let mut out = FixedRateShards {
-            hits: vec![0.0; unique + 2],
-            total: 0.0,
-            requests: trace.len() as f64,
-            sampled: sampled_requests,
-        };
-        // Stack distances over the sampled requests only (positions in the sample).
-        let mut last = vec![u32::MAX; unique];
-        let mut marks = Fenwick::new(sampled_requests as usize);
-        let mut marked = 0u32;
-        let mut t = 0usize;
-        for &id in trace.ids() {
-            if !kept[id as usize] {
-                continue;
-            }
-            let w = weight[group[stratum(counts[id as usize])]];
-            out.total += w;
-            let previous = last[id as usize];
-            if previous != u32::MAX {
-                let p = previous as usize;
-                let d = marked - marks.prefix(p + 1) + 1;
-                let estimate = 1.0 + f64::from(d - 1) * scale;
-                out.hits[(libm::ceil(estimate) as usize).min(unique + 1)] += w;
-                marks.mark(p, false);
-                marked -= 1;
-            }
-            marks.mark(t, true);
-            marked += 1;
-            last[id as usize] = t as u32;
-            t += 1;
-        }
-        let mut sum = 0.0;
-        for w in out.hits.iter_mut() {
-            sum += *w;
-            *w = sum;
-        }
-        out
-    }
-
-    fn miss_ratio(&self, capacity: u64) -> f64 {
-        let hits = self.hits[(capacity as usize).min(self.hits.len() - 1)];
-        ((self.total - hits) / self.requests).clamp(0.0, 1.0)
-    }
+/// How far a sampled curve is from the full one over several samples (seeds `0..n`): the
+/// sampling error, which no estimator removes once the sample holds few keys.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ErrorSpread {
+    /// The mean absolute error of each seed's curve.
+    pub errors: Vec<f64>,
+    /// Their mean, standard deviation, least and greatest.
+    pub mean: f64,
+    pub sd: f64,
+    pub min: f64,
+    pub max: f64,
+    /// The keys each sample held: mean and standard deviation.
+    pub sampled_keys: f64,
+    pub sampled_keys_sd: f64,
 }
 
-/// Fixed-size SHARDS: distances over a sample whose threshold drops to keep at most `s_max`
-/// keys.
-struct FixedSizeShards {
-    /// Weight (the inverse of the rate at the time) of requests at each scaled distance; the
-    /// last bucket gathers every distance beyond the trace's unique keys.
-    weights: Vec<f64>,
-    /// Weight of cold requests (misses at every capacity).
-    cold: f64,
-    total: f64,
-    sampled: u64,
-    /// The final rate.
-    rate: f64,
+/// Mean and (sample) standard deviation.
+fn mean_sd(values: &[f64]) -> (f64, f64) {
+    let n = values.len().max(1) as f64;
+    let mean = values.iter().sum::<f64>() / n;
+    let var = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0).max(1.0);
+    (mean, libm::sqrt(var))
 }
 
-impl FixedSizeShards {
-    fn run(trace: &DecodedTrace, s_max: u64) -> FixedSizeShards {
-        let unique = trace.unique();
-        let hashes: Vec<u64> = (0..unique as u32)
-            .map(|id| sample_hash(trace.key(id)))
-            .collect();
-        let mut below = u64::MAX; // every key is sampled until the set overflows
-        let mut rate = 1.0;
-        let mut last = vec![u32::MAX; unique];
-        let mut tracked: BinaryHeap<(u64, u32)> = BinaryHeap::new();
-        let mut marks = Fenwick::new(trace.len());
-        let mut marked = 0u32;
-        let mut out = FixedSizeShards {
-            weights: vec![0.0; unique + 2],
-            cold: 0.0,
-            total: 0.0,
-            sampled: 0,
-            rate: 1.0,
-        };
-        for (t, &id) in trace.ids().iter().enumerate() {
-            let hash = hashes[id as usize];
-            if hash >= below && below != u64::MAX {
-                continue;
-            }
-            out.sampled += 1;
-            let weight = 1.0 / rate;
-            out.total += weight;
-            let previous = last[id as usize];
-            if previous == u32::MAX {
-                out.cold += weight;
-                tracked.push((hash, id));
-            } else {
-                let p = previous as usize;
-                let d = (marked - marks.prefix(p + 1) + 1) as f64 / rate;
-                out.weights[(d as usize).min(unique + 1)] += weight;
-                marks.mark(p, false);
-                marked -= 1;
-            }
-            marks.mark(t, true);
-            marked += 1;
-            last[id as usize] = t as u32;
-            while tracked.len() as u64 > s_max {
-                // Lower the threshold to the largest tracked hash and forget every key at it.
-                let Some(&(top, _)) = tracked.peek() else {
-                    break;
-                };
-                below = top;
-                rate = top as f64 / 2f64.powi(64);
-                while let Some(&(hash, gone)) = tracked.peek() {
-                    if hash < below {
-                        break;
-                    }
-                    tracked.pop();
-                    marks.mark(last[gone as usize] as usize, false);
-                    marked -= 1;
-                    last[gone as usize] = u32::MAX;
-                }
-            }
-        }
-        out.rate = rate;
-        out
+/// `method` on the samples of seeds `0..seeds`, each curve's mean absolute error against
+/// `truth` (the exact curve, or [`Method::MiniSim`] at rate 1 — a full replay — at the same
+/// `sizes`).
+pub fn error_spread(
+    trace: &DecodedTrace,
+    policy: &str,
+    method: Method,
+    sizes: &[SizeSpec],
+    truth: &[MrcPoint],
+    seeds: u64,
+) -> Result<ErrorSpread> {
+    let mut errors = Vec::new();
+    let mut keys = Vec::new();
+    for seed in 0..seeds.max(1) {
+        let report = curve("", trace, policy, method.with_seed(seed), sizes, false, 1)?;
+        errors.push(mean_absolute_error(&report.points, truth));
+        keys.push(report.sampled_keys as f64);
     }
-
-    fn miss_ratio(&self, capacity: u64) -> f64 {
-        if self.total == 0.0 {
-            return 0.0;
-        }
-        let upto = (capacity as usize).min(self.weights.len() - 1);
-        let hits: f64 = self.weights[..=upto].iter().sum();
-        ((self.total - hits) / self.total).clamp(0.0, 1.0)
-    }
+    let (mean, sd) = mean_sd(&errors);
+    let (sampled_keys, sampled_keys_sd) = mean_sd(&keys);
+    Ok(ErrorSpread {
+        mean,
+        sd,
+        min: errors.iter().cloned().fold(f64::INFINITY, f64::min),
+        max: errors.iter().cloned().fold(0.0, f64::max),
+        errors,
+        sampled_keys,
+        sampled_keys_sd,
+    })
 }
 
 /// Mean absolute difference between two curves at the same capacities.
@@ -746,6 +1054,10 @@ mod tests {
     use crate::policy::replay::Experiment;
     use crate::policy::sweep::run_decoded;
     use crate::workload::{Pattern, Synthetic};
+
+    fn at(rate: f64) -> Sampler {
+        Sampler { rate, seed: 0 }
+    }
 
     fn zipf(requests: u64, keys: u64, seed: u64) -> DecodedTrace {
         let requests = Synthetic::new(Pattern::Zipf { keys, skew: 0.8 }, requests, seed)
@@ -766,25 +1078,41 @@ mod tests {
         }
     }
 
+    const ADJUSTMENTS: [Adjustment; 3] = [Adjustment::None, Adjustment::Adj, Adjustment::Strata];
+
     #[test]
-    fn shards_at_full_rate_is_exact_and_a_fixed_size_sample_stays_small() {
+    fn a_full_sample_is_exact_whatever_the_adjustment() {
         let trace = zipf(60_000, 5_000, 9);
         let sizes = sizes_or_default(None);
-        let run = |method| curve("z", &trace, "lru", method, &sizes, false, 1).unwrap();
-        let exact = run(Method::Exact);
-        let full = run(Method::ShardsRate(1.0));
-        assert!(mean_absolute_error(&exact.points, &full.points) < 1e-12);
-        let sized = run(Method::ShardsSize(NonZeroU64::new(1_000).unwrap()));
+        let run = |policy, method| curve("z", &trace, policy, method, &sizes, false, 1).unwrap();
+        let exact = run("lru", Method::Exact);
+        let replay = run("arc", Method::MiniSim(at(1.0), Adjustment::None));
+        for adjustment in ADJUSTMENTS {
+            let full = run("lru", Method::ShardsRate(at(1.0), adjustment));
+            assert!(mean_absolute_error(&exact.points, &full.points) < 1e-12);
+            let full = run("arc", Method::MiniSim(at(1.0), adjustment));
+            assert!(mean_absolute_error(&replay.points, &full.points) < 1e-12);
+        }
+        let sized = run(
+            "lru",
+            Method::ShardsSize {
+                keys: NonZeroU64::new(1_000).unwrap(),
+                seed: 0,
+                adjustment: Adjustment::Adj,
+            },
+        );
         assert!(sized.rate < 0.3, "{}", sized.rate);
+        assert_eq!(sized.sampled_keys, 1_000);
         let error = mean_absolute_error(&exact.points, &sized.points);
-        assert!(error < 0.05, "{error}");
+        assert!(error < 0.03, "{error}");
     }
 
     #[test]
     fn minisim_at_full_rate_is_a_replay() {
         let trace = zipf(20_000, 2_000, 11);
         let sizes = sizes_or_default(None);
-        let report = curve("z", &trace, "arc", Method::MiniSim(1.0), &sizes, false, 2).unwrap();
+        let method = Method::MiniSim(at(1.0), Adjustment::Adj);
+        let report = curve("z", &trace, "arc", method, &sizes, false, 2).unwrap();
         let experiment = Experiment::parse("arc", "mrc", false).unwrap();
         let full = run_decoded("z", &trace, &experiment, 2).unwrap();
         for (p, r) in report.points.iter().zip(&full.rows) {
@@ -792,21 +1120,74 @@ mod tests {
         }
     }
 
-    /// Fixed-rate SHARDS at 1 % is within the 0.01 mean error of the issue once the sample
-    /// holds enough keys (here about 3,900 of 390,000); on the bundled traces' few tens of thousands of
-    /// keys it is not, and `tests/trace_tools.rs` holds it to what it measured there.
+    /// On a trace of 390,000 keys a 1 % sample holds about 3,900, and SHARDS at 1 % is within
+    /// the issue's 0.01: with the strata 0.0066 at seed 0 (over 20 seeds 0.0056 on average, at
+    /// most 0.0093); the paper's SHARDS-adj gives 0.0149 (0.019 on average: its error halves as
+    /// the sampled keys quadruple, and reaches 0.01 at about 8,000), fixed-size SHARDS with 8,192
+    /// keys 0.0153. Each bound is a little above what was measured (README, "Miss-ratio curves").
     #[test]
-    fn shards_at_one_percent_is_within_a_hundredth_on_a_large_trace() {
+    fn shards_on_a_large_trace() {
         let trace = zipf(1_000_000, 1_000_000, 3);
         let sizes = sizes_or_default(None);
         let run = |method| curve("z", &trace, "lru", method, &sizes, false, 1).unwrap();
         let exact = run(Method::Exact);
-        let sampled = run(Method::ShardsRate(0.01));
-        let error = mean_absolute_error(&exact.points, &sampled.points);
-        println!(
-            "keys {}, sampled requests {}, MAE {error}",
-            exact.unique_keys, sampled.sampled_requests
+        let sized = Method::ShardsSize {
+            keys: NonZeroU64::new(8_192).unwrap(),
+            seed: 0,
+            adjustment: Adjustment::Adj,
+        };
+        for (method, bound) in [
+            (Method::ShardsRate(at(0.01), Adjustment::Strata), 0.0075),
+            (Method::ShardsRate(at(0.01), Adjustment::Adj), 0.016),
+            (sized, 0.017),
+        ] {
+            let sampled = run(method);
+            let error = mean_absolute_error(&exact.points, &sampled.points);
+            println!(
+                "{method:?}: keys {}, sampled {}, MAE {error:.4}",
+                exact.unique_keys, sampled.sampled_keys
+            );
+            assert!(error <= bound, "{method:?}: {error}");
+        }
+    }
+
+    /// Why 0.01 at 1 % is out of reach on the bundled trace (49,000 keys): a 1 % sample holds
+    /// 481 ± 25 keys over 20 seeds (a Poisson count: its spread is about its square root), so
+    /// the cold misses alone — 43 % of the requests, one a key — come out within ±5 %, ±0.02 of
+    /// miss ratio at every size. Over those 20 samples the paper's SHARDS-adj averages 0.047 and
+    /// none is within 0.01 (the best 0.013); the strata, which know how many keys of each
+    /// popularity there are, average 0.017; at 10 % (4,900 keys) the two average 0.012 and
+    /// 0.004.
+    #[test]
+    fn the_error_at_one_percent_on_the_bundled_trace_is_the_samples() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/www/traces/cloudphysics.csv");
+        let file = std::io::BufReader::new(std::fs::File::open(path).unwrap());
+        let trace = crate::policy::sweep::decode_file(path, Default::default(), file).unwrap();
+        let sizes = sizes_or_default(None);
+        let exact = curve("c", &trace, "lru", Method::Exact, &sizes, false, 1).unwrap();
+        let spread = |rate, adjustment| {
+            let method = Method::ShardsRate(at(rate), adjustment);
+            error_spread(&trace, "lru", method, &sizes, &exact.points, 20).unwrap()
+        };
+        let adj = spread(0.01, Adjustment::Adj);
+        let strata = spread(0.01, Adjustment::Strata);
+        println!("adj {adj:?}\nstrata {strata:?}");
+        assert!(
+            (adj.sampled_keys - 490.0).abs() < 20.0,
+            "{}",
+            adj.sampled_keys
         );
-        assert!(error <= 0.01, "{error}");
+        assert!((15.0..35.0).contains(&adj.sampled_keys_sd));
+        assert!(adj.min > 0.012 && adj.mean > 0.04, "{adj:?}");
+        assert!(
+            strata.mean < 0.02 && strata.mean < adj.mean / 2.0,
+            "{strata:?}"
+        );
+        let adj = spread(0.1, Adjustment::Adj);
+        let strata = spread(0.1, Adjustment::Strata);
+        assert!(
+            adj.mean < 0.013 && strata.mean < 0.005,
+            "{adj:?} {strata:?}"
+        );
     }
 }

@@ -73,13 +73,51 @@ pub fn check_threads(threads: usize) -> Result<usize> {
 /// assert_eq!((counts[0].misses, counts[1].misses), (3, 4));
 /// ```
 pub fn sweep(trace: &DecodedTrace, jobs: &[Job], threads: usize) -> Result<Vec<Counts>> {
+    sweep_tallied(trace, jobs, threads, |counts: &mut Counts, _, size, hit| {
+        counts.record(size, hit)
+    })
+}
+
+/// [`sweep`], each cache's misses weighted: the `i`-th request's miss counts `weights[i]`
+/// (MiniSim's stratified estimate, where a sampled key stands for several of the trace's).
+pub fn sweep_weighted(
+    trace: &DecodedTrace,
+    jobs: &[Job],
+    threads: usize,
+    weights: &[f64],
+) -> Result<Vec<f64>> {
+    if weights.len() != trace.len() {
+        return Err(Error::Parse {
+            what: "weighted sweep".into(),
+            detail: format!(
+                "{} weights for {} requests: one a request",
+                weights.len(),
+                trace.len()
+            ),
+        });
+    }
+    sweep_tallied(trace, jobs, threads, |misses: &mut f64, i, _, hit| {
+        if !hit {
+            *misses += weights[i];
+        }
+    })
+}
+
+/// The sweep itself: each job's cache replays the whole trace, and `tally(total, i, size, hit)`
+/// folds in the `i`-th request's outcome.
+fn sweep_tallied<T: Default + Send>(
+    trace: &DecodedTrace,
+    jobs: &[Job],
+    threads: usize,
+    tally: impl Fn(&mut T, usize, u32, bool) + Sync,
+) -> Result<Vec<T>> {
     let next = jobs
         .iter()
         .any(|j| j.policy == "belady")
         .then(|| trace.future());
-    let run_one = |job: &Job| -> Result<Counts> {
+    let run_one = |job: &Job| -> Result<T> {
         let mut cache = build(job.policy, job.capacity)?;
-        let mut counts = Counts::default();
+        let mut total = T::default();
         let mut evicted = Vec::new();
         for i in 0..trace.len() {
             let access = match &next {
@@ -88,16 +126,16 @@ pub fn sweep(trace: &DecodedTrace, jobs: &[Job], threads: usize) -> Result<Vec<C
             };
             evicted.clear();
             let hit = cache.access(&access, &mut evicted).is_hit();
-            counts.record(access.size, hit);
+            tally(&mut total, i, access.size, hit);
         }
-        Ok(counts)
+        Ok(total)
     };
     let threads = threads.clamp(1, jobs.len().max(1));
     if threads == 1 || cfg!(target_arch = "wasm32") {
         return jobs.iter().map(run_one).collect();
     }
     let queue = AtomicUsize::new(0);
-    let mut results: Vec<Option<Result<Counts>>> = (0..jobs.len()).map(|_| None).collect();
+    let mut results: Vec<Option<Result<T>>> = (0..jobs.len()).map(|_| None).collect();
     std::thread::scope(|scope| {
         let workers: Vec<_> = (0..threads)
             .map(|_| {
