@@ -31,7 +31,8 @@ if [ $# -gt 0 ]; then modules=("$@"); else modules=("${PAGE_MODULES[@]}"); fi
 profile_of() {
   if [ -n "${WASM_PROFILE:-}" ]; then echo "$WASM_PROFILE"; return; fi
   case $1 in
-    basics|scenarios|console) echo wasm ;;
+    basics|console) echo wasm ;;
+    scenarios) echo wasm-s ;;
     traces|bench) echo release ;;
     *) echo "scripts/wasm.sh: unknown module $1 (basics, scenarios, console, traces, bench)" >&2; exit 1 ;;
   esac

@@ -52,10 +52,11 @@ function driverFor(page) {
 // (issue 21's target: 250 KB) was split in four (93, 409, 179 and 154 KB then). Then the course's
 // lesson files, their parser and the glossary joined `basics` (192 KB: the page lists the course at
 // start), and five scenarios and the chapter's variants joined `scenarios` (513 KB). Built for size
-// (scripts/wasm.sh: the `wasm` profile, all but `traces`) they weigh 176, 392, 135 and 155 KB;
+// (scripts/wasm.sh: the `wasm` profile for basics and console, `wasm-s` for scenarios, whose runs
+// a learner waits for) they weigh 176, 422, 135 and 155 KB;
 // `traces` 168 KB with the streamed replay of large trace files (main at 5a3420a). Each guard
 // stands 2 % above today's size, so that growth is noticed and weighed.
-const MODULE_LIMITS = { basics: 179_000, scenarios: 400_000, console: 137_500, traces: 171_000 };
+const MODULE_LIMITS = { basics: 179_000, scenarios: 431_000, console: 137_500, traces: 171_000 };
 const glue = (name) => find(new RegExp(`^www/pkg/${name}\\.[0-9a-f]{12}\\.js$`));
 const wasmOf = (name) => find(new RegExp(`^www/pkg/${name}_bg\\.[0-9a-f]{12}\\.wasm$`));
 
