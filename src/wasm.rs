@@ -169,6 +169,14 @@ pub fn glossary() -> Result<JsValue, JsError> {
     to_js(&crate::glossary::GLOSSARY)
 }
 
+/// The heads of a run's summary table (`cachelab::metrics::SUMMARY_COLUMNS`), as the CLI prints
+/// them.
+#[cfg(feature = "wasm-basics")]
+#[wasm_bindgen(js_name = summaryColumns)]
+pub fn summary_columns() -> Result<JsValue, JsError> {
+    to_js(&crate::metrics::SUMMARY_COLUMNS)
+}
+
 /// The course's lessons in course order, as JSON text, each as its file defines it (see
 /// `lessons/README.md`): id, title, part, chapter section, kind, scenario, variants, defaults,
 /// knobs, text, notice, sketches, differs, experiments, questions and claims. JSON text rather

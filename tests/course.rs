@@ -203,7 +203,15 @@ fn the_cli_lists_the_course_and_runs_a_lesson_with_its_claims() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("cachelab console"));
-    // `run` prints the scenario's notice, computed by the core.
-    assert!(cli(&["run", "penetration", "--set", "duration_s=2"])
-        .contains("Database queries caused by reads for missing keys"));
+    // `run` prints the scenario's notice, computed by the core, under the table whose heads are
+    // the page's (the core's `SUMMARY_COLUMNS`): "failed requests", not "errors".
+    let table = cli(&["run", "penetration", "--set", "duration_s=2"]);
+    assert!(table.contains("Database queries caused by reads for missing keys"));
+    let head = table.lines().nth(1).unwrap_or_default();
+    let words: Vec<&str> = head
+        .split("  ")
+        .map(str::trim)
+        .filter(|w| !w.is_empty())
+        .collect();
+    assert_eq!(words, cachelab::metrics::SUMMARY_COLUMNS, "{table}");
 }

@@ -2,7 +2,7 @@
 // the chart and the table. State that a learner may want to share lives in the URL.
 import { Core } from './core.js';
 import { draw } from './chart.js';
-import { withView } from './lessons.js';
+import { setSummaryColumns, withView } from './lessons.js';
 import * as course from './course.js';
 import { ConsolePanel } from './console.js';
 import { buildReplayFields, replayQuery, runReplay } from './replay.js';
@@ -59,6 +59,7 @@ async function loadLessons() {
   await keysPanel.start().then(() => $('lesson-text').after(keysPanel.root), () => {});
   scenarioList = scenarios;
   const defs = JSON.parse(await runs.call('lessons'));
+  setSummaryColumns(await runs.call('summaryColumns'));
   const hasConsole = await consolePanel.start();
   const available = [];
   for (const l of defs.map(withView).filter(Boolean)) {

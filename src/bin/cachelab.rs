@@ -930,33 +930,59 @@ mod cli {
 
     fn print_table(r: &scenario::Report) {
         println!("{} (seed {})", r.scenario, r.seed);
-        println!(
-            "{:<14} {:>9} {:>9} {:>9} {:>8} {:>8} {:>8} {:>7} {:>7} {:>9} {:>9} {:>9} {:>6} {:>7} {:>6} {:>9}",
-            "variant",
-            "requests",
-            "l1 hits",
-            "l2 hits",
-            "waited",
-            "misses",
-            "db",
-            "max db",
-            "hit %",
-            "p50 ms",
-            "p99 ms",
-            "max ms",
-            "errors",
-            "stale",
-            "fallbk",
-            "coalesced"
-        );
-        for v in &r.variants {
-            let s = &v.summary;
-            println!(
-                "{:<14} {:>9} {:>9} {:>9} {:>8} {:>8} {:>8} {:>7} {:>7.2} {:>9.2} {:>9.2} {:>9.2} {:>6} {:>7} {:>6} {:>9}",
-                v.name, s.requests, s.l1_hits, s.l2_hits, s.waited, s.misses, s.db_queries,
-                s.max_db_in_flight, 100.0 * s.hit_ratio, s.latency_ms.p50, s.latency_ms.p99,
-                s.latency_ms.max, s.errors, s.stale_reads, s.fallbacks, s.coalesced
-            );
+        let rows: Vec<[String; 16]> = r
+            .variants
+            .iter()
+            .map(|v| {
+                let s = &v.summary;
+                [
+                    v.name.clone(),
+                    s.requests.to_string(),
+                    s.l1_hits.to_string(),
+                    s.l2_hits.to_string(),
+                    s.waited.to_string(),
+                    s.misses.to_string(),
+                    s.db_queries.to_string(),
+                    s.max_db_in_flight.to_string(),
+                    format!("{:.2} %", 100.0 * s.hit_ratio),
+                    format!("{:.2}", s.latency_ms.p50),
+                    format!("{:.2}", s.latency_ms.p99),
+                    format!("{:.2}", s.latency_ms.max),
+                    s.errors.to_string(),
+                    s.stale_reads.to_string(),
+                    s.fallbacks.to_string(),
+                    s.coalesced.to_string(),
+                ]
+            })
+            .collect();
+        // Each column as wide as its head or its widest cell; the variant's name left-aligned.
+        let heads = cachelab::metrics::SUMMARY_COLUMNS;
+        let widths: Vec<usize> = (0..heads.len())
+            .map(|i| {
+                rows.iter()
+                    .map(|row| row[i].chars().count())
+                    .chain([heads[i].len()])
+                    .max()
+                    .unwrap_or(0)
+            })
+            .collect();
+        let line = |cells: &mut dyn Iterator<Item = &str>| {
+            let text: Vec<String> = cells
+                .zip(&widths)
+                .enumerate()
+                .map(|(i, (cell, &w))| {
+                    if i == 0 {
+                        format!("{cell:<w$}")
+                    } else {
+                        format!("{cell:>w$}")
+                    }
+                })
+                .collect();
+            println!("{}", text.join("  "));
+        };
+        line(&mut heads.iter().copied());
+        for row in &rows {
+            line(&mut row.iter().map(String::as_str));
         }
         println!("  {}", r.hit_ratio_definition);
         for v in &r.variants {
