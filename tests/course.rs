@@ -29,19 +29,39 @@ fn every_lesson_file_is_valid_and_listed_once() {
     assert_eq!(files, listed, "lessons/*.json and the registry differ");
 }
 
-/// Runs every lesson that runs at its defaults at every seed, in parallel threads.
-fn runs() -> Vec<(Lesson, u64, course::LessonRun)> {
-    let jobs: Vec<(Lesson, u64)> = lessons()
+/// A run the test makes: a lesson at its defaults (`experiment: None`) or with one "try this"
+/// on top, at one seed.
+struct Job {
+    lesson: Lesson,
+    experiment: Option<usize>,
+    seed: u64,
+}
+
+/// Runs every lesson that runs at its defaults, and every one of its experiments, at every seed,
+/// in parallel threads (each thread takes every n-th job, so the slow experiments spread out).
+fn runs() -> Vec<(Job, course::LessonRun)> {
+    let mut jobs: Vec<Job> = Vec::new();
+    for l in lessons()
         .into_iter()
         .filter(|l| matches!(l.kind, Kind::Scenario | Kind::Curve))
-        .flat_map(|l| SEEDS.map(move |s| (l.clone(), s)))
-        .collect();
+    {
+        for experiment in std::iter::once(None).chain((0..l.experiments.len()).map(Some)) {
+            for seed in SEEDS {
+                jobs.push(Job {
+                    lesson: l.clone(),
+                    experiment,
+                    seed,
+                });
+            }
+        }
+    }
     let threads = std::thread::available_parallelism()
         .map_or(2, |n| n.get())
         .min(4);
-    let chunks: Vec<Vec<(Lesson, u64)>> = (0..threads)
-        .map(|t| jobs.iter().skip(t).step_by(threads).cloned().collect())
-        .collect();
+    let mut chunks: Vec<Vec<Job>> = (0..threads).map(|_| Vec::new()).collect();
+    for (i, job) in jobs.into_iter().enumerate() {
+        chunks[i % threads].push(job);
+    }
     std::thread::scope(|scope| {
         let handles: Vec<_> = chunks
             .into_iter()
@@ -49,10 +69,19 @@ fn runs() -> Vec<(Lesson, u64, course::LessonRun)> {
                 scope.spawn(move || {
                     chunk
                         .into_iter()
-                        .map(|(l, seed)| {
-                            let run = course::run(&l.id, &[], seed)
-                                .unwrap_or_else(|e| panic!("lesson `{}` seed {seed}: {e}", l.id));
-                            (l, seed, run)
+                        .map(|job| {
+                            let given = match job.experiment {
+                                Some(i) => job.lesson.experiment_set(i + 1).unwrap(),
+                                None => Vec::new(),
+                            };
+                            let run =
+                                course::run(&job.lesson.id, &given, job.seed).unwrap_or_else(|e| {
+                                    panic!(
+                                        "lesson `{}` try {:?} seed {}: {e}",
+                                        job.lesson.id, job.experiment, job.seed
+                                    )
+                                });
+                            (job, run)
                         })
                         .collect::<Vec<_>>()
                 })
@@ -65,24 +94,46 @@ fn runs() -> Vec<(Lesson, u64, course::LessonRun)> {
     })
 }
 
+/// Every claim that names a missing number, and every `always` claim that does not hold.
+fn claim_failures(what: &str, claims: &[course::ClaimResult], failures: &mut Vec<String>) {
+    for c in claims {
+        if let Some(problem) = &c.problem {
+            failures.push(format!("{what}: claim `{}`: {problem}", c.text));
+        } else if c.expect == Expect::Always && !c.holds {
+            failures.push(format!("{what}: does not hold: {}", c.text));
+        }
+    }
+}
+
 #[test]
 fn every_claim_holds_where_expected_and_every_number_exists() {
     let mut failures = Vec::new();
-    for (lesson, seed, run) in runs() {
-        let e = &run.evaluation;
-        for c in &e.claims {
-            if let Some(problem) = &c.problem {
-                failures.push(format!(
-                    "{} seed {seed}: claim `{}`: {problem}",
-                    lesson.id, c.text
-                ));
-            } else if c.expect == Expect::Always && !c.holds {
-                failures.push(format!(
-                    "{} seed {seed}: does not hold: {}",
-                    lesson.id, c.text
-                ));
+    for (job, run) in runs() {
+        let (lesson, seed, e) = (&job.lesson, job.seed, &run.evaluation);
+        if let Some(i) = job.experiment {
+            // The experiment's run is recognised as its own, and its claims hold.
+            let what = format!("{} try {} seed {seed}", lesson.id, i + 1);
+            match &e.experiment {
+                Some(x) if x.index == i => claim_failures(&what, &x.claims, &mut failures),
+                other => failures.push(format!(
+                    "{what}: the run is taken for experiment {:?}",
+                    other.as_ref().map(|x| x.index + 1)
+                )),
             }
+            continue;
         }
+        if let Some(x) = &e.experiment {
+            failures.push(format!(
+                "{} seed {seed}: the default run is taken for experiment {}",
+                lesson.id,
+                x.index + 1
+            ));
+        }
+        claim_failures(
+            &format!("{} seed {seed}", lesson.id),
+            &e.claims,
+            &mut failures,
+        );
         if e.notice.len() != lesson.notice.len() {
             failures.push(format!(
                 "{} seed {seed}: a notice sentence lacks a number ({} of {} rendered)",

@@ -216,21 +216,35 @@ function showAnswers() {
   });
 }
 
-/** What the core made of a run: the claims as held / not held, and the questions' answers. */
+/** Claims as a list, each marked held / not held (never hidden), with its notes. */
+function claimList(claims, className = 'lesson-claims') {
+  return el('ul', { className }, ...claims.map((c) => {
+    const mark = el('span', { className: 'mark', textContent: c.holds ? 'holds' : 'does not hold' });
+    const li = el('li', { className: c.holds ? 'held' : 'not-held' }, mark, el('span', { textContent: ` ${c.text}` }));
+    if (c.expect === 'often') li.append(el('span', { className: 'often', textContent: ' (this does not hold at every seed)' }));
+    if (c.problem) li.append(el('span', { className: 'problem', textContent: ` (not evaluated: ${c.problem})` }));
+    return li;
+  }));
+}
+
+/**
+ * What the core made of a run: the claims as held / not held, the claims of the "try this" whose
+ * run it is (the core recognises it by its parameters), and the questions' answers.
+ */
 export function showEvaluation(evaluation) {
   lastEvaluation = evaluation;
   const claims = evaluation?.claims ?? [];
+  const tried = evaluation?.experiment;
+  const triedClaims = tried?.claims ?? [];
   $('claims').replaceChildren(
-    ...(claims.length ? [el('h3', { textContent: 'What this run shows' })] : []),
-    el('ul', {}, ...claims.map((c) => {
-      const mark = el('span', { className: 'mark', textContent: c.holds ? 'holds' : 'does not hold' });
-      const li = el('li', { className: c.holds ? 'held' : 'not-held' }, mark, el('span', { textContent: ` ${c.text}` }));
-      if (c.expect === 'often') li.append(el('span', { className: 'often', textContent: ' (this does not hold at every seed)' }));
-      if (c.problem) li.append(el('span', { className: 'problem', textContent: ` (not evaluated: ${c.problem})` }));
-      return li;
-    })),
+    ...(claims.length ? [el('h3', { textContent: 'What this run shows' }), claimList(claims)] : []),
+    ...(triedClaims.length ? [el('h3', { className: 'tried', textContent: `Try this: ${tried.label}` }), claimList(triedClaims, 'tried-claims')] : []),
   );
-  $('claims').hidden = !claims.length;
+  for (const b of $('experiments').querySelectorAll('button.try')) {
+    if (tried && b.dataset.experiment === String(tried.index)) b.setAttribute('aria-current', 'true');
+    else b.removeAttribute('aria-current');
+  }
+  $('claims').hidden = !claims.length && !triedClaims.length;
   showAnswers();
 }
 

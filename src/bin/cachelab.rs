@@ -279,6 +279,10 @@ mod cli {
         Lesson {
             /// The lesson (`cachelab lessons` lists them).
             id: String,
+            /// Run its "try this" number N (from 1, as `cachelab lessons` lists them) and print
+            /// that experiment's claims too; `--set` goes on top.
+            #[arg(long = "try", value_name = "N")]
+            experiment: Option<usize>,
             #[command(flatten)]
             args: RunArgs,
         },
@@ -424,9 +428,17 @@ mod cli {
             }
             Command::Lesson {
                 id,
+                experiment,
                 args: RunArgs { set, seed, json },
             } => {
-                let run = course::run(&id, &assignments(&set)?, seed).map_err(|e| e.to_string())?;
+                let mut given = match experiment {
+                    Some(n) => course::find(&id)
+                        .and_then(|l| l.experiment_set(n))
+                        .map_err(|e| e.to_string())?,
+                    None => Vec::new(),
+                };
+                given.extend(assignments(&set)?);
+                let run = course::run(&id, &given, seed).map_err(|e| e.to_string())?;
                 if json {
                     println!("{}", to_json(&run)?);
                 } else {
@@ -864,9 +876,15 @@ mod cli {
                 let d: Vec<String> = l.defaults.iter().map(|(k, v)| format!("{k}={v}")).collect();
                 println!("      defaults: {}", d.join(" "));
             }
-            for e in &l.experiments {
+            for (i, e) in l.experiments.iter().enumerate() {
                 let set: Vec<String> = e.set.iter().map(|(k, v)| format!("{k}={v}")).collect();
-                println!("      try: {} ({}): {}", e.label, set.join(" "), e.look);
+                println!(
+                    "      try {}: {} ({}): {}",
+                    i + 1,
+                    e.label,
+                    set.join(" "),
+                    e.look
+                );
             }
             for q in &l.questions {
                 println!("      question: {}", q.ask);
@@ -890,7 +908,19 @@ mod cli {
             println!("{n}");
         }
         println!("Claims:");
-        for c in &run.evaluation.claims {
+        print_claims(&run.evaluation.claims);
+        if let Some(e) = &run.evaluation.experiment {
+            println!("Try this {}: {}", e.index + 1, e.label);
+            print_claims(&e.claims);
+        }
+        for a in &run.evaluation.answers {
+            println!("Question: {}", a.ask);
+            println!("  answer: {} — {}", a.answer.join(", "), a.reveal);
+        }
+    }
+
+    fn print_claims(claims: &[course::ClaimResult]) {
+        for c in claims {
             let mark = if c.holds { "holds" } else { "DOES NOT HOLD" };
             let note = match c.expect {
                 course::Expect::Always => "",
@@ -900,10 +930,6 @@ mod cli {
             if let Some(problem) = &c.problem {
                 println!("          {problem}");
             }
-        }
-        for a in &run.evaluation.answers {
-            println!("Question: {}", a.ask);
-            println!("  answer: {} — {}", a.answer.join(", "), a.reveal);
         }
     }
 

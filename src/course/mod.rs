@@ -15,7 +15,10 @@ mod lesson;
 
 pub use catalog::{find, lessons};
 pub use claim::{Claim, ClaimResult, Expect, Op, Operand, Ref, Template};
-pub use lesson::{Answer, Choice, Evaluation, Experiment, Kind, Lesson, Pick, Question, Sketch};
+pub use lesson::{
+    Answer, Choice, Evaluation, Experiment, ExperimentEvaluation, Kind, Lesson, Pick, Question,
+    Sketch,
+};
 
 use crate::error::{Error, Result};
 use crate::scenario::{self, l1_curve};

@@ -1,8 +1,8 @@
 // The course on the page (issue 16): every lesson of `cachelab lessons --json`, in its order,
 // shows its chapter section, where the learner is, previous/next, every variant's description
 // from `cachelab scenarios --json`, its "try this" buttons (each runs and changes the result), its
-// question (the guess kept beside the answer), and its claims as held / not held, with no
-// console error. Screenshots of every lesson land in target/course-ID.png.
+// question (the guess kept beside the answer), and its claims (and each experiment's, after it
+// runs) as held / not held, with no console error. Screenshots of every lesson land in target/course-ID.png.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -66,7 +66,7 @@ LESSONS.forEach((lesson, at) => {
     if (runs) {
       // The claims, as held / not held: at the lesson's defaults (seed 1) every claim the lesson
       // states as a fact holds, in the browser's core as in the native one.
-      const claims = await page.locator('#claims li').evaluateAll((lis) => lis.map((li) => li.className));
+      const claims = await page.locator('#claims ul.lesson-claims li').evaluateAll((lis) => lis.map((li) => li.className));
       assert.equal(claims.length, lesson.claims.length);
       lesson.claims.forEach((c, i) => {
         if (c.expect === 'always') assert.equal(claims[i], 'held', `${lesson.id}: claim ${i}: ${c.says}`);
@@ -93,6 +93,12 @@ LESSONS.forEach((lesson, at) => {
       assert.equal(await page.evaluate(() => document.body.dataset.state), 'ready', `${lesson.id}: ${e.label}`);
       const params = await page.evaluate(() => window.cachelabLastReport.params);
       for (const [k, v] of Object.entries(e.set)) assert.equal(params[k], v, `${lesson.id}: ${e.label} sets ${k}`);
+      // Its claims, after the run, as held / not held; those it states as facts hold (seed 1).
+      const tried = await page.locator('#claims ul.tried-claims li').evaluateAll((lis) => lis.map((li) => li.className));
+      assert.equal(tried.length, e.claims?.length ?? 0, `${lesson.id}: ${e.label}: its claims`);
+      (e.claims ?? []).forEach((c, j) => {
+        if (c.expect === 'always') assert.equal(tried[j], 'held', `${lesson.id}: ${e.label}: claim ${j}: ${c.says}`);
+      });
     }
     assert.deepEqual(errors, []);
   });
