@@ -40,19 +40,17 @@ struct Job {
     seed: u64,
 }
 
-/// Runs every lesson that runs at its defaults, and every one of its experiments, at every seed,
-/// in parallel threads (each thread takes every n-th job, so the slow experiments spread out).
+/// Runs every lesson at its defaults, and every one of its experiments, at every seed, in
+/// parallel threads (each thread takes every n-th job, so the slow experiments spread out). A
+/// page-only lesson runs its probe once: it takes no seed.
 fn runs() -> Vec<(Job, course::LessonRun)> {
     let mut jobs: Vec<Job> = Vec::new();
-    for l in lessons()
-        .into_iter()
-        .filter(|l| matches!(l.kind, Kind::Scenario | Kind::Curve))
-    {
+    for l in lessons() {
         for experiment in std::iter::once(None).chain((0..l.experiments.len()).map(Some)) {
-            let seeds = if experiment.is_some() {
-                EXPERIMENT_SEEDS
-            } else {
-                SEEDS
+            let seeds = match (l.kind, experiment) {
+                (Kind::Console | Kind::Replay | Kind::Inside, _) => 1..=1,
+                (Kind::Scenario | Kind::Curve, Some(_)) => EXPERIMENT_SEEDS,
+                (Kind::Scenario | Kind::Curve, None) => SEEDS,
             };
             for seed in seeds {
                 jobs.push(Job {
@@ -255,13 +253,20 @@ fn the_cli_lists_the_course_and_runs_a_lesson_with_its_claims() {
         "{text}"
     );
     assert!(text.contains("[holds]"), "{text}");
-    // A lesson that runs on the page only says where to find it.
+    // A page-only lesson runs its probe (the console's script on the L2 model) and answers from it.
+    let console: serde_json::Value =
+        serde_json::from_str(&cli(&["lesson", "console", "--json"])).unwrap();
+    assert_eq!(console["report"]["replies"][2]["reply"], "(nil)");
+    assert_eq!(
+        console["evaluation"]["answers"][0]["answer"][0],
+        "(nil): the key expired"
+    );
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_cachelab"))
-        .args(["lesson", "console"])
+        .args(["lesson", "inside", "--set", "size=3"])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("cachelab console"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no parameters"));
     // `run` prints the scenario's notice, computed by the core, under the table whose heads are
     // the page's (the core's `SUMMARY_COLUMNS`): "failed requests", not "errors".
     let table = cli(&["run", "penetration", "--set", "duration_s=2"]);

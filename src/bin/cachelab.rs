@@ -902,6 +902,10 @@ mod cli {
         match &run.report {
             course::LessonReport::Scenario(r) => print_table(r),
             course::LessonReport::Curve(c) => print_curve(c),
+            // A page-only lesson's probe: its report as the claims read it.
+            course::LessonReport::Probe(v) => {
+                println!("{}", serde_json::to_string_pretty(v).unwrap_or_default())
+            }
         }
         println!();
         for n in &run.evaluation.notice {

@@ -3,6 +3,7 @@
 //! its questions answered.
 
 use super::claim::{check_standalone, Claim, ClaimResult, Operand, Ref, Template};
+use super::probe::Probe;
 use crate::error::{Error, Result};
 use crate::scenario::{self, l1_curve, ParamSpec};
 use serde::{Deserialize, Serialize};
@@ -156,6 +157,10 @@ pub struct Lesson {
     /// Whether failed requests at the defaults are what the lesson teaches.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub teaches_failure: bool,
+    /// What a page-only lesson runs to answer its questions and check its claims (its kind's
+    /// form: `console`, `replay` or `step`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub probe: Option<Probe>,
 }
 
 /// What a run of a lesson shows: the notice, every claim, every question's answer.
@@ -347,8 +352,19 @@ impl Lesson {
                 refs.extend(t.refs());
             }
         }
-        if !runs && !refs.is_empty() {
-            return Err(self.error("a page-only lesson has no report to refer to".into()));
+        let probe_fits = match (self.kind, &self.probe) {
+            (Kind::Scenario | Kind::Curve, probe) => probe.is_none(),
+            (Kind::Console, Some(Probe::Console(lines))) => !lines.is_empty(),
+            (Kind::Replay, Some(Probe::Replay(_))) | (Kind::Inside, Some(Probe::Step(_))) => true,
+            (Kind::Console | Kind::Replay | Kind::Inside, _) => false,
+        };
+        if !probe_fits {
+            return Err(self.error(
+                "a page-only lesson answers from its `probe` (console: the lines to type; \
+                 replay: {trace, policies, sizes}; inside: {policy, size, keys}); a lesson that \
+                 runs has none"
+                    .into(),
+            ));
         }
         for r in refs {
             if let Some(v) = r.variant() {
