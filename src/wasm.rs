@@ -201,6 +201,50 @@ pub fn lesson_evaluate(id: &str, report: &str) -> Result<String, JsError> {
     serde_json::to_string(&lesson.evaluate(&report)).map_err(|e| JsError::new(&e.to_string()))
 }
 
+/// A page-only lesson's probe (its `probe` field as JSON text) read at the edge.
+#[cfg(any(feature = "wasm-console", feature = "wasm-traces"))]
+fn read_probe(probe: &str) -> Result<crate::course::probe::Probe, JsError> {
+    serde_json::from_str(probe)
+        .map_err(|e| JsError::new(&format!("the probe could not be read: {e}")))
+}
+
+/// Runs the console lesson's probe (`{"console": [lines]}`) on a fresh L2 model; returns its
+/// report as JSON text for `lessonEvaluate`.
+#[cfg(feature = "wasm-console")]
+#[wasm_bindgen(js_name = consoleProbe)]
+pub fn console_probe(probe: &str) -> Result<String, JsError> {
+    use crate::course::probe::{self, Probe};
+    match read_probe(probe)? {
+        Probe::Console(lines) => {
+            serde_json::to_string(&probe::console(&lines)).map_err(|e| JsError::new(&e.to_string()))
+        }
+        Probe::Replay(_) | Probe::Step(_) => Err(JsError::new(
+            "consoleProbe runs a console probe; a replay or step probe goes to traceProbe",
+        )),
+    }
+}
+
+/// Runs a replay probe over `data` (the bundled trace the probe names, fetched by the page: a
+/// string or a `Uint8Array`) or a step probe (`data` unused); returns its report as JSON text for
+/// `lessonEvaluate`.
+#[cfg(feature = "wasm-traces")]
+#[wasm_bindgen(js_name = traceProbe)]
+pub fn trace_probe(probe: &str, data: JsValue) -> Result<String, JsError> {
+    use crate::course::probe::{self, Probe};
+    let text = match read_probe(probe)? {
+        Probe::Replay(r) => {
+            serde_json::to_string(&probe::replay(&r, &trace_bytes(data)?).map_err(core_error)?)
+        }
+        Probe::Step(s) => serde_json::to_string(&probe::step(&s).map_err(core_error)?),
+        Probe::Console(_) => {
+            return Err(JsError::new(
+                "traceProbe runs a replay or step probe; a console probe goes to consoleProbe",
+            ))
+        }
+    };
+    text.map_err(|e| JsError::new(&e.to_string()))
+}
+
 #[cfg(feature = "wasm-scenarios")]
 /// The variant names of a comma-separated list (`"lock,none"`); none or empty means all.
 fn read_variants(variants: Option<String>) -> Vec<String> {

@@ -253,6 +253,11 @@ fn the_cli_lists_the_course_and_runs_a_lesson_with_its_claims() {
         "{text}"
     );
     assert!(text.contains("[holds]"), "{text}");
+    let next = course::find("stampede").unwrap().next;
+    assert!(
+        text.trim_end().ends_with(next.trim_end()),
+        "the lesson ends with what to try next: {text}"
+    );
     // A page-only lesson runs its probe (the console's script on the L2 model) and answers from it.
     let console: serde_json::Value =
         serde_json::from_str(&cli(&["lesson", "console", "--json"])).unwrap();

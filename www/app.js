@@ -423,7 +423,7 @@ async function selectLesson(next, query, notes = [], { fromCourse = false } = {}
   clearFieldErrors();
   $('lesson-title').textContent = lesson.title;
   $('lesson-select').value = lesson.id;
-  course.showLesson(lesson, lessons, { scenarios: scenarioList, pick: pickLesson, tryThis, query });
+  course.showLesson(lesson, lessons, { scenarios: scenarioList, pick: pickLesson, tryThis, query, runs });
   // coursepage: each glossary term a button, once per lesson.
   const seen = new Set();
   $('glossary-panel').hidden = true;

@@ -18,6 +18,8 @@ const guesses = new Map();
 let current = null;
 let about = new Map();
 let lastEvaluation = null;
+// A page-only lesson's evaluation of its probe (see runProbe), kept while the lesson is shown.
+let probeEvaluation = null;
 
 /** The address bar's names for the current lesson's guesses (passed through the link decoder). */
 export function guessNames(lesson) {
@@ -77,9 +79,10 @@ export function renderNav(lessons, pick) {
  * `scenarios` is the core's scenario list (for the variants' descriptions); `pick(lesson)` opens
  * another lesson; `tryThis(settings)` sets parameters and runs; `query` the address bar's.
  */
-export function showLesson(lesson, lessons, { scenarios, pick, tryThis, query }) {
+export function showLesson(lesson, lessons, { scenarios, pick, tryThis, query, runs }) {
   current = lesson;
   lastEvaluation = null;
+  probeEvaluation = null;
   const meta = scenarios.find((s) => s.name === lesson.scenario);
   about = new Map((meta?.variants ?? []).map((v) => [v.name, v.about]));
   for (const [i] of (lesson.questions ?? []).entries()) {
@@ -100,6 +103,36 @@ export function showLesson(lesson, lessons, { scenarios, pick, tryThis, query })
   renderQuestions(lesson);
   $('claims').replaceChildren();
   $('claims').hidden = true;
+  if (lesson.probe) runProbe(lesson, runs);
+}
+
+/**
+ * A page-only lesson's answers and claims: the core runs its probe (the console's script, a
+ * replay of the bundled trace, a stepped sequence) in the module of its kind, and evaluates the
+ * lesson on the probe's report. The answers show as the learner guesses, the claims once every
+ * question has a guess.
+ */
+async function runProbe(lesson, runs) {
+  const probe = JSON.stringify(lesson.probe);
+  try {
+    let report;
+    if (lesson.probe.console) report = await runs.call('consoleProbe', [probe]);
+    else if (lesson.probe.replay) {
+      const response = await fetch(new URL(lesson.probe.replay.trace, import.meta.url));
+      if (!response.ok) throw new Error(`${lesson.probe.replay.trace}: ${response.status}`);
+      report = await runs.call('traceProbe', [probe, await response.blob()]);
+    } else report = await runs.call('traceProbe', [probe, null]);
+    const evaluation = JSON.parse(await runs.call('lessonEvaluate', [lesson.id, report]));
+    if (current !== lesson) return;
+    probeEvaluation = evaluation;
+    lastEvaluation = evaluation;
+    showAnswers();
+    if (!unanswered(lesson)) showClaims(evaluation);
+  } catch (e) {
+    if (current !== lesson) return;
+    $('claims').replaceChildren(el('p', { className: 'problem', textContent: `The answers could not be computed: ${e.message}` }));
+    $('claims').hidden = false;
+  }
 }
 
 function renderPrevNext(prev, next, pick) {
@@ -111,6 +144,8 @@ function renderPrevNext(prev, next, pick) {
     return b;
   };
   $('prevnext').replaceChildren(link(prev, 'prev', '← Previous:'), link(next, 'next', 'Next:'));
+  // The lesson's last words: what to try next.
+  $('prevnext').prepend(el('p', { className: 'try-next', textContent: current?.next ?? '' }));
 }
 
 /** A variant's name with its description from the core. */
@@ -182,6 +217,7 @@ function renderQuestions(lesson) {
           for (const o of group.children) o.setAttribute('aria-pressed', String(o === b));
           box.dispatchEvent(new CustomEvent('guess', { detail: { question: i, choice: c } }));
           showAnswers();
+          if (probeEvaluation && !unanswered(lesson)) showClaims(probeEvaluation);
         });
         group.append(b);
       }
@@ -232,7 +268,19 @@ function claimList(claims, className = 'lesson-claims') {
  * run it is (the core recognises it by its parameters), and the questions' answers.
  */
 export function showEvaluation(evaluation) {
-  lastEvaluation = evaluation;
+  // A replay lesson's own run has no evaluation: its probe's stays.
+  if (!evaluation && probeEvaluation) {
+    lastEvaluation = probeEvaluation;
+    if (!unanswered(current)) showClaims(probeEvaluation);
+  } else {
+    lastEvaluation = evaluation;
+    showClaims(evaluation);
+  }
+  showAnswers();
+}
+
+/** The claims of an evaluation, and those of the "try this" whose run it is. */
+function showClaims(evaluation) {
   const claims = evaluation?.claims ?? [];
   const tried = evaluation?.experiment;
   const triedClaims = tried?.claims ?? [];
@@ -245,21 +293,22 @@ export function showEvaluation(evaluation) {
     else b.removeAttribute('aria-current');
   }
   $('claims').hidden = !claims.length && !triedClaims.length;
-  showAnswers();
 }
 
-/** Puts each variant's description beside its name in the table's first column and the legends. */
+/** Puts each variant's description beside its name in the table's first column, and on its legend labels as their tooltip. */
 export function annotateVariants() {
   if (!about.size) return;
   for (const td of document.querySelectorAll('#table tbody tr > td:first-child')) {
     const text = about.get(td.textContent);
     if (text && !td.querySelector('.variant-about')) td.append(el('span', { className: 'variant-about', textContent: text }));
   }
+  // A legend shows the variant's name only (a description made legends taller than their
+  // charts); the description is its tooltip, and the table under the charts spells it out.
   for (const label of document.querySelectorAll('#charts .u-legend .u-label')) {
     const text = about.get(label.textContent);
-    if (text && !label.querySelector('.variant-about')) {
+    if (text) {
       label.title = text;
-      label.append(el('span', { className: 'variant-about', textContent: ` — ${text}` }));
+      label.setAttribute('aria-description', text);
     }
   }
 }

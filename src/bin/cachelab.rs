@@ -921,6 +921,8 @@ mod cli {
             println!("Question: {}", a.ask);
             println!("  answer: {} — {}", a.answer.join(", "), a.reveal);
         }
+        println!();
+        println!("{}", lesson.next);
     }
 
     fn print_claims(claims: &[course::ClaimResult]) {

@@ -134,6 +134,8 @@ pub struct Lesson {
     pub knobs: Vec<String>,
     /// Its paragraphs.
     pub text: Vec<String>,
+    /// How it ends: what to try next (its knobs, its experiments) and where the course goes on.
+    pub next: String,
     /// Sentences that sum up a run (references filled in); each is left out when the run lacks
     /// one of its numbers (a run of some variants only).
     #[serde(default)]
@@ -256,6 +258,7 @@ impl Lesson {
             ("part", self.part.trim().is_empty()),
             ("chapter", self.chapter.trim().is_empty()),
             ("text", self.text.is_empty()),
+            ("next", self.next.trim().is_empty()),
             ("questions", self.questions.is_empty()),
         ] {
             if empty {
