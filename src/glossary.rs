@@ -97,6 +97,15 @@ pub const GLOSSARY: &[Term] = &[
          at once. Warming it (loading the hot keys before taking traffic) avoids the burst.",
     ),
     term(
+        "compare-and-delete",
+        "compare-and-delete",
+        &["compare-and-delete"],
+        "Deleting a key only if it still holds the value you wrote, checked and applied as one \
+         step (in Redis a short Lua script, since GET then DEL could interleave with another \
+         client). A lock holder releases its lock this way so that it never removes a lock \
+         someone else took after its own expired.",
+    ),
+    term(
         "compare-and-set",
         "compare-and-set",
         &["compare-and-set", "CAS"],
@@ -332,7 +341,7 @@ pub const GLOSSARY: &[Term] = &[
     term(
         "zipf",
         "Zipf distribution",
-        &["Zipf"],
+        &["Zipf", "skew", "skewed"],
         "A popularity law: the key of rank k is asked for in proportion to 1/k^s. With exponent s \
          near 1 a few keys take a large share of the requests and most keys are rare; at 0 every \
          key is equally popular.",
