@@ -167,7 +167,9 @@ function renderSketches(lesson) {
   const differs = (lesson.differs ?? []).length
     ? [el('h3', { textContent: 'Where cachelab differs from the chapter' }), el('ul', { className: 'differs' }, ...lesson.differs.map((d) => el('li', { textContent: d })))]
     : [];
-  const heading = blocks.length ? [el('h3', { textContent: 'What each variant does (Python, in the chapter\u2019s style)' })] : [];
+  // "Each variant" only where the sketches are of variants (the console's is of the idea).
+  const title = sketches.some((s) => s.variant) ? 'What each variant does (Python, in the chapter\u2019s style)' : 'The idea in Python, in the chapter\u2019s style';
+  const heading = blocks.length ? [el('h3', { textContent: title })] : [];
   // Beside the charts when the lesson has a run; at the lesson's end otherwise (console, inside).
   const hasRun = lesson.kind === 'scenario' || lesson.kind === 'curve' || lesson.kind === 'replay';
   if (hasRun) document.querySelector('.figures').append($('sketches'));
