@@ -6,9 +6,6 @@ use cachelab::course::{self, Expect, Kind, Lesson};
 use std::collections::BTreeSet;
 
 const SEEDS: std::ops::RangeInclusive<u64> = 1..=5;
-/// The experiments' seeds: fewer than the lessons' own, so that the whole test stays near half a
-/// minute of CPU on the shared 2-core machine (it runs 49 experiments besides 20 lessons).
-const EXPERIMENT_SEEDS: std::ops::RangeInclusive<u64> = 1..=3;
 
 fn lessons() -> Vec<Lesson> {
     course::lessons().unwrap_or_else(|e| panic!("the lesson files: {e}"))
@@ -47,10 +44,9 @@ fn runs() -> Vec<(Job, course::LessonRun)> {
     let mut jobs: Vec<Job> = Vec::new();
     for l in lessons() {
         for experiment in std::iter::once(None).chain((0..l.experiments.len()).map(Some)) {
-            let seeds = match (l.kind, experiment) {
-                (Kind::Console | Kind::Replay | Kind::Inside, _) => 1..=1,
-                (Kind::Scenario | Kind::Curve, Some(_)) => EXPERIMENT_SEEDS,
-                (Kind::Scenario | Kind::Curve, None) => SEEDS,
+            let seeds = match l.kind {
+                Kind::Console | Kind::Replay | Kind::Inside => 1..=1,
+                Kind::Scenario | Kind::Curve => SEEDS,
             };
             for seed in seeds {
                 jobs.push(Job {

@@ -37,7 +37,7 @@ pub struct Experiment {
     /// What to look for in the result (prose when it only says where to look).
     pub look: String,
     /// The measured facts `look` states, evaluated on the experiment's run (its parameters over
-    /// the lesson's defaults) and tested at seeds 1–3.
+    /// the lesson's defaults) and tested at seeds 1–5.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub claims: Vec<Claim>,
 }
