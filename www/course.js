@@ -113,16 +113,16 @@ export function showLesson(lesson, lessons, { scenarios, pick, tryThis, query, r
  * question has a guess.
  */
 async function runProbe(lesson, runs) {
-  const probe = JSON.stringify(lesson.probe);
+  const { probe } = lesson;
   try {
     let report;
-    if (lesson.probe.console) report = await runs.call('consoleProbe', [probe]);
-    else if (lesson.probe.replay) {
-      const response = await fetch(new URL(lesson.probe.replay.trace, import.meta.url));
-      if (!response.ok) throw new Error(`${lesson.probe.replay.trace}: ${response.status}`);
+    if (probe.console) report = await runs.call('consoleProbe', [probe]);
+    else if (probe.replay) {
+      const response = await fetch(new URL(probe.replay.trace, import.meta.url));
+      if (!response.ok) throw new Error(`${probe.replay.trace}: ${response.status}`);
       report = await runs.call('traceProbe', [probe, await response.blob()]);
     } else report = await runs.call('traceProbe', [probe, null]);
-    const evaluation = JSON.parse(await runs.call('lessonEvaluate', [lesson.id, report]));
+    const evaluation = JSON.parse(await runs.call('lessonEvaluate', [lesson.id, JSON.stringify(report)]));
     if (current !== lesson) return;
     probeEvaluation = evaluation;
     lastEvaluation = evaluation;
