@@ -57,12 +57,28 @@ pub const GLOSSARY: &[Term] = &[
          perfect.",
     ),
     term(
+        "birthday-bound",
+        "Birthday bound",
+        &["birthday bound"],
+        "How many distinct keys a hash of b bits can take before two of them are likely to share \
+         a digest: about the square root of 2^b. A 16-bit digest collides within a few hundred \
+         keys, a 32-bit one near 77,000, a 64-bit one after billions.",
+    ),
+    term(
         "bloom-filter",
         "Bloom filter",
         &["Bloom filter", "Bloom filters"],
         "A compact set of bits that answers \"certainly not present\" or \"maybe present\" for a \
          key. It never wrongly says a present key is absent; it sometimes lets an absent key \
          through (a false positive), at a rate set by the bits spent per key.",
+    ),
+    term(
+        "circuit-breaker",
+        "Circuit breaker",
+        &["circuit breaker", "circuit-breaker"],
+        "A guard in front of a dependency that counts its failures: after a few in a row it opens \
+         and skips the dependency for a while (answering as if it missed), then lets one probe \
+         through to see whether it has recovered.",
     ),
     term(
         "clock",
@@ -74,12 +90,44 @@ pub const GLOSSARY: &[Term] = &[
          hit.",
     ),
     term(
+        "cold-start",
+        "Cold start",
+        &["cold start", "cold-start"],
+        "A process or cache that begins empty: its first requests all miss and go to the database \
+         at once. Warming it (loading the hot keys before taking traffic) avoids the burst.",
+    ),
+    term(
+        "compare-and-delete",
+        "compare-and-delete",
+        &["compare-and-delete"],
+        "Deleting a key only if it still holds the value you wrote, checked and applied as one \
+         step (in Redis a short Lua script, since GET then DEL could interleave with another \
+         client). A lock holder releases its lock this way so that it never removes a lock \
+         someone else took after its own expired.",
+    ),
+    term(
         "compare-and-set",
         "compare-and-set",
         &["compare-and-set", "CAS"],
         "An update that succeeds only if the stored value still is what the writer last saw (here, \
          a version number), checked and applied as one atomic step. A slow writer holding an old \
          copy is turned away instead of overwriting a newer one.",
+    ),
+    term(
+        "fail-closed",
+        "Fail-closed",
+        &["fail-closed", "Fail-closed"],
+        "When a dependency (the shared cache) cannot be reached, refuse the request rather than \
+         go on without it: safe for a rate limiter that must not let abusers through, costly for \
+         honest users.",
+    ),
+    term(
+        "fail-open",
+        "Fail-open",
+        &["fail-open", "fail open", "Fail-open"],
+        "When a dependency (the shared cache) cannot be reached, carry on without it: treat every \
+         lookup as a miss and ask the database. The service stays up, but the database takes the \
+         whole load.",
     ),
     term(
         "fifo",
@@ -127,6 +175,14 @@ pub const GLOSSARY: &[Term] = &[
          usually good; a long scan of keys used once pushes every popular key out.",
     ),
     term(
+        "maxmemory",
+        "maxmemory and maxmemory-policy",
+        &["maxmemory", "maxmemory-policy"],
+        "Redis's memory limit and what it does when a write would pass it: noeviction refuses the \
+         write with an error; allkeys-lru and allkeys-lfu evict any key; volatile-lru, \
+         volatile-lfu and volatile-ttl evict only keys that have a TTL.",
+    ),
+    term(
         "mrc",
         "miss-ratio curve (MRC)",
         &["miss-ratio curve", "MRC"],
@@ -170,6 +226,13 @@ pub const GLOSSARY: &[Term] = &[
          subscribed to it at that moment, and to nobody else; it is not stored.",
     ),
     term(
+        "put-back",
+        "Put-back",
+        &["put-back", "put back", "puts back", "Put-backs"],
+        "A reader that loaded a row before a write, but stores it in the cache after the write's \
+         invalidation: the old row is put back and served until its TTL ends.",
+    ),
+    term(
         "refresh-ahead",
         "refresh-ahead",
         &["Refresh-ahead", "refresh-ahead"],
@@ -182,6 +245,13 @@ pub const GLOSSARY: &[Term] = &[
         &["reuse distance"],
         "The number of distinct keys requested between two requests of the same key. An LRU cache \
          of that many objects or more hits the second request.",
+    ),
+    term(
+        "rolling-deploy",
+        "Rolling deploy",
+        &["rolling deploy"],
+        "Replacing a service's instances a few at a time, so that old and new code run side by \
+         side for a while and read and write the same cache.",
     ),
     term(
         "s3-fifo",
@@ -212,6 +282,21 @@ pub const GLOSSARY: &[Term] = &[
         &["Singleflight", "singleflight"],
         "Inside one process, concurrent requests for the same missing key share one load: the \
          first runs it, the others wait for its result. Other processes still load on their own.",
+    ),
+    term(
+        "sliding-log",
+        "Sliding log",
+        &["sliding log"],
+        "A rate limiter that keeps the time of every admitted request (a sorted set in Redis) and \
+         admits a new one only if fewer than the limit fall within the last window: exact at any \
+         instant, at the cost of one entry per request.",
+    ),
+    term(
+        "stale-read",
+        "Stale read",
+        &["stale read", "stale reads", "Stale reads"],
+        "A read answered with a value older than the database's current one: the cache still held \
+         a copy the last write did not reach.",
     ),
     term(
         "stale-while-revalidate",
@@ -256,7 +341,7 @@ pub const GLOSSARY: &[Term] = &[
     term(
         "zipf",
         "Zipf distribution",
-        &["Zipf"],
+        &["Zipf", "skew", "skewed"],
         "A popularity law: the key of rank k is asked for in proportion to 1/k^s. With exponent s \
          near 1 a few keys take a large share of the requests and most keys are rare; at 0 every \
          key is equally popular.",
@@ -336,6 +421,11 @@ mod tests {
             "SHARDS",
             "MRC",
             "working set",
+            "fail-open",
+            "circuit breaker",
+            "birthday bound",
+            "maxmemory",
+            "stale read",
         ] {
             assert!(lookup(q).is_ok(), "{q}");
         }

@@ -399,6 +399,28 @@ impl LatencyMs {
     }
 }
 
+/// The heads of a run's summary table, one per column, as both faces print them (`cachelab run`'s
+/// table and the page's, through the wasm export `summaryColumns`): "failed requests" is the
+/// requests counted in `errors`, named once here.
+pub const SUMMARY_COLUMNS: [&str; 16] = [
+    "variant",
+    "requests",
+    "L1 hits",
+    "L2 hits",
+    "waited",
+    "misses",
+    "DB queries",
+    "max DB in flight",
+    "hit ratio",
+    "p50 ms",
+    "p99 ms",
+    "max ms",
+    "failed requests",
+    "stale reads",
+    "fallbacks",
+    "coalesced",
+];
+
 /// The headline numbers of one variant: the run's counters (flattened into the same JSON object,
 /// and read through `Deref`: `summary.requests`), its database peak, hit ratio and latencies.
 #[derive(Clone, Debug, PartialEq, Serialize)]

@@ -169,6 +169,14 @@ pub fn glossary() -> Result<JsValue, JsError> {
     to_js(&crate::glossary::GLOSSARY)
 }
 
+/// The heads of a run's summary table (`cachelab::metrics::SUMMARY_COLUMNS`), as the CLI prints
+/// them.
+#[cfg(feature = "wasm-basics")]
+#[wasm_bindgen(js_name = summaryColumns)]
+pub fn summary_columns() -> Result<JsValue, JsError> {
+    to_js(&crate::metrics::SUMMARY_COLUMNS)
+}
+
 /// The course's lessons in course order, as JSON text, each as its file defines it (see
 /// `lessons/README.md`): id, title, part, chapter section, kind, scenario, variants, defaults,
 /// knobs, text, notice, sketches, differs, experiments, questions and claims. JSON text rather
@@ -191,6 +199,44 @@ pub fn lesson_evaluate(id: &str, report: &str) -> Result<String, JsError> {
     let report: serde_json::Value = serde_json::from_str(report)
         .map_err(|e| JsError::new(&format!("the report could not be read: {e}")))?;
     serde_json::to_string(&lesson.evaluate(&report)).map_err(|e| JsError::new(&e.to_string()))
+}
+
+/// A page-only lesson's probe (its `probe` field, as the page has it from `lessons`) read at the
+/// edge with serde-wasm-bindgen, so that the console and traces modules need no JSON parser.
+#[cfg(any(feature = "wasm-console", feature = "wasm-traces"))]
+fn read_probe(probe: JsValue) -> Result<crate::course::probe::Probe, JsError> {
+    serde_wasm_bindgen::from_value(probe)
+        .map_err(|e| JsError::new(&format!("the probe could not be read: {e}")))
+}
+
+/// Runs the console lesson's probe (`{console: [lines]}`) on a fresh L2 model; returns its
+/// report (`{replies: [{command, reply, nil, error}]}`) for `lessonEvaluate`.
+#[cfg(feature = "wasm-console")]
+#[wasm_bindgen(js_name = consoleProbe)]
+pub fn console_probe(probe: JsValue) -> Result<JsValue, JsError> {
+    use crate::course::probe::{self, Probe};
+    match read_probe(probe)? {
+        Probe::Console(lines) => to_js(&probe::console(&lines)),
+        Probe::Replay(_) | Probe::Step(_) => Err(JsError::new(
+            "consoleProbe runs a console probe; a replay or step probe goes to traceProbe",
+        )),
+    }
+}
+
+/// Runs a replay probe over `data` (the bundled trace the probe names, fetched by the page: a
+/// string or a `Uint8Array`) or a step probe (`data` unused); returns its report for
+/// `lessonEvaluate`.
+#[cfg(feature = "wasm-traces")]
+#[wasm_bindgen(js_name = traceProbe)]
+pub fn trace_probe(probe: JsValue, data: JsValue) -> Result<JsValue, JsError> {
+    use crate::course::probe::{self, Probe};
+    match read_probe(probe)? {
+        Probe::Replay(r) => to_js(&probe::replay(&r, &trace_bytes(data)?).map_err(core_error)?),
+        Probe::Step(s) => to_js(&probe::step(&s).map_err(core_error)?),
+        Probe::Console(_) => Err(JsError::new(
+            "traceProbe runs a replay or step probe; a console probe goes to consoleProbe",
+        )),
+    }
 }
 
 #[cfg(feature = "wasm-scenarios")]

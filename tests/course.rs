@@ -29,19 +29,41 @@ fn every_lesson_file_is_valid_and_listed_once() {
     assert_eq!(files, listed, "lessons/*.json and the registry differ");
 }
 
-/// Runs every lesson that runs at its defaults at every seed, in parallel threads.
-fn runs() -> Vec<(Lesson, u64, course::LessonRun)> {
-    let jobs: Vec<(Lesson, u64)> = lessons()
-        .into_iter()
-        .filter(|l| matches!(l.kind, Kind::Scenario | Kind::Curve))
-        .flat_map(|l| SEEDS.map(move |s| (l.clone(), s)))
-        .collect();
+/// A run the test makes: a lesson at its defaults (`experiment: None`) or with one "try this"
+/// on top, at one seed.
+struct Job {
+    lesson: Lesson,
+    experiment: Option<usize>,
+    seed: u64,
+}
+
+/// Runs every lesson at its defaults, and every one of its experiments, at every seed, in
+/// parallel threads (each thread takes every n-th job, so the slow experiments spread out). A
+/// page-only lesson runs its probe once: it takes no seed.
+fn runs() -> Vec<(Job, course::LessonRun)> {
+    let mut jobs: Vec<Job> = Vec::new();
+    for l in lessons() {
+        for experiment in std::iter::once(None).chain((0..l.experiments.len()).map(Some)) {
+            let seeds = match l.kind {
+                Kind::Console | Kind::Replay | Kind::Inside => 1..=1,
+                Kind::Scenario | Kind::Curve => SEEDS,
+            };
+            for seed in seeds {
+                jobs.push(Job {
+                    lesson: l.clone(),
+                    experiment,
+                    seed,
+                });
+            }
+        }
+    }
     let threads = std::thread::available_parallelism()
         .map_or(2, |n| n.get())
         .min(4);
-    let chunks: Vec<Vec<(Lesson, u64)>> = (0..threads)
-        .map(|t| jobs.iter().skip(t).step_by(threads).cloned().collect())
-        .collect();
+    let mut chunks: Vec<Vec<Job>> = (0..threads).map(|_| Vec::new()).collect();
+    for (i, job) in jobs.into_iter().enumerate() {
+        chunks[i % threads].push(job);
+    }
     std::thread::scope(|scope| {
         let handles: Vec<_> = chunks
             .into_iter()
@@ -49,10 +71,19 @@ fn runs() -> Vec<(Lesson, u64, course::LessonRun)> {
                 scope.spawn(move || {
                     chunk
                         .into_iter()
-                        .map(|(l, seed)| {
-                            let run = course::run(&l.id, &[], seed)
-                                .unwrap_or_else(|e| panic!("lesson `{}` seed {seed}: {e}", l.id));
-                            (l, seed, run)
+                        .map(|job| {
+                            let given = match job.experiment {
+                                Some(i) => job.lesson.experiment_set(i + 1).unwrap(),
+                                None => Vec::new(),
+                            };
+                            let run =
+                                course::run(&job.lesson.id, &given, job.seed).unwrap_or_else(|e| {
+                                    panic!(
+                                        "lesson `{}` try {:?} seed {}: {e}",
+                                        job.lesson.id, job.experiment, job.seed
+                                    )
+                                });
+                            (job, run)
                         })
                         .collect::<Vec<_>>()
                 })
@@ -65,24 +96,46 @@ fn runs() -> Vec<(Lesson, u64, course::LessonRun)> {
     })
 }
 
+/// Every claim that names a missing number, and every `always` claim that does not hold.
+fn claim_failures(what: &str, claims: &[course::ClaimResult], failures: &mut Vec<String>) {
+    for c in claims {
+        if let Some(problem) = &c.problem {
+            failures.push(format!("{what}: claim `{}`: {problem}", c.text));
+        } else if c.expect == Expect::Always && !c.holds {
+            failures.push(format!("{what}: does not hold: {}", c.text));
+        }
+    }
+}
+
 #[test]
 fn every_claim_holds_where_expected_and_every_number_exists() {
     let mut failures = Vec::new();
-    for (lesson, seed, run) in runs() {
-        let e = &run.evaluation;
-        for c in &e.claims {
-            if let Some(problem) = &c.problem {
-                failures.push(format!(
-                    "{} seed {seed}: claim `{}`: {problem}",
-                    lesson.id, c.text
-                ));
-            } else if c.expect == Expect::Always && !c.holds {
-                failures.push(format!(
-                    "{} seed {seed}: does not hold: {}",
-                    lesson.id, c.text
-                ));
+    for (job, run) in runs() {
+        let (lesson, seed, e) = (&job.lesson, job.seed, &run.evaluation);
+        if let Some(i) = job.experiment {
+            // The experiment's run is recognised as its own, and its claims hold.
+            let what = format!("{} try {} seed {seed}", lesson.id, i + 1);
+            match &e.experiment {
+                Some(x) if x.index == i => claim_failures(&what, &x.claims, &mut failures),
+                other => failures.push(format!(
+                    "{what}: the run is taken for experiment {:?}",
+                    other.as_ref().map(|x| x.index + 1)
+                )),
             }
+            continue;
         }
+        if let Some(x) = &e.experiment {
+            failures.push(format!(
+                "{} seed {seed}: the default run is taken for experiment {}",
+                lesson.id,
+                x.index + 1
+            ));
+        }
+        claim_failures(
+            &format!("{} seed {seed}", lesson.id),
+            &e.claims,
+            &mut failures,
+        );
         if e.notice.len() != lesson.notice.len() {
             failures.push(format!(
                 "{} seed {seed}: a notice sentence lacks a number ({} of {} rendered)",
@@ -196,14 +249,34 @@ fn the_cli_lists_the_course_and_runs_a_lesson_with_its_claims() {
         "{text}"
     );
     assert!(text.contains("[holds]"), "{text}");
-    // A lesson that runs on the page only says where to find it.
+    let next = course::find("stampede").unwrap().next;
+    assert!(
+        text.trim_end().ends_with(next.trim_end()),
+        "the lesson ends with what to try next: {text}"
+    );
+    // A page-only lesson runs its probe (the console's script on the L2 model) and answers from it.
+    let console: serde_json::Value =
+        serde_json::from_str(&cli(&["lesson", "console", "--json"])).unwrap();
+    assert_eq!(console["report"]["replies"][2]["reply"], "(nil)");
+    assert_eq!(
+        console["evaluation"]["answers"][0]["answer"][0],
+        "(nil): the key expired"
+    );
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_cachelab"))
-        .args(["lesson", "console"])
+        .args(["lesson", "inside", "--set", "size=3"])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("cachelab console"));
-    // `run` prints the scenario's notice, computed by the core.
-    assert!(cli(&["run", "penetration", "--set", "duration_s=2"])
-        .contains("Database queries caused by reads for missing keys"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no parameters"));
+    // `run` prints the scenario's notice, computed by the core, under the table whose heads are
+    // the page's (the core's `SUMMARY_COLUMNS`): "failed requests", not "errors".
+    let table = cli(&["run", "penetration", "--set", "duration_s=2"]);
+    assert!(table.contains("Database queries caused by reads for missing keys"));
+    let head = table.lines().nth(1).unwrap_or_default();
+    let words: Vec<&str> = head
+        .split("  ")
+        .map(str::trim)
+        .filter(|w| !w.is_empty())
+        .collect();
+    assert_eq!(words, cachelab::metrics::SUMMARY_COLUMNS, "{table}");
 }

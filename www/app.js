@@ -2,7 +2,7 @@
 // the chart and the table. State that a learner may want to share lives in the URL.
 import { Core } from './core.js';
 import { draw } from './chart.js';
-import { withView } from './lessons.js';
+import { setSummaryColumns, withView } from './lessons.js';
 import * as course from './course.js';
 import { ConsolePanel } from './console.js';
 import { buildReplayFields, replayQuery, runReplay } from './replay.js';
@@ -60,13 +60,15 @@ function showNotice(text) {
  * lesson waits for no module it does not use.
  */
 async function loadLessons() {
-  const [scenarios, defs, policies, hasConsole] = await Promise.all([
+  const [scenarios, defs, columns, policies, hasConsole] = await Promise.all([
     runs.call('scenarios').catch(() => []),
     runs.call('lessons').then(JSON.parse),
+    runs.call('summaryColumns'),
     runs.call('policies').catch(() => null),
     consolePanel.start(),
   ]);
   scenarioList = scenarios;
+  setSummaryColumns(columns);
   const available = await Promise.all(defs.map(withView).filter(Boolean).map(async (l) => {
     if (l.kind === 'console') return hasConsole ? { ...l, specs: [] } : null;
     if (l.kind === 'inside' || l.kind === 'replay') return policies ? { ...l, specs: [], policies } : null;
@@ -460,7 +462,7 @@ async function selectLesson(next, query, notes = [], { fromCourse = false } = {}
   clearFieldErrors();
   $('lesson-title').textContent = lesson.title;
   $('lesson-select').value = lesson.id;
-  course.showLesson(lesson, lessons, { scenarios: scenarioList, pick: pickLesson, tryThis, query });
+  course.showLesson(lesson, lessons, { scenarios: scenarioList, pick: pickLesson, tryThis, query, runs });
   // coursepage: each glossary term a button, once per lesson.
   const seen = new Set();
   $('glossary-panel').hidden = true;

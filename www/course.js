@@ -18,6 +18,8 @@ const guesses = new Map();
 let current = null;
 let about = new Map();
 let lastEvaluation = null;
+// A page-only lesson's evaluation of its probe (see runProbe), kept while the lesson is shown.
+let probeEvaluation = null;
 
 /** The address bar's names for the current lesson's guesses (passed through the link decoder). */
 export function guessNames(lesson) {
@@ -77,9 +79,10 @@ export function renderNav(lessons, pick) {
  * `scenarios` is the core's scenario list (for the variants' descriptions); `pick(lesson)` opens
  * another lesson; `tryThis(settings)` sets parameters and runs; `query` the address bar's.
  */
-export function showLesson(lesson, lessons, { scenarios, pick, tryThis, query }) {
+export function showLesson(lesson, lessons, { scenarios, pick, tryThis, query, runs }) {
   current = lesson;
   lastEvaluation = null;
+  probeEvaluation = null;
   const meta = scenarios.find((s) => s.name === lesson.scenario);
   about = new Map((meta?.variants ?? []).map((v) => [v.name, v.about]));
   for (const [i] of (lesson.questions ?? []).entries()) {
@@ -100,6 +103,36 @@ export function showLesson(lesson, lessons, { scenarios, pick, tryThis, query })
   renderQuestions(lesson);
   $('claims').replaceChildren();
   $('claims').hidden = true;
+  if (lesson.probe) runProbe(lesson, runs);
+}
+
+/**
+ * A page-only lesson's answers and claims: the core runs its probe (the console's script, a
+ * replay of the bundled trace, a stepped sequence) in the module of its kind, and evaluates the
+ * lesson on the probe's report. The answers show as the learner guesses, the claims once every
+ * question has a guess.
+ */
+async function runProbe(lesson, runs) {
+  const { probe } = lesson;
+  try {
+    let report;
+    if (probe.console) report = await runs.call('consoleProbe', [probe]);
+    else if (probe.replay) {
+      const response = await fetch(new URL(probe.replay.trace, import.meta.url));
+      if (!response.ok) throw new Error(`${probe.replay.trace}: ${response.status}`);
+      report = await runs.call('traceProbe', [probe, await response.blob()]);
+    } else report = await runs.call('traceProbe', [probe, null]);
+    const evaluation = JSON.parse(await runs.call('lessonEvaluate', [lesson.id, JSON.stringify(report)]));
+    if (current !== lesson) return;
+    probeEvaluation = evaluation;
+    lastEvaluation = evaluation;
+    showAnswers();
+    if (!unanswered(lesson)) showClaims(evaluation);
+  } catch (e) {
+    if (current !== lesson) return;
+    $('claims').replaceChildren(el('p', { className: 'problem', textContent: `The answers could not be computed: ${e.message}` }));
+    $('claims').hidden = false;
+  }
 }
 
 function renderPrevNext(prev, next, pick) {
@@ -111,6 +144,8 @@ function renderPrevNext(prev, next, pick) {
     return b;
   };
   $('prevnext').replaceChildren(link(prev, 'prev', '← Previous:'), link(next, 'next', 'Next:'));
+  // The lesson's last words: what to try next.
+  $('prevnext').prepend(el('p', { className: 'try-next', textContent: current?.next ?? '' }));
 }
 
 /** A variant's name with its description from the core. */
@@ -132,7 +167,9 @@ function renderSketches(lesson) {
   const differs = (lesson.differs ?? []).length
     ? [el('h3', { textContent: 'Where cachelab differs from the chapter' }), el('ul', { className: 'differs' }, ...lesson.differs.map((d) => el('li', { textContent: d })))]
     : [];
-  const heading = blocks.length ? [el('h3', { textContent: 'What each variant does (Python, in the chapter\u2019s style)' })] : [];
+  // "Each variant" only where the sketches are of variants (the console's is of the idea).
+  const title = sketches.some((s) => s.variant) ? 'What each variant does (Python, in the chapter\u2019s style)' : 'The idea in Python, in the chapter\u2019s style';
+  const heading = blocks.length ? [el('h3', { textContent: title })] : [];
   // Beside the charts when the lesson has a run; at the lesson's end otherwise (console, inside).
   const hasRun = lesson.kind === 'scenario' || lesson.kind === 'curve' || lesson.kind === 'replay';
   if (hasRun) document.querySelector('.figures').append($('sketches'));
@@ -182,6 +219,7 @@ function renderQuestions(lesson) {
           for (const o of group.children) o.setAttribute('aria-pressed', String(o === b));
           box.dispatchEvent(new CustomEvent('guess', { detail: { question: i, choice: c } }));
           showAnswers();
+          if (probeEvaluation && !unanswered(lesson)) showClaims(probeEvaluation);
         });
         group.append(b);
       }
@@ -216,36 +254,63 @@ function showAnswers() {
   });
 }
 
-/** What the core made of a run: the claims as held / not held, and the questions' answers. */
+/** Claims as a list, each marked held / not held (never hidden), with its notes. */
+function claimList(claims, className = 'lesson-claims') {
+  return el('ul', { className }, ...claims.map((c) => {
+    const mark = el('span', { className: 'mark', textContent: c.holds ? 'holds' : 'does not hold' });
+    const li = el('li', { className: c.holds ? 'held' : 'not-held' }, mark, el('span', { textContent: ` ${c.text}` }));
+    if (c.expect === 'often') li.append(el('span', { className: 'often', textContent: ' (this does not hold at every seed)' }));
+    if (c.problem) li.append(el('span', { className: 'problem', textContent: ` (not evaluated: ${c.problem})` }));
+    return li;
+  }));
+}
+
+/**
+ * What the core made of a run: the claims as held / not held, the claims of the "try this" whose
+ * run it is (the core recognises it by its parameters), and the questions' answers.
+ */
 export function showEvaluation(evaluation) {
-  lastEvaluation = evaluation;
-  const claims = evaluation?.claims ?? [];
-  $('claims').replaceChildren(
-    ...(claims.length ? [el('h3', { textContent: 'What this run shows' })] : []),
-    el('ul', {}, ...claims.map((c) => {
-      const mark = el('span', { className: 'mark', textContent: c.holds ? 'holds' : 'does not hold' });
-      const li = el('li', { className: c.holds ? 'held' : 'not-held' }, mark, el('span', { textContent: ` ${c.text}` }));
-      if (c.expect === 'often') li.append(el('span', { className: 'often', textContent: ' (this does not hold at every seed)' }));
-      if (c.problem) li.append(el('span', { className: 'problem', textContent: ` (not evaluated: ${c.problem})` }));
-      return li;
-    })),
-  );
-  $('claims').hidden = !claims.length;
+  // A replay lesson's own run has no evaluation: its probe's stays.
+  if (!evaluation && probeEvaluation) {
+    lastEvaluation = probeEvaluation;
+    if (!unanswered(current)) showClaims(probeEvaluation);
+  } else {
+    lastEvaluation = evaluation;
+    showClaims(evaluation);
+  }
   showAnswers();
 }
 
-/** Puts each variant's description beside its name in the table's first column and the legends. */
+/** The claims of an evaluation, and those of the "try this" whose run it is. */
+function showClaims(evaluation) {
+  const claims = evaluation?.claims ?? [];
+  const tried = evaluation?.experiment;
+  const triedClaims = tried?.claims ?? [];
+  $('claims').replaceChildren(
+    ...(claims.length ? [el('h3', { textContent: 'What this run shows' }), claimList(claims)] : []),
+    ...(triedClaims.length ? [el('h3', { className: 'tried', textContent: `Try this: ${tried.label}` }), claimList(triedClaims, 'tried-claims')] : []),
+  );
+  for (const b of $('experiments').querySelectorAll('button.try')) {
+    if (tried && b.dataset.experiment === String(tried.index)) b.setAttribute('aria-current', 'true');
+    else b.removeAttribute('aria-current');
+  }
+  $('claims').hidden = !claims.length && !triedClaims.length;
+}
+
+/** Puts each variant's description beside its name in the table's first column, and on its legend labels as their tooltip. */
 export function annotateVariants() {
   if (!about.size) return;
   for (const td of document.querySelectorAll('#table tbody tr > td:first-child')) {
     const text = about.get(td.textContent);
     if (text && !td.querySelector('.variant-about')) td.append(el('span', { className: 'variant-about', textContent: text }));
   }
+  // A legend shows the variant's name only (a description made legends taller than their
+  // charts); the description is its tooltip, and the table under the charts spells it out.
   for (const label of document.querySelectorAll('#charts .u-legend .u-label')) {
     const text = about.get(label.textContent);
-    if (text && !label.querySelector('.variant-about')) {
+    if (text) {
       label.title = text;
-      label.append(el('span', { className: 'variant-about', textContent: ` — ${text}` }));
+      label.setAttribute('aria-description', text);
     }
   }
 }

@@ -12,10 +12,18 @@ const variant = (report, name) => report.variants.find((v) => v.name === name);
 const pct = (x) => `${(100 * x).toFixed(1)} %`;
 const num = (x) => (Number.isInteger(x) ? String(x) : x.toFixed(2));
 
+// The summary table's heads, the core's (`summaryColumns`, the same words `cachelab run` prints).
+let summaryColumns = [];
+
+/** Takes the summary table's heads from the core (at start). */
+export function setSummaryColumns(columns) {
+  summaryColumns = columns;
+}
+
 /** The default table of a scenario lesson: each variant's summary, under the core's definition of its hit ratio. */
 const summaryTable = (r) => ({
   caption: r.hit_ratio_definition,
-  head: ['variant', 'requests', 'L1 hits', 'L2 hits', 'waited', 'misses', 'DB queries', 'max DB in flight', 'hit ratio', 'p50 ms', 'p99 ms', 'max ms', 'failed requests', 'stale reads', 'fallbacks', 'coalesced'],
+  head: summaryColumns,
   rows: r.variants.map(({ name, summary: s }) => [
     name, s.requests, s.l1_hits, s.l2_hits, s.waited, s.misses, s.db_queries, s.max_db_in_flight, pct(s.hit_ratio),
     num(s.latency_ms.p50), num(s.latency_ms.p99), num(s.latency_ms.max), s.errors, s.stale_reads, s.fallbacks, s.coalesced,

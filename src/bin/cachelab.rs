@@ -288,6 +288,10 @@ mod cli {
         Lesson {
             /// The lesson (`cachelab lessons` lists them).
             id: String,
+            /// Run its "try this" number N (from 1, as `cachelab lessons` lists them) and print
+            /// that experiment's claims too; `--set` goes on top.
+            #[arg(long = "try", value_name = "N")]
+            experiment: Option<usize>,
             #[command(flatten)]
             args: RunArgs,
         },
@@ -433,9 +437,17 @@ mod cli {
             }
             Command::Lesson {
                 id,
+                experiment,
                 args: RunArgs { set, seed, json },
             } => {
-                let run = course::run(&id, &assignments(&set)?, seed).map_err(|e| e.to_string())?;
+                let mut given = match experiment {
+                    Some(n) => course::find(&id)
+                        .and_then(|l| l.experiment_set(n))
+                        .map_err(|e| e.to_string())?,
+                    None => Vec::new(),
+                };
+                given.extend(assignments(&set)?);
+                let run = course::run(&id, &given, seed).map_err(|e| e.to_string())?;
                 if json {
                     println!("{}", to_json(&run)?);
                 } else {
@@ -866,9 +878,15 @@ mod cli {
                 let d: Vec<String> = l.defaults.iter().map(|(k, v)| format!("{k}={v}")).collect();
                 println!("      defaults: {}", d.join(" "));
             }
-            for e in &l.experiments {
+            for (i, e) in l.experiments.iter().enumerate() {
                 let set: Vec<String> = e.set.iter().map(|(k, v)| format!("{k}={v}")).collect();
-                println!("      try: {} ({}): {}", e.label, set.join(" "), e.look);
+                println!(
+                    "      try {}: {} ({}): {}",
+                    i + 1,
+                    e.label,
+                    set.join(" "),
+                    e.look
+                );
             }
             for q in &l.questions {
                 println!("      question: {}", q.ask);
@@ -886,13 +904,31 @@ mod cli {
         match &run.report {
             course::LessonReport::Scenario(r) => print_table(r),
             course::LessonReport::Curve(c) => print_curve(c),
+            // A page-only lesson's probe: its report as the claims read it.
+            course::LessonReport::Probe(v) => {
+                println!("{}", serde_json::to_string_pretty(v).unwrap_or_default())
+            }
         }
         println!();
         for n in &run.evaluation.notice {
             println!("{n}");
         }
         println!("Claims:");
-        for c in &run.evaluation.claims {
+        print_claims(&run.evaluation.claims);
+        if let Some(e) = &run.evaluation.experiment {
+            println!("Try this {}: {}", e.index + 1, e.label);
+            print_claims(&e.claims);
+        }
+        for a in &run.evaluation.answers {
+            println!("Question: {}", a.ask);
+            println!("  answer: {} — {}", a.answer.join(", "), a.reveal);
+        }
+        println!();
+        println!("{}", lesson.next);
+    }
+
+    fn print_claims(claims: &[course::ClaimResult]) {
+        for c in claims {
             let mark = if c.holds { "holds" } else { "DOES NOT HOLD" };
             let note = match c.expect {
                 course::Expect::Always => "",
@@ -902,10 +938,6 @@ mod cli {
             if let Some(problem) = &c.problem {
                 println!("          {problem}");
             }
-        }
-        for a in &run.evaluation.answers {
-            println!("Question: {}", a.ask);
-            println!("  answer: {} — {}", a.answer.join(", "), a.reveal);
         }
     }
 
@@ -932,33 +964,59 @@ mod cli {
 
     fn print_table(r: &scenario::Report) {
         println!("{} (seed {})", r.scenario, r.seed);
-        println!(
-            "{:<14} {:>9} {:>9} {:>9} {:>8} {:>8} {:>8} {:>7} {:>7} {:>9} {:>9} {:>9} {:>6} {:>7} {:>6} {:>9}",
-            "variant",
-            "requests",
-            "l1 hits",
-            "l2 hits",
-            "waited",
-            "misses",
-            "db",
-            "max db",
-            "hit %",
-            "p50 ms",
-            "p99 ms",
-            "max ms",
-            "errors",
-            "stale",
-            "fallbk",
-            "coalesced"
-        );
-        for v in &r.variants {
-            let s = &v.summary;
-            println!(
-                "{:<14} {:>9} {:>9} {:>9} {:>8} {:>8} {:>8} {:>7} {:>7.2} {:>9.2} {:>9.2} {:>9.2} {:>6} {:>7} {:>6} {:>9}",
-                v.name, s.requests, s.l1_hits, s.l2_hits, s.waited, s.misses, s.db_queries,
-                s.max_db_in_flight, 100.0 * s.hit_ratio, s.latency_ms.p50, s.latency_ms.p99,
-                s.latency_ms.max, s.errors, s.stale_reads, s.fallbacks, s.coalesced
-            );
+        let rows: Vec<[String; 16]> = r
+            .variants
+            .iter()
+            .map(|v| {
+                let s = &v.summary;
+                [
+                    v.name.clone(),
+                    s.requests.to_string(),
+                    s.l1_hits.to_string(),
+                    s.l2_hits.to_string(),
+                    s.waited.to_string(),
+                    s.misses.to_string(),
+                    s.db_queries.to_string(),
+                    s.max_db_in_flight.to_string(),
+                    format!("{:.2} %", 100.0 * s.hit_ratio),
+                    format!("{:.2}", s.latency_ms.p50),
+                    format!("{:.2}", s.latency_ms.p99),
+                    format!("{:.2}", s.latency_ms.max),
+                    s.errors.to_string(),
+                    s.stale_reads.to_string(),
+                    s.fallbacks.to_string(),
+                    s.coalesced.to_string(),
+                ]
+            })
+            .collect();
+        // Each column as wide as its head or its widest cell; the variant's name left-aligned.
+        let heads = cachelab::metrics::SUMMARY_COLUMNS;
+        let widths: Vec<usize> = (0..heads.len())
+            .map(|i| {
+                rows.iter()
+                    .map(|row| row[i].chars().count())
+                    .chain([heads[i].len()])
+                    .max()
+                    .unwrap_or(0)
+            })
+            .collect();
+        let line = |cells: &mut dyn Iterator<Item = &str>| {
+            let text: Vec<String> = cells
+                .zip(&widths)
+                .enumerate()
+                .map(|(i, (cell, &w))| {
+                    if i == 0 {
+                        format!("{cell:<w$}")
+                    } else {
+                        format!("{cell:>w$}")
+                    }
+                })
+                .collect();
+            println!("{}", text.join("  "));
+        };
+        line(&mut heads.iter().copied());
+        for row in &rows {
+            line(&mut row.iter().map(String::as_str));
         }
         println!("  {}", r.hit_ratio_definition);
         for v in &r.variants {

@@ -3,6 +3,7 @@
 //! its questions answered.
 
 use super::claim::{check_standalone, Claim, ClaimResult, Operand, Ref, Template};
+use super::probe::Probe;
 use crate::error::{Error, Result};
 use crate::scenario::{self, l1_curve, ParamSpec};
 use serde::{Deserialize, Serialize};
@@ -33,8 +34,12 @@ pub struct Experiment {
     pub label: String,
     /// The parameters it sets; the others keep the lesson's defaults.
     pub set: BTreeMap<String, f64>,
-    /// What to look for in the result.
+    /// What to look for in the result (prose when it only says where to look).
     pub look: String,
+    /// The measured facts `look` states, evaluated on the experiment's run (its parameters over
+    /// the lesson's defaults) and tested at seeds 1–5.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub claims: Vec<Claim>,
 }
 
 /// A sketch of what a variant does, in the chapter's idiom (Python).
@@ -129,6 +134,8 @@ pub struct Lesson {
     pub knobs: Vec<String>,
     /// Its paragraphs.
     pub text: Vec<String>,
+    /// How it ends: what to try next (its knobs, its experiments) and where the course goes on.
+    pub next: String,
     /// Sentences that sum up a run (references filled in); each is left out when the run lacks
     /// one of its numbers (a run of some variants only).
     #[serde(default)]
@@ -152,6 +159,10 @@ pub struct Lesson {
     /// Whether failed requests at the defaults are what the lesson teaches.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub teaches_failure: bool,
+    /// What a page-only lesson runs to answer its questions and check its claims (its kind's
+    /// form: `console`, `replay` or `step`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub probe: Option<Probe>,
 }
 
 /// What a run of a lesson shows: the notice, every claim, every question's answer.
@@ -163,6 +174,21 @@ pub struct Evaluation {
     pub claims: Vec<ClaimResult>,
     /// Every question, answered.
     pub answers: Vec<Answer>,
+    /// The "try this" whose parameters this run has (all of them: the lesson's defaults with
+    /// the experiment's settings on top), with its claims.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub experiment: Option<ExperimentEvaluation>,
+}
+
+/// A "try this" recognised in a run, and its claims evaluated on that run.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ExperimentEvaluation {
+    /// Its position in the lesson's `experiments`.
+    pub index: usize,
+    /// Its button's label.
+    pub label: String,
+    /// Its claims, held or not.
+    pub claims: Vec<ClaimResult>,
 }
 
 impl Lesson {
@@ -232,6 +258,7 @@ impl Lesson {
             ("part", self.part.trim().is_empty()),
             ("chapter", self.chapter.trim().is_empty()),
             ("text", self.text.is_empty()),
+            ("next", self.next.trim().is_empty()),
             ("questions", self.questions.is_empty()),
         ] {
             if empty {
@@ -246,21 +273,21 @@ impl Lesson {
                 self.experiments.len()
             )));
         }
-        let given = |set: &BTreeMap<String, f64>| -> Vec<(String, String)> {
-            set.iter()
-                .map(|(k, v)| (k.clone(), v.to_string()))
-                .collect()
-        };
         if runs {
-            scenario::resolve(&params, &given(&self.defaults))
+            scenario::resolve(&params, &pairs(&self.defaults))
                 .map_err(|e| self.error(format!("defaults: {e}")))?;
             for e in &self.experiments {
                 let mut set = self.defaults.clone();
                 set.extend(e.set.clone());
-                scenario::resolve(&params, &given(&set))
+                scenario::resolve(&params, &pairs(&set))
                     .map_err(|err| self.error(format!("experiment `{}`: {err}", e.label)))?;
                 if e.set.is_empty() {
                     return Err(self.error(format!("experiment `{}` sets nothing", e.label)));
+                }
+                for claim in &e.claims {
+                    claim
+                        .check()
+                        .map_err(|err| self.error(format!("experiment `{}`: {err}", e.label)))?;
                 }
             }
         } else if !self.defaults.is_empty() || !self.experiments.is_empty() {
@@ -294,6 +321,9 @@ impl Lesson {
             claim.check().map_err(|e| self.error(e.to_string()))?;
             refs.extend(claim.refs());
         }
+        for e in &self.experiments {
+            refs.extend(e.claims.iter().flat_map(Claim::refs));
+        }
         for t in &self.notice {
             check_standalone(t, "notice").map_err(|e| self.error(e.to_string()))?;
             refs.extend(t.refs());
@@ -325,8 +355,19 @@ impl Lesson {
                 refs.extend(t.refs());
             }
         }
-        if !runs && !refs.is_empty() {
-            return Err(self.error("a page-only lesson has no report to refer to".into()));
+        let probe_fits = match (self.kind, &self.probe) {
+            (Kind::Scenario | Kind::Curve, probe) => probe.is_none(),
+            (Kind::Console, Some(Probe::Console(lines))) => !lines.is_empty(),
+            (Kind::Replay, Some(Probe::Replay(_))) | (Kind::Inside, Some(Probe::Step(_))) => true,
+            (Kind::Console | Kind::Replay | Kind::Inside, _) => false,
+        };
+        if !probe_fits {
+            return Err(self.error(
+                "a page-only lesson answers from its `probe` (console: the lines to type; \
+                 replay: {trace, policies, sizes}; inside: {policy, size, keys}); a lesson that \
+                 runs has none"
+                    .into(),
+            ));
         }
         for r in refs {
             if let Some(v) = r.variant() {
@@ -347,19 +388,60 @@ impl Lesson {
     /// The parameters of a run at the lesson's defaults with `overrides` on top, as the core's
     /// `(name, value)` pairs.
     pub fn given(&self, overrides: &[(String, String)]) -> Vec<(String, String)> {
-        let mut given: Vec<(String, String)> = self
-            .defaults
-            .iter()
-            .filter(|(k, _)| !overrides.iter().any(|(o, _)| o == *k))
-            .map(|(k, v)| (k.clone(), v.to_string()))
+        let mut given: Vec<(String, String)> = pairs(&self.defaults)
+            .into_iter()
+            .filter(|(k, _)| !overrides.iter().any(|(o, _)| o == k))
             .collect();
         given.extend(overrides.iter().cloned());
         given
     }
 
+    /// The settings of "try this" number `n` (from 1), as the core's `(name, value)` pairs, for
+    /// [`Lesson::given`]; an error names the lesson's range.
+    pub fn experiment_set(&self, n: usize) -> Result<Vec<(String, String)>> {
+        let e = n
+            .checked_sub(1)
+            .and_then(|i| self.experiments.get(i))
+            .ok_or_else(|| {
+                self.error(match self.experiments.len() {
+                    0 => format!("--try {n}: this lesson has no experiments"),
+                    k => format!("--try must be between 1 and {k} (got {n})"),
+                })
+            })?;
+        Ok(pairs(&e.set))
+    }
+
+    /// The parameters of experiment `e`'s run, every one of them (the scenario's defaults, the
+    /// lesson's on top, the experiment's on top of those).
+    fn experiment_params(&self, e: &Experiment) -> Result<scenario::Params> {
+        scenario::resolve(&self.params()?, &self.given(&pairs(&e.set)))
+    }
+
+    /// The experiment whose run `report` is: the first whose every parameter the report's
+    /// `params` has with the same value. A run the learner changed after pressing "try this"
+    /// is no experiment's, so its claims are shown only on the run they were tested on.
+    fn experiment_of(&self, report: &Value) -> Option<usize> {
+        let ran = report.get("params")?;
+        self.experiments.iter().position(|e| {
+            self.experiment_params(e).is_ok_and(|params| {
+                params
+                    .iter()
+                    .all(|(name, value)| ran.get(name).and_then(Value::as_f64) == Some(value))
+            })
+        })
+    }
+
     /// What a run whose serialised report is `report` shows.
     pub fn evaluate(&self, report: &Value) -> Evaluation {
         Evaluation {
+            experiment: self.experiment_of(report).map(|index| {
+                let e = &self.experiments[index];
+                ExperimentEvaluation {
+                    index,
+                    label: e.label.clone(),
+                    claims: e.claims.iter().map(|c| c.evaluate(report)).collect(),
+                }
+            }),
             notice: self
                 .notice
                 .iter()
@@ -429,6 +511,13 @@ impl Question {
             reveal,
         }
     }
+}
+
+/// Parameter settings as the core's `(name, value)` pairs.
+fn pairs(set: &BTreeMap<String, f64>) -> Vec<(String, String)> {
+    set.iter()
+        .map(|(k, v)| (k.clone(), v.to_string()))
+        .collect()
 }
 
 /// A number as a sentence shows it: whole numbers as they are, others with up to 4 digits.

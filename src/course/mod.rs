@@ -12,10 +12,14 @@
 mod catalog;
 mod claim;
 mod lesson;
+pub mod probe;
 
 pub use catalog::{find, lessons};
 pub use claim::{Claim, ClaimResult, Expect, Op, Operand, Ref, Template};
-pub use lesson::{Answer, Choice, Evaluation, Experiment, Kind, Lesson, Pick, Question, Sketch};
+pub use lesson::{
+    Answer, Choice, Evaluation, Experiment, ExperimentEvaluation, Kind, Lesson, Pick, Question,
+    Sketch,
+};
 
 use crate::error::{Error, Result};
 use crate::scenario::{self, l1_curve};
@@ -30,6 +34,8 @@ pub enum LessonReport {
     Scenario(scenario::Report),
     /// The L1 capacity curve.
     Curve(l1_curve::Curve),
+    /// A page-only lesson's probe (`probe::run`).
+    Probe(Value),
 }
 
 /// A lesson run: its report and what the lesson makes of it.
@@ -63,18 +69,19 @@ pub fn report(lesson: &Lesson, given: &[(String, String)], seed: u64) -> Result<
             &lesson.variants,
         )?)),
         (Kind::Curve, _) => Ok(LessonReport::Curve(l1_curve::run(given, seed)?)),
-        (kind, _) => Err(Error::Parse {
-            what: format!("lesson `{}`", lesson.id),
-            detail: format!(
-                "it has no run of its own: {}",
-                match kind {
-                    Kind::Console => "open it on the page, or type `cachelab console`",
-                    Kind::Replay => "open it on the page, or use `cachelab replay TRACE`",
-                    Kind::Inside => "open it on the page, or use `cachelab step KEYS`",
-                    Kind::Scenario | Kind::Curve => "it names no scenario",
-                }
-            ),
-        }),
+        (Kind::Console | Kind::Replay | Kind::Inside, _) if !given.is_empty() => {
+            Err(Error::Parse {
+                what: format!("lesson `{}`", lesson.id),
+                detail: "a page-only lesson has no parameters to set".to_string(),
+            })
+        }
+        (kind, _) => match &lesson.probe {
+            Some(probe) => Ok(LessonReport::Probe(probe::run(probe, None)?)),
+            None => Err(Error::Parse {
+                what: format!("lesson `{}`", lesson.id),
+                detail: format!("its kind `{kind:?}` runs nothing of its own"),
+            }),
+        },
     }
 }
 

@@ -1,8 +1,8 @@
 // The course on the page (issue 16): every lesson of `cachelab lessons --json`, in its order,
 // shows its chapter section, where the learner is, previous/next, every variant's description
 // from `cachelab scenarios --json`, its "try this" buttons (each runs and changes the result), its
-// question (the guess kept beside the answer), and its claims as held / not held, with no
-// console error. Screenshots of every lesson land in target/course-ID.png.
+// question (the guess kept beside the answer), and its claims (and each experiment's, after it
+// runs) as held / not held, with no console error. Screenshots of every lesson land in target/course-ID.png.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -44,6 +44,8 @@ LESSONS.forEach((lesson, at) => {
     const next = LESSONS[at + 1];
     assert.equal(await page.locator('#prevnext button.prevnext-prev').count(), prev ? 1 : 0);
     assert.equal(await page.locator('#prevnext button.prevnext-next').count(), next ? 1 : 0);
+    // The lesson ends with what to try next.
+    assert.equal(await page.locator('#prevnext .try-next').textContent(), lesson.next);
     if (next) assert.match(await page.locator('#prevnext button.prevnext-next').textContent(), new RegExp(next.title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
 
     // Every question is asked; a guess is kept beside the answer read from the run.
@@ -55,18 +57,20 @@ LESSONS.forEach((lesson, at) => {
       const meta = SCENARIOS.find((s) => s.name === lesson.scenario);
       const shown = lesson.variants?.length ? meta.variants.filter((v) => lesson.variants.includes(v.name)) : meta.variants;
       const table = await page.locator('#table').textContent();
-      const legends = await page.locator('#charts .u-legend').allTextContents();
+      const labels = await page.locator('#charts .u-legend .u-label').evaluateAll((ls) => ls.map((l) => ({ text: l.textContent, title: l.title })));
       for (const v of shown) {
         assert.ok(table.includes(v.about), `${lesson.id}: the table describes ${v.name}`);
-        // A chart whose series are the variants describes each in its legend (layers charts the
-        // tiers of one variant instead).
-        if (legends.some((l) => l.includes(v.name))) assert.ok(legends.some((l) => l.includes(v.about)), `${lesson.id}: a legend describes ${v.name}`);
+        // A chart whose series are the variants names each in its legend, described in its
+        // tooltip (layers charts the tiers of one variant instead).
+        for (const l of labels.filter((x) => x.text === v.name)) assert.equal(l.title, v.about, `${lesson.id}: the legend's tooltip describes ${v.name}`);
       }
+      // Legends stay short: the name only, never the description.
+      for (const l of labels) assert.ok(!shown.some((v) => l.text.includes(v.about)), `${lesson.id}: legend ${l.text} holds a description`);
     }
     if (runs) {
       // The claims, as held / not held: at the lesson's defaults (seed 1) every claim the lesson
       // states as a fact holds, in the browser's core as in the native one.
-      const claims = await page.locator('#claims li').evaluateAll((lis) => lis.map((li) => li.className));
+      const claims = await page.locator('#claims ul.lesson-claims li').evaluateAll((lis) => lis.map((li) => li.className));
       assert.equal(claims.length, lesson.claims.length);
       lesson.claims.forEach((c, i) => {
         if (c.expect === 'always') assert.equal(claims[i], 'held', `${lesson.id}: claim ${i}: ${c.says}`);
@@ -79,6 +83,16 @@ LESSONS.forEach((lesson, at) => {
     assert.equal(await first.getAttribute('aria-pressed'), 'true');
     assert.match(await page.locator('#answer-0').textContent(), new RegExp(`^Your guess: ${choice.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.`));
     if (runs) assert.match(await page.locator('#answer-0').textContent(), /The run: /);
+    if (lesson.probe) {
+      // A page-only lesson answers from its probe, run by the core; its claims show once every
+      // question has a guess.
+      const groups = page.locator('#question .choices');
+      for (let i = 1; i < await groups.count(); i += 1) await groups.nth(i).locator('button').first().click();
+      await page.waitForFunction((n) => document.querySelectorAll('#claims ul.lesson-claims li').length === n, lesson.claims.length, { timeout: 60_000 });
+      assert.match(await page.locator('#answer-0').textContent(), /The run: /);
+      const marks = await page.locator('#claims ul.lesson-claims li').evaluateAll((lis) => lis.map((li) => li.className));
+      lesson.claims.forEach((c, i) => assert.equal(marks[i], 'held', `${lesson.id}: claim ${i}: ${c.says}`));
+    }
     assert.equal(new URL(page.url()).searchParams.get('guess0'), choice, 'the guess is in the address bar');
     await page.screenshot({ path: join(ROOT, 'target', `course-${lesson.id}.png`), fullPage: true });
 
@@ -93,6 +107,12 @@ LESSONS.forEach((lesson, at) => {
       assert.equal(await page.evaluate(() => document.body.dataset.state), 'ready', `${lesson.id}: ${e.label}`);
       const params = await page.evaluate(() => window.cachelabLastReport.params);
       for (const [k, v] of Object.entries(e.set)) assert.equal(params[k], v, `${lesson.id}: ${e.label} sets ${k}`);
+      // Its claims, after the run, as held / not held; those it states as facts hold (seed 1).
+      const tried = await page.locator('#claims ul.tried-claims li').evaluateAll((lis) => lis.map((li) => li.className));
+      assert.equal(tried.length, e.claims?.length ?? 0, `${lesson.id}: ${e.label}: its claims`);
+      (e.claims ?? []).forEach((c, j) => {
+        if (c.expect === 'always') assert.equal(tried[j], 'held', `${lesson.id}: ${e.label}: claim ${j}: ${c.says}`);
+      });
     }
     assert.deepEqual(errors, []);
   });
