@@ -5,6 +5,8 @@
 // the lesson's claims as held / not held. Every word comes from the core's lesson files
 // (`lessons/*.json`); nothing here goes through innerHTML.
 
+import { fetchBundled } from './replay.js';
+
 const $ = (id) => document.getElementById(id);
 const el = (tag, props = {}, ...children) => {
   const e = Object.assign(document.createElement(tag), props);
@@ -118,9 +120,7 @@ async function runProbe(lesson, runs) {
     let report;
     if (probe.console) report = await runs.call('consoleProbe', [probe]);
     else if (probe.replay) {
-      const response = await fetch(new URL(probe.replay.trace, import.meta.url));
-      if (!response.ok) throw new Error(`${probe.replay.trace}: ${response.status}`);
-      report = await runs.call('traceProbe', [probe, await response.blob()]);
+      report = await runs.call('traceProbe', [probe, await fetchBundled(probe.replay.trace)]);
     } else report = await runs.call('traceProbe', [probe, null]);
     const evaluation = JSON.parse(await runs.call('lessonEvaluate', [lesson.id, JSON.stringify(report)]));
     if (current !== lesson) return;

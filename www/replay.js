@@ -9,10 +9,22 @@ import { fetchTrace } from './traces.js';
 
 const $ = (id) => document.getElementById(id);
 const BUNDLED = {
-  bundled: { url: new URL('./traces/cloudphysics.csv', import.meta.url), name: 'cloudphysics (sample)' },
-  'bundled-zst': { url: new URL('./traces/cloudphysics.oracleGeneral.zst', import.meta.url), name: 'cloudphysics.oracleGeneral.zst (sample)' },
+  bundled: { url: new URL('./traces/cloudphysics.csv', import.meta.url), path: 'traces/cloudphysics.csv', name: 'cloudphysics (sample)' },
+  'bundled-zst': { url: new URL('./traces/cloudphysics.oracleGeneral.zst', import.meta.url), path: 'traces/cloudphysics.oracleGeneral.zst', name: 'cloudphysics.oracleGeneral.zst (sample)' },
 };
 const DEFAULT_POLICIES = ['lru', 'fifo', 'sieve', 's3fifo', 'arc', 'belady'];
+
+/**
+ * A bundled sample as a Blob of plain trace, by its path in the repository's `www/` (as a lesson's
+ * probe names it, e.g. `traces/cloudphysics.csv`): the page fetches it through the URLs above,
+ * which `make site` rewrites to the published (hashed, gzipped) files. A path the page does not
+ * bundle is an error naming the ones it does.
+ */
+export function fetchBundled(path) {
+  const found = Object.values(BUNDLED).find((b) => b.path === path);
+  if (!found) throw new Error(`the page bundles no trace ${path} (it has ${Object.values(BUNDLED).map((b) => b.path).join(', ')})`);
+  return fetchTrace(found.url);
+}
 
 /** Builds the policy checkboxes from the core's list, checking those the URL names (or defaults). */
 export function buildReplayFields(policies, query) {

@@ -58,6 +58,9 @@ async function smokeInside(driver) {
 }
 
 async function smokeConsole(driver) {
+  // The model is made, and a session saved in the tab replayed into it, when the console is first
+  // shown; its clock shows once that is done. A reply counted before would be a replayed one.
+  await driver.waitFor(() => document.getElementById('console-clock').textContent !== '', null, 30_000);
   assert.equal(await consoleLine(driver, 'SET greeting hello EX 10'), 'OK');
   assert.equal(await consoleLine(driver, 'GET greeting'), '"hello"');
   assert.match(await consoleLine(driver, 'TTL greeting'), /10/);
