@@ -159,12 +159,19 @@ pub(super) fn fail_open<T>(
     now: SimTime,
     result: Result<T>,
 ) -> Result<Option<T>> {
+    let answer = open(result)?;
+    if answer.is_none() {
+        metrics.record_l2_error(now);
+    }
+    Ok(answer)
+}
+
+/// A store call's result with a store error turned into `None` (the caller counts it); any other
+/// error (an interrupted live run) stays one.
+pub(super) fn open<T>(result: Result<T>) -> Result<Option<T>> {
     match result {
         Ok(value) => Ok(Some(value)),
-        Err(Error::Store { .. }) => {
-            metrics.record_l2_error(now);
-            Ok(None)
-        }
+        Err(Error::Store { .. }) => Ok(None),
         Err(other) => Err(other),
     }
 }
