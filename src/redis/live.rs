@@ -26,11 +26,13 @@ use super::runtime::RealTime;
 use super::store::{run_prefix, RedisStore};
 use super::{connect, monitor, Connection, Target};
 use crate::error::{Error, Result};
+use crate::manager::{AlertThresholds, Monitoring};
 use crate::scenario::{
-    self, Driver, LabConfig, LabContext, LabRun, Params, Report, Scenario, VariantReport,
+    self, Driver, LabConfig, LabContext, LabRun, Params, Preload, Report, Scenario, VariantReport,
 };
 use crate::sim::{Runtime, SimDuration, SimTime};
 use crate::strategy::Ctx;
+use crate::strategy::{all_ok, Cmd, SetWhen, Store};
 use crate::tiers::L2;
 use crate::workload::Op;
 use serde::Serialize;
@@ -49,6 +51,9 @@ pub const MAX_LIVE_REQUESTS: u64 = 300_000;
 pub const MAX_LIVE_KEYS: u64 = 100_000;
 /// The most closed-loop clients (`clients`), each a task of its own.
 pub const MAX_LIVE_CLIENTS: u64 = 1_000;
+
+/// `SET`s in one pipeline of a preload (on a cluster the store splits it by slot).
+const PRELOAD_PIPELINE: usize = 1_000;
 
 /// Warm-up `SET`s in flight at once (the connections pipeline them).
 const WARM_IN_FLIGHT: u64 = 256;
@@ -285,6 +290,45 @@ impl Driver for LiveDriver {
 
     fn replied(&self, _sent: SimTime, _rtt: SimDuration) -> SimTime {
         self.clock.now()
+    }
+
+    fn preload(&self, store: &LiveStore, entries: &[Preload]) -> Result<()> {
+        for chunk in entries.chunks(PRELOAD_PIPELINE) {
+            let sets: Vec<Cmd> = chunk
+                .iter()
+                .map(|(key, value, ttl)| Cmd::Set {
+                    key,
+                    value,
+                    ttl: *ttl,
+                    when: SetWhen::Always,
+                })
+                .collect();
+            self.block_on(async { all_ok("SET", store.pipeline(&sets).await?) })?;
+        }
+        Ok(())
+    }
+
+    /// The tasks on the wall clock until the last one ends (no monitor: see the module's notes).
+    fn run_tasks<H>(
+        &self,
+        _store: &LiveStore,
+        _monitor: (SimDuration, AlertThresholds),
+        _horizon: SimTime,
+        start: H,
+    ) -> Result<Option<Monitoring>>
+    where
+        H: FnOnce() -> Result<()>,
+    {
+        let local = LocalSet::new();
+        // Inside the set, so that what `start` spawns runs in it.
+        local.block_on(&self.rt, async { start() })?;
+        self.rt.block_on(async {
+            tokio::select! {
+                () = local => Ok(()),
+                () = interrupted() => Err(Error::Interrupted),
+            }
+        })?;
+        Ok(None)
     }
 
     /// The lab bench on the wall clock: warm, traffic until every task is done, report.
