@@ -33,6 +33,7 @@ use crate::scenario::{
 use crate::sim::{Runtime, SimDuration, SimTime};
 use crate::strategy::Ctx;
 use crate::strategy::{all_ok, Cmd, SetWhen, Store};
+use crate::tiers::l2::L2Config;
 use crate::tiers::L2;
 use crate::workload::Op;
 use serde::Serialize;
@@ -253,6 +254,82 @@ impl LiveDriver {
         let cluster = matches!(self.conn, Connection::Cluster(_));
         Ok(RedisStore::new(self.conn.clone(), self.prefix.clone())?.on_cluster(cluster))
     }
+
+    /// Runs `body` with the server limited as the bench's L2 is (`l2`): without a limit, as the
+    /// server is; with one, `CONFIG SET maxmemory` to the server's `used_memory` now plus the
+    /// limit (the model counts only the run's data; a real server's own overhead comes on top)
+    /// and `maxmemory-policy` to the bench's, both put back afterwards whatever happened. A
+    /// cluster is refused: each master holds a share of the run's keys, so one limit over them
+    /// cannot be set.
+    fn under_maxmemory<T>(&self, l2: &L2Config, body: impl FnOnce() -> Result<T>) -> Result<T> {
+        if l2.maxmemory == 0 {
+            return body();
+        }
+        if matches!(self.conn, Connection::Cluster(_)) {
+            return Err(Error::Parse {
+                what: "a live run under maxmemory".to_string(),
+                detail: MAXMEMORY_ON_CLUSTER.to_string(),
+            });
+        }
+        let mut conn = self.conn.clone();
+        let saved = self.rt.block_on(async {
+            let max = config_get(&mut conn, "maxmemory").await?;
+            let policy = config_get(&mut conn, "maxmemory-policy").await?;
+            Ok::<_, Error>((max, policy))
+        })?;
+        let limited = self.rt.block_on(async {
+            let used = monitor::server_stats(&mut conn).await?.used_memory;
+            let limit = (used + l2.maxmemory).to_string();
+            config_set(
+                &mut conn,
+                &[
+                    ("maxmemory", &limit),
+                    ("maxmemory-policy", l2.policy.name()),
+                ],
+            )
+            .await
+        });
+        let result = limited.and_then(|()| body());
+        let restored = self.rt.block_on(config_set(
+            &mut conn,
+            &[("maxmemory", &saved.0), ("maxmemory-policy", &saved.1)],
+        ));
+        let result = result?;
+        restored?;
+        Ok(result)
+    }
+}
+
+/// Why a run under maxmemory is refused on a cluster.
+pub const MAXMEMORY_ON_CLUSTER: &str = "maxmemory is a setting of each server, and on a Redis \
+Cluster each master holds only a share of the run's keys (and other clients' keys beside them), \
+so no one limit over the run's data can be set; run it against a single redis-server of its own";
+
+/// `CONFIG GET name`: its value.
+async fn config_get(conn: &mut Connection, name: &str) -> Result<String> {
+    let reply: Vec<String> = redis::cmd("CONFIG")
+        .arg("GET")
+        .arg(name)
+        .query_async(conn)
+        .await
+        .map_err(|e| Error::Store {
+            detail: format!("CONFIG GET {name}: {e}"),
+        })?;
+    reply.into_iter().nth(1).ok_or_else(|| Error::Store {
+        detail: format!("CONFIG GET {name}: no such setting"),
+    })
+}
+
+/// `CONFIG SET name value …`.
+async fn config_set(conn: &mut Connection, settings: &[(&str, &str)]) -> Result<()> {
+    let mut cmd = redis::cmd("CONFIG");
+    cmd.arg("SET");
+    for (name, value) in settings {
+        cmd.arg(*name).arg(*value);
+    }
+    cmd.query_async::<()>(conn).await.map_err(|e| Error::Store {
+        detail: format!("CONFIG SET: {e}"),
+    })
 }
 
 impl Driver for LiveDriver {
@@ -333,6 +410,36 @@ impl Driver for LiveDriver {
 
     /// The lab bench on the wall clock: warm, traffic until every task is done, report.
     fn run_lab(&self, name: &str, config: &LabConfig, seed: u64) -> Result<VariantReport> {
+        self.under_maxmemory(&config.l2_config, || {
+            self.run_lab_unlimited(name, config, seed)
+        })
+    }
+
+    fn run_lab_with<H, F, Fut>(
+        &self,
+        config: &LabConfig,
+        seed: u64,
+        setup: H,
+    ) -> Result<LabContext<Self>>
+    where
+        H: FnOnce(&Rc<Ctx<scenario::Guarded<LiveStore, RealTime>, RealTime>>) -> Result<F>,
+        F: Fn(Op) -> Fut + Clone + 'static,
+        Fut: Future<Output = ()> + 'static,
+    {
+        self.under_maxmemory(&config.l2_config, || {
+            self.run_lab_with_unlimited(config, seed, setup)
+        })
+    }
+}
+
+impl LiveDriver {
+    /// [`Driver::run_lab`] on the server as it is.
+    fn run_lab_unlimited(
+        &self,
+        name: &str,
+        config: &LabConfig,
+        seed: u64,
+    ) -> Result<VariantReport> {
         let store = self.live_store()?;
         let local = LocalSet::new();
         let started = local.block_on(
@@ -353,7 +460,8 @@ impl Driver for LiveDriver {
         started.and_then(|lab| lab.report(name))
     }
 
-    fn run_lab_with<H, F, Fut>(
+    /// [`Driver::run_lab_with`] on the server as it is.
+    fn run_lab_with_unlimited<H, F, Fut>(
         &self,
         config: &LabConfig,
         seed: u64,
