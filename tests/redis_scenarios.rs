@@ -198,3 +198,57 @@ fn ctrl_c_stops_a_live_run_and_removes_its_keys() {
     assert!(stopped.elapsed() < Duration::from_secs(5), "{stderr}");
     assert_eq!(keys_left(&url, &pattern), 0);
 }
+
+#[test]
+fn live_runs_only_the_variants_named_and_names_the_allowed_ones() {
+    // An unknown name is refused before anything connects (nothing listens on port 1).
+    let out = Command::new(env!("CARGO_BIN_EXE_cachelab"))
+        .args(["live", "stampede", "--redis-url", "redis://127.0.0.1:1"])
+        .args(["--variant", "lock,lcok"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains(
+            "unknown variant `lcok`; known: chapter, none, lock, singleflight, xfetch, swr"
+        ),
+        "{stderr}"
+    );
+    let Some(url) = redis_env::redis_url() else {
+        return;
+    };
+    // Repeated and comma-separated alike; reported in the scenario's order, live and simulated.
+    let out = Command::new(env!("CARGO_BIN_EXE_cachelab"))
+        .args([
+            "live",
+            "stampede",
+            "--redis-url",
+            &url,
+            "--json",
+            "--compare",
+        ])
+        .args(["--variant", "swr", "--variant", "none"])
+        .args([
+            "--set",
+            "duration_s=1",
+            "--set",
+            "rate=200",
+            "--set",
+            "keys=50",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let c: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    for side in ["live", "sim"] {
+        let names: Vec<&str> = c[side]["variants"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(names, ["none", "swr"], "{side}");
+    }
+}

@@ -189,8 +189,21 @@ impl Live {
     /// Runs scenario `name` live and on the simulator with the same parameters and seed, and
     /// sets them side by side.
     pub fn compare(&self, name: &str, given: &[(String, String)], seed: u64) -> Result<Comparison> {
-        let live = self.run(name, given, seed)?;
-        let sim = scenario::run(name, given, seed)?;
+        self.compare_only(name, given, seed, &[])
+    }
+
+    /// [`Live::compare`] for the named variants only (all of them if `variants` is empty); an
+    /// unknown name is an error that lists the scenario's variants, before anything runs.
+    pub fn compare_only(
+        &self,
+        name: &str,
+        given: &[(String, String)],
+        seed: u64,
+        variants: &[&str],
+    ) -> Result<Comparison> {
+        let live = self.run_only(name, given, seed, variants)?;
+        let named: Vec<String> = variants.iter().map(|v| v.to_string()).collect();
+        let sim = scenario::run_only(name, given, seed, &named)?;
         Ok(Comparison::new(sim, live))
     }
 
