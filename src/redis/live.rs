@@ -412,12 +412,7 @@ impl Driver for LiveDriver {
         let local = LocalSet::new();
         // Inside the set, so that what `start` spawns runs in it.
         local.block_on(&self.rt, async { start() })?;
-        self.rt.block_on(async {
-            tokio::select! {
-                () = local => Ok(()),
-                () = interrupted() => Err(Error::Interrupted),
-            }
-        })?;
+        self.run_to_end(local)?;
         Ok(None)
     }
 
@@ -446,6 +441,17 @@ impl Driver for LiveDriver {
 }
 
 impl LiveDriver {
+    /// Runs every task of `local` to its end (a `LocalSet` completes when its last task does);
+    /// Ctrl-C drops it, and with it every task.
+    fn run_to_end(&self, local: LocalSet) -> Result<()> {
+        self.rt.block_on(async {
+            tokio::select! {
+                () = local => Ok(()),
+                () = interrupted() => Err(Error::Interrupted),
+            }
+        })
+    }
+
     /// [`Driver::run_lab`] on the server as it is.
     fn run_lab_unlimited(
         &self,
@@ -464,12 +470,7 @@ impl LiveDriver {
         );
         // The LocalSet completes when its last task does: every request, refresh and load.
         // Ctrl-C drops it, and with it every task.
-        self.rt.block_on(async {
-            tokio::select! {
-                () = local => Ok(()),
-                () = interrupted() => Err(Error::Interrupted),
-            }
-        })?;
+        self.run_to_end(local)?;
         started.and_then(|lab| lab.report(name))
     }
 
@@ -494,12 +495,7 @@ impl LiveDriver {
                 Ok(())
             }),
         );
-        self.rt.block_on(async {
-            tokio::select! {
-                () = local => Ok(()),
-                () = interrupted() => Err(Error::Interrupted),
-            }
-        })?;
+        self.run_to_end(local)?;
         let lab = started?;
         lab.check_issued()?;
         Ok((lab.ctx().clone(), None))
