@@ -35,7 +35,7 @@
 //!   passes). `INCRBYFLOAT`/`HINCRBYFLOAT` use a key of their own with halves and quarters,
 //!   which long double and f64 add alike.
 //! - **EXEC**'s replies are compared one by one with their queued commands' rules.
-//! - **Timing**: sequences with `DEBUG SLEEP` (one in twenty) use short TTLs on a grid (TTLs and
+//! - **Timing**: sequences with `DEBUG SLEEP` (one in fifty) use short TTLs on a grid (TTLs and
 //!   absolute deadlines 100 ms off every sleep point, and never near a `TTL` rounding point), so
 //!   that a few milliseconds of real time cannot change an answer; they leave out `DBSIZE` and
 //!   `INFO`, which count expired keys that Redis's background cycle may or may not have removed
@@ -860,7 +860,8 @@ fn the_model_answers_like_redis_server() {
             uses_seconds_epoch: false,
             past_deadline: false,
         };
-        gen.timed = gen.chance(0.05);
+        // One in fifty: each timed sequence sleeps for real (up to 0.6 s), most of the test's time.
+        gen.timed = gen.chance(0.02);
         timed_sequences += gen.timed as u64;
         let len = 5 + gen.rng.below(35);
         let mut seq: Vec<Vec<Vec<u8>>> = (0..len).map(|_| gen.command()).collect();

@@ -84,6 +84,9 @@ mod cli {
         /// differences of database queries, hit ratio and p99.
         #[arg(long)]
         compare: bool,
+        /// Run only these variants (comma-separated or repeated; default: all).
+        #[arg(long = "variant", value_name = "NAME", value_delimiter = ',')]
+        variants: Vec<String>,
         #[command(flatten)]
         args: RunArgs,
     }
@@ -1074,8 +1077,10 @@ mod cli {
             redis_url,
             connections,
             compare,
+            variants,
             args: RunArgs { set, seed, json },
         } = live_args;
+        let variants: Vec<&str> = variants.iter().map(String::as_str).collect();
         let target: Target = redis_url
             .parse()
             .map_err(|e: cachelab::Error| e.to_string())?;
@@ -1088,7 +1093,7 @@ mod cli {
         }
         if !compare {
             let report = live
-                .run(&scenario, &given, seed)
+                .run_only(&scenario, &given, seed, &variants)
                 .map_err(|e| e.to_string())?;
             if json {
                 println!("{}", to_json(&report)?);
@@ -1098,7 +1103,7 @@ mod cli {
             return Ok(());
         }
         let c = live
-            .compare(&scenario, &given, seed)
+            .compare_only(&scenario, &given, seed, &variants)
             .map_err(|e| e.to_string())?;
         if json {
             println!("{}", to_json(&c)?);

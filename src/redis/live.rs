@@ -26,11 +26,14 @@ use super::runtime::RealTime;
 use super::store::{run_prefix, RedisStore};
 use super::{connect, monitor, Connection, Target};
 use crate::error::{Error, Result};
+use crate::manager::{AlertThresholds, Monitoring};
 use crate::scenario::{
-    self, Driver, LabConfig, LabContext, LabRun, Params, Report, Scenario, VariantReport,
+    self, Driver, LabConfig, LabContext, LabRun, Params, Preload, Report, Scenario, VariantReport,
 };
 use crate::sim::{Runtime, SimDuration, SimTime};
 use crate::strategy::Ctx;
+use crate::strategy::{all_ok, Cmd, SetWhen, Store};
+use crate::tiers::l2::L2Config;
 use crate::tiers::L2;
 use crate::workload::Op;
 use serde::Serialize;
@@ -49,6 +52,9 @@ pub const MAX_LIVE_REQUESTS: u64 = 300_000;
 pub const MAX_LIVE_KEYS: u64 = 100_000;
 /// The most closed-loop clients (`clients`), each a task of its own.
 pub const MAX_LIVE_CLIENTS: u64 = 1_000;
+
+/// `SET`s in one pipeline of a preload (on a cluster the store splits it by slot).
+const PRELOAD_PIPELINE: usize = 1_000;
 
 /// Warm-up `SET`s in flight at once (the connections pipeline them).
 const WARM_IN_FLIGHT: u64 = 256;
@@ -183,8 +189,21 @@ impl Live {
     /// Runs scenario `name` live and on the simulator with the same parameters and seed, and
     /// sets them side by side.
     pub fn compare(&self, name: &str, given: &[(String, String)], seed: u64) -> Result<Comparison> {
-        let live = self.run(name, given, seed)?;
-        let sim = scenario::run(name, given, seed)?;
+        self.compare_only(name, given, seed, &[])
+    }
+
+    /// [`Live::compare`] for the named variants only (all of them if `variants` is empty); an
+    /// unknown name is an error that lists the scenario's variants, before anything runs.
+    pub fn compare_only(
+        &self,
+        name: &str,
+        given: &[(String, String)],
+        seed: u64,
+        variants: &[&str],
+    ) -> Result<Comparison> {
+        let live = self.run_only(name, given, seed, variants)?;
+        let named: Vec<String> = variants.iter().map(|v| v.to_string()).collect();
+        let sim = scenario::run_only(name, given, seed, &named)?;
         Ok(Comparison::new(sim, live))
     }
 
@@ -248,6 +267,82 @@ impl LiveDriver {
         let cluster = matches!(self.conn, Connection::Cluster(_));
         Ok(RedisStore::new(self.conn.clone(), self.prefix.clone())?.on_cluster(cluster))
     }
+
+    /// Runs `body` with the server limited as the bench's L2 is (`l2`): without a limit, as the
+    /// server is; with one, `CONFIG SET maxmemory` to the server's `used_memory` now plus the
+    /// limit (the model counts only the run's data; a real server's own overhead comes on top)
+    /// and `maxmemory-policy` to the bench's, both put back afterwards whatever happened. A
+    /// cluster is refused: each master holds a share of the run's keys, so one limit over them
+    /// cannot be set.
+    fn under_maxmemory<T>(&self, l2: &L2Config, body: impl FnOnce() -> Result<T>) -> Result<T> {
+        if l2.maxmemory == 0 {
+            return body();
+        }
+        if matches!(self.conn, Connection::Cluster(_)) {
+            return Err(Error::Parse {
+                what: "a live run under maxmemory".to_string(),
+                detail: MAXMEMORY_ON_CLUSTER.to_string(),
+            });
+        }
+        let mut conn = self.conn.clone();
+        let saved = self.rt.block_on(async {
+            let max = config_get(&mut conn, "maxmemory").await?;
+            let policy = config_get(&mut conn, "maxmemory-policy").await?;
+            Ok::<_, Error>((max, policy))
+        })?;
+        let limited = self.rt.block_on(async {
+            let used = monitor::server_stats(&mut conn).await?.used_memory;
+            let limit = (used + l2.maxmemory).to_string();
+            config_set(
+                &mut conn,
+                &[
+                    ("maxmemory", &limit),
+                    ("maxmemory-policy", l2.policy.name()),
+                ],
+            )
+            .await
+        });
+        let result = limited.and_then(|()| body());
+        let restored = self.rt.block_on(config_set(
+            &mut conn,
+            &[("maxmemory", &saved.0), ("maxmemory-policy", &saved.1)],
+        ));
+        let result = result?;
+        restored?;
+        Ok(result)
+    }
+}
+
+/// Why a run under maxmemory is refused on a cluster.
+pub const MAXMEMORY_ON_CLUSTER: &str = "maxmemory is a setting of each server, and on a Redis \
+Cluster each master holds only a share of the run's keys (and other clients' keys beside them), \
+so no one limit over the run's data can be set; run it against a single redis-server of its own";
+
+/// `CONFIG GET name`: its value.
+async fn config_get(conn: &mut Connection, name: &str) -> Result<String> {
+    let reply: Vec<String> = redis::cmd("CONFIG")
+        .arg("GET")
+        .arg(name)
+        .query_async(conn)
+        .await
+        .map_err(|e| Error::Store {
+            detail: format!("CONFIG GET {name}: {e}"),
+        })?;
+    reply.into_iter().nth(1).ok_or_else(|| Error::Store {
+        detail: format!("CONFIG GET {name}: no such setting"),
+    })
+}
+
+/// `CONFIG SET name value …`.
+async fn config_set(conn: &mut Connection, settings: &[(&str, &str)]) -> Result<()> {
+    let mut cmd = redis::cmd("CONFIG");
+    cmd.arg("SET");
+    for (name, value) in settings {
+        cmd.arg(*name).arg(*value);
+    }
+    cmd.query_async::<()>(conn).await.map_err(|e| Error::Store {
+        detail: format!("CONFIG SET: {e}"),
+    })
 }
 
 impl Driver for LiveDriver {
@@ -287,8 +382,83 @@ impl Driver for LiveDriver {
         self.clock.now()
     }
 
+    fn preload(&self, store: &LiveStore, entries: &[Preload]) -> Result<()> {
+        for chunk in entries.chunks(PRELOAD_PIPELINE) {
+            let sets: Vec<Cmd> = chunk
+                .iter()
+                .map(|(key, value, ttl)| Cmd::Set {
+                    key,
+                    value,
+                    ttl: *ttl,
+                    when: SetWhen::Always,
+                })
+                .collect();
+            self.block_on(async { all_ok("SET", store.pipeline(&sets).await?) })?;
+        }
+        Ok(())
+    }
+
+    /// The tasks on the wall clock until the last one ends (no monitor: see the module's notes).
+    fn run_tasks<H>(
+        &self,
+        _store: &LiveStore,
+        _monitor: (SimDuration, AlertThresholds),
+        _horizon: SimTime,
+        start: H,
+    ) -> Result<Option<Monitoring>>
+    where
+        H: FnOnce() -> Result<()>,
+    {
+        let local = LocalSet::new();
+        // Inside the set, so that what `start` spawns runs in it.
+        local.block_on(&self.rt, async { start() })?;
+        self.run_to_end(local)?;
+        Ok(None)
+    }
+
     /// The lab bench on the wall clock: warm, traffic until every task is done, report.
     fn run_lab(&self, name: &str, config: &LabConfig, seed: u64) -> Result<VariantReport> {
+        self.under_maxmemory(&config.l2_config, || {
+            self.run_lab_unlimited(name, config, seed)
+        })
+    }
+
+    fn run_lab_with<H, F, Fut>(
+        &self,
+        config: &LabConfig,
+        seed: u64,
+        setup: H,
+    ) -> Result<LabContext<Self>>
+    where
+        H: FnOnce(&Rc<Ctx<scenario::Guarded<LiveStore, RealTime>, RealTime>>) -> Result<F>,
+        F: Fn(Op) -> Fut + Clone + 'static,
+        Fut: Future<Output = ()> + 'static,
+    {
+        self.under_maxmemory(&config.l2_config, || {
+            self.run_lab_with_unlimited(config, seed, setup)
+        })
+    }
+}
+
+impl LiveDriver {
+    /// Runs every task of `local` to its end (a `LocalSet` completes when its last task does);
+    /// Ctrl-C drops it, and with it every task.
+    fn run_to_end(&self, local: LocalSet) -> Result<()> {
+        self.rt.block_on(async {
+            tokio::select! {
+                () = local => Ok(()),
+                () = interrupted() => Err(Error::Interrupted),
+            }
+        })
+    }
+
+    /// [`Driver::run_lab`] on the server as it is.
+    fn run_lab_unlimited(
+        &self,
+        name: &str,
+        config: &LabConfig,
+        seed: u64,
+    ) -> Result<VariantReport> {
         let store = self.live_store()?;
         let local = LocalSet::new();
         let started = local.block_on(
@@ -300,16 +470,12 @@ impl Driver for LiveDriver {
         );
         // The LocalSet completes when its last task does: every request, refresh and load.
         // Ctrl-C drops it, and with it every task.
-        self.rt.block_on(async {
-            tokio::select! {
-                () = local => Ok(()),
-                () = interrupted() => Err(Error::Interrupted),
-            }
-        })?;
+        self.run_to_end(local)?;
         started.and_then(|lab| lab.report(name))
     }
 
-    fn run_lab_with<H, F, Fut>(
+    /// [`Driver::run_lab_with`] on the server as it is.
+    fn run_lab_with_unlimited<H, F, Fut>(
         &self,
         config: &LabConfig,
         seed: u64,
@@ -329,12 +495,7 @@ impl Driver for LiveDriver {
                 Ok(())
             }),
         );
-        self.rt.block_on(async {
-            tokio::select! {
-                () = local => Ok(()),
-                () = interrupted() => Err(Error::Interrupted),
-            }
-        })?;
+        self.run_to_end(local)?;
         let lab = started?;
         lab.check_issued()?;
         Ok((lab.ctx().clone(), None))

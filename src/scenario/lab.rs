@@ -165,9 +165,7 @@ where
     start_arrivals(exec.sim(), config, seed, issued.clone(), serve);
     let monitor = Monitor::new(config.bucket, config.alerts, &l2.borrow());
     let monitoring = run_monitored(exec, l2, SimTime::ZERO + config.duration, monitor);
-    if issued.get() > MAX_REQUESTS {
-        return Err(limit_error(issued.get()));
-    }
+    check_issued(issued.get())?;
     Ok(monitoring)
 }
 
@@ -277,16 +275,21 @@ impl<S: Store + 'static, R: Runtime> LabRun<S, R> {
 
     /// The requests issued so far, checked against [`MAX_REQUESTS`].
     pub fn check_issued(&self) -> Result<()> {
-        match self.issued.get() {
-            n if n > MAX_REQUESTS => Err(limit_error(n)),
-            _ => Ok(()),
-        }
+        check_issued(self.issued.get())
     }
 
     /// The report, once every request has finished (no monitor polls a real server here).
     pub fn report(&self, name: &str) -> Result<VariantReport> {
         self.check_issued()?;
         Ok(report(name, &self.ctx, &self.config, None))
+    }
+}
+
+/// Refuses a run that issued more than [`MAX_REQUESTS`] requests.
+pub(super) fn check_issued(issued: u64) -> Result<()> {
+    match issued {
+        n if n > MAX_REQUESTS => Err(limit_error(n)),
+        _ => Ok(()),
     }
 }
 
@@ -393,7 +396,7 @@ fn build<S: Store + 'static, R: Runtime>(
 /// Spawns the traffic: one task that releases Poisson arrivals, or one task per closed-loop
 /// client; each request is a `serve(op)` task. `issued` counts requests; the loops stop just past
 /// [`MAX_REQUESTS`].
-fn start_arrivals<R: Runtime, F, Fut>(
+pub(super) fn start_arrivals<R: Runtime, F, Fut>(
     sim: &R,
     config: &LabConfig,
     seed: u64,

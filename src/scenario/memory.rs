@@ -5,17 +5,18 @@
 
 use super::common::{base_lab, explain, param, with_defaults, zipf};
 use super::contract::{variants, Experiment, VariantSet};
-use super::lab::{drive, prepare_lab, report, LabConfig, LabL2};
+use super::driver::Driver;
+use super::lab::{report, LabConfig};
 use super::params::{ParamSpec, Params};
 use super::report::VariantReport;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::metrics::Outcome;
-use crate::sim::{Runtime, SimTime};
-use crate::strategy::{self, data_key, Ctx, Store};
+use crate::sim::Runtime;
+use crate::strategy::{self, data_key, int_of, Cmd, Store};
 use crate::tiers::l2::{L2Config, MaxmemoryPolicy, Reply};
 use crate::workload::Op;
 use serde::Serialize;
-use std::cell::{Cell, RefCell};
+use std::cell::Cell;
 use std::rc::Rc;
 
 /// Scenario `memory`.
@@ -98,34 +99,54 @@ impl Experiment for Memory {
         )
     }
 
-    fn run(p: &Params, variant: Policy, seed: u64) -> Result<VariantReport> {
+    const LIVE: &'static str = "Rows and sessions are written to the real server, whose \
+        maxmemory is set for the run (CONFIG SET) to its used_memory at the start plus \
+        maxmemory_mb (the model counts only the run's data, a real server its own overhead too), \
+        with the variant's maxmemory-policy, and both are put back afterwards; so run it against a \
+        redis-server of its own, whose other keys it could evict. A cluster is refused (one limit \
+        over keys spread across masters cannot be set). Live, the memory and eviction series and \
+        the hottest keys' MEMORY USAGE and OBJECT FREQ are left out (a server's INFO counts more \
+        than the run); what is left at the end is counted with EXISTS.";
+
+    fn run_on<D: Driver>(p: &Params, variant: Policy, seed: u64, d: &D) -> Result<VariantReport> {
         let config = configure(p, variant)?;
-        let (exec, ctx) = prepare_lab(&config, seed)?;
-        let model = ctx.l2.as_ref().model();
-        let samples = Rc::new(RefCell::new(Vec::new()));
-        sample_memory(ctx.clone(), &config, samples.clone());
         let sessions = Rc::new(Sessions {
             bytes: vec![b's'; p.get_u64("session_bytes")? as usize],
             ..Sessions::default()
         });
-        let (serving, logins) = (ctx.clone(), sessions.clone());
-        let monitoring = drive(&exec, model, &config, seed, move |op| {
-            let (ctx, sessions) = (serving.clone(), logins.clone());
-            async move {
-                match op {
-                    Op::Read(_) => strategy::serve(ctx, op).await,
-                    Op::Write(_) => sessions.login(&ctx, op).await,
+        let logins = sessions.clone();
+        let (ctx, monitoring) = d.run_lab_with(&config, seed, |ctx| {
+            let serving = ctx.clone();
+            Ok(move |op| {
+                let (ctx, sessions) = (serving.clone(), logins.clone());
+                async move {
+                    match op {
+                        Op::Read(_) => strategy::serve(ctx, op).await,
+                        Op::Write(_) => sessions.login(&ctx, op).await,
+                    }
                 }
-            }
+            })
         })?;
-        let base = report(variant.name(), &ctx, &config, Some(monitoring));
-        let section = MemoryReport::new(
-            &mut model.borrow_mut(),
-            &config,
-            &samples.borrow(),
-            &sessions,
-            base.summary.l2_errors,
-        );
+        // The monitor sampled the model's memory and evictions at each bucket's end.
+        let samples: Vec<(u64, u64)> = monitoring.as_ref().map_or_else(Vec::new, |m| {
+            let mut evicted = 0;
+            m.series
+                .used_memory_bytes
+                .iter()
+                .zip(&m.series.evicted_keys)
+                .map(|(&used, &n)| {
+                    evicted += n;
+                    (used, evicted)
+                })
+                .collect()
+        });
+        let base = report(variant.name(), &ctx, &config, monitoring);
+        let store = ctx.l2.inner().inner();
+        let end = match d.model(store) {
+            Some(model) => EndState::of_model(&mut model.borrow_mut(), &config, &sessions),
+            None => d.block_on(EndState::of_store(store, &config, &sessions))?,
+        };
+        let section = MemoryReport::new(&config, &samples, &sessions, base.summary.l2_errors, end);
         Ok(VariantReport {
             section: Some(section.into()),
             ..base
@@ -143,23 +164,6 @@ fn configure(p: &Params, variant: Policy) -> Result<LabConfig> {
         ..L2Config::default()
     };
     Ok(lab)
-}
-
-/// `(used memory, evicted keys so far)` at the end of every bucket, read from the model (as
-/// `INFO` would, without touching a key).
-fn sample_memory(ctx: Rc<Ctx<LabL2>>, config: &LabConfig, into: Rc<RefCell<Vec<(u64, u64)>>>) {
-    let bucket = config.bucket;
-    let end = SimTime::ZERO + config.duration;
-    ctx.sim.clone().spawn_detached(async move {
-        let mut at = SimTime::ZERO + bucket;
-        while at <= end {
-            ctx.sim.sleep_until(at).await;
-            let l2 = ctx.l2.as_ref().model().borrow();
-            into.borrow_mut()
-                .push((l2.used_memory(), l2.stats().evicted_keys));
-            at += bucket;
-        }
-    });
 }
 
 /// Logins: each writes a new session key without a TTL.
@@ -239,25 +243,16 @@ pub struct MemoryReport {
     pub hottest: Vec<KeyLook>,
 }
 
-impl MemoryReport {
-    fn new(
-        l2: &mut crate::tiers::L2,
-        config: &LabConfig,
-        samples: &[(u64, u64)],
-        sessions: &Sessions,
-        l2_errors: u64,
-    ) -> MemoryReport {
-        let per_s = config.bucket.as_secs_f64().max(1e-9);
-        let mut last_evicted = 0;
-        let evicted_per_s = samples
-            .iter()
-            .map(|&(_, evicted)| {
-                let n = evicted - last_evicted;
-                last_evicted = evicted;
-                n as f64 / per_s
-            })
-            .collect();
-        let written = sessions.written.get();
+/// What L2 holds at the end of a run.
+struct EndState {
+    sessions: u64,
+    rows: u64,
+    hottest: Vec<KeyLook>,
+}
+
+impl EndState {
+    /// Read from the model, as the console's commands would, without touching a key's clock.
+    fn of_model(l2: &mut crate::tiers::L2, config: &LabConfig, sessions: &Sessions) -> EndState {
         let sessions_at_end = (0..sessions.started.get())
             .filter(|&n| {
                 int(l2.exec_args(&[b"EXISTS".to_vec(), Sessions::key(n).to_vec()])) == Some(1)
@@ -276,6 +271,71 @@ impl MemoryReport {
                 }
             })
             .collect();
+        EndState {
+            sessions: sessions_at_end,
+            rows: l2.dbsize() - sessions_at_end,
+            hottest,
+        }
+    }
+
+    /// Read through the store (a real server): `EXISTS` of every session and row, pipelined.
+    /// The hottest keys' `MEMORY USAGE` and `OBJECT FREQ` are not among the store's commands.
+    async fn of_store<S: Store>(
+        store: &S,
+        config: &LabConfig,
+        sessions: &Sessions,
+    ) -> Result<EndState> {
+        let session_keys: Vec<[u8; 9]> = (0..sessions.started.get()).map(Sessions::key).collect();
+        let row_keys: Vec<[u8; 9]> = (0..config.mix.popularity.keys()).map(data_key).collect();
+        let count = |keys: Vec<[u8; 9]>| async move {
+            let mut found = 0;
+            for chunk in keys.chunks(EXISTS_PIPELINE) {
+                let asks: Vec<Cmd> = chunk.iter().map(|k| Cmd::Exists(k)).collect();
+                for reply in store.pipeline(&asks).await? {
+                    found += u64::from(int_of("EXISTS", reply)? == 1);
+                }
+            }
+            Ok::<u64, Error>(found)
+        };
+        let sessions_at_end = count(session_keys).await?;
+        let rows = count(row_keys).await?;
+        let hottest = (0..HOTTEST.min(config.mix.popularity.keys()))
+            .map(|row| KeyLook {
+                row,
+                memory_usage: None,
+                object_freq: None,
+            })
+            .collect();
+        Ok(EndState {
+            sessions: sessions_at_end,
+            rows,
+            hottest,
+        })
+    }
+}
+
+/// `EXISTS` commands in one pipeline when counting what is left live.
+const EXISTS_PIPELINE: usize = 1_000;
+
+impl MemoryReport {
+    fn new(
+        config: &LabConfig,
+        samples: &[(u64, u64)],
+        sessions: &Sessions,
+        l2_errors: u64,
+        end: EndState,
+    ) -> MemoryReport {
+        let per_s = config.bucket.as_secs_f64().max(1e-9);
+        let mut last_evicted = 0;
+        let evicted_per_s = samples
+            .iter()
+            .map(|&(_, evicted)| {
+                let n = evicted - last_evicted;
+                last_evicted = evicted;
+                n as f64 / per_s
+            })
+            .collect();
+        let written = sessions.written.get();
         MemoryReport {
             maxmemory_bytes: config.l2_config.maxmemory,
             used_memory_bytes: samples.iter().map(|&(used, _)| used).collect(),
@@ -283,10 +343,10 @@ impl MemoryReport {
             refused_fills: l2_errors - sessions.refused.get(),
             sessions_written: written,
             sessions_refused: sessions.refused.get(),
-            sessions_evicted: written - sessions_at_end,
-            rows_cached_at_end: l2.dbsize() - sessions_at_end,
-            sessions_at_end,
-            hottest,
+            sessions_evicted: written - end.sessions,
+            rows_cached_at_end: end.rows,
+            sessions_at_end: end.sessions,
+            hottest: end.hottest,
         }
     }
 

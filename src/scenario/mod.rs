@@ -61,7 +61,7 @@ pub use common::COMMON;
 pub use consistency::{ConsistencyReport, LostWrite, WriteBehindReport};
 pub use contract::{run, run_only, Experiment, Report, Scenario, ScenarioRun, Variant, VariantSet};
 pub use degradation::{DegradationReport, WindowReport};
-pub use driver::{Driver, LabContext, SimDriver};
+pub use driver::{Driver, LabContext, Preload, SimDriver};
 pub use keys::{KeyOutcome, KeySample, KeysReport, KEY_SAMPLES};
 pub use lab::{
     request_budget, run_variant, Guarded, LabConfig, LabRun, RequestBudget, MAX_REQUESTS,

@@ -35,14 +35,15 @@
 
 use super::common::{base_lab, explain, ms, param, with_defaults, zipf};
 use super::contract::{variants, Experiment, VariantSet};
-use super::lab::{busiest_keys, check_request_budget, drive, LabConfig};
+use super::driver::{Driver, Preload};
+use super::lab::{busiest_keys, check_issued, check_request_budget, start_arrivals, LabConfig};
 use super::params::{ParamSpec, Params};
 use super::report::VariantReport;
 use crate::error::{Error, Result};
 use crate::metrics::{current_request, in_request, unlisted, Metrics, Outcome, Served};
-use crate::sim::{Executor, Sim, SimDuration, SimRng, SimTime};
-use crate::strategy::{self, CachedEntry, Ctx, Response, SimL2};
-use crate::tiers::{Db, L1, L2};
+use crate::sim::{Flight, Runtime, SimDuration, SimRng, SimTime};
+use crate::strategy::{self, data_key, CachedEntry, Ctx, Response, Store};
+use crate::tiers::{Db, L1};
 use crate::workload::Op;
 use serde::Serialize;
 use std::cell::{Cell, RefCell};
@@ -141,8 +142,20 @@ impl Experiment for MultiLayer {
         )
     }
 
-    fn run(p: &Params, variant: Coherence, seed: u64) -> Result<VariantReport> {
-        run(p, variant, seed)
+    const LIVE: &'static str = "Every instance opens its own connection to the one real \
+        server, and L2's warm-up is written there before the start; the instances, their L1s and \
+        the load balancer run in this process, and the invalidation broadcast stays the model's \
+        message (delivered a round trip plus broadcast_delay_ms after the write, on the wall \
+        clock) rather than a PUBLISH; the database stays the model, its query times slept for \
+        real.";
+
+    fn run_on<D: Driver>(
+        p: &Params,
+        variant: Coherence,
+        seed: u64,
+        d: &D,
+    ) -> Result<VariantReport> {
+        run(p, variant, seed, d)
     }
 }
 
@@ -294,8 +307,8 @@ struct Tally {
 }
 
 /// The app instances and what they share.
-struct Cluster {
-    instances: Vec<Rc<Ctx<SimL2>>>,
+struct Cluster<S, R: Runtime> {
+    instances: Vec<Rc<Ctx<S, R>>>,
     db: Rc<Db>,
     /// The broadcast's extra delay, or no broadcast.
     broadcast: Option<SimDuration>,
@@ -307,15 +320,15 @@ struct Cluster {
     tally: RefCell<Tally>,
 }
 
-impl Cluster {
-    /// `instances` app instances with the tiers and policy of `config`, each with an L1 made by
-    /// `l1` (if `config` has one), sharing one L2 and one database; `broadcast` is the
-    /// invalidation messages' extra delay, or none are sent.
+impl<S: Store + 'static, R: Runtime> Cluster<S, R> {
+    /// One app instance per connection of `stores` (all to the one L2 server), with the tiers
+    /// and policy of `config`, each with an L1 made by `l1` (if `config` has one), sharing one
+    /// database; `broadcast` is the invalidation messages' extra delay, or none are sent.
     fn new(
-        sim: &Sim,
+        sim: &R,
+        stores: Vec<S>,
         config: &LabConfig,
         l1: fn(NonZeroUsize) -> L1<u64, CachedEntry>,
-        instances: u64,
         broadcast: Option<SimDuration>,
         seed: u64,
     ) -> Rc<Self> {
@@ -329,13 +342,13 @@ impl Cluster {
         // Stale reads are judged by when the database moved past the version they returned.
         db.keep_history();
         let end = SimTime::ZERO + config.duration;
-        let l2 = SimL2::new(sim.clone(), L2::new(), config.l2_rtt);
-        let instances: Vec<Rc<Ctx<SimL2>>> = (0..instances)
-            .map(|i| {
+        let instances: Vec<Rc<Ctx<S, R>>> = (0u64..)
+            .zip(stores)
+            .map(|(i, l2)| {
                 Rc::new(Ctx::new(
                     sim.clone(),
                     config.l1.map(l1),
-                    l2.connect(),
+                    l2,
                     db.clone(),
                     config.policy,
                     None,
@@ -364,13 +377,21 @@ impl Cluster {
         })
     }
 
-    /// Puts keys `0..l2_keys` (the most popular) into L2 at time zero, and has each instance
-    /// read keys `0..l1_keys` as it starts, through the normal path, which promotes them from L2
-    /// into its L1. Start-up reads are not requests: they are not counted.
-    fn warm(&self, l2_keys: u64, l1_keys: u64, load_time: SimDuration) -> Result<()> {
-        for key in 0..l2_keys {
-            self.instances[0].warm(key, load_time)?;
-        }
+    /// What the first instance writes to L2 before time zero: keys `0..l2_keys` (the most
+    /// popular), as loaded in `load_time` (see [`Driver::preload`]).
+    fn l2_warm_up(&self, l2_keys: u64, load_time: SimDuration) -> Vec<Preload> {
+        let first = &self.instances[0];
+        (0..l2_keys)
+            .filter_map(|key| {
+                let (entry, kept) = first.warm_entry(key, load_time)?;
+                Some((data_key(key).to_vec(), entry.encode().to_vec(), Some(kept)))
+            })
+            .collect()
+    }
+
+    /// Has each instance read keys `0..l1_keys` as it starts, through the normal path, which
+    /// promotes them from L2 into its L1. Start-up reads are not requests: they are not counted.
+    fn warm_l1s(&self, l1_keys: u64) {
         for ctx in &self.instances {
             for key in 0..l1_keys {
                 let ctx = ctx.clone();
@@ -380,7 +401,6 @@ impl Cluster {
                 }));
             }
         }
-        Ok(())
     }
 
     /// Sends `op` to the next instance in turn (a round-robin load balancer).
@@ -459,15 +479,22 @@ impl Cluster {
         let ctx = &self.instances[at];
         let arrived = ctx.sim.now();
         let (cluster, writer) = (self.clone(), ctx.clone());
-        // The write's own task still belongs to this request (in step mode's log).
-        let write = ctx.sim.spawn(in_request(current_request(), async move {
-            let done = strategy::write(&writer, key).await.is_ok();
-            if done {
-                cluster.publish(key);
-            }
-            done
-        }));
-        let answered = ctx.sim.timeout(ctx.policy.request_timeout, write).await;
+        // The write's own task still belongs to this request (in step mode's log); it lands its
+        // result in a flight the request waits for.
+        let write = Flight::new();
+        let landing = write.clone();
+        ctx.sim
+            .spawn_detached(in_request(current_request(), async move {
+                let done = strategy::write(&writer, key).await.is_ok();
+                if done {
+                    cluster.publish(key);
+                }
+                landing.complete(done);
+            }));
+        let answered = ctx
+            .sim
+            .timeout(ctx.policy.request_timeout, write.wait())
+            .await;
         self.tally.borrow_mut().writes += 1;
         let outcome = if matches!(answered, Ok(true)) {
             Outcome::Write
@@ -634,8 +661,9 @@ fn check_cluster_size(config: &LabConfig, instances: u64) -> Result<()> {
     Ok(())
 }
 
-/// Runs one variant: builds the cluster, warms what the variant warms, and lets the traffic in.
-fn run(p: &Params, variant: Coherence, seed: u64) -> Result<VariantReport> {
+/// Runs one variant on `d`: builds the cluster (each instance with its own connection to the
+/// driver's L2), warms what the variant warms, and lets the traffic in.
+fn run<D: Driver>(p: &Params, variant: Coherence, seed: u64, d: &D) -> Result<VariantReport> {
     let mut config = base_lab(p, zipf(p)?)?;
     check_request_budget(config.arrivals, config.duration)?;
     let keys = config.mix.popularity.keys();
@@ -643,8 +671,8 @@ fn run(p: &Params, variant: Coherence, seed: u64) -> Result<VariantReport> {
     config.l1 = config
         .l1
         .and_then(|c| NonZeroUsize::new(c.get().min(keys as usize)));
-    check_cluster_size(&config, p.get_u64("instances")?)?;
-    let exec = Executor::new();
+    let instances = p.get_u64("instances")?;
+    check_cluster_size(&config, instances)?;
     let broadcast = match variant {
         Coherence::Chapter | Coherence::L1TtlOnly => None,
         Coherence::Broadcast | Coherence::ColdStart | Coherence::WarmStart => {
@@ -658,14 +686,11 @@ fn run(p: &Params, variant: Coherence, seed: u64) -> Result<VariantReport> {
         | Coherence::ColdStart
         | Coherence::WarmStart => L1::new,
     };
-    let cluster = Cluster::new(
-        exec.sim(),
-        &config,
-        l1,
-        p.get_u64("instances")?,
-        broadcast,
-        seed,
-    );
+    let rt = d.runtime();
+    let stores = (0..instances)
+        .map(|_| d.store(config.l2_rtt))
+        .collect::<Result<Vec<_>>>()?;
+    let cluster = Cluster::new(&rt, stores, &config, l1, broadcast, seed);
     // What L2 holds at time zero (keys are numbered by popularity), and what each L1 loads.
     let (warm_l2_keys, warm_l1_keys) = match variant {
         Coherence::Chapter | Coherence::L1TtlOnly | Coherence::Broadcast => (keys, 0),
@@ -677,23 +702,28 @@ fn run(p: &Params, variant: Coherence, seed: u64) -> Result<VariantReport> {
             (hot, hot.min(fits))
         }
     };
-    cluster.warm(warm_l2_keys, warm_l1_keys, config.db_latency.median())?;
-    for ctx in &cluster.instances {
-        ctx.metrics
-            .borrow_mut()
-            .start_event_log(config.event_log, config.event_log_from);
-    }
-    let serving = cluster.clone();
+    let warm_up = cluster.l2_warm_up(warm_l2_keys, config.db_latency.median());
+    let first = &cluster.instances[0].l2;
+    d.preload(first, &warm_up)?;
+    let issued = Rc::new(Cell::new(0));
+    let end = SimTime::ZERO + config.duration;
     // Every instance is a client of the same L2 server: the monitor polls it through the first.
-    let monitoring = drive(
-        &exec,
-        cluster.instances[0].l2.model(),
-        &config,
-        seed,
-        move |op| serving.dispatch(op),
-    )?;
+    let monitoring = d.run_tasks(first, (config.bucket, config.alerts), end, || {
+        cluster.warm_l1s(warm_l1_keys);
+        for ctx in &cluster.instances {
+            ctx.metrics
+                .borrow_mut()
+                .start_event_log(config.event_log, config.event_log_from);
+        }
+        let serving = cluster.clone();
+        start_arrivals(&rt, &config, seed, issued.clone(), move |op| {
+            serving.dispatch(op)
+        });
+        Ok(())
+    })?;
+    check_issued(issued.get())?;
     let mut report = cluster.report(variant.name(), warm_l2_keys, warm_l1_keys);
-    report.monitoring = Some(monitoring);
+    report.monitoring = monitoring;
     Ok(report)
 }
 
@@ -701,13 +731,16 @@ fn run(p: &Params, variant: Coherence, seed: u64) -> Result<VariantReport> {
 mod tests {
     use super::*;
     use crate::scenario::resolve;
+    use crate::sim::{Executor, Sim};
+    use crate::strategy::SimL2;
+    use crate::tiers::L2;
 
     const READ: bool = true;
     const WRITE: bool = false;
 
     /// Two instances, an L2 1 ms away, a database that always takes 10 ms, L1 entries that live
     /// 2 s, and key 0 in L2 at time zero.
-    fn cluster(broadcast: Option<SimDuration>) -> (Executor, Rc<Cluster>) {
+    fn cluster(broadcast: Option<SimDuration>) -> (Executor, Rc<Cluster<SimL2, Sim>>) {
         let given: Vec<(String, String)> = [("db_p50_ms", "10"), ("db_p99_ms", "10")]
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -715,14 +748,18 @@ mod tests {
         let p = resolve(&MultiLayer::params(), &given).unwrap();
         let config = base_lab(&p, zipf(&p).unwrap()).unwrap();
         let exec = Executor::new();
-        let cluster = Cluster::new(exec.sim(), &config, L1::new, 2, broadcast, 1);
-        cluster.warm(1, 0, SimDuration::from_millis(10)).unwrap();
+        let l2 = SimL2::new(exec.sim().clone(), L2::new(), config.l2_rtt);
+        let stores = vec![l2.connect(), l2.connect()];
+        let cluster = Cluster::new(exec.sim(), stores, &config, L1::new, broadcast, 1);
+        for (key, value, ttl) in cluster.l2_warm_up(1, SimDuration::from_millis(10)) {
+            l2.preload(&key, &value, ttl).unwrap();
+        }
         (exec, cluster)
     }
 
     /// Plays `(instance, read or write, at ms)` on key 0 and returns each read's `(served, stale)`.
     fn play(
-        cluster: &Rc<Cluster>,
+        cluster: &Rc<Cluster<SimL2, Sim>>,
         exec: &Executor,
         steps: &[(usize, bool, f64)],
     ) -> Vec<(Served, bool)> {
@@ -752,7 +789,7 @@ mod tests {
             .collect()
     }
 
-    fn max_stale_ms(cluster: &Cluster, layer: Layer) -> f64 {
+    fn max_stale_ms(cluster: &Cluster<SimL2, Sim>, layer: Layer) -> f64 {
         cluster.tally.borrow().stale[layer as usize]
             .1
             .as_millis_f64()

@@ -35,6 +35,7 @@
 
 use super::common::{param, with_common, SERVICE_PARAMS};
 use super::contract::{variants, Experiment, VariantSet};
+use super::driver::Driver;
 use super::params::{ParamSpec, Params};
 use super::report::VariantReport;
 use super::service::ServiceBench;
@@ -182,8 +183,19 @@ impl Experiment for QueryCache {
         )
     }
 
-    fn run(p: &Params, variant: Invalidation, seed: u64) -> Result<VariantReport> {
-        run(p, variant, seed)
+    const LIVE: &'static str = "Results, tag sets, the summary's lock and the flushes live in \
+        the real server (on a cluster a result and its tags sit in different slots, and tagging \
+        and flushing go key by key, as in the tags scenario); the shop's database stays the model: \
+        its response times are drawn and counted, and a result is written when its query ends on \
+        the wall clock.";
+
+    fn run_on<D: Driver>(
+        p: &Params,
+        variant: Invalidation,
+        seed: u64,
+        d: &D,
+    ) -> Result<VariantReport> {
+        run(p, variant, seed, d)
     }
 }
 
@@ -383,10 +395,11 @@ impl State {
         })
     }
 
-    /// Writes `query`'s result read at `read_at` to the cache with its tags.
-    fn store(
+    /// Writes `query`'s result read at `read_at` to the cache with its tags (a write the cache
+    /// refuses is counted by the bench and leaves the result uncached).
+    fn store<D: Driver>(
         &mut self,
-        bench: &ServiceBench,
+        bench: &ServiceBench<'_, D>,
         key: &str,
         query: Query,
         read_at: SimTime,
@@ -400,17 +413,18 @@ impl State {
             &value,
             Some(bench.ttl),
             &names,
-        ))
+        ))?;
+        Ok(())
     }
 
     /// Applies the fills due by `t`, each at its own time.
-    fn fill_until(&mut self, bench: &mut ServiceBench, t: SimTime) -> Result<()> {
+    fn fill_until<D: Driver>(&mut self, bench: &mut ServiceBench<'_, D>, t: SimTime) -> Result<()> {
         while let Some(&Reverse((due, id))) = self.pending.peek() {
             if due > t {
                 break;
             }
             self.pending.pop();
-            bench.advance_to(due);
+            bench.advance_to(due)?;
             let Some(fill) = self.fills.remove(&id) else {
                 continue;
             };
@@ -427,7 +441,9 @@ impl State {
                 self.summary_loads.remove(&token);
                 // Compare-and-delete: a flush may have freed the lock and another load taken it.
                 let lock = State::lock_key();
-                let held = bench.store_call(bench.store.get(lock.as_bytes()))?;
+                let held = bench
+                    .store_call(bench.store.get(lock.as_bytes()))?
+                    .flatten();
                 if held.as_deref() == Some(token.to_string().as_bytes()) {
                     bench.store_call(bench.store.del(lock.as_bytes()))?;
                 }
@@ -444,8 +460,8 @@ impl State {
     }
 }
 
-/// Runs variant `variant`.
-fn run(p: &Params, variant: Invalidation, seed: u64) -> Result<VariantReport> {
+/// Runs variant `variant` on `d`.
+fn run<D: Driver>(p: &Params, variant: Invalidation, seed: u64, d: &D) -> Result<VariantReport> {
     let shop = Shop {
         products: p.get_u64("products")?,
         categories: p.get_u64("categories")?,
@@ -456,7 +472,7 @@ fn run(p: &Params, variant: Invalidation, seed: u64) -> Result<VariantReport> {
     let update_rate = p.get("update_rate")?;
     let write_share = update_rate / (rate + update_rate);
     // The bench draws arrivals of reads and writes together.
-    let mut bench = ServiceBench::new(p, seed, update_rate)?;
+    let mut bench = ServiceBench::new(p, seed, update_rate, d)?;
     let mut rng = SimRng::fork(seed, WORKLOAD_STREAM);
     let mut state = State {
         shop,
@@ -485,7 +501,7 @@ fn run(p: &Params, variant: Invalidation, seed: u64) -> Result<VariantReport> {
     let mut lock_tokens = 0u64;
     while let Some(at) = bench.next_time(&mut rng) {
         state.fill_until(&mut bench, at)?;
-        bench.advance_to(at);
+        bench.advance_to(at)?;
         if rng.chance(write_share) {
             let product = rng.below(state.shop.products);
             let row = if rng.chance(PRODUCT_WRITES) {
@@ -502,8 +518,9 @@ fn run(p: &Params, variant: Invalidation, seed: u64) -> Result<VariantReport> {
             };
             let trips = match tag {
                 Some(tag) => {
-                    state.report.flushed +=
+                    let flushed =
                         bench.store_call(state.tags.invalidate_tag(&bench.store, &tag))?;
+                    state.report.flushed += flushed.unwrap_or(0);
                     state.flushed_at.insert(tag, at);
                     2
                 }
@@ -526,7 +543,8 @@ fn run(p: &Params, variant: Invalidation, seed: u64) -> Result<VariantReport> {
         let key = Shop::key(query, spelling)?;
         let number = state.shop.number(query);
         state.keys.insert(key.clone());
-        let cached = bench.store_call(bench.store.get(key.as_bytes()))?;
+        // A lookup the cache cannot answer is a miss (the bench counts the error).
+        let cached = bench.store_call(bench.store.get(key.as_bytes()))?.flatten();
         if let Some(read_at) = cached.as_deref().and_then(read_at_of) {
             let stale = state.stale(query, read_at, at);
             state.report.stale_reads += u64::from(stale);
@@ -557,12 +575,15 @@ fn run(p: &Params, variant: Invalidation, seed: u64) -> Result<VariantReport> {
             Some(LOCK_TTL),
         ))?;
         // A lock taken by another: wait for the load that holds it (the lock's value names it).
-        let holder = if taken {
-            None
-        } else {
-            let held = bench.store_call(bench.store.get(lock.as_bytes()))?;
+        // A cache that cannot answer leaves no lock: the request loads (fails open).
+        let holder = if taken == Some(false) {
+            let held = bench
+                .store_call(bench.store.get(lock.as_bytes()))?
+                .flatten();
             held.and_then(|t| std::str::from_utf8(&t).ok()?.parse::<u64>().ok())
                 .and_then(|t| state.summary_loads.get(&t).copied())
+        } else {
+            None
         };
         match holder {
             Some((end, read_at)) => {
@@ -599,7 +620,7 @@ fn run(p: &Params, variant: Invalidation, seed: u64) -> Result<VariantReport> {
                 state.report.summary_duplicate_loads += u64::from(duplicate);
                 state.summary_loads.insert(token, (done, read_at));
                 state.report.summary_loads += 1;
-                let lock = taken.then_some(token);
+                let lock = (taken == Some(true)).then_some(token);
                 state.schedule(
                     done,
                     Fill {

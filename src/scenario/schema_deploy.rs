@@ -26,15 +26,16 @@
 
 use super::common::{alert_thresholds, db_latency, ms, param, secs, with_defaults};
 use super::contract::{variants, Experiment, VariantSet};
+use super::driver::{Driver, Preload};
 use super::lab::{busiest_keys, check_request_budget};
 use super::params::{ParamSpec, Params};
 use super::report::VariantReport;
 use crate::error::Result;
-use crate::manager::{remember, run_monitored, Monitor, Remembered, Schema};
+use crate::manager::{remember, Remembered, Schema};
 use crate::metrics::{Metrics, Outcome, Purpose, Served};
-use crate::sim::{Executor, Sim, SimDuration, SimRng, SimTime};
-use crate::strategy::{SimL2, Store};
-use crate::tiers::{Db, L2};
+use crate::sim::{Runtime, SimDuration, SimRng, SimTime};
+use crate::strategy::Store;
+use crate::tiers::Db;
 use crate::workload::{Arrivals, Op, PoissonClock, Popularity, Zipf};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -183,9 +184,9 @@ impl Storage {
 }
 
 /// One variant's run: the tiers, the clock and the tallies.
-struct Bench {
-    sim: Sim,
-    store: SimL2,
+struct Bench<S, R> {
+    sim: R,
+    store: S,
     db: Db,
     storage: Storage,
     ttl: SimDuration,
@@ -194,7 +195,7 @@ struct Bench {
     tally: RefCell<SchemaDeployReport>,
 }
 
-impl Bench {
+impl<S: Store, R: Runtime> Bench<S, R> {
     /// Queries the database for product `id` and builds the reader's value from the row.
     async fn load<T: Product>(&self, id: u64) -> Result<T> {
         let now = self.sim.now();
@@ -266,7 +267,7 @@ impl Bench {
 }
 
 /// Serves one request for `id` that arrived now, with the new code if `new_code`.
-async fn serve(bench: Rc<Bench>, id: u64, new_code: bool) {
+async fn serve<S: Store, R: Runtime>(bench: Rc<Bench<S, R>>, id: u64, new_code: bool) {
     let arrived = bench.sim.now();
     let served = if new_code {
         bench.read::<ProductV2>(id).await
@@ -298,8 +299,9 @@ fn new_code_share(t: SimTime, deploy_at: SimTime, rollout: SimDuration) -> f64 {
     }
 }
 
-/// Runs one variant.
-fn run(p: &Params, storage: Storage, seed: u64) -> Result<VariantReport> {
+/// Runs one variant on `d`. The deploy is an instant of the variant's clock (the wall clock
+/// live): each request draws, as it is released, whether new code serves it.
+fn run<D: Driver>(p: &Params, storage: Storage, seed: u64, d: &D) -> Result<VariantReport> {
     let keys = p.get_u64("keys")?;
     let duration = secs(p, "duration_s")?;
     let bucket = ms(p, "bucket_ms")?;
@@ -309,14 +311,13 @@ fn run(p: &Params, storage: Storage, seed: u64) -> Result<VariantReport> {
     let popularity = Popularity::Zipf(Zipf::new(keys, p.get("skew")?));
     let latency = db_latency(p)?;
     check_request_budget(arrivals, duration)?;
-    let exec = Executor::new();
-    let sim = exec.sim().clone();
+    let sim = d.runtime();
     let end = SimTime::ZERO + duration;
     let deploy_at = SimTime::ZERO + secs(p, "deploy_at_s")?;
     let rollout = secs(p, "rollout_s")?;
     let bench = Rc::new(Bench {
         sim: sim.clone(),
-        store: SimL2::new(sim.clone(), L2::new(), ms(p, "l2_rtt_ms")?),
+        store: d.store(ms(p, "l2_rtt_ms")?)?,
         db: Db::new(
             keys,
             NonZeroU64::new(p.get_u64("db_pool")?).unwrap_or(NonZeroU64::MIN),
@@ -338,20 +339,21 @@ fn run(p: &Params, storage: Storage, seed: u64) -> Result<VariantReport> {
         }),
     });
     // The old code filled the cache before the run starts.
-    for id in 0..keys {
-        let bytes = storage.encode(&ProductV1::from_row(id));
-        let key = storage.key(id, ProductV1::VERSION);
-        bench
-            .store
-            .preload(key.as_bytes(), &bytes, Some(bench.ttl))?;
-    }
+    let old: Vec<Preload> = (0..keys)
+        .map(|id| {
+            let bytes = storage.encode(&ProductV1::from_row(id));
+            let key = storage.key(id, ProductV1::VERSION);
+            (key.into_bytes(), bytes, Some(bench.ttl))
+        })
+        .collect();
+    d.preload(&bench.store, &old)?;
     bench.metrics.borrow_mut().start_event_log(
         p.get_u64("event_log")? as usize,
         SimTime::ZERO + SimDuration::from_secs_f64(p.get("event_log_from_s")?),
     );
     let driver = bench.clone();
     let mut clock = PoissonClock::new(p.get("rate")?);
-    sim.spawn_detached(async move {
+    let arrivals = async move {
         let mut traffic = SimRng::fork(seed, WORKLOAD_STREAM);
         let mut rollout_draws = SimRng::fork(seed, ROLLOUT_STREAM);
         loop {
@@ -366,10 +368,12 @@ fn run(p: &Params, storage: Storage, seed: u64) -> Result<VariantReport> {
                 .sim
                 .spawn_detached(serve(driver.clone(), id, new_code));
         }
-    });
-    let model = bench.store.model();
-    let monitor = Monitor::new(bucket, alert_thresholds(p)?, &model.borrow());
-    let monitoring = run_monitored(&exec, model, end, monitor);
+    };
+    let monitor = (bucket, alert_thresholds(p)?);
+    let monitoring = d.run_tasks(&bench.store, monitor, end, || {
+        sim.spawn_detached(arrivals);
+        Ok(())
+    })?;
     let mut metrics = bench.metrics.borrow_mut();
     let db = bench.db.stats();
     let (mut summary, series) = metrics.finish(db.max_in_flight);
@@ -379,7 +383,7 @@ fn run(p: &Params, storage: Storage, seed: u64) -> Result<VariantReport> {
     Ok(VariantReport {
         db_busiest_keys: busiest_keys(&db),
         events: metrics.take_events(),
-        monitoring: Some(monitoring),
+        monitoring,
         section: Some(tally.into()),
         ..VariantReport::basic(storage.name(), summary, series)
     })
@@ -433,8 +437,14 @@ impl Experiment for SchemaDeploy {
         params
     }
 
-    fn run(p: &Params, variant: Storage, seed: u64) -> Result<VariantReport> {
-        run(p, variant, seed)
+    const LIVE: &'static str = "The old code's values, the versioned and prefixed keys live in \
+        the real server (preloaded before the run, as the old code left them); the deploy is an \
+        instant of the wall clock, deploy_at_s after the start, from which each request draws \
+        whether new code serves it, as in the simulation; the database stays the model, its query \
+        times slept for real.";
+
+    fn run_on<D: Driver>(p: &Params, variant: Storage, seed: u64, d: &D) -> Result<VariantReport> {
+        run(p, variant, seed, d)
     }
 }
 

@@ -350,7 +350,11 @@ impl<S: Store + 'static, R: Runtime> Ctx<S, R> {
 
     /// The version-1 entry of `key` as a warm-up writes it before traffic starts (as if loaded
     /// in `load_time`), with how long L2 keeps it — or `None` if it is not to be cached.
-    fn warm_entry(&self, key: u64, load_time: SimDuration) -> Option<(CachedEntry, SimDuration)> {
+    pub(crate) fn warm_entry(
+        &self,
+        key: u64,
+        load_time: SimDuration,
+    ) -> Option<(CachedEntry, SimDuration)> {
         let mut entry = CachedEntry {
             version: Some(1),
             fresh_until: SimTime::ZERO,

@@ -51,11 +51,17 @@ impl SimL2 {
     /// assert_eq!(h.try_take(), Some(Some(b"v".to_vec())));
     /// ```
     pub fn connect(&self) -> SimL2 {
+        self.connect_over(self.rtt)
+    }
+
+    /// [`SimL2::connect`] with a round trip of its own (a loop that adds the modelled trip to
+    /// its requests itself connects at zero).
+    pub fn connect_over(&self, rtt: SimDuration) -> SimL2 {
         SimL2 {
             sim: self.sim.clone(),
             model: self.model.clone(),
-            rtt: self.rtt,
-            half_out: self.half_out,
+            rtt,
+            half_out: SimDuration(rtt.as_micros() / 2),
         }
     }
 
