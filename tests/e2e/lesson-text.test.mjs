@@ -4,13 +4,19 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { withView } from '../../www/lessons.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setSummaryColumns, withView } from '../../www/lessons.js';
+import * as basics from '../../www/pkg/basics.js';
 import { ROOT } from './harness.mjs';
 
 const cli = (...args) => JSON.parse(execFileSync('cargo', ['run', '--quiet', '--', ...args, '--json'], { cwd: ROOT }));
 const scenarios = cli('scenarios');
 // The lessons as the core defines them, with the page's view of each (www/lessons.js).
 const lessons = cli('lessons').map(withView);
+// The table's heads come from the core, as the page takes them at start (`make wasm` built it).
+basics.initSync({ module: readFileSync(join(ROOT, 'www/pkg/basics_bg.wasm')) });
+setSummaryColumns(basics.summaryColumns());
 const lesson = (id) => lessons.find((l) => l.id === id);
 const WORDS = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine'];
 
