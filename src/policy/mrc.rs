@@ -1381,6 +1381,33 @@ mod tests {
         assert!(error < 0.03, "{error}");
     }
 
+    /// Fixed-size SHARDS holds its sample, whatever the trace: over 600,000 requests for 300,000
+    /// keys, a sample of 1,000 tracks at most 1,000 keys in a window of at most 4,004 positions
+    /// and a bucket a capacity of the curve.
+    #[test]
+    fn sized_shards_memory_is_bounded_by_its_sample() {
+        let stats = TraceStats {
+            requests: 600_000,
+            unique_keys: 300_000,
+            ..TraceStats::default()
+        };
+        let keys = NonZeroU64::new(1_000).unwrap();
+        let mut shards = SizedShards::new("s", stats, keys, 0, Adjustment::Adj, &[10, 100]);
+        for key in 0..300_000u64 {
+            shards.access(key);
+            shards.access(key / 3);
+            assert!(shards.tracked.len() <= 1_000 && shards.stack.last.len() <= 1_000);
+            assert!(shards.stack.room <= 4 * 1_001);
+        }
+        assert!(shards.curve.hits.len() <= CURVE_POINTS + 3);
+        let report = shards.report();
+        assert_eq!((report.sampled_keys, report.points.len()), (1_000, 2));
+        assert!(report.rate < 0.01 && report.curve.len() > 150);
+        // Its curve falls as the cache grows.
+        let ratios: Vec<f64> = report.curve.iter().map(|p| p.miss_ratio).collect();
+        assert!(ratios.windows(2).all(|w| w[1] <= w[0]));
+    }
+
     #[test]
     fn minisim_at_full_rate_is_a_replay() {
         let trace = zipf(20_000, 2_000, 11);
