@@ -434,25 +434,15 @@ fn trace_options(format: Option<String>) -> Result<ReadOptions, JsError> {
 #[cfg(feature = "wasm-traces")]
 /// LRU's exact miss-ratio curve of a trace (stack distances, object mode): `{requests,
 /// unique_keys, curve: [{capacity, unit, miss_ratio}] at up to 200 capacities from 1 object to
-/// all the keys}`. `data` and `format` as for `replayTrace`.
+/// all the keys, sampled}`, where `sampled` is the line a streamed file gets (`TraceStream`'s
+/// `lruLine`) with `mean_absolute_error` against the exact curve and the `note` that says it.
+/// `data` and `format` as for `replayTrace`.
 #[wasm_bindgen(js_name = lruCurve)]
 pub fn lru_curve(data: JsValue, format: Option<String>) -> Result<JsValue, JsError> {
     let data = trace_bytes(data)?;
     let trace = sweep::decode_file("local trace", trace_options(format)?, data.as_slice())
         .map_err(core_error)?;
-    let report = mrc::curve(
-        "local trace",
-        &trace,
-        "lru",
-        mrc::Method::Exact,
-        // The dense curve only: the 16 fractions of a replay's "mrc" are 0 objects on a trace of
-        // fewer than a thousand keys.
-        &[],
-        false,
-        1,
-    )
-    .map_err(core_error)?;
-    to_js(&report)
+    to_js(&mrc::lru_curves("local trace", &trace).map_err(core_error)?)
 }
 
 #[cfg(feature = "wasm-traces")]
@@ -537,13 +527,15 @@ impl TraceStream {
     /// A replay of `policies` at `sizes` (as for `replayTrace`); `format` is `csv`, `oracle`,
     /// `text` or `auto` (from the first bytes, after zstd decompression), and `bytes` makes
     /// fractions count bytes. Belady runs on an oracleGeneral trace (its records hold each
-    /// request's next access) and is left out of any other (see `leftOut`).
+    /// request's next access) and is left out of any other (see `leftOut`). `lruLine` also
+    /// samples LRU's curve while the file is replayed (see `lruLine`).
     #[wasm_bindgen(constructor)]
     pub fn new(
         policies: String,
         sizes: String,
         format: Option<String>,
         bytes: Option<bool>,
+        lru_line: Option<bool>,
     ) -> Result<TraceStream, JsError> {
         let experiment = replay::Experiment::parse(&policies, &sizes, bytes.unwrap_or(false))
             .map_err(core_error)?;
@@ -552,7 +544,11 @@ impl TraceStream {
             trace_options(format)?,
             experiment,
         );
-        Ok(TraceStream(Some(replay)))
+        Ok(TraceStream(Some(if lru_line.unwrap_or(false) {
+            replay.with_lru_line()
+        } else {
+            replay
+        })))
     }
 
     fn replay(&mut self) -> Result<&mut crate::policy::chunked::ChunkedReplay, JsError> {
@@ -591,6 +587,17 @@ impl TraceStream {
     #[wasm_bindgen(js_name = leftOut)]
     pub fn left_out(&self) -> Option<String> {
         self.0.as_ref().and_then(|r| r.left_out())
+    }
+
+    /// LRU's sampled line (`{label, sample_keys, note, report: {curve, rate, sampled_keys, ..}}`,
+    /// fixed-size SHARDS fed by the replaying pass), if asked for in a run whose capacities
+    /// count objects; else null. Read it before `finish`.
+    #[wasm_bindgen(js_name = lruLine)]
+    pub fn lru_line(&self) -> Result<JsValue, JsError> {
+        match self.0.as_ref().and_then(|r| r.lru_line()) {
+            Some(line) => to_js(&line),
+            None => Ok(JsValue::NULL),
+        }
     }
 
     /// The report, once both passes are over; the stream is spent afterwards.

@@ -158,7 +158,12 @@ fn the_zst_sample_replays_as_its_csv_and_as_natively() {
         from_zst.contains(r#""capacity":4897,"unit":"objects","requests":113872,"misses":91657"#),
         "{from_zst}"
     );
-    let curve = json(&wasm::lru_curve(js_sys::Uint8Array::from(SAMPLE_ZST).into(), None).unwrap());
+    let curves = wasm::lru_curve(js_sys::Uint8Array::from(SAMPLE_ZST).into(), None).unwrap();
+    let curve = json(&curves);
+    // Beside it, the line a streamed file gets, with its error against the exact curve.
+    let sampled = field(&curves, "sampled");
+    assert!(json(&sampled).contains(r#""label":"LRU, sampled (SHARDS, 10000 keys)""#));
+    assert!(json(&field(&sampled, "note")).contains("(mean absolute error)"));
     // The dense curve from 1 object to every key; at all 48,974 keys only first requests miss.
     assert!(
         curve.contains(r#""curve":[{"capacity":1,"unit":"objects","miss_ratio":"#),
@@ -176,10 +181,15 @@ fn the_zst_sample_replays_as_its_csv_and_as_natively() {
     );
 }
 
-/// `data` fed to a `TraceStream` in chunks of `chunk` bytes, read twice as the worker reads it.
-fn streamed(data: &[u8], policies: &str, chunk: usize) -> (String, Option<String>) {
+fn field(object: &JsValue, name: &str) -> JsValue {
+    js_sys::Reflect::get(object, &name.into()).unwrap()
+}
+
+/// `data` fed to a `TraceStream` in chunks of `chunk` bytes, read twice as the worker reads it:
+/// the rows, the note on what was left out, and LRU's sampled line's curve.
+fn streamed(data: &[u8], policies: &str, chunk: usize) -> (String, Option<String>, String) {
     let mut stream =
-        wasm::TraceStream::new(policies.into(), "0.01,0.1".into(), None, None).unwrap();
+        wasm::TraceStream::new(policies.into(), "0.01,0.1".into(), None, None, Some(true)).unwrap();
     loop {
         for piece in data.chunks(chunk) {
             stream.push(piece).unwrap();
@@ -190,7 +200,8 @@ fn streamed(data: &[u8], policies: &str, chunk: usize) -> (String, Option<String
         }
     }
     let note = stream.left_out();
-    (json(&stream.finish().unwrap()), note)
+    let line = json(&field(&stream.lru_line().unwrap(), "report"));
+    (json(&stream.finish().unwrap()), note, line)
 }
 
 #[wasm_bindgen_test]
@@ -214,16 +225,21 @@ fn a_stream_in_chunks_gives_the_rows_of_the_whole_file() {
         "lru,s3fifo,belady",
     );
     let csv_whole = whole(SAMPLE_CSV.into(), "lru,s3fifo");
+    // LRU's sampled line, streamed, is the one the whole file's run draws beside the exact curve.
+    let curves = wasm::lru_curve(js_sys::Uint8Array::from(SAMPLE_ZST).into(), None).unwrap();
+    let sampled = json(&field(&field(&curves, "sampled"), "report"));
+    assert!(sampled.contains(r#""sampled_keys":10000"#), "{sampled}");
     for chunk in [7, 4093, 65_537] {
         // The .zst sample records next accesses: Belady streams too.
-        let (rows, note) = streamed(SAMPLE_ZST, "lru,s3fifo,belady", chunk);
+        let (rows, note, line) = streamed(SAMPLE_ZST, "lru,s3fifo,belady", chunk);
         assert_eq!(rows, zst_whole, "zst in chunks of {chunk}");
         assert_eq!(note, None);
+        assert_eq!(line, sampled, "LRU's line in chunks of {chunk}");
         if chunk == 7 {
             continue; // 2.3 MB of CSV seven bytes at a time: slow in Node, and the zst covers it
         }
         // The CSV does not: Belady is left out of its rows, and said so.
-        let (rows, note) = streamed(SAMPLE_CSV.as_bytes(), "lru,s3fifo,belady", chunk);
+        let (rows, note, _) = streamed(SAMPLE_CSV.as_bytes(), "lru,s3fifo,belady", chunk);
         assert_eq!(rows, csv_whole, "csv in chunks of {chunk}");
         assert!(note.unwrap().contains("a CSV trace does not record"));
     }
@@ -235,10 +251,16 @@ fn a_stream_in_chunks_gives_the_rows_of_the_whole_file() {
             .as_string()
             .unwrap()
     };
-    let bad = wasm::TraceStream::new("lru".into(), "2x".into(), None, None);
+    let bad = wasm::TraceStream::new("lru".into(), "2x".into(), None, None, None);
     assert!(err(bad.err().unwrap()).contains("size"));
-    let bad = wasm::TraceStream::new("lru".into(), "0.1".into(), Some("parquet".into()), None);
+    let bad = wasm::TraceStream::new(
+        "lru".into(),
+        "0.1".into(),
+        Some("parquet".into()),
+        None,
+        None,
+    );
     assert!(err(bad.err().unwrap()).contains("trace format"));
-    let mut stream = wasm::TraceStream::new("lru".into(), "0.1".into(), None, None).unwrap();
+    let mut stream = wasm::TraceStream::new("lru".into(), "0.1".into(), None, None, None).unwrap();
     assert!(err(stream.finish().unwrap_err()).contains("not replayed yet"));
 }

@@ -284,9 +284,11 @@ const VIEWS = {
       const policies = [...new Set(r.rows.map((row) => row.policy))];
       const unit = r.rows[0]?.unit ?? 'objects';
       // LRU's exact curve (every capacity, from stack distances) is drawn as a line over the
-      // policies' points; the x axis holds both sets of capacities.
+      // policies' points, and so is its sampled curve (a streamed file's only one); the x axis
+      // holds every set of capacities.
       const exact = r.lru_exact ?? [];
-      const x = [...new Set([...r.rows.map((row) => row.capacity), ...exact.map((p) => p.capacity)])].sort((a, b) => a - b);
+      const sampled = r.lru_sampled?.report.curve ?? [];
+      const x = [...new Set([...r.rows.map((row) => row.capacity), ...exact.map((p) => p.capacity), ...sampled.map((p) => p.capacity)])].sort((a, b) => a - b);
       const at = (points, c) => points.find((p) => p.capacity === c);
       const charts = [{
         title: `miss ratio against cache size — ${r.trace}`,
@@ -305,6 +307,7 @@ const VIEWS = {
             }),
           })),
           ...(exact.length ? [{ label: 'LRU, every size (exact)', line: true, values: x.map((c) => (at(exact, c) ? 100 * at(exact, c).miss_ratio : null)) }] : []),
+          ...(sampled.length ? [{ label: r.lru_sampled.label, line: true, values: x.map((c) => (at(sampled, c) ? 100 * at(sampled, c).miss_ratio : null)) }] : []),
         ],
       }];
       const a = r.analysis;
@@ -364,7 +367,9 @@ const VIEWS = {
       const vsLru = lru && at[0].policy !== 'lru' ? `, against ${pct(lru.miss_ratio)} for LRU` : '';
       const a = r.analysis;
       const shape = a ? ` ${pct(a.one_hit_wonder_share)} of the keys are requested only once; popularity falls with rank like a Zipf law of exponent ${a.zipf_exponent.toFixed(2)}.` : '';
-      const streamed = r.stream ? ` ${r.stream.note}` : '';
+      // A streamed run's note says how its LRU line was sampled; a whole run's, how far that
+      // sampling is from the exact curve here.
+      const streamed = r.stream ? ` ${r.stream.note}` : r.lru_sampled ? ` ${r.lru_sampled.note}` : '';
       return `${r.requests} requests for ${r.unique_keys} keys. At ${mid} ${r.rows[0].unit}, the best policy you can run is ${at[0].policy} with a miss ratio of ${pct(at[0].miss_ratio)}${vsLru}.${shape}${streamed}`;
     },
   

@@ -106,8 +106,13 @@ export async function runReplay(core, onProgress, onPartial = () => {}) {
   report.asked = { policies, sizes };
   report.analysis = await core.call('analyzeTrace', [trace.data, trace.format]);
   onProgress((policies.length + 1) / steps);
-  // Stack distances count objects: a run in bytes has no exact LRU curve.
-  if (report.rows[0]?.unit === 'objects') report.lru_exact = (await core.call('lruCurve', [trace.data, trace.format])).curve;
+  // Stack distances count objects: a run in bytes has no exact LRU curve. Beside the exact curve
+  // comes the sampled line a streamed file gets, with its error against it (lru_sampled.note).
+  if (report.rows[0]?.unit === 'objects') {
+    const lru = await core.call('lruCurve', [trace.data, trace.format]);
+    report.lru_exact = lru.curve;
+    report.lru_sampled = lru.sampled;
+  }
   onProgress(1);
   return { report, query: replayQuery() };
 }
@@ -127,7 +132,9 @@ export const STREAM_ABOVE_BYTES = 32 << 20;
  * worker streams the file itself for its share of the policies (reading a local file again costs
  * little beside replaying it, and no worker holds what another needs). Belady joins the smallest
  * share rather than having one of its own: over a trace without next accesses the core leaves it
- * out, and alone it would be refused. One progress bar: the workers' shares of bytes read, averaged.
+ * out, and alone it would be refused. The first worker also samples LRU's curve as it replays
+ * (fixed-size SHARDS, memory bounded by the sample), for the sampled LRU line. One progress bar:
+ * the workers' shares of bytes read, averaged.
  */
 async function streamReplay(core, policies, sizes, trace, onProgress) {
   const others = policies.filter((p) => p !== 'belady');
@@ -136,7 +143,7 @@ async function streamReplay(core, policies, sizes, trace, onProgress) {
   if (policies.includes('belady')) shares.at(-1).push('belady'); // the last share is the smallest
   const done = shares.map(() => 0);
   const parts = await sweep(core, shares.map((share, i) => ({ share, i })), (worker, { share, i }) =>
-    worker.call('streamTrace', [trace.data, share.join(','), sizes, trace.format], (fraction) => {
+    worker.call('streamTrace', [trace.data, share.join(','), sizes, trace.format, i === 0], (fraction) => {
       done[i] = fraction;
       onProgress(done.reduce((a, b) => a + b, 0) / done.length);
     }),
@@ -148,6 +155,7 @@ async function streamReplay(core, policies, sizes, trace, onProgress) {
   const note = [
     `The file (${mib(trace.data.size)} MiB) was streamed: read ${parts[0].stream.passes} times by each of ${parts.length} worker${parts.length > 1 ? 's' : ''}, a chunk at a time, never whole; the largest worker's wasm memory was ${mib(memory)} MiB.`,
     `The miss classes, the trace's analysis and LRU's exact curve need the whole trace in memory: the page computes them for files up to ${mib(STREAM_ABOVE_BYTES)} MiB.`,
+    parts[0].lru_sampled?.note,
     leftOut,
   ].filter(Boolean).join(' ');
   return {

@@ -6,8 +6,8 @@
 //   answers with `finish()`.
 // - `new Name`: constructs the exported class `Name` and answers with a numeric handle.
 // - `7.method`: calls `method` on the object behind handle 7 (`7.free` also forgets it).
-// - `streamTrace`: args [file, policies, sizes, format]: streams a local trace file through the
-//   core (see streamTrace below), reporting progress by bytes read.
+// - `streamTrace`: args [file, policies, sizes, format, lruLine]: streams a local trace file
+//   through the core (see streamTrace below), reporting progress by bytes read.
 // The core comes as several wasm modules (scripts/wasm.sh, www/pkg/modules.js): a module is
 // fetched and instantiated the first time a call needs one of its names, so the first lesson
 // waits only for the small module it runs on. A name in several modules is taken from one already
@@ -34,10 +34,11 @@ const PROGRESS_STEP = 0.005;
  * never whole) is fed chunk by chunk to the core's TraceStream, once per pass the core asks for.
  * Resolves to the report, with `stream: {file_bytes, passes, left_out, wasm_memory_bytes}` (wasm
  * memory only grows, so its size at the end is the peak of the worker's life so far: this run's
- * in a fresh worker).
+ * in a fresh worker) and, with `lruLine`, `lru_sampled`: LRU's curve sampled by the core while
+ * the file streamed (null in a run in bytes).
  */
-async function streamTrace(id, core, [file, policies, sizes, format]) {
-  const stream = new core.TraceStream(policies, sizes, format, false);
+async function streamTrace(id, core, [file, policies, sizes, format, lruLine]) {
+  const stream = new core.TraceStream(policies, sizes, format, false, Boolean(lruLine));
   try {
     const total = stream.passes * file.size || 1;
     let pass = 0;
@@ -52,8 +53,9 @@ async function streamTrace(id, core, [file, policies, sizes, format]) {
       again = stream.endPass();
     }
     const leftOut = stream.leftOut() ?? null;
+    const sampled = stream.lruLine() ?? null;
     const report = stream.finish();
-    return { ...report, stream: { file_bytes: file.size, passes: pass, left_out: leftOut, wasm_memory_bytes: memories.get(core).buffer.byteLength } };
+    return { ...report, lru_sampled: sampled, stream: { file_bytes: file.size, passes: pass, left_out: leftOut, wasm_memory_bytes: memories.get(core).buffer.byteLength } };
   } finally {
     stream.free();
   }

@@ -7,7 +7,12 @@
 //! not). Any other format does not, and finding them takes the whole trace in memory, so Belady
 //! is left out of a streamed replay of such a file, and [`ChunkedReplay::left_out`] says so and
 //! what it would have cost.
+//!
+//! LRU's exact curve needs memory for every key's last access; asked
+//! ([`ChunkedReplay::with_lru_line`]), the replaying pass also feeds each request to fixed-size
+//! SHARDS ([`SizedShards`]), whose memory is bounded by its sample, for LRU's sampled line.
 
+use super::mrc::{SampledLru, SizedShards};
 use super::replay::{CacheSet, Experiment, Report};
 use super::{Access, FxMap};
 use crate::error::{Error, Result};
@@ -43,6 +48,9 @@ pub struct ChunkedReplay {
     phase: Phase,
     /// Belady, left out of a trace without next accesses: the format and the file's size.
     left_out: Option<(TraceFormat, u64)>,
+    /// Whether LRU's sampled line is asked for, and its sample once the counting pass is over.
+    lru_line: bool,
+    shards: Option<Box<SizedShards>>,
 }
 
 impl ChunkedReplay {
@@ -61,7 +69,22 @@ impl ChunkedReplay {
                 stats: TraceStats::default(),
             },
             left_out: None,
+            lru_line: false,
+            shards: None,
         }
+    }
+
+    /// Also samples LRU's curve while the file is replayed ([`ChunkedReplay::lru_line`]), in a
+    /// run whose capacities count objects (stack distances count objects).
+    pub fn with_lru_line(mut self) -> Self {
+        self.lru_line = true;
+        self
+    }
+
+    /// LRU's sampled line, if asked for in a run in objects, once both passes are over (before
+    /// that, the curve of the requests replayed so far).
+    pub fn lru_line(&self) -> Option<SampledLru> {
+        self.shards.as_ref().map(|shards| shards.lru_line())
     }
 
     /// Why a policy asked for is not in the rows, if one is not: Belady over a trace that does
@@ -122,6 +145,9 @@ impl ChunkedReplay {
                 self.left_out = Some((format.unwrap_or(TraceFormat::Csv), self.reader.bytes()));
             }
             let caches = CacheSet::new(&self.experiment, *stats)?;
+            if self.lru_line && self.experiment.unit() == "objects" {
+                self.shards = Some(Box::new(SizedShards::for_lru_line(&self.name, *stats)));
+            }
             self.phase = Phase::Replaying(Box::new(caches));
             self.reader = ChunkedReader::new(self.options);
         }
@@ -130,13 +156,23 @@ impl ChunkedReplay {
 
     /// Hands a chunk (or, with `None`, the end of the file) to the current pass.
     fn feed(&mut self, chunk: Option<&[u8]>) -> Result<()> {
-        let ChunkedReplay { reader, phase, .. } = self;
+        let ChunkedReplay {
+            reader,
+            phase,
+            shards,
+            ..
+        } = self;
         let mut each = |r: Request, next: Option<u64>| match phase {
             Phase::Counting { seen, stats } => {
                 count(seen, stats, r.key, r.size);
                 Ok(())
             }
-            Phase::Replaying(caches) => serve(caches, r.key, r.size, next),
+            Phase::Replaying(caches) => {
+                if let Some(shards) = shards {
+                    shards.access(r.key);
+                }
+                serve(caches, r.key, r.size, next)
+            }
         };
         match chunk {
             Some(chunk) => reader.push(chunk, &mut each),
@@ -274,5 +310,57 @@ mod tests {
         )
         .unwrap_err();
         assert!(err.to_string().contains("truncated"), "{err}");
+    }
+
+    /// The streamed run's sampled LRU line is `cachelab mrc --method shards --sample-keys`'s
+    /// curve of the same file: the same sample (the same keys, the same final rate), the same
+    /// numbers, and the line the whole-file run draws beside the exact curve.
+    #[test]
+    fn the_lru_line_streamed_is_fixed_size_shards_of_the_file() {
+        use crate::policy::mrc::{self, Adjustment, Method, SAMPLED_LRU_KEYS};
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/www/traces/cloudphysics.csv");
+        let csv = std::fs::read(path).unwrap();
+        let experiment = Experiment::parse("lru,sieve", "0.01,0.1", false).unwrap();
+        let mut replay =
+            ChunkedReplay::new("t", TraceFormat::Csv.into(), experiment.clone()).with_lru_line();
+        for _ in 0..ChunkedReplay::PASSES {
+            for piece in csv.chunks(4093) {
+                replay.push(piece).unwrap();
+            }
+            replay.end_pass().unwrap();
+        }
+        replay.report().unwrap();
+        let line = replay.lru_line().unwrap();
+        let trace = crate::policy::sweep::decode_file("t", TraceFormat::Csv.into(), csv.as_slice())
+            .unwrap();
+        let method = Method::ShardsSize {
+            keys: SAMPLED_LRU_KEYS,
+            seed: 0,
+            adjustment: Adjustment::Adj,
+        };
+        let whole = mrc::curve("t", &trace, "lru", method, &[], false, 1).unwrap();
+        assert_eq!(line.report, whole);
+        assert_eq!(line.report.sampled_keys, SAMPLED_LRU_KEYS.get());
+        assert!(line.report.rate < 0.25 && line.report.curve.len() > 150);
+        assert_eq!(line.label, "LRU, sampled (SHARDS, 10000 keys)");
+        assert!(
+            line.note.starts_with("LRU's line is sampled"),
+            "{}",
+            line.note
+        );
+        // The whole-file run's sampled line is the same, with its error against the exact curve.
+        let curves = mrc::lru_curves("t", &trace).unwrap();
+        assert_eq!(curves.sampled.report, whole);
+        let error = mrc::mean_absolute_error(&whole.curve, &curves.exact.curve);
+        assert_eq!(curves.sampled.mean_absolute_error, Some(error));
+        assert!(error > 0.0 && error < 0.01, "{error}");
+        // A run in bytes has no LRU line (stack distances count objects).
+        let bytes = Experiment::parse("lru", "0.1", true).unwrap();
+        let mut replay = ChunkedReplay::new("t", TraceFormat::Csv.into(), bytes).with_lru_line();
+        for _ in 0..ChunkedReplay::PASSES {
+            replay.push(&csv).unwrap();
+            replay.end_pass().unwrap();
+        }
+        assert!(replay.report().is_ok() && replay.lru_line().is_none());
     }
 }

@@ -25,9 +25,9 @@
 
 use super::replay::{SizeSpec, MRC_FRACTIONS};
 use super::sweep::{sweep, sweep_weighted, Job};
-use super::{canonical_name, Capacity};
+use super::{canonical_name, Capacity, FxMap};
 use crate::error::{Error, Result};
-use crate::workload::DecodedTrace;
+use crate::workload::{DecodedTrace, TraceStats};
 use serde::Serialize;
 use std::collections::BinaryHeap;
 use std::num::NonZeroU64;
@@ -114,6 +114,13 @@ pub const DEFAULT_RATE: f64 = 0.01;
 /// falling in or out of the sample moves the curve by several points (measured on the sample
 /// traces: at 1 % of 50,000–80,000 keys the mean error is 0.02–0.05, at 10,000 keys under 0.01).
 pub const DEFAULT_SAMPLE_KEYS: f64 = 10_000.0;
+
+/// Keys in the sample of LRU's sampled line on the page ([`SizedShards::for_lru_line`]): as
+/// many as [`DEFAULT_SAMPLE_KEYS`].
+pub const SAMPLED_LRU_KEYS: NonZeroU64 = match NonZeroU64::new(DEFAULT_SAMPLE_KEYS as u64) {
+    Some(keys) => keys,
+    None => NonZeroU64::MIN,
+};
 
 /// The rate used when none is given: [`DEFAULT_RATE`], raised so that the sample holds about
 /// [`DEFAULT_SAMPLE_KEYS`] keys.
@@ -433,14 +440,46 @@ impl Sampler {
     }
 }
 
-/// LRU stack distances among a set of tracked keys that may change: a Fenwick tree over the
-/// positions of the tracked requests marks each tracked key's last access, and a request's
+/// The marks of the tracked keys' last accesses over request positions: a request's stack
 /// distance is the number of marks from its key's previous access on.
-struct Stack {
+struct LastAccesses {
     marks: Fenwick,
-    /// Each key's last position, `u32::MAX` while it is not tracked.
-    last: Vec<u32>,
     marked: u32,
+}
+
+impl LastAccesses {
+    fn new(positions: usize) -> LastAccesses {
+        LastAccesses {
+            marks: Fenwick::new(positions),
+            marked: 0,
+        }
+    }
+
+    /// Moves a key's last access from `previous` (`None`: its first tracked request) to `next`:
+    /// its stack distance, or `None`.
+    #[inline]
+    fn moved(&mut self, previous: Option<u32>, next: usize) -> Option<u32> {
+        let distance = previous.map(|p| {
+            let d = self.marked - self.marks.prefix(p as usize + 1) + 1;
+            self.unmark(p);
+            d
+        });
+        self.marks.mark(next, true);
+        self.marked += 1;
+        distance
+    }
+
+    fn unmark(&mut self, position: u32) {
+        self.marks.mark(position as usize, false);
+        self.marked -= 1;
+    }
+}
+
+/// LRU stack distances among a fixed set of keys (all, or a fixed-rate sample's), by dense id.
+struct Stack {
+    marks: LastAccesses,
+    /// Each key's last position, `u32::MAX` while it has none.
+    last: Vec<u32>,
     next: usize,
 }
 
@@ -448,9 +487,8 @@ impl Stack {
     /// A stack over keys `0..unique` for at most `positions` requests.
     fn new(unique: usize, positions: usize) -> Stack {
         Stack {
-            marks: Fenwick::new(positions),
+            marks: LastAccesses::new(positions),
             last: vec![u32::MAX; unique],
-            marked: 0,
             next: 0,
         }
     }
@@ -459,29 +497,266 @@ impl Stack {
     #[inline]
     fn access(&mut self, id: u32) -> Option<u32> {
         let previous = self.last[id as usize];
-        let distance = (previous != u32::MAX).then(|| {
-            let p = previous as usize;
-            let d = self.marked - self.marks.prefix(p + 1) + 1;
-            self.marks.mark(p, false);
-            self.marked -= 1;
-            d
-        });
-        self.marks.mark(self.next, true);
-        self.marked += 1;
+        let distance = self
+            .marks
+            .moved((previous != u32::MAX).then_some(previous), self.next);
         self.last[id as usize] = self.next as u32;
         self.next += 1;
         distance
     }
+}
 
-    /// Stops tracking `id` (it left the sample).
-    fn forget(&mut self, id: u32) {
-        let previous = self.last[id as usize];
-        if previous != u32::MAX {
-            self.marks.mark(previous as usize, false);
-            self.marked -= 1;
-            self.last[id as usize] = u32::MAX;
+/// LRU stack distances among a bounded set of tracked keys, in memory bounded by them whatever
+/// the trace's length or keys (fixed-size SHARDS over a streamed file): each tracked key's last
+/// position in a map, and a Fenwick tree over a window of positions that, once used up, is
+/// renumbered — the tracked keys' last accesses, in order, take positions `0..n` again (a
+/// distance counts marks, which renumbering keeps in order, so no distance changes).
+struct KeyStack {
+    marks: LastAccesses,
+    last: FxMap<u32>,
+    room: usize,
+    next: usize,
+}
+
+impl KeyStack {
+    /// The smallest window of positions.
+    const MIN_ROOM: usize = 1 << 10;
+
+    fn new() -> KeyStack {
+        KeyStack {
+            marks: LastAccesses::new(Self::MIN_ROOM),
+            last: FxMap::default(),
+            room: Self::MIN_ROOM,
+            next: 0,
         }
     }
+
+    /// A request for `key`: its stack distance, or `None` on the key's first tracked request.
+    #[inline]
+    fn access(&mut self, key: u64) -> Option<u32> {
+        if self.next == self.room {
+            self.renumber();
+        }
+        let previous = self.last.insert(key, self.next as u32);
+        let distance = self.marks.moved(previous, self.next);
+        self.next += 1;
+        distance
+    }
+
+    /// Stops tracking `key` (it left the sample).
+    fn forget(&mut self, key: u64) {
+        if let Some(previous) = self.last.remove(&key) {
+            self.marks.unmark(previous);
+        }
+    }
+
+    /// Gives the tracked keys positions `0..n` in the order of their last accesses, in a window
+    /// four times as large (so renumbering costs `O(log n)` a request, amortised).
+    fn renumber(&mut self) {
+        let mut order: Vec<(u32, u64)> = self.last.iter().map(|(&k, &p)| (p, k)).collect();
+        order.sort_unstable();
+        self.room = (4 * order.len()).max(Self::MIN_ROOM);
+        self.marks = LastAccesses::new(self.room);
+        for (position, &(_, key)) in order.iter().enumerate() {
+            self.marks.moved(None, position);
+            self.last.insert(key, position as u32);
+        }
+        self.next = order.len();
+    }
+}
+
+/// Fixed-size SHARDS fed one request at a time, in memory bounded by the sample (at most `keys`
+/// keys tracked, a few hundred buckets): `cachelab mrc --method shards --sample-keys` over a
+/// decoded trace, and LRU's sampled curve of a file streamed through the page
+/// ([`crate::policy::chunked::ChunkedReplay`]), which reads each request once and never holds
+/// the trace. When one key more than `keys` is tracked, the threshold drops to the largest
+/// tracked hash and every key at or above it is forgotten. A request weighs the inverse of the
+/// rate in force when it was sampled (the paper instead rescales the histogram by the new rate
+/// over the old each time the threshold drops: relative to the total, the same).
+pub struct SizedShards {
+    report: MrcReport,
+    keys: u64,
+    seed: u64,
+    adjustment: Adjustment,
+    /// Keys hashing at or above it are out of the sample (`u64::MAX`: none yet).
+    below: u64,
+    rate: f64,
+    tracked: BinaryHeap<(u64, u64)>,
+    stack: KeyStack,
+    curve: ShardsCurve,
+    points: Vec<u64>,
+    dense: Vec<u64>,
+}
+
+impl SizedShards {
+    /// A sample of at most `keys` keys (seed `seed`) of a trace of `stats` named `name`, whose
+    /// curve is asked at `points` objects and on the dense log scale of
+    /// [`MrcReport::curve`].
+    pub fn new(
+        name: &str,
+        stats: TraceStats,
+        keys: NonZeroU64,
+        seed: u64,
+        adjustment: Adjustment,
+        points: &[u64],
+    ) -> SizedShards {
+        let method = Method::ShardsSize {
+            keys,
+            seed,
+            adjustment,
+        };
+        let dense = log_capacities(stats.unique_keys);
+        SizedShards {
+            report: MrcReport::of(name, &stats, "lru", method),
+            keys: keys.get(),
+            seed,
+            adjustment,
+            below: u64::MAX,
+            rate: 1.0,
+            tracked: BinaryHeap::new(),
+            stack: KeyStack::new(),
+            curve: ShardsCurve::new(&[points, &dense].concat()),
+            points: points.to_vec(),
+            dense,
+        }
+    }
+
+    /// The sample LRU's curve of a streamed file is drawn from ([`SAMPLED_LRU_KEYS`] keys,
+    /// seed 0, SHARDS-adj), over its dense capacities.
+    pub fn for_lru_line(name: &str, stats: TraceStats) -> SizedShards {
+        SizedShards::new(name, stats, SAMPLED_LRU_KEYS, 0, Adjustment::Adj, &[])
+    }
+
+    /// The next request of the trace.
+    #[inline]
+    pub fn access(&mut self, key: u64) {
+        let hash = sample_hash(key, self.seed);
+        if hash >= self.below && self.below != u64::MAX {
+            return;
+        }
+        let distance = self.stack.access(key);
+        if distance.is_none() {
+            self.tracked.push((hash, key));
+        }
+        self.curve.record(distance, 1.0 / self.rate, self.rate);
+        while self.tracked.len() as u64 > self.keys {
+            let Some(&(top, _)) = self.tracked.peek() else {
+                break;
+            };
+            self.below = top;
+            self.rate = top as f64 / 2f64.powi(64);
+            while let Some(&(hash, gone)) = self.tracked.peek() {
+                if hash < self.below {
+                    break;
+                }
+                self.tracked.pop();
+                self.stack.forget(gone);
+            }
+        }
+    }
+
+    /// The curve of the requests seen so far, over the trace's requests.
+    pub fn report(&self) -> MrcReport {
+        let mut curve = self.curve.clone();
+        curve.rate = self.rate;
+        curve.sampled_keys = self.tracked.len() as u64;
+        let curve = curve.finish(self.report.requests, self.adjustment);
+        curve.fill(self.report.clone(), &self.points, &self.dense)
+    }
+}
+
+impl SizedShards {
+    /// LRU's sampled line of a streamed file, as the page draws it: the curve so far, its label
+    /// and the sentence that says what was sampled.
+    pub fn lru_line(&self) -> SampledLru {
+        let report = self.report();
+        let note = format!(
+            "LRU's line is sampled: while the file streamed, fixed-size SHARDS tracked at most {} \
+             of its {} keys ({} in the end, a rate of {:.2} %), in memory bounded by that sample \
+             rather than by the keys; the run over the bundled sample shows how far such a \
+             sample is from the exact curve.",
+            self.keys,
+            report.unique_keys,
+            report.sampled_keys,
+            100.0 * report.rate,
+        );
+        SampledLru::new(report, self.keys, note, None)
+    }
+}
+
+/// LRU's curve from a sample of at most `sample_keys` keys (fixed-size SHARDS), as the page draws
+/// it beside the policies: a label that says it is sampled and from how many keys, the sentence
+/// that says how it was sampled and, over a trace read whole, its error against the exact curve.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SampledLru {
+    /// The line's label.
+    pub label: String,
+    /// The keys the sample holds at most.
+    pub sample_keys: u64,
+    /// Mean absolute error against the exact curve at the same capacities, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mean_absolute_error: Option<f64>,
+    /// What was sampled (and, with the error, how far to trust it).
+    pub note: String,
+    /// The curve (`curve`: the dense capacities).
+    pub report: MrcReport,
+}
+
+impl SampledLru {
+    fn new(report: MrcReport, sample_keys: u64, note: String, error: Option<f64>) -> SampledLru {
+        SampledLru {
+            label: format!("LRU, sampled (SHARDS, {sample_keys} keys)"),
+            sample_keys,
+            mean_absolute_error: error,
+            note,
+            report,
+        }
+    }
+}
+
+/// LRU's exact curve over a trace read whole, and beside it the line the same trace would get
+/// streamed ([`SizedShards::for_lru_line`]) with its error against the exact one: what the page's
+/// eviction lesson draws for the bundled trace, so that the sampled line of a large file comes
+/// with a measured error.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct LruCurves {
+    /// The exact curve (stack distances).
+    #[serde(flatten)]
+    pub exact: MrcReport,
+    /// The sampled one.
+    pub sampled: SampledLru,
+}
+
+/// [`LruCurves`] of `trace`, on the dense capacities.
+pub fn lru_curves(name: &str, trace: &DecodedTrace) -> Result<LruCurves> {
+    let exact = curve(name, trace, "lru", Method::Exact, &[], false, 1)?;
+    let mut shards = SizedShards::for_lru_line(name, trace.stats());
+    for &id in trace.ids() {
+        shards.access(trace.key(id));
+    }
+    let report = shards.report();
+    let error = mean_absolute_error(&report.curve, &exact.curve);
+    let keys = SAMPLED_LRU_KEYS.get();
+    let note = if report.sampled_keys == report.unique_keys {
+        format!(
+            "The sampled LRU line (fixed-size SHARDS, at most {keys} keys, as a streamed file \
+             gets) holds all {} keys of this trace, so it is the exact curve.",
+            report.unique_keys
+        )
+    } else {
+        format!(
+            "Sampled as a streamed file is (fixed-size SHARDS: {} of these {} keys, a rate of \
+             {:.1} %), LRU's curve is off the exact one by {error:.4} of miss ratio on average \
+             over its {} sizes (mean absolute error): about how far to trust the sampled line of \
+             a file too large to read whole, which holds as many keys.",
+            report.sampled_keys,
+            report.unique_keys,
+            100.0 * report.rate,
+            report.curve.len(),
+        )
+    };
+    let sampled = SampledLru::new(report, keys, note, Some(error));
+    Ok(LruCurves { exact, sampled })
 }
 
 /// A curve's value at one capacity.
@@ -530,6 +805,25 @@ pub struct MrcReport {
 }
 
 impl MrcReport {
+    /// The report of `method` over a trace of `stats`, before any point is computed: every
+    /// request and key counted as sampled, at rate 1.
+    fn of(name: &str, stats: &TraceStats, policy: &'static str, method: Method) -> MrcReport {
+        MrcReport {
+            trace: name.to_string(),
+            requests: stats.requests,
+            unique_keys: stats.unique_keys,
+            policy,
+            method: method.name(),
+            rate: 1.0,
+            seed: method.seed(),
+            adjustment: method.adjustment().map(Adjustment::name),
+            sampled_requests: stats.requests,
+            sampled_keys: stats.unique_keys,
+            points: Vec::new(),
+            curve: Vec::new(),
+        }
+    }
+
     /// One line saying what was computed and from how much of the trace.
     pub fn summary(&self) -> String {
         let head = format!(
@@ -605,70 +899,50 @@ pub fn curve(
             })
             .collect()
     };
-    let point = |capacity: u64, miss_ratio: f64, misses: Option<u64>| MrcPoint {
-        capacity,
-        unit: "objects",
-        miss_ratio,
-        misses,
-    };
     let dense = log_capacities(stats.unique_keys);
-    let mut report = MrcReport {
-        trace: name.to_string(),
-        requests: stats.requests,
-        unique_keys: stats.unique_keys,
-        policy,
-        method: method.name(),
-        rate: 1.0,
-        seed: method.seed(),
-        adjustment: method.adjustment().map(Adjustment::name),
-        sampled_requests: stats.requests,
-        sampled_keys: stats.unique_keys,
-        points: Vec::new(),
-        curve: Vec::new(),
-    };
-    let shards = match method {
+    let report = MrcReport::of(name, &stats, policy, method);
+    match method {
         Method::Exact => {
             let at = objects()?;
             let distances = StackDistances::of(trace);
             let ratio = |m: u64| m as f64 / distances.requests as f64;
+            let point = |(&capacity, misses): (&u64, u64), counted: bool| MrcPoint {
+                capacity,
+                unit: "objects",
+                miss_ratio: ratio(misses),
+                misses: counted.then_some(misses),
+            };
             let misses = distances.misses_at_each(&at);
-            report.points = at
-                .iter()
-                .zip(misses)
-                .map(|(&c, m)| point(c, ratio(m), Some(m)))
-                .collect();
-            report.curve = dense
-                .iter()
-                .zip(distances.misses_at_each(&dense))
-                .map(|(&c, m)| point(c, ratio(m), None))
-                .collect();
-            return Ok(report);
+            let points = at.iter().zip(misses).map(|p| point(p, true)).collect();
+            let misses = distances.misses_at_each(&dense);
+            let curve = dense.iter().zip(misses).map(|p| point(p, false)).collect();
+            Ok(MrcReport {
+                points,
+                curve,
+                ..report
+            })
         }
         Method::ShardsRate(sampler, adjustment) => {
-            ShardsCurve::fixed_rate(trace, sampler, adjustment)
+            let at = objects()?;
+            let buckets = [at.as_slice(), &dense].concat();
+            let shards = ShardsCurve::fixed_rate(trace, sampler, adjustment, &buckets);
+            Ok(shards.fill(report, &at, &dense))
         }
         Method::ShardsSize {
             keys,
             seed,
             adjustment,
-        } => ShardsCurve::fixed_size(trace, keys.get(), seed, adjustment),
-        Method::MiniSim(sampler, adjustment) => {
-            return minisim(report, trace, sampler, adjustment, &capacities, threads);
+        } => {
+            let mut shards = SizedShards::new(name, stats, keys, seed, adjustment, &objects()?);
+            for &id in trace.ids() {
+                shards.access(trace.key(id));
+            }
+            Ok(shards.report())
         }
-    };
-    let at = objects()?;
-    report.rate = shards.rate;
-    report.sampled_requests = shards.sampled;
-    report.sampled_keys = shards.sampled_keys;
-    report.points = at
-        .iter()
-        .map(|&c| point(c, shards.miss_ratio(c), None))
-        .collect();
-    report.curve = dense
-        .iter()
-        .map(|&c| point(c, shards.miss_ratio(c), None))
-        .collect();
-    Ok(report)
+        Method::MiniSim(sampler, adjustment) => {
+            minisim(report, trace, sampler, adjustment, &capacities, threads)
+        }
+    }
 }
 
 /// MiniSim (ATC '17): `policy` on the sampled requests with every capacity scaled by the rate.
@@ -754,10 +1028,16 @@ fn minisim(
 }
 
 /// What SHARDS measured: sampled reuses, each weighing the keys it stands for, bucketed by the
-/// distance they estimate in the whole trace.
+/// distance they estimate in the whole trace. The buckets are the capacities the curve is asked
+/// at (a few hundred), not every distance, so its memory does not grow with the trace's keys: a
+/// streamed file's curve ([`SizedShards`]) is bounded by its sample.
+#[derive(Clone)]
 struct ShardsCurve {
-    /// `hits[c]`: weight of the sampled reuses at an estimated distance of at most `c`; the
-    /// last bucket gathers every distance beyond the trace's unique keys.
+    /// The capacities the curve answers at, ascending, without repeats.
+    capacities: Vec<u64>,
+    /// `hits[i]`: weight of the sampled reuses at an estimated distance of at most
+    /// `capacities[i]` (after [`ShardsCurve::finish`]; before, above `capacities[i - 1]` too);
+    /// the last bucket gathers every distance beyond the largest capacity.
     hits: Vec<f64>,
     /// Weight of every sampled request, first requests included.
     total: f64,
@@ -771,9 +1051,13 @@ struct ShardsCurve {
 }
 
 impl ShardsCurve {
-    fn new(unique: usize) -> ShardsCurve {
+    fn new(capacities: &[u64]) -> ShardsCurve {
+        let mut capacities = capacities.to_vec();
+        capacities.sort_unstable();
+        capacities.dedup();
         ShardsCurve {
-            hits: vec![0.0; unique + 2],
+            hits: vec![0.0; capacities.len() + 1],
+            capacities,
             total: 0.0,
             denominator: 0.0,
             sampled: 0,
@@ -794,14 +1078,15 @@ impl ShardsCurve {
         match distance {
             None => self.sampled_keys += 1,
             Some(d) => {
-                let last = self.hits.len() - 1;
-                self.hits[(libm::ceil(f64::from(d) / rate) as usize).min(last)] += weight;
+                let estimate = libm::ceil(f64::from(d) / rate);
+                let bucket = self.capacities.partition_point(|&c| (c as f64) < estimate);
+                self.hits[bucket] += weight;
             }
         }
     }
 
     /// Turns the histogram into cumulative hits and sets the denominator.
-    fn finish(mut self, requests: usize, adjustment: Adjustment) -> ShardsCurve {
+    fn finish(mut self, requests: u64, adjustment: Adjustment) -> ShardsCurve {
         let mut sum = 0.0;
         for w in self.hits.iter_mut() {
             sum += *w;
@@ -816,18 +1101,44 @@ impl ShardsCurve {
         self
     }
 
+    /// The miss ratio at `capacity`, one of those the curve was built for (at another, that of
+    /// the largest of them below it).
     fn miss_ratio(&self, capacity: u64) -> f64 {
         if self.denominator == 0.0 {
             return 0.0;
         }
-        let hits = self.hits[(capacity as usize).min(self.hits.len() - 1)];
+        let hits = match self.capacities.partition_point(|&c| c <= capacity) {
+            0 => 0.0,
+            n => self.hits[n - 1],
+        };
         ((self.total - hits) / self.denominator).clamp(0.0, 1.0)
+    }
+
+    /// `report` with this curve at `points` and at the dense capacities `dense`.
+    fn fill(&self, mut report: MrcReport, points: &[u64], dense: &[u64]) -> MrcReport {
+        let at = |&c: &u64| MrcPoint {
+            capacity: c,
+            unit: "objects",
+            miss_ratio: self.miss_ratio(c),
+            misses: None,
+        };
+        report.rate = self.rate;
+        report.sampled_requests = self.sampled;
+        report.sampled_keys = self.sampled_keys;
+        report.points = points.iter().map(at).collect();
+        report.curve = dense.iter().map(at).collect();
+        report
     }
 
     /// Fixed-rate SHARDS: every request of a sampled key, weighing `1 / rate` (or its stratum's
     /// weight with [`Adjustment::Strata`], distances then scaled by the sample's actual share of
     /// the keys).
-    fn fixed_rate(trace: &DecodedTrace, sampler: Sampler, adjustment: Adjustment) -> ShardsCurve {
+    fn fixed_rate(
+        trace: &DecodedTrace,
+        sampler: Sampler,
+        adjustment: Adjustment,
+        capacities: &[u64],
+    ) -> ShardsCurve {
         let unique = trace.unique();
         let kept: Vec<bool> = (0..unique as u32)
             .map(|id| sampler.keeps(trace.key(id)))
@@ -846,64 +1157,14 @@ impl ShardsCurve {
         };
         let positions = trace.ids().iter().filter(|&&id| kept[id as usize]).count();
         let mut stack = Stack::new(unique, positions);
-        let mut out = ShardsCurve::new(unique);
+        let mut out = ShardsCurve::new(capacities);
         for &id in trace.ids() {
             if kept[id as usize] {
                 out.record(stack.access(id), weights[id as usize], rate);
             }
         }
         out.rate = sampler.rate;
-        out.finish(trace.len(), adjustment)
-    }
-
-    /// Fixed-size SHARDS: at most `s_max` keys tracked; when one more arrives the threshold
-    /// drops to the largest tracked hash and every key at or above it is forgotten. A request
-    /// weighs the inverse of the rate in force when it was sampled (the paper instead rescales
-    /// the histogram by the new rate over the old each time the threshold drops: relative to the
-    /// total, the same).
-    fn fixed_size(
-        trace: &DecodedTrace,
-        s_max: u64,
-        seed: u64,
-        adjustment: Adjustment,
-    ) -> ShardsCurve {
-        let unique = trace.unique();
-        let hashes: Vec<u64> = (0..unique as u32)
-            .map(|id| sample_hash(trace.key(id), seed))
-            .collect();
-        let mut below = u64::MAX; // every key is sampled until the set overflows
-        let mut rate = 1.0;
-        let mut tracked: BinaryHeap<(u64, u32)> = BinaryHeap::new();
-        let mut stack = Stack::new(unique, trace.len());
-        let mut out = ShardsCurve::new(unique);
-        for &id in trace.ids() {
-            let hash = hashes[id as usize];
-            if hash >= below && below != u64::MAX {
-                continue;
-            }
-            let distance = stack.access(id);
-            if distance.is_none() {
-                tracked.push((hash, id));
-            }
-            out.record(distance, 1.0 / rate, rate);
-            while tracked.len() as u64 > s_max {
-                let Some(&(top, _)) = tracked.peek() else {
-                    break;
-                };
-                below = top;
-                rate = top as f64 / 2f64.powi(64);
-                while let Some(&(hash, gone)) = tracked.peek() {
-                    if hash < below {
-                        break;
-                    }
-                    tracked.pop();
-                    stack.forget(gone);
-                }
-            }
-        }
-        out.rate = rate;
-        out.sampled_keys = tracked.len() as u64;
-        out.finish(trace.len(), adjustment)
+        out.finish(trace.len() as u64, adjustment)
     }
 }
 
@@ -1102,9 +1363,49 @@ mod tests {
             },
         );
         assert!(sized.rate < 0.3, "{}", sized.rate);
+        // A sample larger than the keys tracks them all: the exact curve, through many
+        // renumberings of the key stack's positions.
+        let all = run(
+            "lru",
+            Method::ShardsSize {
+                keys: NonZeroU64::new(1 << 20).unwrap(),
+                seed: 0,
+                adjustment: Adjustment::Adj,
+            },
+        );
+        assert_eq!(all.sampled_keys, exact.unique_keys);
+        assert!(mean_absolute_error(&exact.curve, &all.curve) < 1e-12);
+        assert!(mean_absolute_error(&exact.points, &all.points) < 1e-12);
         assert_eq!(sized.sampled_keys, 1_000);
         let error = mean_absolute_error(&exact.points, &sized.points);
         assert!(error < 0.03, "{error}");
+    }
+
+    /// Fixed-size SHARDS holds its sample, whatever the trace: over 600,000 requests for 300,000
+    /// keys, a sample of 1,000 tracks at most 1,000 keys in a window of at most 4,004 positions
+    /// and a bucket a capacity of the curve.
+    #[test]
+    fn sized_shards_memory_is_bounded_by_its_sample() {
+        let stats = TraceStats {
+            requests: 600_000,
+            unique_keys: 300_000,
+            ..TraceStats::default()
+        };
+        let keys = NonZeroU64::new(1_000).unwrap();
+        let mut shards = SizedShards::new("s", stats, keys, 0, Adjustment::Adj, &[10, 100]);
+        for key in 0..300_000u64 {
+            shards.access(key);
+            shards.access(key / 3);
+            assert!(shards.tracked.len() <= 1_000 && shards.stack.last.len() <= 1_000);
+            assert!(shards.stack.room <= 4 * 1_001);
+        }
+        assert!(shards.curve.hits.len() <= CURVE_POINTS + 3);
+        let report = shards.report();
+        assert_eq!((report.sampled_keys, report.points.len()), (1_000, 2));
+        assert!(report.rate < 0.01 && report.curve.len() > 150);
+        // Its curve falls as the cache grows.
+        let ratios: Vec<f64> = report.curve.iter().map(|p| p.miss_ratio).collect();
+        assert!(ratios.windows(2).all(|w| w[1] <= w[0]));
     }
 
     #[test]

@@ -1,7 +1,8 @@
 // The eviction lesson's sizes and trace tools in a real browser: one unit per run (said on the
 // axis and in the CSV), percentages, exact limits, mixed units refused by name, the sizes and
-// policies asked for in the JSON export, LRU's exact curve as a line, the trace's analysis, and
-// the bundled .oracleGeneral.zst sample replaying as its CSV.
+// policies asked for in the JSON export, LRU's exact curve as a line beside its sampled one (with
+// the sampling's error said), the trace's analysis, and the bundled .oracleGeneral.zst sample
+// replaying as its CSV.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -55,7 +56,7 @@ test('eviction sizes: one unit per run, percentages, exact limits, the asked siz
   assert.deepEqual(errors, []);
 });
 
-test('eviction: the exact LRU curve is a line through the replayed LRU points, beside the trace analysis', async () => {
+test('eviction: the exact LRU curve is a line through the replayed LRU points, beside the trace analysis', async (t) => {
   const { page, errors } = await open(env.browser, `${env.server.url}?lesson=eviction&policies=lru,s3fifo&sizes=mrc`);
   await settled(page);
   const report = await page.evaluate(() => window.cachelabLastReport);
@@ -69,6 +70,15 @@ test('eviction: the exact LRU curve is a line through the replayed LRU points, b
   // The miss-ratio curves, three analysis charts, and the miss classes' bars.
   assert.equal(await page.locator('#charts figure').count(), 5);
   assert.match(await page.locator('#charts').textContent(), /LRU, every size \(exact\)/);
+  // Beside it, the line a streamed file gets (at most 10,000 of the 48,974 keys), and how far it
+  // is from the exact curve on this trace, computed in this run.
+  assert.match(await page.locator('#charts').textContent(), /LRU, sampled \(SHARDS, 10000 keys\)/);
+  const error = report.lru_sampled.mean_absolute_error;
+  assert.ok(error > 0 && error < 0.01, `${error}`);
+  const notice = await page.locator('#notice-line').textContent();
+  assert.match(notice, /Sampled as a streamed file is \(fixed-size SHARDS: 10000 of these 48974 keys, a rate of [\d.]+ %\), LRU's curve is off the exact one by 0\.\d{4} of miss ratio on average over its \d+ sizes \(mean absolute error\)/);
+  assert.ok(notice.includes(error.toFixed(4)), notice);
+  t.diagnostic(notice);
   assert.match(await page.locator('#charts').textContent(), /Zipf exponent/);
   assert.match(await page.locator('#notice-line').textContent(), /requested only once/);
   await page.screenshot({ path: join(ROOT, 'target', 'lesson-eviction-exact-and-analysis.png'), fullPage: true });

@@ -1,8 +1,9 @@
 // The eviction lesson streams a local trace file of any size: a generated oracleGeneral file
 // larger than the old 256 MiB cap is read chunk by chunk in the workers (File.stream()), with a
 // progress bar by bytes, rows for every policy (Belady from the records' next accesses), and
-// each worker's wasm memory bounded by its caches, not by the file. The bundled .zst sample,
-// streamed, gives the rows of its whole-file replay.
+// each worker's wasm memory bounded by its caches, not by the file, and LRU's curve sampled on the
+// way (fixed-size SHARDS, memory bounded by the sample) drawn as a line. The bundled .zst sample,
+// streamed, gives the rows and the sampled LRU line of its whole-file replay.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -49,6 +50,11 @@ test('eviction: a file larger than 256 MiB streams with progress and bounded mem
   t.diagnostic(`${trace.bytes} bytes, ${trace.requests} requests: largest worker wasm memory ${r.stream.wasm_memory_bytes} bytes`);
   t.diagnostic(await page.textContent('#notice-line'));
   assert.match(await page.textContent('#notice-line'), /was streamed: read 2 times by each of 2 workers/);
+  // LRU's sampled line, from a sample of at most 10,000 keys, drawn and said.
+  assert.equal(r.lru_sampled.report.sampled_keys, 10000);
+  assert.ok(r.lru_sampled.report.curve.length > 150, `${r.lru_sampled.report.curve.length} points`);
+  assert.match(await page.locator('#charts').textContent(), /LRU, sampled \(SHARDS, 10000 keys\)/);
+  assert.match(await page.textContent('#notice-line'), /LRU's line is sampled: .* at most 10000 of its \d+ keys/);
   assert.deepEqual(errors, []);
   await page.close();
 });
@@ -64,6 +70,10 @@ test('eviction: the .zst sample streamed gives the rows of its whole-file replay
   const streamed = await run(page);
   assert.ok(streamed.stream, 'the file was streamed');
   assert.deepEqual(streamed.rows, whole.rows);
+  // The sampled LRU line streamed is the one drawn beside the exact curve of the whole file.
+  assert.deepEqual(streamed.lru_sampled.report.curve, whole.lru_sampled.report.curve);
+  assert.equal(streamed.lru_exact, undefined);
+  assert.match(await page.locator('#charts').textContent(), /LRU, sampled \(SHARDS, 10000 keys\)/);
   // The CSV sample has no next accesses: Belady is left out of a streamed run, and the page says so.
   await page.setInputFiles('#replay-file', join(ROOT, 'www/traces/cloudphysics.csv'));
   const csv = await run(page);
