@@ -451,3 +451,45 @@ fn the_write_share_help_is_true_for_every_variant_of_its_scenario() {
         }
     }
 }
+
+/// Every scenario that lists the fault knobs meets them: an L2 outage in the middle of a short
+/// run fails shared-cache commands in every variant (counted, not hidden), and the run completes.
+#[test]
+fn every_scenario_with_the_fault_knobs_meets_an_l2_outage() {
+    let with_faults: Vec<_> = cachelab::scenario::scenarios()
+        .into_iter()
+        .filter(|s| s.params.iter().any(|p| p.name == "outage_at_s"))
+        .collect();
+    let names: Vec<_> = with_faults.iter().map(|s| s.name).collect();
+    for lab in [
+        "stampede",
+        "avalanche",
+        "penetration",
+        "consistency",
+        "degradation",
+        "lock-safety",
+        "memory",
+    ] {
+        assert!(names.contains(&lab), "{lab} lists the fault knobs: {names:?}");
+    }
+    for s in with_faults {
+        let given: Vec<(String, String)> = [
+            ("duration_s", "6"),
+            ("rate", "500"),
+            ("outage_at_s", "2"),
+            ("outage_s", "1"),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        let report = run(s.name, &given, 1).unwrap_or_else(|e| panic!("{}: {e}", s.name));
+        for v in &report.variants {
+            assert!(
+                v.summary.l2_errors > 0,
+                "{} / {}: no L2 command failed during the outage",
+                s.name,
+                v.name
+            );
+        }
+    }
+}

@@ -1,7 +1,7 @@
 //! Scenario `avalanche`: many keys cached at once with one TTL expire together; jitter or early
 //! refresh spreads their reloads.
 
-use super::common::{base_lab, param, with_defaults, zipf};
+use super::common::{faulty_lab, lab_params, param, zipf};
 use super::contract::{variants, Experiment};
 use super::lab::LabConfig;
 use super::params::{ParamSpec, Params};
@@ -28,7 +28,7 @@ impl Experiment for Avalanche {
                 database takes all their reloads at once; jitter or early refresh spreads them.";
 
     fn params() -> Vec<ParamSpec> {
-        with_defaults(
+        lab_params(
             &[
                 ("keys", 5_000.0),
                 ("ttl_s", 20.0),
@@ -67,7 +67,7 @@ impl Experiment for Avalanche {
 
 /// The lab bench of `variant`.
 fn configure(p: &Params, variant: Spread) -> Result<LabConfig> {
-    let mut lab = base_lab(p, zipf(p)?)?;
+    let mut lab = faulty_lab(p, zipf(p)?)?;
     match variant {
         Spread::FixedTtl => {}
         Spread::Jitter => lab.policy.jitter = p.get("jitter")?,

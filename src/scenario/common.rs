@@ -244,8 +244,23 @@ pub(super) fn with_defaults(overrides: &[(&str, f64)], own: &[ParamSpec]) -> Vec
     specs
 }
 
-/// Knobs that make the lab's simulated L2 fail: any scenario on the lab bench that lists them
-/// among its own (`with_defaults(&[..], &FAULTS)`) and sets `lab.faults = faults(p)?` meets an
+/// The parameters of a scenario on the lab bench: [`with_defaults`] with the fault knobs
+/// ([`FAULTS`], nothing fails at their defaults) before the scenario's own, so that every lab
+/// scenario can meet a failing cache; [`faulty_lab`] reads them.
+pub(super) fn lab_params(overrides: &[(&str, f64)], own: &[ParamSpec]) -> Vec<ParamSpec> {
+    let own: Vec<ParamSpec> = FAULTS.iter().chain(own).copied().collect();
+    with_defaults(overrides, &own)
+}
+
+/// [`base_lab`] behind the faults of [`lab_params`]' knobs.
+pub(super) fn faulty_lab(p: &Params, popularity: Popularity) -> Result<LabConfig> {
+    Ok(LabConfig {
+        faults: faults(p)?,
+        ..base_lab(p, popularity)?
+    })
+}
+
+/// Knobs that make the lab's simulated L2 fail (on the lab bench, listed by [`lab_params`]): an
 /// outage, a slow window and a client with a timeout and a pool. At these defaults nothing fails.
 pub(super) const FAULTS: [ParamSpec; 7] = [
     param(
@@ -492,7 +507,7 @@ pub(super) const HOT_SHARE: ParamSpec = param(
 /// The lab bench of the hot-key scenarios (stampede, lock-safety): one hot key (key 0, traced)
 /// taking `hot_share` of the reads, the others following `skew` over `keys`.
 pub(super) fn hot_key_lab(p: &Params) -> Result<LabConfig> {
-    let mut lab = base_lab(
+    let mut lab = faulty_lab(
         p,
         Popularity::OneHot {
             hot_share: p.get("hot_share")?,

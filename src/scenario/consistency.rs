@@ -11,7 +11,7 @@
 //! The bench is the lab's ([`super::lab::prepare`], [`super::lab::drive`]); only the request
 //! handler is this scenario's own, because it must judge every read as it happens.
 
-use super::common::{base_lab, explain, param, secs, with_defaults, zipf};
+use super::common::{explain, faulty_lab, lab_params, param, secs, zipf};
 use super::contract::{variants, Experiment, VariantSet};
 use super::driver::Driver;
 use super::lab::{self};
@@ -150,7 +150,7 @@ impl Experiment for Consistency {
                 pays for the writes, and what a write-behind crash loses.";
 
     fn params() -> Vec<ParamSpec> {
-        let specs = with_defaults(
+        let specs = lab_params(
             &[
                 ("rate", 2_000.0),
                 ("keys", 200.0),
@@ -273,7 +273,7 @@ fn run_variant<D: Driver>(
     seed: u64,
     d: &D,
 ) -> Result<VariantReport> {
-    let config = base_lab(p, zipf(p)?)?;
+    let config = faulty_lab(p, zipf(p)?)?;
     let crash = crash_at(p)?;
     let paths = Rc::new(paths_for(p, variant)?);
     let judge = Rc::new(Judge::default());

@@ -5,7 +5,7 @@
 //! fail closed. The report says what each window cost: failed requests, the database's load
 //! against what its pool can serve, and the worst per-bucket p99.
 
-use super::common::{base_lab, faults, ms, param, with_defaults, zipf, FAULTS};
+use super::common::{faulty_lab, lab_params, ms, param, zipf};
 use super::contract::{variants, Experiment, VariantSet};
 use super::lab::{run_lab, LabConfig};
 use super::params::{ParamSpec, Params};
@@ -38,7 +38,7 @@ impl Experiment for Degradation {
          errors through does not.";
 
     fn params() -> Vec<ParamSpec> {
-        with_defaults(
+        lab_params(
             &[
                 ("duration_s", 40.0),
                 ("rate", 1_000.0),
@@ -56,47 +56,43 @@ impl Experiment for Degradation {
                 ("l2_pool", 20.0),
             ],
             &[
-                FAULTS.as_slice(),
-                &[
-                    param(
-                        "jitter",
-                        "each TTL is scaled by a random factor in [1 - jitter, 1 + jitter]",
-                        "",
-                        0.2,
-                        0.0,
-                        0.99,
-                        false,
-                    ),
-                    param(
-                        "short_timeout_ms",
-                        "short-timeout and circuit-breaker: the client's timeout per command",
-                        "ms",
-                        50.0,
-                        0.1,
-                        60_000.0,
-                        false,
-                    ),
-                    param(
-                        "breaker_failures",
-                        "circuit-breaker: failed commands in a row that open it",
-                        "commands",
-                        5.0,
-                        1.0,
-                        10_000.0,
-                        true,
-                    ),
-                    param(
-                        "breaker_cooldown_ms",
-                        "circuit-breaker: how long it skips L2 before a probe",
-                        "ms",
-                        1_000.0,
-                        1.0,
-                        600_000.0,
-                        false,
-                    ),
-                ],
-            ]
-            .concat(),
+                param(
+                    "jitter",
+                    "each TTL is scaled by a random factor in [1 - jitter, 1 + jitter]",
+                    "",
+                    0.2,
+                    0.0,
+                    0.99,
+                    false,
+                ),
+                param(
+                    "short_timeout_ms",
+                    "short-timeout and circuit-breaker: the client's timeout per command",
+                    "ms",
+                    50.0,
+                    0.1,
+                    60_000.0,
+                    false,
+                ),
+                param(
+                    "breaker_failures",
+                    "circuit-breaker: failed commands in a row that open it",
+                    "commands",
+                    5.0,
+                    1.0,
+                    10_000.0,
+                    true,
+                ),
+                param(
+                    "breaker_cooldown_ms",
+                    "circuit-breaker: how long it skips L2 before a probe",
+                    "ms",
+                    1_000.0,
+                    1.0,
+                    600_000.0,
+                    false,
+                ),
+            ],
         )
     }
 
@@ -122,9 +118,8 @@ impl Experiment for Degradation {
 
 /// The lab bench of `variant`.
 fn configure(p: &Params, variant: Client) -> Result<LabConfig> {
-    let mut lab = base_lab(p, zipf(p)?)?;
+    let mut lab = faulty_lab(p, zipf(p)?)?;
     lab.policy.jitter = p.get("jitter")?;
-    lab.faults = faults(p)?;
     let short = Some(ms(p, "short_timeout_ms")?);
     match variant {
         Client::FailOpen => {}

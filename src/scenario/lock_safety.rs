@@ -3,7 +3,7 @@
 //! meets the second holder's lock: the chapter's `DEL` deletes it, a compare-and-delete leaves
 //! it, and a lock renewed while its holder loads never expires under a slow load at all.
 
-use super::common::{hot_key_lab, ms, param, with_defaults, HOT_SHARE};
+use super::common::{hot_key_lab, lab_params, ms, param, HOT_SHARE};
 use super::contract::{variants, Experiment, VariantSet};
 use super::lab::{run_lab, LabConfig};
 use super::params::{ParamSpec, Params};
@@ -33,7 +33,7 @@ impl Experiment for LockSafety {
          second's lock.";
 
     fn params() -> Vec<ParamSpec> {
-        with_defaults(
+        lab_params(
             &[
                 ("duration_s", 20.0),
                 ("rate", 500.0),

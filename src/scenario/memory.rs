@@ -3,7 +3,7 @@
 //! `maxmemory-policy` settings: refuse writes when full, evict any key by recency or frequency,
 //! or evict only keys with a TTL — which cannot touch the sessions, so they crowd the cache out.
 
-use super::common::{base_lab, explain, param, with_defaults, zipf};
+use super::common::{explain, faulty_lab, lab_params, param, zipf};
 use super::contract::{variants, Experiment, VariantSet};
 use super::driver::Driver;
 use super::lab::{report, LabConfig};
@@ -56,7 +56,7 @@ impl Experiment for Memory {
          beside them: what each maxmemory-policy evicts, refuses and costs.";
 
     fn params() -> Vec<ParamSpec> {
-        let specs = with_defaults(
+        let specs = lab_params(
             &[
                 ("duration_s", 30.0),
                 ("rate", 1_000.0),
@@ -156,7 +156,7 @@ impl Experiment for Memory {
 
 /// The lab bench of `variant`: cold (the rows do not fit, so nothing is warmed), L2 limited.
 fn configure(p: &Params, variant: Policy) -> Result<LabConfig> {
-    let mut lab = base_lab(p, zipf(p)?)?;
+    let mut lab = faulty_lab(p, zipf(p)?)?;
     lab.warm = false;
     lab.l2_config = L2Config {
         maxmemory: (p.get("maxmemory_mb")? * 1e6) as u64,

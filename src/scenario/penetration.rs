@@ -1,7 +1,7 @@
 //! Scenario `penetration`: reads for keys that do not exist, against negative caching and a Bloom
 //! filter of the existing keys.
 
-use super::common::{base_lab, param, secs, with_defaults, zipf};
+use super::common::{faulty_lab, lab_params, param, secs, zipf};
 use super::contract::{variants, Experiment};
 use super::lab::LabConfig;
 use super::params::{ParamSpec, Params};
@@ -27,7 +27,7 @@ impl Experiment for Penetration {
                 unless 'not found' is cached or a Bloom filter of existing keys turns them away.";
 
     fn params() -> Vec<ParamSpec> {
-        with_defaults(
+        lab_params(
             &[
                 ("keys", 10_000.0),
                 ("skew", 1.0),
@@ -86,7 +86,7 @@ impl Experiment for Penetration {
 
 /// The lab bench of `variant`.
 fn configure(p: &Params, variant: Screen) -> Result<LabConfig> {
-    let mut lab = base_lab(p, zipf(p)?)?;
+    let mut lab = faulty_lab(p, zipf(p)?)?;
     lab.mix.missing_share = p.get("missing_share")?;
     lab.mix.missing_keys = p.get_u64("missing_keys")?;
     match variant {

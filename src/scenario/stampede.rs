@@ -1,7 +1,7 @@
 //! Scenario `stampede`: one hot key expires under heavy concurrency, and the strategies that make
 //! the requests that miss at once share one load.
 
-use super::common::{hot_key_lab, ms, param, secs, with_defaults, HOT_SHARE};
+use super::common::{hot_key_lab, lab_params, ms, param, secs, HOT_SHARE};
 use super::contract::{variants, Experiment};
 use super::lab::LabConfig;
 use super::params::{ParamSpec, Params};
@@ -33,7 +33,7 @@ impl Experiment for Stampede {
                 goes to the database, unless the strategy makes them share one load.";
 
     fn params() -> Vec<ParamSpec> {
-        with_defaults(
+        lab_params(
             &[("duration_s", 24.0)],
             &[
                 HOT_SHARE,
