@@ -56,7 +56,7 @@ function driverFor(page) {
 // a learner waits for) they weigh 176, 422, 135 and 155 KB;
 // `traces` 168 KB with the streamed replay of large trace files (main at 5a3420a). Each guard
 // stands 2 % above today's size, so that growth is noticed and weighed.
-const MODULE_LIMITS = { basics: 191_000, scenarios: 431_000, console: 145_000, traces: 183_000 };
+const MODULE_LIMITS = { basics: 191_000, scenarios: 431_000, console: 145_000, traces: 193_000 };
 const glue = (name) => find(new RegExp(`^www/pkg/${name}\\.[0-9a-f]{12}\\.js$`));
 const wasmOf = (name) => find(new RegExp(`^www/pkg/${name}_bg\\.[0-9a-f]{12}\\.wasm$`));
 
