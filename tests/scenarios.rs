@@ -469,8 +469,13 @@ fn every_scenario_with_the_fault_knobs_meets_an_l2_outage() {
         "degradation",
         "lock-safety",
         "memory",
+        "keys",
+        "query-cache",
     ] {
-        assert!(names.contains(&lab), "{lab} lists the fault knobs: {names:?}");
+        assert!(
+            names.contains(&lab),
+            "{lab} lists the fault knobs: {names:?}"
+        );
     }
     for s in with_faults {
         let given: Vec<(String, String)> = [

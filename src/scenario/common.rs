@@ -403,6 +403,18 @@ pub(super) fn with_common(
     specs
 }
 
+/// [`with_common`] with the fault knobs ([`FAULTS`]) before the scenario's own: for a scenario
+/// on a bench of its own whose store is [`faulty_store`](super::driver::faulty_store), so that it
+/// can meet a failing cache as the lab's scenarios do.
+pub(super) fn faulty_common(
+    names: &[&str],
+    overrides: &[(&str, f64)],
+    own: &[ParamSpec],
+) -> Vec<ParamSpec> {
+    let own: Vec<ParamSpec> = FAULTS.iter().chain(own).copied().collect();
+    with_common(names, overrides, &own)
+}
+
 pub(super) fn ms(p: &Params, name: &str) -> Result<SimDuration> {
     Ok(SimDuration::from_secs_f64(p.get(name)? / 1e3))
 }
