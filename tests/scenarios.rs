@@ -471,6 +471,8 @@ fn every_scenario_with_the_fault_knobs_meets_an_l2_outage() {
         "memory",
         "keys",
         "query-cache",
+        "tags",
+        "response-cache",
     ] {
         assert!(
             names.contains(&lab),
