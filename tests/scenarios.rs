@@ -473,6 +473,7 @@ fn every_scenario_with_the_fault_knobs_meets_an_l2_outage() {
         "query-cache",
         "tags",
         "response-cache",
+        "multilayer",
     ] {
         assert!(
             names.contains(&lab),
