@@ -474,6 +474,7 @@ fn every_scenario_with_the_fault_knobs_meets_an_l2_outage() {
         "tags",
         "response-cache",
         "multilayer",
+        "schema-deploy",
     ] {
         assert!(
             names.contains(&lab),
