@@ -403,15 +403,30 @@ pub(super) fn with_common(
     specs
 }
 
-/// [`with_common`] with the fault knobs ([`FAULTS`]) before the scenario's own: for a scenario
-/// on a bench of its own whose store is [`faulty_store`](super::driver::faulty_store), so that it
-/// can meet a failing cache as the lab's scenarios do.
+/// Fault knobs a loop that serves one request at a time cannot honour: a slow reply or a timeout
+/// would move its one clock (every later request's) instead of delaying one request, and its
+/// single caller never finds a pool busy. Such a scenario lists them with a range of zero only.
+const CONCURRENT_FAULTS: [&str; 4] = ["slow_s", "slow_ms", "l2_timeout_ms", "l2_pool"];
+
+/// [`with_common`] with the fault knobs ([`FAULTS`]) before the scenario's own, for a scenario
+/// whose loop serves one request at a time through
+/// [`faulty_store`](super::driver::faulty_store): the outage applies as on the lab bench (its
+/// store calls fail and are counted), while the knobs of [`CONCURRENT_FAULTS`] stay at zero (an
+/// out-of-range error names them).
 pub(super) fn faulty_common(
     names: &[&str],
     overrides: &[(&str, f64)],
     own: &[ParamSpec],
 ) -> Vec<ParamSpec> {
-    let own: Vec<ParamSpec> = FAULTS.iter().chain(own).copied().collect();
+    let faults = FAULTS.iter().map(|&spec| ParamSpec {
+        max: if CONCURRENT_FAULTS.contains(&spec.name) {
+            0.0
+        } else {
+            spec.max
+        },
+        ..spec
+    });
+    let own: Vec<ParamSpec> = faults.chain(own.iter().copied()).collect();
     with_common(names, overrides, &own)
 }
 
