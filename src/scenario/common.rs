@@ -403,6 +403,33 @@ pub(super) fn with_common(
     specs
 }
 
+/// Fault knobs a loop that serves one request at a time cannot honour: a slow reply or a timeout
+/// would move its one clock (every later request's) instead of delaying one request, and its
+/// single caller never finds a pool busy. Such a scenario lists them with a range of zero only.
+const CONCURRENT_FAULTS: [&str; 4] = ["slow_s", "slow_ms", "l2_timeout_ms", "l2_pool"];
+
+/// [`with_common`] with the fault knobs ([`FAULTS`]) before the scenario's own, for a scenario
+/// whose loop serves one request at a time through
+/// [`faulty_store`](super::driver::faulty_store): the outage applies as on the lab bench (its
+/// store calls fail and are counted), while the knobs of [`CONCURRENT_FAULTS`] stay at zero (an
+/// out-of-range error names them).
+pub(super) fn faulty_common(
+    names: &[&str],
+    overrides: &[(&str, f64)],
+    own: &[ParamSpec],
+) -> Vec<ParamSpec> {
+    let faults = FAULTS.iter().map(|&spec| ParamSpec {
+        max: if CONCURRENT_FAULTS.contains(&spec.name) {
+            0.0
+        } else {
+            spec.max
+        },
+        ..spec
+    });
+    let own: Vec<ParamSpec> = faults.chain(own.iter().copied()).collect();
+    with_common(names, overrides, &own)
+}
+
 pub(super) fn ms(p: &Params, name: &str) -> Result<SimDuration> {
     Ok(SimDuration::from_secs_f64(p.get(name)? / 1e3))
 }

@@ -11,13 +11,15 @@
 //! look inside L2 (the monitor's `INFO` counters, a set's size without touching its LRU clock);
 //! live there is no model, and a scenario measures through the store or leaves that number out.
 
+use super::common::faults;
 use super::lab::{drive, prepare_lab, run_variant, Guarded, LabConfig, LabL2};
+use super::params::Params;
 use super::report::VariantReport;
 use crate::error::{Error, Result};
 use crate::manager::{run_monitored, AlertThresholds, Monitor, Monitoring};
 use crate::metrics::Metrics;
 use crate::sim::{Executor, Runtime, Sim, SimDuration, SimTime};
-use crate::strategy::{block_on_store, Ctx, SimL2, Store};
+use crate::strategy::{block_on_store, Ctx, Faulty, SimL2, Store};
 use crate::tiers::L2;
 use crate::workload::Op;
 use std::cell::RefCell;
@@ -202,6 +204,22 @@ impl Driver for SimDriver {
         let monitoring = drive(&exec, ctx.l2.as_ref().model(), config, seed, serve)?;
         Ok((ctx, Some(monitoring)))
     }
+}
+
+/// A driver's shared cache behind fault injection, on the driver's clock.
+pub(super) type FaultyStore<D> = Faulty<<D as Driver>::Store, <D as Driver>::Rt>;
+
+/// `d`'s store (a round trip `rtt` away) behind the faults of `p`'s fault knobs
+/// ([`FAULTS`](super::common::FAULTS)), which the lab applies through the same wrapper: a scenario
+/// on a bench of its own meets the same outage, slow window, timeout and pool, on the simulator
+/// and live. At the knobs' defaults nothing fails and the store answers as it would unwrapped.
+/// The model behind it is `d.model(store.inner())`.
+pub(super) fn faulty_store<D: Driver>(
+    d: &D,
+    rtt: SimDuration,
+    p: &Params,
+) -> Result<FaultyStore<D>> {
+    Ok(Faulty::new(d.store(rtt)?, d.runtime(), faults(p)?))
 }
 
 /// A store call's result in a scenario's own loop, failing open: a store error is counted in

@@ -23,7 +23,7 @@
 //! one key — either their hashed texts were equal (the same bare name and arguments), or two
 //! different texts shared a digest (a hash collision, which a short digest makes likely).
 
-use super::common::{param, with_common, SERVICE_PARAMS};
+use super::common::{faulty_common, param, SERVICE_PARAMS};
 use super::contract::{variants, Experiment, VariantSet};
 use super::driver::Driver;
 use super::params::{ParamSpec, Params};
@@ -70,7 +70,7 @@ impl Experiment for Keys {
          arguments bound to their parameters, and against a digest too short for the key count.";
 
     fn params() -> Vec<ParamSpec> {
-        with_common(
+        faulty_common(
             &SERVICE_PARAMS,
             &[
                 ("duration_s", 60.0),

@@ -33,9 +33,9 @@
 //! accounting of stale reads — answers older than the row the database held at that moment — by
 //! the layer that gave them and by how long the database had moved on.
 
-use super::common::{base_lab, explain, ms, param, with_defaults, zipf};
+use super::common::{base_lab, explain, lab_params, ms, param, zipf};
 use super::contract::{variants, Experiment, VariantSet};
-use super::driver::{Driver, Preload};
+use super::driver::{faulty_store, Driver, Preload};
 use super::lab::{busiest_keys, check_issued, check_request_budget, start_arrivals, LabConfig};
 use super::params::{ParamSpec, Params};
 use super::report::VariantReport;
@@ -86,7 +86,7 @@ impl Experiment for MultiLayer {
                 not at all until their L1 TTL ends; a new cluster starts cold, or warmed.";
 
     fn params() -> Vec<ParamSpec> {
-        let specs = with_defaults(
+        let specs = lab_params(
             &[
                 ("duration_s", 20.0),
                 ("rate", 5_000.0),
@@ -687,8 +687,9 @@ fn run<D: Driver>(p: &Params, variant: Coherence, seed: u64, d: &D) -> Result<Va
         | Coherence::WarmStart => L1::new,
     };
     let rt = d.runtime();
+    // Each instance's client meets the fault knobs' faults (its own pool, the one server's outage).
     let stores = (0..instances)
-        .map(|_| d.store(config.l2_rtt))
+        .map(|_| faulty_store(d, config.l2_rtt, p))
         .collect::<Result<Vec<_>>>()?;
     let cluster = Cluster::new(&rt, stores, &config, l1, broadcast, seed);
     // What L2 holds at time zero (keys are numbered by popularity), and what each L1 loads.
@@ -703,7 +704,8 @@ fn run<D: Driver>(p: &Params, variant: Coherence, seed: u64, d: &D) -> Result<Va
         }
     };
     let warm_up = cluster.l2_warm_up(warm_l2_keys, config.db_latency.median());
-    let first = &cluster.instances[0].l2;
+    // The warm-up and the monitor reach the server past the first client's faults.
+    let first = cluster.instances[0].l2.inner();
     d.preload(first, &warm_up)?;
     let issued = Rc::new(Cell::new(0));
     let end = SimTime::ZERO + config.duration;

@@ -33,7 +33,7 @@
 //! load. A read is **stale** when a row it depends on was written after the database read it
 //! and before the read arrived.
 
-use super::common::{param, with_common, SERVICE_PARAMS};
+use super::common::{faulty_common, param, SERVICE_PARAMS};
 use super::contract::{variants, Experiment, VariantSet};
 use super::driver::Driver;
 use super::params::{ParamSpec, Params};
@@ -140,7 +140,7 @@ impl Experiment for QueryCache {
          hottest query behind a lock; against a TTL alone.";
 
     fn params() -> Vec<ParamSpec> {
-        with_common(
+        faulty_common(
             &SERVICE_PARAMS,
             &[
                 ("duration_s", 60.0),

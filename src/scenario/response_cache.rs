@@ -30,9 +30,9 @@
 //! wrong responses, `summary.errors` `500`s served fresh from the backend, `summary.hit_ratio` the
 //! share of successful answers that came from the cache.
 
-use super::common::{alert_thresholds, db_latency, param, with_common, PRODUCTS, SERVICE_PARAMS};
+use super::common::{alert_thresholds, db_latency, faulty_common, param, PRODUCTS, SERVICE_PARAMS};
 use super::contract::{variants, Experiment, VariantSet};
-use super::driver::{fail_open, Driver};
+use super::driver::{fail_open, faulty_store, Driver};
 use super::lab::check_request_budget;
 use super::params::{ParamSpec, Params};
 use super::report::VariantReport;
@@ -455,7 +455,7 @@ impl Experiment for ResponseCache {
                 errors or per-user pages under a shared key, and against raw query strings.";
 
     fn params() -> Vec<ParamSpec> {
-        with_common(
+        faulty_common(
             &SERVICE_PARAMS,
             &[
                 ("duration_s", 30.0),
@@ -562,9 +562,9 @@ fn run<D: Driver>(p: &Params, variant: Rules, seed: u64, d: &D) -> Result<Varian
     let bucket = SimDuration::from_secs_f64(p.get("bucket_ms")? / 1e3);
     let mut metrics = Metrics::new(bucket, end, u64::MAX, 0, None);
     // The shared cache at zero round trip on a clock this loop moves (the simulator's lookup
-    // round trip is added to each request's time below; live, the trip is real).
-    let store = d.store(SimDuration::ZERO)?;
-    let model = d.model(&store);
+    // round trip is added to each request's time below; live, the trip is real), behind the fault knobs.
+    let store = faulty_store(d, SimDuration::ZERO, p)?;
+    let model = d.model(store.inner());
     let mut monitor = match model {
         Some(l2) => Some(Monitor::new(bucket, alert_thresholds(p)?, &l2.borrow())),
         None => None,

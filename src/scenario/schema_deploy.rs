@@ -24,9 +24,9 @@
 //! Reads are cache-aside over the simulated L2 and database of the lab; `stale_reads` stays 0,
 //! because a wrong value here is a misreading, counted in the report's `schema_deploy` section.
 
-use super::common::{alert_thresholds, db_latency, ms, param, secs, with_defaults};
+use super::common::{alert_thresholds, db_latency, lab_params, ms, param, secs};
 use super::contract::{variants, Experiment, VariantSet};
-use super::driver::{Driver, Preload};
+use super::driver::{faulty_store, open, Driver, Preload};
 use super::lab::{busiest_keys, check_request_budget};
 use super::params::{ParamSpec, Params};
 use super::report::VariantReport;
@@ -222,7 +222,7 @@ impl<S: Store, R: Runtime> Bench<S, R> {
                 let answer = remember(&self.store, &key, self.ttl, || self.load(id)).await?;
                 let (value, how) = (answer.value, answer.how);
                 for _ in 0..answer.store_errors {
-                    self.metrics.borrow_mut().record_l2_error(self.sim.now());
+                    self.l2_error();
                 }
                 let mut tally = self.tally.borrow_mut();
                 match how {
@@ -245,23 +245,32 @@ impl<S: Store, R: Runtime> Bench<S, R> {
         Ok(served)
     }
 
-    /// Naive cache-aside with plain JSON: whatever decodes is believed.
+    /// A store call that failed now (fail open: the request goes on without the cache).
+    fn l2_error(&self) {
+        self.metrics.borrow_mut().record_l2_error(self.sim.now());
+    }
+
+    /// Naive cache-aside with plain JSON: whatever decodes is believed. A store call that fails
+    /// is counted and the request goes on without the cache, as `remember` does.
     async fn read_unversioned<T: Product + DeserializeOwned>(
         &self,
         key: &str,
         id: u64,
     ) -> Result<(T, Served)> {
-        if let Some(bytes) = self.store.get(key.as_bytes()).await? {
-            match serde_json::from_slice::<T>(&bytes) {
+        match open(self.store.get(key.as_bytes()).await)? {
+            Some(Some(bytes)) => match serde_json::from_slice::<T>(&bytes) {
                 Ok(value) => return Ok((value, Served::L2)),
                 Err(_) => self.tally.borrow_mut().decode_errors += 1,
-            }
+            },
+            Some(None) => {}
+            None => self.l2_error(),
         }
         let value: T = self.load(id).await?;
         let bytes = self.storage.encode(&value);
-        self.store
-            .set(key.as_bytes(), &bytes, Some(self.ttl))
-            .await?;
+        let stored = self.store.set(key.as_bytes(), &bytes, Some(self.ttl)).await;
+        if open(stored)?.is_none() {
+            self.l2_error();
+        }
         Ok((value, Served::Db))
     }
 }
@@ -317,7 +326,8 @@ fn run<D: Driver>(p: &Params, storage: Storage, seed: u64, d: &D) -> Result<Vari
     let rollout = secs(p, "rollout_s")?;
     let bench = Rc::new(Bench {
         sim: sim.clone(),
-        store: d.store(ms(p, "l2_rtt_ms")?)?,
+        // Behind the fault knobs' faults: the deploy can meet a failing cache.
+        store: faulty_store(d, ms(p, "l2_rtt_ms")?, p)?,
         db: Db::new(
             keys,
             NonZeroU64::new(p.get_u64("db_pool")?).unwrap_or(NonZeroU64::MIN),
@@ -346,7 +356,7 @@ fn run<D: Driver>(p: &Params, storage: Storage, seed: u64, d: &D) -> Result<Vari
             (key.into_bytes(), bytes, Some(bench.ttl))
         })
         .collect();
-    d.preload(&bench.store, &old)?;
+    d.preload(bench.store.inner(), &old)?;
     bench.metrics.borrow_mut().start_event_log(
         p.get_u64("event_log")? as usize,
         SimTime::ZERO + SimDuration::from_secs_f64(p.get("event_log_from_s")?),
@@ -370,7 +380,7 @@ fn run<D: Driver>(p: &Params, storage: Storage, seed: u64, d: &D) -> Result<Vari
         }
     };
     let monitor = (bucket, alert_thresholds(p)?);
-    let monitoring = d.run_tasks(&bench.store, monitor, end, || {
+    let monitoring = d.run_tasks(bench.store.inner(), monitor, end, || {
         sim.spawn_detached(arrivals);
         Ok(())
     })?;
@@ -401,7 +411,7 @@ impl Experiment for SchemaDeploy {
                 new code misreads them, and a versioned key prefix starts from a cold cache.";
 
     fn params() -> Vec<ParamSpec> {
-        let mut params = with_defaults(
+        let mut params = lab_params(
             &[
                 ("keys", 2_000.0),
                 ("skew", 1.0),

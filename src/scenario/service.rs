@@ -8,7 +8,7 @@
 //! waits for a query's end ([`ServiceBench::advance_to`]) waits for that instant on the wall clock.
 
 use super::common::{alert_thresholds, db_latency, ms, secs};
-use super::driver::{open, Driver};
+use super::driver::{faulty_store, open, Driver, FaultyStore};
 use super::lab::check_request_budget;
 use super::params::Params;
 use super::report::VariantReport;
@@ -29,8 +29,8 @@ const DB_STREAM: u64 = 2;
 pub(super) struct ServiceBench<'d, D: Driver> {
     d: &'d D,
     /// The shared cache, at zero round trip (on the simulator each request adds `rtt` once per
-    /// command it sends; live the trip is real).
-    pub store: D::Store,
+    /// command it sends; live the trip is real), behind the fault knobs' faults.
+    pub store: FaultyStore<D>,
     metrics: Metrics,
     /// Store calls that failed (each counted as an L2 error at its instant): a cell, because the
     /// call's future borrows `store` while it runs.
@@ -52,7 +52,7 @@ pub(super) struct ServiceBench<'d, D: Driver> {
 
 impl<'d, D: Driver> ServiceBench<'d, D> {
     /// The bench of the common parameters `duration_s`, `rate`, `ttl_s`, `l2_rtt_ms`,
-    /// `db_p50_ms`, `db_p99_ms`, `bucket_ms` and the alert thresholds, with `writes_per_sec`
+    /// `db_p50_ms`, `db_p99_ms`, `bucket_ms`, the alert thresholds and the fault knobs, with `writes_per_sec`
     /// more arrivals on top of `rate` (writes); refuses a run past the request budget before any
     /// work. Runs on driver `d`.
     pub fn new(p: &Params, seed: u64, writes_per_sec: f64, d: &'d D) -> Result<Self> {
@@ -61,8 +61,8 @@ impl<'d, D: Driver> ServiceBench<'d, D> {
         check_request_budget(Arrivals::Poisson { per_sec: rate }, duration)?;
         let bucket = ms(p, "bucket_ms")?;
         let end = SimTime::ZERO + duration;
-        let store = d.store(SimDuration::ZERO)?;
-        let monitor = match d.model(&store) {
+        let store = faulty_store(d, SimDuration::ZERO, p)?;
+        let monitor = match d.model(store.inner()) {
             Some(l2) => Some(Monitor::new(bucket, alert_thresholds(p)?, &l2.borrow())),
             None => None,
         };
@@ -102,7 +102,7 @@ impl<'d, D: Driver> ServiceBench<'d, D> {
     /// as a fill when its query ends); live, sleeps until then. Fails when a live run is
     /// interrupted.
     pub fn advance_to(&mut self, t: SimTime) -> Result<()> {
-        if let (Some(monitor), Some(l2)) = (&mut self.monitor, self.d.model(&self.store)) {
+        if let (Some(monitor), Some(l2)) = (&mut self.monitor, self.d.model(self.store.inner())) {
             monitor.catch_up(&l2.borrow(), t);
         }
         self.d.advance_to(t)
@@ -204,7 +204,7 @@ impl<'d, D: Driver> ServiceBench<'d, D> {
         for at in self.failed.take() {
             self.metrics.record_l2_error(at);
         }
-        let monitoring = match (self.monitor, self.d.model(&self.store)) {
+        let monitoring = match (self.monitor, self.d.model(self.store.inner())) {
             (Some(mut monitor), Some(l2)) => {
                 monitor.catch_up(&l2.borrow(), self.end);
                 Some(monitor.finish(&l2.borrow()))

@@ -25,10 +25,10 @@
 //!   stay stale until their TTL ends.
 
 use super::common::{
-    alert_thresholds, db_latency, ms, param, secs, with_common, PRODUCTS, SERVICE_PARAMS,
+    alert_thresholds, db_latency, faulty_common, ms, param, secs, PRODUCTS, SERVICE_PARAMS,
 };
 use super::contract::{variants, Experiment, VariantSet};
-use super::driver::{fail_open, Driver};
+use super::driver::{fail_open, faulty_store, Driver};
 use super::lab::check_request_budget;
 use super::params::{ParamSpec, Params};
 use super::report::VariantReport;
@@ -196,7 +196,7 @@ impl Experiment for TaggedPages {
                 SADD (sets that grow for ever) and against no tags (stale listings).";
 
     fn params() -> Vec<ParamSpec> {
-        with_common(
+        faulty_common(
             &SERVICE_PARAMS,
             &[
                 ("duration_s", 120.0),
@@ -292,9 +292,9 @@ fn run<D: Driver>(p: &Params, tagging: Tagging, seed: u64, d: &D) -> Result<Vari
     let end = SimTime::ZERO + duration;
     let mut metrics = Metrics::new(bucket, end, u64::MAX, 0, None);
     // The shared cache at zero round trip on a clock this loop moves (the simulator's round trip
-    // is added to each request's time below; live, the trip is real).
-    let store = d.store(SimDuration::ZERO)?;
-    let model = d.model(&store);
+    // is added to each request's time below; live, the trip is real), behind the fault knobs.
+    let store = faulty_store(d, SimDuration::ZERO, p)?;
+    let model = d.model(store.inner());
     let mut monitor = match model {
         Some(l2) => Some(Monitor::new(bucket, alert_thresholds(p)?, &l2.borrow())),
         None => None,
