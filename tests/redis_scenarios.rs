@@ -159,11 +159,16 @@ impl Own {
 /// server's own settings are back afterwards.
 fn memory_on_a_real_server(report: &Report, own: &Own) {
     let count = |variant, field| memory_count(report, variant, field);
-    // noeviction refuses writes (fills and logins) and never evicts a session.
+    // noeviction refuses writes and never evicts a session. One server refuses fills and logins
+    // (7 of 49 logins in the README's run); on a cluster a login is refused only if its master is
+    // full at that instant, and few were (1 to 5 of 49 in four runs of this test's parameters), so
+    // there only refused fills (11 to 46) are asked for.
     assert!(count("noeviction", "refused_fills") > 0);
-    assert!(count("noeviction", "sessions_refused") > 0);
+    if matches!(own, Own::Server(_)) {
+        assert!(count("noeviction", "sessions_refused") > 0);
+    }
     assert_eq!(count("noeviction", "sessions_evicted"), 0);
-    // allkeys-* evict sessions too; volatile-* never do.
+    // allkeys-* evict sessions too; volatile-* never do (a session has no TTL), on each master.
     assert!(count("allkeys-lru", "sessions_evicted") > 0);
     assert!(count("allkeys-lfu", "sessions_evicted") > 0);
     assert_eq!(count("volatile-lru", "sessions_evicted"), 0);
