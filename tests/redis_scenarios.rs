@@ -173,16 +173,33 @@ fn memory_on_a_real_server(report: &Report, own: &Own) {
     assert!(count("allkeys-lfu", "sessions_evicted") > 0);
     assert_eq!(count("volatile-lru", "sessions_evicted"), 0);
     assert_eq!(count("volatile-ttl", "sessions_evicted"), 0);
-    for port in own.evicting_ports() {
+    settings_restored(own);
+}
+
+/// The server's (or master's) `maxmemory` and `maxmemory-policy` at `port`.
+fn maxmemory_settings(port: &str) -> (u64, String) {
+    let get = |name: &str| {
         let out = Command::new("redis-cli")
-            .args(["-p", &port, "CONFIG", "GET", "maxmemory*"])
+            .args(["-p", port, "CONFIG", "GET", name])
             .output()
             .unwrap();
-        let settings = String::from_utf8_lossy(&out.stdout).replace('\n', " ");
-        assert!(settings.contains("maxmemory 0 "), "{port}: {settings}");
-        assert!(
-            settings.contains("maxmemory-policy noeviction"),
-            "{port}: {settings}"
+        let reply = String::from_utf8_lossy(&out.stdout).into_owned();
+        reply.lines().nth(1).unwrap_or_default().to_string()
+    };
+    let max = get("maxmemory");
+    (
+        max.parse().unwrap_or_else(|_| panic!("{port}: {max:?}")),
+        get("maxmemory-policy"),
+    )
+}
+
+/// Every evicting server's settings are its own again (a fresh server's: no limit, noeviction).
+fn settings_restored(own: &Own) {
+    for port in own.evicting_ports() {
+        assert_eq!(
+            maxmemory_settings(&port),
+            (0, "noeviction".to_string()),
+            "{port}"
         );
     }
 }
@@ -241,6 +258,51 @@ fn ctrl_c_stops_a_live_run_and_removes_its_keys() {
     // It stopped at once, not at the end of its 30 s.
     assert!(stopped.elapsed() < Duration::from_secs(5), "{stderr}");
     assert_eq!(keys_left(&url, &pattern), 0);
+}
+
+#[test]
+fn ctrl_c_mid_memory_on_a_cluster_puts_every_master_back_and_removes_its_keys() {
+    if redis_env::cluster_urls().is_none() {
+        return;
+    }
+    let own = Own::start("cluster");
+    let urls = own.url();
+    let child = Command::new(env!("CARGO_BIN_EXE_cachelab"))
+        .args(["live", "memory", "--redis-url", &urls, "--json"])
+        .args(["--set", "duration_s=5", "--set", "keys=5000"])
+        .args(["--set", "maxmemory_mb=0.05"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start cachelab live");
+    // In its second variant, every master has a limit of its own (its used memory plus a third
+    // of 50 000 bytes) and allkeys-lru.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let limited = || {
+        own.evicting_ports().iter().all(|port| {
+            let (max, policy) = maxmemory_settings(port);
+            max > 0 && policy == "allkeys-lru"
+        })
+    };
+    while !limited() {
+        assert!(
+            Instant::now() < deadline,
+            "no master limited under allkeys-lru"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let pid = child.id();
+    let sent = Command::new("kill")
+        .args(["-INT", &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("interrupted (Ctrl-C)"), "{stderr}");
+    settings_restored(&own);
+    let pattern = format!("cachelab:r*-{pid}:*");
+    assert_eq!(keys_left(&urls, &pattern), 0);
 }
 
 #[test]
