@@ -18,7 +18,7 @@ use cachelab::scenario;
 // The tests take no turn (`live_env::turn`): each has a server of its own and checks counts,
 // not timings, so the three run side by side.
 use live_env::{keys_left, params, variant};
-use redis_env::OwnServer;
+use redis_env::{OwnCluster, OwnServer};
 use std::process::Command;
 use std::time::Duration;
 
@@ -132,50 +132,6 @@ fn killing_redis_mid_run_the_limiters_fail_open_or_closed_as_their_variant_says(
         }
     }
     assert_eq!(keys_left(&server.url(), &format!("cachelab:{run_id}:*")), 0);
-}
-
-/// A cluster of this test's own (three masters, a replica each), stopped when dropped.
-struct OwnCluster {
-    dir: std::path::PathBuf,
-    urls: String,
-}
-
-impl OwnCluster {
-    fn start() -> OwnCluster {
-        let dir = std::env::temp_dir().join(redis_env::unique_name("failover").replace(':', "-"));
-        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/redis-cluster.sh");
-        let out = Command::new(script)
-            .arg("start")
-            .arg(&dir)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let urls = String::from_utf8(out.stdout).unwrap().trim().to_string();
-        OwnCluster { dir, urls }
-    }
-
-    /// Kills the master at `url` (`redis://127.0.0.1:PORT`) at once, as a crash would.
-    fn kill_master(&self, url: &str) {
-        let port = url.rsplit(':').next().unwrap();
-        let pid = std::fs::read_to_string(self.dir.join(format!("node-{port}.pid"))).unwrap();
-        let killed = Command::new("kill")
-            .args(["-9", pid.trim()])
-            .status()
-            .unwrap();
-        assert!(killed.success());
-    }
-}
-
-impl Drop for OwnCluster {
-    fn drop(&mut self) {
-        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/redis-cluster.sh");
-        let _ = Command::new(script).arg("stop").arg(&self.dir).status();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
 }
 
 #[test]

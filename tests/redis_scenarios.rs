@@ -12,10 +12,10 @@ mod live_env;
 #[path = "support/redis_env.rs"]
 mod redis_env;
 
-use cachelab::redis::live::{Live, MAXMEMORY_ON_CLUSTER};
+use cachelab::redis::live::Live;
 use cachelab::scenario::{self, Report};
 use live_env::{keys_left, turn};
-use redis_env::OwnServer;
+use redis_env::{OwnCluster, OwnServer};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -63,20 +63,14 @@ fn every_scenario_live(url: &str, what: &str) {
     for found in scenario::scenarios() {
         let name = found.name;
         let run_id = format!("test-{what}-{}-{}", name, std::process::id());
-        // memory sets the server's maxmemory for its run: on a node, a server of its own (the
-        // shared one serves the other suites meanwhile, whose keys it could evict).
-        let own = (name == "memory" && what == "node").then(OwnServer::start);
-        let url = own.as_ref().map_or(url.to_string(), OwnServer::url);
+        // memory sets each server's maxmemory for its run: on a server or cluster of its own
+        // (the shared ones serve the other suites meanwhile, whose keys it could evict).
+        let own = (name == "memory").then(|| Own::start(what));
+        let url = own.as_ref().map_or(url.to_string(), Own::url);
         let live = Live::new(url.parse().unwrap(), 4).with_run_id(&run_id);
         let given = quick(name);
         let started = Instant::now();
         let result = live.run(name, &given, 1);
-        if name == "memory" && what == "cluster" {
-            // One limit over keys spread across masters cannot be set: refused, saying why.
-            let err = result.err().map(|e| e.to_string()).unwrap_or_default();
-            assert!(err.contains(MAXMEMORY_ON_CLUSTER), "{err}");
-            continue;
-        }
         let report: Report = result.unwrap_or_else(|e| panic!("{name} live on {what}: {e}"));
         eprintln!("{name} on {what}: {:.1} s", started.elapsed().as_secs_f64());
         let sim = scenario::run(name, &given, 1).unwrap();
@@ -103,8 +97,8 @@ fn every_scenario_live(url: &str, what: &str) {
                 );
             }
         }
-        if let Some(server) = &own {
-            memory_on_a_real_server(&report, server);
+        if let Some(own) = &own {
+            memory_on_a_real_server(&report, own);
         }
         // Nothing of the run is left, on any master.
         assert_eq!(
@@ -125,30 +119,89 @@ fn memory_count(report: &Report, variant: &str, field: &str) -> u64 {
         .unwrap_or_else(|| panic!("{field} in {json}"))
 }
 
-/// memory live: the real server's maxmemory policies do what the model's do, and the server's
-/// own settings are back afterwards.
-fn memory_on_a_real_server(report: &Report, server: &OwnServer) {
+/// Where memory runs live: a redis-server of its own, or (on the cluster's turn) a cluster of its
+/// own, three masters with a replica each.
+enum Own {
+    Server(OwnServer),
+    Cluster(OwnCluster),
+}
+
+impl Own {
+    fn start(what: &str) -> Own {
+        match what {
+            "node" => Own::Server(OwnServer::start()),
+            "cluster" => Own::Cluster(OwnCluster::start()),
+            other => panic!("no own {other} to start"),
+        }
+    }
+
+    fn url(&self) -> String {
+        match self {
+            Own::Server(server) => server.url(),
+            Own::Cluster(cluster) => cluster.urls.clone(),
+        }
+    }
+
+    /// The ports of the servers that evict: the one server, or each master.
+    fn evicting_ports(&self) -> Vec<String> {
+        match self {
+            Own::Server(server) => vec![server.address()],
+            Own::Cluster(cluster) => cluster.urls.split(',').map(str::to_string).collect(),
+        }
+        .iter()
+        .map(|address| address.rsplit(':').next().unwrap().to_string())
+        .collect()
+    }
+}
+
+/// memory live: the real server's maxmemory policies do what the model's do — on a cluster too,
+/// where each master evicts among its own keys under its share of the limit — and every
+/// server's own settings are back afterwards.
+fn memory_on_a_real_server(report: &Report, own: &Own) {
     let count = |variant, field| memory_count(report, variant, field);
-    // noeviction refuses writes (fills and logins) and never evicts a session.
+    // noeviction refuses writes and never evicts a session. One server refuses fills and logins
+    // (7 of 49 logins in the README's run); on a cluster a login is refused only if its master is
+    // full at that instant, and few were (1 to 5 of 49 in four runs of this test's parameters), so
+    // there only refused fills (11 to 46) are asked for.
     assert!(count("noeviction", "refused_fills") > 0);
-    assert!(count("noeviction", "sessions_refused") > 0);
+    if matches!(own, Own::Server(_)) {
+        assert!(count("noeviction", "sessions_refused") > 0);
+    }
     assert_eq!(count("noeviction", "sessions_evicted"), 0);
-    // allkeys-* evict sessions too; volatile-* never do.
+    // allkeys-* evict sessions too; volatile-* never do (a session has no TTL), on each master.
     assert!(count("allkeys-lru", "sessions_evicted") > 0);
     assert!(count("allkeys-lfu", "sessions_evicted") > 0);
     assert_eq!(count("volatile-lru", "sessions_evicted"), 0);
     assert_eq!(count("volatile-ttl", "sessions_evicted"), 0);
-    let port = server.address().rsplit(':').next().unwrap().to_string();
-    let out = Command::new("redis-cli")
-        .args(["-p", &port, "CONFIG", "GET", "maxmemory*"])
-        .output()
-        .unwrap();
-    let settings = String::from_utf8_lossy(&out.stdout).replace('\n', " ");
-    assert!(settings.contains("maxmemory 0 "), "{settings}");
-    assert!(
-        settings.contains("maxmemory-policy noeviction"),
-        "{settings}"
-    );
+    settings_restored(own);
+}
+
+/// The server's (or master's) `maxmemory` and `maxmemory-policy` at `port`.
+fn maxmemory_settings(port: &str) -> (u64, String) {
+    let get = |name: &str| {
+        let out = Command::new("redis-cli")
+            .args(["-p", port, "CONFIG", "GET", name])
+            .output()
+            .unwrap();
+        let reply = String::from_utf8_lossy(&out.stdout).into_owned();
+        reply.lines().nth(1).unwrap_or_default().to_string()
+    };
+    let max = get("maxmemory");
+    (
+        max.parse().unwrap_or_else(|_| panic!("{port}: {max:?}")),
+        get("maxmemory-policy"),
+    )
+}
+
+/// Every evicting server's settings are its own again (a fresh server's: no limit, noeviction).
+fn settings_restored(own: &Own) {
+    for port in own.evicting_ports() {
+        assert_eq!(
+            maxmemory_settings(&port),
+            (0, "noeviction".to_string()),
+            "{port}"
+        );
+    }
 }
 
 #[test]
@@ -205,6 +258,51 @@ fn ctrl_c_stops_a_live_run_and_removes_its_keys() {
     // It stopped at once, not at the end of its 30 s.
     assert!(stopped.elapsed() < Duration::from_secs(5), "{stderr}");
     assert_eq!(keys_left(&url, &pattern), 0);
+}
+
+#[test]
+fn ctrl_c_mid_memory_on_a_cluster_puts_every_master_back_and_removes_its_keys() {
+    if redis_env::cluster_urls().is_none() {
+        return;
+    }
+    let own = Own::start("cluster");
+    let urls = own.url();
+    let child = Command::new(env!("CARGO_BIN_EXE_cachelab"))
+        .args(["live", "memory", "--redis-url", &urls, "--json"])
+        .args(["--set", "duration_s=5", "--set", "keys=5000"])
+        .args(["--set", "maxmemory_mb=0.05"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start cachelab live");
+    // In its second variant, every master has a limit of its own (its used memory plus a third
+    // of 50 000 bytes) and allkeys-lru.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let limited = || {
+        own.evicting_ports().iter().all(|port| {
+            let (max, policy) = maxmemory_settings(port);
+            max > 0 && policy == "allkeys-lru"
+        })
+    };
+    while !limited() {
+        assert!(
+            Instant::now() < deadline,
+            "no master limited under allkeys-lru"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let pid = child.id();
+    let sent = Command::new("kill")
+        .args(["-INT", &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("interrupted (Ctrl-C)"), "{stderr}");
+    settings_restored(&own);
+    let pattern = format!("cachelab:r*-{pid}:*");
+    assert_eq!(keys_left(&urls, &pattern), 0);
 }
 
 #[test]

@@ -22,9 +22,10 @@
 //! Real time is spent for real, so a live run is refused when it would take too long — see
 //! [`MAX_LIVE_SECONDS`] and its neighbours — with an error that names the parameter to lower.
 
+use super::monitor::{self, Node, ServerStats};
 use super::runtime::RealTime;
 use super::store::{run_prefix, RedisStore};
-use super::{connect, monitor, Connection, Target};
+use super::{connect, Connection, Target};
 use crate::error::{Error, Result};
 use crate::manager::{AlertThresholds, Monitoring};
 use crate::scenario::{
@@ -269,61 +270,74 @@ impl LiveDriver {
     }
 
     /// Runs `body` with the server limited as the bench's L2 is (`l2`): without a limit, as the
-    /// server is; with one, `CONFIG SET maxmemory` to the server's `used_memory` now plus the
-    /// limit (the model counts only the run's data; a real server's own overhead comes on top)
-    /// and `maxmemory-policy` to the bench's, both put back afterwards whatever happened. A
-    /// cluster is refused: each master holds a share of the run's keys, so one limit over them
-    /// cannot be set.
+    /// server is; with one, on each server that evicts — the one server, or every master of a
+    /// cluster, which evicts on its own among its slots' keys — `CONFIG SET maxmemory` to that
+    /// server's `used_memory` now plus its share of the limit (the model counts only the run's
+    /// data; a real server's own overhead comes on top) and `maxmemory-policy` to the bench's.
+    /// The share is the whole limit on one server and an even part of it (rounded down) per master
+    /// on a cluster, as the slots spread the run's keys evenly. Every server's two settings are
+    /// put back afterwards whatever happened (an error, Ctrl-C).
     fn under_maxmemory<T>(&self, l2: &L2Config, body: impl FnOnce() -> Result<T>) -> Result<T> {
         if l2.maxmemory == 0 {
             return body();
         }
-        if matches!(self.conn, Connection::Cluster(_)) {
-            return Err(Error::Parse {
-                what: "a live run under maxmemory".to_string(),
-                detail: MAXMEMORY_ON_CLUSTER.to_string(),
-            });
-        }
         let mut conn = self.conn.clone();
-        let saved = self.rt.block_on(async {
-            let max = config_get(&mut conn, "maxmemory").await?;
-            let policy = config_get(&mut conn, "maxmemory-policy").await?;
-            Ok::<_, Error>((max, policy))
+        let (nodes, saved) = self.rt.block_on(async {
+            let nodes = monitor::nodes(&mut conn).await?;
+            let mut saved = Vec::with_capacity(nodes.len());
+            for node in &nodes {
+                let max = config_get(node, &mut conn, "maxmemory").await?;
+                let policy = config_get(node, &mut conn, "maxmemory-policy").await?;
+                saved.push((max, policy));
+            }
+            Ok::<_, Error>((nodes, saved))
         })?;
+        // `nodes` lists at least one server (it is an error otherwise).
+        let share = l2.maxmemory / nodes.len() as u64;
         let limited = self.rt.block_on(async {
-            let used = monitor::server_stats(&mut conn).await?.used_memory;
-            let limit = (used + l2.maxmemory).to_string();
-            config_set(
-                &mut conn,
-                &[
-                    ("maxmemory", &limit),
-                    ("maxmemory-policy", l2.policy.name()),
-                ],
-            )
-            .await
+            for node in &nodes {
+                let memory: String = node
+                    .query(&mut conn, redis::cmd("INFO").arg("memory").clone())
+                    .await?;
+                let used = ServerStats::from_info(&memory, 0)?.used_memory;
+                let limit = (used + share).to_string();
+                config_set(
+                    node,
+                    &mut conn,
+                    &[
+                        ("maxmemory", &limit),
+                        ("maxmemory-policy", l2.policy.name()),
+                    ],
+                )
+                .await?;
+            }
+            Ok(())
         });
         let result = limited.and_then(|()| body());
-        let restored = self.rt.block_on(config_set(
-            &mut conn,
-            &[("maxmemory", &saved.0), ("maxmemory-policy", &saved.1)],
-        ));
+        // Each server is put back even when another cannot be (its error is reported after).
+        let restored = self.rt.block_on(async {
+            let mut first_error = Ok(());
+            for (node, (max, policy)) in nodes.iter().zip(&saved) {
+                let put = config_set(
+                    node,
+                    &mut conn,
+                    &[("maxmemory", max), ("maxmemory-policy", policy)],
+                )
+                .await;
+                first_error = first_error.and(put);
+            }
+            first_error
+        });
         let result = result?;
         restored?;
         Ok(result)
     }
 }
 
-/// Why a run under maxmemory is refused on a cluster.
-pub const MAXMEMORY_ON_CLUSTER: &str = "maxmemory is a setting of each server, and on a Redis \
-Cluster each master holds only a share of the run's keys (and other clients' keys beside them), \
-so no one limit over the run's data can be set; run it against a single redis-server of its own";
-
-/// `CONFIG GET name`: its value.
-async fn config_get(conn: &mut Connection, name: &str) -> Result<String> {
-    let reply: Vec<String> = redis::cmd("CONFIG")
-        .arg("GET")
-        .arg(name)
-        .query_async(conn)
+/// `CONFIG GET name` on `node`: its value.
+async fn config_get(node: &Node, conn: &mut Connection, name: &str) -> Result<String> {
+    let reply: Vec<String> = node
+        .query(conn, redis::cmd("CONFIG").arg("GET").arg(name).clone())
         .await
         .map_err(|e| Error::Store {
             detail: format!("CONFIG GET {name}: {e}"),
@@ -333,14 +347,14 @@ async fn config_get(conn: &mut Connection, name: &str) -> Result<String> {
     })
 }
 
-/// `CONFIG SET name value …`.
-async fn config_set(conn: &mut Connection, settings: &[(&str, &str)]) -> Result<()> {
+/// `CONFIG SET name value …` on `node`.
+async fn config_set(node: &Node, conn: &mut Connection, settings: &[(&str, &str)]) -> Result<()> {
     let mut cmd = redis::cmd("CONFIG");
     cmd.arg("SET");
     for (name, value) in settings {
         cmd.arg(*name).arg(*value);
     }
-    cmd.query_async::<()>(conn).await.map_err(|e| Error::Store {
+    node.query::<()>(conn, cmd).await.map_err(|e| Error::Store {
         detail: format!("CONFIG SET: {e}"),
     })
 }

@@ -135,14 +135,18 @@ pub struct KeyListing {
 }
 
 /// One server to ask: the only one, or a cluster master by address.
-enum Node {
+pub(super) enum Node {
     Only,
     Master { host: String, port: u16 },
 }
 
 impl Node {
     /// Sends `cmd` to this node.
-    async fn query<T: FromRedisValue>(&self, conn: &mut Connection, cmd: Cmd) -> Result<T> {
+    pub(super) async fn query<T: FromRedisValue>(
+        &self,
+        conn: &mut Connection,
+        cmd: Cmd,
+    ) -> Result<T> {
         let value = match (self, conn) {
             (Node::Master { host, port }, Connection::Cluster(cluster)) => {
                 let route = SingleNodeRoutingInfo::ByAddress {
@@ -186,7 +190,7 @@ fn command_error(error: &redis::RedisError) -> Error {
 }
 
 /// The servers to ask: the one server, or every master of the cluster.
-async fn nodes(conn: &mut Connection) -> Result<Vec<Node>> {
+pub(super) async fn nodes(conn: &mut Connection) -> Result<Vec<Node>> {
     let Connection::Cluster(cluster) = conn else {
         return Ok(vec![Node::Only]);
     };

@@ -99,14 +99,15 @@ impl Experiment for Memory {
         )
     }
 
-    const LIVE: &'static str = "Rows and sessions are written to the real server, whose \
-        maxmemory is set for the run (CONFIG SET) to its used_memory at the start plus \
-        maxmemory_mb (the model counts only the run's data, a real server its own overhead too), \
-        with the variant's maxmemory-policy, and both are put back afterwards; so run it against a \
-        redis-server of its own, whose other keys it could evict. A cluster is refused (one limit \
-        over keys spread across masters cannot be set). Live, the memory and eviction series and \
-        the hottest keys' MEMORY USAGE and OBJECT FREQ are left out (a server's INFO counts more \
-        than the run); what is left at the end is counted with EXISTS.";
+    const LIVE: &'static str = "Rows and sessions are written to the real server, whose maxmemory \
+        is set for the run (CONFIG SET) to its used_memory at the start plus maxmemory_mb (the \
+        model counts only the run's data, a real server its own overhead too), with the variant's \
+        maxmemory-policy, and both are put back afterwards; so run it against a redis-server (or \
+        cluster) of its own, whose other keys it could evict. On a cluster each master gets its \
+        own used_memory plus maxmemory_mb split evenly over the masters (the slots spread the keys \
+        evenly) and evicts on its own, among its own keys only. Live, the memory and eviction \
+        series and the hottest keys' MEMORY USAGE and OBJECT FREQ are left out (a server's INFO \
+        counts more than the run); what is left at the end is counted with EXISTS.";
 
     fn run_on<D: Driver>(p: &Params, variant: Policy, seed: u64, d: &D) -> Result<VariantReport> {
         let config = configure(p, variant)?;

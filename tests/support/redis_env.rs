@@ -165,3 +165,49 @@ impl Drop for OwnServer {
         }
     }
 }
+
+/// A cluster of this test's own (three masters, a replica each), stopped when dropped.
+pub struct OwnCluster {
+    dir: std::path::PathBuf,
+    /// Its masters' URLs, comma-separated (`redis://127.0.0.1:PORT,…`).
+    pub urls: String,
+}
+
+impl OwnCluster {
+    /// Starts it with `scripts/redis-cluster.sh` and waits until it is ready.
+    pub fn start() -> OwnCluster {
+        let dir = std::env::temp_dir().join(unique_name("cluster").replace(':', "-"));
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/redis-cluster.sh");
+        let out = Command::new(script)
+            .arg("start")
+            .arg(&dir)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let urls = String::from_utf8(out.stdout).unwrap().trim().to_string();
+        OwnCluster { dir, urls }
+    }
+
+    /// Kills the master at `url` (`redis://127.0.0.1:PORT`) at once, as a crash would.
+    pub fn kill_master(&self, url: &str) {
+        let port = url.rsplit(':').next().unwrap();
+        let pid = std::fs::read_to_string(self.dir.join(format!("node-{port}.pid"))).unwrap();
+        let killed = Command::new("kill")
+            .args(["-9", pid.trim()])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+    }
+}
+
+impl Drop for OwnCluster {
+    fn drop(&mut self) {
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/redis-cluster.sh");
+        let _ = Command::new(script).arg("stop").arg(&self.dir).status();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
