@@ -114,6 +114,31 @@ test('the optimised modules give the golden reports in Chromium', async () => {
   await page.close();
 });
 
+test("index.html preloads the page's module graph: every module the page loads was asked for by a preload", async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const driver = driverFor(page);
+  await page.goto(server.url);
+  await page.waitForFunction(() => document.getElementById('console-clock')?.textContent.startsWith('simulated time'));
+  // Every module the page loaded before it started a worker (its own graph) was preloaded, and
+  // every preload was asked for before app.js had arrived: none waited for an import to be read.
+  const entries = await page.evaluate(() => performance.getEntriesByType('resource')
+    .filter((e) => /\.js$/.test(new URL(e.name).pathname))
+    .map((e) => ({ file: new URL(e.name).pathname.split('/').pop(), start: e.startTime, end: e.responseEnd })));
+  const preloaded = [...readFileSync(join(DIST, 'index.html'), 'utf8').matchAll(/<link rel="modulepreload" href="([^"]+)">/g)].map((m) => m[1].split('/').pop());
+  assert.ok(preloaded.length >= 10, `preloads: ${preloaded}`);
+  const app = entries.find((e) => /^app\./.test(e.file));
+  const firstWorker = Math.min(...entries.filter((e) => /^worker\./.test(e.file)).map((e) => e.start));
+  for (const e of entries.filter((e) => e !== app && e.start < firstWorker)) assert.ok(preloaded.includes(e.file), `${e.file} is loaded by the page but not preloaded`);
+  for (const file of preloaded) {
+    const e = entries.find((x) => x.file === file);
+    assert.ok(e, `${file} is preloaded but the page never loads it`);
+    assert.ok(e.start < app.end, `${file} was asked for at ${e.start} ms, after app.js arrived (${app.end} ms)`);
+  }
+  assert.deepEqual(driver.errors, []);
+  await context.close();
+});
+
 test('served under /cachelab/, every lesson runs from the built site, and offline after the first visit', async () => {
   // A server of its own, stopped for the offline half.
   const host = await serve({ root: DIST, prefix: '/cachelab/', asHost: true });
