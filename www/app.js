@@ -5,7 +5,7 @@ import { draw } from './chart.js';
 import { setSummaryColumns, withView } from './lessons.js';
 import * as course from './course.js';
 import { ConsolePanel } from './console.js';
-import { buildReplayFields, replayQuery, runReplay } from './replay.js';
+import { buildReplayFields, replayQuery, runReplay, sweepWorkers } from './replay.js';
 import { addressFor, setUpEmbed } from './embed.js';
 import { registerServiceWorker } from './offline.js';
 import { InsidePanel } from './inside.js';
@@ -21,10 +21,31 @@ const runs = new Core();
 // Checks while the learner types (link decoding, the request budget): a worker of their own, so
 // they answer while a run keeps `runs` busy.
 const checks = new Core();
-const consolePanel = new ConsolePanel(new Core());
+const consoleCore = new Core();
+const consolePanel = new ConsolePanel(consoleCore);
 const insidePanel = new InsidePanel(new Core());
 // The keys lesson's widget answers from the light checks' worker.
 const keysPanel = new KeysPanel(checks);
+
+/**
+ * The lesson the page opens when the address names none: the course's first (the listing says so
+ * only once `basics` has loaded; tests/e2e/startup.test.mjs checks that the two agree).
+ */
+const FIRST_LESSON = 'console';
+
+/**
+ * Before the course is listed, the lesson the address names (or the first) may tell which module
+ * its first call needs: the console's model, or the eviction lesson's replays (in every worker of
+ * its sweep: the first downloads the module, the others then find it in the HTTP cache). That
+ * module then loads beside `basics` instead of after the listing.
+ */
+function warmFor(id) {
+  if (id === 'console') consoleCore.warm('Console');
+  if (id === 'eviction') {
+    const [first, ...helpers] = sweepWorkers(runs, Infinity);
+    first.warm('replayTrace').then(() => helpers.forEach((h) => h.warm('replayTrace')));
+  }
+}
 
 // Runs shorter than this show no progress bar or Cancel button: they would only flicker.
 const SHOW_PROGRESS_AFTER_MS = 100;
@@ -462,7 +483,11 @@ async function selectLesson(next, query, notes = [], { fromCourse = false } = {}
   clearFieldErrors();
   $('lesson-title').textContent = lesson.title;
   $('lesson-select').value = lesson.id;
-  course.showLesson(lesson, lessons, { scenarios: scenarioList, pick: pickLesson, tryThis, query, runs });
+  course.showLesson(lesson, lessons, { scenarios: scenarioList, pick: pickLesson, tryThis, query });
+  // A page-only lesson's probe (its answers and claims) runs now if the lesson starts no run, else
+  // once the run is over: the two would share the CPU, and the run's chart is what shows first.
+  const shown = lesson;
+  const probe = () => course.runProbe(shown, { runs, consoleCore });
   // coursepage: each glossary term a button, once per lesson.
   const seen = new Set();
   $('glossary-panel').hidden = true;
@@ -488,6 +513,7 @@ async function selectLesson(next, query, notes = [], { fromCourse = false } = {}
     $('budget').hidden = true;
     writeUrl({});
     setStatus('ready', '');
+    probe();
     if (isInside) await insidePanel.load();
     return;
   }
@@ -512,9 +538,11 @@ async function selectLesson(next, query, notes = [], { fromCourse = false } = {}
     for (const id of ['charts', 'table', 'events']) $(id).replaceChildren();
     $('results').hidden = true;
     setStatus('ready', 'Make your guess above, then the run starts (or press Run).');
+    probe();
     return;
   }
   await run();
+  probe();
 }
 
 /** Opens the lesson the address bar names, with its settings (on load, and on Back/Forward). */
@@ -533,6 +561,7 @@ async function openFromAddress() {
 async function main() {
   setUpEmbed();
   $('lesson-text').after(glossaryPanel());
+  warmFor(new URLSearchParams(location.search).get('lesson') ?? FIRST_LESSON);
   const glossary = runs.call('glossary').catch(() => []);
   lessons = await loadLessons();
   setGlossary(await glossary);

@@ -1,6 +1,8 @@
 // How the page starts (issue 21): the first lesson waits for no module it does not use, the keys
-// and inside-a-policy panels start when their lesson opens, and the eviction lesson draws its
-// chart as its first policies finish, not after the whole run.
+// and inside-a-policy panels start when their lesson opens, a lesson known from the address loads
+// its module beside `basics` (before the course is listed), workers start only when used, a
+// page-only lesson's probe waits for the lesson's run, and the eviction lesson draws its chart as
+// its first policies finish, not after the whole run.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { servedBrowser, open, settled } from './harness.mjs';
@@ -35,6 +37,85 @@ test('start-up: the first lesson (the console) loads the lists and the console, 
   // Every lesson is listed all the same, in course order.
   assert.ok((await page.$$eval('#lesson-select option', (o) => o.length)) >= 20);
   assert.deepEqual(errors, []);
+  await page.close();
+});
+
+/**
+ * Records, in the page, each worker the page starts and each call posted to one:
+ * `window.posted` = [{worker, fn, state}] (the page's state when the call was posted).
+ */
+function recordCalls(page) {
+  return page.addInitScript(() => {
+    window.posted = [];
+    let workers = 0;
+    window.Worker = class extends window.Worker {
+      #n = ++workers;
+      postMessage(message, ...rest) {
+        window.posted.push({ worker: this.#n, fn: message?.fn, state: document.body?.dataset.state });
+        return super.postMessage(message, ...rest);
+      }
+    };
+  });
+}
+
+/**
+ * Opens `query` with `basics`' wasm held back until the page has asked for `module`'s wasm (or
+ * 10 s have passed); resolves to whether it asked for it while `basics` was held, that is before
+ * the course could be listed.
+ */
+async function askedBesideBasics(query, module) {
+  const page = await env.browser.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  let asked;
+  const askedFor = new Promise((r) => (asked = r));
+  const context = page.context();
+  context.on('request', (r) => new RegExp(`/${module}_bg\\.wasm$`).test(r.url()) && asked(true));
+  await context.route(/\/basics_bg\.wasm$/, async (route) => {
+    await Promise.race([askedFor, new Promise((r) => setTimeout(r, 10_000))]);
+    await route.continue();
+  });
+  await page.goto(`${env.server.url}${query}`);
+  const early = await Promise.race([askedFor, new Promise((r) => setTimeout(() => r(false), 10_000))]);
+  await settled(page);
+  assert.deepEqual(errors, []);
+  await page.close();
+  return early;
+}
+
+test('start-up: the console (the first lesson) loads its module beside basics, before the course is listed', async () => {
+  assert.equal(await askedBesideBasics('', 'console'), true);
+  assert.equal(await askedBesideBasics('?lesson=console', 'console'), true);
+});
+
+test('start-up: a link to the eviction lesson loads the replays\' module beside basics', async () => {
+  assert.equal(await askedBesideBasics('?lesson=eviction&policies=lru,fifo&sizes=0.01', 'traces'), true);
+});
+
+test('start-up: the console starts two workers, and its probe runs in the console\'s own', async () => {
+  const page = await env.browser.newPage();
+  await recordCalls(page);
+  await page.goto(env.server.url);
+  await page.waitForFunction(() => document.getElementById('console-clock')?.textContent.startsWith('simulated time'));
+  await page.waitForFunction(() => window.posted.some((c) => c.fn === 'lessonEvaluate'));
+  const posted = await page.evaluate(() => window.posted);
+  const workerOf = (fn) => posted.find((c) => c.fn === fn)?.worker;
+  // The lessons' worker (basics) and the console's; the checks' and the inside panel's not yet.
+  assert.deepEqual([...new Set(posted.map((c) => c.worker))].sort(), [workerOf('lessons'), workerOf('new Console')].sort(), JSON.stringify(posted));
+  assert.notEqual(workerOf('lessons'), workerOf('new Console'));
+  assert.equal(workerOf('consoleProbe'), workerOf('new Console'), 'the probe runs beside the console model, whose module is loaded there');
+  await page.close();
+});
+
+test("eviction: the lesson's probe (its answers) is asked for once its run is over", async () => {
+  const page = await env.browser.newPage();
+  await recordCalls(page);
+  await page.goto(`${env.server.url}?lesson=eviction&policies=lru,fifo&sizes=0.01`);
+  await page.waitForFunction(() => window.posted.some((c) => c.fn === 'traceProbe'), null, { timeout: 30_000 });
+  const posted = await page.evaluate(() => window.posted);
+  const probe = posted.findIndex((c) => c.fn === 'traceProbe');
+  assert.ok(posted.findIndex((c) => c.fn === 'replayTrace') < probe, JSON.stringify(posted));
+  assert.notEqual(posted[probe].state, 'running', JSON.stringify(posted[probe]));
   await page.close();
 });
 
