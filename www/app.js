@@ -5,7 +5,7 @@ import { draw } from './chart.js';
 import { setSummaryColumns, withView } from './lessons.js';
 import * as course from './course.js';
 import { ConsolePanel } from './console.js';
-import { buildReplayFields, replayQuery, runReplay, sweepWorkers } from './replay.js';
+import { buildReplayFields, replayQuery, runReplay, sweep, sweepWorkers } from './replay.js';
 import { addressFor, setUpEmbed } from './embed.js';
 import { registerServiceWorker } from './offline.js';
 import { InsidePanel } from './inside.js';
@@ -347,8 +347,36 @@ async function runLesson(onProgress, onPartial) {
   }
   const form = await readForm();
   if (!form) return null;
-  const report = await runs.call(lesson.runFn, lesson.runArgs(lesson, form.params, form.seed), onProgress);
+  const report = lesson.runFn === 'scenarioStart'
+    ? await runVariants(form, onProgress, onPartial)
+    : await runs.call(lesson.runFn, lesson.runArgs(lesson, form.params, form.seed), onProgress);
   return { report, settings: { ...form.params, seed: String(form.seed) } };
+}
+
+/**
+ * A scenario lesson's run: one call per variant, spread over the sweep's workers (replay.js). A
+ * variant's numbers depend only on the parameters, its place in the scenario and the seed (the
+ * core's ScenarioRun steps them one by one), so the report is the one a single call gives; the
+ * chart is drawn as soon as the first variant is in, and grows with the next ones, in order.
+ */
+async function runVariants({ params, seed }, onProgress, onPartial) {
+  const chosen = lesson.variants?.length ? lesson.variants : null;
+  const names = (scenarioList.find((s) => s.name === lesson.scenario)?.variants ?? []).map((v) => v.name).filter((n) => !chosen || chosen.includes(n));
+  const arrived = [];
+  let shown = 0;
+  const merged = (parts) => ({ ...parts[0], variants: parts.flatMap((p) => p.variants) });
+  const parts = await sweep(runs, names.map((name, i) => [name, i]), (worker, [name, i]) =>
+    worker.call(lesson.runFn, lesson.runArgs({ ...lesson, variants: [name] }, params, seed)).then((part) => {
+      arrived[i] = part;
+      onProgress(arrived.filter(Boolean).length / names.length);
+      // Only the variants before the first missing one: the chart keeps the scenario's order.
+      let ready = shown;
+      while (arrived[ready]) ready++;
+      if (ready > shown && ready < names.length) onPartial(merged(arrived.slice(0, (shown = ready))));
+      return part;
+    }),
+  );
+  return merged(parts);
 }
 
 async function run() {
@@ -357,8 +385,11 @@ async function run() {
   const progress = progressUi();
   const ranFor = lesson;
   let drewPartial = false;
+  // The sentences under the last complete run, put back with it if this run does not complete.
+  const shownNotice = $('notice-line').textContent;
   try {
-    // A replay's chart is drawn as its first policies finish; the table and the rest wait for all.
+    // A replay's chart is drawn as its first policies finish, a scenario's as its first variants
+    // do; the table and the rest wait for all.
     const done = await runLesson(progress.update, (partial) => {
       if (lesson !== ranFor) return;
       if (!drewPartial) {
@@ -381,9 +412,7 @@ async function run() {
     $('results').classList.remove('stale');
     $('stale-note').hidden = true;
     $('results').hidden = false;
-    drawCharts(lesson.charts(report));
-    lesson.decorate?.($('charts'), report);
-    renderTable(lesson.table(report));
+    showRun(report);
     renderMonitoring($('monitoring'), report, report.params?.bucket_ms ?? 1000);
     renderStepLog($('events'), report);
     // The lesson's sentences and claims are the core's (a replay has no lesson run in the core).
@@ -392,17 +421,14 @@ async function run() {
       ? [...evaluation.notice].filter(Boolean).join(' ')
       : lesson.notice?.(report) ?? '';
     course.showEvaluation(evaluation);
-    course.annotateVariants();
     for (const b of [$('export-json'), $('export-csv')]) b.disabled = false;
     setStatus('ready', settings.seed ? `done (seed ${settings.seed})` : 'done');
   } catch (e) {
     // A partial chart is no result: the last complete run comes back, or none is shown.
     if (drewPartial && lesson === ranFor) {
       if (lastReportFor === lesson) {
-        drawCharts(lesson.charts(lastReport));
-        lesson.decorate?.($('charts'), lastReport);
-        renderTable(lesson.table(lastReport));
-        $('notice-line').textContent = lesson.notice?.(lastReport) ?? '';
+        showRun(lastReport);
+        $('notice-line').textContent = shownNotice;
       } else {
         $('results').hidden = true;
       }
@@ -416,6 +442,14 @@ async function run() {
     $('run').disabled = false;
     if (cancelHadFocus) $('run').focus();
   }
+}
+
+/** A complete run's charts and table (with the variants' descriptions), replacing what was shown. */
+function showRun(report) {
+  drawCharts(lesson.charts(report));
+  lesson.decorate?.($('charts'), report);
+  renderTable(lesson.table(report));
+  course.annotateVariants();
 }
 
 /** One titled chart per spec, replacing the previous run's. */
@@ -566,7 +600,9 @@ async function main() {
   lessons = await loadLessons();
   setGlossary(await glossary);
   buildNav();
-  $('cancel').addEventListener('click', () => runs.cancel());
+  // A sweep's helpers too (a scenario's variants, the eviction lesson's policies): a run is done
+  // only once every worker is.
+  $('cancel').addEventListener('click', () => sweepWorkers(runs, Infinity).forEach((w) => w.cancel()));
   $('knobs').addEventListener('input', fieldsChanged);
   $('knobs').addEventListener('change', fieldsChanged);
   window.addEventListener('popstate', openFromAddress);

@@ -186,7 +186,7 @@ export function sweepWorkers(core, jobs) {
  * resolves to the results in job order. If one fails (or `core` is cancelled), the other workers
  * are stopped too and the first error is thrown.
  */
-async function sweep(core, jobs, call) {
+export async function sweep(core, jobs, call) {
   const workers = sweepWorkers(core, jobs.length);
   const results = new Array(jobs.length);
   let next = 0;
