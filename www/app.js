@@ -37,14 +37,15 @@ const FIRST_LESSON = 'console';
  * Before the course is listed, the lesson the address names (or the first) may tell which module
  * its first call needs: the console's model, or the eviction lesson's replays (in every worker of
  * its sweep: the first downloads the module, the others then find it in the HTTP cache). That
- * module then loads beside `basics` instead of after the listing.
+ * module then loads beside `basics` instead of after the listing. Any other lesson has a form
+ * whose seed `checks` reads before the first run: that worker starts now, not on the run's path.
  */
 function warmFor(id) {
   if (id === 'console') consoleCore.warm('Console');
-  if (id === 'eviction') {
+  else if (id === 'eviction') {
     const [first, ...helpers] = sweepWorkers(runs, Infinity);
     first.warm('replayTrace').then(() => helpers.forEach((h) => h.warm('replayTrace')));
-  }
+  } else if (id !== 'inside') checks.warm('decodeLink');
 }
 
 // Runs shorter than this show no progress bar or Cancel button: they would only flicker.
