@@ -73,15 +73,16 @@ async function visit(browser, url, until) {
 /**
  * `dists`: the built sites to measure (by default dist/; with several, say the previous build and
  * this one, the visits take turns, one to each site, so that both meet the same load on a machine
- * whose load varies). `visits`: first visits per case and site.
+ * whose load varies). `visits`: first visits per case and site; `only`: the cases whose name
+ * contains it.
  */
-export async function siteCase(browser, dists = [join(ROOT, 'dist')], visits = VISITS) {
+export async function siteCase(browser, dists = [join(ROOT, 'dist')], visits = VISITS, only = '') {
   for (const dist of dists) if (!existsSync(join(dist, 'index.html'))) throw new Error(`${dist}/index.html is missing: run \`make site\` first`);
   const servers = await Promise.all(dists.map((root) => serve({ root, prefix: '/cachelab/', asHost: true })));
   try {
     console.log(`\nsite: ${dists.join(' and ')} under /cachelab/, precompressed, first visits in a fresh profile (${visits} each${dists.length > 1 ? ', taking turns' : ''})`);
     console.log(`${'case'.padEnd(28)} ${'run starts (ms)'.padEnd(18)} ${'chart/clock (ms)'.padEnd(18)} ${'median'.padStart(7)} ${'target'.padStart(7)} ${'transferred'.padStart(12)} ${'target'.padStart(8)}`);
-    for (const [name, query, until, msTarget, byteTarget] of CASES) {
+    for (const [name, query, until, msTarget, byteTarget] of CASES.filter(([name]) => name.includes(only))) {
       const runs = dists.map(() => []);
       for (let i = 0; i < visits; i++) {
         for (const [d, server] of servers.entries()) runs[d].push(await visit(browser, server.url + query, until));
