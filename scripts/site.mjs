@@ -98,8 +98,10 @@ function modulePreloads(html) {
   const walk = (path) => {
     for (const dep of imports.get(path) ?? []) if (!wanted.has(dep)) wanted.add(dep), walk(dep);
   };
-  for (const m of html.matchAll(/<script type="module" src="([^"]+)"/g)) walk(resolveSpec('index.html', m[1]));
-  return [...wanted].map((path) => `  <link rel="modulepreload" href="./${emitted.get(path)}">\n`).join('');
+  const scripts = [...html.matchAll(/<script type="module" src="([^"]+)"/g)].map((m) => resolveSpec('index.html', m[1]));
+  scripts.forEach(walk);
+  // The page's own scripts are asked for by their tags.
+  return [...wanted].filter((path) => !scripts.includes(path)).map((path) => `  <link rel="modulepreload" href="./${emitted.get(path)}">\n`).join('');
 }
 
 const hash = (bytes) => createHash('sha256').update(bytes).digest('hex').slice(0, 12);
@@ -135,8 +137,8 @@ function emit(path) {
     if (ext === '.js') imports.set(path, staticImports(path, bytes.toString('utf8')));
     if (path === 'index.html') {
       text = text.replace('<html', '<html data-service-worker="sw.js"');
-      // After the page's script, which is asked for first.
-      text = text.replace(/^\s*<script type="module".*\n/m, (script) => script + modulePreloads(bytes.toString('utf8')));
+      // After the page's scripts, which are asked for first.
+      text = text.replace(/(^\s*<script type="module".*\n)+/m, (scripts) => scripts + modulePreloads(bytes.toString('utf8')));
     }
     bytes = Buffer.from(text);
   }

@@ -1,6 +1,8 @@
 // The playground's main module: lesson navigation, the knobs form, runs through the worker,
 // the chart and the table. State that a learner may want to share lives in the URL.
 import { Core } from './core.js';
+// The workers, started (and the first lesson's modules loading) before this module could run.
+import { checks, consoleCore, runs } from './start.js';
 import { draw } from './chart.js';
 import { setSummaryColumns, withView } from './lessons.js';
 import * as course from './course.js';
@@ -17,36 +19,10 @@ import { KeysPanel } from './keys.js';
 
 const $ = (id) => document.getElementById(id);
 const MAX_SEED = (1n << 64n) - 1n;
-const runs = new Core();
-// Checks while the learner types (link decoding, the request budget): a worker of their own, so
-// they answer while a run keeps `runs` busy.
-const checks = new Core();
-const consoleCore = new Core();
 const consolePanel = new ConsolePanel(consoleCore);
 const insidePanel = new InsidePanel(new Core());
 // The keys lesson's widget answers from the light checks' worker.
 const keysPanel = new KeysPanel(checks);
-
-/**
- * The lesson the page opens when the address names none: the course's first (the listing says so
- * only once `basics` has loaded; tests/e2e/startup.test.mjs checks that the two agree).
- */
-const FIRST_LESSON = 'console';
-
-/**
- * Before the course is listed, the lesson the address names (or the first) may tell which module
- * its first call needs: the console's model, or the eviction lesson's replays (in every worker of
- * its sweep: the first downloads the module, the others then find it in the HTTP cache). That
- * module then loads beside `basics` instead of after the listing. Any other lesson has a form
- * whose seed `checks` reads before the first run: that worker starts now, not on the run's path.
- */
-function warmFor(id) {
-  if (id === 'console') consoleCore.warm('Console');
-  else if (id === 'eviction') {
-    const [first, ...helpers] = sweepWorkers(runs, Infinity);
-    first.warm('replayTrace').then(() => helpers.forEach((h) => h.warm('replayTrace')));
-  } else if (id !== 'inside') checks.warm('decodeLink');
-}
 
 // Runs shorter than this show no progress bar or Cancel button: they would only flicker.
 const SHOW_PROGRESS_AFTER_MS = 100;
@@ -596,7 +572,6 @@ async function openFromAddress() {
 async function main() {
   setUpEmbed();
   $('lesson-text').after(glossaryPanel());
-  warmFor(new URLSearchParams(location.search).get('lesson') ?? FIRST_LESSON);
   const glossary = runs.call('glossary').catch(() => []);
   lessons = await loadLessons();
   setGlossary(await glossary);
