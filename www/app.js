@@ -524,7 +524,9 @@ async function selectLesson(next, query, notes = [], { fromCourse = false } = {}
     $('budget').hidden = true;
     writeUrl({});
     setStatus('ready', '');
-    probe();
+    // The console's probe runs in the console's worker, after the model the learner waits for.
+    if (isConsole) consolePanel.ready().then(probe);
+    else probe();
     if (isInside) await insidePanel.load();
     return;
   }

@@ -92,7 +92,7 @@ test('start-up: a link to the eviction lesson loads the replays\' module beside 
   assert.equal(await askedBesideBasics('?lesson=eviction&policies=lru,fifo&sizes=0.01', 'traces'), true);
 });
 
-test('start-up: the console starts two workers, and its probe runs in the console\'s own', async () => {
+test("start-up: the console starts two workers, and its probe runs in the console's own once the model is up", async () => {
   const page = await env.browser.newPage();
   await recordCalls(page);
   await page.goto(env.server.url);
@@ -104,6 +104,9 @@ test('start-up: the console starts two workers, and its probe runs in the consol
   assert.deepEqual([...new Set(posted.map((c) => c.worker))].sort(), [workerOf('lessons'), workerOf('new Console')].sort(), JSON.stringify(posted));
   assert.notEqual(workerOf('lessons'), workerOf('new Console'));
   assert.equal(workerOf('consoleProbe'), workerOf('new Console'), 'the probe runs beside the console model, whose module is loaded there');
+  // After the model and the calls that show its clock (what the learner waits for).
+  const at = (fn) => posted.findIndex((c) => c.fn === fn);
+  assert.ok(at('consoleProbe') > at('new Console') && at('consoleProbe') > posted.findIndex((c) => /\.now_ms$/.test(c.fn ?? '')), JSON.stringify(posted));
   await page.close();
 });
 
