@@ -524,9 +524,10 @@ async function selectLesson(next, query, notes = [], { fromCourse = false } = {}
     $('budget').hidden = true;
     writeUrl({});
     setStatus('ready', '');
-    // The console's probe runs in the console's worker, after the model the learner waits for.
-    if (isConsole) consolePanel.ready().then(probe);
-    else probe();
+    // The console is ready once its model is up: its probe (in the console's worker) and, on the
+    // first visit, caching the site for offline use (after main) wait for that.
+    if (isConsole) await consolePanel.ready();
+    probe();
     if (isInside) await insidePanel.load();
     return;
   }
@@ -607,5 +608,6 @@ async function main() {
 
 main()
   .catch((e) => setStatus('error', `the page could not start: ${e.message}`))
-  // After the first run, so caching the site for offline use never delays the first chart.
+  // After the first run (the console: its model), so caching the site for offline use never
+  // delays the first chart or the console.
   .then(registerServiceWorker);

@@ -114,12 +114,29 @@ test('the optimised modules give the golden reports in Chromium', async () => {
   await page.close();
 });
 
-test("index.html preloads the page's module graph: every module the page loads was asked for by a preload", async () => {
+test("index.html preloads the page's module graph (every module the page loads was asked for by a preload); the site is cached for offline use once the console is ready", async () => {
   const context = await browser.newContext();
   const page = await context.newPage();
   const driver = driverFor(page);
+  // When the console's clock first shows, and when the page registers its service worker.
+  await page.addInitScript(() => {
+    const clock = new MutationObserver(() => {
+      if (!document.getElementById('console-clock')?.textContent.startsWith('simulated time')) return;
+      clock.disconnect();
+      window.clockAt = performance.now();
+    });
+    clock.observe(document, { childList: true, subtree: true, characterData: true });
+    const register = ServiceWorkerContainer.prototype.register;
+    ServiceWorkerContainer.prototype.register = function (...args) {
+      window.registeredAt = performance.now();
+      return register.apply(this, args);
+    };
+  });
   await page.goto(server.url);
-  await page.waitForFunction(() => document.getElementById('console-clock')?.textContent.startsWith('simulated time'));
+  await page.waitForFunction(() => window.clockAt && window.registeredAt);
+  // Caching the site for offline use (every module, the sample traces) waits for the console.
+  const { clockAt, registeredAt } = await page.evaluate(() => ({ clockAt: window.clockAt, registeredAt: window.registeredAt }));
+  assert.ok(registeredAt >= clockAt, `the service worker was registered at ${registeredAt} ms, before the console was ready (${clockAt} ms)`);
   // Every module the page loaded (but its scripts and the workers' script) was preloaded, and
   // every preload was asked for before app.js had arrived: none waited for an import to be read.
   const entries = await page.evaluate(() => performance.getEntriesByType('resource')
