@@ -26,6 +26,11 @@ export function fetchBundled(path) {
   return fetchTrace(found.url);
 }
 
+/** Starts fetching the trace the lesson opens on (the bundled sample), before the lesson is shown. */
+export function prefetchBundled() {
+  fetchTrace(BUNDLED.bundled.url).catch(() => {});
+}
+
 /** Builds the policy checkboxes from the core's list, checking those the URL names (or defaults). */
 export function buildReplayFields(policies, query) {
   const wanted = new Set((query.get('policies') ?? DEFAULT_POLICIES.join(',')).split(','));

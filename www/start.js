@@ -4,7 +4,7 @@
 // address names, when the address alone tells which one it needs. index.html runs this module
 // before app.js, which takes the workers from here.
 import { Core } from './core.js';
-import { sweepWorkers } from './replay.js';
+import { prefetchBundled, sweepWorkers } from './replay.js';
 
 /** The lessons' worker: the course's lists, the lessons' runs (and the first of a sweep's workers). */
 export const runs = new Core();
@@ -25,13 +25,14 @@ const FIRST_LESSON = 'console';
 /**
  * Before the course is listed, the lesson the address names (or the first) may tell which module
  * its first call needs: the console's model, or the eviction lesson's replays (in every worker of
- * its sweep: the first downloads the module, the others then find it in the HTTP cache). That
- * module then loads beside `basics` instead of after the listing. Any other lesson has a form
+ * its sweep: the first downloads the module, the others then find it in the HTTP cache, and the
+ * bundled trace it opens on). That module then loads beside `basics` instead of after the listing. Any other lesson has a form
  * whose seed `checks` reads before the first run: that worker starts now, not on the run's path.
  */
 function warmFor(id) {
   if (id === 'console') consoleCore.warm('Console');
   else if (id === 'eviction') {
+    prefetchBundled();
     const [first, ...helpers] = sweepWorkers(runs, Infinity);
     first.warm('replayTrace').then(() => helpers.forEach((h) => h.warm('replayTrace')));
   } else if (id !== 'inside') checks.warm('decodeLink');

@@ -59,18 +59,18 @@ function recordCalls(page) {
 }
 
 /**
- * Opens `query` with `basics`' wasm held back until the page has asked for `module`'s wasm (or
- * 10 s have passed); resolves to whether it asked for it while `basics` was held, that is before
- * the course could be listed.
+ * Opens `query` with `basics`' wasm held back until the page has asked for a URL matching `wanted`
+ * (a module's wasm, a trace) or 10 s have passed; resolves to whether it asked for it while
+ * `basics` was held, that is before the course could be listed.
  */
-async function askedBesideBasics(query, module) {
+async function askedBesideBasics(query, wanted) {
   const page = await env.browser.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
   let asked;
   const askedFor = new Promise((r) => (asked = r));
   const context = page.context();
-  context.on('request', (r) => new RegExp(`/${module}_bg\\.wasm$`).test(r.url()) && asked(true));
+  context.on('request', (r) => wanted.test(r.url()) && asked(true));
   await context.route(/\/basics_bg\.wasm$/, async (route) => {
     await Promise.race([askedFor, new Promise((r) => setTimeout(r, 10_000))]);
     await route.continue();
@@ -84,12 +84,13 @@ async function askedBesideBasics(query, module) {
 }
 
 test('start-up: the console (the first lesson) loads its module beside basics, before the course is listed', async () => {
-  assert.equal(await askedBesideBasics('', 'console'), true);
-  assert.equal(await askedBesideBasics('?lesson=console', 'console'), true);
+  assert.equal(await askedBesideBasics('', /\/console_bg\.wasm$/), true);
+  assert.equal(await askedBesideBasics('?lesson=console', /\/console_bg\.wasm$/), true);
 });
 
-test('start-up: a link to the eviction lesson loads the replays\' module beside basics', async () => {
-  assert.equal(await askedBesideBasics('?lesson=eviction&policies=lru,fifo&sizes=0.01', 'traces'), true);
+test("start-up: a link to the eviction lesson loads the replays' module and the bundled trace beside basics", async () => {
+  assert.equal(await askedBesideBasics('?lesson=eviction&policies=lru,fifo&sizes=0.01', /\/traces_bg\.wasm$/), true);
+  assert.equal(await askedBesideBasics('?lesson=eviction&policies=lru,fifo&sizes=0.01', /\/cloudphysics[^/]*\.csv/), true);
 });
 
 test("start-up: the console starts two workers, and its probe runs in the console's own once the model is up", async () => {
