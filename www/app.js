@@ -1,11 +1,13 @@
 // The playground's main module: lesson navigation, the knobs form, runs through the worker,
 // the chart and the table. State that a learner may want to share lives in the URL.
 import { Core } from './core.js';
+// The workers, started (and the first lesson's modules loading) before this module could run.
+import { checks, consoleCore, runs } from './start.js';
 import { draw } from './chart.js';
 import { setSummaryColumns, withView } from './lessons.js';
 import * as course from './course.js';
 import { ConsolePanel } from './console.js';
-import { buildReplayFields, replayQuery, runReplay } from './replay.js';
+import { buildReplayFields, replayQuery, runReplay, sweep, sweepWorkers } from './replay.js';
 import { addressFor, setUpEmbed } from './embed.js';
 import { registerServiceWorker } from './offline.js';
 import { InsidePanel } from './inside.js';
@@ -17,11 +19,7 @@ import { KeysPanel } from './keys.js';
 
 const $ = (id) => document.getElementById(id);
 const MAX_SEED = (1n << 64n) - 1n;
-const runs = new Core();
-// Checks while the learner types (link decoding, the request budget): a worker of their own, so
-// they answer while a run keeps `runs` busy.
-const checks = new Core();
-const consolePanel = new ConsolePanel(new Core());
+const consolePanel = new ConsolePanel(consoleCore);
 const insidePanel = new InsidePanel(new Core());
 // The keys lesson's widget answers from the light checks' worker.
 const keysPanel = new KeysPanel(checks);
@@ -326,8 +324,36 @@ async function runLesson(onProgress, onPartial) {
   }
   const form = await readForm();
   if (!form) return null;
-  const report = await runs.call(lesson.runFn, lesson.runArgs(lesson, form.params, form.seed), onProgress);
+  const report = lesson.runFn === 'scenarioStart'
+    ? await runVariants(form, onProgress, onPartial)
+    : await runs.call(lesson.runFn, lesson.runArgs(lesson, form.params, form.seed), onProgress);
   return { report, settings: { ...form.params, seed: String(form.seed) } };
+}
+
+/**
+ * A scenario lesson's run: one call per variant, spread over the sweep's workers (replay.js). A
+ * variant's numbers depend only on the parameters, its place in the scenario and the seed (the
+ * core's ScenarioRun steps them one by one), so the report is the one a single call gives; the
+ * chart is drawn as soon as the first variant is in, and grows with the next ones, in order.
+ */
+async function runVariants({ params, seed }, onProgress, onPartial) {
+  const chosen = lesson.variants?.length ? lesson.variants : null;
+  const names = (scenarioList.find((s) => s.name === lesson.scenario)?.variants ?? []).map((v) => v.name).filter((n) => !chosen || chosen.includes(n));
+  const arrived = [];
+  let shown = 0;
+  const merged = (parts) => ({ ...parts[0], variants: parts.flatMap((p) => p.variants) });
+  const parts = await sweep(runs, names.map((name, i) => [name, i]), (worker, [name, i]) =>
+    worker.call(lesson.runFn, lesson.runArgs({ ...lesson, variants: [name] }, params, seed)).then((part) => {
+      arrived[i] = part;
+      onProgress(arrived.filter(Boolean).length / names.length);
+      // Only the variants before the first missing one: the chart keeps the scenario's order.
+      let ready = shown;
+      while (arrived[ready]) ready++;
+      if (ready > shown && ready < names.length) onPartial(merged(arrived.slice(0, (shown = ready))));
+      return part;
+    }),
+  );
+  return merged(parts);
 }
 
 async function run() {
@@ -336,8 +362,11 @@ async function run() {
   const progress = progressUi();
   const ranFor = lesson;
   let drewPartial = false;
+  // The sentences under the last complete run, put back with it if this run does not complete.
+  const shownNotice = $('notice-line').textContent;
   try {
-    // A replay's chart is drawn as its first policies finish; the table and the rest wait for all.
+    // A replay's chart is drawn as its first policies finish, a scenario's as its first variants
+    // do; the table and the rest wait for all.
     const done = await runLesson(progress.update, (partial) => {
       if (lesson !== ranFor) return;
       if (!drewPartial) {
@@ -360,9 +389,7 @@ async function run() {
     $('results').classList.remove('stale');
     $('stale-note').hidden = true;
     $('results').hidden = false;
-    drawCharts(lesson.charts(report));
-    lesson.decorate?.($('charts'), report);
-    renderTable(lesson.table(report));
+    showRun(report);
     renderMonitoring($('monitoring'), report, report.params?.bucket_ms ?? 1000);
     renderStepLog($('events'), report);
     // The lesson's sentences and claims are the core's (a replay has no lesson run in the core).
@@ -371,17 +398,14 @@ async function run() {
       ? [...evaluation.notice].filter(Boolean).join(' ')
       : lesson.notice?.(report) ?? '';
     course.showEvaluation(evaluation);
-    course.annotateVariants();
     for (const b of [$('export-json'), $('export-csv')]) b.disabled = false;
     setStatus('ready', settings.seed ? `done (seed ${settings.seed})` : 'done');
   } catch (e) {
     // A partial chart is no result: the last complete run comes back, or none is shown.
     if (drewPartial && lesson === ranFor) {
       if (lastReportFor === lesson) {
-        drawCharts(lesson.charts(lastReport));
-        lesson.decorate?.($('charts'), lastReport);
-        renderTable(lesson.table(lastReport));
-        $('notice-line').textContent = lesson.notice?.(lastReport) ?? '';
+        showRun(lastReport);
+        $('notice-line').textContent = shownNotice;
       } else {
         $('results').hidden = true;
       }
@@ -395,6 +419,14 @@ async function run() {
     $('run').disabled = false;
     if (cancelHadFocus) $('run').focus();
   }
+}
+
+/** A complete run's charts and table (with the variants' descriptions), replacing what was shown. */
+function showRun(report) {
+  drawCharts(lesson.charts(report));
+  lesson.decorate?.($('charts'), report);
+  renderTable(lesson.table(report));
+  course.annotateVariants();
 }
 
 /** One titled chart per spec, replacing the previous run's. */
@@ -462,7 +494,11 @@ async function selectLesson(next, query, notes = [], { fromCourse = false } = {}
   clearFieldErrors();
   $('lesson-title').textContent = lesson.title;
   $('lesson-select').value = lesson.id;
-  course.showLesson(lesson, lessons, { scenarios: scenarioList, pick: pickLesson, tryThis, query, runs });
+  course.showLesson(lesson, lessons, { scenarios: scenarioList, pick: pickLesson, tryThis, query });
+  // A page-only lesson's probe (its answers and claims) runs now if the lesson starts no run, else
+  // once the run is over: the two would share the CPU, and the run's chart is what shows first.
+  const shown = lesson;
+  const probe = () => course.runProbe(shown, { runs, consoleCore });
   // coursepage: each glossary term a button, once per lesson.
   const seen = new Set();
   $('glossary-panel').hidden = true;
@@ -488,6 +524,10 @@ async function selectLesson(next, query, notes = [], { fromCourse = false } = {}
     $('budget').hidden = true;
     writeUrl({});
     setStatus('ready', '');
+    // The console is ready once its model is up: its probe (in the console's worker) and, on the
+    // first visit, caching the site for offline use (after main) wait for that.
+    if (isConsole) await consolePanel.ready();
+    probe();
     if (isInside) await insidePanel.load();
     return;
   }
@@ -512,9 +552,11 @@ async function selectLesson(next, query, notes = [], { fromCourse = false } = {}
     for (const id of ['charts', 'table', 'events']) $(id).replaceChildren();
     $('results').hidden = true;
     setStatus('ready', 'Make your guess above, then the run starts (or press Run).');
+    probe();
     return;
   }
   await run();
+  probe();
 }
 
 /** Opens the lesson the address bar names, with its settings (on load, and on Back/Forward). */
@@ -537,7 +579,9 @@ async function main() {
   lessons = await loadLessons();
   setGlossary(await glossary);
   buildNav();
-  $('cancel').addEventListener('click', () => runs.cancel());
+  // A sweep's helpers too (a scenario's variants, the eviction lesson's policies): a run is done
+  // only once every worker is.
+  $('cancel').addEventListener('click', () => sweepWorkers(runs, Infinity).forEach((w) => w.cancel()));
   $('knobs').addEventListener('input', fieldsChanged);
   $('knobs').addEventListener('change', fieldsChanged);
   window.addEventListener('popstate', openFromAddress);
@@ -564,5 +608,6 @@ async function main() {
 
 main()
   .catch((e) => setStatus('error', `the page could not start: ${e.message}`))
-  // After the first run, so caching the site for offline use never delays the first chart.
+  // After the first run (the console: its model), so caching the site for offline use never
+  // delays the first chart or the console.
   .then(registerServiceWorker);

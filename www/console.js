@@ -77,16 +77,20 @@ export class ConsolePanel {
     const shared = query.get('lesson') === 'console' ? query.get('cmds') : null;
     const session = shared !== null ? shared.split('\n') : this.#stored();
     const section = $('console');
-    const shown = new MutationObserver(() => {
-      if (section.hidden) return;
-      shown.disconnect();
-      this.#opened(session);
+    this.#shown = new Promise((resolve) => {
+      const shown = new MutationObserver(() => {
+        if (section.hidden) return;
+        shown.disconnect();
+        resolve(this.#opened(session));
+      });
+      shown.observe(section, { attributes: true, attributeFilter: ['hidden'] });
     });
-    shown.observe(section, { attributes: true, attributeFilter: ['hidden'] });
     return true;
   }
 
   #opening = null;
+  /** Settles once the console is first shown and its model is up (see `ready`). */
+  #shown = Promise.resolve();
 
   /**
    * Resolves once the model exists and `session` (on the first call: the saved or shared one) has
@@ -99,6 +103,11 @@ export class ConsolePanel {
       await this.#refresh();
     })().catch((e) => this.#print(`the console could not start: ${e.message}`, 'note error'));
     return this.#opening;
+  }
+
+  /** Resolves once the console has been shown and its model is up (session replayed, clock shown). */
+  ready() {
+    return this.#shown;
   }
 
   /** Runs one command line; resolves to the reply text. */
@@ -214,9 +223,9 @@ export class ConsolePanel {
 
   /** The key table, the clock, the prompt and the replay link, from the model. */
   async #refresh() {
-    const keys = await this.#core.call(`${this.#handle}.keys`);
-    const now = await this.#core.call(`${this.#handle}.now_ms`);
-    $('console-prompt').textContent = (await this.#core.call(`${this.#handle}.prompt`)).trimEnd();
+    // Asked at once (the worker answers in order): one round trip, not three, before the clock shows.
+    const [keys, now, prompt] = await Promise.all(['keys', 'now_ms', 'prompt'].map((m) => this.#core.call(`${this.#handle}.${m}`)));
+    $('console-prompt').textContent = prompt.trimEnd();
     $('console-clock').textContent = `simulated time: ${(now / 1000).toFixed(1)} s`;
     const rows = keys.map((k) => {
       const tr = document.createElement('tr');

@@ -2,18 +2,16 @@
 // so a long experiment never freezes the page. Errors carry the core's own message (which names
 // the field and its allowed range). `cancel()` stops whatever is running by replacing the worker:
 // a wasm call cannot be interrupted from outside, but its worker can. Each `Core` is one worker,
-// so the console's state survives the cancellation of a run.
+// so the console's state survives the cancellation of a run. A worker starts at its first call
+// (or `warm`), not when its `Core` is made: a panel the learner never opens costs no thread, and
+// on a small machine the first lesson's workers start without sharing the CPU with idle ones.
 
 import { MODULES } from './pkg/modules.js';
 
 export class Core {
-  #worker;
+  #worker = null;
   #pending = new Map();
   #nextId = 1;
-
-  constructor() {
-    this.#spawn();
-  }
 
   #spawn() {
     this.#worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
@@ -45,8 +43,18 @@ export class Core {
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {
       this.#pending.set(id, { resolve, reject, onProgress });
+      if (!this.#worker) this.#spawn();
       this.#worker.postMessage({ id, fn, args });
     });
+  }
+
+  /**
+   * Starts the worker and loads the module that runs `name` (a function or class), before a call
+   * needs it: a lesson known from the address starts its module beside the course's listing.
+   * Resolves once it is loaded (false if it could not be), never rejects.
+   */
+  warm(name) {
+    return this.call('warm', [name]).catch(() => false);
   }
 
   /** Whether the core exports `name` (a function or class), known without loading any module. */
@@ -59,9 +67,10 @@ export class Core {
     this.#replace('cancelled');
   }
 
+  /** Stops the worker and every call in flight; the next call starts a fresh worker. */
   #replace(reason) {
-    this.#worker.terminate();
+    this.#worker?.terminate();
+    this.#worker = null;
     this.#failAll(reason);
-    this.#spawn();
   }
 }

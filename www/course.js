@@ -81,7 +81,7 @@ export function renderNav(lessons, pick) {
  * `scenarios` is the core's scenario list (for the variants' descriptions); `pick(lesson)` opens
  * another lesson; `tryThis(settings)` sets parameters and runs; `query` the address bar's.
  */
-export function showLesson(lesson, lessons, { scenarios, pick, tryThis, query, runs }) {
+export function showLesson(lesson, lessons, { scenarios, pick, tryThis, query }) {
   current = lesson;
   lastEvaluation = null;
   probeEvaluation = null;
@@ -105,20 +105,21 @@ export function showLesson(lesson, lessons, { scenarios, pick, tryThis, query, r
   renderQuestions(lesson);
   $('claims').replaceChildren();
   $('claims').hidden = true;
-  if (lesson.probe) runProbe(lesson, runs);
 }
 
 /**
  * A page-only lesson's answers and claims: the core runs its probe (the console's script, a
  * replay of the bundled trace, a stepped sequence) in the module of its kind, and evaluates the
  * lesson on the probe's report. The answers show as the learner guesses, the claims once every
- * question has a guess.
+ * question has a guess. `runs` evaluates it (and runs the replay or step probes); a console
+ * probe runs in `consoleCore`, the console panel's worker, which has its module already.
  */
-async function runProbe(lesson, runs) {
+export async function runProbe(lesson, { runs, consoleCore }) {
   const { probe } = lesson;
+  if (!probe || current !== lesson) return;
   try {
     let report;
-    if (probe.console) report = await runs.call('consoleProbe', [probe]);
+    if (probe.console) report = await consoleCore.call('consoleProbe', [probe]);
     else if (probe.replay) {
       report = await runs.call('traceProbe', [probe, await fetchBundled(probe.replay.trace)]);
     } else report = await runs.call('traceProbe', [probe, null]);

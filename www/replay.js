@@ -26,6 +26,11 @@ export function fetchBundled(path) {
   return fetchTrace(found.url);
 }
 
+/** Starts fetching the trace the lesson opens on (the bundled sample), before the lesson is shown. */
+export function prefetchBundled() {
+  fetchTrace(BUNDLED.bundled.url).catch(() => {});
+}
+
 /** Builds the policy checkboxes from the core's list, checking those the URL names (or defaults). */
 export function buildReplayFields(policies, query) {
   const wanted = new Set((query.get('policies') ?? DEFAULT_POLICIES.join(',')).split(','));
@@ -186,7 +191,7 @@ export function sweepWorkers(core, jobs) {
  * resolves to the results in job order. If one fails (or `core` is cancelled), the other workers
  * are stopped too and the first error is thrown.
  */
-async function sweep(core, jobs, call) {
+export async function sweep(core, jobs, call) {
   const workers = sweepWorkers(core, jobs.length);
   const results = new Array(jobs.length);
   let next = 0;

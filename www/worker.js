@@ -8,6 +8,8 @@
 // - `7.method`: calls `method` on the object behind handle 7 (`7.free` also forgets it).
 // - `streamTrace`: args [file, policies, sizes, format, lruLine]: streams a local trace file
 //   through the core (see streamTrace below), reporting progress by bytes read.
+// - `warm`: args [name]: loads the module that runs `name` and answers true (false if no module
+//   exports it), so that a call the page knows is coming does not wait for the module.
 // The core comes as several wasm modules (scripts/wasm.sh, www/pkg/modules.js): a module is
 // fetched and instantiated the first time a call needs one of its names, so the first lesson
 // waits only for the small module it runs on. A name in several modules is taken from one already
@@ -106,6 +108,10 @@ async function resolve(fn) {
 self.onmessage = async ({ data: { id, fn, args } }) => {
   let core = null;
   try {
+    if (fn === 'warm') {
+      self.postMessage({ id, ok: true, result: Boolean(await home(args[0])) });
+      return;
+    }
     if (fn === 'streamTrace') {
       core = await home('TraceStream');
       self.postMessage({ id, ok: true, result: await streamTrace(id, core, args) });

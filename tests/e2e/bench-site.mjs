@@ -9,7 +9,7 @@
 // is ready for a command (its model is up and shows its simulated clock), and the first lesson with
 // a chart (degradation, through its link, which runs at once) is timed to its chart.
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { serve, ROOT } from './harness.mjs';
 
 const VISITS = 3;
@@ -70,25 +70,35 @@ async function visit(browser, url, until) {
   return { ms, running, bytes, requests };
 }
 
-/** `dist`: the built site to measure (another build's, to compare two under the same load). */
-export async function siteCase(browser, dist = join(ROOT, 'dist')) {
-  if (!existsSync(join(dist, 'index.html'))) throw new Error('dist/ is missing: run `make site` first');
-  const server = await serve({ root: dist, prefix: '/cachelab/', asHost: true });
+/**
+ * `dists`: the built sites to measure (by default dist/; with several, say the previous build and
+ * this one, the visits take turns, one to each site, so that both meet the same load on a machine
+ * whose load varies). `visits`: first visits per case and site; `only`: the cases whose name
+ * contains it.
+ */
+export async function siteCase(browser, dists = [join(ROOT, 'dist')], visits = VISITS, only = '') {
+  for (const dist of dists) if (!existsSync(join(dist, 'index.html'))) throw new Error(`${dist}/index.html is missing: run \`make site\` first`);
+  const servers = await Promise.all(dists.map((root) => serve({ root, prefix: '/cachelab/', asHost: true })));
   try {
-    console.log(`\nsite: ${dist} under /cachelab/, precompressed, first visits in a fresh profile (${VISITS} each)`);
+    console.log(`\nsite: ${dists.join(' and ')} under /cachelab/, precompressed, first visits in a fresh profile (${visits} each${dists.length > 1 ? ', taking turns' : ''})`);
     console.log(`${'case'.padEnd(28)} ${'run starts (ms)'.padEnd(18)} ${'chart/clock (ms)'.padEnd(18)} ${'median'.padStart(7)} ${'target'.padStart(7)} ${'transferred'.padStart(12)} ${'target'.padStart(8)}`);
-    for (const [name, query, until, msTarget, byteTarget] of CASES) {
-      const runs = [];
-      for (let i = 0; i < VISITS; i++) runs.push(await visit(browser, server.url + query, until));
-      const sorted = runs.map((r) => r.ms).sort((a, b) => a - b);
-      const median = sorted[Math.floor(VISITS / 2)];
-      const kib = (n) => `${(n / 1024).toFixed(0)} KiB`;
-      const bytes = runs[0].bytes;
-      const list = (key) => runs.map((r) => (Number.isNaN(r[key]) ? '-' : Math.round(r[key]))).join(', ').padEnd(18);
-      console.log(`${`site: ${name}`.padEnd(28)} ${list('running')} ${list('ms')} ${Math.round(median).toString().padStart(7)} ${`<${msTarget}`.padStart(7)} ${kib(bytes).padStart(12)} ${(byteTarget ? `<${kib(byteTarget)}` : '').padStart(8)}`);
-      if (process.env.VERBOSE) for (const u of runs[0].requests) console.log(`  ${u}`);
+    for (const [name, query, until, msTarget, byteTarget] of CASES.filter(([name]) => name.includes(only))) {
+      const runs = dists.map(() => []);
+      for (let i = 0; i < visits; i++) {
+        for (const [d, server] of servers.entries()) runs[d].push(await visit(browser, server.url + query, until));
+      }
+      for (const [d, dist] of dists.entries()) {
+        const sorted = runs[d].map((r) => r.ms).sort((a, b) => a - b);
+        const median = sorted[Math.floor(visits / 2)];
+        const kib = (n) => `${(n / 1024).toFixed(0)} KiB`;
+        const bytes = runs[d][0].bytes;
+        const list = (key) => runs[d].map((r) => (Number.isNaN(r[key]) ? '-' : Math.round(r[key]))).join(', ').padEnd(18);
+        const label = dists.length > 1 ? `${name} [${basename(dist)}]` : name;
+        console.log(`${`site: ${label}`.padEnd(28)} ${list('running')} ${list('ms')} ${Math.round(median).toString().padStart(7)} ${`<${msTarget}`.padStart(7)} ${kib(bytes).padStart(12)} ${(byteTarget ? `<${kib(byteTarget)}` : '').padStart(8)}`);
+        if (process.env.VERBOSE) for (const u of runs[d][0].requests) console.log(`  ${u}`);
+      }
     }
   } finally {
-    await server.close();
+    await Promise.all(servers.map((s) => s.close()));
   }
 }

@@ -2,10 +2,13 @@
 // Chromium (www/bench.html), and prints both with the wasm/native ratio; then the `site` case: the
 // built site (dist/, `make site`) as a learner meets it. Not a test: timings vary with the
 // machine, so targets are judged from the printed numbers (see the README).
-//   node tests/e2e/bench.mjs [--scale 0.2] [--filter scenario|site|stream] [--trace FILE] [--dist DIR]
+//   node tests/e2e/bench.mjs [--scale 0.2] [--filter scenario|site|stream] [--trace FILE]
+//                            [--dist DIR[,DIR…]] [--visits N] [--case NAME]
 // `stream` (tests/e2e/bench-stream.mjs): a generated 1 GiB trace file streamed by the page.
-// `--dist` measures another built site than dist/ (say, a copy of the previous build, to compare
-// the two turn by turn on a machine whose load varies).
+// `--dist` measures other built sites than dist/; with several (say, a copy of the previous build
+// and this one) the visits take turns between them, so both meet the same load on a machine whose
+// load varies. `--visits`: first visits per case and site (3); `--case`: only the site cases
+// whose name contains NAME (`console`, `degradation`, `eviction`).
 // The policy cases replay FILE in both worlds; by default the shared `zipf.csv` when this machine
 // has it (the trace the README's targets are stated on), else the core's synthetic stand-in.
 import { execFileSync } from 'node:child_process';
@@ -28,7 +31,10 @@ const browser = await launch();
 try {
   if (filter !== 'site' && filter !== 'stream') await coreCases();
   if (!filter || filter === 'stream') await streamCase(browser);
-  if (!filter || filter === 'site') await siteCase(browser, ...(arg('--dist') ? [resolve(arg('--dist'))] : []));
+  if (!filter || filter === 'site') {
+    const dists = arg('--dist') ? arg('--dist').split(',').map((d) => resolve(d)) : undefined;
+    await siteCase(browser, dists, Number(arg('--visits', '3')), arg('--case', ''));
+  }
 } finally {
   await browser.close();
 }

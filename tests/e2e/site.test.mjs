@@ -114,6 +114,53 @@ test('the optimised modules give the golden reports in Chromium', async () => {
   await page.close();
 });
 
+test("index.html preloads the page's module graph (every module the page loads was asked for by a preload); the site is cached for offline use once the console is ready", async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const driver = driverFor(page);
+  // When the console's clock first shows, and when the page registers its service worker.
+  await page.addInitScript(() => {
+    const clock = new MutationObserver(() => {
+      if (!document.getElementById('console-clock')?.textContent.startsWith('simulated time')) return;
+      clock.disconnect();
+      window.clockAt = performance.now();
+    });
+    clock.observe(document, { childList: true, subtree: true, characterData: true });
+    const register = ServiceWorkerContainer.prototype.register;
+    ServiceWorkerContainer.prototype.register = function (...args) {
+      window.registeredAt = performance.now();
+      return register.apply(this, args);
+    };
+  });
+  await page.goto(server.url);
+  await page.waitForFunction(() => window.clockAt && window.registeredAt);
+  // Caching the site for offline use (every module, the sample traces) waits for the console.
+  const { clockAt, registeredAt } = await page.evaluate(() => ({ clockAt: window.clockAt, registeredAt: window.registeredAt }));
+  assert.ok(registeredAt >= clockAt, `the service worker was registered at ${registeredAt} ms, before the console was ready (${clockAt} ms)`);
+  // Every module the page loaded (but its scripts and the workers' script) was preloaded, and
+  // every preload was asked for before app.js had arrived: none waited for an import to be read.
+  const entries = await page.evaluate(() => performance.getEntriesByType('resource')
+    .filter((e) => /\.js$/.test(new URL(e.name).pathname))
+    .map((e) => ({ file: new URL(e.name).pathname.split('/').pop(), start: e.startTime, end: e.responseEnd })));
+  const html = readFileSync(join(DIST, 'index.html'), 'utf8');
+  const named = (re) => [...html.matchAll(re)].map((m) => m[1].split('/').pop());
+  const preloaded = named(/<link rel="modulepreload" href="([^"]+)">/g);
+  const scripts = named(/<script type="module" src="([^"]+)">/g);
+  assert.ok(preloaded.length >= 10, `preloads: ${preloaded}`);
+  assert.deepEqual(scripts.map((s) => s.split('.')[0]), ['start', 'app']);
+  const app = entries.find((e) => /^app\./.test(e.file));
+  // The first time each file shows (a worker's own imports come after the page's).
+  const first = [...new Map([...entries].reverse().map((e) => [e.file, e])).values()];
+  for (const e of first.filter((e) => !scripts.includes(e.file) && !/^worker\./.test(e.file))) assert.ok(preloaded.includes(e.file), `${e.file} is loaded by the page but not preloaded`);
+  for (const file of preloaded) {
+    const e = entries.find((x) => x.file === file);
+    assert.ok(e, `${file} is preloaded but the page never loads it`);
+    assert.ok(e.start < app.end, `${file} was asked for at ${e.start} ms, after app.js arrived (${app.end} ms)`);
+  }
+  assert.deepEqual(driver.errors, []);
+  await context.close();
+});
+
 test('served under /cachelab/, every lesson runs from the built site, and offline after the first visit', async () => {
   // A server of its own, stopped for the offline half.
   const host = await serve({ root: DIST, prefix: '/cachelab/', asHost: true });
