@@ -249,7 +249,8 @@ function showAnswers() {
       return;
     }
     const right = a.answer.includes(guess);
-    slot.textContent = `Your guess: ${guess}. The run: ${a.answer.join(' and ')} (${a.reveal}) — ${right ? 'you were right.' : 'not what you guessed.'}`;
+    // The reveal is the core's sentence (the CLI prints the same), so it stands as one here.
+    slot.textContent = `Your guess: ${guess}. The run: ${a.answer.join(' and ')}, ${right ? 'as you guessed' : 'not what you guessed'}. ${a.reveal}`;
     slot.className = `answer ${right ? 'right' : 'wrong'}`;
   });
 }

@@ -93,6 +93,12 @@ LESSONS.forEach((lesson, at) => {
       const marks = await page.locator('#claims ul.lesson-claims li').evaluateAll((lis) => lis.map((li) => li.className));
       lesson.claims.forEach((c, i) => assert.equal(marks[i], 'held', `${lesson.id}: claim ${i}: ${c.says}`));
     }
+    if (runs || lesson.probe) {
+      // The answer reads as words: no report path (`summary.db_queries`), no bare 0/1 of a choice.
+      const answer = await page.locator('#answer-0').textContent();
+      assert.doesNotMatch(answer, /[a-z_]\.[a-z_]/, `${lesson.id}: the answer names a report path: ${answer}`);
+      assert.doesNotMatch(answer, /: [01](,|\.$)/, `${lesson.id}: the answer lists a bare indicator: ${answer}`);
+    }
     assert.equal(new URL(page.url()).searchParams.get('guess0'), choice, 'the guess is in the address bar');
     await page.screenshot({ path: join(ROOT, 'target', `course-${lesson.id}.png`), fullPage: true });
 
