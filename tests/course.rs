@@ -303,6 +303,18 @@ fn the_cli_lists_the_course_and_runs_a_lesson_with_its_claims() {
         console["evaluation"]["answers"][0]["answer"][0],
         "(nil): the key expired"
     );
+    // Its claims are headed with what ran (the model), not with a run the learner made; a
+    // scenario lesson's with this run.
+    assert!(text.contains("\nWhat this run shows:\n"), "{text}");
+    for (id, heading) in [
+        ("console", "What the model shows"),
+        ("eviction", "What the replay of the bundled trace shows"),
+        ("inside", "What the stepped sequence shows"),
+    ] {
+        let shown = cli(&["lesson", id]);
+        assert!(shown.contains(&format!("\n{heading}:\n")), "{shown}");
+        assert!(!shown.contains("this run"), "{id}: {shown}");
+    }
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_cachelab"))
         .args(["lesson", "inside", "--set", "size=3"])
         .output()

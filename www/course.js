@@ -288,7 +288,7 @@ function showClaims(evaluation) {
   const tried = evaluation?.experiment;
   const triedClaims = tried?.claims ?? [];
   $('claims').replaceChildren(
-    ...(claims.length ? [el('h3', { textContent: 'What this run shows' }), claimList(claims)] : []),
+    ...(claims.length ? [el('h3', { className: 'shows', textContent: evaluation.claims_heading }), claimList(claims)] : []),
     ...(triedClaims.length ? [el('h3', { className: 'tried', textContent: `Try this: ${tried.label}` }), claimList(triedClaims, 'tried-claims')] : []),
   );
   for (const b of $('experiments').querySelectorAll('button.try')) {

@@ -26,6 +26,19 @@ pub enum Kind {
     Inside,
 }
 
+impl Kind {
+    /// What the claims of an evaluation are headed with, on the page and in `cachelab lesson`:
+    /// they describe what was run, which on a page-only lesson is its probe, not the learner.
+    pub fn claims_heading(self) -> &'static str {
+        match self {
+            Kind::Scenario | Kind::Curve => "What this run shows",
+            Kind::Console => "What the model shows",
+            Kind::Replay => "What the replay of the bundled trace shows",
+            Kind::Inside => "What the stepped sequence shows",
+        }
+    }
+}
+
 /// A "try this": parameters to set (over the lesson's defaults) and what to look for.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -168,6 +181,8 @@ pub struct Lesson {
 /// What a run of a lesson shows: the notice, every claim, every question's answer.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Evaluation {
+    /// What `claims` are headed with ([`Kind::claims_heading`]).
+    pub claims_heading: &'static str,
     /// The notice's sentences that this run has every number of.
     pub notice: Vec<String>,
     /// Every claim, held or not.
@@ -444,6 +459,7 @@ impl Lesson {
     /// What a run whose serialised report is `report` shows.
     pub fn evaluate(&self, report: &Value) -> Evaluation {
         Evaluation {
+            claims_heading: self.kind.claims_heading(),
             experiment: self.experiment_of(report).map(|index| {
                 let e = &self.experiments[index];
                 ExperimentEvaluation {

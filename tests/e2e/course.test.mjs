@@ -92,6 +92,10 @@ LESSONS.forEach((lesson, at) => {
       assert.match(await page.locator('#answer-0').textContent(), /The run: /);
       const marks = await page.locator('#claims ul.lesson-claims li').evaluateAll((lis) => lis.map((li) => li.className));
       lesson.claims.forEach((c, i) => assert.equal(marks[i], 'held', `${lesson.id}: claim ${i}: ${c.says}`));
+      // Headed with what the core ran (its probe), as `cachelab lesson` heads them: the learner ran nothing.
+      const heading = cli('lesson', lesson.id).evaluation.claims_heading;
+      assert.equal(await page.locator('#claims h3.shows').textContent(), heading);
+      assert.doesNotMatch(heading, /this run/);
     }
     if (runs || lesson.probe) {
       // The answer reads as words: no report path (`summary.db_queries`), no bare 0/1 of a choice.
