@@ -520,7 +520,13 @@ impl Question {
         // or counts without a unit) only when that sentence lacks a number of this run.
         let reveal = match (&self.of, template) {
             (Some(of), t) => {
+                // The label opens the reveal's sentence.
                 let label = of_label(of).unwrap_or("(unlabelled)");
+                let mut letters = label.chars();
+                let label: String = letters
+                    .next()
+                    .map(|c| c.to_uppercase().chain(letters).collect())
+                    .unwrap_or_default();
                 let listed: Vec<String> = choices
                     .iter()
                     .map(|(name, v)| format!("{name} {}", v.map_or("—".to_string(), show)))
