@@ -107,6 +107,41 @@ fn claim_failures(what: &str, claims: &[course::ClaimResult], failures: &mut Vec
     }
 }
 
+/// What keeps an answer from reading as a sentence a learner knows the words of: a report path
+/// (`summary.db_queries`) or a choice's bare 0/1 indicator (`the key expired: 1`).
+fn unreadable(reveal: &str) -> Option<String> {
+    let word = |c: char| c.is_ascii_lowercase() || c == '_';
+    for token in reveal.split_whitespace() {
+        let token = token.trim_matches(|c: char| !c.is_ascii_alphanumeric() && c != '_');
+        let dotted = token.char_indices().any(|(i, c)| {
+            c == '.'
+                && token[..i].ends_with(word)
+                && token[i + 1..].starts_with(|c: char| word(c) || c.is_ascii_digit())
+        });
+        if dotted {
+            return Some(format!("the report path `{token}`"));
+        }
+    }
+    for indicator in [": 0,", ": 1,", ": 0.", ": 1."] {
+        let bare = reveal.match_indices(indicator).any(|(i, _)| {
+            // `: 0.5` is a number, `: 0.` ending the sentence an indicator.
+            !reveal[i + indicator.len()..].starts_with(|c: char| c.is_ascii_digit())
+        });
+        if bare {
+            return Some(format!("a bare indicator `{indicator}`"));
+        }
+    }
+    None
+}
+
+#[test]
+fn an_answer_with_a_path_or_an_indicator_is_unreadable() {
+    assert!(unreadable("summary.db_queries — chapter: 1, none: 253.").is_some());
+    assert!(unreadable("(nil): the key expired: 1, the old value: 0.").is_some());
+    assert!(unreadable("DB queries: chapter 1, none 253, lock 0.5.").is_none());
+    assert!(unreadable("The gain was 48.0 % − 38.7 %: 0.0922.").is_none());
+}
+
 #[test]
 fn every_claim_holds_where_expected_and_every_number_exists() {
     let mut failures = Vec::new();
@@ -149,6 +184,12 @@ fn every_claim_holds_where_expected_and_every_number_exists() {
                 failures.push(format!(
                     "{} seed {seed}: question `{}` unanswered",
                     lesson.id, a.ask
+                ));
+            }
+            if let Some(problem) = unreadable(&a.reveal) {
+                failures.push(format!(
+                    "{} seed {seed}: question `{}`: the answer shows {problem}: {}",
+                    lesson.id, a.ask, a.reveal
                 ));
             }
         }
@@ -262,6 +303,18 @@ fn the_cli_lists_the_course_and_runs_a_lesson_with_its_claims() {
         console["evaluation"]["answers"][0]["answer"][0],
         "(nil): the key expired"
     );
+    // Its claims are headed with what ran (the model), not with a run the learner made; a
+    // scenario lesson's with this run.
+    assert!(text.contains("\nWhat this run shows:\n"), "{text}");
+    for (id, heading) in [
+        ("console", "What the model shows"),
+        ("eviction", "What the replay of the bundled trace shows"),
+        ("inside", "What the stepped sequence shows"),
+    ] {
+        let shown = cli(&["lesson", id]);
+        assert!(shown.contains(&format!("\n{heading}:\n")), "{shown}");
+        assert!(!shown.contains("this run"), "{id}: {shown}");
+    }
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_cachelab"))
         .args(["lesson", "inside", "--set", "size=3"])
         .output()

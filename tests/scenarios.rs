@@ -471,6 +471,37 @@ fn every_scenario_with_the_fault_knobs_meets_an_l2_outage() {
             s.name
         );
     }
+    // A loop that serves one request at a time (one clock for all) lists the outage alone: a
+    // slow reply, a timeout or a busy pool cannot happen there, so no such knob is shown.
+    const ONE_AT_A_TIME: [&str; 4] = ["keys", "query-cache", "tags", "response-cache"];
+    const CONCURRENT_ONLY: [&str; 5] =
+        ["slow_at_s", "slow_s", "slow_ms", "l2_timeout_ms", "l2_pool"];
+    for s in &with_faults {
+        let listed: Vec<&str> = s
+            .params
+            .iter()
+            .map(|p| p.name)
+            .filter(|n| CONCURRENT_ONLY.contains(n))
+            .collect();
+        let expected: &[&str] = if ONE_AT_A_TIME.contains(&s.name) {
+            &[]
+        } else {
+            &CONCURRENT_ONLY
+        };
+        assert_eq!(listed, expected, "{}: the slow/timeout/pool knobs", s.name);
+        // No knob with nothing to choose (a range of 0–0).
+        for p in &s.params {
+            assert!(p.max > p.min, "{}: `{}` cannot move", s.name, p.name);
+        }
+    }
+    for name in ONE_AT_A_TIME {
+        let given = [("slow_s".to_string(), "1".to_string())];
+        let err = run(name, &given, 1).unwrap_err().to_string();
+        assert!(
+            err.contains("slow_s") && err.contains("outage_s"),
+            "{name}: the error names the parameter and the allowed ones: {err}"
+        );
+    }
     for s in with_faults {
         let given: Vec<(String, String)> = [
             ("duration_s", "6"),

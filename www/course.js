@@ -157,13 +157,26 @@ function variantName(name) {
   return box;
 }
 
+/**
+ * One line of a sketch. A line too long for its column wraps inside the box (the column beside
+ * the charts is about 60 characters wide at 1280 px) and goes on four columns past its own
+ * indentation, as Python continues a line, so the block structure stays readable.
+ */
+function codeLine(line) {
+  // A comment aligned far right for a wide screen keeps PEP 8's two spaces: in a narrow box the
+  // alignment would only push it onto a line of its own.
+  const text = line.replace(/(\S) {3,}#/, '$1  #');
+  const hang = text.length - text.trimStart().length + 4;
+  return el('span', { className: 'line', textContent: text, style: `padding-left: ${hang}ch; text-indent: -${hang}ch` });
+}
+
 function renderSketches(lesson) {
   const sketches = lesson.sketches ?? [];
   const blocks = sketches.map((s) => el(
     'figure',
     { className: 'sketch' },
     el('figcaption', {}, s.variant ? variantName(s.variant) : el('span', { textContent: 'the idea, in Python' })),
-    el('pre', {}, el('code', { className: 'language-python', textContent: s.code.join('\n') })),
+    el('pre', {}, el('code', { className: 'language-python' }, ...s.code.map(codeLine))),
   ));
   const differs = (lesson.differs ?? []).length
     ? [el('h3', { textContent: 'Where cachelab differs from the chapter' }), el('ul', { className: 'differs' }, ...lesson.differs.map((d) => el('li', { textContent: d })))]
@@ -250,7 +263,8 @@ function showAnswers() {
       return;
     }
     const right = a.answer.includes(guess);
-    slot.textContent = `Your guess: ${guess}. The run: ${a.answer.join(' and ')} (${a.reveal}) — ${right ? 'you were right.' : 'not what you guessed.'}`;
+    // The reveal is the core's sentence (the CLI prints the same), so it stands as one here.
+    slot.textContent = `Your guess: ${guess}. The run: ${a.answer.join(' and ')}, ${right ? 'as you guessed' : 'not what you guessed'}. ${a.reveal}`;
     slot.className = `answer ${right ? 'right' : 'wrong'}`;
   });
 }
@@ -288,7 +302,7 @@ function showClaims(evaluation) {
   const tried = evaluation?.experiment;
   const triedClaims = tried?.claims ?? [];
   $('claims').replaceChildren(
-    ...(claims.length ? [el('h3', { textContent: 'What this run shows' }), claimList(claims)] : []),
+    ...(claims.length ? [el('h3', { className: 'shows', textContent: evaluation.claims_heading }), claimList(claims)] : []),
     ...(triedClaims.length ? [el('h3', { className: 'tried', textContent: `Try this: ${tried.label}` }), claimList(triedClaims, 'tried-claims')] : []),
   );
   for (const b of $('experiments').querySelectorAll('button.try')) {

@@ -916,7 +916,7 @@ mod cli {
         for n in &run.evaluation.notice {
             println!("{n}");
         }
-        println!("Claims:");
+        println!("{}:", run.evaluation.claims_heading);
         print_claims(&run.evaluation.claims);
         if let Some(e) = &run.evaluation.experiment {
             println!("Try this {}: {}", e.index + 1, e.label);

@@ -26,6 +26,19 @@ pub enum Kind {
     Inside,
 }
 
+impl Kind {
+    /// What the claims of an evaluation are headed with, on the page and in `cachelab lesson`:
+    /// they describe what was run, which on a page-only lesson is its probe, not the learner.
+    pub fn claims_heading(self) -> &'static str {
+        match self {
+            Kind::Scenario | Kind::Curve => "What this run shows",
+            Kind::Console => "What the model shows",
+            Kind::Replay => "What the replay of the bundled trace shows",
+            Kind::Inside => "What the stepped sequence shows",
+        }
+    }
+}
+
 /// A "try this": parameters to set (over the lesson's defaults) and what to look for.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -168,6 +181,8 @@ pub struct Lesson {
 /// What a run of a lesson shows: the notice, every claim, every question's answer.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Evaluation {
+    /// What `claims` are headed with ([`Kind::claims_heading`]).
+    pub claims_heading: &'static str,
     /// The notice's sentences that this run has every number of.
     pub notice: Vec<String>,
     /// Every claim, held or not.
@@ -338,13 +353,23 @@ impl Lesson {
                         )));
                     }
                 }
-                (None, n) if n >= 2 => {}
+                (None, n) if n >= 2 && q.reveal.is_some() => {}
                 _ => {
                     return Err(self.error(format!(
                         "question `{}`: give `of` (scenario lessons: each variant is a choice) \
-                         or at least two `choices`",
+                         or at least two `choices` and a `reveal` that says what their numbers \
+                         count",
                         q.ask
                     )))
+                }
+            }
+            if let Some(of) = &q.of {
+                if of_label(of).is_none() {
+                    return Err(self.error(format!(
+                        "question `{}`: `of` `{of}` has no label in the core's `OF_LABELS`, \
+                         which the answer shows instead of the path",
+                        q.ask
+                    )));
                 }
             }
             for c in &q.choices {
@@ -434,6 +459,7 @@ impl Lesson {
     /// What a run whose serialised report is `report` shows.
     pub fn evaluate(&self, report: &Value) -> Evaluation {
         Evaluation {
+            claims_heading: self.kind.claims_heading(),
             experiment: self.experiment_of(report).map(|index| {
                 let e = &self.experiments[index];
                 ExperimentEvaluation {
@@ -485,25 +511,40 @@ impl Question {
             .filter(|(_, v)| v.is_some() && *v == best)
             .map(|(label, _)| label.clone())
             .collect();
-        let listed: Vec<String> = choices
-            .iter()
-            .map(|(label, v)| match v {
-                Some(x) => format!("{label}: {}", show(*x)),
-                None => format!("{label}: —"),
-            })
-            .collect();
-        let what = self
-            .of
-            .as_ref()
-            .map_or_else(String::new, |of| format!("{of} — "));
-        let mut reveal = format!("{what}{}.", listed.join(", "));
-        if let Some(t) = self
+        let template = self
             .reveal
             .as_ref()
-            .and_then(|t| t.render(report, None).ok())
-        {
-            reveal = format!("{reveal} {t}");
-        }
+            .and_then(|t| t.render(report, None).ok());
+        // The evidence in words: a variant's number under the label of what it counts; labelled
+        // choices through the question's own sentence, their bare numbers (often 0/1 indicators
+        // or counts without a unit) only when that sentence lacks a number of this run.
+        let reveal = match (&self.of, template) {
+            (Some(of), t) => {
+                // The label opens the reveal's sentence.
+                let label = of_label(of).unwrap_or("(unlabelled)");
+                let mut letters = label.chars();
+                let label: String = letters
+                    .next()
+                    .map(|c| c.to_uppercase().chain(letters).collect())
+                    .unwrap_or_default();
+                let listed: Vec<String> = choices
+                    .iter()
+                    .map(|(name, v)| format!("{name} {}", v.map_or("—".to_string(), show)))
+                    .collect();
+                let listed = listed.join(", ");
+                match t {
+                    Some(t) => format!("{label}: {listed}. {t}"),
+                    None => format!("{label}: {listed}."),
+                }
+            }
+            (None, Some(t)) => t,
+            (None, None) => {
+                let indicators = choices
+                    .iter()
+                    .all(|(_, v)| v.is_none_or(|x| x == 0.0 || x == 1.0));
+                format!("{}.", listing(&choices, indicators))
+            }
+        };
         Answer {
             ask: self.ask.clone(),
             choices,
@@ -511,6 +552,71 @@ impl Question {
             reveal,
         }
     }
+}
+
+/// Each choice with its number (`—`: not in the report), or with "yes"/"no" when the numbers are
+/// 0/1 indicators.
+fn listing(choices: &[(String, Option<f64>)], indicators: bool) -> String {
+    choices
+        .iter()
+        .map(|(label, v)| match v {
+            Some(x) if indicators => format!("{label}: {}", if *x == 1.0 { "yes" } else { "no" }),
+            Some(x) => format!("{label}: {}", show(*x)),
+            None => format!("{label}: —"),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// What a question's `of` counts, in the words of the run's table where it has a column
+/// (`metrics::SUMMARY_COLUMNS`), so an answer names no report path. Every `of` of a lesson needs
+/// one ([`Lesson::check`] says which is missing).
+pub const OF_LABELS: &[(&str, &str)] = &[
+    ("consistency.db_writes", "write statements the database ran"),
+    ("consistency.stale_reads", "stale reads"),
+    (
+        "degradation.slow.worst_p99_ms",
+        "worst p99 ms while Redis was slow",
+    ),
+    (
+        "lock_safety.locks.deleted_foreign",
+        "locks deleted by a request that did not own them",
+    ),
+    (
+        "lock_safety.locks.max_concurrent_loads",
+        "most loads of the hot key at once",
+    ),
+    ("memory.rows_cached_at_end", "rows cached at the end"),
+    ("memory.sessions_evicted", "sessions evicted"),
+    (
+        "missing_keys.db_queries",
+        "DB queries for keys that do not exist",
+    ),
+    ("monitoring.alerts|len", "alerts raised"),
+    (
+        "ratelimit.burst_max_in_window",
+        "most burst requests admitted within one window",
+    ),
+    ("response_cache.backend_calls", "backend calls"),
+    ("response_cache.wrong_responses", "wrong responses served"),
+    ("schema_deploy.wrong_values", "wrong values served"),
+    (
+        "series.db_qps.0",
+        "DB queries per second in the chart's first point",
+    ),
+    ("summary.db_queries", "DB queries"),
+    ("summary.errors", "failed requests"),
+    ("summary.latency_ms.max", "max ms"),
+    ("summary.peak_db_qps", "peak DB queries per second"),
+    ("summary.stale_reads", "stale reads"),
+    ("summary.wrong_values", "wrong values served"),
+    ("tags.tag_members.-1", "names in the tag sets at the end"),
+];
+
+/// The label of `of` in [`OF_LABELS`].
+pub fn of_label(of: &Ref) -> Option<&'static str> {
+    let path = of.to_string();
+    OF_LABELS.iter().find(|(p, _)| *p == path).map(|(_, l)| *l)
 }
 
 /// Parameter settings as the core's `(name, value)` pairs.
@@ -527,5 +633,27 @@ fn show(x: f64) -> String {
     } else {
         let s = format!("{x:.4}");
         s.trim_end_matches('0').trim_end_matches('.').to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_summary_label_is_the_head_of_its_column() {
+        // The two summary numbers the table has no column for.
+        let no_column = ["summary.peak_db_qps", "summary.wrong_values"];
+        for (path, label) in OF_LABELS {
+            if path.starts_with("summary.") && !no_column.contains(path) {
+                let heads = crate::metrics::SUMMARY_COLUMNS;
+                assert!(
+                    heads.contains(label),
+                    "{path}: `{label}` is not one of {heads:?}"
+                );
+            }
+        }
+        let sorted = OF_LABELS.windows(2).all(|w| w[0].0 < w[1].0);
+        assert!(sorted, "OF_LABELS is sorted by path");
     }
 }

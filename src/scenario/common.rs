@@ -248,7 +248,7 @@ pub(super) fn with_defaults(overrides: &[(&str, f64)], own: &[ParamSpec]) -> Vec
 /// ([`FAULTS`], nothing fails at their defaults) before the scenario's own, so that every lab
 /// scenario can meet a failing cache; [`faulty_lab`] reads them.
 pub(super) fn lab_params(overrides: &[(&str, f64)], own: &[ParamSpec]) -> Vec<ParamSpec> {
-    let own: Vec<ParamSpec> = FAULTS.iter().chain(own).copied().collect();
+    let own: Vec<ParamSpec> = FaultKnobs::All.specs().chain(own.iter().copied()).collect();
     with_defaults(overrides, &own)
 }
 
@@ -328,16 +328,60 @@ pub(super) const FAULTS: [ParamSpec; 7] = [
     ),
 ];
 
-/// The faults of [`FAULTS`]' knobs.
+/// The knobs of [`FAULTS`] that an L2 outage needs: all a loop that serves one request at a time
+/// can honour (see [`FaultKnobs::Outage`]).
+const OUTAGE_FAULTS: [&str; 2] = ["outage_at_s", "outage_s"];
+
+/// Which of the fault knobs ([`FAULTS`]) a scenario lists.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum FaultKnobs {
+    /// All of them: the lab bench, and the scenarios that serve requests at once on one clock
+    /// each ([`lab_params`]).
+    All,
+    /// The outage only ([`OUTAGE_FAULTS`]): a loop that serves one request at a time cannot honour
+    /// the others. A slow reply or a timeout would move its one clock (every later request's)
+    /// instead of delaying one request, and its single caller never finds a pool busy; so the
+    /// page shows no knob that cannot move, and `--set slow_s=1` is an unknown parameter there.
+    Outage,
+}
+
+impl FaultKnobs {
+    /// The knobs of this set, in [`FAULTS`]' order.
+    pub(super) fn specs(self) -> impl Iterator<Item = ParamSpec> {
+        FAULTS.iter().copied().filter(move |s| match self {
+            FaultKnobs::All => true,
+            FaultKnobs::Outage => OUTAGE_FAULTS.contains(&s.name),
+        })
+    }
+
+    /// The set `p` was resolved with: every scenario lists the outage, only [`FaultKnobs::All`]
+    /// the slow window.
+    fn of(p: &Params) -> FaultKnobs {
+        if p.iter().any(|(name, _)| name == "slow_s") {
+            FaultKnobs::All
+        } else {
+            FaultKnobs::Outage
+        }
+    }
+}
+
+/// The faults of the fault knobs `p` has (see [`FaultKnobs`]).
 pub(super) fn faults(p: &Params) -> Result<Faults> {
     let window = |at: &str, length: &str| -> Result<Option<Window>> {
         let (from, length) = (SimTime::ZERO + secs(p, at)?, secs(p, length)?);
         Ok((length > SimDuration::ZERO).then(|| Window::new(from, length)))
     };
+    let outages = window("outage_at_s", "outage_s")?.into_iter().collect();
+    if FaultKnobs::of(p) == FaultKnobs::Outage {
+        return Ok(Faults {
+            outages,
+            ..Faults::default()
+        });
+    }
     let slow_ms = ms(p, "slow_ms")?;
     let timeout = ms(p, "l2_timeout_ms")?;
     Ok(Faults {
-        outages: window("outage_at_s", "outage_s")?.into_iter().collect(),
+        outages,
         slow: window("slow_at_s", "slow_s")?
             .map(|w| (w, slow_ms))
             .into_iter()
@@ -403,30 +447,19 @@ pub(super) fn with_common(
     specs
 }
 
-/// Fault knobs a loop that serves one request at a time cannot honour: a slow reply or a timeout
-/// would move its one clock (every later request's) instead of delaying one request, and its
-/// single caller never finds a pool busy. Such a scenario lists them with a range of zero only.
-const CONCURRENT_FAULTS: [&str; 4] = ["slow_s", "slow_ms", "l2_timeout_ms", "l2_pool"];
-
-/// [`with_common`] with the fault knobs ([`FAULTS`]) before the scenario's own, for a scenario
-/// whose loop serves one request at a time through
+/// [`with_common`] with the outage's knobs ([`FaultKnobs::Outage`]) before the scenario's own,
+/// for a scenario whose loop serves one request at a time through
 /// [`faulty_store`](super::driver::faulty_store): the outage applies as on the lab bench (its
-/// store calls fail and are counted), while the knobs of [`CONCURRENT_FAULTS`] stay at zero (an
-/// out-of-range error names them).
+/// store calls fail and are counted).
 pub(super) fn faulty_common(
     names: &[&str],
     overrides: &[(&str, f64)],
     own: &[ParamSpec],
 ) -> Vec<ParamSpec> {
-    let faults = FAULTS.iter().map(|&spec| ParamSpec {
-        max: if CONCURRENT_FAULTS.contains(&spec.name) {
-            0.0
-        } else {
-            spec.max
-        },
-        ..spec
-    });
-    let own: Vec<ParamSpec> = faults.chain(own.iter().copied()).collect();
+    let own: Vec<ParamSpec> = FaultKnobs::Outage
+        .specs()
+        .chain(own.iter().copied())
+        .collect();
     with_common(names, overrides, &own)
 }
 

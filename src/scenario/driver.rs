@@ -210,9 +210,9 @@ impl Driver for SimDriver {
 pub(super) type FaultyStore<D> = Faulty<<D as Driver>::Store, <D as Driver>::Rt>;
 
 /// `d`'s store (a round trip `rtt` away) behind the faults of `p`'s fault knobs
-/// ([`FAULTS`](super::common::FAULTS)), which the lab applies through the same wrapper: a scenario
-/// on a bench of its own meets the same outage, slow window, timeout and pool, on the simulator
-/// and live. At the knobs' defaults nothing fails and the store answers as it would unwrapped.
+/// ([`FAULTS`](super::common::FAULTS), or the outage's alone: see
+/// [`FaultKnobs`](super::common::FaultKnobs)), which the lab applies through the same wrapper: a
+/// scenario on a bench of its own meets the same faults, on the simulator and live. At the knobs' defaults nothing fails and the store answers as it would unwrapped.
 /// The model behind it is `d.model(store.inner())`.
 pub(super) fn faulty_store<D: Driver>(
     d: &D,

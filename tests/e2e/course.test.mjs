@@ -2,7 +2,8 @@
 // shows its chapter section, where the learner is, previous/next, every variant's description
 // from `cachelab scenarios --json`, its "try this" buttons (each runs and changes the result), its
 // question (the guess kept beside the answer), and its claims (and each experiment's, after it
-// runs) as held / not held, with no console error. Screenshots of every lesson land in target/course-ID.png.
+// runs) as held / not held, its code sketches inside their column at 1280×800, with no console error.
+// Screenshots of every lesson land in target/course-ID.png.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -92,8 +93,35 @@ LESSONS.forEach((lesson, at) => {
       assert.match(await page.locator('#answer-0').textContent(), /The run: /);
       const marks = await page.locator('#claims ul.lesson-claims li').evaluateAll((lis) => lis.map((li) => li.className));
       lesson.claims.forEach((c, i) => assert.equal(marks[i], 'held', `${lesson.id}: claim ${i}: ${c.says}`));
+      // Headed with what the core ran (its probe), as `cachelab lesson` heads them: the learner ran nothing.
+      const heading = cli('lesson', lesson.id).evaluation.claims_heading;
+      assert.equal(await page.locator('#claims h3.shows').textContent(), heading);
+      assert.doesNotMatch(heading, /this run/);
+    }
+    if (runs || lesson.probe) {
+      // The answer reads as words: no report path (`summary.db_queries`), no bare 0/1 of a choice.
+      const answer = await page.locator('#answer-0').textContent();
+      assert.doesNotMatch(answer, /[a-z_]\.[a-z_]/, `${lesson.id}: the answer names a report path: ${answer}`);
+      assert.doesNotMatch(answer, /: [01](,|\.$)/, `${lesson.id}: the answer lists a bare indicator: ${answer}`);
     }
     assert.equal(new URL(page.url()).searchParams.get('guess0'), choice, 'the guess is in the address bar');
+    // At 1280×800 the code sketches fit their column (a long line wraps inside its box) and the
+    // page never scrolls sideways.
+    const fit = await page.evaluate(() => {
+      const column = document.getElementById('sketches').getBoundingClientRect();
+      const pres = [...document.querySelectorAll('#sketches pre')];
+      const lines = [...document.querySelectorAll('#sketches pre .line')];
+      return {
+        page: document.documentElement.scrollWidth - window.innerWidth,
+        pres: pres.length,
+        scrolled: pres.filter((p) => p.scrollWidth > p.clientWidth).length,
+        outside: [...pres, ...lines].filter((e) => e.getBoundingClientRect().right > column.right + 0.5).map((e) => e.textContent.slice(0, 60)),
+      };
+    });
+    assert.ok(fit.page <= 0, `${lesson.id}: the page scrolls sideways by ${fit.page} px`);
+    assert.equal(fit.pres, (lesson.sketches ?? []).length, `${lesson.id}: every sketch is shown`);
+    assert.equal(fit.scrolled, 0, `${lesson.id}: a sketch scrolls inside its box`);
+    assert.deepEqual(fit.outside, [], `${lesson.id}: code past its column`);
     await page.screenshot({ path: join(ROOT, 'target', `course-${lesson.id}.png`), fullPage: true });
 
     // Each "try this" sets its parameters, runs, and changes the result.
