@@ -13,7 +13,10 @@
 //! - `value.rs`: the value types ([`Value`]) and the per-key memory estimate ([`sds_size`]).
 //! - `expire.rs`: lazy expiry on access and the active expiry cycle.
 //! - `evict.rs`: `maxmemory` and its eviction policies ([`MaxmemoryPolicy`]).
-//! - `command/`: one function per command, grouped by family, and the command table.
+//! - `command/`: one function per command, grouped by family; one item per command
+//!   ([`commands`]), and the table of them that the console looks names up in.
+//! - `serve.rs`: the strategies' commands ([`crate::strategy::Cmd`]), through the same checks as
+//!   the console's, naming their items (a build that only runs strategies links only those).
 //! - `info.rs`: the `INFO` text.
 //! - `reply.rs`: [`Reply`] and redis-cli's way of printing it.
 //! - `parse.rs`: redis-cli's line quoting ([`split_args`]).
