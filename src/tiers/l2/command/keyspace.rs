@@ -115,8 +115,10 @@ pub(in crate::tiers::l2) fn pexpire_for(l2: &mut L2, key: &[u8], ttl: SimDuratio
     let Some(i) = l2.live_slot(key) else {
         return Reply::Int(0);
     };
-    let at = (ttl > SimDuration::ZERO).then(|| l2.deadline_after(ttl));
-    expire_slot(l2, i, at)
+    // A zero TTL too ends after the current instant, not at once (a real Redis is sent at
+    // least `PEXPIRE key 1`, see `serve.rs`).
+    let at = l2.deadline_after(ttl);
+    expire_slot(l2, i, Some(at))
 }
 
 /// `EXPIRE key seconds [NX|XX|GT|LT]`.
