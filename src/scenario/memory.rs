@@ -13,7 +13,7 @@ use crate::error::{Error, Result};
 use crate::metrics::Outcome;
 use crate::sim::Runtime;
 use crate::strategy::{self, data_key, int_of, Cmd, Store};
-use crate::tiers::l2::{L2Config, MaxmemoryPolicy, Reply};
+use crate::tiers::l2::{commands, L2Config, MaxmemoryPolicy, Reply};
 use crate::workload::Op;
 use serde::Serialize;
 use std::cell::Cell;
@@ -256,19 +256,23 @@ impl EndState {
     fn of_model(l2: &mut crate::tiers::L2, config: &LabConfig, sessions: &Sessions) -> EndState {
         let sessions_at_end = (0..sessions.started.get())
             .filter(|&n| {
-                int(l2.exec_args(&[b"EXISTS".to_vec(), Sessions::key(n).to_vec()])) == Some(1)
+                let args = [b"EXISTS".to_vec(), Sessions::key(n).to_vec()];
+                int(l2.exec_command(&commands::EXISTS, &args)) == Some(1)
             })
             .count() as u64;
-        let look = |l2: &mut crate::tiers::L2, args: &[&[u8]]| {
-            int(l2.exec_args(&args.iter().map(|a| a.to_vec()).collect::<Vec<_>>()))
+        let look = |l2: &mut crate::tiers::L2, command, args: &[&[u8]]| {
+            int(l2.exec_command(
+                command,
+                &args.iter().map(|a| a.to_vec()).collect::<Vec<_>>(),
+            ))
         };
         let hottest = (0..HOTTEST.min(config.mix.popularity.keys()))
             .map(|row| {
                 let key = data_key(row);
                 KeyLook {
                     row,
-                    memory_usage: look(l2, &[b"MEMORY", b"USAGE", &key]),
-                    object_freq: look(l2, &[b"OBJECT", b"FREQ", &key]),
+                    memory_usage: look(l2, &commands::MEMORY, &[b"MEMORY", b"USAGE", &key]),
+                    object_freq: look(l2, &commands::OBJECT, &[b"OBJECT", b"FREQ", &key]),
                 }
             })
             .collect();

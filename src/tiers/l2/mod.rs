@@ -13,7 +13,10 @@
 //! - `value.rs`: the value types ([`Value`]) and the per-key memory estimate ([`sds_size`]).
 //! - `expire.rs`: lazy expiry on access and the active expiry cycle.
 //! - `evict.rs`: `maxmemory` and its eviction policies ([`MaxmemoryPolicy`]).
-//! - `command/`: one function per command, grouped by family, and the command table.
+//! - `command/`: one function per command, grouped by family; one item per command
+//!   ([`commands`]), and the table of them that the console looks names up in.
+//! - `serve.rs`: the strategies' commands ([`crate::strategy::Cmd`]), through the same checks as
+//!   the console's, naming their items (a build that only runs strategies links only those).
 //! - `info.rs`: the `INFO` text.
 //! - `reply.rs`: [`Reply`] and redis-cli's way of printing it.
 //! - `parse.rs`: redis-cli's line quoting ([`split_args`]).
@@ -126,7 +129,7 @@ mod serve;
 mod value;
 
 pub use command::args::{format_double, format_long_double, glob_match, parse_i64};
-pub use command::{command_help, command_names, CommandHelp, Group};
+pub use command::{command_help, command_names, commands, Command, CommandHelp, Group};
 pub use console::{help_text, Console, KeyRow, LineOutput, MAX_REPEAT};
 pub use evict::{MaxmemoryPolicy, MAX_SAMPLES};
 pub use expire::{MAX_CYCLES_PER_ADVANCE, MAX_EXPIRE_ROUNDS};
@@ -244,7 +247,7 @@ pub const DATABASES: usize = 16;
 #[derive(Debug, Default)]
 struct Client {
     /// Commands queued since `MULTI`; `None` outside a transaction.
-    queued: Option<Vec<Vec<Vec<u8>>>>,
+    queued: Option<Vec<command::Queued>>,
     /// A command was refused while queuing (unknown, wrong arity), so `EXEC` will abort.
     queue_failed: bool,
     /// `EXEC` is running its queue (blocking pops answer at once).
@@ -421,6 +424,22 @@ impl L2 {
     /// Runs one command given as arguments (the command name first).
     pub fn exec_args(&mut self, args: &[Vec<u8>]) -> Reply {
         command::dispatch(self, args)
+    }
+
+    /// Runs `command` (one of [`commands`]) with `args` (its name first), exactly as
+    /// [`L2::exec_args`] would, without looking the name up: a caller that names its commands
+    /// links only those, not the whole table.
+    ///
+    /// ```
+    /// use cachelab::tiers::l2::{commands, Reply, L2};
+    /// let mut l2 = L2::new();
+    /// l2.exec("SET k v").unwrap();
+    /// let args = [b"EXISTS".to_vec(), b"k".to_vec()];
+    /// assert_eq!(l2.exec_command(&commands::EXISTS, &args), Reply::Int(1));
+    /// assert_eq!(l2.exec_command(&commands::EXISTS, &args[..1]), l2.exec_args(&args[..1]));
+    /// ```
+    pub fn exec_command(&mut self, command: &'static Command, args: &[Vec<u8>]) -> Reply {
+        command::dispatch_to(self, command, args)
     }
 
     // ----- the keyspace lookups every command shares -----

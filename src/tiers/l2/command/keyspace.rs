@@ -2,6 +2,8 @@
 //! KEYS SCAN DBSIZE FLUSHDB FLUSHALL.
 
 use super::args::{glob_match, int_arg, is, syntax_error};
+use crate::sim::SimDuration;
+use crate::tiers::l2::db::Deadline;
 use crate::tiers::l2::{Lookup, Reply, L2};
 
 /// `DEL key...` and `UNLINK key...`: how many live keys were removed.
@@ -93,14 +95,30 @@ fn expire_generic(l2: &mut L2, args: &[Vec<u8>], relative: bool, seconds: bool) 
     if refused {
         return Reply::Int(0);
     }
-    if when <= l2.unix_ms() {
-        // Already in the past: Redis deletes the key at once (not counted as expired).
-        l2.delete_slot(i);
-    } else {
-        let deadline = l2.deadline_of_unix_ms(when);
-        l2.set_expiry(i, Some(deadline));
+    let at = (when > l2.unix_ms()).then(|| l2.deadline_of_unix_ms(when));
+    expire_slot(l2, i, at)
+}
+
+/// Gives slot `i` the TTL ending at `at`; `None`: a time already past, for which Redis deletes
+/// the key at once (not counted as expired).
+fn expire_slot(l2: &mut L2, i: usize, at: Option<Deadline>) -> Reply {
+    match at {
+        Some(deadline) => l2.set_expiry(i, Some(deadline)),
+        None => l2.delete_slot(i),
     }
     Reply::Int(1)
+}
+
+/// `PEXPIRE key ttl` for the typed path, with the TTL in microseconds: 1, or 0 without the key.
+/// Unlike PEXPIRE it leaves the key's LRU/LFU data alone (see `serve.rs`).
+pub(in crate::tiers::l2) fn pexpire_for(l2: &mut L2, key: &[u8], ttl: SimDuration) -> Reply {
+    let Some(i) = l2.live_slot(key) else {
+        return Reply::Int(0);
+    };
+    // A zero TTL too ends after the current instant, not at once (a real Redis is sent at
+    // least `PEXPIRE key 1`, see `serve.rs`).
+    let at = l2.deadline_after(ttl);
+    expire_slot(l2, i, Some(at))
 }
 
 /// `EXPIRE key seconds [NX|XX|GT|LT]`.
@@ -129,6 +147,18 @@ fn ttl_ms(l2: &mut L2, key: &[u8]) -> Result<i64, i64> {
     let deadline = l2.db.entry(i).expires_at.ok_or(-1)?;
     // In whole milliseconds on both sides, as Redis computes it.
     Ok((l2.unix_ms_of_deadline(deadline) - l2.unix_ms()).max(0))
+}
+
+/// `PTTL key` for the typed path, in microseconds (the model's resolution): -2 missing, -1 no
+/// TTL. Unlike PTTL it counts no keyspace hit or miss (an observer's look; see `serve.rs`).
+pub(in crate::tiers::l2) fn pttl_us(l2: &mut L2, key: &[u8]) -> Reply {
+    Reply::Int(match l2.live_slot(key) {
+        None => -2,
+        Some(i) => match l2.db.entry(i).expires_at {
+            None => -1,
+            Some(t) => i64::try_from(l2.remaining_us(t)).unwrap_or(i64::MAX),
+        },
+    })
 }
 
 /// `TTL key`: seconds left, rounded to nearest (Redis adds 500 ms before dividing).

@@ -5,6 +5,8 @@ use super::args::{
     float_arg, format_long_double, int_arg, is, not_an_integer, parse_f64, parse_i64, syntax_error,
     wrong_type,
 };
+use crate::sim::SimDuration;
+use crate::strategy::SetWhen;
 use crate::tiers::l2::{L2Error, Lookup, Reply, Value, L2};
 
 /// Which command is parsing the SET-style options (they accept different sets).
@@ -109,7 +111,7 @@ fn string_at(l2: &L2, i: usize) -> Result<&[u8], Reply> {
 }
 
 /// GET's reply for `key`: the value, nil, or WRONGTYPE.
-fn get_reply(l2: &mut L2, key: &[u8]) -> Reply {
+pub(in crate::tiers::l2) fn get_reply(l2: &mut L2, key: &[u8]) -> Reply {
     match l2.lookup(key, Lookup::Read) {
         None => Reply::Nil,
         Some(i) => string_at(l2, i).map_or_else(|e| e, Reply::bulk),
@@ -148,6 +150,28 @@ fn set_generic(l2: &mut L2, key: &[u8], value: &[u8], o: &StringOptions, cmd: &s
         l2.set_expiry(i, deadline);
     }
     old.unwrap_or(Reply::OK)
+}
+
+/// `SET key value [PX ttl] [NX|XX]` for the typed path: the TTL in microseconds, which the
+/// text form (milliseconds) cannot say. Unlike SET it leaves an existing key's LRU/LFU data
+/// alone (see `serve.rs`).
+pub(in crate::tiers::l2) fn set_for(
+    l2: &mut L2,
+    key: &[u8],
+    value: &[u8],
+    ttl: Option<SimDuration>,
+    when: SetWhen,
+) -> Reply {
+    let found = l2.live_slot(key).is_some();
+    match (when, found) {
+        (SetWhen::Absent, true) | (SetWhen::Present, false) => return Reply::Nil,
+        (SetWhen::Always, _) | (SetWhen::Absent, false) | (SetWhen::Present, true) => {}
+    }
+    let i = l2.store(key, Value::Str(value.to_vec()), false);
+    if let Some(ttl) = ttl {
+        l2.set_expiry(i, Some(l2.deadline_after(ttl)));
+    }
+    Reply::OK
 }
 
 /// `SET key value [NX|XX] [GET] [EX s|PX ms|EXAT t|PXAT t|KEEPTTL]`.

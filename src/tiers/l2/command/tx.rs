@@ -61,7 +61,7 @@ pub fn exec(l2: &mut L2, _args: &[Vec<u8>]) -> Reply {
     l2.client.executing = true;
     let replies = queue
         .iter()
-        .map(|args| super::run_queued(l2, args))
+        .map(|queued| super::run_queued(l2, queued))
         .collect();
     l2.client.executing = false;
     let slept = std::mem::take(&mut l2.client.slept_in_exec);
