@@ -188,3 +188,7 @@ for (const o of outputs) if (!COMPRESSIBLE.has(extname(o.site))) console.log(`${
 const wasm = sizes.filter((s) => s.site.endsWith('.wasm'));
 if (!wasm.length) fail('no wasm module in the site');
 for (const w of wasm) console.log(`wasm module: ${w.raw} B raw, ${w.gz} B gzip, ${w.br} B brotli (${basename(w.site)})`);
+// What the service worker fetches for a full offline copy: every module (each scenario module
+// carries its own copy of the core).
+const total = (key) => wasm.reduce((sum, w) => sum + w[key], 0);
+console.log(`wasm modules in all (${wasm.length}): ${total('raw')} B raw, ${total('gz')} B gzip, ${total('br')} B brotli`);

@@ -19,10 +19,17 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# The scenario modules: each runs the scenarios of a run of lessons, those whose line in the
+# registry (`catalogue!` in src/scenario/catalog.rs) names its feature. Cargo.toml declares one
+# feature per module, `wasm-NAME = ["wasm-scenarios"]` (the scenario exports of src/wasm.rs):
+# the list is read from there, so a new module is one line in Cargo.toml.
+mapfile -t SCENARIO_MODULES < <(grep -oP '^wasm-\K\w+(?= = \["wasm-scenarios"\])' Cargo.toml)
+[ ${#SCENARIO_MODULES[@]} -gt 0 ] || { echo "scripts/wasm.sh: Cargo.toml declares no scenario module" >&2; exit 1; }
 # In the order the worker prefers them when two export the same name: a name without a cfg
 # feature in src/wasm.rs is in every module.
-PAGE_MODULES=(basics scenarios console traces)
+PAGE_MODULES=(basics "${SCENARIO_MODULES[@]}" console traces)
 if [ $# -gt 0 ]; then modules=("$@"); else modules=("${PAGE_MODULES[@]}"); fi
+is_scenario_module() { [[ " ${SCENARIO_MODULES[*]} " == *" $1 "* ]]; }
 # The cargo profile a module is built with. `wasm` (Cargo.toml: opt-level "z", fat LTO, one
 # codegen unit) takes a quarter off a module's gzipped size, at a cost in speed that only the
 # trace replays feel: the eviction lesson replays a trace through six policies before it draws, so
@@ -30,11 +37,11 @@ if [ $# -gt 0 ]; then modules=("$@"); else modules=("${PAGE_MODULES[@]}"); fi
 # README, "Publishing the playground", for the numbers).
 profile_of() {
   if [ -n "${WASM_PROFILE:-}" ]; then echo "$WASM_PROFILE"; return; fi
+  if is_scenario_module "$1"; then echo wasm-s; return; fi
   case $1 in
     basics|console) echo wasm ;;
-    scenarios) echo wasm-s ;;
     traces|bench) echo release ;;
-    *) echo "scripts/wasm.sh: unknown module $1 (basics, scenarios, console, traces, bench)" >&2; exit 1 ;;
+    *) echo "scripts/wasm.sh: unknown module $1 (${PAGE_MODULES[*]} bench)" >&2; exit 1 ;;
   esac
 }
 
@@ -46,12 +53,30 @@ opt_flags=(-Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-s
 wasm_opt=node_modules/.bin/wasm-opt
 tools="$(wasm-bindgen --version) $("$wasm_opt" --version) ${opt_flags[*]}"
 
-for m in "${modules[@]}"; do
-  profile=$(profile_of "$m")
-  # The .wasm cargo linked for this feature (it keeps one per feature set, so switching between
-  # modules rebuilds nothing that did not change).
-  src=$(cargo build --lib --profile "$profile" --target wasm32-unknown-unknown --no-default-features \
-          --features "wasm-$m" --message-format=json-render-diagnostics |
+# wasm-bindgen's glue and wasm-opt for module $1, built by cargo into $2 (stamped $3).
+finish() {
+  local m=$1 src=$2 stamp=$3
+  rm -f "$out/.$m.built-from"
+  wasm-bindgen --target web --no-typescript --out-dir "$out" --out-name "$m" "$src"
+  local before
+  before=$(stat -c %s "$out/${m}_bg.wasm")
+  "$wasm_opt" "${opt_flags[@]}" "$out/${m}_bg.wasm" -o "$out/${m}_bg.wasm"
+  echo "www/pkg/$m: wasm-opt $before -> $(stat -c %s "$out/${m}_bg.wasm") bytes"
+  echo "$stamp" > "$out/.$m.built-from"
+}
+
+# Builds module $1 with cargo profile $2 (`$base-$m`, inheriting `$base`: see below), then
+# finishes it unless it is up to date.
+build() {
+  local m=$1 base=$2
+  # Each module is built under a profile of its own, so in a directory of its own: cargo keeps one
+  # build of the crate per profile and target whatever the features, so modules sharing a profile
+  # would rebuild each other on every run. Each such directory builds the dependencies once, and
+  # holds its own lock, so that modules build side by side.
+  local profile="$base-$m" src stamp
+  src=$(cargo build --lib --config "profile.$profile.inherits=\"$base\"" --profile "$profile" \
+          --target wasm32-unknown-unknown --no-default-features --features "wasm-$m" \
+          --message-format=json-render-diagnostics |
         node -e '
           let wasm = "";
           for (const line of require("fs").readFileSync(0, "utf8").split("\n")) {
@@ -64,25 +89,42 @@ for m in "${modules[@]}"; do
   stamp="$(sha256sum "$src" | cut -d' ' -f1) $tools"
   if [ -f "$out/${m}_bg.wasm" ] && [ "$(cat "$out/.$m.built-from" 2>/dev/null)" = "$stamp" ]; then
     echo "www/pkg/$m is up to date"
-    continue
+    return
   fi
-  rm -f "$out/.$m.built-from"
-  wasm-bindgen --target web --no-typescript --out-dir "$out" --out-name "$m" "$src"
-  before=$(stat -c %s "$out/${m}_bg.wasm")
-  "$wasm_opt" "${opt_flags[@]}" "$out/${m}_bg.wasm" -o "$out/${m}_bg.wasm"
-  echo "www/pkg/$m: wasm-opt $before -> $(stat -c %s "$out/${m}_bg.wasm") bytes"
-  echo "$stamp" > "$out/.$m.built-from"
+  finish "$m" "$src" "$stamp"
+}
+
+# Modules build side by side, as many at a time as there are cores (WASM_JOBS to choose): a fat-LTO
+# build is mostly one thread, and there are eight modules.
+jobs_max=${WASM_JOBS:-$(nproc)}
+building=()
+for m in "${modules[@]}"; do
+  base=$(profile_of "$m")
+  while [ "$(jobs -rp | wc -l)" -ge "$jobs_max" ]; do wait -n; done
+  build "$m" "$base" &
+  building+=($!)
 done
+for job in "${building[@]}"; do wait "$job"; done
 
 [ $# -gt 0 ] && exit 0
 {
   echo "// Written by scripts/wasm.sh: the page's wasm modules in the order the worker prefers them,"
-  echo "// each with the names it exports (see src/wasm.rs) and a literal import, which scripts/site.mjs"
-  echo "// follows to hash and ship the module."
+  echo "// each with the names it exports (see src/wasm.rs), the scenarios a scenario module runs, and a"
+  echo "// literal import, which scripts/site.mjs follows to hash and ship the module."
   echo "export const MODULES = ["
   for m in "${PAGE_MODULES[@]}"; do
     names=$(grep -oP '^export (function|class) \K\w+' "$out/$m.js" | sed "s/.*/'&'/" | paste -sd, | sed 's/,/, /g')
-    echo "  { name: '$m', exports: [$names], load: () => import('./$m.js') },"
+    runs=""
+    if is_scenario_module "$m"; then
+      # The module itself says which scenarios it runs (its registry, as built).
+      runs=" scenarios: [$(node --input-type=module -e "
+        import { readFileSync } from 'node:fs';
+        import { pathToFileURL } from 'node:url';
+        const core = await import(pathToFileURL('$out/$m.js'));
+        core.initSync({ module: readFileSync('$out/${m}_bg.wasm') });
+        console.log(core.scenarioNames().map((n) => \`'\${n}'\`).join(', '));")],"
+    fi
+    echo "  { name: '$m', exports: [$names],$runs load: () => import('./$m.js') },"
   done
   echo "];"
 } > "$out/modules.js"

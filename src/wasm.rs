@@ -5,7 +5,9 @@
 //! The page loads the core as several wasm modules, one build of this crate per cargo feature
 //! (scripts/wasm.sh; the worker imports a module the first time a call needs one of its names):
 //! `wasm-basics` (the first lesson, and the lists and checks the page asks for at start; keep it
-//! small), `wasm-scenarios` (scenario runs), `wasm-console` (the Redis console), `wasm-traces`
+//! small), `wasm-scenarios1`, `wasm-scenarios2`, … (scenario runs: each of these modules has the
+//! `wasm-scenarios` exports and runs the scenarios whose registry line names it, see
+//! `catalogue!` in src/scenario/catalog.rs), `wasm-console` (the Redis console), `wasm-traces`
 //! (trace replay, curves, analysis, stepping) and `wasm-bench` (the benchmark page only). Every
 //! export carries `#[cfg(feature = "wasm-…")]` for the module it belongs in: the one its lesson
 //! opens with (a helper shared by several takes `cfg(any(…))`). An export without one lands in
@@ -269,6 +271,17 @@ pub fn run_scenario(
     to_js(&report)
 }
 
+/// The scenarios this module runs (its registry: a scenario module runs those of a run of
+/// lessons, see `catalogue!`), for scripts/wasm.sh to list in www/pkg/modules.js.
+#[cfg(feature = "wasm-scenarios")]
+#[wasm_bindgen(js_name = scenarioNames)]
+pub fn scenario_names() -> Vec<String> {
+    crate::scenario::scenarios()
+        .iter()
+        .map(|s| s.name.to_string())
+        .collect()
+}
+
 #[cfg(feature = "wasm-scenarios")]
 /// The same report as JSON text, byte for byte what `cachelab run NAME --json` prints.
 #[wasm_bindgen(js_name = runScenarioJson)]
@@ -294,8 +307,10 @@ struct BenchCaseInfo {
     default_ops: u64,
 }
 
-/// The functions of the `keys` lesson: `[{name, signature, returns}]`.
-#[cfg(feature = "wasm-scenarios")]
+/// The functions of the `keys` lesson: `[{name, signature, returns}]`. In the module that runs
+/// scenario `keys` (its feature is the one `keys`' line in src/scenario/catalog.rs names;
+/// tests/e2e/site.test.mjs checks that they agree).
+#[cfg(feature = "wasm-scenarios1")]
 #[wasm_bindgen(js_name = keyFunctions)]
 pub fn key_functions() -> Result<JsValue, JsError> {
     to_js(&crate::manager::function_list())
@@ -304,7 +319,7 @@ pub fn key_functions() -> Result<JsValue, JsError> {
 /// The cache keys of a call typed as Python writes it (`get_products('books', limit=10)`) under
 /// each scheme, the short digest keeping `short_hex` hex digits: `{signature, call, keys:
 /// [{scheme, key, hashed, digest_bits, birthday_bound}]}` (what `cachelab key` prints).
-#[cfg(feature = "wasm-scenarios")]
+#[cfg(feature = "wasm-scenarios1")]
 #[wasm_bindgen(js_name = callKeysText)]
 pub fn call_keys_text(text: &str, short_hex: f64) -> Result<JsValue, JsError> {
     to_js(&crate::manager::call_keys_text(text, short_hex).map_err(core_error)?)

@@ -12,8 +12,10 @@
 //   exports it), so that a call the page knows is coming does not wait for the module.
 // The core comes as several wasm modules (scripts/wasm.sh, www/pkg/modules.js): a module is
 // fetched and instantiated the first time a call needs one of its names, so the first lesson
-// waits only for the small module it runs on. A name in several modules is taken from one already
-// loaded if any, else from the first in the list.
+// waits only for the small module it runs on. The scenarios are split between modules, each
+// running those of a run of lessons (modules.js lists them): a call that names a scenario (its
+// first argument: `scenarioStart('stampede', …)`) goes to the module that runs it. Any other name
+// in several modules is taken from one already loaded if any, else from the first in the list.
 import { MODULES } from './pkg/modules.js';
 
 const loaded = new Map(); // module name -> promise of the initialised module
@@ -63,20 +65,22 @@ async function streamTrace(id, core, [file, policies, sizes, format, lruLine]) {
   }
 }
 
-/** The initialised module that exports `name`, or null. */
-function home(name) {
-  const module = MODULES.find((m) => loaded.has(m.name) && m.exports.includes(name)) ?? MODULES.find((m) => m.exports.includes(name));
+/** The initialised module that exports `name` (for a call with `args`), or null. */
+function home(name, args = []) {
+  const exporting = MODULES.filter((m) => m.exports.includes(name));
+  const module = exporting.find((m) => m.scenarios?.includes(args[0])) ?? exporting.find((m) => loaded.has(m.name)) ?? exporting[0];
   return module ? load(module) : null;
 }
 
 /**
- * What `fn` names: {core, call(args)}, the module that runs it (whose panic message a trap
- * reports) and the call itself, made by the caller so that a trap is caught with its module.
+ * What `fn` names, called with `args`: {core, call(args)}, the module that runs it (whose panic
+ * message a trap reports) and the call itself, made by the caller so that a trap is caught with
+ * its module.
  */
-async function resolve(fn) {
+async function resolve(fn, args) {
   if (fn.startsWith('new ')) {
     const name = fn.slice(4);
-    const core = await home(name);
+    const core = await home(name, args);
     if (typeof core?.[name] !== 'function') throw new Error(`the core has no class ${name}`);
     return {
       core,
@@ -100,7 +104,7 @@ async function resolve(fn) {
       },
     };
   }
-  const core = await home(fn);
+  const core = await home(fn, args);
   if (typeof core?.[fn] !== 'function') throw new Error(`the core has no function ${fn}`);
   return { core, call: (args) => core[fn](...args) };
 }
@@ -119,7 +123,7 @@ self.onmessage = async ({ data: { id, fn, args } }) => {
     }
     // Files and blobs (a local trace) are read here, in the worker, as bytes for the core.
     const plain = await Promise.all(args.map(async (a) => (a instanceof Blob ? new Uint8Array(await a.arrayBuffer()) : a)));
-    const target = await resolve(fn);
+    const target = await resolve(fn, plain);
     core = target.core;
     let result = target.call(plain);
     if (result && typeof result.step === 'function') {

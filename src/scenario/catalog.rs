@@ -87,37 +87,65 @@ sections! {
     Memory(memory::MemoryReport),
 }
 
-/// Declares [`scenarios`] and [`listing`] from one list of the scenario types.
+/// Declares [`scenarios`] and [`listing`] from one list of the scenario types, each with the page's
+/// wasm module that runs it (its cargo feature, `wasm-NAME` for module `NAME`: see
+/// scripts/wasm.sh).
+///
+/// A wasm build of one module's feature registers only that module's scenarios, so that nothing
+/// reaches another module's scenario code (its runs, strategies, texts): the page loads a module
+/// per run of lessons instead of one with every scenario. Natively, and in a wasm build with every
+/// feature (the tests) or with `wasm-bench` (the benchmark page runs scenarios by name), every
+/// scenario is registered. `listing` always lists them all: it links no scenario's code.
+/// A module named here that Cargo.toml does not declare is a compile-time warning (`unexpected
+/// cfg`), an error under clippy's `-D warnings`.
 macro_rules! catalogue {
-    ($($scenario:ty,)+) => {
-        /// Every scenario, in the order the faces list them.
+    ($($scenario:ty => $module:literal,)+) => {
+        /// Every scenario this build runs, in the order the faces list them: all of them, except
+        /// in a wasm build of one page module (see `catalogue!`).
+        // Pushed one by one, each under its module's cfg (a wasm build of a module that runs no
+        // scenario, such as `basics`, pushes none): `vec![]` takes no cfg.
+        #[allow(clippy::vec_init_then_push)]
         pub fn scenarios() -> Vec<Scenario> {
-            vec![$(Scenario::of::<$scenario>(),)+]
+            #[allow(unused_mut)]
+            let mut all = Vec::new();
+            $(
+                #[cfg(any(not(target_arch = "wasm32"), feature = "wasm-bench", feature = $module))]
+                all.push(Scenario::of::<$scenario>());
+            )+
+            all
         }
 
-        /// The same list without the means to run a scenario (names, parameters, variants):
-        /// what the page needs before its first lesson, without linking every scenario's code.
+        /// Every scenario without the means to run it (names, parameters, variants): what the
+        /// page needs before its first lesson, without linking any scenario's code.
         pub fn listing() -> Vec<Scenario<()>> {
             vec![$(Scenario::listing::<$scenario>(),)+]
         }
     };
 }
 
+// Each scenario, in the order the faces list them, with the page module that runs it
+// (scripts/wasm.sh). A lesson loads the one module that runs its scenario; the modules follow the
+// course (src/course/catalog.rs), so that consecutive lessons share one: 1 the Redis basics and
+// the caching decorator (the keys lesson's own functions come with `keys`), 2 response caching
+// and cache patterns, 3 the stampede, typed values, multi-layer caching, monitoring and the
+// anti-patterns (most of them on the lab bench), 4 the exercises. Every module holds a copy of the
+// core (the simulator, the L2 model, the strategies, the report), so its size is that copy plus
+// its scenarios: README, "Publishing the playground", has the sizes.
 catalogue! {
-    super::stampede::Stampede,
-    super::avalanche::Avalanche,
-    super::penetration::Penetration,
-    super::schema_deploy::SchemaDeploy,
-    super::consistency::Consistency,
-    super::multilayer::MultiLayer,
-    super::response_cache::ResponseCache,
-    super::ratelimit::RateLimit,
-    super::tags::TaggedPages,
-    super::keys::Keys,
-    super::query_cache::QueryCache,
-    super::degradation::Degradation,
-    super::lock_safety::LockSafety,
-    super::memory::Memory,
+    super::stampede::Stampede => "wasm-scenarios3",
+    super::avalanche::Avalanche => "wasm-scenarios3",
+    super::penetration::Penetration => "wasm-scenarios3",
+    super::schema_deploy::SchemaDeploy => "wasm-scenarios3",
+    super::consistency::Consistency => "wasm-scenarios2",
+    super::multilayer::MultiLayer => "wasm-scenarios3",
+    super::response_cache::ResponseCache => "wasm-scenarios2",
+    super::ratelimit::RateLimit => "wasm-scenarios4",
+    super::tags::TaggedPages => "wasm-scenarios4",
+    super::keys::Keys => "wasm-scenarios1",
+    super::query_cache::QueryCache => "wasm-scenarios4",
+    super::degradation::Degradation => "wasm-scenarios1",
+    super::lock_safety::LockSafety => "wasm-scenarios3",
+    super::memory::Memory => "wasm-scenarios3",
 }
 
 /// The scenario called `name`.

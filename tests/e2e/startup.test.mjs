@@ -1,11 +1,13 @@
-// How the page starts (issue 21): the first lesson waits for no module it does not use, the keys
-// and inside-a-policy panels start when their lesson opens, a lesson known from the address loads
+// How the page starts (issue 21): the first lesson waits for no module it does not use, a
+// scenario lesson loads the one scenario module that runs its scenario, the keys and
+// inside-a-policy panels start when their lesson opens, a lesson known from the address loads
 // its module beside `basics` (before the course is listed), workers start only when used, a
 // page-only lesson's probe waits for the lesson's run, and the eviction lesson draws its chart as
 // its first policies finish, not after the whole run.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { servedBrowser, open, settled } from './harness.mjs';
+import { MODULES } from '../../www/pkg/modules.js';
 
 const env = servedBrowser();
 
@@ -123,13 +125,29 @@ test("eviction: the lesson's probe (its answers) is asked for once its run is ov
   await page.close();
 });
 
+/** The name of the module that runs scenario `name` (www/pkg/modules.js). */
+const runsScenario = (name) => MODULES.find((m) => m.scenarios?.includes(name)).name;
+/** The scenario modules among the modules fetched. */
+const scenarioModules = (wasm) => [...wasm].filter((n) => MODULES.find((m) => m.name === n)?.scenarios).sort();
+
+test('start-up: a scenario lesson loads the one scenario module that runs its scenario', async () => {
+  // The course's last scenario lesson, whose scenario is in a module of its own (not the first).
+  const { page, errors, wasm } = await modulesFetched('?lesson=ratelimit', settled);
+  assert.equal(await page.evaluate(() => document.body.dataset.state), 'ready');
+  assert.notEqual(runsScenario('ratelimit'), MODULES.find((m) => m.scenarios).name);
+  assert.deepEqual(scenarioModules(wasm), [runsScenario('ratelimit')]);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test('start-up: the keys panel starts when its lesson opens, and answers', async () => {
   const { page, errors, wasm } = await modulesFetched('?lesson=keys', async (p) => {
     await settled(p);
     await p.waitForFunction(() => document.querySelector('#keys-widget p.hint')?.textContent.startsWith('Functions:'));
     await p.waitForFunction(() => document.querySelectorAll('#keys-table tr').length > 1);
   });
-  assert.ok(wasm.has('scenarios'));
+  // The keys lesson's functions and its scenario come with the one module that runs `keys`.
+  assert.deepEqual(scenarioModules(wasm), [runsScenario('keys')]);
   assert.equal(await page.$eval('#keys-widget', (w) => w.hidden), false);
   assert.deepEqual(errors, []);
   await page.close();
