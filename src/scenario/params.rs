@@ -203,8 +203,12 @@ pub fn check(spec: &ParamSpec, value: f64) -> Result<f64> {
 /// assert_eq!(err.to_string(), "parameter `keys` must be between 1 and 1000000 keys (got 0)");
 /// ```
 pub fn resolve(specs: &[ParamSpec], given: &[(String, String)]) -> Result<Params> {
-    let mut values: BTreeMap<&'static str, f64> =
-        specs.iter().map(|s| (s.name, s.default)).collect();
+    // Inserted one by one: `collect` would sort the pairs first, a sort compiled for this type
+    // alone (see `crate::order`).
+    let mut values: BTreeMap<&'static str, f64> = BTreeMap::new();
+    for spec in specs {
+        values.insert(spec.name, spec.default);
+    }
     for (name, text) in given {
         let spec = specs
             .iter()

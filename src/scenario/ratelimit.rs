@@ -506,7 +506,7 @@ fn traffic(p: &Params, seed: u64) -> Result<(Vec<Client>, Vec<Request>)> {
             });
         }
     }
-    requests.sort_by_key(|r| (r.at, r.client));
+    crate::order::by_key_pair(&mut requests, |r| (r.at.as_micros(), r.client as u64));
     Ok((clients, requests))
 }
 
