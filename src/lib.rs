@@ -65,6 +65,7 @@ mod fxhash;
 pub mod glossary;
 pub mod manager;
 pub mod metrics;
+mod order;
 pub mod policy;
 pub mod ratelimit;
 pub mod scenario;

@@ -622,7 +622,7 @@ impl Metrics {
     /// until the limit.
     pub fn take_events(&mut self) -> Vec<Event> {
         let mut events = std::mem::take(&mut self.events.events);
-        events.sort_by_key(|e| e.at);
+        crate::order::by_key(&mut events, |e| e.at.as_micros());
         let limit = self.events.limit;
         let mut kept = std::collections::BTreeSet::new();
         let mut count = 0;
@@ -781,10 +781,10 @@ impl Metrics {
                 (&mut mine.l2_misses, &theirs.l2_misses),
             ] {
                 times.extend_from_slice(more);
-                times.sort();
+                crate::order::by_key(times, |t| t.as_micros());
             }
             mine.fills.extend_from_slice(&theirs.fills);
-            mine.fills.sort();
+            crate::order::by_key_pair(&mut mine.fills, |f| (f.0.as_micros(), f.1.as_micros()));
         }
     }
 

@@ -22,7 +22,6 @@ use crate::policy::{mrc, replay, sweep};
 use crate::scenario::{l1_curve, ParamSpec};
 #[cfg(feature = "wasm-traces")]
 use crate::workload::{CsvOptions, ReadOptions, TraceFormat};
-use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 thread_local! {
@@ -58,12 +57,67 @@ pub fn crash_for_testing() {
     std::panic::panic_any("crashForTesting was called");
 }
 
-/// Converts a value to a plain JS object (maps become objects, not `Map`s).
-fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
-    value
-        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .map_err(|e| JsError::new(&e.to_string()))
+/// How values cross between the core and JavaScript: `to_js` turns a report into a plain JS
+/// object, `from_js` reads what the page passed (a plain object, list, string or number).
+///
+/// One converter per module, the one it carries anyway, so that no `Serialize` or `Deserialize`
+/// impl is instantiated twice: `basics` (the lessons, `lessonEvaluate`) and `scenarios`
+/// (`runScenarioJson`, byte for byte the CLI's JSON) hold serde_json, so they go through JSON
+/// text and the engine's `JSON.parse`/`JSON.stringify` (serde-wasm-bindgen on top took 17 KB
+/// off `scenarios`' gzipped size when it left); `console` and `traces` hold no JSON code, and
+/// serde-wasm-bindgen is smaller there than serde_json's writer and parser (8 and 11 KB gzipped).
+/// Both give the page the same object: maps are objects, `None` is null, integers are numbers
+/// (serde-wasm-bindgen refuses one above 2^53, `JSON.parse` rounds it); only a non-finite float
+/// differs (null in JSON, as the CLI prints it; `NaN` or `Infinity` otherwise), and no report
+/// holds one.
+#[cfg(any(feature = "wasm-basics", feature = "wasm-scenarios"))]
+mod convert {
+    use serde::{de::DeserializeOwned, Serialize};
+    use wasm_bindgen::{JsError, JsValue};
+
+    pub(super) fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
+        let text = serde_json::to_string(value).map_err(|e| JsError::new(&e.to_string()))?;
+        js_sys::JSON::parse(&text).map_err(|_| JsError::new("JSON.parse refused serde_json's text"))
+    }
+
+    /// A value JSON has no text for (`undefined`, a function, a `BigInt`, a cycle) is an error;
+    /// an object's field whose value is `undefined` counts as absent (`JSON.stringify` drops it).
+    pub(super) fn from_js<T: DeserializeOwned>(value: JsValue) -> Result<T, String> {
+        let text = js_sys::JSON::stringify(&value)
+            .ok()
+            .and_then(|text| text.as_string())
+            .ok_or("it has no JSON form (undefined, a function, a BigInt or a cycle)")?;
+        serde_json::from_str(&text).map_err(|e| e.to_string())
+    }
 }
+
+#[cfg(not(any(feature = "wasm-basics", feature = "wasm-scenarios")))]
+mod convert {
+    use serde::Serialize;
+    use wasm_bindgen::{JsError, JsValue};
+
+    pub(super) fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
+        value
+            .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+            .map_err(|e| JsError::new(&e.to_string()))
+    }
+
+    #[cfg(any(feature = "wasm-console", feature = "wasm-traces"))]
+    pub(super) fn from_js<T: serde::de::DeserializeOwned>(
+        value: JsValue,
+    ) -> Result<T, serde_wasm_bindgen::Error> {
+        serde_wasm_bindgen::from_value(value)
+    }
+}
+
+#[cfg(any(
+    feature = "wasm-basics",
+    feature = "wasm-scenarios",
+    feature = "wasm-console",
+    feature = "wasm-traces"
+))]
+use convert::from_js;
+use convert::to_js;
 
 /// The core's error as a JS error with the same message.
 #[cfg(any(
@@ -82,9 +136,8 @@ fn read_params(params: JsValue) -> Result<Vec<(String, String)>, JsError> {
     if params.is_undefined() || params.is_null() {
         return Ok(Vec::new());
     }
-    let map: std::collections::BTreeMap<String, serde_json::Value> =
-        serde_wasm_bindgen::from_value(params)
-            .map_err(|e| JsError::new(&format!("parameters must be an object of numbers: {e}")))?;
+    let map: std::collections::BTreeMap<String, serde_json::Value> = from_js(params)
+        .map_err(|e| JsError::new(&format!("parameters must be an object of numbers: {e}")))?;
     Ok(map
         .into_iter()
         .map(|(k, v)| {
@@ -203,12 +256,10 @@ pub fn lesson_evaluate(id: &str, report: &str) -> Result<String, JsError> {
     serde_json::to_string(&lesson.evaluate(&report)).map_err(|e| JsError::new(&e.to_string()))
 }
 
-/// A page-only lesson's probe (its `probe` field, as the page has it from `lessons`) read at the
-/// edge with serde-wasm-bindgen, so that the console and traces modules need no JSON parser.
+/// A page-only lesson's probe (its `probe` field, as the page has it from `lessons`).
 #[cfg(any(feature = "wasm-console", feature = "wasm-traces"))]
 fn read_probe(probe: JsValue) -> Result<crate::course::probe::Probe, JsError> {
-    serde_wasm_bindgen::from_value(probe)
-        .map_err(|e| JsError::new(&format!("the probe could not be read: {e}")))
+    from_js(probe).map_err(|e| JsError::new(&format!("the probe could not be read: {e}")))
 }
 
 /// Runs the console lesson's probe (`{console: [lines]}`) on a fresh L2 model; returns its
@@ -299,7 +350,7 @@ pub fn run_scenario_json(
 
 #[cfg(feature = "wasm-bench")]
 /// A benchmark case as the bench page lists it.
-#[derive(Serialize)]
+#[derive(serde::Serialize)]
 struct BenchCaseInfo {
     name: &'static str,
     group: &'static str,
@@ -735,9 +786,9 @@ impl Console {
 /// returns `{lesson, values, invalid, unknown}` (see `cachelab::scenario::decode_link`).
 #[wasm_bindgen(js_name = decodeLink)]
 pub fn decode_link(query: &str, knobs: JsValue, pass_through: JsValue) -> Result<JsValue, JsError> {
-    let knobs: Vec<crate::scenario::LinkKnob> = serde_wasm_bindgen::from_value(knobs)
+    let knobs: Vec<crate::scenario::LinkKnob> = from_js(knobs)
         .map_err(|e| JsError::new(&format!("knobs must be [{{name, min, max, integer}}]: {e}")))?;
-    let pass_through: Vec<String> = serde_wasm_bindgen::from_value(pass_through)
+    let pass_through: Vec<String> = from_js(pass_through)
         .map_err(|e| JsError::new(&format!("pass_through must be a list of names: {e}")))?;
     to_js(&crate::scenario::decode_link(query, &knobs, &pass_through))
 }

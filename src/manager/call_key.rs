@@ -423,7 +423,7 @@ impl Call {
                 out.push_str(", \"kwargs\": [");
                 let mut kwargs: Vec<&(String, PyValue)> = self.kwargs.iter().collect();
                 // `sorted(kwargs.items())`: by name (names are unique).
-                kwargs.sort_by(|a, b| a.0.cmp(&b.0));
+                crate::order::by_str_key(&mut kwargs, |a| &a.0);
                 for (i, (k, v)) in kwargs.into_iter().enumerate() {
                     if i > 0 {
                         out.push_str(", ");
@@ -441,7 +441,7 @@ impl Call {
             KeyScheme::BoundArgs => {
                 out.push_str("{\"args\": {");
                 let mut bound = self.bound();
-                bound.sort_by(|a, b| a.0.cmp(b.0));
+                crate::order::by_str_key(&mut bound, |a| a.0);
                 for (i, (name, value)) in bound.into_iter().enumerate() {
                     if i > 0 {
                         out.push_str(", ");

@@ -300,7 +300,7 @@ pub(super) fn busiest_keys(db: &DbStats) -> Vec<KeyQueries> {
         .iter()
         .map(|(&key, &queries)| KeyQueries { key, queries })
         .collect();
-    busiest.sort_by_key(|k| (std::cmp::Reverse(k.queries), k.key));
+    crate::order::by_key_pair(&mut busiest, |k| (u64::MAX - k.queries, k.key));
     busiest.truncate(BUSIEST_KEYS);
     busiest
 }

@@ -6,7 +6,6 @@
 
 use crate::error::{Error, Result};
 use serde::Serialize;
-use std::collections::BTreeMap;
 
 /// The plain label of every parameter, by name, sorted: what the page shows beside the
 /// identifier ("database p99 latency" beside `db_p99_ms`). A parameter shared by several
@@ -142,21 +141,37 @@ impl Serialize for ParamSpec {
     }
 }
 
-/// Resolved parameter values: every spec's name, with the caller's value or its default.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
-pub struct Params(BTreeMap<&'static str, f64>);
+/// Resolved parameter values: every spec's name, with the caller's value or its default; in a
+/// report, an object by name. A `Vec` sorted by name, each name once, rather than a `BTreeMap`:
+/// a scenario has a dozen parameters, and the map's code would be compiled for this key and
+/// value type alone.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Params(Vec<(&'static str, f64)>);
 
 impl Params {
     /// The value of a parameter that `resolve` filled in. A name the scenario does not declare
     /// is an error that lists the ones it does (never a NaN that later reads as 0).
     pub fn get(&self, name: &str) -> Result<f64> {
-        self.0
-            .get(name)
-            .copied()
-            .ok_or_else(|| Error::UnknownParam {
+        match self.position(name) {
+            Ok(i) => Ok(self.0[i].1),
+            Err(_) => Err(Error::UnknownParam {
                 name: name.to_string(),
-                known: self.0.keys().copied().collect(),
-            })
+                known: self.0.iter().map(|(k, _)| *k).collect(),
+            }),
+        }
+    }
+
+    /// Where `name` is, or would go to keep the names sorted.
+    fn position(&self, name: &str) -> std::result::Result<usize, usize> {
+        self.0.binary_search_by(|(k, _)| (*k).cmp(name))
+    }
+
+    /// Sets `name` to `value`, adding it in its place if it is not there yet.
+    fn set(&mut self, name: &'static str, value: f64) {
+        match self.position(name) {
+            Ok(i) => self.0[i].1 = value,
+            Err(i) => self.0.insert(i, (name, value)),
+        }
     }
 
     /// The value as an unsigned integer (the spec guaranteed it is whole and in range).
@@ -167,6 +182,15 @@ impl Params {
     /// All values, by name.
     pub fn iter(&self) -> impl Iterator<Item = (&str, f64)> {
         self.0.iter().map(|(k, v)| (*k, *v))
+    }
+}
+
+impl Serialize for Params {
+    fn serialize<S: serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> std::result::Result<S::Ok, S::Error> {
+        serializer.collect_map(self.iter())
     }
 }
 
@@ -203,8 +227,10 @@ pub fn check(spec: &ParamSpec, value: f64) -> Result<f64> {
 /// assert_eq!(err.to_string(), "parameter `keys` must be between 1 and 1000000 keys (got 0)");
 /// ```
 pub fn resolve(specs: &[ParamSpec], given: &[(String, String)]) -> Result<Params> {
-    let mut values: BTreeMap<&'static str, f64> =
-        specs.iter().map(|s| (s.name, s.default)).collect();
+    let mut values = Params::default();
+    for spec in specs {
+        values.set(spec.name, spec.default);
+    }
     for (name, text) in given {
         let spec = specs
             .iter()
@@ -217,9 +243,9 @@ pub fn resolve(specs: &[ParamSpec], given: &[(String, String)]) -> Result<Params
             name: name.clone(),
             value: text.clone(),
         })?;
-        values.insert(spec.name, check(spec, value)?);
+        values.set(spec.name, check(spec, value)?);
     }
-    Ok(Params(values))
+    Ok(values)
 }
 
 /// Splits `name=value` (the CLI's `--set` form) into its two halves.

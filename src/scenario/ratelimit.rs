@@ -41,7 +41,6 @@ use crate::sim::{SimDuration, SimRng, SimTime};
 use crate::strategy::{Faults, Faulty, Window};
 use crate::workload::{Arrivals, Op, PoissonClock};
 use serde::Serialize;
-use std::collections::BTreeMap;
 
 /// The clients' random stream.
 const WORKLOAD_STREAM: u64 = 1;
@@ -506,7 +505,7 @@ fn traffic(p: &Params, seed: u64) -> Result<(Vec<Client>, Vec<Request>)> {
             });
         }
     }
-    requests.sort_by_key(|r| (r.at, r.client));
+    crate::order::by_key_pair(&mut requests, |r| (r.at.as_micros(), r.client as u64));
     Ok((clients, requests))
 }
 
@@ -592,9 +591,13 @@ fn run<D: Driver>(p: &Params, variant: Algorithm, seed: u64, d: &D) -> Result<Va
         Some(l2) => Some(Monitor::new(bucket, alert_thresholds(p)?, &l2.borrow())),
         None => None,
     };
-    let mut counts: BTreeMap<Kind, SubjectCounts> = BTreeMap::new();
-    // Times the limiter itself admitted, per (rule, client); reset on an admin reset.
-    let mut admitted_at: BTreeMap<(RuleId, usize), Vec<SimTime>> = BTreeMap::new();
+    // Per kind and per rule, arrays by the enums' order rather than maps: the page's module would
+    // carry a map's code for each key and value type.
+    let mut counts: [SubjectCounts; Kind::ALL.len()] = Default::default();
+    // Times the limiter itself admitted, per (rule, client) at `rule * clients + client`; reset on
+    // an admin reset.
+    let slot = |rule: RuleId, client: usize| rule as usize * clients.len() + client;
+    let mut admitted_at: Vec<Vec<SimTime>> = vec![Vec::new(); RuleId::ALL.len() * clients.len()];
     let mut burst_admitted = Vec::new();
     let mut burst_decisions = Vec::new();
     let mut outage = OutageReport {
@@ -612,7 +615,7 @@ fn run<D: Driver>(p: &Params, variant: Algorithm, seed: u64, d: &D) -> Result<Va
         after: None,
     };
     let mut reset_done = false;
-    let mut peaks: BTreeMap<RuleId, (u64, usize)> = BTreeMap::new();
+    let mut peaks = [NO_PEAK; RuleId::ALL.len()];
     let reset_client = clients.iter().position(|c| c.id == RESET_USER);
 
     for request in requests {
@@ -631,7 +634,7 @@ fn run<D: Driver>(p: &Params, variant: Algorithm, seed: u64, d: &D) -> Result<Va
             };
             if let Some(c) = reset_client {
                 for rule in RuleId::ALL {
-                    let times = admitted_at.remove(&(rule, c)).unwrap_or_default();
+                    let times = std::mem::take(&mut admitted_at[slot(rule, c)]);
                     note_peak(&mut peaks, rule, c, &times, window);
                 }
             }
@@ -664,15 +667,12 @@ fn run<D: Driver>(p: &Params, variant: Algorithm, seed: u64, d: &D) -> Result<Va
             outage.admitted += u64::from(decision.allowed);
             outage.rejected += u64::from(!decision.allowed);
         } else if decision.allowed {
-            let times = admitted_at
-                .entry((request.rule, request.client))
-                .or_default();
-            times.push(request.at);
+            admitted_at[slot(request.rule, request.client)].push(request.at);
             if client.kind == Kind::Burst {
                 burst_admitted.push(request.at);
             }
         }
-        let entry = counts.entry(client.kind).or_default();
+        let entry = &mut counts[client.kind as usize];
         entry.requests += 1;
         let op = Op::Read(request.client as u64);
         if decision.allowed {
@@ -692,8 +692,17 @@ fn run<D: Driver>(p: &Params, variant: Algorithm, seed: u64, d: &D) -> Result<Va
             }
         }
     }
-    for ((rule, client), times) in &admitted_at {
-        note_peak(&mut peaks, *rule, *client, times, window);
+    // Only the (rule, client) pairs with admissions since the reset, as the reset already noted
+    // its own.
+    for rule in RuleId::ALL {
+        for (client, times) in admitted_at[slot(rule, 0)..slot(rule, clients.len())]
+            .iter()
+            .enumerate()
+        {
+            if !times.is_empty() {
+                note_peak(&mut peaks, rule, client, times, window);
+            }
+        }
     }
 
     let monitoring = match (monitor, model) {
@@ -725,13 +734,13 @@ fn run<D: Driver>(p: &Params, variant: Algorithm, seed: u64, d: &D) -> Result<Va
             .iter()
             .map(|kind| SubjectCounts {
                 clients: kind.label(),
-                ..counts.get(kind).cloned().unwrap_or_default()
+                ..counts[*kind as usize].clone()
             })
             .collect(),
         window_peaks: RuleId::ALL
             .iter()
             .map(|&rule| {
-                let (max, client) = peaks.get(&rule).copied().unwrap_or((0, usize::MAX));
+                let (max, client) = peaks[rule as usize];
                 Ok(WindowPeak {
                     rule: rule.label(),
                     limit: p.get_u64(rule.limit_param())?,
@@ -756,17 +765,20 @@ fn run<D: Driver>(p: &Params, variant: Algorithm, seed: u64, d: &D) -> Result<Va
     })
 }
 
+/// A rule's peak before any client was noted: (most admitted in a window, client).
+const NO_PEAK: (u64, usize) = (0, usize::MAX);
+
 /// Records `client`'s busiest window under `rule` if it beats the rule's peak so far (ties keep
 /// the earlier client).
 fn note_peak(
-    peaks: &mut BTreeMap<RuleId, (u64, usize)>,
+    peaks: &mut [(u64, usize); RuleId::ALL.len()],
     rule: RuleId,
     client: usize,
     times: &[SimTime],
     window: SimDuration,
 ) {
     let max = max_in_any_window(times, window);
-    let best = peaks.entry(rule).or_insert((0, usize::MAX));
+    let best = &mut peaks[rule as usize];
     if max > best.0 || (max == best.0 && client < best.1) {
         *best = (max, client);
     }

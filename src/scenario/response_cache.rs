@@ -46,7 +46,7 @@ use crate::tiers::LatencyModel;
 use crate::workload::{Arrivals, Op, PoissonClock, Zipf};
 use serde::Serialize;
 use std::cmp::Reverse;
-use std::collections::{BTreeSet, BinaryHeap, HashMap};
+use std::collections::{BinaryHeap, HashMap};
 
 /// Random streams: the clients' requests, and the backend's faults and response times.
 const WORKLOAD_STREAM: u64 = 1;
@@ -592,7 +592,9 @@ fn run<D: Driver>(p: &Params, variant: Rules, seed: u64, d: &D) -> Result<Varian
         normalise: true,
         ..rules
     };
-    let mut spellings: HashMap<String, BTreeSet<String>> = HashMap::new();
+    // A few keys per answer, so a `Vec` without repeats (no set type's code in the page's module
+    // for this alone).
+    let mut spellings: HashMap<String, Vec<String>> = HashMap::new();
     // End times of the backend calls in flight, soonest first.
     let mut in_flight: BinaryHeap<Reverse<SimTime>> = BinaryHeap::new();
     let mut max_in_flight = 0u64;
@@ -700,10 +702,10 @@ fn run<D: Driver>(p: &Params, variant: Rules, seed: u64, d: &D) -> Result<Varian
                 let bytes = answer.encode();
                 let stored = d.block_on(store.set(key.as_bytes(), &bytes, Some(ttl)));
                 fail_open(&mut metrics, called, stored)?;
-                spellings
-                    .entry(same_answer)
-                    .or_default()
-                    .insert(key.clone());
+                let keys = spellings.entry(same_answer).or_default();
+                if !keys.contains(&key) {
+                    keys.push(key.clone());
+                }
                 if let Some(l2) = model {
                     report.max_entries = report.max_entries.max(l2.borrow().dbsize());
                 }

@@ -139,7 +139,7 @@ pub fn normalise_query(query: &str) -> Vec<(String, String)> {
         })
         .filter(|(name, _)| !is_tracking_param(name))
         .collect();
-    pairs.sort_by(|a, b| a.0.cmp(&b.0));
+    crate::order::by_str_key(&mut pairs, |p| &p.0);
     pairs
 }
 
