@@ -626,10 +626,12 @@ fn pairs(set: &BTreeMap<String, f64>) -> Vec<(String, String)> {
         .collect()
 }
 
-/// A number as a sentence shows it: whole numbers as they are, others with up to 4 digits.
+/// A number as a sentence shows it: whole numbers as they are, from 100 up rounded to a whole
+/// number (a p99 of 1028.021 ms reads as 1028: the decimals are below what the run resolves),
+/// smaller ones (ratios, rates) with up to 4 digits.
 fn show(x: f64) -> String {
-    if x.fract() == 0.0 && x.abs() < 1e15 {
-        format!("{x:.0}")
+    if (x.fract() == 0.0 || x.abs() >= 100.0) && x.abs() < 1e15 {
+        format!("{:.0}", x.round())
     } else {
         let s = format!("{x:.4}");
         s.trim_end_matches('0').trim_end_matches('.').to_string()
@@ -639,6 +641,16 @@ fn show(x: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_answer_shows_large_numbers_whole_and_small_ones_with_their_digits() {
+        assert_eq!(show(1028.021), "1028");
+        assert_eq!(show(147.5), "148");
+        assert_eq!(show(253.0), "253");
+        assert_eq!(show(93.83), "93.83");
+        assert_eq!(show(0.44321), "0.4432");
+        assert_eq!(show(-0.5), "-0.5");
+    }
 
     #[test]
     fn a_summary_label_is_the_head_of_its_column() {
